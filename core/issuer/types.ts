@@ -1,0 +1,46 @@
+// Public types of the authorization-server area: signing, minting and the client registry contracts.
+
+/** Signs JWS input with RSASSA-PKCS1-v1_5 SHA-256 (RS256). The KMS implementation never sees a private key. */
+export interface Signer {
+  /** RFC 7638 thumbprint of the signing key's public JWK, used as the JWS `kid`. */
+  getKid(): Promise<string>;
+  /** The RS256 signature over `signingInput` (ASCII `base64url(header).base64url(payload)`). */
+  sign(signingInput: Buffer): Promise<Buffer>;
+}
+
+export interface MintRequest {
+  readonly clientId: string;
+  /** Granted scopes, already validated against the client's allowed scopes. */
+  readonly scopes: readonly string[];
+  readonly lifetimeSeconds: number;
+}
+
+export interface MintedToken {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  readonly scope: string;
+  readonly jti: string;
+}
+
+export interface TokenMinter {
+  mint(request: MintRequest): Promise<MintedToken>;
+}
+
+export type ClientStatus = 'active' | 'disabled';
+
+/** A client as stored in DynamoDB (one item per client, keyed by `client_id`). */
+export interface ClientRecord {
+  readonly clientId: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly status: ClientStatus;
+  readonly tokenLifetimeSeconds: number;
+  /** ISO-8601 times. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** base64url SHA-256 of the secret; never logged. */
+  readonly secretHash: string;
+  /** During a secret rotation: the previous secret's hash and when it stops being accepted (ISO-8601). */
+  readonly previousSecretHash?: string;
+  readonly previousSecretExpiresAt?: string;
+}

@@ -1,0 +1,39 @@
+// The one route table: the policy builder, the local gateway emulator and the CDK stack all read it,
+// so adding a route is one edit here.
+
+export const SCOPES = {
+  productsRead: 'products/read',
+  productsWrite: 'products/write',
+} as const;
+
+/** Every scope the resource server knows, in a stable order (published in discovery metadata). */
+export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Lambda handlers, by file name under handlers/ (`handlers/<name>.ts`). */
+export type HandlerName = 'products' | 'token' | 'jwks' | 'discovery';
+
+export interface RouteDef {
+  readonly method: HttpMethod;
+  /** API Gateway resource path; `{name}` is a path parameter. */
+  readonly path: string;
+  readonly handler: HandlerName;
+  /** Scopes any one of which grants access. Empty: the route needs no token. */
+  readonly scopes: readonly string[];
+}
+
+/** The resource API, behind the TOKEN authorizer. */
+export const RESOURCE_ROUTES: readonly RouteDef[] = [
+  { method: 'GET', path: '/products', handler: 'products', scopes: [SCOPES.productsRead] },
+  { method: 'GET', path: '/products/{id}', handler: 'products', scopes: [SCOPES.productsRead] },
+  { method: 'POST', path: '/products', handler: 'products', scopes: [SCOPES.productsWrite] },
+];
+
+/** The authorization server's API: public by design (clients authenticate in the request itself). */
+export const AUTH_ROUTES: readonly RouteDef[] = [
+  { method: 'POST', path: '/oauth2/token', handler: 'token', scopes: [] },
+  { method: 'GET', path: '/.well-known/jwks.json', handler: 'jwks', scopes: [] },
+  { method: 'GET', path: '/.well-known/openid-configuration', handler: 'discovery', scopes: [] },
+  { method: 'GET', path: '/.well-known/oauth-authorization-server', handler: 'discovery', scopes: [] },
+];
