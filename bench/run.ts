@@ -1,92 +1,200 @@
-// `npm run bench [-- <suite>...] [--check] [--quick]`: runs the suites under bench/suites/, prints a
-// table per suite, writes bench/results/<suite>.json, and with --check exits non-zero on a missed target.
-import { readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// `npm run bench [-- <suite>...] [--check] [--quick] [--list] [--in-process]`: runs each suite under
+// bench/suites/ in a fresh child process (one suite's JIT and GC state must not skew the next), prints a
+// table per suite, writes bench/results/<suite>.json and bench/results/summary.md with the environment,
+// and with --check exits 1 listing every missed target.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
+import { environmentRecord, formatEnvironment } from './lib/environment.js';
+import {
+  applyFloor,
+  evaluateTargets,
+  formatVerdicts,
+  missedTargets,
+  rowsTable,
+  type SuiteResult,
+  summaryMarkdown,
+  type TargetVerdict,
+} from './lib/results.js';
 import type { BenchRow, BenchSuite } from './suite.js';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const here = dirname(fileURLToPath(import.meta.url));
+const thisFile = fileURLToPath(import.meta.url);
+const resultsDir = join(here, 'results');
 
-async function loadSuites(): Promise<BenchSuite[]> {
+interface SuiteFile {
+  readonly file: string;
+  readonly suite?: BenchSuite;
+  readonly loadError?: string;
+}
+
+async function importSuite(file: string): Promise<SuiteFile> {
+  try {
+    const mod = (await import(pathToFileURL(file).href)) as { suite?: BenchSuite };
+    return mod.suite ? { file, suite: mod.suite } : { file };
+  } catch (error) {
+    return { file, loadError: (error as Error).message.split('\n')[0] ?? String(error) };
+  }
+}
+
+async function discover(): Promise<SuiteFile[]> {
   const dir = join(here, 'suites');
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.ts'))
     .sort();
-  const suites: BenchSuite[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { suite?: BenchSuite };
-    if (mod.suite) suites.push(mod.suite);
+  return Promise.all(files.map((f) => importSuite(join(dir, f))));
+}
+
+interface ChildOutput {
+  readonly rows: BenchRow[];
+  readonly targets: TargetVerdict[];
+  readonly durationMs: number;
+}
+
+/** Measures one suite in this process: the work a child does. */
+async function measure(suite: BenchSuite, timeMs: number, warmupMs: number): Promise<ChildOutput> {
+  const started = performance.now();
+  const rows = applyFloor(await suite.run({ timeMs, warmupMs }), suite.floor);
+  return { rows, targets: evaluateTargets(suite, rows), durationMs: performance.now() - started };
+}
+
+/** Runs one suite file in a fresh Node process with the same loader flags (tsx) as this one. */
+async function measureInChild(file: string, quick: boolean): Promise<ChildOutput> {
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-bench-'));
+  const out = join(dir, 'result.json');
+  try {
+    const args = [...process.execArgv, thisFile, '--child', file, '--result-file', out];
+    if (quick) args.push('--quick');
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: 'inherit', env: process.env });
+      child.on('error', reject);
+      child.on('exit', (c, signal) => resolve(signal ? 128 : c));
+    });
+    if (code !== 0) throw new Error(`suite process exited with code ${code}`);
+    return JSON.parse(await readFile(out, 'utf8')) as ChildOutput;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return suites;
 }
 
-function formatNs(ns: number): string {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
-  return `${ns.toFixed(0)} ns`;
-}
-
-function table(rows: readonly BenchRow[]): string {
-  const header = ['task', 'ops/s', 'p50', 'p99', 'ratio', 'samples'];
-  const body = rows.map((r) => [
-    r.name,
-    Math.round(r.opsPerSec).toLocaleString('en-US'),
-    formatNs(r.p50Ns),
-    formatNs(r.p99Ns),
-    r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`,
-    String(r.samples),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [
-    line(header),
-    `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-    ...body.map(line),
-  ].join('\n');
+async function previousResults(except: ReadonlySet<string>): Promise<SuiteResult[]> {
+  const files = readdirSync(resultsDir).filter((f) => f.endsWith('.json'));
+  const out: SuiteResult[] = [];
+  for (const f of files.sort()) {
+    if (except.has(basename(f, '.json'))) continue;
+    try {
+      const r = JSON.parse(await readFile(join(resultsDir, f), 'utf8')) as SuiteResult;
+      if (r.suite && Array.isArray(r.rows) && r.environment) out.push(r);
+    } catch {
+      // A half-written or foreign file is not a result; the summary skips it.
+    }
+  }
+  return out;
 }
 
 const program = new Command()
   .name('bench')
   .argument('[suites...]', 'suites to run (default: all)')
-  .option('--check', 'exit non-zero when a stated target is missed')
+  .option('--check', 'exit 1 when a stated target is missed')
   .option('--quick', 'short runs, for a smoke test of the harness')
+  .option('--list', 'list the suites and exit')
+  .option('--in-process', 'run every suite in this process (no isolation; for debugging)')
+  .option('--child <file>', '(internal) measure one suite file and write its result')
+  .option('--result-file <file>', '(internal) where --child writes its result')
   .parse();
 
-const opts = program.opts<{ check?: boolean; quick?: boolean }>();
+const opts = program.opts<{
+  check?: boolean;
+  quick?: boolean;
+  list?: boolean;
+  inProcess?: boolean;
+  child?: string;
+  resultFile?: string;
+}>();
+const quick = opts.quick === true;
+const timeMs = quick ? 200 : 2000;
+const warmupMs = quick ? 50 : 500;
+
+if (opts.child) {
+  const { suite, loadError } = await importSuite(opts.child);
+  if (!suite) throw new Error(`cannot load suite ${opts.child}: ${loadError ?? 'no `suite` export'}`);
+  const output = await measure(suite, timeMs, warmupMs);
+  await writeFile(opts.resultFile ?? join(tmpdir(), 'keygate-bench-result.json'), JSON.stringify(output));
+  // Suites may leave servers or timers behind; the parent has what it needs.
+  process.exit(0);
+}
+
+const discovered = await discover();
+const all = discovered.flatMap((d) => (d.suite ? [{ file: d.file, suite: d.suite }] : []));
+if (opts.list) {
+  for (const { suite } of all) console.log(`${suite.name.padEnd(16)} ${suite.description}`);
+  for (const d of discovered.filter((x) => x.loadError))
+    console.log(`(${basename(d.file)} failed to load: ${d.loadError})`);
+  process.exit(0);
+}
+
 const wanted = program.args;
-const all = await loadSuites();
-const unknown = wanted.filter((w) => !all.some((s) => s.name === w));
+const unknown = wanted.filter((w) => !all.some((s) => s.suite.name === w));
 if (unknown.length > 0) {
-  console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`);
+  const broken = discovered.filter((d) => d.loadError).map((d) => `${basename(d.file)} (${d.loadError})`);
+  console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${all.map((s) => s.suite.name).join(', ')}`);
+  if (broken.length > 0) console.error(`failed to load: ${broken.join('; ')}`);
   process.exit(2);
 }
-const selected = wanted.length > 0 ? all.filter((s) => wanted.includes(s.name)) : all;
-const timeMs = opts.quick ? 200 : 2000;
-const warmupMs = opts.quick ? 50 : 500;
-const resultsDir = join(here, 'results');
+for (const d of discovered.filter((x) => x.loadError && wanted.length === 0)) {
+  console.error(`warning: ${basename(d.file)} failed to load and is skipped: ${d.loadError}`);
+}
+const selected = wanted.length > 0 ? all.filter((s) => wanted.includes(s.suite.name)) : all;
+
+const environment = environmentRecord();
+console.log(`Environment: ${formatEnvironment(environment)}`);
+console.log(
+  `Mode: ${quick ? 'quick' : 'full'} (${timeMs} ms per task), ${opts.inProcess ? 'in-process' : 'one child process per suite'}`,
+);
 await mkdir(resultsDir, { recursive: true });
 
-let missed = 0;
-for (const suite of selected) {
+const results: SuiteResult[] = [];
+const failed: string[] = [];
+for (const { file, suite } of selected) {
   console.log(`\n## ${suite.name}: ${suite.description}\n`);
-  const rows = await suite.run({ timeMs, warmupMs });
-  const floor = suite.floor ? rows.find((r) => r.name === suite.floor) : undefined;
-  if (floor) for (const r of rows) r.ratio = r.opsPerSec / floor.opsPerSec;
-  console.log(table(rows));
-  const targets = (suite.targets ?? []).map((t) => ({ description: t.description, ...t.check(rows) }));
-  for (const t of targets) {
-    console.log(`${t.pass ? 'PASS' : 'MISS'}  ${t.description}: ${t.actual}`);
-    if (!t.pass) missed++;
+  let output: ChildOutput;
+  try {
+    output = opts.inProcess ? await measure(suite, timeMs, warmupMs) : await measureInChild(file, quick);
+  } catch (error) {
+    console.error(`suite ${suite.name} failed: ${(error as Error).message}`);
+    failed.push(suite.name);
+    continue;
   }
-  await writeFile(
-    join(resultsDir, `${suite.name}.json`),
-    `${JSON.stringify({ suite: suite.name, floor: suite.floor, rows, targets }, null, 2)}\n`,
-  );
+  const result: SuiteResult = {
+    suite: suite.name,
+    description: suite.description,
+    floor: suite.floor,
+    environment,
+    options: { quick, timeMs, warmupMs },
+    durationMs: Math.round(output.durationMs),
+    rows: output.rows,
+    targets: output.targets,
+  };
+  results.push(result);
+  console.log(rowsTable(result.rows));
+  if (result.targets.length > 0) console.log(`\n${formatVerdicts(result.targets)}`);
+  await writeFile(join(resultsDir, `${suite.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
 }
-if (opts.check && missed > 0) {
-  console.error(`\n${missed} target(s) missed`);
-  process.exit(1);
+
+const earlier = await previousResults(new Set(results.map((r) => r.suite)));
+const summary = [...results, ...earlier].sort((a, b) => a.suite.localeCompare(b.suite));
+await writeFile(join(resultsDir, 'summary.md'), summaryMarkdown(environment, summary));
+console.log(`\nWrote ${results.length} result file(s) and bench/results/summary.md`);
+
+const misses = missedTargets(results);
+if (failed.length > 0) console.error(`\nsuite(s) failed to run: ${failed.join(', ')}`);
+if (misses.length > 0) {
+  const list = misses.map((m) => `  - [${m.suite}] ${m.description}: ${m.actual}`).join('\n');
+  console.error(`\n${misses.length} target(s) missed:\n${list}`);
 }
+if (failed.length > 0 || (opts.check && misses.length > 0)) process.exit(1);

@@ -61,3 +61,48 @@ export class IssuerError extends Error {
     return ISSUER_ERRORS[this.code].error;
   }
 }
+
+/** Client-registry failures (DynamoDB table of clients). The admin CLI shows them; the token service maps them. */
+export type RegistryErrorCode =
+  | 'unknown_client'
+  | 'client_exists'
+  | 'invalid_scope'
+  | 'invalid_name'
+  | 'invalid_lifetime'
+  | 'invalid_grace'
+  /** The clients table does not exist (wrong CLIENTS_TABLE / region, or the stack is not deployed). */
+  | 'table_missing'
+  /** An item in the table does not have the shape keygate writes. */
+  | 'corrupt_record'
+  /** DynamoDB throttled us after the SDK's bounded retries. */
+  | 'dependency_throttled'
+  /** DynamoDB unreachable, timing out or failing (5xx, network). */
+  | 'dependency_unavailable'
+  /** DynamoDB refused the call (access denied, validation): a deployment problem, not a client's. */
+  | 'dependency_rejected';
+
+/** How the token endpoint answers each registry failure (RFC 6749 §5.2 plus 503 for outages). */
+export const REGISTRY_ERRORS: Readonly<Record<RegistryErrorCode, IssuerErrorCode>> = {
+  unknown_client: 'invalid_client',
+  client_exists: 'internal',
+  invalid_scope: 'invalid_scope',
+  invalid_name: 'internal',
+  invalid_lifetime: 'internal',
+  invalid_grace: 'internal',
+  table_missing: 'internal',
+  corrupt_record: 'internal',
+  dependency_throttled: 'dependency_throttled',
+  dependency_unavailable: 'dependency_unavailable',
+  dependency_rejected: 'internal',
+};
+
+export class RegistryError extends Error {
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RegistryError';
+  }
+}

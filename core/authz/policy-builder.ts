@@ -1,0 +1,129 @@
+// Builds the IAM policy a TOKEN authorizer returns. API Gateway caches that policy per token and reuses
+// it for EVERY route behind the authorizer (SPEC §2), so the policy allows every route the token's
+// scopes permit, not just the method ARN that triggered the call. Policies depend only on the API/stage
+// prefix and the set of route scopes in the token, so they are memoized and shared (frozen).
+import { LRUCache } from 'lru-cache';
+import { RESOURCE_ROUTES, type RouteDef } from '../routes.js';
+import { AuthzError } from './errors.js';
+import type { PolicyDocument } from './evaluate.js';
+import { parseMethodArn } from './method-arn.js';
+
+/** IAM limit on a Resource ARN in an authorizer policy (SPEC §2). */
+export const MAX_RESOURCE_ARN_LENGTH = 512;
+
+export interface BuiltPolicy {
+  readonly effect: 'Allow' | 'Deny';
+  readonly policyDocument: PolicyDocument;
+  /** Routes the policy allows (empty for the whole-API Deny). */
+  readonly allowedRoutes: readonly RouteDef[];
+}
+
+export interface PolicyBuilderOptions {
+  /** Route table; defaults to RESOURCE_ROUTES. */
+  readonly routes?: readonly RouteDef[];
+  /** Memoized policies kept (per distinct method ARN + scope string, and per prefix + scope set). */
+  readonly cacheSize?: number;
+}
+
+export interface PolicyBuilder {
+  /**
+   * The policy for a token with `scope` (space-delimited) calling `methodArn`. Throws AuthzError
+   * `method_arn` for a malformed method ARN and `resource_too_long` if a route ARN would exceed 512.
+   */
+  policyFor(methodArn: string, scope: string): BuiltPolicy;
+  stats(): { readonly hits: number; readonly misses: number; readonly size: number };
+}
+
+/**
+ * `/products/{id}` -> `/products/*`. A `*` also spans `/`, so `GET/products/*` allows
+ * `GET/products/a/b` too: harmless, API Gateway only routes defined resources, and the exact
+ * `GET/products` is listed separately because `GET/products*` would also allow `GET/productsX`.
+ */
+export function routeResourcePath(path: string): string {
+  return path.replace(/\{[^}/]+\}/g, '*');
+}
+
+/** The Resource ARN of one route under an `arn:...:{apiId}/{stage}` prefix. */
+export function routeArn(prefix: string, route: Pick<RouteDef, 'method' | 'path'>): string {
+  return `${prefix}/${route.method}${routeResourcePath(route.path)}`;
+}
+
+const INVOKE = 'execute-api:Invoke';
+
+function checkLength(arn: string): string {
+  if (arn.length > MAX_RESOURCE_ARN_LENGTH) {
+    throw new AuthzError(
+      'resource_too_long',
+      `policy resource ARN is ${arn.length} characters (limit ${MAX_RESOURCE_ARN_LENGTH})`,
+    );
+  }
+  return arn;
+}
+
+function freezePolicy(effect: 'Allow' | 'Deny', resources: string[], allowed: RouteDef[]): BuiltPolicy {
+  const statement = Object.freeze({ Action: INVOKE, Effect: effect, Resource: Object.freeze(resources) });
+  const policyDocument = Object.freeze({ Version: '2012-10-17', Statement: Object.freeze([statement]) });
+  return Object.freeze({ effect, policyDocument, allowedRoutes: Object.freeze(allowed) });
+}
+
+export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyBuilder {
+  const routes = options.routes ?? RESOURCE_ROUTES;
+  const max = Math.max(1, options.cacheSize ?? 1000);
+  const routeScopes = new Set(routes.flatMap((r) => r.scopes));
+  // Level 1: exact (methodArn, scope string) -> policy; skips parsing and scope normalization.
+  const byRequest = new LRUCache<string, BuiltPolicy>({ max });
+  // Level 2: (prefix, sorted distinct route scopes) -> policy; what makes equal policies one object.
+  const byScopeSet = new LRUCache<string, BuiltPolicy>({ max });
+  // Lambda runs one request at a time per environment and repeated callers repeat both strings.
+  let lastArn = '';
+  let lastScope = '';
+  let lastPolicy: BuiltPolicy | undefined;
+  let hits = 0;
+  let misses = 0;
+
+  function build(prefix: string, scopes: ReadonlySet<string>): BuiltPolicy {
+    const allowed = routes.filter((r) => r.scopes.some((s) => scopes.has(s)));
+    if (allowed.length === 0) {
+      // No usable scope: an explicit Deny for the whole API so every route answers 403.
+      return freezePolicy('Deny', [checkLength(`${prefix}/*/*`)], []);
+    }
+    const resources = [...new Set(allowed.map((r) => checkLength(routeArn(prefix, r))))];
+    return freezePolicy('Allow', resources, allowed);
+  }
+
+  function slow(methodArn: string, scope: string, key: string): BuiltPolicy {
+    const parsed = parseMethodArn(methodArn);
+    if (!parsed) throw new AuthzError('method_arn', 'malformed method ARN');
+    const relevant = new Set<string>();
+    for (const s of scope.split(' ')) if (routeScopes.has(s)) relevant.add(s);
+    const setKey = `${parsed.prefix}\n${[...relevant].sort().join(' ')}`;
+    let policy = byScopeSet.get(setKey);
+    if (!policy) {
+      policy = build(parsed.prefix, relevant);
+      byScopeSet.set(setKey, policy);
+    }
+    byRequest.set(key, policy);
+    return policy;
+  }
+
+  return {
+    policyFor(methodArn, scope) {
+      if (lastPolicy !== undefined && methodArn === lastArn && scope === lastScope) {
+        hits++;
+        return lastPolicy;
+      }
+      const key = `${methodArn}\n${scope}`;
+      let policy = byRequest.get(key);
+      if (policy) hits++;
+      else {
+        misses++;
+        policy = slow(methodArn, scope, key);
+      }
+      lastArn = methodArn;
+      lastScope = scope;
+      lastPolicy = policy;
+      return policy;
+    },
+    stats: () => ({ hits, misses, size: byScopeSet.size }),
+  };
+}

@@ -1,0 +1,38 @@
+// The DynamoDB seam: the registry takes anything with the SDK client's `send`, so tests and the local
+// stack point the real @aws-sdk/client-dynamodb at dynalite.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export type DynamoApi = Pick<DynamoDBClient, 'send'>;
+
+export interface DynamoClientOptions {
+  readonly region?: string;
+  /** e.g. dynalite's URL; otherwise the SDK reads AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL. */
+  readonly endpoint?: string;
+  /**
+   * SDK attempts including the first. Default 1: the registry retries its reads itself (retry.ts, shorter
+   * backoff than the SDK's standard mode). The admin CLI, whose writes go through the SDK, passes 3.
+   */
+  readonly maxAttempts?: number;
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** Static credentials (tests: dummy ones); otherwise the default provider chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/**
+ * A DynamoDB client tuned for a request path: short timeouts, so an outage turns into a 503 within a
+ * few seconds instead of hanging until the Lambda (or API Gateway's 29 s) timeout. A GetItem takes
+ * single-digit milliseconds in-region, so 1 s per attempt is generous.
+ */
+export function createDynamoClient(options: DynamoClientOptions = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: options.maxAttempts ?? 1,
+    requestHandler: {
+      connectionTimeout: options.connectionTimeoutMs ?? 500,
+      requestTimeout: options.requestTimeoutMs ?? 1000,
+    },
+  });
+}

@@ -1,0 +1,62 @@
+// Errors of the verification area: one class, one stable `code` per failure reason. Messages describe the
+// rule that failed and never carry token text, claim values or key material.
+
+export type VerifyErrorCode =
+  /** Not a compact JWS: wrong part count, whitespace, non-base64url, header/payload not a JSON object. */
+  | 'malformed'
+  /** Longer than the configured maximum token length. */
+  | 'too_long'
+  /** `alg` is not exactly `RS256`. */
+  | 'alg'
+  /** `typ` is not `at+jwt` / `application/at+jwt` (RFC 9068 §4). */
+  | 'typ'
+  /** A header member we refuse: missing/invalid `kid`, `jku`, `x5u`, `jwk`, `x5c`. */
+  | 'header'
+  /** Any `crit` header (we understand no extensions, RFC 7515 §4.1.11). */
+  | 'crit'
+  /** No key with this `kid` in the issuer's JWKS, even after a (rate-limited) refetch. */
+  | 'unknown_kid'
+  | 'signature'
+  | 'expired'
+  /** `nbf` or `iat` in the future beyond the clock leeway. */
+  | 'not_yet_valid'
+  | 'issuer'
+  | 'audience'
+  /** A required claim missing or of the wrong type/syntax (`exp`, `sub`, `client_id`, `scope`, ...). */
+  | 'claims'
+  /** Our side failed: no usable keys (JWKS unreachable and nothing cached). Authorizer answers 500. */
+  | 'keys_unavailable';
+
+export const VERIFY_ERROR_CODES: readonly VerifyErrorCode[] = [
+  'malformed',
+  'too_long',
+  'alg',
+  'typ',
+  'header',
+  'crit',
+  'unknown_kid',
+  'signature',
+  'expired',
+  'not_yet_valid',
+  'issuer',
+  'audience',
+  'claims',
+  'keys_unavailable',
+];
+
+export class VerifyError extends Error {
+  override readonly name = 'VerifyError';
+  readonly code: VerifyErrorCode;
+
+  constructor(code: VerifyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  /** True when the failure is the token's fault (401); false for `keys_unavailable` (our fault, 500). */
+  get isTokenError(): boolean {
+    return this.code !== 'keys_unavailable';
+  }
+}
+
+export const isVerifyError = (value: unknown): value is VerifyError => value instanceof VerifyError;

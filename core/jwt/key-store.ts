@@ -1,0 +1,402 @@
+// The JWKS key store: fetches the issuer's JWK Set (https, bounded time and size, no redirects), imports
+// each usable RSA key once into a node:crypto KeyObject, refreshes in the background, keeps serving the
+// last good keys while the endpoint is down, and rate-limits refetches caused by unknown `kid`s.
+import { isUtf8 } from 'node:buffer';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { isLoopbackHost } from '../config.js';
+import { VerifyError } from './errors.js';
+import { isSaneKid } from './kid.js';
+import type { KeyStore, KeyStoreStats } from './types.js';
+
+export type JwksFetchFailureReason =
+  | 'timeout'
+  | 'network'
+  | 'redirect'
+  | 'http_status'
+  | 'too_large'
+  | 'invalid_json'
+  | 'invalid_jwks'
+  /** The document parsed but held no key we accept: treated as a failure so last good keys keep serving. */
+  | 'no_usable_keys';
+
+export type KeySkipReason =
+  | 'not_object'
+  | 'kid'
+  | 'kty'
+  | 'use'
+  | 'alg'
+  | 'key_ops'
+  | 'invalid_key'
+  | 'modulus_too_small'
+  | 'modulus_too_large'
+  | 'exponent'
+  | 'duplicate_kid'
+  | 'too_many_keys';
+
+/** Why a fetch started. */
+export type FetchTrigger = 'prefetch' | 'initial' | 'soft_refresh' | 'unknown_kid' | 'retry';
+
+/** What the key store reports for metrics and logs (never token text; kids come from the JWKS). */
+export type KeyStoreEvent =
+  | {
+      readonly type: 'fetch_ok';
+      readonly trigger: FetchTrigger;
+      readonly keys: number;
+      readonly durationMs: number;
+    }
+  | {
+      readonly type: 'fetch_failed';
+      readonly trigger: FetchTrigger;
+      readonly reason: JwksFetchFailureReason;
+      readonly detail: string;
+      readonly durationMs: number;
+    }
+  /** A refresh failed and the last good keys keep serving (stale-if-error). */
+  | { readonly type: 'stale_serving'; readonly keys: number; readonly ageMs: number }
+  /** The stale-if-error window passed: the last good keys are no longer used. */
+  | { readonly type: 'keys_expired'; readonly ageMs: number }
+  | { readonly type: 'key_added'; readonly kid: string }
+  | { readonly type: 'key_removed'; readonly kid: string }
+  | { readonly type: 'key_skipped'; readonly kid: string | undefined; readonly reason: KeySkipReason };
+
+export interface JwksKeyStoreOptions {
+  readonly jwksUri: string;
+  /** Whole request including the body read. */
+  readonly fetchTimeoutMs?: number;
+  readonly maxResponseBytes?: number;
+  /** Age after which one background refresh runs while the current keys keep serving. */
+  readonly softMaxAgeMs?: number;
+  /** How long past the soft max age the last good keys keep serving while refreshes fail (RFC 5861 sense). */
+  readonly staleIfErrorMs?: number;
+  /** At most one refetch per this period is caused by unknown kids. */
+  readonly unknownKidCooldownMs?: number;
+  /** After a failed fetch no new fetch starts for this long (requests without keys fail fast meanwhile). */
+  readonly failureBackoffMs?: number;
+  /** Usable keys kept from one document; the rest are skipped. */
+  readonly maxKeys?: number;
+  readonly fetch?: typeof globalThis.fetch;
+  readonly now?: () => number;
+  readonly onEvent?: (event: KeyStoreEvent) => void;
+}
+
+export const MIN_RSA_MODULUS_BITS = 2048;
+/** Verification cost grows with the modulus; nobody signs access tokens with more than 8192 bits. */
+export const MAX_RSA_MODULUS_BITS = 8192;
+const MAX_REMEMBERED_UNKNOWN_KIDS = 1000;
+
+class JwksFetchError extends Error {
+  constructor(
+    readonly reason: JwksFetchFailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface KeyMaterial {
+  readonly n: string;
+  readonly e: string;
+  readonly key: KeyObject;
+}
+
+function positive(name: string, value: number, allowZero = false): number {
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  }
+  return value;
+}
+
+/** https always; http only to a loopback host (local stack, tests). Throws at construction. */
+function checkJwksUri(jwksUri: string): string {
+  let url: URL;
+  try {
+    url = new URL(jwksUri);
+  } catch {
+    throw new TypeError('jwksUri is not a valid URL');
+  }
+  if (url.protocol === 'https:') return url.href;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url.href;
+  throw new TypeError('jwksUri must use https (http is allowed only for loopback hosts)');
+}
+
+export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
+  const jwksUri = checkJwksUri(options.jwksUri);
+  const fetchTimeoutMs = positive('fetchTimeoutMs', options.fetchTimeoutMs ?? 1500);
+  const maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes ?? 150_000);
+  const softMaxAgeMs = positive('softMaxAgeMs', options.softMaxAgeMs ?? 600_000);
+  const staleIfErrorMs = positive('staleIfErrorMs', options.staleIfErrorMs ?? 86_400_000, true);
+  const cooldownMs = positive('unknownKidCooldownMs', options.unknownKidCooldownMs ?? 30_000, true);
+  const failureBackoffMs = positive('failureBackoffMs', options.failureBackoffMs ?? 1000, true);
+  const maxKeys = positive('maxKeys', options.maxKeys ?? 100);
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const now = options.now ?? Date.now;
+  const onEvent = options.onEvent;
+
+  /** Keys usable right now (emptied when the stale window passes). */
+  let keys = new Map<string, KeyObject>();
+  /** The last good set, kept so unchanged keys are not re-imported and keep their identity. */
+  let material = new Map<string, KeyMaterial>();
+  let lastGoodAt = Number.NEGATIVE_INFINITY;
+  let stale = false;
+  let inflight: Promise<void> | undefined;
+  let nextAttemptAt = Number.NEGATIVE_INFINITY;
+  let lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
+  /** Next instant the hot path must run housekeeping (soft refresh, stale expiry); one compare per call. */
+  let checkAt = Number.POSITIVE_INFINITY;
+  const unknownKids = new LRUCache<string, number>({ max: MAX_REMEMBERED_UNKNOWN_KIDS });
+  let fetches = 0;
+  let fetchFailures = 0;
+  let keyHits = 0;
+  let keyMisses = 0;
+
+  const emit = (event: KeyStoreEvent): void => {
+    if (!onEvent) return;
+    try {
+      onEvent(event);
+    } catch {
+      // A failing metrics/log sink must never break key lookups.
+    }
+  };
+
+  const unavailable = () =>
+    new VerifyError('keys_unavailable', 'no usable signing keys: the JWKS could not be loaded');
+  const unknown = () => new VerifyError('unknown_kid', 'no key in the issuer JWKS matches the token kid');
+
+  function reschedule(): void {
+    if (lastGoodAt === Number.NEGATIVE_INFINITY) {
+      checkAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const expiryAt = keys.size > 0 ? lastGoodAt + softMaxAgeMs + staleIfErrorMs : Number.POSITIVE_INFINITY;
+    checkAt = inflight ? expiryAt : Math.min(expiryAt, Math.max(lastGoodAt + softMaxAgeMs, nextAttemptAt));
+  }
+
+  function housekeeping(t: number): void {
+    if (keys.size > 0 && t >= lastGoodAt + softMaxAgeMs + staleIfErrorMs) {
+      keys = new Map();
+      stale = false;
+      emit({ type: 'keys_expired', ageMs: t - lastGoodAt });
+    }
+    if (!inflight && t >= lastGoodAt + softMaxAgeMs && t >= nextAttemptAt) {
+      void refresh('soft_refresh');
+    }
+    reschedule();
+  }
+
+  async function download(): Promise<unknown> {
+    const signal = AbortSignal.timeout(fetchTimeoutMs);
+    let body: Buffer;
+    try {
+      const res = await fetchImpl(jwksUri, {
+        signal,
+        redirect: 'error',
+        headers: { accept: 'application/json' },
+      });
+      if (res.status !== 200) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new JwksFetchError('http_status', `JWKS endpoint answered HTTP ${res.status}`);
+      }
+      const declared = Number(res.headers.get('content-length') ?? '0');
+      if (declared > maxResponseBytes) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new JwksFetchError('too_large', `JWKS response declares ${declared} bytes`);
+      }
+      // content-length can lie or be absent (chunked): count the bytes as they arrive.
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      if (res.body) {
+        const reader = res.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          total += value.byteLength;
+          if (total > maxResponseBytes) {
+            await reader.cancel().catch(() => undefined);
+            throw new JwksFetchError('too_large', `JWKS response exceeds ${maxResponseBytes} bytes`);
+          }
+          chunks.push(value);
+        }
+      }
+      body = Buffer.concat(chunks, total);
+    } catch (err) {
+      if (err instanceof JwksFetchError) throw err;
+      if (signal.aborted) throw new JwksFetchError('timeout', `JWKS fetch exceeded ${fetchTimeoutMs} ms`);
+      const cause = (err as { cause?: { message?: unknown } }).cause;
+      const text = `${(err as Error).message ?? ''} ${typeof cause?.message === 'string' ? cause.message : ''}`;
+      if (/redirect/i.test(text)) throw new JwksFetchError('redirect', 'JWKS endpoint redirected');
+      throw new JwksFetchError('network', `JWKS fetch failed: ${text.trim().slice(0, 200)}`);
+    }
+    if (!isUtf8(body)) throw new JwksFetchError('invalid_json', 'JWKS response is not UTF-8');
+    try {
+      return JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new JwksFetchError('invalid_json', 'JWKS response is not JSON');
+    }
+  }
+
+  /** One JWK to KeyMaterial, or why it is skipped (RFC 7517 §4, RFC 7518 §6.3, RFC 8725 §3.5). */
+  function importJwk(jwk: unknown): KeyMaterial | KeySkipReason {
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'not_object';
+    const { kty, use, alg, key_ops: keyOps, n, e } = jwk as Record<string, unknown>;
+    if (kty !== 'RSA') return 'kty';
+    if (use !== undefined && use !== 'sig') return 'use';
+    if (alg !== undefined && alg !== 'RS256') return 'alg';
+    if (keyOps !== undefined && !(Array.isArray(keyOps) && keyOps.includes('verify'))) return 'key_ops';
+    if (typeof n !== 'string' || typeof e !== 'string') return 'invalid_key';
+    const kid = (jwk as { kid: string }).kid;
+    const previous = material.get(kid);
+    if (previous && previous.n === n && previous.e === e) return previous;
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: { kty: 'RSA', n, e }, format: 'jwk' });
+    } catch {
+      return 'invalid_key';
+    }
+    const details = key.asymmetricKeyDetails;
+    const bits = details?.modulusLength ?? 0;
+    if (bits < MIN_RSA_MODULUS_BITS) return 'modulus_too_small';
+    if (bits > MAX_RSA_MODULUS_BITS) return 'modulus_too_large';
+    // e = 1 would make any "signature" equal to its own padded digest; real keys use 65537.
+    const exponent = details?.publicExponent ?? 0n;
+    if (exponent < 3n || exponent % 2n === 0n) return 'exponent';
+    return { n, e, key };
+  }
+
+  function apply(document: unknown, trigger: FetchTrigger, startedAt: number): void {
+    if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+      throw new JwksFetchError('invalid_jwks', 'JWKS is not a JSON object');
+    }
+    const list = (document as { keys?: unknown }).keys;
+    if (!Array.isArray(list)) throw new JwksFetchError('invalid_jwks', 'JWKS has no "keys" array');
+    const next = new Map<string, KeyMaterial>();
+    const conflicting = new Set<string>();
+    for (const jwk of list) {
+      const rawKid = (jwk as { kid?: unknown } | null)?.kid;
+      const kid = isSaneKid(rawKid) ? rawKid : undefined;
+      if (kid === undefined) {
+        emit({
+          type: 'key_skipped',
+          kid: undefined,
+          reason: typeof jwk === 'object' && jwk ? 'kid' : 'not_object',
+        });
+        continue;
+      }
+      if (conflicting.has(kid)) continue;
+      const result = importJwk(jwk);
+      if (typeof result === 'string') {
+        emit({ type: 'key_skipped', kid, reason: result });
+        continue;
+      }
+      const seen = next.get(kid);
+      if (seen) {
+        // RFC 7517 §4.5: kids SHOULD be distinct. The same key listed twice is harmless; two different
+        // keys under one kid are ambiguous, so neither is trusted (no "first wins" guessing).
+        if (seen.n !== result.n || seen.e !== result.e) {
+          next.delete(kid);
+          conflicting.add(kid);
+          emit({ type: 'key_skipped', kid, reason: 'duplicate_kid' });
+        }
+        continue;
+      }
+      if (next.size >= maxKeys) {
+        emit({ type: 'key_skipped', kid, reason: 'too_many_keys' });
+        continue;
+      }
+      next.set(kid, result);
+    }
+    if (next.size === 0) throw new JwksFetchError('no_usable_keys', 'JWKS holds no usable RS256 key');
+
+    const t = now();
+    for (const kid of next.keys()) if (!material.has(kid)) emit({ type: 'key_added', kid });
+    for (const kid of material.keys()) if (!next.has(kid)) emit({ type: 'key_removed', kid });
+    const usable = new Map<string, KeyObject>();
+    for (const [kid, m] of next) usable.set(kid, m.key);
+    material = next;
+    keys = usable;
+    lastGoodAt = t;
+    stale = false;
+    nextAttemptAt = Number.NEGATIVE_INFINITY;
+    emit({ type: 'fetch_ok', trigger, keys: usable.size, durationMs: t - startedAt });
+  }
+
+  function fail(err: unknown, trigger: FetchTrigger, startedAt: number): void {
+    const t = now();
+    fetchFailures++;
+    nextAttemptAt = t + failureBackoffMs;
+    const reason = err instanceof JwksFetchError ? err.reason : 'network';
+    const detail = err instanceof Error ? err.message : 'unknown failure';
+    emit({ type: 'fetch_failed', trigger, reason, detail, durationMs: t - startedAt });
+    if (keys.size > 0) {
+      stale = true;
+      emit({ type: 'stale_serving', keys: keys.size, ageMs: t - lastGoodAt });
+    }
+  }
+
+  /** Single flight: concurrent callers share one fetch. The returned promise never rejects. */
+  function refresh(trigger: FetchTrigger): Promise<void> {
+    if (inflight) return inflight;
+    const startedAt = now();
+    fetches++;
+    const run = download()
+      .then((document) => apply(document, trigger, startedAt))
+      .then(undefined, (err: unknown) => fail(err, trigger, startedAt))
+      .then(() => {
+        inflight = undefined;
+        reschedule();
+      });
+    inflight = run;
+    reschedule();
+    return run;
+  }
+
+  function getCachedKey(kid: string): KeyObject | undefined {
+    const t = now();
+    if (t >= checkAt) housekeeping(t);
+    const key = keys.get(kid);
+    if (key === undefined) {
+      keyMisses++;
+      return undefined;
+    }
+    keyHits++;
+    return key;
+  }
+
+  async function getKey(kid: string): Promise<KeyObject> {
+    const cached = getCachedKey(kid);
+    if (cached !== undefined) return cached;
+    const t = now();
+    if (keys.size === 0) {
+      // Nothing to serve from (cold start, or the stale window passed): fetch, bounded by the backoff.
+      if (inflight) await inflight;
+      else if (t >= nextAttemptAt)
+        await refresh(lastGoodAt === Number.NEGATIVE_INFINITY ? 'initial' : 'retry');
+      else throw unavailable();
+    } else if (inflight) {
+      await inflight;
+    } else {
+      const remembered = unknownKids.get(kid);
+      if (remembered !== undefined && t - remembered < softMaxAgeMs) throw unknown();
+      if (t - lastUnknownKidFetchAt < cooldownMs || t < nextAttemptAt) throw unknown();
+      lastUnknownKidFetchAt = t;
+      await refresh('unknown_kid');
+    }
+    const key = keys.get(kid);
+    if (key !== undefined) return key;
+    if (keys.size === 0) throw unavailable();
+    unknownKids.set(kid, now());
+    throw unknown();
+  }
+
+  return {
+    getCachedKey,
+    getKey,
+    async prefetch(): Promise<void> {
+      if (keys.size > 0 && now() < lastGoodAt + softMaxAgeMs) return;
+      await refresh('prefetch');
+    },
+    stats(): KeyStoreStats {
+      return { fetches, fetchFailures, keyHits, keyMisses, keys: keys.size, stale: stale && keys.size > 0 };
+    },
+  };
+}

@@ -1,0 +1,210 @@
+// POST /oauth2/token (API Gateway proxy, payload 1.0): the client-credentials grant. Thin adapter over
+// core/issuer: HTTP event -> TokenRequest -> TokenService -> RFC 6749 §5.1/§5.2 response. Never throws.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { int, optionalStr, readConfig, str, url } from '../core/config.js';
+import {
+  createClientCache,
+  createClientRegistry,
+  createDynamoClient,
+  createKmsClient,
+  createKmsSigner,
+  createTokenMinter,
+  createTokenService,
+  type DynamoApi,
+  type IssuerError,
+  type KmsApi,
+  parseTokenRequest,
+  type Signer,
+  type TokenMinter,
+  type TokenService,
+  toIssuerError,
+} from '../core/issuer/index.js';
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
+  return readConfig(
+    {
+      ISSUER: url(),
+      AUDIENCE: str(),
+      CLIENTS_TABLE: str(),
+      SIGNING_KEY_ID: str(),
+      TOKEN_MAX_LIFETIME_SECONDS: int({ default: 3600, min: 60, max: 86_400 }),
+      CLIENT_CACHE_TTL_SECONDS: int({ default: 30, min: 0, max: 300 }),
+      /** Metrics (CloudWatch EMF lines) only when a namespace is configured. */
+      POWERTOOLS_METRICS_NAMESPACE: optionalStr(),
+    },
+    env,
+  );
+}
+
+export type TokenConfig = ReturnType<typeof loadConfig>;
+
+/** The logging surface the handler uses (Powertools Logger satisfies it; tests record calls). */
+export type TokenLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+export type TokenMetrics = Pick<Metrics, 'addMetric' | 'singleMetric' | 'publishStoredMetrics'>;
+
+export interface TokenDeps {
+  readonly service: TokenService;
+  readonly logger: TokenLogger;
+  readonly metrics?: TokenMetrics;
+  /** Retry-After seconds on 503: throttling clears fast; an outage takes longer. */
+  readonly retryAfterSeconds?: { readonly throttled: number; readonly unavailable: number };
+  /** RFC 7617 realm in the invalid_client challenge. */
+  readonly realm?: string;
+}
+
+export interface TokenClients {
+  readonly dynamodb?: DynamoApi;
+  readonly kms?: KmsApi;
+  readonly signer?: Signer;
+  readonly minter?: TokenMinter;
+  readonly logger?: TokenLogger;
+  readonly metrics?: TokenMetrics;
+  readonly now?: () => number;
+}
+
+export function createDeps(config: TokenConfig, clients: TokenClients = {}): TokenDeps {
+  const now = clients.now ?? Date.now;
+  const registry = createClientRegistry({
+    dynamodb: clients.dynamodb ?? createDynamoClient(),
+    tableName: config.CLIENTS_TABLE,
+  });
+  const signer =
+    clients.signer ??
+    createKmsSigner({ kms: clients.kms ?? createKmsClient(), keyId: config.SIGNING_KEY_ID });
+  const minter =
+    clients.minter ??
+    createTokenMinter({
+      signer,
+      issuer: config.ISSUER,
+      audience: config.AUDIENCE,
+      now,
+      maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
+    });
+  const metrics =
+    clients.metrics ??
+    (config.POWERTOOLS_METRICS_NAMESPACE
+      ? new Metrics({ namespace: config.POWERTOOLS_METRICS_NAMESPACE, serviceName: 'keygate-token' })
+      : undefined);
+  return {
+    service: createTokenService({
+      clients: createClientCache({ source: registry, ttlSeconds: config.CLIENT_CACHE_TTL_SECONDS, now }),
+      minter,
+      maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
+      now,
+    }),
+    logger: clients.logger ?? new Logger({ serviceName: 'keygate-token' }),
+    ...(metrics ? { metrics } : {}),
+  };
+}
+
+// RFC 6749 §5.1: token responses (and errors, which may echo client input) are never cached.
+const BASE_HEADERS = {
+  'Content-Type': 'application/json;charset=UTF-8',
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+} as const;
+
+/** A client id fit for a log line: it is client input, so bounded and printable (never the secret). */
+const loggable = (id: string | undefined) =>
+  id === undefined ? undefined : id.replace(/[^\x21-\x7e]/g, '?').slice(0, 128);
+
+export function createHandler(deps: TokenDeps) {
+  const realm = deps.realm ?? 'keygate';
+  const retryAfter = deps.retryAfterSeconds ?? { throttled: 1, unavailable: 5 };
+
+  function errorResponse(error: IssuerError): APIGatewayProxyResult {
+    const headers: Record<string, string> = { ...BASE_HEADERS };
+    // RFC 6749 §5.2: invalid_client is 401 with a challenge for the scheme the client should use.
+    if (error.status === 401) headers['WWW-Authenticate'] = `Basic realm="${realm}"`;
+    if (error.status === 503)
+      headers['Retry-After'] = String(
+        error.code === 'dependency_throttled' ? retryAfter.throttled : retryAfter.unavailable,
+      );
+    return {
+      statusCode: error.status,
+      headers,
+      body: JSON.stringify({ error: error.error, error_description: error.description }),
+    };
+  }
+
+  function record(code: string | undefined) {
+    if (!deps.metrics) return;
+    try {
+      if (code === undefined) deps.metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
+      else {
+        const single = deps.metrics.singleMetric();
+        single.addDimension('error', code);
+        single.addMetric('TokenErrors', MetricUnit.Count, 1);
+      }
+      deps.metrics.publishStoredMetrics();
+    } catch {
+      // Metrics are best effort: never fail a token request over them (the outcome is in the log line).
+    }
+  }
+
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const started = performance.now();
+    let clientId: string | undefined;
+    let authMethod: string | undefined;
+    try {
+      const request = parseTokenRequest({
+        method: event.httpMethod,
+        headers: event.headers,
+        multiValueHeaders: event.multiValueHeaders,
+        query: event.queryStringParameters,
+        body: event.body,
+        isBase64Encoded: event.isBase64Encoded,
+      });
+      clientId = request.clientId;
+      authMethod = request.authMethod;
+      const result = await deps.service.issue(request);
+      safeLog(deps.logger, 'info', {
+        outcome: 'issued',
+        clientId: loggable(clientId),
+        authMethod,
+        scope: result.scope,
+        expiresIn: result.expiresIn,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        requestId: event.requestContext?.requestId,
+      });
+      record(undefined);
+      return {
+        statusCode: 200,
+        headers: { ...BASE_HEADERS },
+        body: JSON.stringify({
+          access_token: result.accessToken,
+          token_type: result.tokenType,
+          expires_in: result.expiresIn,
+          scope: result.scope,
+        }),
+      };
+    } catch (err) {
+      const error = toIssuerError(err);
+      // The cause's class and code only: SDK messages can quote request data.
+      const cause = (error.cause ?? err) as { name?: string; code?: string } | undefined;
+      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', {
+        outcome: 'rejected',
+        status: error.status,
+        errorCode: error.code,
+        error: error.error,
+        ...(cause !== error && cause ? { cause: cause.code ?? cause.name } : {}),
+        clientId: loggable(clientId),
+        authMethod,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        requestId: event?.requestContext?.requestId,
+      });
+      record(error.code);
+      return errorResponse(error);
+    }
+  };
+}
+
+function safeLog(logger: TokenLogger, level: 'info' | 'error', fields: Record<string, unknown>): void {
+  try {
+    logger[level]('token request', fields);
+  } catch {
+    // A logging failure must not turn an answer into a crash.
+  }
+}

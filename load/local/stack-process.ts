@@ -1,0 +1,62 @@
+// Child process of the local load runner: runs one local stack (so the server gets its own core and
+// event loop, apart from autocannon), prints its URLs on one marked stdout line, and takes line
+// commands on stdin: `flush` (authorizer result cache), `rotate` (new signing key), `close`.
+import { createInterface } from 'node:readline';
+import { startLocalStack } from '../../local/stack.js';
+import { STACK_MARK, type StackInfo, type StackProcessOptions } from './stack.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const options = JSON.parse(process.argv[2] ?? '{}') as StackProcessOptions;
+const stack = await startLocalStack({
+  inMemory: true,
+  // Free ports: a developer's `npm start` (fixed ports) and a second stack (cache on/off) can coexist.
+  ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
+  ...(options.resultsCacheTtlSeconds === undefined
+    ? {}
+    : { resultsCacheTtlSeconds: options.resultsCacheTtlSeconds }),
+});
+const info: StackInfo = {
+  apiUrl: stack.apiUrl,
+  authUrl: stack.authUrl,
+  tokenUrl: stack.tokenUrl,
+  jwksUrl: stack.jwksUrl,
+  issuer: stack.issuer,
+  clientId: stack.demoClient.clientId,
+  clientSecret: stack.demoClient.clientSecret,
+  canRotate: true,
+};
+process.stdout.write(`${STACK_MARK}${JSON.stringify(info)}\n`);
+
+const reply = (id: string, ok: boolean, message = '') =>
+  process.stdout.write(`${STACK_MARK}${JSON.stringify({ reply: id, ok, message })}\n`);
+
+let closing = false;
+const shutdown = async () => {
+  if (closing) return;
+  closing = true;
+  await stack.close();
+  process.exit(0);
+};
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const [id = '', command] = line.trim().split(' ');
+  const run = async () => {
+    switch (command) {
+      case 'flush':
+        stack.gateways.api.flushAuthorizerCache();
+        return reply(id, true);
+      case 'rotate':
+        await stack.rotateSigningKey();
+        return reply(id, true);
+      case 'close':
+        reply(id, true);
+        return shutdown();
+      default:
+        return reply(id, false, `unknown command ${command}`);
+    }
+  };
+  run().catch((error: unknown) => reply(id, false, (error as Error).message));
+});
+// The parent going away (Ctrl-C, crash) must not leave a stack running.
+process.stdin.on('end', () => void shutdown());
+process.once('SIGTERM', () => void shutdown());
+process.once('SIGINT', () => void shutdown());

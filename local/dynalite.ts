@@ -1,0 +1,66 @@
+// dynalite (DynamoDB's HTTP API, in-process, LevelDB or in-memory) on 127.0.0.1: the local stack's and the
+// tests' DynamoDB. The real @aws-sdk/client-dynamodb talks to it over HTTP with dummy SigV4 credentials.
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+
+interface DynaliteOptions {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+
+// dynalite is CommonJS without type declarations; this is the one shape we use.
+const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
+
+export interface DynaliteServer {
+  /** `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL_DYNAMODB` or the client's `endpoint`. */
+  readonly endpoint: string;
+  /** Number of HTTP requests served so far (tests assert a cached path makes none). */
+  requestCount(): number;
+  close(): Promise<void>;
+}
+
+export interface StartDynaliteOptions {
+  /** LevelDB directory for a persistent store; in memory when omitted. */
+  readonly path?: string;
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export async function startDynalite(options: StartDynaliteOptions = {}): Promise<DynaliteServer> {
+  // Tables become ACTIVE at once: the local stack and tests create them on start.
+  const server = dynalite({
+    ...(options.path ? { path: options.path } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  let requests = 0;
+  server.on('request', () => {
+    requests += 1;
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  return {
+    endpoint: `http://${host}:${port}`,
+    requestCount: () => requests,
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Keep-alive sockets from SDK clients would hold close() open until they time out.
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

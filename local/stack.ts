@@ -1,0 +1,443 @@
+// The whole of keygate on one machine: dynalite (DynamoDB), the KMS emulator, the auth API (token, JWKS,
+// discovery) and the resource API behind the API Gateway emulator with the real TOKEN authorizer, which
+// fetches the JWKS over HTTP from the auth API exactly as it does in AWS. Used by `npm start`, the e2e
+// tests, `npm run load:local` and the reliability tests.
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  KeySpec,
+  KeyUsageType,
+  UpdateAliasCommand,
+} from '@aws-sdk/client-kms';
+import {
+  checkClientSecret,
+  createClientRegistry,
+  createDynamoClient,
+  createKmsClient,
+} from '../core/issuer/index.js';
+import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
+import * as authorizerHandler from '../handlers/authorizer.js';
+import * as discoveryHandler from '../handlers/discovery.js';
+import * as jwksHandler from '../handlers/jwks.js';
+import * as productsHandler from '../handlers/products.js';
+import * as tokenHandler from '../handlers/token.js';
+import { type DynaliteServer, startDynalite } from './dynalite.js';
+import {
+  type AccessLogEntry,
+  type Gateway,
+  GatewayError,
+  type LambdaFunction,
+  MAX_RESULTS_CACHE_TTL_SECONDS,
+  startGateway,
+} from './gateway/index.js';
+import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
+
+/** Documented default ports (README "npm start"). */
+export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
+export const DEFAULT_STATE_DIR = '.keygate';
+export const SIGNING_KEY_ALIAS = 'alias/keygate-signing';
+export const DEFAULT_TABLE = 'keygate-clients';
+export const DEFAULT_STAGE = 'local';
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '123456789012';
+/** Dummy SigV4 credentials: dynalite and the KMS emulator check the signature's shape, not the key. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+const DEMO_FILE = 'demo-client.json';
+const DEMO_SCOPES = ['products/read', 'products/write'];
+
+export type StackPortName = keyof typeof DEFAULT_PORTS;
+
+export interface LocalStackOptions {
+  /** Keep nothing on disk (a new key and demo client each start). Default false. */
+  readonly inMemory?: boolean;
+  /** Where table data, KMS keys and the demo credentials persist. Default `.keygate` (cwd). */
+  readonly stateDir?: string;
+  /** Every server listens here. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Per-server ports; 0 picks a free one (tests). Unset ones take DEFAULT_PORTS. */
+  readonly ports?: Partial<Record<StackPortName, number>>;
+  /** The resource API's authorizer result cache TTL (0-3600). Default 300, as in AWS. */
+  readonly resultsCacheTtlSeconds?: number;
+  readonly stage?: string;
+  /** Tokens' `aud`. Default: the resource API URL (as the CDK stack does). */
+  readonly audience?: string;
+  readonly tableName?: string;
+  /** Extra handler environment (e.g. TOKEN_MAX_LIFETIME_SECONDS, TOKEN_CACHE_SIZE, LOG_LEVEL). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Print the handlers' Powertools JSON logs. Default false (quiet). */
+  readonly handlerLogs?: boolean;
+  /** One call per request on either API (access log). */
+  readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
+}
+
+export interface DemoClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+  /** true when created by this start (first run, or in memory). */
+  readonly created: boolean;
+}
+
+export interface LocalStack {
+  /** Auth API stage URL (= issuer). */
+  readonly authUrl: string;
+  /** Resource API stage URL. */
+  readonly apiUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly tokenUrl: string;
+  readonly jwksUrl: string;
+  readonly discoveryUrl: string;
+  readonly demoClient: DemoClient;
+  readonly kms: KmsEmulator;
+  readonly kmsEndpoint: string;
+  readonly dynamodbEndpoint: string;
+  readonly tableName: string;
+  readonly region: string;
+  /** The KMS key id tokens are signed with now (changes with rotateSigningKey). */
+  readonly signingKeyId: string;
+  /** Key ids whose public keys the JWKS endpoint publishes. */
+  readonly publishedKeyIds: readonly string[];
+  /**
+   * The README's rotation runbook in one call: create a new KMS key, publish it beside the current one,
+   * switch signing to it (and move the signing alias, so a restart keeps it). The previous key stays
+   * published until retireKey(); verifiers pick the new kid up through their unknown-kid refetch.
+   */
+  rotateSigningKey(): Promise<{ readonly keyId: string; readonly previousKeyId: string }>;
+  /** Stops publishing a key (after the longest token lifetime has passed). Refuses the signing key. */
+  retireKey(keyId: string): Promise<void>;
+  /** Absolute state directory, or undefined in memory. */
+  readonly stateDir: string | undefined;
+  readonly gateways: { readonly auth: Gateway; readonly api: Gateway };
+  /** Environment for `npm run clients` (and any AWS SDK tool) to reach this stack. */
+  readonly clientEnv: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** Thrown for startup failures, with the server and port so `npm start` can say which flag to change. */
+export class StackStartError extends Error {
+  constructor(
+    readonly code: 'port_in_use' | 'listen_failed' | 'config' | 'state',
+    message: string,
+    readonly server?: StackPortName,
+    readonly port?: number,
+  ) {
+    super(message);
+    this.name = 'StackStartError';
+  }
+}
+
+const quietLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+async function listenAs<T>(server: StackPortName, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'port_in_use') {
+      throw new StackStartError('port_in_use', `port ${port} is in use`, server, port);
+    }
+    if (err instanceof GatewayError && err.code === 'gateway_config') {
+      throw new StackStartError('config', err.message, server, port);
+    }
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'listen_failed') {
+      throw new StackStartError('listen_failed', `cannot listen on port ${port} (${code})`, server, port);
+    }
+    throw err;
+  }
+}
+
+async function createSigningKey(kms: ReturnType<typeof createKmsClient>): Promise<string> {
+  const created = await kms.send(
+    new CreateKeyCommand({
+      KeySpec: KeySpec.RSA_2048,
+      KeyUsage: KeyUsageType.SIGN_VERIFY,
+      Description: 'keygate local signing key',
+    }),
+  );
+  return created.KeyMetadata!.KeyId!;
+}
+
+async function ensureSigningKey(kms: ReturnType<typeof createKmsClient>): Promise<string> {
+  try {
+    const out = await kms.send(new DescribeKeyCommand({ KeyId: SIGNING_KEY_ALIAS }));
+    return out.KeyMetadata!.KeyId!;
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'NotFoundException') throw err;
+  }
+  const keyId = await createSigningKey(kms);
+  await kms.send(new CreateAliasCommand({ AliasName: SIGNING_KEY_ALIAS, TargetKeyId: keyId }));
+  return keyId;
+}
+
+async function writePrivate(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content, { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
+}
+
+async function ensureDemoClient(
+  registry: ReturnType<typeof createClientRegistry>,
+  stateDir: string | undefined,
+): Promise<DemoClient> {
+  const file = stateDir ? join(stateDir, DEMO_FILE) : undefined;
+  if (file) {
+    let saved: { clientId?: unknown; clientSecret?: unknown } | undefined;
+    try {
+      saved = JSON.parse(await readFile(file, 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new StackStartError(
+          'state',
+          `cannot read ${file}: ${(err as Error).message}; delete it to start over`,
+        );
+      }
+    }
+    if (saved && typeof saved.clientId === 'string' && typeof saved.clientSecret === 'string') {
+      const record = await registry.get(saved.clientId, { consistent: true });
+      // Still usable: present, active and the saved secret still current (not rotated via the CLI).
+      if (record && record.status === 'active' && checkClientSecret(saved.clientSecret, record, Date.now())) {
+        return {
+          clientId: record.clientId,
+          clientSecret: saved.clientSecret,
+          scopes: record.scopes,
+          created: false,
+        };
+      }
+    }
+  }
+  const { record, clientSecret } = await registry.create({ name: 'demo', scopes: DEMO_SCOPES });
+  if (file) {
+    await writePrivate(
+      file,
+      `${JSON.stringify({ clientId: record.clientId, clientSecret, scopes: record.scopes, createdAt: record.createdAt }, null, 2)}\n`,
+    );
+  }
+  return { clientId: record.clientId, clientSecret, scopes: record.scopes, created: true };
+}
+
+/** Starts every local server and wires them; `close()` stops them all (also on a failed start). */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const stage = options.stage ?? DEFAULT_STAGE;
+  const tableName = options.tableName ?? DEFAULT_TABLE;
+  const stateDir = options.inMemory ? undefined : resolve(options.stateDir ?? DEFAULT_STATE_DIR);
+  const ttl = options.resultsCacheTtlSeconds ?? 300;
+  // Checked before anything starts: a bad flag should not cost a full start and teardown.
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
+    throw new StackStartError(
+      'config',
+      `resultsCacheTtlSeconds must be an integer from 0 to ${MAX_RESULTS_CACHE_TTL_SECONDS} (got ${ttl})`,
+      'api',
+    );
+  }
+  for (const [name, p] of Object.entries(ports)) {
+    if (!Number.isInteger(p) || p < 0 || p > 65_535) {
+      throw new StackStartError(
+        'config',
+        `${name} port must be an integer from 0 to 65535`,
+        name as StackPortName,
+      );
+    }
+  }
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const c of closers.splice(0).reverse()) await c().catch(() => {});
+  };
+
+  try {
+    if (stateDir) {
+      try {
+        await mkdir(join(stateDir, 'kms'), { recursive: true, mode: 0o700 });
+        await mkdir(join(stateDir, 'dynamodb'), { recursive: true, mode: 0o700 });
+      } catch (err) {
+        throw new StackStartError(
+          'state',
+          `cannot create state directory ${stateDir}: ${(err as Error).message}`,
+        );
+      }
+    }
+    const dynamo: DynaliteServer = await listenAs('dynamodb', ports.dynamodb, () =>
+      startDynalite({
+        host,
+        port: ports.dynamodb,
+        ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}),
+      }),
+    );
+    closers.push(() => dynamo.close());
+    const kms = await listenAs('kms', ports.kms, () =>
+      startKmsEmulator({
+        host,
+        port: ports.kms,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT_ID,
+        ...(stateDir ? { stateDir: join(stateDir, 'kms') } : {}),
+      }),
+    );
+    closers.push(() => kms.close());
+
+    const sdk = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const kmsClient = createKmsClient({ ...sdk, endpoint: kms.url });
+    const dynamoClient = createDynamoClient({ ...sdk, endpoint: dynamo.endpoint, maxAttempts: 3 });
+    closers.push(async () => {
+      kmsClient.destroy();
+      dynamoClient.destroy();
+    });
+    const registry = createClientRegistry({ dynamodb: dynamoClient, tableName });
+    const [signingKeyId] = await Promise.all([
+      ensureSigningKey(kmsClient),
+      registry.createTable({ waitMs: 10_000 }),
+    ]);
+    const demoClient = await ensureDemoClient(registry, stateDir);
+
+    // Both APIs' URLs feed both APIs' handlers (issuer/JWKS URL -> authorizer, API URL -> audience), and
+    // port 0 is only resolved by listening: the gateways start with late-bound handlers.
+    const bound: Record<string, LambdaFunction> = {};
+    const late =
+      (name: string): LambdaFunction =>
+      (event, context, callback) =>
+        bound[name]!(event, context, callback);
+    const logs = options.handlerLogs ?? false;
+    const auth = await listenAs('auth', ports.auth, () =>
+      startGateway({
+        routes: AUTH_ROUTES,
+        handlers: { token: late('token'), jwks: late('jwks'), discovery: late('discovery') },
+        stage,
+        host,
+        port: ports.auth,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT_ID,
+        ...(options.onRequest ? { onRequest: (e: AccessLogEntry) => options.onRequest!('auth', e) } : {}),
+      }),
+    );
+    closers.push(() => auth.close());
+    const api = await listenAs('api', ports.api, () =>
+      startGateway({
+        routes: RESOURCE_ROUTES,
+        handlers: { products: late('products') },
+        stage,
+        host,
+        port: ports.api,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT_ID,
+        authorizer: {
+          handler: late('authorizer'),
+          resultsCacheTtlSeconds: ttl,
+          functionName: 'authorizer',
+        },
+        // As the CDK stack configures its gateway responses (RFC 6750 §3).
+        responseHeaders: {
+          UNAUTHORIZED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="invalid_token"' },
+          ACCESS_DENIED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="insufficient_scope"' },
+        },
+        ...(options.onRequest ? { onRequest: (e: AccessLogEntry) => options.onRequest!('api', e) } : {}),
+      }),
+    );
+    closers.push(() => api.close());
+
+    const issuer = auth.url;
+    const audience = options.audience ?? api.url;
+    const jwksUrl = `${issuer}/.well-known/jwks.json`;
+    const env: Record<string, string> = {
+      ISSUER: issuer,
+      AUDIENCE: audience,
+      JWKS_URI: jwksUrl,
+      CLIENTS_TABLE: tableName,
+      SIGNING_KEY_ID: signingKeyId,
+      ...options.env,
+    };
+    const keys = { signing: signingKeyId, published: [signingKeyId] };
+    // The token and JWKS Lambdas read their keys from config at init, so a key change means new
+    // "containers": rebuild both, as a redeploy with new SIGNING_KEY_ID / PUBLISHED_KEY_IDS would.
+    const bindIssuerHandlers = () => {
+      const keyEnv = { ...env, SIGNING_KEY_ID: keys.signing, PUBLISHED_KEY_IDS: keys.published.join(',') };
+      bound.jwks = jwksHandler.createHandler(
+        jwksHandler.createDeps(jwksHandler.loadConfig(keyEnv), {
+          kms: kmsClient,
+          ...(logs ? {} : { logger: quietLogger }),
+        }),
+      );
+      bound.token = tokenHandler.createHandler(
+        tokenHandler.createDeps(tokenHandler.loadConfig(keyEnv), {
+          dynamodb: dynamoClient,
+          kms: kmsClient,
+          ...(logs ? {} : { logger: quietLogger }),
+        }),
+      );
+    };
+    try {
+      bindIssuerHandlers();
+      bound.discovery = discoveryHandler.createHandler(
+        discoveryHandler.createDeps(discoveryHandler.loadConfig(env)),
+      );
+      bound.authorizer = authorizerHandler.createHandler(
+        authorizerHandler.createDeps(authorizerHandler.loadConfig(env), {
+          metrics: null,
+          ...(logs ? {} : { logger: null }),
+        }),
+      ) as LambdaFunction;
+      bound.products = productsHandler.createHandler(
+        productsHandler.createDeps(productsHandler.loadConfig(env), logs ? {} : { logger: null }),
+      );
+    } catch (err) {
+      throw new StackStartError('config', (err as Error).message);
+    }
+
+    const clientEnv = {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_KMS: kms.url,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      CLIENTS_TABLE: tableName,
+    };
+    return {
+      authUrl: auth.url,
+      apiUrl: api.url,
+      issuer,
+      audience,
+      tokenUrl: `${issuer}/oauth2/token`,
+      jwksUrl,
+      discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+      demoClient,
+      kms,
+      kmsEndpoint: kms.url,
+      dynamodbEndpoint: dynamo.endpoint,
+      tableName,
+      region: LOCAL_REGION,
+      get signingKeyId() {
+        return keys.signing;
+      },
+      get publishedKeyIds() {
+        return [...keys.published];
+      },
+      async rotateSigningKey() {
+        const previousKeyId = keys.signing;
+        const keyId = await createSigningKey(kmsClient);
+        keys.published = [...keys.published, keyId];
+        keys.signing = keyId;
+        bindIssuerHandlers();
+        await kmsClient.send(new UpdateAliasCommand({ AliasName: SIGNING_KEY_ALIAS, TargetKeyId: keyId }));
+        return { keyId, previousKeyId };
+      },
+      async retireKey(keyId: string) {
+        if (keyId === keys.signing) throw new Error('cannot retire the key tokens are signed with');
+        if (!keys.published.includes(keyId)) throw new Error(`key ${keyId} is not published`);
+        keys.published = keys.published.filter((k) => k !== keyId);
+        bindIssuerHandlers();
+      },
+      stateDir,
+      gateways: { auth, api },
+      clientEnv,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,186 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClientRegistry } from '../../../core/issuer/client-registry.js';
+import { checkClientSecret, hashClientSecret } from '../../../core/issuer/client-secret.js';
+import { RegistryError } from '../../../core/issuer/errors.js';
+import { type DynaliteServer, localDynamo, startDynalite } from '../../support/dynalite.js';
+
+let db: DynaliteServer;
+let clock = Date.parse('2030-01-01T00:00:00Z');
+const now = () => clock;
+
+beforeAll(async () => {
+  db = await startDynalite();
+});
+afterAll(async () => {
+  await db.close();
+});
+
+async function freshRegistry(table = `clients-${Math.random().toString(36).slice(2)}`) {
+  const registry = createClientRegistry({ dynamodb: localDynamo(db.endpoint), tableName: table, now });
+  await registry.createTable();
+  return registry;
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(RegistryError);
+    return (err as RegistryError).code;
+  }
+  throw new Error('expected a RegistryError');
+}
+
+describe('client registry over DynamoDB (dynalite)', () => {
+  it('creates a client, stores only the hash and reads it back', async () => {
+    const registry = await freshRegistry();
+    const { record, clientSecret } = await registry.create({
+      name: ' orders service ',
+      scopes: ['products/write', 'products/read', 'products/read'],
+    });
+    expect(record).toEqual({
+      clientId: expect.stringMatching(/^kg_[A-Za-z0-9_-]{22}$/),
+      name: 'orders service',
+      scopes: ['products/read', 'products/write'],
+      status: 'active',
+      tokenLifetimeSeconds: 3600,
+      createdAt: '2030-01-01T00:00:00.000Z',
+      updatedAt: '2030-01-01T00:00:00.000Z',
+      secretHash: hashClientSecret(clientSecret),
+    });
+    expect(await registry.get(record.clientId)).toEqual(record);
+    expect(await registry.get(record.clientId, { consistent: true })).toEqual(record);
+    expect(JSON.stringify(await registry.list())).not.toContain(clientSecret);
+  });
+
+  it('returns undefined for unknown, empty and oversized ids', async () => {
+    const registry = await freshRegistry();
+    expect(await registry.get('kg_nope')).toBeUndefined();
+    expect(await registry.get('')).toBeUndefined();
+    expect(await registry.get('x'.repeat(5000))).toBeUndefined();
+  });
+
+  it('validates scopes, name and lifetime', async () => {
+    const registry = await freshRegistry();
+    expect(await codeOf(registry.create({ name: 'a', scopes: ['products/delete'] }))).toBe('invalid_scope');
+    expect(await codeOf(registry.create({ name: 'a', scopes: [] }))).toBe('invalid_scope');
+    expect(await codeOf(registry.create({ name: '  ', scopes: ['products/read'] }))).toBe('invalid_name');
+    expect(
+      await codeOf(registry.create({ name: 'a', scopes: ['products/read'], tokenLifetimeSeconds: 59 })),
+    ).toBe('invalid_lifetime');
+    const ok = await registry.create({ name: 'a', scopes: ['products/read'], tokenLifetimeSeconds: 60 });
+    expect(ok.record.tokenLifetimeSeconds).toBe(60);
+  });
+
+  it('lists every client across Scan pages, oldest first', async () => {
+    const registry = await freshRegistry();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      clock += 1000;
+      ids.push((await registry.create({ name: `c${i}`, scopes: ['products/read'] })).record.clientId);
+    }
+    // Big items force dynalite's 1 MB Scan page limit to paginate.
+    for (let i = 0; i < 4; i++) {
+      clock += 1000;
+      const { record } = await registry.create({ name: 'x'.repeat(200), scopes: ['products/read'] });
+      await localDynamo(db.endpoint).send(
+        new PutItemCommand({
+          TableName: registry.tableName,
+          Item: {
+            client_id: { S: record.clientId },
+            name: { S: `big${i}` },
+            scopes: { L: [{ S: 'products/read' }] },
+            status: { S: 'active' },
+            token_lifetime_seconds: { N: '3600' },
+            created_at: { S: record.createdAt },
+            updated_at: { S: record.updatedAt },
+            secret_hash: { S: record.secretHash },
+            padding: { S: 'p'.repeat(350_000) },
+          },
+        }),
+      );
+      ids.push(record.clientId);
+    }
+    const listed = await registry.list();
+    expect(listed.map((r) => r.clientId)).toEqual(ids);
+  });
+
+  it('disables, enables and updates with a fresh updatedAt; unknown ids fail', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'a', scopes: ['products/read'] });
+    clock += 5000;
+    const disabled = await registry.setStatus(record.clientId, 'disabled');
+    expect(disabled.status).toBe('disabled');
+    expect(disabled.updatedAt).toBe(new Date(clock).toISOString());
+    expect(disabled.createdAt).toBe(record.createdAt);
+    expect((await registry.setStatus(record.clientId, 'active')).status).toBe('active');
+    const updated = await registry.update(record.clientId, {
+      scopes: ['products/write'],
+      tokenLifetimeSeconds: 600,
+      name: 'b',
+    });
+    expect(updated).toMatchObject({ scopes: ['products/write'], tokenLifetimeSeconds: 600, name: 'b' });
+    expect(await codeOf(registry.setStatus('kg_missing', 'disabled'))).toBe('unknown_client');
+    expect(await registry.get('kg_missing')).toBeUndefined();
+  });
+
+  it('rotates the secret keeping the previous one for the grace period', async () => {
+    const registry = await freshRegistry();
+    const { record, clientSecret: first } = await registry.create({ name: 'a', scopes: ['products/read'] });
+    const { record: rotated, clientSecret: second } = await registry.rotateSecret(record.clientId, 3600);
+    expect(second).not.toBe(first);
+    expect(rotated.secretHash).toBe(hashClientSecret(second));
+    expect(rotated.previousSecretHash).toBe(hashClientSecret(first));
+    expect(rotated.previousSecretExpiresAt).toBe(new Date(clock + 3_600_000).toISOString());
+    expect(checkClientSecret(first, rotated, clock)).toBe(true);
+    expect(checkClientSecret(first, rotated, clock + 3_600_000)).toBe(false);
+    const { record: again, clientSecret: third } = await registry.rotateSecret(record.clientId, 0);
+    expect(again.previousSecretHash).toBeUndefined();
+    expect(again.previousSecretExpiresAt).toBeUndefined();
+    expect(checkClientSecret(second, again, clock)).toBe(false);
+    expect(checkClientSecret(third, again, clock)).toBe(true);
+    expect(await codeOf(registry.rotateSecret(record.clientId, -1))).toBe('invalid_grace');
+    expect(await codeOf(registry.rotateSecret('kg_missing', 10))).toBe('unknown_client');
+  });
+
+  it('deletes clients; deleting twice is unknown_client', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'a', scopes: ['products/read'] });
+    await registry.delete(record.clientId);
+    expect(await registry.get(record.clientId)).toBeUndefined();
+    expect(await codeOf(registry.delete(record.clientId))).toBe('unknown_client');
+  });
+
+  it('createTable is idempotent', async () => {
+    const registry = await freshRegistry();
+    await registry.createTable();
+    expect(await registry.list()).toEqual([]);
+  });
+
+  it('reports a missing table as table_missing', async () => {
+    const registry = createClientRegistry({ dynamodb: localDynamo(db.endpoint), tableName: 'no-such-table' });
+    expect(await codeOf(registry.get('kg_x'))).toBe('table_missing');
+    expect(await codeOf(registry.list())).toBe('table_missing');
+    expect(await codeOf(registry.create({ name: 'a', scopes: ['products/read'] }))).toBe('table_missing');
+  });
+
+  it('rejects malformed items as corrupt_record', async () => {
+    const registry = await freshRegistry();
+    await localDynamo(db.endpoint).send(
+      new PutItemCommand({
+        TableName: registry.tableName,
+        Item: { client_id: { S: 'kg_bad' }, status: { S: 'weird' } },
+      }),
+    );
+    expect(await codeOf(registry.get('kg_bad'))).toBe('corrupt_record');
+  });
+
+  it('reports an unreachable DynamoDB as dependency_unavailable', async () => {
+    const down = await startDynalite();
+    const endpoint = down.endpoint;
+    await down.close();
+    const registry = createClientRegistry({ dynamodb: localDynamo(endpoint), tableName: 't' });
+    expect(await codeOf(registry.get('kg_x'))).toBe('dependency_unavailable');
+  });
+});

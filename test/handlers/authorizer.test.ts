@@ -1,0 +1,528 @@
+// The TOKEN authorizer end to end: real RS256 tokens, a real JWKS server on loopback, real Powertools output.
+import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { evaluatePolicy } from '../../core/authz/index.js';
+import { ConfigError } from '../../core/config.js';
+import {
+  type AuthorizerConfig,
+  bearerToken,
+  createDeps,
+  createHandler,
+  loadConfig,
+} from '../../handlers/authorizer.js';
+import { type JwksServer, startJwksServer } from '../support/jwks-server.js';
+import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../support/tokens.js';
+
+const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
+const arn = (verb: string, path: string, prefix = PREFIX) => `${prefix}/${verb}${path}`;
+const event = (authorizationToken: unknown, methodArn = arn('GET', '/products')) =>
+  ({ type: 'TOKEN', authorizationToken, methodArn }) as APIGatewayTokenAuthorizerEvent;
+
+let jwks: JwksServer;
+const key = testKey();
+const otherKey = testKey('other');
+
+beforeAll(async () => {
+  jwks = await startJwksServer({ keys: [key.jwk] });
+});
+afterAll(async () => {
+  await jwks.close();
+});
+
+/** Captures stdout and stderr lines (Powertools Logger and Metrics write there through their own Console). */
+function captureStdout() {
+  const lines: string[] = [];
+  const sink = (chunk: unknown) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(sink),
+    vi.spyOn(process.stderr, 'write').mockImplementation(sink),
+  ];
+  return {
+    lines,
+    json: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
+}
+afterEach(() => vi.restoreAllMocks());
+
+function config(env: Record<string, string> = {}): AuthorizerConfig {
+  return loadConfig({
+    ISSUER: TEST_ISSUER,
+    AUDIENCE: TEST_AUDIENCE,
+    JWKS_URI: jwks.url,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    ...env,
+  });
+}
+
+function handlerWith(env: Record<string, string> = {}, clients: Parameters<typeof createDeps>[1] = {}) {
+  const deps = createDeps(config(env), clients);
+  return { deps, handler: createHandler(deps) };
+}
+
+const token = (claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) =>
+  signToken({ claims, header });
+
+describe('loadConfig', () => {
+  it('reads the documented variables with defaults', () => {
+    const c = config({ AUDIENCE: 'a, b' });
+    expect(c.AUDIENCE).toEqual(['a', 'b']);
+    expect(c.CLOCK_LEEWAY_SECONDS).toBe(0);
+    expect(c.TOKEN_CACHE_SIZE).toBe(10_000);
+    expect(c.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig({
+        JWKS_URI: 'http://example.com/jwks',
+        CLOCK_LEEWAY_SECONDS: '301',
+        POWERTOOLS_LOG_LEVEL: 'loud',
+      });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toContain('ISSUER is required');
+      expect(problems).toContain('AUDIENCE is required');
+      expect(problems).toContain('JWKS_URI must use https');
+      expect(problems).toContain('CLOCK_LEEWAY_SECONDS must be an integer from 0 to 300');
+      expect(problems).toContain('POWERTOOLS_LOG_LEVEL must be one of');
+    }
+  });
+});
+
+describe('bearerToken', () => {
+  it.each([
+    ['Bearer abc.def.ghi', 'abc.def.ghi'],
+    ['bearer abc', 'abc'],
+    ['BEARER abc', 'abc'],
+    ['BeArEr   abc', 'abc'],
+  ])('accepts %j', (header, expected) => {
+    expect(bearerToken(header)).toBe(expected);
+  });
+
+  it.each([
+    undefined,
+    null,
+    42,
+    '',
+    'Bearer',
+    'Bearer ',
+    'Bearer    ',
+    'Basic dXNlcjpwYXNz',
+    'Token abc',
+    'Bearerabc',
+    'Bearer\tabc',
+    'Bearer a b',
+    'Bearer abc ',
+    ' Bearer abc',
+    'Bearer abc,Bearer def',
+  ])('rejects %j', (header) => {
+    expect(bearerToken(header)).toBeUndefined();
+  });
+});
+
+describe('authorizer handler', () => {
+  it('allows every read route for a products/read token, whatever route triggered it', async () => {
+    const { handler } = handlerWith({}, { logger: null });
+    const result = await handler(event(`Bearer ${token({ jti: 'j-1' })}`), { awsRequestId: 'r-1' });
+    expect(result.principalId).toBe('client-1');
+    const doc = result.policyDocument;
+    expect(evaluatePolicy(doc, arn('GET', '/products'))).toBe('allow');
+    expect(evaluatePolicy(doc, arn('GET', '/products/p-1001'))).toBe('allow');
+    expect(evaluatePolicy(doc, arn('POST', '/products'))).toBe('implicit_deny');
+    expect(evaluatePolicy(doc, arn('GET', '/productsX'))).toBe('implicit_deny');
+    expect(result.context).toEqual({
+      clientId: 'client-1',
+      scope: 'products/read',
+      jti: 'j-1',
+      exp: expect.any(Number),
+    });
+    for (const v of Object.values(result.context ?? {}))
+      expect(['string', 'number', 'boolean']).toContain(typeof v);
+  });
+
+  it('gives a products/write-only token the reverse, from any triggering route', async () => {
+    const { handler } = handlerWith({}, { logger: null });
+    const result = await handler(
+      event(`Bearer ${token({ scope: 'products/write' })}`, arn('GET', '/products/9')),
+    );
+    expect(evaluatePolicy(result.policyDocument, arn('POST', '/products'))).toBe('allow');
+    expect(evaluatePolicy(result.policyDocument, arn('GET', '/products'))).toBe('implicit_deny');
+    expect(evaluatePolicy(result.policyDocument, arn('GET', '/products/9'))).toBe('implicit_deny');
+  });
+
+  it('gives a token with no usable scope an explicit Deny for the whole API', async () => {
+    const { handler } = handlerWith({}, { logger: null });
+    for (const scope of ['', 'openid profile']) {
+      const result = await handler(event(`Bearer ${token({ scope })}`));
+      expect(result.principalId).toBe('client-1');
+      for (const [verb, path] of [
+        ['GET', '/products'],
+        ['GET', '/products/1'],
+        ['POST', '/products'],
+      ] as const) {
+        expect(evaluatePolicy(result.policyDocument, arn(verb, path))).toBe('explicit_deny');
+      }
+    }
+  });
+
+  it('builds resources from the method ARN region, account, api and stage', async () => {
+    const { handler } = handlerWith({}, { logger: null });
+    const other = 'arn:aws:execute-api:eu-central-1:999988887777:zz99yy/staging';
+    const result = await handler(
+      event(`Bearer ${token({ scope: 'products/read products/write' })}`, arn('GET', '/products', other)),
+    );
+    expect(result.policyDocument.Statement).toEqual([
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: [`${other}/GET/products`, `${other}/GET/products/*`, `${other}/POST/products`],
+      },
+    ]);
+    expect(evaluatePolicy(result.policyDocument, arn('GET', '/products', PREFIX))).toBe('implicit_deny');
+  });
+
+  it('accepts the scheme in any case and serves a repeated token from the cache', async () => {
+    const { handler, deps } = handlerWith({}, { logger: null });
+    const t = token();
+    const a = await handler(event(`bearer ${t}`));
+    const b = await handler(event(`BEARER ${t}`, arn('GET', '/products/1')));
+    expect(b.policyDocument).toBe(a.policyDocument);
+    expect(deps.verifier.stats().tokenCacheHits).toBe(1);
+  });
+
+  const now = Math.floor(Date.now() / 1000);
+  const badTokens: [string, () => string][] = [
+    ['expired', () => token({ exp: now - 10, iat: now - 100 })],
+    ['not yet valid', () => token({ nbf: now + 600 })],
+    ['wrong issuer', () => token({ iss: 'https://evil.example' })],
+    ['wrong audience', () => token({ aud: 'https://other.example' })],
+    ['alg none', () => `${b64url({ alg: 'none', typ: 'at+jwt', kid: key.kid })}.${b64url({ sub: 'x' })}.`],
+    ['alg HS256', () => token({}, { alg: 'HS256' })],
+    ['typ JWT (an id token)', () => token({}, { typ: 'JWT' })],
+    ['jku header', () => token({}, { jku: 'https://evil.example/jwks' })],
+    ['crit header', () => token({}, { crit: ['exp'] })],
+    ['unknown kid', () => signToken({ key: otherKey })],
+    ['another key with the same kid', () => signToken({ key: otherKey, header: { kid: key.kid } })],
+    [
+      'tampered payload',
+      () => {
+        const [h, , s] = token().split('.');
+        return `${h}.${b64url({ sub: 'admin', scope: 'products/write' })}.${s}`;
+      },
+    ],
+    ['bad signature', () => `${token().slice(0, -6)}AAAAAA`],
+    ['garbage', () => 'not-a-jwt'],
+    ['five parts (JWE)', () => 'a.b.c.d.e'],
+    ['exp as a string', () => token({ exp: String(now + 3600) })],
+    ['missing client_id', () => token({ client_id: undefined })],
+    ['oversized', () => `${token()}${'A'.repeat(9000)}`],
+    [
+      'non-base64url characters',
+      () => signRaw(b64url({ alg: 'RS256', typ: 'at+jwt', kid: key.kid }), 'a$b', key.privateKey),
+    ],
+  ];
+
+  it.each(badTokens)('throws exactly Unauthorized for a bad token: %s', async (_label, make) => {
+    const { handler } = handlerWith({}, { logger: null });
+    await expect(handler(event(`Bearer ${make()}`))).rejects.toThrow(new Error('Unauthorized'));
+  });
+
+  it.each([
+    ['missing header', undefined],
+    ['empty header', ''],
+    ['wrong scheme', `Basic ${Buffer.from('a:b').toString('base64')}`],
+    ['no scheme', 'TOKEN_WITHOUT_SCHEME'],
+    ['two tokens', 'Bearer a.b.c d.e.f'],
+    ['scheme only', 'Bearer'],
+    ['a trailing newline', 'Bearer a.b.c\n'],
+    ['a tab inside the token', 'Bearer a.b\tc.d'],
+    ['a control character', 'Bearer a.b.c\u0000'],
+    ['non-ASCII', 'Bearer a.b.cé'],
+  ])('throws exactly Unauthorized for %s', async (_label, header) => {
+    const { handler } = handlerWith({}, { logger: null });
+    const err = await handler(event(header)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('Unauthorized');
+  });
+
+  it('throws Unauthorized for an event that is not a TOKEN event', async () => {
+    const { handler } = handlerWith({}, { logger: null });
+    const e = {
+      type: 'REQUEST',
+      authorizationToken: `Bearer ${token()}`,
+      methodArn: arn('GET', '/products'),
+    };
+    await expect(handler(e as unknown as APIGatewayTokenAuthorizerEvent)).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('throws a non-Unauthorized error (500) when keys are unavailable and nothing is cached', async () => {
+    const down = await startJwksServer({ keys: [key.jwk] });
+    down.mode = 'error500';
+    try {
+      const { handler, deps } = handlerWith({ JWKS_URI: down.url }, { logger: null });
+      await deps.keyStore.prefetch(); // a failed prefetch resolves: init must not crash
+      const err = await handler(event(`Bearer ${token()}`)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toBe('KeysUnavailable');
+      expect((err as Error).message).not.toBe('Unauthorized');
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('lets the first request retry after a failed prefetch', async () => {
+    const flaky = await startJwksServer({ keys: [key.jwk] });
+    flaky.mode = 'error500';
+    let clock = Date.now();
+    try {
+      const { handler, deps } = handlerWith({ JWKS_URI: flaky.url }, { logger: null, now: () => clock });
+      await deps.keyStore.prefetch();
+      flaky.mode = 'ok';
+      clock += 5_000; // past the failure backoff
+      const result = await handler(event(`Bearer ${token()}`));
+      expect(result.principalId).toBe('client-1');
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('throws a non-Unauthorized error (500) for a malformed method ARN', async () => {
+    const { handler } = handlerWith({}, { logger: null });
+    for (const methodArn of ['', 'arn:aws:execute-api:us-east-1:123456789012:abc123', 'garbage']) {
+      const err = await handler(event(`Bearer ${token()}`, methodArn)).catch((e: unknown) => e);
+      expect((err as Error).message).toBe('AuthorizerConfigurationError');
+    }
+  });
+});
+
+describe('authorizer logs and metrics', () => {
+  it('publishes on the next call once the flush interval has passed (0: every call)', async () => {
+    const out = captureStdout();
+    try {
+      const { handler } = handlerWith(
+        { POWERTOOLS_METRICS_DISABLED: 'false', METRICS_FLUSH_INTERVAL_SECONDS: '0' },
+        { logger: null },
+      );
+      await handler(event(`Bearer ${token()}`));
+      await handler(event('Bearer nope')).catch(() => undefined);
+    } finally {
+      out.restore();
+    }
+    const decisions = out
+      .json()
+      .filter((d) => 'Decisions' in d)
+      .map((d) => [d.decision, d.reason, d.Decisions]);
+    expect(decisions).toEqual([
+      ['allow', 'allowed', 1],
+      ['unauthorized', 'malformed', 1],
+    ]);
+  });
+
+  it('writes one structured line per decision and never the token or header', async () => {
+    const out = captureStdout();
+    const tokens: string[] = [];
+    try {
+      const { handler } = handlerWith({ POWERTOOLS_LOG_LEVEL: 'INFO', ALLOW_LOG_LEVEL: 'INFO' });
+      const good = token({ jti: 'jti-log-1' });
+      const noScope = token({ scope: 'openid' });
+      const expired = token({ exp: Math.floor(Date.now() / 1000) - 60 });
+      tokens.push(good, noScope, expired);
+      await handler(event(`Bearer ${good}`), { awsRequestId: 'req-1' });
+      await handler(event(`Bearer ${good}`, arn('GET', '/products/2'))); // cache hit: DEBUG, not printed
+      await handler(event(`Bearer ${noScope}`));
+      await handler(event(`Bearer ${expired}`)).catch(() => undefined);
+      await handler(event(`Basic ${good}`)).catch(() => undefined);
+      await handler(event(`Bearer ${good}`, 'bad-arn')).catch(() => undefined);
+    } finally {
+      out.restore();
+    }
+    const lines = out.json().filter((l) => l.message === 'authorizer decision');
+    expect(lines.map((l) => [l.level, l.decision, l.reason])).toEqual([
+      ['INFO', 'allow', 'allowed'],
+      ['INFO', 'deny', 'no_usable_scope'],
+      ['INFO', 'unauthorized', 'expired'],
+      ['INFO', 'unauthorized', 'bad_scheme'],
+      ['ERROR', 'error', 'method_arn'],
+    ]);
+    expect(lines[0]).toMatchObject({
+      clientId: 'client-1',
+      jti: 'jti-log-1',
+      kid: key.kid,
+      tokenCacheHit: false,
+      awsRequestId: 'req-1',
+      service: 'keygate-authorizer',
+    });
+    expect(typeof lines[0]!.verifyMicros).toBe('number');
+    const all = out.lines.join('\n');
+    for (const t of tokens) {
+      for (const part of t.split('.')) expect(all).not.toContain(part);
+    }
+    expect(all).not.toContain('Bearer');
+    expect(all).not.toContain('Basic');
+  });
+
+  it('logs allows at DEBUG by default, so at INFO only deny, unauthorized and error lines print', async () => {
+    const out = captureStdout();
+    try {
+      const { handler } = handlerWith({});
+      await handler(event(`Bearer ${token()}`));
+      await handler(event(`Bearer ${token({ scope: 'openid' })}`));
+      await handler(event('Bearer x.y.z')).catch(() => undefined);
+    } finally {
+      out.restore();
+    }
+    const lines = out.json().filter((l) => l.message === 'authorizer decision');
+    expect(lines.map((l) => [l.level, l.decision, l.reason])).toEqual([
+      ['INFO', 'deny', 'no_usable_scope'],
+      ['INFO', 'unauthorized', 'malformed'],
+    ]);
+  });
+
+  it('prints allows for sampled invocations (POWERTOOLS_LOGGER_SAMPLE_RATE)', async () => {
+    const out = captureStdout();
+    try {
+      const { handler } = handlerWith({ POWERTOOLS_LOGGER_SAMPLE_RATE: '1' });
+      const t = token();
+      await handler(event(`Bearer ${t}`));
+      await handler(event(`Bearer ${t}`));
+    } finally {
+      out.restore();
+    }
+    const lines = out.json().filter((l) => l.message === 'authorizer decision');
+    expect(lines.map((l) => [l.level, l.decision, l.tokenCacheHit])).toEqual([
+      ['DEBUG', 'allow', false],
+      ['DEBUG', 'allow', true],
+    ]);
+  });
+
+  it('prints every allow at DEBUG, verified or from the cache', async () => {
+    const out = captureStdout();
+    try {
+      const { handler } = handlerWith({ POWERTOOLS_LOG_LEVEL: 'debug' });
+      const t = token();
+      await handler(event(`Bearer ${t}`));
+      await handler(event(`Bearer ${t}`));
+    } finally {
+      out.restore();
+    }
+    const lines = out.json().filter((l) => l.message === 'authorizer decision');
+    expect(lines.map((l) => [l.level, l.decision, l.tokenCacheHit])).toEqual([
+      ['DEBUG', 'allow', false],
+      ['DEBUG', 'allow', true],
+    ]);
+  });
+
+  it('publishes aggregated EMF metrics: decisions by reason, token cache and JWKS counts', async () => {
+    const out = captureStdout();
+    try {
+      const { handler, deps } = handlerWith(
+        { POWERTOOLS_METRICS_DISABLED: 'false', METRICS_FLUSH_INTERVAL_SECONDS: '3600' },
+        { logger: null },
+      );
+      const t = token();
+      await handler(event(`Bearer ${t}`));
+      await handler(event(`Bearer ${t}`));
+      await handler(event(`Bearer ${token({ scope: '' })}`));
+      await handler(event('Bearer x')).catch(() => undefined);
+      await handler(event('Bearer y')).catch(() => undefined);
+      expect(out.lines).toEqual([]); // nothing written per call
+      deps.telemetry.flush();
+    } finally {
+      out.restore();
+    }
+    const docs = out.json();
+    const main = docs.find((d) => 'TokenCacheHits' in d)!;
+    expect(main).toMatchObject({
+      TokenCacheHits: 1,
+      TokenCacheMisses: 4, // malformed tokens count as misses too
+      JwksFetches: 1,
+      JwksFetchFailures: 0,
+    });
+    expect(
+      (main._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0]!.Namespace,
+    ).toBe('keygate');
+    const decisions = docs
+      .filter((d) => 'Decisions' in d)
+      .map((d) => [d.decision, d.reason, d.Decisions])
+      .sort();
+    expect(decisions).toEqual([
+      ['allow', 'allowed', 2],
+      ['deny', 'no_usable_scope', 1],
+      ['unauthorized', 'malformed', 2],
+    ]);
+  });
+});
+
+describe('authorizer Lambda entry', () => {
+  it('survives a failed JWKS prefetch at init and serves once keys are reachable', async () => {
+    const down = await startJwksServer({ keys: [key.jwk] });
+    down.mode = 'error500';
+    const t = token();
+    const script = `
+      const m = await import(${JSON.stringify(new URL('../../handlers/entry/authorizer.ts', import.meta.url).href)});
+      await new Promise((r) => setTimeout(r, 300));
+      const first = await m.handler(${JSON.stringify(event(`Bearer ${t}`))}).then(() => 'allowed', (e) => e.message);
+      process.stdout.write('\\n__FIRST__' + first + '\\n');
+      process.stdin.once('data', async () => {
+        await new Promise((r) => setTimeout(r, 1100)); // past the key store's 1 s failure backoff
+        const second = await m.handler(${JSON.stringify(event(`Bearer ${t}`))}).then((r) => r.principalId, (e) => e.message);
+        process.stdout.write('\\n__SECOND__' + second + '\\n');
+        process.exit(0);
+      });
+    `;
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: {
+        ...process.env,
+        ISSUER: TEST_ISSUER,
+        AUDIENCE: TEST_AUDIENCE,
+        JWKS_URI: down.url,
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c) => {
+      err += String(c);
+    });
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (c) => {
+          out += String(c);
+          const m = /__FIRST__(.*)\n/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`entry exited ${code}: ${err}`)));
+      });
+      expect(first).toBe('KeysUnavailable');
+      down.mode = 'ok';
+      child.stdin.write('go\n');
+      const second = await new Promise<string>((resolve, reject) => {
+        const check = () => {
+          const m = /__SECOND__(.*)\n/.exec(out);
+          if (m) resolve(m[1]!);
+        };
+        child.stdout.on('data', check);
+        check();
+        child.on('exit', () => {
+          check();
+          reject(new Error(`entry exited: ${err}`));
+        });
+      });
+      expect(second).toBe('client-1');
+    } finally {
+      child.kill();
+      await down.close();
+    }
+  });
+});

@@ -1,0 +1,475 @@
+// The deployable stack, synthesized once from the real Lambda entries: resource properties, routes from the
+// shared table, exact IAM, cdk-nag AWS Solutions checks, and the bundled assets' contents and sizes.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../core/routes.js';
+import { BEARER_VALIDATION_REGEX } from '../../infra/lib/constructs/resource-api.js';
+import {
+  findCycle,
+  references,
+  render,
+  resourcePath,
+  resourcesOfType,
+  type Synthesized,
+  synthKeygate,
+} from './synth.js';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthKeygate();
+}, 180_000);
+afterAll(() => s?.cleanup());
+
+const ids = () => {
+  const { authServer: a, resourceApi: r } = s.stack;
+  return {
+    key: s.id(a.signingKey),
+    table: s.id(a.clientsTable),
+    authApi: s.id(a.api),
+    resourceApi: s.id(r.api),
+    authorizer: s.id(r.authorizer),
+    fn: {
+      token: s.id(a.token.function),
+      jwks: s.id(a.jwks.function),
+      discovery: s.id(a.discovery.function),
+      authorizer: s.id(r.authorizerFunction.function),
+      products: s.id(r.products.function),
+    },
+    role: {
+      token: s.id(a.token.role),
+      jwks: s.id(a.jwks.role),
+      discovery: s.id(a.discovery.role),
+      authorizer: s.id(r.authorizerFunction.role),
+      products: s.id(r.products.role),
+    },
+    logGroup: {
+      token: s.id(a.token.logGroup),
+      jwks: s.id(a.jwks.logGroup),
+      discovery: s.id(a.discovery.logGroup),
+      authorizer: s.id(r.authorizerFunction.logGroup),
+      products: s.id(r.products.logGroup),
+    },
+  };
+};
+
+const env = (fnId: string) =>
+  (s.json.Resources[fnId]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+const issuerText = () => `https://\${${ids().authApi}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/prod`;
+const apiText = () => `https://\${${ids().resourceApi}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/prod`;
+
+describe('signing key and clients table', () => {
+  it('creates one RSA_2048 SIGN_VERIFY KMS key, retained, with a 30-day pending window and an alias', () => {
+    s.template.resourceCountIs('AWS::KMS::Key', 1);
+    s.template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', PendingWindowInDays: 30 }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    s.template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/keygate-signing',
+      TargetKeyId: { 'Fn::GetAtt': [ids().key, 'Arn'] },
+    });
+  });
+
+  it('keys the clients table by client_id (S), on demand, with PITR, deletion protection and KMS encryption', () => {
+    s.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    s.template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [{ AttributeName: 'client_id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'client_id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        SSESpecification: { SSEEnabled: true },
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+});
+
+describe('functions', () => {
+  it('has exactly the five keygate functions, each nodejs24.x on arm64 with its own log group (30 days)', () => {
+    const fns = resourcesOfType(s.json, 'AWS::Lambda::Function');
+    expect(fns.map(([id]) => id).sort()).toEqual(Object.values(ids().fn).sort());
+    for (const [name, fnId] of Object.entries(ids().fn)) {
+      const props = s.json.Resources[fnId]!.Properties!;
+      expect(props.Runtime, name).toBe('nodejs24.x');
+      expect(props.Architectures, name).toEqual(['arm64']);
+      expect(props.Handler, name).toBe('index.handler');
+      const logGroupId = ids().logGroup[name as keyof ReturnType<typeof ids>['logGroup']];
+      expect(props.LoggingConfig, name).toEqual({ LogGroup: { Ref: logGroupId } });
+      expect(s.json.Resources[logGroupId]!.Properties!.RetentionInDays, name).toBe(30);
+      // Tracing off by default: no TracingConfig (Lambda's PassThrough).
+      expect(props.TracingConfig, name).toBeUndefined();
+      expect(env(fnId), name).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: `keygate-${name}`,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_METRICS_NAMESPACE: 'keygate',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('sizes memory and timeouts per workload (authorizer 1024 MB / 5 s, token 512 MB / 10 s)', () => {
+    const f = ids().fn;
+    const mt = (id: string) => {
+      const p = s.json.Resources[id]!.Properties!;
+      return [p.MemorySize, p.Timeout];
+    };
+    expect(mt(f.authorizer)).toEqual([1024, 5]);
+    expect(mt(f.token)).toEqual([512, 10]);
+    expect(mt(f.jwks)).toEqual([256, 10]);
+    expect(mt(f.discovery)).toEqual([256, 3]);
+    expect(mt(f.products)).toEqual([256, 5]);
+  });
+
+  it('derives ISSUER from the auth API id and stage, and wires it, JWKS_URI and AUDIENCE into the authorizer', () => {
+    const f = ids().fn;
+    const issuer = issuerText();
+    expect(render(env(f.token).ISSUER)).toBe(issuer);
+    expect(render(env(f.discovery).ISSUER)).toBe(issuer);
+    expect(render(env(f.authorizer).ISSUER)).toBe(issuer);
+    expect(render(env(f.authorizer).JWKS_URI)).toBe(`${issuer}/.well-known/jwks.json`);
+    expect(render(env(f.token).AUDIENCE)).toBe(apiText());
+    expect(render(env(f.authorizer).AUDIENCE)).toBe(apiText());
+    expect(env(f.authorizer)).toMatchObject({ CLOCK_LEEWAY_SECONDS: '5', TOKEN_CACHE_SIZE: '10000' });
+    expect(render(env(f.token).CLIENTS_TABLE)).toBe(`\${${ids().table}}`);
+    expect(render(env(f.token).SIGNING_KEY_ID)).toBe(`\${${ids().key}.Arn}`);
+    expect(env(f.token)).toMatchObject({
+      TOKEN_MAX_LIFETIME_SECONDS: '3600',
+      CLIENT_CACHE_TTL_SECONDS: '30',
+    });
+    expect(render(env(f.jwks).PUBLISHED_KEY_IDS)).toBe(`\${${ids().key}.Arn}`);
+    expect(env(f.jwks).JWKS_MAX_AGE_SECONDS).toBe('300');
+  });
+
+  it('has no dependency cycle between the functions, the APIs and their deployments', () => {
+    expect(findCycle(s.json)).toBeUndefined();
+  });
+});
+
+describe('IAM: least privilege', () => {
+  const policyOf = (roleId: string) => {
+    const policies = resourcesOfType(s.json, 'AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties?.Roles).includes(`"${roleId}"`),
+    );
+    expect(policies).toHaveLength(1);
+    return (policies[0]![1].Properties!.PolicyDocument as { Statement: unknown[] }).Statement;
+  };
+  const logs = (name: keyof ReturnType<typeof ids>['logGroup']) => ({
+    Sid: 'WriteOwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: { 'Fn::GetAtt': [ids().logGroup[name], 'Arn'] },
+  });
+
+  it('lets the token function kms:Sign the one key and dynamodb:GetItem the one table, nothing else', () => {
+    expect(policyOf(ids().role.token)).toEqual([
+      logs('token'),
+      {
+        Sid: 'SignTokens',
+        Effect: 'Allow',
+        Action: 'kms:Sign',
+        Resource: { 'Fn::GetAtt': [ids().key, 'Arn'] },
+      },
+      {
+        Sid: 'ReadClients',
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+      },
+    ]);
+  });
+
+  it('lets the JWKS function only kms:GetPublicKey the key', () => {
+    expect(policyOf(ids().role.jwks)).toEqual([
+      logs('jwks'),
+      {
+        Sid: 'ReadPublicKeys',
+        Effect: 'Allow',
+        Action: 'kms:GetPublicKey',
+        Resource: { 'Fn::GetAtt': [ids().key, 'Arn'] },
+      },
+    ]);
+  });
+
+  it('gives the authorizer, discovery and products functions no AWS permission beyond their own logs', () => {
+    expect(policyOf(ids().role.authorizer)).toEqual([logs('authorizer')]);
+    expect(policyOf(ids().role.discovery)).toEqual([logs('discovery')]);
+    expect(policyOf(ids().role.products)).toEqual([logs('products')]);
+  });
+
+  it('attaches no managed or inline policies to function roles, and no wildcard anywhere in their policies', () => {
+    for (const roleId of Object.values(ids().role)) {
+      const role = s.json.Resources[roleId]!.Properties!;
+      expect(role.ManagedPolicyArns, roleId).toBeUndefined();
+      expect(role.Policies, roleId).toBeUndefined();
+      expect(role.AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+        ],
+      });
+      expect(JSON.stringify(policyOf(roleId))).not.toContain('*');
+    }
+  });
+
+  it('lets API Gateway invoke each function only from its own API', () => {
+    const perms = resourcesOfType(s.json, 'AWS::Lambda::Permission');
+    for (const [, p] of perms) {
+      expect(p.Properties!.Principal).toBe('apigateway.amazonaws.com');
+      expect(p.Properties!.Action).toBe('lambda:InvokeFunction');
+      expect(render(p.Properties!.SourceArn)).toMatch(/^arn:\$\{AWS::Partition\}:execute-api:/);
+    }
+    // one per route + one for the authorizer
+    expect(perms).toHaveLength(AUTH_ROUTES.length + RESOURCE_ROUTES.length + 1);
+  });
+});
+
+describe('REST APIs', () => {
+  const methodsOf = (apiId: string) =>
+    resourcesOfType(s.json, 'AWS::ApiGateway::Method')
+      .filter(([, m]) => (m.Properties!.RestApiId as { Ref: string }).Ref === apiId)
+      .map(([, m]) => ({
+        method: m.Properties!.HttpMethod,
+        path: resourcePath(s.json, m.Properties!.ResourceId),
+        props: m.Properties!,
+      }));
+  const integrationTarget = (props: Record<string, unknown>) => {
+    const integration = props.Integration as { Type: string; IntegrationHttpMethod: string; Uri: unknown };
+    expect(integration.Type).toBe('AWS_PROXY');
+    expect(integration.IntegrationHttpMethod).toBe('POST');
+    return render(integration.Uri);
+  };
+
+  it('serves every RESOURCE_ROUTES route behind the TOKEN authorizer (CUSTOM), and nothing else', () => {
+    const methods = methodsOf(ids().resourceApi);
+    expect(methods.map((m) => `${m.method} ${m.path}`).sort()).toEqual(
+      RESOURCE_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
+    );
+    for (const m of methods) {
+      expect(m.props.AuthorizationType).toBe('CUSTOM');
+      expect(m.props.AuthorizerId).toEqual({ Ref: ids().authorizer });
+      expect(integrationTarget(m.props)).toContain(`\${${ids().fn.products}.Arn}`);
+    }
+    const byId = methods.find((m) => m.path === '/products/{id}');
+    expect(byId?.props.RequestParameters).toEqual({ 'method.request.path.id': true });
+  });
+
+  it('serves every AUTH_ROUTES route without authorization, each on its handler', () => {
+    const methods = methodsOf(ids().authApi);
+    expect(methods.map((m) => `${m.method} ${m.path}`).sort()).toEqual(
+      AUTH_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
+    );
+    for (const route of AUTH_ROUTES) {
+      const m = methods.find((x) => x.method === route.method && x.path === route.path)!;
+      expect(m.props.AuthorizationType).toBe('NONE');
+      expect(m.props.AuthorizerId).toBeUndefined();
+      expect(integrationTarget(m.props)).toContain(`\${${ids().fn[route.handler as 'token']}.Arn}`);
+    }
+  });
+
+  it('configures the TOKEN authorizer: header identity source, RFC 6750 regex, 300 s result cache', () => {
+    s.template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    const auth = s.json.Resources[ids().authorizer]!.Properties!;
+    expect(auth).toMatchObject({
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      IdentityValidationExpression: '^Bearer [A-Za-z0-9\\-._~+/]+=*$',
+      AuthorizerResultTtlInSeconds: 300,
+      RestApiId: { Ref: ids().resourceApi },
+    });
+    expect([...references(auth.AuthorizerUri)]).toEqual([ids().fn.authorizer]);
+    const re = new RegExp(BEARER_VALIDATION_REGEX);
+    expect(re.test('Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln')).toBe(true);
+    expect(re.test('Bearer abc==')).toBe(true);
+    expect(re.test('bearer abc')).toBe(false);
+    expect(re.test('Bearer a b')).toBe(false);
+    expect(re.test('Basic abc')).toBe(false);
+  });
+
+  it('adds RFC 6750 WWW-Authenticate headers to the resource API 401 and 403 gateway responses', () => {
+    s.template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 2);
+    s.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      RestApiId: { Ref: ids().resourceApi },
+      ResponseParameters: {
+        'gatewayresponse.header.WWW-Authenticate': `'Bearer realm="keygate", error="invalid_token"'`,
+      },
+    });
+    s.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      RestApiId: { Ref: ids().resourceApi },
+      ResponseParameters: {
+        'gatewayresponse.header.WWW-Authenticate': `'Bearer realm="keygate", error="insufficient_scope"'`,
+      },
+    });
+  });
+
+  it('throttles each stage, logs errors without bodies, and writes JSON access logs to a retained group', () => {
+    const stageOf = (apiId: string) =>
+      resourcesOfType(s.json, 'AWS::ApiGateway::Stage').find(
+        ([, st]) => (st.Properties!.RestApiId as { Ref: string }).Ref === apiId,
+      )![1].Properties!;
+    for (const [apiId, rate, burst] of [
+      [ids().authApi, 400, 200],
+      [ids().resourceApi, 1000, 2000],
+    ] as const) {
+      const stage = stageOf(apiId);
+      expect(stage.StageName).toBe('prod');
+      expect(stage.MethodSettings).toEqual([
+        {
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: rate,
+          ThrottlingBurstLimit: burst,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+        },
+      ]);
+      const access = stage.AccessLogSetting as { DestinationArn: unknown; Format: string };
+      const groupId = (access.DestinationArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+      expect(s.json.Resources[groupId]!.Properties!.RetentionInDays).toBe(30);
+      const format = JSON.parse(access.Format) as Record<string, string>;
+      expect(format).toMatchObject({
+        requestId: '$context.requestId',
+        status: '$context.status',
+        authorizerLatency: '$context.authorizer.latency',
+        authorizerStatus: '$context.authorizer.status',
+      });
+    }
+    // Execution-log groups pre-created with retention, named as API Gateway names them.
+    const execGroups = resourcesOfType(s.json, 'AWS::Logs::LogGroup').filter(([, g]) =>
+      render(g.Properties!.LogGroupName ?? '').startsWith('API-Gateway-Execution-Logs_'),
+    );
+    expect(execGroups.map(([, g]) => render(g.Properties!.LogGroupName)).sort()).toEqual(
+      [
+        `API-Gateway-Execution-Logs_\${${ids().authApi}}/prod`,
+        `API-Gateway-Execution-Logs_\${${ids().resourceApi}}/prod`,
+      ].sort(),
+    );
+    for (const [, g] of execGroups) expect(g.Properties!.RetentionInDays).toBe(30);
+  });
+
+  it('uses regional endpoints and sets the account-level API Gateway logging role', () => {
+    for (const apiId of [ids().authApi, ids().resourceApi]) {
+      expect(s.json.Resources[apiId]!.Properties!.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
+    }
+    s.template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    s.template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('outputs', () => {
+  it('exports issuer, token, JWKS and API URLs, table name and key id', () => {
+    const out = s.json.Outputs!;
+    expect(render(out.IssuerUrl!.Value)).toBe(issuerText());
+    expect(render(out.TokenUrl!.Value)).toBe(`${issuerText()}/oauth2/token`);
+    expect(render(out.JwksUrl!.Value)).toBe(`${issuerText()}/.well-known/jwks.json`);
+    expect(render(out.ApiUrl!.Value)).toBe(apiText());
+    expect(render(out.Audience!.Value)).toBe(apiText());
+    expect(render(out.ClientsTableName!.Value)).toBe(`\${${ids().table}}`);
+    expect(render(out.SigningKeyId!.Value)).toBe(`\${${ids().key}}`);
+    expect(render(out.SigningKeyArn!.Value)).toBe(`\${${ids().key}.Arn}`);
+    expect(render(out.Region!.Value)).toBe(`\${AWS::Region}`);
+  });
+});
+
+describe('cdk-nag AWS Solutions checks', () => {
+  it('reports no violation, errors or warnings', () => {
+    expect(s.nagViolations).toEqual([]);
+  });
+
+  it('gives every acknowledged rule a written reason', () => {
+    const acks = Object.values(s.json.Resources).flatMap(
+      (r) =>
+        (r.Metadata?.cdk_nag as { rules_to_suppress: { id: string; reason: string }[] } | undefined)
+          ?.rules_to_suppress ?? [],
+    );
+    expect(new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))).toEqual(
+      new Set([
+        'AwsSolutions-APIG2',
+        'AwsSolutions-APIG3',
+        'AwsSolutions-APIG4',
+        'AwsSolutions-COG4',
+        'AwsSolutions-IAM4',
+      ]),
+    );
+    for (const a of acks) expect(a.reason.length, a.id).toBeGreaterThan(60);
+  });
+});
+
+describe('bundles', () => {
+  const bundle = (fnId: string) => {
+    const dir = s.assetDir(fnId);
+    const files = readdirSync(dir).sort();
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    return { files, code, sources: map.sources, bytes: statSync(join(dir, 'index.mjs')).size };
+  };
+
+  it('bundles the authorizer as one minified ESM file under 100 KB with no AWS SDK code', () => {
+    const b = bundle(ids().fn.authorizer);
+    console.log(
+      `authorizer bundle: ${b.bytes} bytes (${(b.bytes / 1024).toFixed(1)} KiB), ${b.sources.length} sources`,
+    );
+    expect(b.files).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(b.bytes).toBeLessThan(100 * 1024);
+    expect(b.code).not.toContain('@aws-sdk');
+    expect(b.code).not.toContain('@smithy');
+    expect(b.sources.filter((src) => /@aws-sdk|@smithy|aws-crt/.test(src))).toEqual([]);
+    expect(b.code.startsWith('import { createRequire as __keygateCreateRequire }')).toBe(true);
+    // Minified: few, very long lines.
+    expect(b.code.split('\n').length).toBeLessThan(50);
+  });
+
+  it('bundles the pinned AWS SDK clients into the token and JWKS functions', () => {
+    const token = bundle(ids().fn.token);
+    const jwks = bundle(ids().fn.jwks);
+    console.log(
+      `token bundle: ${token.bytes} bytes (${(token.bytes / 1024).toFixed(1)} KiB), ${token.sources.length} sources`,
+    );
+    console.log(`jwks bundle: ${jwks.bytes} bytes (${(jwks.bytes / 1024).toFixed(1)} KiB)`);
+    expect(token.sources.some((src) => src.includes('node_modules/@aws-sdk/client-kms/'))).toBe(true);
+    expect(token.sources.some((src) => src.includes('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
+    expect(jwks.sources.some((src) => src.includes('node_modules/@aws-sdk/client-kms/'))).toBe(true);
+    expect(jwks.sources.some((src) => src.includes('node_modules/@aws-sdk/client-dynamodb/'))).toBe(false);
+    // No import left for the runtime to resolve except Node built-ins.
+    for (const b of [token, jwks]) {
+      const imports = [...b.code.matchAll(/\bfrom\s*"([^"]+)"/g)].map((m) => m[1]!);
+      expect(imports.filter((i) => !i.startsWith('node:') && !/^[a-z_]+$/.test(i))).toEqual([]);
+    }
+  });
+
+  it('produces bundles that load as ES modules in Node and export a handler function', () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ISSUER: 'https://auth.keygate.test/prod',
+      AUDIENCE: 'https://api.keygate.test',
+      // Port 9 on loopback refuses at once: the authorizer's init-time JWKS prefetch fails fast and quietly.
+      JWKS_URI: 'https://127.0.0.1:9/.well-known/jwks.json',
+      CLIENTS_TABLE: 'clients',
+      SIGNING_KEY_ID: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      PUBLISHED_KEY_IDS: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    };
+    const probe =
+      "import('./index.mjs').then((m) => { process.stdout.write(typeof m.handler); process.exit(0); })";
+    for (const [name, fnId] of Object.entries(ids().fn)) {
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+        cwd: s.assetDir(fnId),
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 15_000,
+      });
+      expect(out, name).toBe('function');
+    }
+  });
+});

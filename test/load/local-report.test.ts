@@ -1,0 +1,64 @@
+// The local runner's arithmetic: how a run's counts become k6 metrics, summaries and verdicts.
+import { describe, expect, it } from 'vitest';
+import {
+  formatPhases,
+  judge,
+  metricSamples,
+  type PhaseCounts,
+  progressLine,
+  summarize,
+} from '../../load/local/report.js';
+import { SCENARIOS } from '../../load/scenarios.js';
+
+const counts = (over: Partial<PhaseCounts> = {}): PhaseCounts => ({
+  durationSeconds: 10,
+  latenciesMs: Array.from({ length: 1000 }, (_, i) => (i % 100) + 1),
+  statuses: { '200': 990, '401': 10 },
+  unexpected: 10,
+  errors: 0,
+  perKind: {},
+  ...over,
+});
+
+describe('local load report', () => {
+  it('maps counts to k6 metrics: failed = unexpected + no response, checks = expected responses, 5xx rate', () => {
+    const m = metricSamples(counts({ errors: 5, statuses: { '200': 980, '401': 10, '502': 10 } }));
+    expect(m.http_req_failed).toEqual({ type: 'rate', trues: 15, total: 1005 });
+    expect(m.checks).toEqual({ type: 'rate', trues: 990, total: 1005 });
+    expect(m.server_errors).toEqual({ type: 'rate', trues: 10, total: 1005 });
+    expect(m.http_reqs).toEqual({ type: 'counter', count: 1005, durationSeconds: 10 });
+  });
+
+  it('summarizes throughput, percentiles and 5xx', () => {
+    const s = summarize('run', counts({ statuses: { '200': 995, '503': 5 }, errors: 2 }));
+    expect(s.requests).toBe(1002);
+    expect(s.requestsPerSecond).toBe(100);
+    expect(s.latencyMs.p50).toBeCloseTo(50.5, 5);
+    expect(s.latencyMs.max).toBe(100);
+    expect(s.serverErrors).toBe(5);
+    expect(formatPhases([s]).split('\n')[2]).toBe(
+      '| run |   100 | 50.50 ms | 90.10 ms | 99.01 ms | 100.00 ms |    1,002 | 200: 995, 503: 5 |         10 |      2 |',
+    );
+  });
+
+  it('judges the invalid scenario: passes on all-401, fails on one 500', () => {
+    const all401 = counts({ statuses: { '401': 1000 }, unexpected: 0 });
+    expect(judge(SCENARIOS.invalid.thresholds, all401).every((v) => v.pass)).toBe(true);
+    const one500 = counts({ statuses: { '401': 999, '500': 1 }, unexpected: 1 });
+    const failed = judge(SCENARIOS.invalid.thresholds, one500).filter((v) => !v.pass);
+    expect(failed.map((v) => `${v.metric} ${v.expression}`).sort()).toEqual([
+      'checks rate==1',
+      'server_errors rate==0',
+    ]);
+  });
+
+  it('judges latency thresholds on the observed distribution', () => {
+    const slow = counts({ latenciesMs: Array(1000).fill(250), unexpected: 0, statuses: { '200': 1000 } });
+    const verdicts = judge(SCENARIOS['cache-hit'].thresholds, slow);
+    expect(verdicts.filter((v) => !v.pass).map((v) => v.expression)).toEqual(['p(95)<200']);
+  });
+
+  it('prints one aligned progress line per second', () => {
+    expect(progressLine(3, 1234, 0)).toBe('    3s    1,234 req/s      0 unexpected/errors');
+  });
+});
