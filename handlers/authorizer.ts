@@ -2,7 +2,7 @@
 // scopes permit out. Invalid tokens throw exactly `Unauthorized` (401); our own failures (no keys, bad
 // method ARN) throw something else so API Gateway answers 500. Built for the warm path: a repeated token
 // costs a cache lookup, a memoized policy and one small object.
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { AuthzError, createPolicyBuilder, type PolicyBuilder } from '../core/authz/index.js';
@@ -14,10 +14,8 @@ import {
   type Verifier,
   VerifyError,
 } from '../core/jwt/index.js';
-import type { AccessTokenClaims, KeyStore } from '../core/jwt/types.js';
-
-const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
-type LogLevelName = (typeof LOG_LEVELS)[number];
+import type { AccessTokenClaims, KeyStore, VerificationResult } from '../core/jwt/types.js';
+import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
 export const authorizerConfigSpec = {
   ISSUER: str(),
@@ -31,17 +29,17 @@ export const authorizerConfigSpec = {
   POLICY_CACHE_SIZE: int({ default: 1000, min: 1, max: 100_000 }),
   JWKS_FETCH_TIMEOUT_MS: int({ default: 1500, min: 100, max: 10_000 }),
   JWKS_MAX_AGE_SECONDS: int({ default: 600, min: 10, max: 86_400 }),
-  POWERTOOLS_LOG_LEVEL: str({
-    default: 'INFO',
-    pattern: new RegExp(`^(?:${LOG_LEVELS.join('|')})$`, 'i'),
-    hint: `one of ${LOG_LEVELS.join(', ')}`,
-  }),
+  /**
+   * Least time between two JWKS fetches caused by unknown kids: a key published moments ago is found
+   * within this, while a flood of forged kids costs the JWKS endpoint at most one request per interval.
+   */
+  JWKS_REFETCH_COOLDOWN_SECONDS: int({ default: 30, min: 1, max: 3600 }),
+  ...loggerConfigSpec('keygate-authorizer'),
   POWERTOOLS_LOGGER_SAMPLE_RATE: str({
     default: '0',
     pattern: /^(?:0(?:\.\d+)?|1(?:\.0+)?|\.\d+)$/,
     hint: 'a number from 0 to 1',
   }),
-  POWERTOOLS_SERVICE_NAME: str({ default: 'keygate-authorizer' }),
   POWERTOOLS_METRICS_NAMESPACE: str({ default: 'keygate' }),
   /**
    * Level of the decision line for an allow that needed a signature verification. DEBUG by default: a
@@ -187,15 +185,7 @@ export interface AuthorizerClients {
 
 export function createDeps(config: AuthorizerConfig, clients: AuthorizerClients = {}): AuthorizerDeps {
   const sampleRate = Number(config.POWERTOOLS_LOGGER_SAMPLE_RATE);
-  const logger =
-    clients.logger === null
-      ? undefined
-      : (clients.logger ??
-        new Logger({
-          serviceName: config.POWERTOOLS_SERVICE_NAME,
-          logLevel: config.POWERTOOLS_LOG_LEVEL.toUpperCase() as LogLevelName,
-          sampleRateValue: sampleRate,
-        }));
+  const logger = clients.logger === null ? undefined : (clients.logger ?? createLogger(config, sampleRate));
   const metrics =
     clients.metrics === null
       ? undefined
@@ -215,6 +205,7 @@ export function createDeps(config: AuthorizerConfig, clients: AuthorizerClients 
     jwksUri: config.JWKS_URI,
     fetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
     softMaxAgeMs: config.JWKS_MAX_AGE_SECONDS * 1000,
+    unknownKidCooldownMs: config.JWKS_REFETCH_COOLDOWN_SECONDS * 1000,
     onEvent,
     ...(clients.fetch ? { fetch: clients.fetch } : {}),
     ...(clients.now ? { now: clients.now } : {}),
@@ -317,6 +308,19 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     else logger.info('authorizer decision', line);
   }
 
+  /** The decision line for a verified token (allow or deny). */
+  function logVerified(
+    decision: 'allow' | 'deny',
+    reason: DecisionReason,
+    { claims, kid, cacheHit }: VerificationResult,
+    started: number,
+    requestId: string | undefined,
+    methodArn: unknown,
+  ): void {
+    const verifyMicros = Math.round((performance.now() - started) * 1000);
+    log(decision, reason, { claims, kid, cacheHit, verifyMicros, requestId, methodArn });
+  }
+
   function unauthorized(reason: DecisionReason, fields: Parameters<typeof log>[2]): never {
     telemetry.count('unauthorized', reason);
     log('unauthorized', reason, fields);
@@ -368,7 +372,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     }
 
     const started = performance.now();
-    let result: Awaited<ReturnType<Verifier['verifyDetailed']>>;
+    let result: VerificationResult;
     try {
       result = await verifier.verifyDetailed(token);
     } catch (err) {
@@ -398,25 +402,11 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       // Building the line (and a second clock read) costs more than the rest of a cache hit: only when
       // it prints.
       if (debugEnabled || (logAllowsAtInfo && !cacheHit && logger)) {
-        log('allow', 'allowed', {
-          claims,
-          kid,
-          cacheHit,
-          verifyMicros: Math.round((performance.now() - started) * 1000),
-          requestId,
-          methodArn: event.methodArn,
-        });
+        logVerified('allow', 'allowed', result, started, requestId, event.methodArn);
       }
     } else {
       telemetry.count('deny', 'no_usable_scope');
-      log('deny', 'no_usable_scope', {
-        claims,
-        kid,
-        cacheHit,
-        verifyMicros: Math.round((performance.now() - started) * 1000),
-        requestId,
-        methodArn: event.methodArn,
-      });
+      logVerified('deny', 'no_usable_scope', result, started, requestId, event.methodArn);
     }
     // The clock read at the start of this call is recent enough for a flush interval in seconds.
     telemetry.maybeFlush(started);

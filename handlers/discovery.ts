@@ -3,8 +3,9 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, optionalStr, readConfig, url } from '../core/config.js';
-import { discoveryDocument, ifNoneMatchMatches } from '../core/issuer/index.js';
+import { discoveryDocument } from '../core/issuer/index.js';
 import { ALL_SCOPES } from '../core/routes.js';
+import { documentResponse, methodNotAllowed, readOnlyMethod } from './lib/http.js';
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   return readConfig(
@@ -44,34 +45,8 @@ export function createDeps(
 }
 
 export function createHandler(deps: DiscoveryDeps) {
-  const cacheHeaders = { 'Cache-Control': `public, max-age=${deps.maxAgeSeconds}`, ETag: deps.etag };
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const method = event.httpMethod?.toUpperCase();
-    if (method !== 'GET' && method !== 'HEAD') {
-      return jsonError(405, 'invalid_request', 'method not allowed', { Allow: 'GET, HEAD' });
-    }
-    if (ifNoneMatchMatches(header(event, 'if-none-match'), deps.etag)) {
-      return { statusCode: 304, headers: { ...cacheHeaders }, body: '' };
-    }
-    return {
-      statusCode: 200,
-      headers: { 'Content-Type': 'application/json', ...cacheHeaders },
-      body: method === 'HEAD' ? '' : deps.body,
-    };
-  };
-}
-
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  const multi = Object.entries(event.multiValueHeaders ?? {}).find(([k]) => k.toLowerCase() === lower)?.[1];
-  if (multi && multi.length > 0) return multi.join(', ');
-  return Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === lower)?.[1];
-}
-
-function jsonError(statusCode: number, error: string, description: string, extra: Record<string, string>) {
-  return {
-    statusCode,
-    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra },
-    body: JSON.stringify({ error, error_description: description }),
+    const method = readOnlyMethod(event);
+    return method ? documentResponse(event, method, deps, deps.maxAgeSeconds) : methodNotAllowed();
   };
 }

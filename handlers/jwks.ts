@@ -1,17 +1,27 @@
 // GET /.well-known/jwks.json (API Gateway proxy, payload 1.0): the published KMS keys as a JWK Set,
 // computed once per container, cacheable (Cache-Control + strong ETag, 304 on If-None-Match). Never throws.
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ConfigError, int, list, optionalStr, readConfig } from '../core/config.js';
 import {
   createJwksPublisher,
   createKmsClient,
-  IssuerError,
-  ifNoneMatchMatches,
   type JwksPublisher,
   type KmsApi,
   kmsIssuerError,
 } from '../core/issuer/index.js';
+import {
+  causeName,
+  DEFAULT_RETRY_AFTER,
+  documentResponse,
+  errorResponse,
+  methodNotAllowed,
+  type RetryAfterSeconds,
+  readOnlyMethod,
+  retryAfter,
+  safeLog,
+} from './lib/http.js';
+import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   const config = readConfig(
@@ -20,6 +30,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       /** Previous/next keys during a rotation; SIGNING_KEY_ID is always published too. */
       PUBLISHED_KEY_IDS: list({ default: [] }),
       JWKS_MAX_AGE_SECONDS: int({ default: 300, min: 0, max: 86_400 }),
+      ...loggerConfigSpec('keygate-jwks'),
     },
     env,
   );
@@ -37,8 +48,7 @@ export interface JwksDeps {
   readonly publisher: JwksPublisher;
   readonly maxAgeSeconds: number;
   readonly logger: JwksLogger;
-  /** Retry-After seconds on 503: throttling clears fast; an outage takes longer. */
-  readonly retryAfterSeconds?: { readonly throttled: number; readonly unavailable: number };
+  readonly retryAfterSeconds?: RetryAfterSeconds;
 }
 
 export interface JwksClients {
@@ -48,7 +58,7 @@ export interface JwksClients {
 }
 
 export function createDeps(config: JwksConfig, clients: JwksClients = {}): JwksDeps {
-  const logger = clients.logger ?? new Logger({ serviceName: 'keygate-jwks' });
+  const logger = clients.logger ?? createLogger(config);
   return {
     publisher:
       clients.publisher ??
@@ -62,79 +72,29 @@ export function createDeps(config: JwksConfig, clients: JwksClients = {}): JwksD
   };
 }
 
-const ALLOW = 'GET, HEAD';
-
 export function createHandler(deps: JwksDeps) {
-  const retryAfter = deps.retryAfterSeconds ?? { throttled: 1, unavailable: 5 };
-  const cacheControl = `public, max-age=${deps.maxAgeSeconds}`;
+  const retrySeconds = deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER;
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const method = event.httpMethod?.toUpperCase();
-    if (method !== 'GET' && method !== 'HEAD') {
-      return jsonError(405, 'invalid_request', 'method not allowed', { Allow: ALLOW });
-    }
+    const method = readOnlyMethod(event);
+    if (!method) return methodNotAllowed();
     try {
-      const doc = await deps.publisher.document();
-      const cacheHeaders = { 'Cache-Control': cacheControl, ETag: doc.etag };
-      if (ifNoneMatchMatches(header(event, 'if-none-match'), doc.etag)) {
-        return { statusCode: 304, headers: cacheHeaders, body: '' };
-      }
-      return {
-        statusCode: 200,
-        // application/json rather than RFC 7517 §8.5's application/jwk-set+json: what Cognito, Auth0 and
-        // Google serve, and what every JWKS client accepts.
-        headers: { 'Content-Type': 'application/json', ...cacheHeaders },
-        body: method === 'HEAD' ? '' : doc.body,
-      };
+      return documentResponse(event, method, await deps.publisher.document(), deps.maxAgeSeconds);
     } catch (err) {
-      const error = err instanceof IssuerError ? err : kmsIssuerError(err);
-      const cause = (error.cause ?? err) as { name?: string; code?: string } | undefined;
+      // kmsIssuerError passes IssuerErrors through and maps raw SDK failures.
+      const error = kmsIssuerError(err);
+      const cause = causeName(error, err);
       safeLog(deps.logger, 'error', 'jwks unavailable', {
         errorCode: error.code,
-        ...(cause && cause !== error ? { cause: cause.code ?? cause.name } : {}),
+        ...(cause ? { cause } : {}),
         requestId: event.requestContext?.requestId,
       });
       if (error.status === 503) {
-        const seconds = error.code === 'dependency_throttled' ? retryAfter.throttled : retryAfter.unavailable;
-        return jsonError(503, 'temporarily_unavailable', 'the key set is temporarily unavailable', {
-          'Retry-After': String(seconds),
+        return errorResponse(503, 'temporarily_unavailable', 'the key set is temporarily unavailable', {
+          'Retry-After': retryAfter(error.code, retrySeconds),
         });
       }
-      return jsonError(500, 'server_error', 'the key set cannot be served');
+      return errorResponse(500, 'server_error', 'the key set cannot be served');
     }
   };
-}
-
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  // API Gateway puts every value of a repeated header in multiValueHeaders; join them (RFC 9110 §5.3).
-  const multi = Object.entries(event.multiValueHeaders ?? {}).find(([k]) => k.toLowerCase() === lower)?.[1];
-  if (multi && multi.length > 0) return multi.join(', ');
-  return Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === lower)?.[1];
-}
-
-function jsonError(
-  statusCode: number,
-  error: string,
-  description: string,
-  extra: Record<string, string> = {},
-): APIGatewayProxyResult {
-  return {
-    statusCode,
-    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra },
-    body: JSON.stringify({ error, error_description: description }),
-  };
-}
-
-function safeLog(
-  logger: JwksLogger,
-  level: 'warn' | 'error',
-  message: string,
-  fields: Record<string, unknown>,
-) {
-  try {
-    logger[level](message, fields);
-  } catch {
-    // A logging failure must not turn an answer into a crash.
-  }
 }

@@ -2,22 +2,19 @@
 // POST /products over the in-memory catalog. It reads the caller API Gateway's authorizer established from
 // requestContext.authorizer (values arrive stringified) and echoes it, and re-checks the route's scopes as
 // defence in depth. Never throws: every outcome is a JSON response.
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { type ConfigOf, int, readConfig, str } from '../core/config.js';
+import { type ConfigOf, int, readConfig } from '../core/config.js';
 import { type Catalog, createCatalog, ProductsError } from '../core/products/index.js';
 import { RESOURCE_ROUTES, type RouteDef } from '../core/routes.js';
+import { header, jsonResponse } from './lib/http.js';
+import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
 export const productsConfigSpec = {
   /** Largest accepted request body in bytes (after base64 decoding); larger -> 413. */
   MAX_BODY_BYTES: int({ default: 16_384, min: 256, max: 1_048_576 }),
   MAX_PRODUCTS: int({ default: 1000, min: 1, max: 100_000 }),
-  POWERTOOLS_LOG_LEVEL: str({
-    default: 'INFO',
-    pattern: /^(?:TRACE|DEBUG|INFO|WARN|ERROR|CRITICAL|SILENT)$/i,
-    hint: 'one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT',
-  }),
-  POWERTOOLS_SERVICE_NAME: str({ default: 'keygate-products' }),
+  ...loggerConfigSpec('keygate-products'),
 } as const;
 
 export type ProductsConfig = ConfigOf<typeof productsConfigSpec>;
@@ -40,14 +37,7 @@ export function createDeps(
   return {
     catalog: clients.catalog ?? createCatalog({ maxProducts: config.MAX_PRODUCTS }),
     maxBodyBytes: config.MAX_BODY_BYTES,
-    logger:
-      clients.logger === null
-        ? undefined
-        : (clients.logger ??
-          new Logger({
-            serviceName: config.POWERTOOLS_SERVICE_NAME,
-            logLevel: config.POWERTOOLS_LOG_LEVEL.toUpperCase() as 'INFO',
-          })),
+    logger: clients.logger === null ? undefined : (clients.logger ?? createLogger(config)),
     routes: RESOURCE_ROUTES.filter((r) => r.handler === 'products'),
   };
 }
@@ -61,13 +51,8 @@ export interface Caller {
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
-function respond(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
-  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
-}
+const respond = (statusCode: number, body: unknown, headers: Record<string, string> = {}) =>
+  jsonResponse(statusCode, body, { ...JSON_HEADERS, ...headers });
 
 const message = (statusCode: number, text: string, extra: Record<string, string> = {}) =>
   respond(statusCode, { message: text }, extra);
@@ -77,12 +62,6 @@ function readCaller(event: APIGatewayProxyEvent): Caller {
   const s = (v: unknown): string | null =>
     typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
   return { principalId: s(auth?.principalId), clientId: s(auth?.clientId), scope: s(auth?.scope) };
-}
-
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name && v !== undefined) return v;
-  return undefined;
 }
 
 /** `/products/{id}` matched against a concrete path, for events without `resource` (e.g. direct tests). */

@@ -1,6 +1,6 @@
 // POST /oauth2/token (API Gateway proxy, payload 1.0): the client-credentials grant. Thin adapter over
 // core/issuer: HTTP event -> TokenRequest -> TokenService -> RFC 6749 §5.1/§5.2 response. Never throws.
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, optionalStr, readConfig, str, url } from '../core/config.js';
@@ -21,6 +21,15 @@ import {
   type TokenService,
   toIssuerError,
 } from '../core/issuer/index.js';
+import {
+  causeName,
+  DEFAULT_RETRY_AFTER,
+  jsonResponse,
+  type RetryAfterSeconds,
+  retryAfter,
+  safeLog,
+} from './lib/http.js';
+import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   return readConfig(
@@ -33,6 +42,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       CLIENT_CACHE_TTL_SECONDS: int({ default: 30, min: 0, max: 300 }),
       /** Metrics (CloudWatch EMF lines) only when a namespace is configured. */
       POWERTOOLS_METRICS_NAMESPACE: optionalStr(),
+      ...loggerConfigSpec('keygate-token'),
     },
     env,
   );
@@ -48,8 +58,7 @@ export interface TokenDeps {
   readonly service: TokenService;
   readonly logger: TokenLogger;
   readonly metrics?: TokenMetrics;
-  /** Retry-After seconds on 503: throttling clears fast; an outage takes longer. */
-  readonly retryAfterSeconds?: { readonly throttled: number; readonly unavailable: number };
+  readonly retryAfterSeconds?: RetryAfterSeconds;
   /** RFC 7617 realm in the invalid_client challenge. */
   readonly realm?: string;
 }
@@ -85,7 +94,10 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
   const metrics =
     clients.metrics ??
     (config.POWERTOOLS_METRICS_NAMESPACE
-      ? new Metrics({ namespace: config.POWERTOOLS_METRICS_NAMESPACE, serviceName: 'keygate-token' })
+      ? new Metrics({
+          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
+          serviceName: config.POWERTOOLS_SERVICE_NAME,
+        })
       : undefined);
   return {
     service: createTokenService({
@@ -94,7 +106,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,
     }),
-    logger: clients.logger ?? new Logger({ serviceName: 'keygate-token' }),
+    logger: clients.logger ?? createLogger(config),
     ...(metrics ? { metrics } : {}),
   };
 }
@@ -112,21 +124,14 @@ const loggable = (id: string | undefined) =>
 
 export function createHandler(deps: TokenDeps) {
   const realm = deps.realm ?? 'keygate';
-  const retryAfter = deps.retryAfterSeconds ?? { throttled: 1, unavailable: 5 };
+  const retrySeconds = deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER;
 
   function errorResponse(error: IssuerError): APIGatewayProxyResult {
     const headers: Record<string, string> = { ...BASE_HEADERS };
     // RFC 6749 §5.2: invalid_client is 401 with a challenge for the scheme the client should use.
     if (error.status === 401) headers['WWW-Authenticate'] = `Basic realm="${realm}"`;
-    if (error.status === 503)
-      headers['Retry-After'] = String(
-        error.code === 'dependency_throttled' ? retryAfter.throttled : retryAfter.unavailable,
-      );
-    return {
-      statusCode: error.status,
-      headers,
-      body: JSON.stringify({ error: error.error, error_description: error.description }),
-    };
+    if (error.status === 503) headers['Retry-After'] = retryAfter(error.code, retrySeconds);
+    return jsonResponse(error.status, { error: error.error, error_description: error.description }, headers);
   }
 
   function record(code: string | undefined) {
@@ -160,7 +165,7 @@ export function createHandler(deps: TokenDeps) {
       clientId = request.clientId;
       authMethod = request.authMethod;
       const result = await deps.service.issue(request);
-      safeLog(deps.logger, 'info', {
+      safeLog(deps.logger, 'info', 'token request', {
         outcome: 'issued',
         clientId: loggable(clientId),
         authMethod,
@@ -170,26 +175,25 @@ export function createHandler(deps: TokenDeps) {
         requestId: event.requestContext?.requestId,
       });
       record(undefined);
-      return {
-        statusCode: 200,
-        headers: { ...BASE_HEADERS },
-        body: JSON.stringify({
+      return jsonResponse(
+        200,
+        {
           access_token: result.accessToken,
           token_type: result.tokenType,
           expires_in: result.expiresIn,
           scope: result.scope,
-        }),
-      };
+        },
+        BASE_HEADERS,
+      );
     } catch (err) {
       const error = toIssuerError(err);
-      // The cause's class and code only: SDK messages can quote request data.
-      const cause = (error.cause ?? err) as { name?: string; code?: string } | undefined;
-      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', {
+      const cause = causeName(error, err);
+      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', 'token request', {
         outcome: 'rejected',
         status: error.status,
         errorCode: error.code,
         error: error.error,
-        ...(cause !== error && cause ? { cause: cause.code ?? cause.name } : {}),
+        ...(cause ? { cause } : {}),
         clientId: loggable(clientId),
         authMethod,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
@@ -199,12 +203,4 @@ export function createHandler(deps: TokenDeps) {
       return errorResponse(error);
     }
   };
-}
-
-function safeLog(logger: TokenLogger, level: 'info' | 'error', fields: Record<string, unknown>): void {
-  try {
-    logger[level]('token request', fields);
-  } catch {
-    // A logging failure must not turn an answer into a crash.
-  }
 }

@@ -2,7 +2,7 @@
 // tests' DynamoDB. The real @aws-sdk/client-dynamodb talks to it over HTTP with dummy SigV4 credentials.
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { closeNow, listen } from './listen.js';
 
 interface DynaliteOptions {
   path?: string;
@@ -42,25 +42,10 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     requests += 1;
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let closed: Promise<void> | undefined;
+  const port = await listen(server, options.port ?? 0, host);
   return {
     endpoint: `http://${host}:${port}`,
     requestCount: () => requests,
-    close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets from SDK clients would hold close() open until they time out.
-        server.closeAllConnections();
-      });
-      return closed;
-    },
+    close: closeNow(server),
   };
 }

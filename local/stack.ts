@@ -4,36 +4,27 @@
 // tests, `npm run load:local` and the reliability tests.
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
 import {
-  CreateAliasCommand,
-  CreateKeyCommand,
-  DescribeKeyCommand,
-  KeySpec,
-  KeyUsageType,
-  UpdateAliasCommand,
-} from '@aws-sdk/client-kms';
-import {
+  type ClientRegistry,
   checkClientSecret,
   createClientRegistry,
   createDynamoClient,
   createKmsClient,
 } from '../core/issuer/index.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
-import * as authorizerHandler from '../handlers/authorizer.js';
-import * as discoveryHandler from '../handlers/discovery.js';
-import * as jwksHandler from '../handlers/jwks.js';
-import * as productsHandler from '../handlers/products.js';
-import * as tokenHandler from '../handlers/token.js';
+import type { AuthorizerDeps } from '../handlers/authorizer.js';
 import { type DynaliteServer, startDynalite } from './dynalite.js';
 import {
   type AccessLogEntry,
   type Gateway,
   GatewayError,
-  type LambdaFunction,
   MAX_RESULTS_CACHE_TTL_SECONDS,
   startGateway,
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
+import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
 
 /** Documented default ports (README "npm start"). */
 export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
@@ -69,6 +60,19 @@ export interface LocalStackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly handlerLogs?: boolean;
+  /** Clocks for the authorizer's and the token handler's time checks (tests); default Date.now. */
+  readonly clocks?: LocalLambdasOptions['clocks'];
+  /**
+   * Puts something between the authorizer and the JWKS route (e.g. a fault proxy): called with the auth
+   * API's origin once it listens; the authorizer fetches the JWKS through the returned `url` (an origin),
+   * which the stack closes with the rest. `jwksUrl` stays the auth API's own.
+   */
+  readonly jwksVia?: (authOrigin: string) => Promise<{ readonly url: string; close(): Promise<void> }>;
+  /**
+   * SDK attempts per DynamoDB call, on top of the client registry's own bounded retries. Default 1, as the
+   * token Lambda's client on AWS: one retry policy, so an outage costs 3 attempts, not 9.
+   */
+  readonly dynamodbMaxAttempts?: number;
   /** One call per request on either API (access log). */
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
 }
@@ -109,6 +113,19 @@ export interface LocalStack {
   rotateSigningKey(): Promise<{ readonly keyId: string; readonly previousKeyId: string }>;
   /** Stops publishing a key (after the longest token lifetime has passed). Refuses the signing key. */
   retireKey(keyId: string): Promise<void>;
+  /** Creates an RSA signing key in the KMS emulator (not yet published nor signing). */
+  createKey(): Promise<string>;
+  /** Redeploys one handler: the stack's env (current keys included) with `extraEnv` on top. */
+  deploy(name: LambdaName, extraEnv?: HandlerEnv): void;
+  /** The deployed authorizer's live deps (key store and verifier stats). */
+  authorizerDeps(): AuthorizerDeps;
+  /** Stops DynamoDB (connections refused from now on); its data stays in the state directory. */
+  stopDynamo(): Promise<void>;
+  /** Starts DynamoDB again on the same port and state directory (in memory: empty). */
+  startDynamo(): Promise<void>;
+  /** The SDK clients the handlers use, and the client registry on the stack's table. */
+  readonly clients: { readonly kms: KMSClient; readonly dynamodb: DynamoDBClient };
+  readonly registry: ClientRegistry;
   /** Absolute state directory, or undefined in memory. */
   readonly stateDir: string | undefined;
   readonly gateways: { readonly auth: Gateway; readonly api: Gateway };
@@ -130,8 +147,6 @@ export class StackStartError extends Error {
   }
 }
 
-const quietLogger = { info() {}, warn() {}, error() {}, debug() {} };
-
 async function listenAs<T>(server: StackPortName, port: number, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
@@ -150,27 +165,24 @@ async function listenAs<T>(server: StackPortName, port: number, start: () => Pro
   }
 }
 
-async function createSigningKey(kms: ReturnType<typeof createKmsClient>): Promise<string> {
-  const created = await kms.send(
-    new CreateKeyCommand({
-      KeySpec: KeySpec.RSA_2048,
-      KeyUsage: KeyUsageType.SIGN_VERIFY,
-      Description: 'keygate local signing key',
-    }),
-  );
-  return created.KeyMetadata!.KeyId!;
+// Straight into the emulator's store, not over the SDK: RSA key generation on a loaded machine can
+// outlast the KMS client's 2 s request timeout.
+async function createSigningKey(kms: KmsEmulator, alias?: string): Promise<string> {
+  const { keyId } = await kms.createKey({
+    description: 'keygate local signing key',
+    ...(alias ? { alias } : {}),
+  });
+  return keyId;
 }
 
-async function ensureSigningKey(kms: ReturnType<typeof createKmsClient>): Promise<string> {
+async function ensureSigningKey(kms: KmsEmulator, kmsClient: KMSClient): Promise<string> {
   try {
-    const out = await kms.send(new DescribeKeyCommand({ KeyId: SIGNING_KEY_ALIAS }));
+    const out = await kmsClient.send(new DescribeKeyCommand({ KeyId: SIGNING_KEY_ALIAS }));
     return out.KeyMetadata!.KeyId!;
   } catch (err) {
     if ((err as { name?: string }).name !== 'NotFoundException') throw err;
   }
-  const keyId = await createSigningKey(kms);
-  await kms.send(new CreateAliasCommand({ AliasName: SIGNING_KEY_ALIAS, TargetKeyId: keyId }));
-  return keyId;
+  return createSigningKey(kms, SIGNING_KEY_ALIAS);
 }
 
 async function writePrivate(path: string, content: string): Promise<void> {
@@ -262,14 +274,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
       }
     }
-    const dynamo: DynaliteServer = await listenAs('dynamodb', ports.dynamodb, () =>
-      startDynalite({
-        host,
-        port: ports.dynamodb,
-        ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}),
-      }),
+    const startDynamo = (port: number) =>
+      startDynalite({ host, port, ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}) });
+    let dynamo: DynaliteServer | undefined = await listenAs('dynamodb', ports.dynamodb, () =>
+      startDynamo(ports.dynamodb),
     );
-    closers.push(() => dynamo.close());
+    const dynamodbEndpoint = dynamo.endpoint;
+    closers.push(async () => dynamo?.close());
     const kms = await listenAs('kms', ports.kms, () =>
       startKmsEmulator({
         host,
@@ -283,30 +294,44 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const sdk = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const kmsClient = createKmsClient({ ...sdk, endpoint: kms.url });
-    const dynamoClient = createDynamoClient({ ...sdk, endpoint: dynamo.endpoint, maxAttempts: 3 });
+    const dynamoClient = createDynamoClient({
+      ...sdk,
+      endpoint: dynamodbEndpoint,
+      maxAttempts: options.dynamodbMaxAttempts ?? 1,
+    });
     closers.push(async () => {
       kmsClient.destroy();
       dynamoClient.destroy();
     });
     const registry = createClientRegistry({ dynamodb: dynamoClient, tableName });
     const [signingKeyId] = await Promise.all([
-      ensureSigningKey(kmsClient),
+      ensureSigningKey(kms, kmsClient),
       registry.createTable({ waitMs: 10_000 }),
     ]);
     const demoClient = await ensureDemoClient(registry, stateDir);
 
     // Both APIs' URLs feed both APIs' handlers (issuer/JWKS URL -> authorizer, API URL -> audience), and
     // port 0 is only resolved by listening: the gateways start with late-bound handlers.
-    const bound: Record<string, LambdaFunction> = {};
-    const late =
-      (name: string): LambdaFunction =>
-      (event, context, callback) =>
-        bound[name]!(event, context, callback);
-    const logs = options.handlerLogs ?? false;
+    let handlerEnv: HandlerEnv = {};
+    const keys = { signing: signingKeyId, published: [signingKeyId] };
+    // The token and JWKS Lambdas read their keys from config at init, so a key change means new
+    // "containers": a deploy reads the current SIGNING_KEY_ID / PUBLISHED_KEY_IDS, as a redeploy would.
+    const lambdas = createLocalLambdas({
+      env: () => ({
+        ...handlerEnv,
+        SIGNING_KEY_ID: keys.signing,
+        PUBLISHED_KEY_IDS: keys.published.join(','),
+      }),
+      kms: kmsClient,
+      dynamodb: dynamoClient,
+      logs: options.handlerLogs ?? false,
+      ...(options.clocks ? { clocks: options.clocks } : {}),
+    });
+    const fn = lambdas.functions;
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({
         routes: AUTH_ROUTES,
-        handlers: { token: late('token'), jwks: late('jwks'), discovery: late('discovery') },
+        handlers: { token: fn.token, jwks: fn.jwks, discovery: fn.discovery },
         stage,
         host,
         port: ports.auth,
@@ -319,14 +344,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const api = await listenAs('api', ports.api, () =>
       startGateway({
         routes: RESOURCE_ROUTES,
-        handlers: { products: late('products') },
+        handlers: { products: fn.products },
         stage,
         host,
         port: ports.api,
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
         authorizer: {
-          handler: late('authorizer'),
+          handler: fn.authorizer,
           resultsCacheTtlSeconds: ttl,
           functionName: 'authorizer',
         },
@@ -343,53 +368,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const issuer = auth.url;
     const audience = options.audience ?? api.url;
     const jwksUrl = `${issuer}/.well-known/jwks.json`;
-    const env: Record<string, string> = {
+    let jwksUri = jwksUrl;
+    if (options.jwksVia) {
+      const via = await options.jwksVia(auth.origin);
+      closers.push(() => via.close());
+      jwksUri = `${via.url}${new URL(issuer).pathname}/.well-known/jwks.json`;
+    }
+    handlerEnv = {
       ISSUER: issuer,
       AUDIENCE: audience,
-      JWKS_URI: jwksUrl,
+      JWKS_URI: jwksUri,
       CLIENTS_TABLE: tableName,
-      SIGNING_KEY_ID: signingKeyId,
       ...options.env,
     };
-    const keys = { signing: signingKeyId, published: [signingKeyId] };
-    // The token and JWKS Lambdas read their keys from config at init, so a key change means new
-    // "containers": rebuild both, as a redeploy with new SIGNING_KEY_ID / PUBLISHED_KEY_IDS would.
-    const bindIssuerHandlers = () => {
-      const keyEnv = { ...env, SIGNING_KEY_ID: keys.signing, PUBLISHED_KEY_IDS: keys.published.join(',') };
-      bound.jwks = jwksHandler.createHandler(
-        jwksHandler.createDeps(jwksHandler.loadConfig(keyEnv), {
-          kms: kmsClient,
-          ...(logs ? {} : { logger: quietLogger }),
-        }),
-      );
-      bound.token = tokenHandler.createHandler(
-        tokenHandler.createDeps(tokenHandler.loadConfig(keyEnv), {
-          dynamodb: dynamoClient,
-          kms: kmsClient,
-          ...(logs ? {} : { logger: quietLogger }),
-        }),
-      );
-    };
     try {
-      bindIssuerHandlers();
-      bound.discovery = discoveryHandler.createHandler(
-        discoveryHandler.createDeps(discoveryHandler.loadConfig(env)),
-      );
-      bound.authorizer = authorizerHandler.createHandler(
-        authorizerHandler.createDeps(authorizerHandler.loadConfig(env), {
-          metrics: null,
-          ...(logs ? {} : { logger: null }),
-        }),
-      ) as LambdaFunction;
-      bound.products = productsHandler.createHandler(
-        productsHandler.createDeps(productsHandler.loadConfig(env), logs ? {} : { logger: null }),
-      );
+      lambdas.deployAll();
     } catch (err) {
       throw new StackStartError('config', (err as Error).message);
     }
 
+    const redeployIssuer = () => {
+      lambdas.deploy('jwks');
+      lambdas.deploy('token');
+    };
+    const dynamoPort = Number(new URL(dynamodbEndpoint).port);
     const clientEnv = {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
       AWS_ENDPOINT_URL_KMS: kms.url,
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -407,7 +411,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       demoClient,
       kms,
       kmsEndpoint: kms.url,
-      dynamodbEndpoint: dynamo.endpoint,
+      dynamodbEndpoint,
       tableName,
       region: LOCAL_REGION,
       get signingKeyId() {
@@ -418,10 +422,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       async rotateSigningKey() {
         const previousKeyId = keys.signing;
-        const keyId = await createSigningKey(kmsClient);
+        const keyId = await createSigningKey(kms);
         keys.published = [...keys.published, keyId];
         keys.signing = keyId;
-        bindIssuerHandlers();
+        redeployIssuer();
         await kmsClient.send(new UpdateAliasCommand({ AliasName: SIGNING_KEY_ALIAS, TargetKeyId: keyId }));
         return { keyId, previousKeyId };
       },
@@ -429,8 +433,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (keyId === keys.signing) throw new Error('cannot retire the key tokens are signed with');
         if (!keys.published.includes(keyId)) throw new Error(`key ${keyId} is not published`);
         keys.published = keys.published.filter((k) => k !== keyId);
-        bindIssuerHandlers();
+        redeployIssuer();
       },
+      createKey: () => createSigningKey(kms),
+      deploy: lambdas.deploy,
+      authorizerDeps: lambdas.authorizerDeps,
+      async stopDynamo() {
+        const running = dynamo;
+        dynamo = undefined;
+        await running?.close();
+      },
+      async startDynamo() {
+        dynamo ??= await startDynamo(dynamoPort);
+      },
+      clients: { kms: kmsClient, dynamodb: dynamoClient },
+      registry,
       stateDir,
       gateways: { auth, api },
       clientEnv,

@@ -21,12 +21,15 @@ export interface SuiteResult {
   readonly targets: readonly TargetVerdict[];
 }
 
-/** Sets `ratio` on every row to opsPerSec / the floor row's opsPerSec (rows unchanged when no floor). */
+/**
+ * Sets `ratio` to opsPerSec / the floor row's opsPerSec on every row that has none (rows unchanged when
+ * no floor). A ratio the suite set itself (bench/lib/interleaved.ts: paired rounds) is the fairer figure.
+ */
 export function applyFloor(rows: BenchRow[], floor: string | undefined): BenchRow[] {
   if (floor === undefined) return rows;
   const base = rows.find((r) => r.name === floor);
   if (!base) throw new Error(`floor row "${floor}" is not among the suite's rows`);
-  for (const r of rows) r.ratio = base.opsPerSec > 0 ? r.opsPerSec / base.opsPerSec : Number.NaN;
+  for (const r of rows) r.ratio ??= base.opsPerSec > 0 ? r.opsPerSec / base.opsPerSec : Number.NaN;
   return rows;
 }
 

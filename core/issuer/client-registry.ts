@@ -14,7 +14,7 @@ import { ALL_SCOPES } from '../routes.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
 import type { DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
-import { type RetryPolicy, withRetry } from './retry.js';
+import { classifyAwsError, type RetryPolicy, withRetry } from './retry.js';
 import type { ClientRecord, ClientStatus } from './types.js';
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
@@ -180,13 +180,6 @@ export function fromItem(item: Item): ClientRecord {
   };
 }
 
-const THROTTLED = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-]);
-
 /** Maps an SDK failure to a registry error; the message names the table, never item contents. */
 export function registryErrorFrom(err: unknown, tableName: string): RegistryError {
   if (err instanceof RegistryError) return err;
@@ -194,7 +187,8 @@ export function registryErrorFrom(err: unknown, tableName: string): RegistryErro
   const name = e?.name ?? 'Error';
   if (name === 'ResourceNotFoundException')
     return new RegistryError('table_missing', `DynamoDB table "${tableName}" does not exist`, { cause: err });
-  if (THROTTLED.has(name))
+  // LimitExceededException: too many concurrent control-plane calls (CreateTable), which clears like throttling.
+  if (name === 'LimitExceededException' || classifyAwsError(err) === 'throttled')
     return new RegistryError('dependency_throttled', `DynamoDB throttled (${name})`, { cause: err });
   const status = e?.$metadata?.httpStatusCode;
   if (e?.$fault === 'client' && status !== undefined && status < 500)

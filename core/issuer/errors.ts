@@ -11,6 +11,10 @@ export type OAuthErrorString =
   | 'temporarily_unavailable'
   | 'server_error';
 
+/**
+ * One code set for the whole area. The token endpoint answers every code through ISSUER_ERRORS; the
+ * registry-only codes (admin CLI) also say what the endpoint answers should one ever reach it.
+ */
 export type IssuerErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -22,7 +26,24 @@ export type IssuerErrorCode =
   /** KMS or DynamoDB unreachable, timing out or failing. */
   | 'dependency_unavailable'
   /** A bug or misconfiguration on our side (e.g. the signing key is not usable). */
-  | 'internal';
+  | 'internal'
+  | RegistryOnlyCode;
+
+/** Codes only the client registry raises (see RegistryError). */
+type RegistryOnlyCode =
+  | 'unknown_client'
+  | 'client_exists'
+  | 'invalid_name'
+  | 'invalid_lifetime'
+  | 'invalid_grace'
+  /** The clients table does not exist (wrong CLIENTS_TABLE / region, or the stack is not deployed). */
+  | 'table_missing'
+  /** An item in the table does not have the shape keygate writes. */
+  | 'corrupt_record'
+  /** DynamoDB refused the call (access denied, validation): a deployment problem, not a client's. */
+  | 'dependency_rejected';
+
+const SERVER_ERROR = { status: 500, error: 'server_error' } as const;
 
 export const ISSUER_ERRORS: Readonly<
   Record<IssuerErrorCode, { readonly status: number; readonly error: OAuthErrorString }>
@@ -34,7 +55,15 @@ export const ISSUER_ERRORS: Readonly<
   invalid_scope: { status: 400, error: 'invalid_scope' },
   dependency_throttled: { status: 503, error: 'temporarily_unavailable' },
   dependency_unavailable: { status: 503, error: 'temporarily_unavailable' },
-  internal: { status: 500, error: 'server_error' },
+  internal: SERVER_ERROR,
+  unknown_client: { status: 401, error: 'invalid_client' },
+  client_exists: SERVER_ERROR,
+  invalid_name: SERVER_ERROR,
+  invalid_lifetime: SERVER_ERROR,
+  invalid_grace: SERVER_ERROR,
+  table_missing: SERVER_ERROR,
+  corrupt_record: SERVER_ERROR,
+  dependency_rejected: SERVER_ERROR,
 };
 
 /** RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E. */
@@ -62,47 +91,28 @@ export class IssuerError extends Error {
   }
 }
 
-/** Client-registry failures (DynamoDB table of clients). The admin CLI shows them; the token service maps them. */
+/** The codes the client registry raises: its own plus the shared dependency and scope codes. */
 export type RegistryErrorCode =
-  | 'unknown_client'
-  | 'client_exists'
-  | 'invalid_scope'
-  | 'invalid_name'
-  | 'invalid_lifetime'
-  | 'invalid_grace'
-  /** The clients table does not exist (wrong CLIENTS_TABLE / region, or the stack is not deployed). */
-  | 'table_missing'
-  /** An item in the table does not have the shape keygate writes. */
-  | 'corrupt_record'
-  /** DynamoDB throttled us after the SDK's bounded retries. */
-  | 'dependency_throttled'
-  /** DynamoDB unreachable, timing out or failing (5xx, network). */
-  | 'dependency_unavailable'
-  /** DynamoDB refused the call (access denied, validation): a deployment problem, not a client's. */
-  | 'dependency_rejected';
+  | RegistryOnlyCode
+  | Extract<IssuerErrorCode, 'invalid_scope' | 'dependency_throttled' | 'dependency_unavailable'>;
 
-/** How the token endpoint answers each registry failure (RFC 6749 §5.2 plus 503 for outages). */
-export const REGISTRY_ERRORS: Readonly<Record<RegistryErrorCode, IssuerErrorCode>> = {
-  unknown_client: 'invalid_client',
-  client_exists: 'internal',
-  invalid_scope: 'invalid_scope',
-  invalid_name: 'internal',
-  invalid_lifetime: 'internal',
-  invalid_grace: 'internal',
-  table_missing: 'internal',
-  corrupt_record: 'internal',
-  dependency_throttled: 'dependency_throttled',
-  dependency_unavailable: 'dependency_unavailable',
-  dependency_rejected: 'internal',
-};
+/**
+ * A client-registry failure (DynamoDB table of clients). `message` is for the admin (names the table and
+ * client id); the inherited `description` is the generic text a token client would see, since the
+ * endpoint must not reveal table names or which ids exist.
+ */
+export class RegistryError extends IssuerError {
+  declare readonly code: RegistryErrorCode;
 
-export class RegistryError extends Error {
-  constructor(
-    readonly code: RegistryErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  constructor(code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(
+      code,
+      ISSUER_ERRORS[code].status === 503
+        ? 'the service is temporarily unavailable, retry later'
+        : 'the server failed to process the request',
+      options,
+    );
     this.name = 'RegistryError';
+    this.message = message;
   }
 }

@@ -2,7 +2,7 @@
 // Transport-free: the token handler parses HTTP into a TokenRequest and renders the result or IssuerError.
 import type { ClientCache } from './client-cache.js';
 import { checkClientSecret, type SecretHasher, sha256Hasher } from './client-secret.js';
-import { IssuerError, REGISTRY_ERRORS, RegistryError } from './errors.js';
+import { IssuerError } from './errors.js';
 import type { TokenRequest } from './token-request.js';
 import type { ClientRecord, TokenMinter } from './types.js';
 
@@ -34,17 +34,12 @@ export interface TokenService {
   issue(request: TokenRequest): Promise<TokenResult>;
 }
 
-/** Maps registry/SDK/other failures onto the token endpoint's error set; IssuerErrors pass through. */
+/**
+ * The token endpoint's view of any failure: IssuerErrors (RegistryErrors included, whose description is
+ * already the generic public text) pass through; anything else is internal.
+ */
 export function toIssuerError(err: unknown): IssuerError {
   if (err instanceof IssuerError) return err;
-  if (err instanceof RegistryError) {
-    const code = REGISTRY_ERRORS[err.code];
-    const description =
-      code === 'dependency_throttled' || code === 'dependency_unavailable'
-        ? 'the service is temporarily unavailable, retry later'
-        : 'the server failed to process the request';
-    return new IssuerError(code, description, { cause: err });
-  }
   return new IssuerError('internal', 'the server failed to process the request', { cause: err });
 }
 

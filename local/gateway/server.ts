@@ -4,7 +4,8 @@
 // Admin endpoints live outside any stage under `/_keygate/` (stage names cannot collide: validated).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listen } from '../listen.js';
 import { GatewayError, InvocationTimeout } from './errors.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
 import { binaryMediaTypesMatcher, buildProxyEvent, defaultIsBinary, mapProxyResult } from './proxy.js';
@@ -463,27 +464,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     socket.end(rawResponse(responses.missingAuthenticationToken, randomUUID()));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const port = options.port ?? 0;
-      if (err.code === 'EADDRINUSE') {
-        reject(new GatewayError('port_in_use', `port ${port} is in use on ${host}`, { host, port }));
-      } else {
-        reject(
-          new GatewayError('listen_failed', `cannot listen on ${host}:${port}: ${err.code ?? err.message}`, {
-            host,
-            port,
-          }),
-        );
-      }
-    };
-    server.once('error', onError);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
+  const port = await listen(server, options.port ?? 0, host).catch((err: NodeJS.ErrnoException) => {
+    const port = options.port ?? 0;
+    throw err.code === 'EADDRINUSE'
+      ? new GatewayError('port_in_use', `port ${port} is in use on ${host}`, { host, port })
+      : new GatewayError('listen_failed', `cannot listen on ${host}:${port}: ${err.code ?? err.message}`, {
+          host,
+          port,
+        });
   });
-  const port = (server.address() as AddressInfo).port;
   const origin = `http://${urlHost(host)}:${port}`;
 
   let closing: Promise<void> | undefined;

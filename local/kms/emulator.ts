@@ -3,7 +3,7 @@
 // fault injection (throttling, failures, delay) for tests and the local stack.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeNow, listen } from '../listen.js';
 import { KmsError } from './errors.js';
 import {
   algorithmInfo,
@@ -429,14 +429,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
   return {
@@ -457,12 +450,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     createAlias(aliasName, keyId) {
       store.createAlias(aliasName, keyId);
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
-    },
+    close: closeNow(server),
   };
 }
 

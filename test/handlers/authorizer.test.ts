@@ -97,6 +97,38 @@ describe('loadConfig', () => {
   });
 });
 
+describe('JWKS_REFETCH_COOLDOWN_SECONDS', () => {
+  it('defaults to 30 s and accepts 1 to 3600', () => {
+    expect(config().JWKS_REFETCH_COOLDOWN_SECONDS).toBe(30);
+    expect(config({ JWKS_REFETCH_COOLDOWN_SECONDS: '1' }).JWKS_REFETCH_COOLDOWN_SECONDS).toBe(1);
+    expect(config({ JWKS_REFETCH_COOLDOWN_SECONDS: '3600' }).JWKS_REFETCH_COOLDOWN_SECONDS).toBe(3600);
+    for (const bad of ['0', '3601', '1.5', 'soon']) {
+      expect(() => config({ JWKS_REFETCH_COOLDOWN_SECONDS: bad })).toThrow(
+        'JWKS_REFETCH_COOLDOWN_SECONDS must be an integer from 1 to 3600',
+      );
+    }
+  });
+
+  it('spaces the JWKS refetches that unknown kids cause by the configured cooldown', async () => {
+    let clock = Date.now();
+    const { deps, handler } = handlerWith(
+      { JWKS_REFETCH_COOLDOWN_SECONDS: '5' },
+      { logger: null, metrics: null, now: () => clock },
+    );
+    await deps.keyStore.prefetch();
+    const before = jwks.requests;
+    const forged = (kid: string) => event(`Bearer ${signToken({ key: otherKey, header: { kid } })}`);
+    await expect(handler(forged('unknown-1'))).rejects.toThrow('Unauthorized');
+    expect(jwks.requests).toBe(before + 1);
+    clock += 4_999;
+    await expect(handler(forged('unknown-2'))).rejects.toThrow('Unauthorized');
+    expect(jwks.requests).toBe(before + 1);
+    clock += 1;
+    await expect(handler(forged('unknown-3'))).rejects.toThrow('Unauthorized');
+    expect(jwks.requests).toBe(before + 2);
+  });
+});
+
 describe('bearerToken', () => {
   it.each([
     ['Bearer abc.def.ghi', 'abc.def.ghi'],

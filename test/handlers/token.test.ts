@@ -291,6 +291,16 @@ describe('token endpoint', () => {
       const res = await handlerWith({ env: { CLIENTS_TABLE: 'missing-table' } })(event());
       expectError(res, 500, 'server_error');
     });
+
+    it('logs the registry code of a missing table but never names the table to the client', async () => {
+      const res = await handlerWith({ env: { CLIENTS_TABLE: 'missing-table' } })(event());
+      expect(res.body).not.toContain('missing-table');
+      expect(logLines.at(-1)).toEqual([
+        'error',
+        'token request',
+        expect.objectContaining({ errorCode: 'table_missing', cause: 'ResourceNotFoundException' }),
+      ]);
+    });
   });
 
   it('hot clients cost no DynamoDB read', async () => {

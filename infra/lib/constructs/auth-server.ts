@@ -4,18 +4,12 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { AUTH_ROUTES, type HandlerName, type RouteDef } from '../../../core/routes.js';
+import { AUTH_ROUTES } from '../../../core/routes.js';
 import { entryPath, type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { acknowledge, REASONS } from './nag.js';
-import {
-  accessLogFormat,
-  accessLogGroup,
-  checkStageName,
-  executionLogGroup,
-  stageUrl,
-} from './rest-api-defaults.js';
+import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
 
 export interface AuthServerEntries {
   /** @default handlers/entry/token.ts */
@@ -115,29 +109,14 @@ export class AuthServer extends Construct {
       removalPolicy,
     });
 
-    this.api = new apigateway.RestApi(this, 'Api', {
+    this.api = keygateRestApi(this, {
       restApiName: 'keygate-auth',
       description: 'keygate authorization server: token endpoint, JWKS, discovery',
-      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      cloudWatchRole: false,
-      deployOptions: {
-        stageName: this.stageName,
-        throttlingRateLimit: props.throttlingRateLimit ?? 400,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
-        tracingEnabled: fnOptions.tracing ?? false,
-        accessLogDestination: new apigateway.LogGroupLogDestination(
-          accessLogGroup(
-            this,
-            'AccessLogs',
-            props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
-            fnOptions.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-          ),
-        ),
-        accessLogFormat: accessLogFormat(),
-        // Execution logs for errors only, never request/response bodies (they carry client secrets and tokens).
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-      },
+      stageName: this.stageName,
+      throttlingRateLimit: props.throttlingRateLimit ?? 400,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+      accessLogRetention: props.accessLogRetention,
+      functionOptions: fnOptions,
     });
 
     this.issuer = stageUrl(this.api, this.stageName);
@@ -195,46 +174,15 @@ export class AuthServer extends Construct {
       environment: { ISSUER: this.issuer },
     });
 
-    const integrations: Partial<Record<HandlerName, apigateway.LambdaIntegration>> = {
-      token: new apigateway.LambdaIntegration(this.token.function, { allowTestInvoke: false }),
-      jwks: new apigateway.LambdaIntegration(this.jwks.function, { allowTestInvoke: false }),
-      discovery: new apigateway.LambdaIntegration(this.discovery.function, { allowTestInvoke: false }),
-    };
-    const methods = addRoutes(this.api, AUTH_ROUTES, integrations, {
-      authorizationType: apigateway.AuthorizationType.NONE,
-    });
-    executionLogGroup(this, this.api, this.stageName, props.accessLogRetention, fnOptions.logRemovalPolicy);
-
+    const methods = addRoutes(
+      this.api,
+      AUTH_ROUTES,
+      { token: this.token, jwks: this.jwks, discovery: this.discovery },
+      { authorizationType: apigateway.AuthorizationType.NONE },
+    );
     for (const method of methods) {
       acknowledge(method, 'AwsSolutions-APIG4', REASONS.publicAuthEndpoint);
       acknowledge(method, 'AwsSolutions-COG4', REASONS.publicAuthEndpoint);
     }
-    acknowledge(this.api, 'AwsSolutions-APIG2', REASONS.handlerValidation);
-    acknowledge(this.api.deploymentStage, 'AwsSolutions-APIG3', REASONS.noWaf);
-    if (fnOptions.tracing) {
-      for (const fn of [this.token, this.jwks, this.discovery]) {
-        acknowledge(fn.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);
-      }
-    }
   }
-}
-
-/** Adds one method per route, creating the resources of each path segment (`{id}` becomes a path parameter). */
-export function addRoutes(
-  api: apigateway.RestApi,
-  routes: readonly RouteDef[],
-  integrations: Partial<Record<HandlerName, apigateway.Integration>>,
-  options: apigateway.MethodOptions,
-): apigateway.Method[] {
-  return routes.map((route) => {
-    const integration = integrations[route.handler];
-    if (!integration)
-      throw new Error(`no Lambda for handler "${route.handler}" (${route.method} ${route.path})`);
-    const resource = api.root.resourceForPath(route.path);
-    const params = [...route.path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => `method.request.path.${m[1]}`);
-    return resource.addMethod(route.method, integration, {
-      ...options,
-      ...(params.length > 0 ? { requestParameters: Object.fromEntries(params.map((p) => [p, true])) } : {}),
-    });
-  });
 }

@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge, REASONS } from './nag.js';
 
 /** Repository root (holds package-lock.json and handlers/). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -121,6 +122,7 @@ export class KeygateFunction extends Construct {
         logLevel: nodejs.LogLevel.WARNING,
       },
     });
+    if (props.tracing) acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);
   }
 
   /** Adds one statement to this function's own role policy. */

@@ -1,21 +1,14 @@
 // The protected resource API: the TOKEN authorizer Lambda (verifies keygate tokens against the auth server's
 // JWKS), the products Lambda, one method per RESOURCE_ROUTES entry behind the authorizer, and RFC 6750 §3
 // WWW-Authenticate headers on API Gateway's own 401/403 responses (SPEC §2).
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { RESOURCE_ROUTES, type RouteDef } from '../../../core/routes.js';
-import { addRoutes } from './auth-server.js';
 import { entryPath, type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { acknowledge, REASONS } from './nag.js';
-import {
-  accessLogFormat,
-  accessLogGroup,
-  checkStageName,
-  executionLogGroup,
-  stageUrl,
-} from './rest-api-defaults.js';
+import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
 
 /** RFC 6750 b64token after `Bearer ` (SPEC §2); a mismatch is a 401 without invoking the authorizer. */
 export const BEARER_VALIDATION_REGEX = '^Bearer [A-Za-z0-9\\-._~+/]+=*$';
@@ -110,29 +103,14 @@ export class ResourceApi extends Construct {
       environment: {},
     });
 
-    this.api = new apigateway.RestApi(this, 'Api', {
+    this.api = keygateRestApi(this, {
       restApiName: 'keygate-resources',
       description: 'keygate resource API behind the Lambda TOKEN authorizer',
-      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      cloudWatchRole: false,
-      deployOptions: {
-        stageName: this.stageName,
-        throttlingRateLimit: props.throttlingRateLimit ?? 1000,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
-        tracingEnabled: fnOptions.tracing ?? false,
-        accessLogDestination: new apigateway.LogGroupLogDestination(
-          accessLogGroup(
-            this,
-            'AccessLogs',
-            props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
-            fnOptions.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-          ),
-        ),
-        accessLogFormat: accessLogFormat(),
-        // Execution logs for errors only, never request/response bodies (they carry tokens).
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-      },
+      stageName: this.stageName,
+      throttlingRateLimit: props.throttlingRateLimit ?? 1000,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
+      accessLogRetention: props.accessLogRetention,
+      functionOptions: fnOptions,
     });
     this.url = stageUrl(this.api, this.stageName);
 
@@ -147,19 +125,10 @@ export class ResourceApi extends Construct {
     const methods = addRoutes(
       this.api,
       props.routes ?? RESOURCE_ROUTES,
-      { products: new apigateway.LambdaIntegration(this.products.function, { allowTestInvoke: false }) },
+      { products: this.products },
       { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer: this.authorizer },
     );
-
-    executionLogGroup(this, this.api, this.stageName, props.accessLogRetention, fnOptions.logRemovalPolicy);
     for (const method of methods) acknowledge(method, 'AwsSolutions-COG4', REASONS.customAuthorizer);
-    acknowledge(this.api, 'AwsSolutions-APIG2', REASONS.handlerValidation);
-    acknowledge(this.api.deploymentStage, 'AwsSolutions-APIG3', REASONS.noWaf);
-    if (fnOptions.tracing) {
-      for (const fn of [this.authorizerFunction, this.products]) {
-        acknowledge(fn.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);
-      }
-    }
 
     // API Gateway's own 401/403 (missing or malformed header, authorizer's "Unauthorized", a Deny policy) carry
     // no WWW-Authenticate by default; RFC 6750 §3 requires it on 401 and defines insufficient_scope for 403.

@@ -1,9 +1,91 @@
-// What both REST APIs share: a JSON access-log format with the authorizer's figures, a log group with retention,
-// and the stage URL built from parts that do not depend on the deployment (see stageUrl).
+// What both REST APIs share: the RestApi and its stage (regional, throttled, JSON access logs with the
+// authorizer's figures, error-only execution logs with retention), one Lambda method per route, and the stage
+// URL built from parts that do not depend on the deployment (see stageUrl).
 import { Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { HandlerName, RouteDef } from '../../../core/routes.js';
+import type { FunctionOptions, KeygateFunction } from './keygate-function.js';
+import { acknowledge, REASONS } from './nag.js';
+
+export interface KeygateRestApiProps {
+  readonly restApiName: string;
+  readonly description: string;
+  readonly stageName: string;
+  /** Stage-wide steady-state rate limit (requests/s). */
+  readonly throttlingRateLimit: number;
+  /** Stage-wide burst (token bucket size). */
+  readonly throttlingBurstLimit: number;
+  /** Retention of the access and execution logs. @default RetentionDays.ONE_MONTH */
+  readonly accessLogRetention?: logs.RetentionDays | undefined;
+  /** `tracing` (X-Ray on the stage) and `logRemovalPolicy` (the log groups) apply to the API too. */
+  readonly functionOptions: FunctionOptions;
+}
+
+/**
+ * A regional RestApi without the account-level CloudWatch role, with a throttled stage, JSON access logs and
+ * execution logs (with retention) for errors only, and the cdk-nag acknowledgments every keygate API shares.
+ */
+export function keygateRestApi(scope: Construct, props: KeygateRestApiProps): apigateway.RestApi {
+  const fnOptions = props.functionOptions;
+  const api = new apigateway.RestApi(scope, 'Api', {
+    restApiName: props.restApiName,
+    description: props.description,
+    endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+    cloudWatchRole: false,
+    deployOptions: {
+      stageName: props.stageName,
+      throttlingRateLimit: props.throttlingRateLimit,
+      throttlingBurstLimit: props.throttlingBurstLimit,
+      tracingEnabled: fnOptions.tracing ?? false,
+      accessLogDestination: new apigateway.LogGroupLogDestination(
+        accessLogGroup(
+          scope,
+          'AccessLogs',
+          props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+          fnOptions.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+        ),
+      ),
+      accessLogFormat: accessLogFormat(),
+      // Execution logs for errors only, never request/response bodies (they carry client secrets and tokens).
+      loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+      dataTraceEnabled: false,
+    },
+  });
+  executionLogGroup(scope, api, props.stageName, props.accessLogRetention, fnOptions.logRemovalPolicy);
+  acknowledge(api, 'AwsSolutions-APIG2', REASONS.handlerValidation);
+  acknowledge(api.deploymentStage, 'AwsSolutions-APIG3', REASONS.noWaf);
+  return api;
+}
+
+/**
+ * Adds one method per route, invoking that route's function (no test-invoke permission), and creates the
+ * resources of each path segment (`{id}` becomes a path parameter).
+ */
+export function addRoutes(
+  api: apigateway.RestApi,
+  routes: readonly RouteDef[],
+  functions: Partial<Record<HandlerName, KeygateFunction>>,
+  options: apigateway.MethodOptions,
+): apigateway.Method[] {
+  const integrations = new Map<KeygateFunction, apigateway.LambdaIntegration>();
+  return routes.map((route) => {
+    const fn = functions[route.handler];
+    if (!fn) throw new Error(`no Lambda for handler "${route.handler}" (${route.method} ${route.path})`);
+    let integration = integrations.get(fn);
+    if (!integration) {
+      integration = new apigateway.LambdaIntegration(fn.function, { allowTestInvoke: false });
+      integrations.set(fn, integration);
+    }
+    const resource = api.root.resourceForPath(route.path);
+    const params = [...route.path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => `method.request.path.${m[1]}`);
+    return resource.addMethod(route.method, integration, {
+      ...options,
+      ...(params.length > 0 ? { requestParameters: Object.fromEntries(params.map((p) => [p, true])) } : {}),
+    });
+  });
+}
 
 /** One JSON object per request; field names are stable so Logs Insights queries keep working. */
 export function accessLogFormat(): apigateway.AccessLogFormat {

@@ -1,6 +1,6 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientRegistry } from '../../../core/issuer/client-registry.js';
+import { createClientRegistry, registryErrorFrom } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret, hashClientSecret } from '../../../core/issuer/client-secret.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
 import { type DynaliteServer, localDynamo, startDynalite } from '../../support/dynalite.js';
@@ -182,5 +182,23 @@ describe('client registry over DynamoDB (dynalite)', () => {
     await down.close();
     const registry = createClientRegistry({ dynamodb: localDynamo(endpoint), tableName: 't' });
     expect(await codeOf(registry.get('kg_x'))).toBe('dependency_unavailable');
+  });
+
+  it('classifies SDK failures the way the retry policy does (a bare 429 is throttling)', () => {
+    const err = (name: string, status: number, fault: 'client' | 'server') =>
+      Object.assign(new Error(name), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+    expect(registryErrorFrom(err('ThrottlingException', 400, 'client'), 't').code).toBe(
+      'dependency_throttled',
+    );
+    expect(registryErrorFrom(err('TooManyRequests', 429, 'client'), 't').code).toBe('dependency_throttled');
+    expect(registryErrorFrom(err('LimitExceededException', 400, 'client'), 't').code).toBe(
+      'dependency_throttled',
+    );
+    expect(registryErrorFrom(err('AccessDeniedException', 400, 'client'), 't').code).toBe(
+      'dependency_rejected',
+    );
+    expect(registryErrorFrom(err('InternalServerError', 500, 'server'), 't').code).toBe(
+      'dependency_unavailable',
+    );
   });
 });

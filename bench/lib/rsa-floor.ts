@@ -1,0 +1,35 @@
+// The floor every RS256 suite compares against: node:crypto's verify over a KeyObject on the token's signing
+// input, with no parsing or claim checks; no JWT verifier can beat it, so ratios say what the rest costs.
+import { type KeyObject, verify } from 'node:crypto';
+import type { InterleavedTask } from './interleaved.js';
+
+export const RSA_FLOOR = 'raw crypto.verify, KeyObject (floor)';
+
+/** Each compact JWS split into what RS256 signs (header.payload) and the decoded signature. */
+export function signingInputs(tokens: readonly string[]): { data: Buffer; sig: Buffer }[] {
+  return tokens.map((t) => {
+    const dot = t.lastIndexOf('.');
+    return { data: Buffer.from(t.slice(0, dot)), sig: Buffer.from(t.slice(dot + 1), 'base64url') };
+  });
+}
+
+/** The floor task: `batch` signatures per call, cycling through `tokens` (compact JWS strings). */
+export function rsaFloorTask(
+  tokens: readonly string[],
+  publicKey: KeyObject,
+  batch: number,
+): InterleavedTask {
+  const inputs = signingInputs(tokens);
+  let i = 0;
+  return {
+    name: RSA_FLOOR,
+    batch,
+    fn: () => {
+      for (let n = 0; n < batch; n++) {
+        const input = inputs[i]!;
+        if (!verify('sha256', input.data, publicKey, input.sig)) throw new Error('floor verify failed');
+        i = (i + 1) % inputs.length;
+      }
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// The API Gateway proxy (payload 1.0) response pieces the HTTP handlers share: header lookup, JSON and
+// RFC 6749 §5.2 error bodies, Retry-After for dependency outages, and cacheable metadata documents.
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ifNoneMatchMatches } from '../../core/issuer/index.js';
+
+export type HttpEvent = Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>;
+
+/** A request header by case-insensitive name; API Gateway puts every value of a repeated header in
+ * multiValueHeaders, and RFC 9110 §5.3 says they combine with ", ". */
+export function header(event: HttpEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const multi = Object.entries(event.multiValueHeaders ?? {}).find(([k]) => k.toLowerCase() === lower)?.[1];
+  if (multi && multi.length > 0) return multi.join(', ');
+  return Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === lower)?.[1];
+}
+
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>>,
+): APIGatewayProxyResult {
+  return { statusCode, headers: { ...headers }, body: JSON.stringify(body) };
+}
+
+/** `{ error, error_description }` (RFC 6749 §5.2 shape), never cached: it may echo request input. */
+export function errorResponse(
+  statusCode: number,
+  error: string,
+  description: string,
+  extra: Readonly<Record<string, string>> = {},
+): APIGatewayProxyResult {
+  return jsonResponse(
+    statusCode,
+    { error, error_description: description },
+    { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra },
+  );
+}
+
+/** Retry-After seconds on a 503: throttling clears fast; an outage takes longer. */
+export interface RetryAfterSeconds {
+  readonly throttled: number;
+  readonly unavailable: number;
+}
+
+export const DEFAULT_RETRY_AFTER: RetryAfterSeconds = { throttled: 1, unavailable: 5 };
+
+export const retryAfter = (code: string, seconds: RetryAfterSeconds): string =>
+  String(code === 'dependency_throttled' ? seconds.throttled : seconds.unavailable);
+
+/**
+ * What of a failure's cause is fit for a log line: its code or class name only, since AWS SDK messages
+ * can quote request data. undefined when there is no distinct cause.
+ */
+export function causeName(error: Error, thrown: unknown): string | undefined {
+  const cause = (error.cause ?? thrown) as { name?: string; code?: string } | null | undefined;
+  return cause && cause !== error ? (cause.code ?? cause.name) : undefined;
+}
+
+/** Logs without letting a logging failure turn an answer into a crash. */
+export function safeLog<L extends string>(
+  logger: { [K in L]: (message: string, fields: Record<string, unknown>) => void },
+  level: L,
+  message: string,
+  fields: Record<string, unknown>,
+): void {
+  try {
+    logger[level](message, fields);
+  } catch {
+    // Logging is best effort.
+  }
+}
+
+/** A public metadata document (JWKS, discovery): the body and its strong entity tag. */
+export interface CacheableDocument {
+  readonly body: string;
+  readonly etag: string;
+}
+
+/** GET or HEAD, the methods the metadata endpoints answer; undefined for any other (then 405). */
+export function readOnlyMethod(event: Pick<APIGatewayProxyEvent, 'httpMethod'>): 'GET' | 'HEAD' | undefined {
+  const method = event.httpMethod?.toUpperCase();
+  return method === 'GET' || method === 'HEAD' ? method : undefined;
+}
+
+export const methodNotAllowed = (): APIGatewayProxyResult =>
+  errorResponse(405, 'invalid_request', 'method not allowed', { Allow: 'GET, HEAD' });
+
+/** A cacheable JSON document: 304 when If-None-Match matches (RFC 9110 §13.1.2), else 200. */
+export function documentResponse(
+  event: HttpEvent,
+  method: 'GET' | 'HEAD',
+  doc: CacheableDocument,
+  maxAgeSeconds: number,
+): APIGatewayProxyResult {
+  const cacheHeaders = { 'Cache-Control': `public, max-age=${maxAgeSeconds}`, ETag: doc.etag };
+  if (ifNoneMatchMatches(header(event, 'if-none-match'), doc.etag)) {
+    return { statusCode: 304, headers: cacheHeaders, body: '' };
+  }
+  return {
+    statusCode: 200,
+    // application/json rather than RFC 7517 §8.5's application/jwk-set+json: what Cognito, Auth0 and
+    // Google serve, and what every JWKS client accepts.
+    headers: { 'Content-Type': 'application/json', ...cacheHeaders },
+    body: method === 'HEAD' ? '' : doc.body,
+  };
+}

@@ -1,0 +1,98 @@
+// The five keygate Lambdas built in-process from an environment and injected SDK clients, behind stable
+// late-bound functions: the gateways are wired before the env is known (port 0 resolves on listen), and a
+// deploy swaps one handler for a fresh "container" (new config, cold caches) without touching the gateway.
+import type { DynamoApi, KmsApi } from '../core/issuer/index.js';
+import * as authorizerHandler from '../handlers/authorizer.js';
+import * as discoveryHandler from '../handlers/discovery.js';
+import * as jwksHandler from '../handlers/jwks.js';
+import * as productsHandler from '../handlers/products.js';
+import * as tokenHandler from '../handlers/token.js';
+import type { LambdaFunction } from './gateway/index.js';
+
+export const LAMBDA_NAMES = ['token', 'jwks', 'discovery', 'products', 'authorizer'] as const;
+export type LambdaName = (typeof LAMBDA_NAMES)[number];
+export type HandlerEnv = Readonly<Record<string, string>>;
+
+export interface LocalLambdasOptions {
+  /** The base environment each deploy reads (called per deploy, so key changes reach the next one). */
+  readonly env: () => HandlerEnv;
+  readonly kms: KmsApi;
+  readonly dynamodb: DynamoApi;
+  /** Print the handlers' Powertools JSON logs. Default false (quiet). */
+  readonly logs?: boolean;
+  /** Epoch-ms clocks for the handlers that read time (tests move them forward). Default Date.now. */
+  readonly clocks?: { readonly authorizer?: () => number; readonly token?: () => number };
+}
+
+export interface LocalLambdas {
+  /** One stable function per Lambda for the gateways; each calls the handler deployed now. */
+  readonly functions: Readonly<Record<LambdaName, LambdaFunction>>;
+  /** (Re)builds one handler from the base env with `extraEnv` on top, as a redeploy would. */
+  deploy(name: LambdaName, extraEnv?: HandlerEnv): void;
+  /** Deploys all five from the base env (config errors throw here). */
+  deployAll(): void;
+  /** The deployed authorizer's deps (key store and verifier stats). */
+  authorizerDeps(): authorizerHandler.AuthorizerDeps;
+}
+
+const quietLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** Creates the late-bound functions; nothing is deployed until deploy()/deployAll(). */
+export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
+  const logs = options.logs ?? false;
+  const deployed: Partial<Record<LambdaName, LambdaFunction>> = {};
+  let authorizerDeps: authorizerHandler.AuthorizerDeps | undefined;
+
+  const build: Record<LambdaName, (env: HandlerEnv) => LambdaFunction> = {
+    token: (env) =>
+      tokenHandler.createHandler(
+        tokenHandler.createDeps(tokenHandler.loadConfig(env), {
+          dynamodb: options.dynamodb,
+          kms: options.kms,
+          ...(logs ? {} : { logger: quietLogger }),
+          ...(options.clocks?.token ? { now: options.clocks.token } : {}),
+        }),
+      ),
+    jwks: (env) =>
+      jwksHandler.createHandler(
+        jwksHandler.createDeps(jwksHandler.loadConfig(env), {
+          kms: options.kms,
+          ...(logs ? {} : { logger: quietLogger }),
+        }),
+      ),
+    discovery: (env) =>
+      discoveryHandler.createHandler(discoveryHandler.createDeps(discoveryHandler.loadConfig(env))),
+    products: (env) =>
+      productsHandler.createHandler(
+        productsHandler.createDeps(productsHandler.loadConfig(env), logs ? {} : { logger: null }),
+      ),
+    authorizer: (env) => {
+      authorizerDeps = authorizerHandler.createDeps(authorizerHandler.loadConfig(env), {
+        metrics: null,
+        ...(logs ? {} : { logger: null }),
+        ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
+      });
+      return authorizerHandler.createHandler(authorizerDeps) as LambdaFunction;
+    },
+  };
+
+  const deploy = (name: LambdaName, extraEnv: HandlerEnv = {}) => {
+    deployed[name] = build[name]({ ...options.env(), ...extraEnv });
+  };
+  const late =
+    (name: LambdaName): LambdaFunction =>
+    (event, context, callback) =>
+      deployed[name]!(event, context, callback);
+
+  return {
+    functions: Object.fromEntries(LAMBDA_NAMES.map((name) => [name, late(name)])) as Record<
+      LambdaName,
+      LambdaFunction
+    >,
+    deploy,
+    deployAll() {
+      for (const name of LAMBDA_NAMES) deploy(name);
+    },
+    authorizerDeps: () => authorizerDeps!,
+  };
+}

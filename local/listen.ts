@@ -1,0 +1,30 @@
+// Listening and closing the way every local server needs it: a listen error (EADDRINUSE, EACCES) rejects
+// instead of surfacing as an unhandled 'error' event, and close() does not wait on idle keep-alive sockets.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Listens on `host:port` (0 picks a free port) and resolves the bound port. */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * A close() that ends every connection at once (SDK clients' keep-alive sockets would otherwise hold it open
+ * until they time out); calling it again returns the same promise.
+ */
+export function closeNow(server: Server): () => Promise<void> {
+  let closed: Promise<void> | undefined;
+  return () => {
+    closed ??= new Promise<void>((resolve, reject) => {
+      server.close((err) => (err ? reject(err) : resolve()));
+      server.closeAllConnections();
+    });
+    return closed;
+  };
+}

@@ -1,0 +1,182 @@
+// Property-based fuzzing of the JWKS key store's parser (core/jwt/key-store.ts) with hostile documents:
+// arbitrary JSON, wrong types, deep nesting, huge bodies, thousands of keys, duplicate kids, weird n/e,
+// 1024-bit, EC, `use: enc`, `alg: HS256` keys. The store must never throw from prefetch, reject lookups
+// only with unknown_kid / keys_unavailable, keep at most maxKeys keys, skip unusable keys while using the
+// good one next to them, and keep memory bounded.
+import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createJwksKeyStore, createVerifier, VerifyError } from '../../core/jwt/index.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../support/tokens.js';
+
+const URI = 'https://issuer.keygate.test/.well-known/jwks.json';
+const served = (body: string | Uint8Array): typeof fetch =>
+  (async () =>
+    new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })) as typeof fetch;
+
+function store(body: string | Uint8Array) {
+  return createJwksKeyStore({
+    jwksUri: URI,
+    fetch: served(body),
+    unknownKidCooldownMs: 0,
+    failureBackoffMs: 0,
+  });
+}
+
+async function lookupOutcome(ks: ReturnType<typeof store>, kid: string): Promise<string> {
+  try {
+    await ks.getKey(kid);
+    return 'found';
+  } catch (err) {
+    expect(err).toBeInstanceOf(VerifyError);
+    expect(['unknown_kid', 'keys_unavailable']).toContain((err as VerifyError).code);
+    return (err as VerifyError).code;
+  }
+}
+
+const good = testKey('fuzz-jwks');
+const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
+const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+
+/** A different, valid RSA key published under the good key's kid. */
+const conflicting = { ...testKey('fuzz-jwks-other').jwk, kid: good.kid };
+
+const hostileJwk = fc.oneof(
+  fc.jsonValue(),
+  fc.record(
+    {
+      kty: fc.oneof(fc.constantFrom('RSA', 'EC', 'oct', 'rsa', ''), fc.jsonValue()),
+      kid: fc.oneof(fc.constant(good.kid), fc.string({ maxLength: 300 }), fc.jsonValue()),
+      use: fc.oneof(fc.constantFrom('sig', 'enc', 'SIG'), fc.jsonValue()),
+      alg: fc.oneof(fc.constantFrom('RS256', 'HS256', 'RS384', 'none', 'PS256'), fc.jsonValue()),
+      n: fc.oneof(
+        fc.base64String({ maxLength: 400 }),
+        fc.constant(good.jwk.n),
+        fc.constant(''),
+        fc.jsonValue(),
+      ),
+      e: fc.oneof(fc.constantFrom('AQAB', 'AQ', 'Aw', 'AA', '', 'AQAB'.repeat(50)), fc.jsonValue()),
+      key_ops: fc.oneof(fc.constant(['verify']), fc.constant(['encrypt']), fc.jsonValue()),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.constantFrom<unknown>(
+    { ...small, kid: 'small-1024', use: 'sig', alg: 'RS256' },
+    { ...ec, kid: 'ec-p256', use: 'sig' },
+    { ...good.jwk, kid: 'enc-key', use: 'enc' },
+    { ...good.jwk, kid: 'hs-key', alg: 'HS256' },
+    { kty: 'oct', kid: 'oct', k: 'c2VjcmV0' },
+    conflicting,
+  ),
+);
+
+describe('JWKS parser hostile documents', () => {
+  it('never throws, bounds keys, and keeps a good key usable next to hostile ones', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(hostileJwk, { maxLength: 30 }), fc.boolean(), async (jwks, includeGood) => {
+        const keys = includeGood ? [...jwks, good.jwk] : jwks;
+        const ks = store(JSON.stringify({ keys }));
+        await ks.prefetch();
+        const stats = ks.stats();
+        expect(stats.keys).toBeLessThanOrEqual(100);
+        const outcome = await lookupOutcome(ks, good.kid);
+        // A key found under a kid is one the document lists under that kid; two different keys under one
+        // kid are ambiguous and neither is trusted.
+        const listed = keys
+          .filter((k) => (k as { kid?: unknown } | null)?.kid === good.kid)
+          .map((k) => (k as { n?: unknown }).n);
+        if (outcome === 'found')
+          expect(listed).toContain((await ks.getKey(good.kid)).export({ format: 'jwk' }).n);
+        if (keys.includes(conflicting) && keys.includes(good.jwk)) expect(outcome).not.toBe('found');
+        for (const kid of ['small-1024', 'ec-p256', 'enc-key', 'hs-key', 'oct']) {
+          expect(await lookupOutcome(ks, kid)).not.toBe('found');
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects documents of the wrong shape without throwing from prefetch', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.jsonValue().map((v) => JSON.stringify({ keys: v })),
+          fc.string({ maxLength: 500 }),
+          fc.uint8Array({ maxLength: 500 }),
+          fc.nat({ max: 5000 }).map((d) => `${'['.repeat(d)}${']'.repeat(d)}`),
+          fc.nat({ max: 5000 }).map((d) => `{"keys":[${'{"a":'.repeat(d)}1${'}'.repeat(d)}]}`),
+        ),
+        async (body) => {
+          const ks = store(body);
+          await ks.prefetch();
+          const outcome = await lookupOutcome(ks, good.kid);
+          expect(outcome).not.toBe('found');
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('handles huge and key-heavy documents within bounds', async () => {
+    const cases: [string, string][] = [
+      [
+        '5000 keys (over the 150000-byte cap)',
+        JSON.stringify({ keys: Array.from({ length: 5000 }, (_, i) => ({ ...good.jwk, kid: `k${i}` })) }),
+      ],
+      [
+        '300 keys under distinct kids (under the cap)',
+        JSON.stringify({
+          keys: [good.jwk, ...Array.from({ length: 299 }, (_, i) => ({ ...good.jwk, kid: `k${i}` }))],
+        }),
+      ],
+      [
+        '300 duplicates of the good key',
+        JSON.stringify({ keys: Array.from({ length: 300 }, () => good.jwk) }),
+      ],
+      ['10 MB of padding', JSON.stringify({ keys: [good.jwk], pad: 'x'.repeat(10_000_000) })],
+      ['depth 100000', `${'['.repeat(100_000)}${']'.repeat(100_000)}`],
+      [
+        'n of 1 MB',
+        JSON.stringify({ keys: [{ ...good.jwk, kid: 'huge-n', n: 'A'.repeat(1_000_000) }, good.jwk] }),
+      ],
+    ];
+    const results: Record<string, unknown> = {};
+    for (const [name, body] of cases) {
+      const before = process.memoryUsage().heapUsed;
+      const started = performance.now();
+      // The default 150000-byte cap (as API Gateway's JWT authorizer) is what stops most of these.
+      const ks = createJwksKeyStore({ jwksUri: URI, fetch: served(body) });
+      await ks.prefetch();
+      const outcome = await lookupOutcome(ks, good.kid);
+      results[name] = {
+        outcome,
+        keys: ks.stats().keys,
+        ms: Math.round(performance.now() - started),
+        heapDeltaMb: Math.round((process.memoryUsage().heapUsed - before) / 1e6),
+      };
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(ks.stats().keys).toBeLessThanOrEqual(100);
+    }
+    expect((results['300 duplicates of the good key'] as { outcome: string }).outcome).toBe('found');
+    expect(results['300 keys under distinct kids (under the cap)']).toMatchObject({
+      outcome: 'found',
+      keys: 100,
+    });
+    expect((results['5000 keys (over the 150000-byte cap)'] as { outcome: string }).outcome).toBe(
+      'keys_unavailable',
+    );
+    expect((results['10 MB of padding'] as { outcome: string }).outcome).toBe('keys_unavailable');
+    console.log(`[reliability] jwks-parser-bounds: ${JSON.stringify(results)}`);
+  });
+
+  it('a verifier over a hostile JWKS refuses tokens signed by the skipped keys', async () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const weakJwk = { ...weak.publicKey.export({ format: 'jwk' }), kid: 'weak', use: 'sig', alg: 'RS256' };
+    const keyStore = store(JSON.stringify({ keys: [weakJwk, good.jwk] }));
+    const verifier = createVerifier({ issuer: TEST_ISSUER, audience: TEST_AUDIENCE, keyStore });
+    const weakToken = signToken({ key: { ...good, privateKey: weak.privateKey, kid: 'weak' } });
+    await expect(verifier.verify(weakToken)).rejects.toMatchObject({ code: 'unknown_kid' });
+    await expect(verifier.verify(signToken({ key: good }))).resolves.toMatchObject({ sub: 'client-1' });
+  });
+});
