@@ -1,13 +1,15 @@
 // An HTTP reverse proxy that can break on demand: put it in front of a dependency (the JWKS endpoint,
 // DynamoDB, KMS) and switch it to refuse, hang, answer garbage or errors while load runs, then back to
-// forwarding. Counts what it receives so tests can check retry and cooldown bounds.
+// forwarding. Counts what it receives so tests can check retry and cooldown bounds. answerFault is the one
+// implementation of the fault answers; test/support/jwks-server.ts serves its failure modes with it too.
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { listen } from './listen.js';
+import { closeNow, listen } from './listen.js';
 
-export type FaultMode =
-  /** Forward to the upstream unchanged. */
-  | 'pass'
+/** `pass` forwards to the upstream unchanged; any other mode answers with that fault. */
+export type FaultMode = 'pass' | Fault;
+
+/** The broken answers a dependency can give. */
+export type Fault =
   /** Accept the connection and reset it at once (what a dead target behind a load balancer looks like). */
   | 'reset'
   /** Accept and never answer (until close() or the mode changes back: hung requests stay hung). */
@@ -17,7 +19,49 @@ export type FaultMode =
   /** 200 application/json with a well-formed document that is not what the client expects. */
   | 'wrong_json'
   | 'error500'
-  | 'error503';
+  | 'error503'
+  /** 200 text/html: an error page from a proxy or portal in front of the real endpoint. */
+  | 'html'
+  /** 200 application/json far larger than any real answer (400 kB). */
+  | 'oversized'
+  /** 302 to a port nothing listens on: a client must not follow redirects for keys. */
+  | 'redirect';
+
+/** Answers `res` with `fault`; a `hang` stays open until the server's closeNow() ends every connection. */
+export function answerFault(res: ServerResponse, fault: Fault): void {
+  switch (fault) {
+    case 'reset':
+      res.socket?.resetAndDestroy();
+      return;
+    case 'hang':
+      return;
+    case 'garbage':
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [ {"kty": "RSA", ');
+      return;
+    case 'wrong_json':
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":"none","x":[1,2,3]}');
+      return;
+    case 'error500':
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal server error"}');
+      return;
+    case 'error503':
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{}');
+      return;
+    case 'html':
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<html><body>Service Unavailable</body></html>');
+      return;
+    case 'oversized':
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(`{"keys":[],"pad":"${'x'.repeat(400_000)}"}`);
+      return;
+    case 'redirect':
+      res.writeHead(302, { location: 'http://127.0.0.1:1/evil-jwks.json' }).end();
+      return;
+  }
+}
 
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>`; requests keep their path and query. */
@@ -45,8 +89,6 @@ export async function startFaultProxy(
     requests: 0,
     byMode: {} as Partial<Record<FaultMode, number>>,
   };
-  const sockets = new Set<Socket>();
-  const hanging = new Set<ServerResponse>();
 
   function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     if (!state.upstream) {
@@ -70,43 +112,17 @@ export async function startFaultProxy(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      switch (mode) {
-        case 'pass': {
-          const go = () => forward(req, res, Buffer.concat(chunks));
-          if (state.delayMs > 0) setTimeout(go, state.delayMs);
-          else go();
-          return;
-        }
-        case 'reset':
-          res.socket?.resetAndDestroy();
-          return;
-        case 'hang':
-          hanging.add(res);
-          res.on('close', () => hanging.delete(res));
-          return;
-        case 'garbage':
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [ {"kty": "RSA", ');
-          return;
-        case 'wrong_json':
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":"none","x":[1,2,3]}');
-          return;
-        case 'error500':
-          res
-            .writeHead(500, { 'content-type': 'application/json' })
-            .end('{"message":"Internal server error"}');
-          return;
-        case 'error503':
-          res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{}');
-          return;
+      if (mode !== 'pass') {
+        answerFault(res, mode);
+        return;
       }
+      const go = () => forward(req, res, Buffer.concat(chunks));
+      if (state.delayMs > 0) setTimeout(go, state.delayMs);
+      else go();
     });
   };
 
   const server = createServer(handle);
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
   const host = options.host ?? '127.0.0.1';
   const port = await listen(server, 0, host);
 
@@ -140,10 +156,6 @@ export async function startFaultProxy(
       state.requests = 0;
       state.byMode = {};
     },
-    async close() {
-      for (const res of hanging) res.destroy();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: closeNow(server),
   };
 }

@@ -62,6 +62,10 @@ const api = (path: string, init: RequestInit & { token?: string } = {}) => {
   });
 };
 
+/** POST /products with a JSON body, as a client creating a product. */
+const postProduct = (token: string, body: string) =>
+  api('/products', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body });
+
 beforeAll(async () => {
   stack = await startLocalStack({ inMemory: true, ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 } });
   reader = await createClient('e2e-reader', 'products/read');
@@ -217,23 +221,13 @@ describe('resource API behind the TOKEN authorizer', () => {
     expect(list.status).toBe(200);
     const body = (await list.json()) as { caller: { clientId: string } };
     expect(body.caller.clientId).toBe(reader.id);
-    const post = await api('/products', {
-      method: 'POST',
-      token: ro,
-      headers: { 'content-type': 'application/json' },
-      body: '{"name":"tea","price":3}',
-    });
+    const post = await postProduct(ro, '{"name":"tea","price":3}');
     expect(post.status).toBe(403);
     expect(await post.text()).toBe('{"Message":"User is not authorized to access this resource"}');
     expect(post.headers.get('www-authenticate')).toBe('Bearer realm="keygate", error="insufficient_scope"');
 
     const rw = await tokenFor(writer);
-    const created = await api('/products', {
-      method: 'POST',
-      token: rw,
-      headers: { 'content-type': 'application/json' },
-      body: '{"name":"tea","price":3}',
-    });
+    const created = await postProduct(rw, '{"name":"tea","price":3}');
     expect(created.status).toBe(201);
     const { product } = (await created.json()) as { product: { id: string } };
     expect((await api(`/products/${product.id}`, { token: ro })).status).toBe(200);
@@ -271,12 +265,7 @@ describe('resource API behind the TOKEN authorizer', () => {
 describe('malformed HTTP', () => {
   it('refuses bad JSON, huge headers, invalid methods and path traversal, and keeps serving', async () => {
     const rw = await tokenFor(writer);
-    const badJson = await api('/products', {
-      method: 'POST',
-      token: rw,
-      headers: { 'content-type': 'application/json' },
-      body: '{"name": "tea", ',
-    });
+    const badJson = await postProduct(rw, '{"name": "tea", ');
     expect(badJson.status).toBe(400);
     const port = stack.gateways.api.port;
     const big = await raw(

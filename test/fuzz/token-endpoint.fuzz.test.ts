@@ -6,9 +6,9 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientRegistry, createTokenMinter } from '../../core/issuer/index.js';
+import { createTokenMinter } from '../../core/issuer/index.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/token.js';
-import { type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
+import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
 import { createLocalSigner } from '../support/local-signer.js';
 import { testKey } from '../support/tokens.js';
 
@@ -29,8 +29,7 @@ let client: { id: string; secret: string };
 beforeAll(async () => {
   dynalite = await startDynalite();
   dynamo = localDynamo(dynalite.endpoint);
-  const registry = createClientRegistry({ dynamodb: dynamo, tableName: 'fuzz-clients' });
-  await registry.createTable();
+  const registry = await createTestRegistry({ dynamodb: dynamo, tableName: 'fuzz-clients' });
   const created = await registry.create({ name: 'fuzz', scopes: ['products/read'] });
   client = { id: created.record.clientId, secret: created.clientSecret };
   const config = loadConfig({

@@ -418,39 +418,31 @@ describe('authorizer logs and metrics', () => {
     ]);
   });
 
-  it('prints allows for sampled invocations (POWERTOOLS_LOGGER_SAMPLE_RATE)', async () => {
-    const out = captureStdout();
-    try {
-      const { handler } = handlerWith({ POWERTOOLS_LOGGER_SAMPLE_RATE: '1' });
-      const t = token();
-      await handler(event(`Bearer ${t}`));
-      await handler(event(`Bearer ${t}`));
-    } finally {
-      out.restore();
-    }
-    const lines = out.json().filter((l) => l.message === 'authorizer decision');
-    expect(lines.map((l) => [l.level, l.decision, l.tokenCacheHit])).toEqual([
-      ['DEBUG', 'allow', false],
-      ['DEBUG', 'allow', true],
-    ]);
-  });
-
-  it('prints every allow at DEBUG, verified or from the cache', async () => {
-    const out = captureStdout();
-    try {
-      const { handler } = handlerWith({ POWERTOOLS_LOG_LEVEL: 'debug' });
-      const t = token();
-      await handler(event(`Bearer ${t}`));
-      await handler(event(`Bearer ${t}`));
-    } finally {
-      out.restore();
-    }
-    const lines = out.json().filter((l) => l.message === 'authorizer decision');
-    expect(lines.map((l) => [l.level, l.decision, l.tokenCacheHit])).toEqual([
-      ['DEBUG', 'allow', false],
-      ['DEBUG', 'allow', true],
-    ]);
-  });
+  // Allows are DEBUG lines: they print when the invocation is sampled or the level is debug.
+  const allowPrinting: [string, Record<string, string>][] = [
+    [
+      'prints allows for sampled invocations (POWERTOOLS_LOGGER_SAMPLE_RATE)',
+      { POWERTOOLS_LOGGER_SAMPLE_RATE: '1' },
+    ],
+    ['prints every allow at DEBUG, verified or from the cache', { POWERTOOLS_LOG_LEVEL: 'debug' }],
+  ];
+  for (const [name, env] of allowPrinting)
+    it(name, async () => {
+      const out = captureStdout();
+      try {
+        const { handler } = handlerWith(env);
+        const t = token();
+        await handler(event(`Bearer ${t}`));
+        await handler(event(`Bearer ${t}`));
+      } finally {
+        out.restore();
+      }
+      const lines = out.json().filter((l) => l.message === 'authorizer decision');
+      expect(lines.map((l) => [l.level, l.decision, l.tokenCacheHit])).toEqual([
+        ['DEBUG', 'allow', false],
+        ['DEBUG', 'allow', true],
+      ]);
+    });
 
   it('publishes aggregated EMF metrics: decisions by reason, token cache and JWKS counts', async () => {
     const out = captureStdout();

@@ -7,33 +7,26 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.js';
-import { createKmsClient, createKmsSigner, createTokenMinter } from '../../core/issuer/index.js';
+import { createKmsSigner, createTokenMinter } from '../../core/issuer/index.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/jwks.js';
-import { type KmsEmulator, startKmsEmulator } from '../../local/kms/index.js';
+import type { KmsEmulator } from '../../local/kms/index.js';
+import { proxyEvent } from '../support/events.js';
+import { startTestKms, type TestKms } from '../support/kms.js';
 import { TEST_AUDIENCE, TEST_ISSUER } from '../support/tokens.js';
 
+let testKms: TestKms;
 let emu: KmsEmulator;
 let kms: KMSClient;
 let keyId: string;
 
 beforeAll(async () => {
-  emu = await startKmsEmulator();
-  kms = createKmsClient({
-    endpoint: emu.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-  });
-  keyId = (await emu.createKey({ alias: 'alias/jwks' })).keyId;
+  testKms = await startTestKms({ alias: 'alias/jwks' });
+  ({ emu, kms, keyId } = testKms);
 });
 
-afterAll(async () => {
-  kms.destroy();
-  await emu.close();
-});
+afterAll(() => testKms.close());
 
-afterEach(() => {
-  Object.assign(emu.faults, { throttleEveryN: 0, failAll: false, failMode: 'internal', delayMs: 0 });
-});
+afterEach(() => testKms.reset());
 
 const logs: unknown[][] = [];
 const logger = {
@@ -41,23 +34,8 @@ const logger = {
   error: (...a: unknown[]) => logs.push(['error', ...a]),
 };
 
-function event(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
-  return {
-    httpMethod: 'GET',
-    path: '/.well-known/jwks.json',
-    resource: '/.well-known/jwks.json',
-    headers: {},
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: null,
-    isBase64Encoded: false,
-    requestContext: { requestId: 'req-1' } as APIGatewayProxyEvent['requestContext'],
-    ...overrides,
-  };
-}
+const event = (overrides: Partial<APIGatewayProxyEvent> = {}) =>
+  proxyEvent('/.well-known/jwks.json', overrides);
 
 const handlerFor = (env: Record<string, string>) =>
   createHandler(createDeps(loadConfig(env), { kms, logger }));

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../core/products/index.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/products.js';
+import { proxyEvent } from '../support/events.js';
 
 const READ_WRITE = { principalId: 'client-1', clientId: 'client-1', scope: 'products/read products/write' };
 
@@ -18,16 +19,11 @@ function event(
     isBase64Encoded?: boolean;
   } = {},
 ): APIGatewayProxyEvent {
-  return {
+  return proxyEvent(path, {
     resource,
-    path,
     httpMethod,
     headers: opts.headers ?? {},
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
     pathParameters: opts.pathParameters ?? null,
-    stageVariables: null,
     body: opts.body ?? null,
     isBase64Encoded: opts.isBase64Encoded ?? false,
     requestContext: {
@@ -42,7 +38,7 @@ function event(
           ? { ...READ_WRITE, exp: '1900000000', integrationLatency: 3 }
           : opts.authorizer,
     } as unknown as APIGatewayProxyEvent['requestContext'],
-  };
+  });
 }
 
 function handler(maxBodyBytes?: number) {

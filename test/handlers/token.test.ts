@@ -3,14 +3,15 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createClientRegistry } from '../../core/issuer/client-registry.js';
+import type { ClientRegistry } from '../../core/issuer/client-registry.js';
 import { createJwksPublisher } from '../../core/issuer/jwks-publisher.js';
-import { createKmsClient } from '../../core/issuer/kms.js';
 import { createJwksKeyStore, createVerifier } from '../../core/jwt/index.js';
 import { createDeps, createHandler, loadConfig, type TokenLogger } from '../../handlers/token.js';
-import { type KmsEmulator, startKmsEmulator } from '../../local/kms/index.js';
-import { type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
+import type { KmsEmulator } from '../../local/kms/index.js';
+import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
+import { proxyEvent } from '../support/events.js';
 import { startJwksServer } from '../support/jwks-server.js';
+import { startTestKms, type TestKms } from '../support/kms.js';
 
 const ISSUER = 'https://auth.keygate.test/prod';
 const AUDIENCE = 'https://api.keygate.test';
@@ -24,8 +25,9 @@ const JSON_HEADERS = {
 const FORM = 'application/x-www-form-urlencoded';
 
 let db: DynaliteServer;
+let testKms: TestKms;
 let kms: KmsEmulator;
-let registry: ReturnType<typeof createClientRegistry>;
+let registry: ClientRegistry;
 let full: { id: string; secret: string };
 let readOnly: { id: string; secret: string };
 let clock = Date.now();
@@ -44,18 +46,11 @@ const env = (over: Record<string, string> = {}) => ({
   SIGNING_KEY_ID: ALIAS,
   ...over,
 });
-const kmsClient = () =>
-  createKmsClient({
-    endpoint: kms.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
-  });
-
 function handlerWith(over: { dynamoEndpoint?: string; env?: Record<string, string> } = {}) {
   return createHandler(
     createDeps(loadConfig(env(over.env)), {
       dynamodb: localDynamo(over.dynamoEndpoint ?? db.endpoint),
-      kms: kmsClient(),
+      kms: testKms.kms,
       logger: recordingLogger,
       now: () => clock,
     }),
@@ -65,10 +60,13 @@ function handlerWith(over: { dynamoEndpoint?: string; env?: Record<string, strin
 let handler: ReturnType<typeof createHandler>;
 
 beforeAll(async () => {
-  [db, kms] = await Promise.all([startDynalite(), startKmsEmulator()]);
-  await kms.createKey({ alias: ALIAS });
-  registry = createClientRegistry({ dynamodb: localDynamo(db.endpoint), tableName: TABLE, now: () => clock });
-  await registry.createTable();
+  [db, testKms] = await Promise.all([startDynalite(), startTestKms({ alias: ALIAS })]);
+  kms = testKms.emu;
+  registry = await createTestRegistry({
+    dynamodb: localDynamo(db.endpoint),
+    tableName: TABLE,
+    now: () => clock,
+  });
   const a = await registry.create({ name: 'full', scopes: ['products/read', 'products/write'] });
   full = { id: a.record.clientId, secret: a.clientSecret };
   const b = await registry.create({ name: 'reader', scopes: ['products/read'], tokenLifetimeSeconds: 600 });
@@ -77,14 +75,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([db?.close(), kms?.close()]);
+  await Promise.all([db?.close(), testKms?.close()]);
 });
 
 beforeEach(() => {
   logLines.length = 0;
-  kms.faults.throttleEveryN = 0;
-  kms.faults.failAll = false;
-  kms.faults.delayMs = 0;
+  testKms.reset();
 });
 
 const basic = (id: string, secret: string) =>
@@ -92,25 +88,16 @@ const basic = (id: string, secret: string) =>
 
 function event(over: Partial<APIGatewayProxyEvent> & { form?: string } = {}): APIGatewayProxyEvent {
   const { form, ...rest } = over;
-  return {
-    resource: '/oauth2/token',
-    path: '/oauth2/token',
+  return proxyEvent('/oauth2/token', {
     httpMethod: 'POST',
     headers: { 'Content-Type': FORM, Authorization: basic(full.id, full.secret) },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: { requestId: 'req-1' } as APIGatewayProxyEvent['requestContext'],
     body: form ?? 'grant_type=client_credentials',
-    isBase64Encoded: false,
     ...rest,
-  };
+  });
 }
 
 async function verify(token: string) {
-  const jwks = await createJwksPublisher({ kms: kmsClient(), keyIds: [ALIAS] }).document();
+  const jwks = await createJwksPublisher({ kms: testKms.kms, keyIds: [ALIAS] }).document();
   return jwtVerify(token, createLocalJWKSet(JSON.parse(jwks.body)), {
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -313,8 +300,7 @@ describe('token endpoint', () => {
 
   it('serves cached clients while DynamoDB is down (stale-if-error)', async () => {
     const own = await startDynalite();
-    const ownRegistry = createClientRegistry({ dynamodb: localDynamo(own.endpoint), tableName: TABLE });
-    await ownRegistry.createTable();
+    const ownRegistry = await createTestRegistry({ dynamodb: localDynamo(own.endpoint), tableName: TABLE });
     const c = await ownRegistry.create({ name: 'x', scopes: ['products/read'] });
     const h = handlerWith({ dynamoEndpoint: own.endpoint, env: { CLIENT_CACHE_TTL_SECONDS: '1' } });
     const e = event({
@@ -386,7 +372,7 @@ describe('token endpoint', () => {
   });
 
   it("tokens pass keygate's own verifier fed by the published JWKS", async () => {
-    const jwks = await createJwksPublisher({ kms: kmsClient(), keyIds: [ALIAS] }).document();
+    const jwks = await createJwksPublisher({ kms: testKms.kms, keyIds: [ALIAS] }).document();
     const server = await startJwksServer({ keys: [...jwks.keys] });
     try {
       const verifier = createVerifier({
@@ -408,7 +394,7 @@ describe('token endpoint', () => {
   it('kid is the RFC 7638 thumbprint of the published key', async () => {
     const res = await handler(event());
     const jwks = JSON.parse(
-      (await createJwksPublisher({ kms: kmsClient(), keyIds: [ALIAS] }).document()).body,
+      (await createJwksPublisher({ kms: testKms.kms, keyIds: [ALIAS] }).document()).body,
     );
     expect(decodeProtectedHeader(JSON.parse(res.body).access_token).kid).toBe(jwks.keys[0].kid);
   });

@@ -5,15 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createClientCache,
-  createClientRegistry,
-  createTokenMinter,
-  createTokenService,
-} from '../../core/issuer/index.js';
+import { createClientCache, createTokenMinter, createTokenService } from '../../core/issuer/index.js';
 import * as authorizer from '../../handlers/authorizer.js';
 import { createHandler as createTokenHandler } from '../../handlers/token.js';
-import { type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
+import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
 import { type JwksServer, startJwksServer } from '../support/jwks-server.js';
 import { createLocalSigner } from '../support/local-signer.js';
 import { b64url, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../support/tokens.js';
@@ -119,8 +114,7 @@ describe('resource exhaustion', () => {
   }, 60_000);
 
   it('random client ids keep the token endpoint client cache within its bound', async () => {
-    const registry = createClientRegistry({ dynamodb: dynamo, tableName: 'exhaust-clients' });
-    await registry.createTable();
+    const registry = await createTestRegistry({ dynamodb: dynamo, tableName: 'exhaust-clients' });
     const clients = createClientCache({ source: registry, maxEntries: 300 });
     const signer = createLocalSigner(testKey('exhaust-token').privateKey);
     const handler = createTokenHandler({

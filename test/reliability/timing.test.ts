@@ -7,13 +7,12 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createClientCache,
-  createClientRegistry,
   createTokenMinter,
   createTokenService,
   sha256Hasher,
 } from '../../core/issuer/index.js';
 import { createHandler } from '../../handlers/token.js';
-import { type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
+import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
 import { createLocalSigner } from '../support/local-signer.js';
 import { testKey } from '../support/tokens.js';
 import { ksTest, mannWhitneyU, percentile, record } from './support/load.js';
@@ -45,8 +44,7 @@ const event = (id: string, secret: string): APIGatewayProxyEvent =>
 
 describe('token endpoint timing: unknown client vs wrong secret', () => {
   it('takes the dummy-hash path for unknown clients and records both distributions', async () => {
-    const registry = createClientRegistry({ dynamodb: dynamo, tableName: 'timing-clients' });
-    await registry.createTable();
+    const registry = await createTestRegistry({ dynamodb: dynamo, tableName: 'timing-clients' });
     const { record: known, clientSecret } = await registry.create({
       name: 'timing',
       scopes: ['products/read'],

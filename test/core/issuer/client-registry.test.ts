@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientRegistry, registryErrorFrom } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret, hashClientSecret } from '../../../core/issuer/client-secret.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
-import { type DynaliteServer, localDynamo, startDynalite } from '../../support/dynalite.js';
+import {
+  createTestRegistry,
+  type DynaliteServer,
+  localDynamo,
+  startDynalite,
+} from '../../support/dynalite.js';
 
 let db: DynaliteServer;
 let clock = Date.parse('2030-01-01T00:00:00Z');
@@ -16,11 +21,8 @@ afterAll(async () => {
   await db.close();
 });
 
-async function freshRegistry(table = `clients-${Math.random().toString(36).slice(2)}`) {
-  const registry = createClientRegistry({ dynamodb: localDynamo(db.endpoint), tableName: table, now });
-  await registry.createTable();
-  return registry;
-}
+const freshRegistry = (table = `clients-${Math.random().toString(36).slice(2)}`) =>
+  createTestRegistry({ dynamodb: localDynamo(db.endpoint), tableName: table, now });
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {

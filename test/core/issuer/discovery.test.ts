@@ -1,6 +1,7 @@
 // RFC 8414 / OIDC discovery metadata and the issuer rules behind it.
 import { describe, expect, it } from 'vitest';
 import { discoveryDocument, issuerEndpoints, validateIssuer } from '../../../core/issuer/discovery.js';
+import { expectedDiscoveryDocument } from '../../support/discovery.js';
 
 describe('discoveryDocument', () => {
   it('publishes the client-credentials server metadata under the issuer', () => {
@@ -9,17 +10,7 @@ describe('discoveryDocument', () => {
         issuer: 'https://abc.execute-api.us-east-1.amazonaws.com/prod',
         scopes: ['products/read', 'products/write'],
       }),
-    ).toEqual({
-      issuer: 'https://abc.execute-api.us-east-1.amazonaws.com/prod',
-      token_endpoint: 'https://abc.execute-api.us-east-1.amazonaws.com/prod/oauth2/token',
-      jwks_uri: 'https://abc.execute-api.us-east-1.amazonaws.com/prod/.well-known/jwks.json',
-      scopes_supported: ['products/read', 'products/write'],
-      response_types_supported: ['token'],
-      grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-    });
+    ).toEqual(expectedDiscoveryDocument('https://abc.execute-api.us-east-1.amazonaws.com/prod'));
   });
 
   it('adds service_documentation when given and keeps the issuer exactly as configured', () => {

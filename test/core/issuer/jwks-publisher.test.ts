@@ -6,36 +6,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IssuerError } from '../../../core/issuer/errors.js';
 import { ifNoneMatchMatches } from '../../../core/issuer/etag.js';
 import { createJwksPublisher } from '../../../core/issuer/jwks-publisher.js';
-import { createKmsClient } from '../../../core/issuer/kms.js';
 import { createKmsSigner } from '../../../core/issuer/kms-signer.js';
 import { createTokenMinter } from '../../../core/issuer/token-minter.js';
-import { type KmsEmulator, startKmsEmulator } from '../../../local/kms/index.js';
+import type { KmsEmulator } from '../../../local/kms/index.js';
+import { startTestKms, type TestKms } from '../../support/kms.js';
 import { TEST_AUDIENCE, TEST_ISSUER } from '../../support/tokens.js';
 
+let testKms: TestKms;
 let emu: KmsEmulator;
 let kms: KMSClient;
 let active: { keyId: string; arn: string };
 let next: { keyId: string; arn: string };
 
 beforeAll(async () => {
-  emu = await startKmsEmulator();
-  kms = createKmsClient({
-    endpoint: emu.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-  });
-  [active, next] = await Promise.all([emu.createKey({ alias: 'alias/active' }), emu.createKey()]);
+  testKms = await startTestKms({ alias: 'alias/active' });
+  ({ emu, kms } = testKms);
+  active = testKms;
+  next = await emu.createKey();
 });
 
-afterAll(async () => {
-  kms.destroy();
-  await emu.close();
-});
+afterAll(() => testKms.close());
 
-afterEach(() => {
-  Object.assign(emu.faults, { throttleEveryN: 0, failAll: false, failMode: 'internal', delayMs: 0 });
-  emu.resetCalls();
-});
+afterEach(() => testKms.reset());
 
 const fast = { sleep: async () => undefined };
 

@@ -9,38 +9,28 @@ import {
 } from '@aws-sdk/client-kms';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IssuerError } from '../../../core/issuer/errors.js';
-import { createKmsClient } from '../../../core/issuer/kms.js';
 import { createKmsSigner, type KmsSignerOptions } from '../../../core/issuer/kms-signer.js';
 import { rsaThumbprint } from '../../../core/jwk.js';
-import { type KmsEmulator, startKmsEmulator } from '../../../local/kms/index.js';
+import type { KmsEmulator } from '../../../local/kms/index.js';
+import { localKms, startTestKms, type TestKms } from '../../support/kms.js';
 
+let testKms: TestKms;
 let emu: KmsEmulator;
 let kms: KMSClient;
 let keyId: string;
 let publicDer: { key: Buffer; format: 'der'; type: 'spki' };
 
 beforeAll(async () => {
-  emu = await startKmsEmulator();
-  kms = createKmsClient({
-    endpoint: emu.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-  });
-  keyId = (await emu.createKey({ alias: 'alias/signer' })).keyId;
+  testKms = await startTestKms({ alias: 'alias/signer' });
+  ({ emu, kms, keyId } = testKms);
   const out = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
   publicDer = { key: Buffer.from(out.PublicKey!), format: 'der', type: 'spki' };
   emu.resetCalls();
 });
 
-afterAll(async () => {
-  kms.destroy();
-  await emu.close();
-});
+afterAll(() => testKms.close());
 
-afterEach(() => {
-  Object.assign(emu.faults, { throttleEveryN: 0, failAll: false, failMode: 'internal', delayMs: 0 });
-  emu.resetCalls();
-});
+afterEach(() => testKms.reset());
 
 // Retries without real waiting keep the suite fast; the backoff itself is tested in retry.test.ts.
 const signer = (opts: Partial<KmsSignerOptions> = {}) =>
@@ -146,11 +136,7 @@ describe('createKmsSigner', () => {
   });
 
   it('an unreachable KMS is dependency_unavailable', async () => {
-    const dead = createKmsClient({
-      endpoint: 'http://127.0.0.1:9',
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-    });
+    const dead = localKms('http://127.0.0.1:9');
     const error = await issuerError(
       createKmsSigner({ kms: dead, keyId, sleep: async () => undefined }).getKid(),
     );
