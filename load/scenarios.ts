@@ -80,7 +80,7 @@ export interface LocalLoad {
    * without minting 10,000+ tokens at the local token endpoint's ~150/s.
    */
   readonly tokenCacheSize?: number;
-  /** Also run the same load with the result cache off and report both (what the cache buys). */
+  /** Also run the same load with the result cache off, in alternating rounds, and report both (what the cache buys). */
   readonly compareCache?: boolean;
 }
 

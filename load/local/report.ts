@@ -1,5 +1,6 @@
 // Pure parts of the local load runner: per-second progress, the run's figures in k6's metric model
 // (so load/thresholds.ts judges them), and the printed report.
+import { median } from '../../bench/lib/interleaved.js';
 import { markdownTable } from '../../bench/lib/results.js';
 import {
   evaluateThresholds,
@@ -88,6 +89,46 @@ export function summarize(label: string, c: PhaseCounts): PhaseSummary {
     serverErrors: serverErrorCount(c.statuses),
     perKind,
   };
+}
+
+/** One phase's counts from several slices of it (the rounds of an interleaved comparison). */
+export function mergeCounts(parts: readonly PhaseCounts[]): PhaseCounts {
+  const statuses: Record<string, number> = {};
+  const perKind: Record<string, { count: number; unexpected: number; latenciesMs: number[] }> = {};
+  const latenciesMs: number[] = [];
+  let durationSeconds = 0;
+  let unexpected = 0;
+  let errors = 0;
+  for (const c of parts) {
+    durationSeconds += c.durationSeconds;
+    unexpected += c.unexpected;
+    errors += c.errors;
+    for (const v of c.latenciesMs) latenciesMs.push(v);
+    for (const [code, n] of Object.entries(c.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+    for (const [kind, k] of Object.entries(c.perKind)) {
+      perKind[kind] ??= { count: 0, unexpected: 0, latenciesMs: [] };
+      const into = perKind[kind];
+      into.count += k.count;
+      into.unexpected += k.unexpected;
+      for (const v of k.latenciesMs) into.latenciesMs.push(v);
+    }
+  }
+  return { durationSeconds, latenciesMs, statuses, unexpected, errors, perKind };
+}
+
+/**
+ * Throughput of `a` over `b`, round by round (rounds ran back to back, alternating which went first), and
+ * their median: load from other tenants of a shared machine drifts over seconds, so one long run per side
+ * measured the same configuration anywhere from 0.73x to 1.61x of itself; paired short rounds cancel it.
+ */
+export function roundRatios(
+  a: readonly PhaseCounts[],
+  b: readonly PhaseCounts[],
+): { readonly perRound: readonly number[]; readonly median: number } {
+  if (a.length === 0 || a.length !== b.length) throw new RangeError('rounds must pair up one to one');
+  const rps = (c: PhaseCounts) => c.latenciesMs.length / c.durationSeconds;
+  const perRound = a.map((c, i) => rps(c) / rps(b[i]!));
+  return { perRound, median: median(perRound) };
 }
 
 /**

@@ -2,7 +2,8 @@
 // runs a scenario from load/scenarios.ts with autocannon against the local stack (started in a child
 // process on free 127.0.0.1 ports unless --no-start), prints progress, req/s, latency percentiles and
 // status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json, exits 1 on a
-// failed threshold. Scenarios with `compareCache` also run with the gateway's result cache off.
+// failed threshold. Scenarios with `compareCache` run with the gateway's result cache on and off in
+// alternating rounds and report the median per-round ratio.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,17 @@ import { environmentRecord, formatEnvironment } from '../../bench/lib/environmen
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import type { ThresholdVerdict } from '../thresholds.js';
 import { type PhaseTokens, runPhase } from './measure.js';
-import { formatKinds, formatPhases, formatVerdicts, judge, type PhaseSummary, summarize } from './report.js';
+import {
+  formatKinds,
+  formatPhases,
+  formatVerdicts,
+  judge,
+  mergeCounts,
+  type PhaseCounts,
+  type PhaseSummary,
+  roundRatios,
+  summarize,
+} from './report.js';
 import { externalStack, type LoadStack, startStackProcess } from './stack.js';
 import { invalidSet, mintToken, mintTokens } from './tokens.js';
 
@@ -142,14 +153,63 @@ interface PhaseRecord {
   readonly rotated?: boolean;
 }
 
-async function phase(label: string, ttl: number): Promise<PhaseRecord> {
+interface Prepared {
+  readonly stack: LoadStack;
+  readonly tokens: PhaseTokens;
+  /** Stops the background re-minting and closes the stack. */
+  close(): Promise<void>;
+}
+
+/** A stack with the scenario's tokens minted and the JIT and connections warmed up. */
+async function prepare(label: string, ttl: number): Promise<Prepared> {
   log(
-    `\n== ${label}: ${durationSeconds} s, ${connections} connections, result cache TTL ${opts.start ? `${ttl} s` : '(external stack)'}`,
+    `\n== ${label}: ${connections} connections, result cache TTL ${opts.start ? `${ttl} s` : '(external stack)'}`,
   );
   const stack = await openStack(ttl);
   try {
     log(`stack: api ${stack.apiUrl}, auth ${stack.authUrl}`);
     const { tokens, stop } = await prepareTokens(stack);
+    if (opts.warmup > 0) {
+      // Same origins and kinds, but never the distinct pool (its tokens must reach the measured run unseen).
+      const blend = scenario.blend.map((b) => {
+        const source = REQUEST_KINDS[b.kind].token;
+        return source === 'distinct' || source === 'fresh' ? { ...b, kind: 'read' as const } : b;
+      });
+      log(`warming up for ${opts.warmup} s...`);
+      await runPhase({
+        scenario: { ...scenario, blend },
+        stack,
+        durationSeconds: opts.warmup,
+        connections,
+        tokens,
+      });
+    }
+    return {
+      stack,
+      tokens,
+      async close() {
+        stop();
+        await stack.close();
+      },
+    };
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+}
+
+function record(label: string, ttl: number, counts: PhaseCounts, rotated?: boolean): PhaseRecord {
+  return {
+    summary: summarize(label, counts),
+    resultsCacheTtlSeconds: opts.start ? ttl : 'external',
+    thresholds: judge(scenario.thresholds, counts),
+    ...(rotated === undefined ? {} : { rotated }),
+  };
+}
+
+async function phase(label: string, ttl: number): Promise<PhaseRecord> {
+  const { stack, tokens, close } = await prepare(label, ttl);
+  try {
     let rotated: boolean | undefined;
     let midRun: { atSeconds: number; action: () => Promise<void> } | undefined;
     if (scenario.name === 'rotation') {
@@ -169,43 +229,58 @@ async function phase(label: string, ttl: number): Promise<PhaseRecord> {
         );
       }
     }
+    log(`measuring for ${durationSeconds} s...`);
+    const counts = await runPhase({
+      scenario,
+      stack,
+      durationSeconds,
+      connections,
+      tokens,
+      log,
+      ...(midRun ? { midRun } : {}),
+    });
+    return record(label, ttl, counts, rotated);
+  } finally {
+    await close();
+  }
+}
+
+/** Rounds of the result-cache comparison: each side gets durationSeconds in all, in this many slices. */
+const COMPARE_ROUNDS = 4;
+
+/**
+ * The scenario with the gateway's result cache on and off, both stacks up at once and measured in
+ * alternating rounds (on-off, off-on, ...), so machine load drifting over the run hits both sides alike.
+ */
+async function compareCache(
+  ttl: number,
+): Promise<{ on: PhaseRecord; off: PhaseRecord; ratio: ReturnType<typeof roundRatios> }> {
+  const labels = [`${scenario.name} (cache TTL ${ttl} s)`, `${scenario.name} (cache off)`] as const;
+  const on = await prepare(labels[0], ttl);
+  try {
+    const off = await prepare(labels[1], 0);
     try {
-      if (opts.warmup > 0) {
-        // Same origins and kinds, but never the distinct pool (its tokens must reach the measured run unseen).
-        const blend = scenario.blend.map((b) => {
-          const source = REQUEST_KINDS[b.kind].token;
-          return source === 'distinct' || source === 'fresh' ? { ...b, kind: 'read' as const } : b;
-        });
-        log(`warming up for ${opts.warmup} s...`);
-        await runPhase({
-          scenario: { ...scenario, blend },
-          stack,
-          durationSeconds: opts.warmup,
-          connections,
-          tokens,
-        });
+      const slice = Math.max(1, Math.round(durationSeconds / COMPARE_ROUNDS));
+      const rounds: [PhaseCounts[], PhaseCounts[]] = [[], []];
+      for (let r = 0; r < COMPARE_ROUNDS; r++) {
+        for (const side of r % 2 === 0 ? [0, 1] : [1, 0]) {
+          const { stack, tokens } = side === 0 ? on : off;
+          log(`round ${r + 1}/${COMPARE_ROUNDS}: ${labels[side]}, ${slice} s`);
+          rounds[side]!.push(
+            await runPhase({ scenario, stack, durationSeconds: slice, connections, tokens, log }),
+          );
+        }
       }
-      const counts = await runPhase({
-        scenario,
-        stack,
-        durationSeconds,
-        connections,
-        tokens,
-        log,
-        ...(midRun ? { midRun } : {}),
-      });
-      const summary = summarize(label, counts);
       return {
-        summary,
-        resultsCacheTtlSeconds: opts.start ? ttl : 'external',
-        thresholds: judge(scenario.thresholds, counts),
-        ...(rotated === undefined ? {} : { rotated }),
+        on: record(labels[0], ttl, mergeCounts(rounds[0])),
+        off: record(labels[1], 0, mergeCounts(rounds[1])),
+        ratio: roundRatios(rounds[0], rounds[1]),
       };
     } finally {
-      stop();
+      await off.close();
     }
   } finally {
-    await stack.close();
+    await on.close();
   }
 }
 
@@ -213,19 +288,25 @@ const environment = environmentRecord();
 log(`load:local ${scenario.name}: ${scenario.description}`);
 log(`Environment: ${formatEnvironment(environment)}`);
 const ttl = scenario.local.resultsCacheTtlSeconds ?? 300;
-const phases: PhaseRecord[] = [await phase(`${scenario.name} (cache TTL ${ttl} s)`, ttl)];
+const phases: PhaseRecord[] = [];
+let cacheRatio: ReturnType<typeof roundRatios> | undefined;
 if (scenario.local.compareCache && opts.compare && opts.start) {
-  phases.push(await phase(`${scenario.name} (cache off)`, 0));
+  const compared = await compareCache(ttl);
+  phases.push(compared.on, compared.off);
+  cacheRatio = compared.ratio;
+} else {
+  phases.push(await phase(`${scenario.name} (cache TTL ${ttl} s)`, ttl));
 }
 
 log(`\n## ${scenario.name}\n`);
 log(formatPhases(phases.map((p) => p.summary)));
 const main = phases[0]!;
 if (Object.keys(main.summary.perKind).length > 1) log(`\n${formatKinds(main.summary)}`);
-if (phases.length === 2) {
+if (cacheRatio) {
   const [on, off] = [phases[0]!.summary, phases[1]!.summary];
   log(
-    `\nResult cache on vs off: ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}x req/s, ` +
+    `\nResult cache on vs off: ${cacheRatio.median.toFixed(2)}x req/s (median of ${COMPARE_ROUNDS} alternating rounds: ` +
+      `${cacheRatio.perRound.map((r) => `${r.toFixed(2)}x`).join(', ')}), ` +
       `p99 ${on.latencyMs.p99.toFixed(2)} ms vs ${off.latencyMs.p99.toFixed(2)} ms`,
   );
 }
@@ -253,6 +334,15 @@ await writeFile(
       connections,
       thresholds: scenario.thresholds,
       phases,
+      ...(cacheRatio
+        ? {
+            resultCacheOnVsOff: {
+              rounds: COMPARE_ROUNDS,
+              perRound: cacheRatio.perRound,
+              median: cacheRatio.median,
+            },
+          }
+        : {}),
       pass: !failed,
     },
     null,

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   formatPhases,
   judge,
+  mergeCounts,
   metricSamples,
   type PhaseCounts,
   progressLine,
+  roundRatios,
   summarize,
 } from '../../load/local/report.js';
 import { SCENARIOS } from '../../load/scenarios.js';
@@ -60,5 +62,46 @@ describe('local load report', () => {
 
   it('prints one aligned progress line per second', () => {
     expect(progressLine(3, 1234, 0)).toBe('    3s    1,234 req/s      0 unexpected/errors');
+  });
+  it('merges the rounds of a phase: durations, latencies, statuses and per-kind counts add up', () => {
+    const a = counts({
+      durationSeconds: 2,
+      latenciesMs: [1, 2],
+      statuses: { '200': 2 },
+      unexpected: 0,
+      errors: 1,
+      perKind: { read: { count: 2, unexpected: 0, latenciesMs: [1, 2] } },
+    });
+    const b = counts({
+      durationSeconds: 3,
+      latenciesMs: [3],
+      statuses: { '200': 1, '503': 1 },
+      unexpected: 1,
+      errors: 0,
+      perKind: {
+        read: { count: 1, unexpected: 1, latenciesMs: [3] },
+        write: { count: 1, unexpected: 0, latenciesMs: [4] },
+      },
+    });
+    expect(mergeCounts([a, b])).toEqual({
+      durationSeconds: 5,
+      latenciesMs: [1, 2, 3],
+      statuses: { '200': 3, '503': 1 },
+      unexpected: 1,
+      errors: 1,
+      perKind: {
+        read: { count: 3, unexpected: 1, latenciesMs: [1, 2, 3] },
+        write: { count: 1, unexpected: 0, latenciesMs: [4] },
+      },
+    });
+  });
+
+  it('compares two sides round by round and reports the median ratio of their throughputs', () => {
+    const rps = (n: number) => counts({ durationSeconds: 1, latenciesMs: new Array<number>(n).fill(1) });
+    const r = roundRatios([rps(200), rps(300), rps(100)], [rps(100), rps(100), rps(100)]);
+    expect(r.perRound).toEqual([2, 3, 1]);
+    expect(r.median).toBe(2);
+    expect(roundRatios([rps(150), rps(90)], [rps(100), rps(100)]).median).toBeCloseTo(1.2, 10);
+    expect(() => roundRatios([rps(1)], [])).toThrow(RangeError);
   });
 });
