@@ -166,9 +166,12 @@ async function prepare(label: string, ttl: number): Promise<Prepared> {
     `\n== ${label}: ${connections} connections, result cache TTL ${opts.start ? `${ttl} s` : '(external stack)'}`,
   );
   const stack = await openStack(ttl);
+  let stop = (): void => undefined;
   try {
     log(`stack: api ${stack.apiUrl}, auth ${stack.authUrl}`);
-    const { tokens, stop } = await prepareTokens(stack);
+    const prepared = await prepareTokens(stack);
+    const tokens = prepared.tokens;
+    stop = prepared.stop;
     if (opts.warmup > 0) {
       // Same origins and kinds, but never the distinct pool (its tokens must reach the measured run unseen).
       const blend = scenario.blend.map((b) => {
@@ -193,6 +196,7 @@ async function prepare(label: string, ttl: number): Promise<Prepared> {
       },
     };
   } catch (err) {
+    stop();
     await stack.close();
     throw err;
   }
