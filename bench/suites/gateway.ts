@@ -3,9 +3,9 @@
 // unauthenticated route, and behind the emulator with a TOKEN authorizer whose result is cached. One
 // request in flight over a keep-alive agent, so the rows are latencies, not a load test.
 import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type LambdaFunction, startGateway } from '../../local/gateway/index.js';
+import { closeNow, listen } from '../../local/listen.js';
 import { runInterleaved } from '../lib/interleaved.js';
 import { type BenchRow, type BenchSuite, row } from '../suite.js';
 
@@ -58,8 +58,7 @@ export const suite: BenchSuite = {
       res.setHeader('content-type', 'application/json');
       res.end(BODY);
     });
-    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-    const rawPort = (raw.address() as AddressInfo).port;
+    const rawPort = await listen(raw, 0, '127.0.0.1');
     const routes = [
       { method: 'GET', path: '/open', handler: 'h', scopes: [] },
       { method: 'GET', path: '/guarded', handler: 'h', scopes: ['products/read'] },
@@ -95,7 +94,7 @@ export const suite: BenchSuite = {
     } finally {
       for (const a of agents) a.destroy();
       await gw.close();
-      await new Promise((r) => raw.close(r));
+      await closeNow(raw)();
     }
   },
   targets: [

@@ -70,6 +70,9 @@ export function serverErrorCount(statuses: Readonly<Record<string, number>>): nu
   return Object.entries(statuses).reduce((n, [code, count]) => n + (Number(code) >= 500 ? count : 0), 0);
 }
 
+/** Responses per second of wall time (requests without a response do not count). */
+const requestsPerSecond = (c: PhaseCounts): number => c.latenciesMs.length / c.durationSeconds;
+
 export function summarize(label: string, c: PhaseCounts): PhaseSummary {
   const responses = c.latenciesMs.length;
   const perKind = Object.fromEntries(
@@ -81,7 +84,7 @@ export function summarize(label: string, c: PhaseCounts): PhaseSummary {
   return {
     label,
     requests: responses + c.errors,
-    requestsPerSecond: responses / c.durationSeconds,
+    requestsPerSecond: requestsPerSecond(c),
     latencyMs: latency(c.latenciesMs),
     statuses: c.statuses,
     unexpected: c.unexpected,
@@ -126,8 +129,7 @@ export function roundRatios(
   b: readonly PhaseCounts[],
 ): { readonly perRound: readonly number[]; readonly median: number } {
   if (a.length === 0 || a.length !== b.length) throw new RangeError('rounds must pair up one to one');
-  const rps = (c: PhaseCounts) => c.latenciesMs.length / c.durationSeconds;
-  const perRound = a.map((c, i) => rps(c) / rps(b[i]!));
+  const perRound = a.map((c, i) => requestsPerSecond(c) / requestsPerSecond(b[i]!));
   return { perRound, median: median(perRound) };
 }
 

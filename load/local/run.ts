@@ -260,31 +260,27 @@ async function compareCache(
   ttl: number,
 ): Promise<{ on: PhaseRecord; off: PhaseRecord; ratio: ReturnType<typeof roundRatios> }> {
   const labels = [`${scenario.name} (cache TTL ${ttl} s)`, `${scenario.name} (cache off)`] as const;
-  const on = await prepare(labels[0], ttl);
+  const sides: Prepared[] = [];
   try {
-    const off = await prepare(labels[1], 0);
-    try {
-      const slice = Math.max(1, Math.round(durationSeconds / COMPARE_ROUNDS));
-      const rounds: [PhaseCounts[], PhaseCounts[]] = [[], []];
-      for (let r = 0; r < COMPARE_ROUNDS; r++) {
-        for (const side of r % 2 === 0 ? [0, 1] : [1, 0]) {
-          const { stack, tokens } = side === 0 ? on : off;
-          log(`round ${r + 1}/${COMPARE_ROUNDS}: ${labels[side]}, ${slice} s`);
-          rounds[side]!.push(
-            await runPhase({ scenario, stack, durationSeconds: slice, connections, tokens, log }),
-          );
-        }
+    sides.push(await prepare(labels[0], ttl), await prepare(labels[1], 0));
+    const slice = Math.max(1, Math.round(durationSeconds / COMPARE_ROUNDS));
+    const rounds: [PhaseCounts[], PhaseCounts[]] = [[], []];
+    for (let r = 0; r < COMPARE_ROUNDS; r++) {
+      for (const side of r % 2 === 0 ? [0, 1] : [1, 0]) {
+        const { stack, tokens } = sides[side]!;
+        log(`round ${r + 1}/${COMPARE_ROUNDS}: ${labels[side]}, ${slice} s`);
+        rounds[side]!.push(
+          await runPhase({ scenario, stack, durationSeconds: slice, connections, tokens, log }),
+        );
       }
-      return {
-        on: record(labels[0], ttl, mergeCounts(rounds[0])),
-        off: record(labels[1], 0, mergeCounts(rounds[1])),
-        ratio: roundRatios(rounds[0], rounds[1]),
-      };
-    } finally {
-      await off.close();
     }
+    return {
+      on: record(labels[0], ttl, mergeCounts(rounds[0])),
+      off: record(labels[1], 0, mergeCounts(rounds[1])),
+      ratio: roundRatios(rounds[0], rounds[1]),
+    };
   } finally {
-    await on.close();
+    await Promise.all(sides.map((side) => side.close()));
   }
 }
 

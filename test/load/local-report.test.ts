@@ -63,6 +63,7 @@ describe('local load report', () => {
   it('prints one aligned progress line per second', () => {
     expect(progressLine(3, 1234, 0)).toBe('    3s    1,234 req/s      0 unexpected/errors');
   });
+
   it('merges the rounds of a phase: durations, latencies, statuses and per-kind counts add up', () => {
     const a = counts({
       durationSeconds: 2,

@@ -5,9 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { answerFault, type Fault } from '../../local/fault-proxy.js';
 import { closeNow, listen } from '../../local/listen.js';
 
-export type JwksMode =
-  | 'ok'
-  | Extract<Fault, 'error500' | 'hang' | 'garbage' | 'html' | 'oversized' | 'redirect' | 'reset'>;
+export type JwksMode = 'ok' | Fault;
 
 export interface JwksServer {
   readonly url: string;
