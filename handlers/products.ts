@@ -42,7 +42,7 @@ export function createDeps(
   };
 }
 
-/** Who API Gateway's authorizer says is calling (context values arrive as strings). */
+/** Who API Gateway's authorizer says is calling (Lambda authorizer context values arrive as strings). */
 export interface Caller {
   readonly principalId: string | null;
   readonly clientId: string | null;
@@ -61,6 +61,12 @@ function readCaller(event: APIGatewayProxyEvent): Caller {
   const auth = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
   const s = (v: unknown): string | null =>
     typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
+  // API Gateway's native JWT authorizer passes the token's claims instead, JSON-typed under `claims`
+  // (AWS, "Pass JWT claims to your integration").
+  const claims = auth?.claims as Record<string, unknown> | null | undefined;
+  if (claims && typeof claims === 'object') {
+    return { principalId: s(claims.sub), clientId: s(claims.client_id), scope: s(claims.scope) };
+  }
   return { principalId: s(auth?.principalId), clientId: s(auth?.clientId), scope: s(auth?.scope) };
 }
 

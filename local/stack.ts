@@ -18,8 +18,10 @@ import type { AuthorizerDeps } from '../handlers/authorizer.js';
 import { type DynaliteServer, startDynalite } from './dynalite.js';
 import {
   type AccessLogEntry,
+  createJwtAuthorizer,
   type Gateway,
   GatewayError,
+  type JwtAuthorizer,
   MAX_RESULTS_CACHE_TTL_SECONDS,
   startGateway,
 } from './gateway/index.js';
@@ -41,6 +43,10 @@ const DEMO_SCOPES = ['products/read', 'products/write'];
 
 export type StackPortName = keyof typeof DEFAULT_PORTS;
 
+/** Who guards the resource API: keygate's Lambda TOKEN authorizer, or API Gateway's native JWT authorizer. */
+export const AUTHORIZER_MODES = ['lambda', 'native'] as const;
+export type AuthorizerMode = (typeof AUTHORIZER_MODES)[number];
+
 export interface LocalStackOptions {
   /** Keep nothing on disk (a new key and demo client each start). Default false. */
   readonly inMemory?: boolean;
@@ -50,6 +56,8 @@ export interface LocalStackOptions {
   readonly host?: string;
   /** Per-server ports; 0 picks a free one (tests). Unset ones take DEFAULT_PORTS. */
   readonly ports?: Partial<Record<StackPortName, number>>;
+  /** Default 'lambda'. 'native' reads the issuer's discovery at start-up (docs/authorizers.md). */
+  readonly authorizer?: AuthorizerMode;
   /** The resource API's authorizer result cache TTL (0-3600). Default 300, as in AWS. */
   readonly resultsCacheTtlSeconds?: number;
   readonly stage?: string;
@@ -96,6 +104,9 @@ export interface LocalStack {
   readonly jwksUrl: string;
   readonly discoveryUrl: string;
   readonly demoClient: DemoClient;
+  readonly authorizerMode: AuthorizerMode;
+  /** The native JWT authorizer ('native' mode only). */
+  readonly jwtAuthorizer: JwtAuthorizer | undefined;
   readonly kms: KmsEmulator;
   readonly kmsEndpoint: string;
   readonly dynamodbEndpoint: string;
@@ -328,6 +339,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.clocks ? { clocks: options.clocks } : {}),
     });
     const fn = lambdas.functions;
+    const mode = options.authorizer ?? 'lambda';
+    // The native authorizer reads the issuer's discovery when created, which needs the deployed auth API.
+    let jwtAuthorizer: JwtAuthorizer | undefined;
+    const guard =
+      mode === 'native'
+        ? {
+            jwtAuthorizer: {
+              authorize: (...args: Parameters<JwtAuthorizer['authorize']>) =>
+                jwtAuthorizer!.authorize(...args),
+            },
+          }
+        : {
+            authorizer: { handler: fn.authorizer, resultsCacheTtlSeconds: ttl, functionName: 'authorizer' },
+            // As the CDK stack configures its gateway responses (RFC 6750 §3).
+            responseHeaders: {
+              UNAUTHORIZED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="invalid_token"' },
+              ACCESS_DENIED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="insufficient_scope"' },
+            },
+          };
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({
         routes: AUTH_ROUTES,
@@ -350,16 +380,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         port: ports.api,
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
-        authorizer: {
-          handler: fn.authorizer,
-          resultsCacheTtlSeconds: ttl,
-          functionName: 'authorizer',
-        },
-        // As the CDK stack configures its gateway responses (RFC 6750 §3).
-        responseHeaders: {
-          UNAUTHORIZED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="invalid_token"' },
-          ACCESS_DENIED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="insufficient_scope"' },
-        },
+        ...guard,
         ...(options.onRequest ? { onRequest: (e: AccessLogEntry) => options.onRequest!('api', e) } : {}),
       }),
     );
@@ -386,6 +407,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     } catch (err) {
       throw new StackStartError('config', (err as Error).message);
     }
+    if (mode === 'native') {
+      try {
+        jwtAuthorizer = await createJwtAuthorizer({ issuer, audiences: [audience] });
+      } catch (err) {
+        throw new StackStartError('config', `native JWT authorizer: ${(err as Error).message}`, 'api');
+      }
+    }
 
     const redeployIssuer = () => {
       lambdas.deploy('jwks');
@@ -409,6 +437,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwksUrl,
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,
       demoClient,
+      authorizerMode: mode,
+      jwtAuthorizer,
       kms,
       kmsEndpoint: kms.url,
       dynamodbEndpoint,

@@ -7,6 +7,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../core/config.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import {
+  AUTHORIZER_MODES,
+  type AuthorizerMode,
   DEFAULT_PORTS,
   DEFAULT_STATE_DIR,
   type LocalStack,
@@ -46,6 +48,7 @@ export interface StartFlags {
   dynamodbPort: number;
   stateDir: string;
   cacheTtl: number;
+  authorizer: AuthorizerMode;
   verbose?: boolean;
   quiet?: boolean;
 }
@@ -77,6 +80,14 @@ export function buildProgram(): Command {
         .default(300)
         .argParser(intArg('--cache-ttl', 0, 3600)),
     )
+    .addOption(
+      new Option(
+        '--authorizer <mode>',
+        "lambda: keygate's TOKEN authorizer; native: API Gateway's JWT authorizer",
+      )
+        .choices(AUTHORIZER_MODES)
+        .default('lambda'),
+    )
     .option('--verbose', "print the handlers' JSON logs")
     .option('--quiet', 'no per-request log lines')
     .showHelpAfterError();
@@ -105,7 +116,11 @@ export function banner(
     `    token              POST ${stack.tokenUrl}`,
     `    JWKS               ${stack.jwksUrl}`,
     `    discovery          ${stack.discoveryUrl}`,
-    `  Resource API         ${stack.apiUrl}   (TOKEN authorizer, result cache ${info.cacheTtl} s)`,
+    `  Resource API         ${stack.apiUrl}   (${
+      stack.authorizerMode === 'native'
+        ? 'native JWT authorizer, keys cached up to 1 h'
+        : `TOKEN authorizer, result cache ${info.cacheTtl} s`
+    })`,
     `    routes             GET /products, GET /products/{id}: products/read; POST /products: products/write`,
     `  KMS emulator         ${stack.kmsEndpoint}   (signing key ${SIGNING_KEY_ALIAS})`,
     `  DynamoDB (dynalite)  ${stack.dynamodbEndpoint}   (table ${stack.tableName})`,
@@ -170,6 +185,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       host: flags.host,
       ports: { auth: flags.authPort, api: flags.apiPort, kms: flags.kmsPort, dynamodb: flags.dynamodbPort },
       resultsCacheTtlSeconds: flags.cacheTtl,
+      authorizer: flags.authorizer,
       handlerLogs: flags.verbose ?? false,
       ...(flags.quiet ? {} : { onRequest: (api, e) => console.log(accessLine(api, e)) }),
     });

@@ -1,6 +1,7 @@
 // The API Gateway REST API emulator's public surface: startGateway and the pieces tests reuse.
 export * from './errors.js';
 export type { LambdaFunction } from './invoke.js';
+export * from './jwt-authorizer.js';
 export * from './proxy.js';
 export * from './responses.js';
 export * from './router.js';

@@ -27,7 +27,7 @@ export interface EventContext {
   readonly apiId: string;
   readonly region: string;
   readonly now: number;
-  readonly authorizer?: Record<string, string | number>;
+  readonly authorizer?: Readonly<Record<string, unknown>>;
   readonly binary: (contentType: string | undefined) => boolean;
   readonly stageVariables: Record<string, string> | null;
 }

@@ -22,6 +22,7 @@ export type GatewayErrorCase =
   | 'unauthorized'
   | 'accessDeniedExplicit'
   | 'accessDeniedImplicit'
+  | 'jwtForbidden'
   | 'authorizerConfigurationError'
   | 'integrationFailure'
   | 'integrationTimeout'
@@ -63,6 +64,14 @@ export const DEFAULT_GATEWAY_RESPONSES: Readonly<Record<GatewayErrorCase, Gatewa
     type: 'ACCESS_DENIED',
     statusCode: 403,
     body: '{"Message":"User is not authorized to access this resource"}',
+    errorType: 'AccessDeniedException',
+  },
+  // A JWT authorizer's valid token without the method's scopes: 403 (AWS, "Attach a JWT authorizer to methods
+  // and require scopes"). The REST pages give no body; this is the HTTP API JWT authorizer's.
+  jwtForbidden: {
+    type: 'ACCESS_DENIED',
+    statusCode: 403,
+    body: '{"message":"Forbidden"}',
     errorType: 'AccessDeniedException',
   },
   authorizerConfigurationError: {

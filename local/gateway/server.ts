@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { listen } from '../listen.js';
 import { GatewayError, InvocationTimeout } from './errors.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
+import type { JwtAuthorizer } from './jwt-authorizer.js';
 import { binaryMediaTypesMatcher, buildProxyEvent, defaultIsBinary, mapProxyResult } from './proxy.js';
 import {
   type GatewayErrorCase,
@@ -77,6 +78,8 @@ export interface GatewayOptions {
   readonly port?: number;
   /** A TOKEN authorizer guarding the routes `authorizeRoute` selects. */
   readonly authorizer?: TokenAuthorizerOptions;
+  /** A native JWT authorizer (./jwt-authorizer.ts) instead of `authorizer`; each route's scopes are its method scopes. */
+  readonly jwtAuthorizer?: Pick<JwtAuthorizer, 'authorize'>;
   /** Which routes the authorizer guards. Default: routes with at least one scope. */
   readonly authorizeRoute?: (route: GatewayRoute) => boolean;
   /** Fake ARN parts for method ARNs and the proxy event. */
@@ -252,7 +255,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         });
       });
     let gatewayCase: GatewayErrorCase | undefined;
-    const sendGateway = (kind: GatewayErrorCase, close = false) => {
+    const sendGateway = (kind: GatewayErrorCase, close = false, headers: Record<string, string> = {}) => {
       gatewayCase = kind;
       gatewayCounts[kind] = (gatewayCounts[kind] ?? 0) + 1;
       const def = responses[kind];
@@ -261,7 +264,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       res.setHeader('content-type', 'application/json');
       res.setHeader('x-amzn-RequestId', requestId);
       if (def.errorType) res.setHeader('x-amzn-ErrorType', def.errorType);
-      for (const [k, v] of Object.entries(def.headers)) res.setHeader(k, v);
+      for (const [k, v] of Object.entries({ ...def.headers, ...headers })) res.setHeader(k, v);
       if (close) res.setHeader('connection', 'close');
       res.end(def.body);
     };
@@ -325,8 +328,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
 
-    let authorizerContext: Record<string, string | number> | undefined;
-    if (authorizer && authorizeRoute(match.route)) {
+    let authorizerContext: Record<string, unknown> | undefined;
+    if (options.jwtAuthorizer && authorizeRoute(match.route)) {
+      const outcome = await options.jwtAuthorizer.authorize(req.headers, match.route.scopes);
+      if (outcome.kind !== 'allow') {
+        const kind = outcome.kind === 'unauthorized' ? 'unauthorized' : 'jwtForbidden';
+        sendGateway(kind, false, { 'WWW-Authenticate': outcome.wwwAuthenticate });
+        return;
+      }
+      authorizerContext = outcome.authorizer;
+    } else if (authorizer && authorizeRoute(match.route)) {
       const outcome = await authorizer.authorize(req.headers, methodArn);
       switch (outcome.kind) {
         case 'unauthorized':
