@@ -50,6 +50,11 @@ if (logLevel !== undefined && !['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLe
   throw new Error(`context logLevel must be DEBUG, INFO, WARN or ERROR (got "${logLevel}")`);
 }
 
+const authorizer = ctx('authorizer') ?? 'lambda';
+if (authorizer !== 'lambda' && authorizer !== 'native') {
+  throw new Error(`context authorizer must be lambda or native (got "${authorizer}")`);
+}
+
 const stack = new KeygateStack(app, ctx('stackName') ?? 'Keygate', {
   ...(ctx('audience') ? { audience: ctx('audience') } : {}),
   functionOptions: {
@@ -67,6 +72,7 @@ const stack = new KeygateStack(app, ctx('stackName') ?? 'Keygate', {
     ...(ctx('stageName') ? { stageName: ctx('stageName') } : {}),
   },
   apiGatewayCloudWatchRole: ctxBool('apiGatewayCloudWatchRole') ?? true,
+  authorizer,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));

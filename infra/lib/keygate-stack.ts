@@ -5,9 +5,11 @@ import { CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { RESOURCE_ROUTES } from '../../core/routes.js';
 import { AuthServer, type AuthServerProps } from './constructs/auth-server.js';
 import type { FunctionOptions } from './constructs/keygate-function.js';
 import { acknowledge, REASONS } from './constructs/nag.js';
+import { NativeJwtAuthorizer } from './constructs/native-jwt-authorizer.js';
 import { ResourceApi, type ResourceApiProps } from './constructs/resource-api.js';
 
 export interface KeygateStackProps extends StackProps {
@@ -28,6 +30,8 @@ export interface KeygateStackProps extends StackProps {
    * @default true
    */
   readonly apiGatewayCloudWatchRole?: boolean;
+  /** 'native' guards the resource API with API Gateway's JWT authorizer instead (docs/authorizers.md). @default 'lambda' */
+  readonly authorizer?: 'lambda' | 'native';
 }
 
 export class KeygateStack extends Stack {
@@ -35,6 +39,7 @@ export class KeygateStack extends Stack {
   readonly resourceApi: ResourceApi;
   readonly audience: string;
   readonly apiGatewayAccount?: apigateway.CfnAccount;
+  readonly nativeJwtAuthorizer?: NativeJwtAuthorizer;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps = {}) {
     super(scope, id, {
@@ -67,6 +72,14 @@ export class KeygateStack extends Stack {
       ...(props.functionOptions ? { functionOptions: props.functionOptions } : {}),
     });
     this.resourceApi = resourceApi;
+    if (props.authorizer === 'native') {
+      this.nativeJwtAuthorizer = new NativeJwtAuthorizer(this, 'NativeJwtAuthorizer', {
+        api: resourceApi.api,
+        issuerUrl: this.authServer.issuer,
+        audience: this.audience,
+        routes: props.resourceApi?.routes ?? RESOURCE_ROUTES,
+      });
+    }
 
     if (props.apiGatewayCloudWatchRole ?? true) {
       const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {

@@ -1,0 +1,83 @@
+// API Gateway's native JWT authorizer for a REST API, trusting keygate's issuer: an AWS::ApiGateway::Authorizer
+// of type JWT with JwtConfiguration (aws-cdk-lib does not model it yet: L1 property overrides), and each
+// protected method of the route table switched to it with the route's scopes as AuthorizationScopes.
+import { Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { Construct } from 'constructs';
+import type { RouteDef } from '../../../core/routes.js';
+
+/** JwtConfigurationInput.defaultAlgorithms valid values (API Gateway API reference, JwtConfigurationInput). */
+export type NativeJwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512';
+
+export interface NativeJwtAuthorizerProps {
+  /** The REST API whose methods (already added for `routes`) the authorizer guards. */
+  readonly api: apigateway.RestApi;
+  /**
+   * keygate's issuer: the auth API's stage URL, exactly as tokens carry it in `iss` (no trailing slash). API
+   * Gateway reads `{issuerUrl}/.well-known/openid-configuration` when it creates the authorizer.
+   */
+  readonly issuerUrl: string;
+  /** Accepted `aud` values (JwtIssuer.Audiences). */
+  readonly audience: string | readonly string[];
+  /** The routes served by `api`; those with scopes get the authorizer and their scopes. */
+  readonly routes: readonly RouteDef[];
+  /** @default ['RS256'] (keygate signs with RS256 only) */
+  readonly algorithms?: readonly NativeJwtAlgorithm[];
+  /** @default 'keygate-jwt' */
+  readonly authorizerName?: string;
+}
+
+/**
+ * `AWS::ApiGateway::Authorizer` with `Type: JWT` and `JwtConfiguration {DefaultAlgorithms, Issuers: [{Issuer,
+ * Audiences}]}` (CloudFormation reference "AWS::ApiGateway::Authorizer JwtConfiguration / JwtIssuer"); methods
+ * get `AuthorizationType: JWT`, the authorizer's id and `AuthorizationScopes` (AWS, "Attach a JWT authorizer
+ * to methods and require scopes": a token passes when it carries at least one of the method's scopes).
+ */
+export class NativeJwtAuthorizer extends Construct {
+  readonly authorizer: apigateway.CfnAuthorizer;
+  /** The methods now guarded by the JWT authorizer, in route order. */
+  readonly methods: readonly apigateway.Method[];
+
+  constructor(scope: Construct, id: string, props: NativeJwtAuthorizerProps) {
+    super(scope, id);
+    const audiences = typeof props.audience === 'string' ? [props.audience] : [...props.audience];
+    if (audiences.length === 0) throw new Error('NativeJwtAuthorizer: at least one audience is required');
+    const jwtConfiguration = {
+      DefaultAlgorithms: [...(props.algorithms ?? ['RS256'])],
+      Issuers: [{ Issuer: props.issuerUrl, Audiences: audiences }],
+    };
+
+    this.authorizer = new apigateway.CfnAuthorizer(this, 'Resource', {
+      restApiId: props.api.restApiId,
+      name: props.authorizerName ?? 'keygate-jwt',
+      type: 'JWT',
+      identitySource: 'method.request.header.Authorization',
+    });
+    this.authorizer.addPropertyOverride('JwtConfiguration', jwtConfiguration);
+    Validations.of(this.authorizer).acknowledge({
+      id: 'CloudFormation-Validate::F3002',
+      reason:
+        "aws-cdk-lib's bundled resource schema predates JwtConfiguration (CloudFormation reference, AWS::ApiGateway::Authorizer JwtConfiguration)",
+    });
+
+    this.methods = props.routes
+      .filter((route) => route.scopes.length > 0)
+      .map((route) => {
+        const method = props.api.root.resourceForPath(route.path).node.tryFindChild(route.method);
+        if (!(method instanceof apigateway.Method)) {
+          throw new Error(`NativeJwtAuthorizer: ${route.method} ${route.path} is not a method of the API`);
+        }
+        const cfn = method.node.defaultChild as apigateway.CfnMethod;
+        cfn.addPropertyOverride('AuthorizationType', 'JWT');
+        cfn.addPropertyOverride('AuthorizerId', this.authorizer.ref);
+        cfn.addPropertyOverride('AuthorizationScopes', [...route.scopes]);
+        return method;
+      });
+
+    // Overrides are not part of the deployment's hash: without this, switching authorizers would not redeploy.
+    props.api.latestDeployment?.addToLogicalId({
+      nativeJwtAuthorizer: jwtConfiguration,
+      scopes: props.routes.map((r) => [r.method, r.path, r.scopes]),
+    });
+  }
+}
