@@ -69,6 +69,16 @@ describe("KeygateStack with authorizer: 'native'", () => {
     },
   );
 
+  // "The discovery document and the key set must be reachable from the public internet" and served over a
+  // publicly trusted certificate (AWS "Create a JWT authorizer for a REST API"): a public REGIONAL
+  // execute-api endpoint over https (Amazon-issued certificate), no resource policy limiting callers.
+  it('serves the issuer from a public REGIONAL execute-api endpoint over https', () => {
+    const authApi = s.json.Resources[s.id(s.stack.authServer.api)]!.Properties!;
+    expect(authApi.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
+    expect(authApi).not.toHaveProperty('Policy');
+    expect(render(s.stack.resolve(s.stack.authServer.issuer))).toMatch(/^https:\/\//);
+  });
+
   it('passes the cdk-nag AWS Solutions checks', () => {
     expect(s.nagViolations).toEqual([]);
   });
