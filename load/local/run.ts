@@ -2,13 +2,15 @@
 // runs a scenario from load/scenarios.ts with autocannon against the local stack (started in a child
 // process on free 127.0.0.1 ports unless --no-start), prints progress, req/s, latency percentiles and
 // status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json, exits 1 on a
-// failed threshold. Scenarios with `compareCache` run with the gateway's result cache on and off in
-// alternating rounds and report the median per-round ratio.
+// failed threshold. Scenarios with `compareCache` (result cache on vs off) or `compareAuthorizers` (Lambda
+// TOKEN authorizer vs the native JWT authorizer) keep every side's stack up, measure them in alternating
+// rounds and report each side's median per-round ratio to the first.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { environmentRecord, formatEnvironment } from '../../bench/lib/environment.js';
+import type { AuthorizerMode } from '../../local/stack.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import type { ThresholdVerdict } from '../thresholds.js';
 import { type PhaseTokens, runPhase } from './measure.js';
@@ -79,11 +81,12 @@ const connections = opts.connections ?? scenario.local.connections;
 const log = (line: string) => console.log(line);
 const sources = new Set(scenario.blend.map((b) => REQUEST_KINDS[b.kind].token));
 
-async function openStack(resultsCacheTtlSeconds: number): Promise<LoadStack> {
+async function openStack(resultsCacheTtlSeconds: number, authorizer?: AuthorizerMode): Promise<LoadStack> {
   if (opts.start) {
     const size = scenario.local.tokenCacheSize;
     return startStackProcess({
       resultsCacheTtlSeconds,
+      ...(authorizer ? { authorizer } : {}),
       ...(size === undefined ? {} : { env: { TOKEN_CACHE_SIZE: String(size) } }),
     });
   }
@@ -148,6 +151,7 @@ async function prepareTokens(stack: LoadStack): Promise<{ tokens: PhaseTokens; s
 
 interface PhaseRecord {
   readonly summary: PhaseSummary;
+  readonly authorizer?: AuthorizerMode;
   readonly resultsCacheTtlSeconds: number | 'external';
   readonly thresholds: ThresholdVerdict[];
   readonly rotated?: boolean;
@@ -161,11 +165,11 @@ interface Prepared {
 }
 
 /** A stack with the scenario's tokens minted and the JIT and connections warmed up. */
-async function prepare(label: string, ttl: number): Promise<Prepared> {
+async function prepare(label: string, ttl: number, authorizer?: AuthorizerMode): Promise<Prepared> {
   log(
     `\n== ${label}: ${connections} connections, result cache TTL ${opts.start ? `${ttl} s` : '(external stack)'}`,
   );
-  const stack = await openStack(ttl);
+  const stack = await openStack(ttl, authorizer);
   let stop = (): void => undefined;
   try {
     log(`stack: api ${stack.apiUrl}, auth ${stack.authUrl}`);
@@ -202,9 +206,16 @@ async function prepare(label: string, ttl: number): Promise<Prepared> {
   }
 }
 
-function record(label: string, ttl: number, counts: PhaseCounts, rotated?: boolean): PhaseRecord {
+function record(
+  label: string,
+  ttl: number,
+  counts: PhaseCounts,
+  rotated?: boolean,
+  authorizer?: AuthorizerMode,
+): PhaseRecord {
   return {
     summary: summarize(label, counts),
+    ...(authorizer ? { authorizer } : {}),
     resultsCacheTtlSeconds: opts.start ? ttl : 'external',
     thresholds: judge(scenario.thresholds, counts),
     ...(rotated === undefined ? {} : { rotated }),
@@ -249,38 +260,46 @@ async function phase(label: string, ttl: number): Promise<PhaseRecord> {
   }
 }
 
-/** Rounds of the result-cache comparison: each side gets durationSeconds in all, in this many slices. */
+/** Rounds of a side-by-side comparison: each side gets durationSeconds in all, in this many slices. */
 const COMPARE_ROUNDS = 4;
 
+interface Side {
+  readonly label: string;
+  readonly ttl: number;
+  readonly authorizer?: AuthorizerMode;
+}
+
 /**
- * The scenario with the gateway's result cache on and off, both stacks up at once and measured in
- * alternating rounds (on-off, off-on, ...), so machine load drifting over the run hits both sides alike.
+ * The scenario on every side at once (all stacks up), measured in alternating rounds (forward, then reverse
+ * order, ...), so machine load drifting over the run hits every side alike. Ratios are req/s of the first
+ * side over each other side, per round.
  */
-async function compareCache(
-  ttl: number,
-): Promise<{ on: PhaseRecord; off: PhaseRecord; ratio: ReturnType<typeof roundRatios> }> {
-  const labels = [`${scenario.name} (cache TTL ${ttl} s)`, `${scenario.name} (cache off)`] as const;
-  const sides: Prepared[] = [];
+async function compareSides(
+  sides: readonly Side[],
+): Promise<{ records: PhaseRecord[]; ratios: ReturnType<typeof roundRatios>[] }> {
+  const prepared: Prepared[] = [];
   try {
-    sides.push(await prepare(labels[0], ttl), await prepare(labels[1], 0));
+    for (const side of sides) prepared.push(await prepare(side.label, side.ttl, side.authorizer));
     const slice = Math.max(1, Math.round(durationSeconds / COMPARE_ROUNDS));
-    const rounds: [PhaseCounts[], PhaseCounts[]] = [[], []];
+    const rounds: PhaseCounts[][] = sides.map(() => []);
+    const order = sides.map((_, i) => i);
     for (let r = 0; r < COMPARE_ROUNDS; r++) {
-      for (const side of r % 2 === 0 ? [0, 1] : [1, 0]) {
-        const { stack, tokens } = sides[side]!;
-        log(`round ${r + 1}/${COMPARE_ROUNDS}: ${labels[side]}, ${slice} s`);
-        rounds[side]!.push(
+      for (const i of r % 2 === 0 ? order : [...order].reverse()) {
+        const { stack, tokens } = prepared[i]!;
+        log(`round ${r + 1}/${COMPARE_ROUNDS}: ${sides[i]!.label}, ${slice} s`);
+        rounds[i]!.push(
           await runPhase({ scenario, stack, durationSeconds: slice, connections, tokens, log }),
         );
       }
     }
     return {
-      on: record(labels[0], ttl, mergeCounts(rounds[0])),
-      off: record(labels[1], 0, mergeCounts(rounds[1])),
-      ratio: roundRatios(rounds[0], rounds[1]),
+      records: sides.map((side, i) =>
+        record(side.label, side.ttl, mergeCounts(rounds[i]!), undefined, side.authorizer),
+      ),
+      ratios: rounds.slice(1).map((other) => roundRatios(rounds[0]!, other)),
     };
   } finally {
-    await Promise.all(sides.map((side) => side.close()));
+    await Promise.all(prepared.map((side) => side.close()));
   }
 }
 
@@ -290,10 +309,23 @@ log(`Environment: ${formatEnvironment(environment)}`);
 const ttl = scenario.local.resultsCacheTtlSeconds ?? 300;
 const phases: PhaseRecord[] = [];
 let cacheRatio: ReturnType<typeof roundRatios> | undefined;
-if (scenario.local.compareCache && opts.compare && opts.start) {
-  const compared = await compareCache(ttl);
-  phases.push(compared.on, compared.off);
-  cacheRatio = compared.ratio;
+let authorizerRatios: { readonly versus: string; readonly ratio: ReturnType<typeof roundRatios> }[] = [];
+if (scenario.local.compareAuthorizers && opts.start) {
+  const sides: Side[] = [
+    { label: `${scenario.name} (Lambda authorizer, cache TTL ${ttl} s)`, ttl, authorizer: 'lambda' },
+    { label: `${scenario.name} (Lambda authorizer, cache off)`, ttl: 0, authorizer: 'lambda' },
+    { label: `${scenario.name} (native JWT authorizer)`, ttl, authorizer: 'native' },
+  ];
+  const compared = await compareSides(sides);
+  phases.push(...compared.records);
+  authorizerRatios = compared.ratios.map((ratio, i) => ({ versus: sides[i + 1]!.label, ratio }));
+} else if (scenario.local.compareCache && opts.compare && opts.start) {
+  const compared = await compareSides([
+    { label: `${scenario.name} (cache TTL ${ttl} s)`, ttl },
+    { label: `${scenario.name} (cache off)`, ttl: 0 },
+  ]);
+  phases.push(...compared.records);
+  cacheRatio = compared.ratios[0];
 } else {
   phases.push(await phase(`${scenario.name} (cache TTL ${ttl} s)`, ttl));
 }
@@ -301,7 +333,15 @@ if (scenario.local.compareCache && opts.compare && opts.start) {
 log(`\n## ${scenario.name}\n`);
 log(formatPhases(phases.map((p) => p.summary)));
 const main = phases[0]!;
-if (Object.keys(main.summary.perKind).length > 1) log(`\n${formatKinds(main.summary)}`);
+for (const p of authorizerRatios.length > 0 ? phases : [main]) {
+  if (Object.keys(p.summary.perKind).length > 1) log(`\n${formatKinds(p.summary)}`);
+}
+for (const { versus, ratio } of authorizerRatios) {
+  log(
+    `\n${phases[0]!.summary.label} vs ${versus}: ${ratio.median.toFixed(2)}x req/s (median of ${COMPARE_ROUNDS} alternating rounds: ` +
+      `${ratio.perRound.map((r) => `${r.toFixed(2)}x`).join(', ')})`,
+  );
+}
 if (cacheRatio) {
   const [on, off] = [phases[0]!.summary, phases[1]!.summary];
   log(
@@ -334,6 +374,17 @@ await writeFile(
       connections,
       thresholds: scenario.thresholds,
       phases,
+      ...(authorizerRatios.length > 0
+        ? {
+            authorizerComparison: authorizerRatios.map(({ versus, ratio }) => ({
+              first: phases[0]!.summary.label,
+              versus,
+              rounds: COMPARE_ROUNDS,
+              perRound: ratio.perRound,
+              median: ratio.median,
+            })),
+          }
+        : {}),
       ...(cacheRatio
         ? {
             resultCacheOnVsOff: {

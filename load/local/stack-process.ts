@@ -14,6 +14,7 @@ const stack = await startLocalStack({
   ...(options.resultsCacheTtlSeconds === undefined
     ? {}
     : { resultsCacheTtlSeconds: options.resultsCacheTtlSeconds }),
+  ...(options.authorizer ? { authorizer: options.authorizer } : {}),
 });
 const info: StackInfo = {
   apiUrl: stack.apiUrl,

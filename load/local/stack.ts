@@ -4,11 +4,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { AuthorizerMode } from '../../local/stack.js';
 
 export const STACK_MARK = '__KEYGATE_STACK__';
 
 export interface StackProcessOptions {
   readonly resultsCacheTtlSeconds?: number;
+  /** Default 'lambda'. */
+  readonly authorizer?: AuthorizerMode;
   /** Extra handler environment (e.g. TOKEN_CACHE_SIZE). */
   readonly env?: Readonly<Record<string, string>>;
 }

@@ -14,8 +14,9 @@ import {
 const K6_DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 
 describe('scenarios', () => {
-  it('has the six scenarios the issue names, each keyed by its own name', () => {
+  it('has the six scenarios the issue names plus authorizer-modes, each keyed by its own name', () => {
     expect(SCENARIO_NAMES.sort()).toEqual([
+      'authorizer-modes',
       'cache-hit',
       'cache-miss',
       'invalid',
