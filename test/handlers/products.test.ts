@@ -172,6 +172,16 @@ describe('products handler', () => {
     expect(none.statusCode).toBe(403);
   });
 
+  it("reads the caller from a native JWT authorizer's JSON-typed claims", async () => {
+    const h = handler();
+    const claims = { sub: 'c', client_id: 'c', scope: 'products/read', exp: 1900000000, aud: ['x'] };
+    const list = await h(event('GET', '/products', '/products', { authorizer: { claims } }));
+    expect(list.statusCode).toBe(200);
+    expect(body(list).caller).toEqual({ principalId: 'c', clientId: 'c', scope: 'products/read' });
+    const post = await h(event('POST', '/products', '/products', { body: '{}', authorizer: { claims } }));
+    expect(post.statusCode).toBe(403);
+  });
+
   it('never throws, even for a malformed event', async () => {
     const res = await handler()({} as APIGatewayProxyEvent);
     expect(res.statusCode).toBe(404);
