@@ -1,7 +1,8 @@
 // The resource API's Lambda (proxy integration, payload 1.0, SPEC §2): GET /products, GET /products/{id},
 // POST /products over the in-memory catalog. It reads the caller API Gateway's authorizer established from
-// requestContext.authorizer (a Lambda authorizer's stringified context, or a JWT authorizer's claims) and echoes it, and re-checks the route's scopes as
-// defence in depth. Never throws: every outcome is a JSON response.
+// requestContext.authorizer (a Lambda authorizer's stringified context, or a JWT authorizer's claims) and
+// echoes it, and re-checks the route's scopes as defence in depth. Never throws: every outcome is a JSON
+// response.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type ConfigOf, int, readConfig } from '../core/config.js';

@@ -340,14 +340,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const fn = lambdas.functions;
     const mode = options.authorizer ?? 'lambda';
-    // The native authorizer reads the issuer's discovery when created, which needs the deployed auth API.
+    // The native authorizer reads the issuer's discovery when created, which needs the deployed auth API:
+    // the resource API listens first and holds requests until the authorizer exists.
     let jwtAuthorizer: JwtAuthorizer | undefined;
+    let nativeCreated: (a: JwtAuthorizer) => void = () => undefined;
+    const nativeReady = new Promise<JwtAuthorizer>((resolve) => {
+      nativeCreated = resolve;
+    });
     const guard =
       mode === 'native'
         ? {
             jwtAuthorizer: {
-              authorize: (...args: Parameters<JwtAuthorizer['authorize']>) =>
-                jwtAuthorizer!.authorize(...args),
+              authorize: async (...args: Parameters<JwtAuthorizer['authorize']>) =>
+                (jwtAuthorizer ?? (await nativeReady)).authorize(...args),
             },
           }
         : {
@@ -410,6 +415,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (mode === 'native') {
       try {
         jwtAuthorizer = await createJwtAuthorizer({ issuer, audiences: [audience] });
+        nativeCreated(jwtAuthorizer);
       } catch (err) {
         throw new StackStartError('config', `native JWT authorizer: ${(err as Error).message}`, 'api');
       }

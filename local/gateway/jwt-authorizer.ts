@@ -2,7 +2,7 @@
 // read when the authorizer is created, the keys it names are cached (up to 1 h) and refetched for an unseen
 // kid, and each request is validated in the gateway (alg, signature, iss, aud, exp/nbf/iat, method scopes).
 // Only what AWS documents is enforced (no `typ` check, no revocation, no result cache): docs/authorizers.md.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { validateIssuer } from '../../core/issuer/discovery.js';
 import { GatewayError } from './errors.js';
@@ -117,7 +117,7 @@ function importKeys(jwks: unknown): Map<string, KeyObject> {
     const kid = (jwk as { kid?: unknown } | null)?.kid;
     if (typeof kid !== 'string' || kid === '') continue;
     try {
-      keys.set(kid, createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }));
+      keys.set(kid, createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }));
     } catch {
       // A key this authorizer cannot use is skipped; a token naming it fails as an unknown kid.
     }

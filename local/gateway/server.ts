@@ -78,7 +78,7 @@ export interface GatewayOptions {
   readonly port?: number;
   /** A TOKEN authorizer guarding the routes `authorizeRoute` selects. */
   readonly authorizer?: TokenAuthorizerOptions;
-  /** A native JWT authorizer (./jwt-authorizer.ts) instead of `authorizer`; each route's scopes are its method scopes. */
+  /** A native JWT authorizer (./jwt-authorizer.ts) instead of `authorizer`; route scopes = method scopes. */
   readonly jwtAuthorizer?: Pick<JwtAuthorizer, 'authorize'>;
   /** Which routes the authorizer guards. Default: routes with at least one scope. */
   readonly authorizeRoute?: (route: GatewayRoute) => boolean;

@@ -2,7 +2,7 @@
 // provider, one test per requirement, each naming its source. Requirements the REST API pages leave open are
 // checked against the HTTP API JWT authorizer's documented behaviour, labelled "HTTP API". The two deployment
 // facts (public reachability, a publicly trusted certificate) are in docs/authorizers.md.
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JWT_AUTHORIZER_ALGORITHMS, NATIVE_MAX_JWKS_BYTES } from '../../local/gateway/jwt-authorizer.js';
@@ -77,9 +77,7 @@ describe('key set (AWS "Signing keys and troubleshooting JWT authorizers")', () 
     for (const k of keys) {
       expect(k).toMatchObject({ kty: 'RSA', use: 'sig', alg: 'RS256', kid: expect.any(String) });
       expect(k).not.toHaveProperty('d');
-      expect(createPublicKey({ key: k as import('node:crypto').JsonWebKey, format: 'jwk' }).type).toBe(
-        'public',
-      );
+      expect(createPublicKey({ key: k as JsonWebKey, format: 'jwk' }).type).toBe('public');
     }
   });
 
