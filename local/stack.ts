@@ -105,8 +105,6 @@ export interface LocalStack {
   readonly discoveryUrl: string;
   readonly demoClient: DemoClient;
   readonly authorizerMode: AuthorizerMode;
-  /** The native JWT authorizer ('native' mode only). */
-  readonly jwtAuthorizer: JwtAuthorizer | undefined;
   readonly kms: KmsEmulator;
   readonly kmsEndpoint: string;
   readonly dynamodbEndpoint: string;
@@ -444,7 +442,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,
       demoClient,
       authorizerMode: mode,
-      jwtAuthorizer,
       kms,
       kmsEndpoint: kms.url,
       dynamodbEndpoint,
