@@ -1,6 +1,7 @@
 // The whole of keygate on one machine: dynalite (DynamoDB), the KMS emulator, the auth API (token, JWKS,
 // discovery) and the resource API behind the API Gateway emulator with the real TOKEN authorizer, which
-// fetches the JWKS over HTTP from the auth API exactly as it does in AWS. Used by `npm start`, the e2e
+// fetches the JWKS over HTTP from the auth API exactly as it does in AWS (or, with `authorizer: 'native'`,
+// API Gateway's native JWT authorizer reading the auth API's discovery). Used by `npm start`, the e2e
 // tests, `npm run load:local` and the reliability tests.
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
