@@ -5,7 +5,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
-import { AuthzError, createPolicyBuilder, type PolicyBuilder } from '../core/authz/index.js';
+import {
+  AuthzError,
+  clockLeewaySecondsField,
+  createPolicyBuilder,
+  type PolicyBuilder,
+} from '../core/authz/index.js';
 import { type ConfigOf, int, list, readConfig, str, url } from '../core/config.js';
 import {
   createJwksKeyStore,
@@ -22,7 +27,7 @@ export const authorizerConfigSpec = {
   /** Comma- or space-separated: a token must name at least one. */
   AUDIENCE: list({ min: 1 }),
   JWKS_URI: url(),
-  CLOCK_LEEWAY_SECONDS: int({ default: 0, min: 0, max: 300 }),
+  CLOCK_LEEWAY_SECONDS: clockLeewaySecondsField,
   /** Verified-token cache entries (0 disables). */
   TOKEN_CACHE_SIZE: int({ default: 10_000, min: 0, max: 1_000_000 }),
   TOKEN_CACHE_MAX_TTL_SECONDS: int({ default: 3600, min: 1, max: 86_400 }),

@@ -21,7 +21,11 @@ export interface LocalLambdasOptions {
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly logs?: boolean;
   /** Epoch-ms clocks for the handlers that read time (tests move them forward). Default Date.now. */
-  readonly clocks?: { readonly authorizer?: () => number; readonly token?: () => number };
+  readonly clocks?: {
+    readonly authorizer?: () => number;
+    readonly token?: () => number;
+    readonly products?: () => number;
+  };
 }
 
 export interface LocalLambdas {
@@ -64,7 +68,10 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
       discoveryHandler.createHandler(discoveryHandler.createDeps(discoveryHandler.loadConfig(env))),
     products: (env) =>
       productsHandler.createHandler(
-        productsHandler.createDeps(productsHandler.loadConfig(env), logs ? {} : { logger: null }),
+        productsHandler.createDeps(productsHandler.loadConfig(env), {
+          ...(logs ? {} : { logger: null }),
+          ...(options.clocks?.products ? { now: options.clocks.products } : {}),
+        }),
       ),
     authorizer: (env) => {
       authorizerDeps = authorizerHandler.createDeps(authorizerHandler.loadConfig(env), {

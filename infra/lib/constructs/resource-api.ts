@@ -74,6 +74,8 @@ export class ResourceApi extends Construct {
     this.stageName = checkStageName(props.stageName ?? 'prod');
     const fnOptions = props.functionOptions ?? {};
     const entries = props.entries ?? {};
+    // The products Lambda re-checks exp with the same leeway: a cached Allow can outlive the token.
+    const clockLeeway = String(props.clockLeewaySeconds ?? 5);
 
     this.authorizerFunction = new KeygateFunction(this, 'AuthorizerFunction', {
       ...fnOptions,
@@ -87,7 +89,7 @@ export class ResourceApi extends Construct {
         ISSUER: props.issuer,
         AUDIENCE: props.audience,
         JWKS_URI: props.jwksUri,
-        CLOCK_LEEWAY_SECONDS: String(props.clockLeewaySeconds ?? 5),
+        CLOCK_LEEWAY_SECONDS: clockLeeway,
         TOKEN_CACHE_SIZE: String(props.tokenCacheSize ?? 10000),
       },
     });
@@ -100,7 +102,7 @@ export class ResourceApi extends Construct {
       serviceName: 'keygate-products',
       memorySize: 256,
       timeout: Duration.seconds(5),
-      environment: {},
+      environment: { CLOCK_LEEWAY_SECONDS: clockLeeway },
     });
 
     this.api = keygateRestApi(this, {
