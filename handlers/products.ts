@@ -73,6 +73,14 @@ function readCaller(event: APIGatewayProxyEvent): Caller {
   return { principalId: s(auth?.principalId), clientId: s(auth?.clientId), scope: s(auth?.scope) };
 }
 
+/** How many Authorization header lines the request carried (API Gateway lists each in multiValueHeaders). */
+function authorizationCount(event: APIGatewayProxyEvent): number {
+  const entry = Object.entries(event.multiValueHeaders ?? {}).find(
+    ([k]) => k.toLowerCase() === 'authorization',
+  );
+  return entry?.[1]?.length ?? 0;
+}
+
 /** `/products/{id}` matched against a concrete path, for events without `resource` (e.g. direct tests). */
 function templateMatches(template: string, path: string): boolean {
   const t = template.split('/');
@@ -134,6 +142,14 @@ export function createHandler(
       if (!route) {
         return message(405, `method ${method || '(none)'} not allowed`, {
           allow: byPath.map((r) => r.method).join(', '),
+        });
+      }
+      // Which of two tokens API Gateway's authorizer judged is undocumented: never serve on a guess
+      // (RFC 6750 §3.1 invalid_request, "repeats the same parameter").
+      if (authorizationCount(event) > 1) {
+        return respond(400, {
+          error: 'invalid_request',
+          error_description: 'the request carries more than one Authorization header',
         });
       }
       // RFC 6750 §3.1: an expired token is invalid_token (401). API Gateway renames this WWW-Authenticate

@@ -327,6 +327,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
     let authorizerContext: Record<string, string | number> | undefined;
     if (authorizer && authorizeRoute(match.route)) {
+      if (authorizer.repeatedIdentity(req.rawHeaders)) {
+        sendGateway('badRequest');
+        return;
+      }
       const outcome = await authorizer.authorize(req.headers, methodArn);
       switch (outcome.kind) {
         case 'unauthorized':

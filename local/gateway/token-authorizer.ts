@@ -47,6 +47,13 @@ export interface TokenAuthorizerStep {
     methodArn: string,
   ): Promise<AuthorizerOutcome>;
   flush(): number;
+  /**
+   * True when the identity header appears more than once in the request (node `rawHeaders`). API Gateway
+   * does not document which value a TOKEN authorizer would get, and node keeps the first while the proxy
+   * event keeps every one: the gateway refuses such a request (400) so the authorizer and the integration
+   * can never judge different tokens (RFC 6750 §3.1 invalid_request: "repeats the same parameter").
+   */
+  repeatedIdentity(rawHeaders: readonly string[]): boolean;
   readonly stats: {
     invocations: number;
     cacheHits: number;
@@ -164,6 +171,15 @@ export function createTokenAuthorizerStep(
 
   return {
     stats,
+    repeatedIdentity(rawHeaders) {
+      let seen = 0;
+      for (let i = 0; i < rawHeaders.length; i += 2) {
+        if (rawHeaders[i]!.length === headerName.length && rawHeaders[i]!.toLowerCase() === headerName) {
+          if (++seen > 1) return true;
+        }
+      }
+      return false;
+    },
     flush() {
       const n = cache?.size ?? 0;
       cache?.clear();

@@ -190,6 +190,19 @@ describe('products handler', () => {
       expect(res.statusCode).toBe(status);
     });
 
+    it('refuses a request with two Authorization headers with 400 invalid_request', async () => {
+      const e = event('GET', '/products', '/products', { authorizer });
+      const res = await at(EXP * 1000 - 1000)({
+        ...e,
+        multiValueHeaders: { Authorization: ['Bearer a.b.c', 'Bearer d.e.f'] },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({
+        error: 'invalid_request',
+        error_description: 'the request carries more than one Authorization header',
+      });
+    });
+
     it('answers an expired token with RFC 6750 invalid_token', async () => {
       const res = await at(EXP * 1000 + 1)(event('GET', '/products', '/products', { authorizer }));
       expect(res.statusCode).toBe(401);
