@@ -46,8 +46,13 @@ export interface LocalStackOptions {
   readonly inMemory?: boolean;
   /** Where table data, KMS keys and the demo credentials persist. Default `.keygate` (cwd). */
   readonly stateDir?: string;
-  /** Every server listens here. Default 127.0.0.1. */
+  /** The auth and resource APIs listen here. Default 127.0.0.1 (local/host-safety.ts). */
   readonly host?: string;
+  /**
+   * Also put the KMS emulator, dynalite and the gateways' admin endpoints on `host`. Default false: they
+   * stay on 127.0.0.1 (admin endpoints answer loopback peers only) whatever `host` is.
+   */
+  readonly exposeInternals?: boolean;
   /** Per-server ports; 0 picks a free one (tests). Unset ones take DEFAULT_PORTS. */
   readonly ports?: Partial<Record<StackPortName, number>>;
   /** The resource API's authorizer result cache TTL (0-3600). Default 300, as in AWS. */
@@ -235,6 +240,8 @@ async function ensureDemoClient(
 /** Starts every local server and wires them; `close()` stops them all (also on a failed start). */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
+  const exposeInternals = options.exposeInternals ?? false;
+  const internalHost = exposeInternals ? host : '127.0.0.1';
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const stage = options.stage ?? DEFAULT_STAGE;
   const tableName = options.tableName ?? DEFAULT_TABLE;
@@ -275,7 +282,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     }
     const startDynamo = (port: number) =>
-      startDynalite({ host, port, ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}) });
+      startDynalite({ host: internalHost, port, ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}) });
     let dynamo: DynaliteServer | undefined = await listenAs('dynamodb', ports.dynamodb, () =>
       startDynamo(ports.dynamodb),
     );
@@ -283,7 +290,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(async () => dynamo?.close());
     const kms = await listenAs('kms', ports.kms, () =>
       startKmsEmulator({
-        host,
+        host: internalHost,
         port: ports.kms,
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
@@ -334,6 +341,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         handlers: { token: fn.token, jwks: fn.jwks, discovery: fn.discovery },
         stage,
         host,
+        adminFromAnyAddress: exposeInternals,
         port: ports.auth,
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
@@ -347,6 +355,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         handlers: { products: fn.products },
         stage,
         host,
+        adminFromAnyAddress: exposeInternals,
         port: ports.api,
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { isLoopbackAddress } from '../host-safety.js';
 import { listen } from '../listen.js';
 import { GatewayError, InvocationTimeout } from './errors.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
@@ -99,6 +100,8 @@ export interface GatewayOptions {
   readonly now?: () => number;
   /** Serve `/_keygate/*` admin endpoints. Default true. */
   readonly adminEndpoints?: boolean;
+  /** Answer admin endpoints for non-loopback peers too. Default false: others get the missing-route 403. */
+  readonly adminFromAnyAddress?: boolean;
   /** Called once per finished request (access log). */
   readonly onRequest?: (entry: AccessLogEntry) => void;
 }
@@ -206,6 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     : defaultIsBinary;
   const stageVariables = options.stageVariables ? { ...options.stageVariables } : null;
   const adminEnabled = options.adminEndpoints ?? true;
+  const adminFromAnyAddress = options.adminFromAnyAddress ?? false;
   const onRequest = options.onRequest;
   const host = options.host ?? '127.0.0.1';
 
@@ -282,7 +286,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const rawQuery = q < 0 ? '' : target.slice(q + 1);
     logPath = fullPath;
 
-    if (adminEnabled && fullPath.startsWith(ADMIN_PREFIX)) {
+    if (
+      adminEnabled &&
+      fullPath.startsWith(ADMIN_PREFIX) &&
+      (adminFromAnyAddress || isLoopbackAddress(req.socket.remoteAddress))
+    ) {
       serveAdmin(method, fullPath.slice(ADMIN_PREFIX.length), res, requestId);
       return;
     }
