@@ -338,7 +338,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({
         routes: AUTH_ROUTES,
-        handlers: { token: fn.token, jwks: fn.jwks, discovery: fn.discovery },
+        handlers: { token: fn.token, jwks: fn.jwks, discovery: fn.discovery, revocations: fn.revocations },
         stage,
         host,
         adminFromAnyAddress: exposeInternals,
@@ -387,6 +387,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ISSUER: issuer,
       AUDIENCE: audience,
       JWKS_URI: jwksUri,
+      // Through the same path as the JWKS (a fault proxy in the reliability tests sits in front of both).
+      REVOCATIONS_URI: jwksUri.replace(/\/\.well-known\/jwks\.json$/, '/revocations'),
       CLIENTS_TABLE: tableName,
       ...options.env,
     };
