@@ -410,6 +410,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       CLIENTS_TABLE: tableName,
+      // `clients revoke` / `disable` flush the resource API's authorizer cache through the gateway's
+      // FlushStageAuthorizersCache (local/gateway/control-plane.ts), as they would on AWS.
+      AWS_ENDPOINT_URL_API_GATEWAY: api.origin,
+      KEYGATE_REST_API_ID: api.apiId,
+      KEYGATE_API_STAGE: api.stage,
     };
     return {
       authUrl: auth.url,

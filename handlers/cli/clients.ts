@@ -13,6 +13,7 @@ import {
   RegistryError,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
+import { type CutoffIo, cutOffTokens } from './token-cutoff.js';
 
 export interface CliIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -22,6 +23,10 @@ export interface CliIo {
   readonly confirm?: (question: string) => Promise<boolean>;
   /** Injected DynamoDB client (tests); otherwise one built from the environment. */
   readonly dynamodb?: DynamoApi;
+  /** The wait before the authorizer-cache flush of revoke/disable (tests skip it). */
+  readonly sleep?: CutoffIo['sleep'];
+  /** Epoch-ms clock for the registry's timestamps (tests). */
+  readonly now?: () => number;
 }
 
 const DEFAULT_TABLE = 'keygate-clients';
@@ -40,6 +45,12 @@ function publicView(record: ClientRecord) {
     updated_at: record.updatedAt,
     ...(record.previousSecretExpiresAt
       ? { previous_secret_valid_until: record.previousSecretExpiresAt }
+      : {}),
+    ...(record.tokensRevokedAt !== undefined
+      ? { tokens_revoked_at: new Date(record.tokensRevokedAt * 1000).toISOString() }
+      : {}),
+    ...(record.issuanceRatePerSecond !== undefined
+      ? { issuance_rate_per_second: record.issuanceRatePerSecond }
       : {}),
   };
 }
@@ -77,6 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     return createClientRegistry({
       dynamodb,
       tableName,
+      ...(io.now ? { now: io.now } : {}),
       readRetry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
     });
   };
@@ -193,18 +205,51 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       else printClient(record);
     });
 
-  for (const [name, status] of [
-    ['disable', 'disabled'],
-    ['enable', 'active'],
-  ] as const) {
-    program
-      .command(`${name} <clientId>`)
-      .description(`${name} a client (takes effect within the token endpoint's cache TTL, 30 s by default)`)
-      .action(async (clientId: string) => {
-        const record = await registry().setStatus(clientId, status);
-        emit(record, `${status === 'active' ? 'Enabled' : 'Disabled'} client ${record.clientId}`);
-      });
-  }
+  const cutoff = (opts: { wait: boolean }) =>
+    cutOffTokens(
+      {
+        env,
+        // With --json, stdout carries only the JSON document.
+        out: json ? err : out,
+        sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      },
+      opts,
+    );
+
+  program
+    .command('disable <clientId>')
+    .description(
+      'disable a client: no new tokens (within the token endpoint cache TTL, 30 s), and every token issued so far gets 401 (see revoke)',
+    )
+    .option('--no-wait', 'do not wait to flush the API Gateway authorizer cache')
+    .action(async (clientId: string, opts: { wait: boolean }) => {
+      const record = await registry().setStatus(clientId, 'disabled');
+      emit(record, `Disabled client ${record.clientId}; every token it holds is revoked`);
+      await cutoff(opts);
+    });
+
+  program
+    .command('enable <clientId>')
+    .description('enable a client again (tokens revoked while it was disabled stay revoked)')
+    .action(async (clientId: string) => {
+      const record = await registry().setStatus(clientId, 'active');
+      emit(record, `Enabled client ${record.clientId}`);
+    });
+
+  program
+    .command('revoke <clientId>')
+    .description(
+      'revoke every token issued to a client so far; the client keeps working and new tokens are accepted',
+    )
+    .option('--no-wait', 'do not wait to flush the API Gateway authorizer cache')
+    .action(async (clientId: string, opts: { wait: boolean }) => {
+      const record = await registry().revokeTokens(clientId);
+      emit(
+        record,
+        `Revoked every token of client ${record.clientId} issued up to ${new Date(record.tokensRevokedAt! * 1000).toISOString()}`,
+      );
+      await cutoff(opts);
+    });
 
   program
     .command('update <clientId>')

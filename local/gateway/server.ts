@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { isLoopbackAddress } from '../host-safety.js';
 import { listen } from '../listen.js';
+import { CONTROL_PLANE_PREFIX, serveControlPlane } from './control-plane.js';
 import { GatewayError, InvocationTimeout } from './errors.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
 import { binaryMediaTypesMatcher, buildProxyEvent, defaultIsBinary, mapProxyResult } from './proxy.js';
@@ -167,10 +168,10 @@ function rawResponse(def: ResolvedGatewayResponse, requestId: string): string {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stage = options.stage ?? 'local';
-  if (!STAGE_NAME.test(stage) || stage === '_keygate') {
+  if (!STAGE_NAME.test(stage) || stage === '_keygate' || stage === 'restapis') {
     throw new GatewayError(
       'gateway_config',
-      `stage must be 1-128 letters, digits, "-" or "_" and not "_keygate" (got "${stage}")`,
+      `stage must be 1-128 letters, digits, "-" or "_" and not "_keygate" or "restapis" (got "${stage}")`,
     );
   }
   const region = options.region ?? 'us-east-1';
@@ -286,12 +287,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const rawQuery = q < 0 ? '' : target.slice(q + 1);
     logPath = fullPath;
 
-    if (
-      adminEnabled &&
-      fullPath.startsWith(ADMIN_PREFIX) &&
-      (adminFromAnyAddress || isLoopbackAddress(req.socket.remoteAddress))
-    ) {
+    const adminPeer = adminEnabled && (adminFromAnyAddress || isLoopbackAddress(req.socket.remoteAddress));
+    if (adminPeer && fullPath.startsWith(ADMIN_PREFIX)) {
       serveAdmin(method, fullPath.slice(ADMIN_PREFIX.length), res, requestId);
+      return;
+    }
+    if (adminPeer && fullPath.startsWith(CONTROL_PLANE_PREFIX)) {
+      req.resume();
+      serveControlPlane(method, fullPath, req.headers.authorization, res, { apiId, stage, requestId }, () =>
+        authorizer?.flush(),
+      );
       return;
     }
 
