@@ -27,6 +27,10 @@ export interface ResourceApiProps {
   readonly audience: string;
   /** Where the authorizer fetches the signing keys. */
   readonly jwksUri: string;
+  /** The auth server's GET /revocations (REVOCATIONS_URI); unset: tokens cannot be revoked. */
+  readonly revocationsUri?: string;
+  /** How old the authorizer's revocation list may be (REVOCATIONS_REFRESH_SECONDS). @default 10 */
+  readonly revocationsRefreshSeconds?: number;
   /** API Gateway stage. @default 'prod' */
   readonly stageName?: string;
   /**
@@ -91,6 +95,12 @@ export class ResourceApi extends Construct {
         JWKS_URI: props.jwksUri,
         CLOCK_LEEWAY_SECONDS: clockLeeway,
         TOKEN_CACHE_SIZE: String(props.tokenCacheSize ?? 10000),
+        ...(props.revocationsUri
+          ? {
+              REVOCATIONS_URI: props.revocationsUri,
+              REVOCATIONS_REFRESH_SECONDS: String(props.revocationsRefreshSeconds ?? 10),
+            }
+          : {}),
       },
     });
     // No AWS permission beyond writing its own logs: it reads the public JWKS over HTTPS.
