@@ -12,6 +12,7 @@ import {
   createClientRegistry,
   createDynamoClient,
   createKmsClient,
+  MAX_ISSUANCE_RATE_PER_SECOND,
 } from '../core/issuer/index.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
 import type { AuthorizerDeps } from '../handlers/authorizer.js';
@@ -227,7 +228,12 @@ async function ensureDemoClient(
       }
     }
   }
-  const { record, clientSecret } = await registry.create({ name: 'demo', scopes: DEMO_SCOPES });
+  // The demo client mints token pools for load:local and the tests: the highest issuance rate.
+  const { record, clientSecret } = await registry.create({
+    name: 'demo',
+    scopes: DEMO_SCOPES,
+    issuanceRatePerSecond: MAX_ISSUANCE_RATE_PER_SECOND,
+  });
   if (file) {
     await writePrivate(
       file,

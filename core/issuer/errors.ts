@@ -121,3 +121,11 @@ export class RegistryError extends IssuerError {
     this.message = message;
   }
 }
+
+/** Too many token requests from one client (RFC 6585 §4): the endpoint answers 429 with Retry-After. */
+export class RateLimitedError extends IssuerError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('rate_limited', 'too many token requests for this client; retry later');
+    this.name = 'RateLimitedError';
+  }
+}

@@ -9,6 +9,7 @@ import {
   type ClientRegistry,
   createClientRegistry,
   createDynamoClient,
+  DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
   RegistryError,
 } from '../../core/issuer/index.js';
@@ -53,6 +54,11 @@ function publicView(record: ClientRecord) {
       ? { issuance_rate_per_second: record.issuanceRatePerSecond }
       : {}),
   };
+}
+
+function parseRate(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number of tokens per second');
+  return Number(value);
 }
 
 function parseSeconds(value: string): number {
@@ -102,6 +108,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         `status:         ${v.status}`,
         `scopes:         ${v.scopes.join(' ')}`,
         `token lifetime: ${v.token_lifetime_seconds} s`,
+        `issuance rate:  ${v.issuance_rate_per_second ?? `default (${DEFAULT_ISSUANCE_RATE_PER_SECOND})`} tokens/s`,
+        ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
         ...(v.previous_secret_valid_until
@@ -154,11 +162,17 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .requiredOption('--name <name>', 'a human-readable name')
     .requiredOption('--scopes <scopes>', `space- or comma-separated scopes (${ALL_SCOPES.join(' ')})`)
     .option('--lifetime <seconds>', 'token lifetime in seconds (default 3600)', parseSeconds)
-    .action(async (opts: { name: string; scopes: string; lifetime?: number }) => {
+    .option(
+      '--rate <per-second>',
+      `tokens this client may get per second (default ${DEFAULT_ISSUANCE_RATE_PER_SECOND})`,
+      parseRate,
+    )
+    .action(async (opts: { name: string; scopes: string; lifetime?: number; rate?: number }) => {
       const { record, clientSecret } = await registry().create({
         name: opts.name,
         scopes: opts.scopes.split(/[\s,]+/).filter(Boolean),
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
+        ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
       });
       printSecret(record, clientSecret, 'Created');
     });
@@ -257,16 +271,28 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--name <name>')
     .option('--scopes <scopes>')
     .option('--lifetime <seconds>', 'token lifetime in seconds', parseSeconds)
-    .action(async (clientId: string, opts: { name?: string; scopes?: string; lifetime?: number }) => {
-      if (opts.name === undefined && opts.scopes === undefined && opts.lifetime === undefined)
-        throw new UsageError('update needs --name, --scopes or --lifetime');
-      const record = await registry().update(clientId, {
-        ...(opts.name !== undefined ? { name: opts.name } : {}),
-        ...(opts.scopes !== undefined ? { scopes: opts.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
-        ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
-      });
-      emit(record, `Updated client ${record.clientId}`);
-    });
+    .option('--rate <per-second>', 'tokens this client may get per second', parseRate)
+    .action(
+      async (
+        clientId: string,
+        opts: { name?: string; scopes?: string; lifetime?: number; rate?: number },
+      ) => {
+        if (
+          opts.name === undefined &&
+          opts.scopes === undefined &&
+          opts.lifetime === undefined &&
+          opts.rate === undefined
+        )
+          throw new UsageError('update needs --name, --scopes, --lifetime or --rate');
+        const record = await registry().update(clientId, {
+          ...(opts.name !== undefined ? { name: opts.name } : {}),
+          ...(opts.scopes !== undefined ? { scopes: opts.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
+          ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
+          ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
+        });
+        emit(record, `Updated client ${record.clientId}`);
+      },
+    );
 
   program
     .command('rotate-secret <clientId>')

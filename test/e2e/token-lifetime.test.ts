@@ -154,3 +154,27 @@ describe('clients disable', () => {
     expect((await get('/products', old)).status).toBe(401);
   });
 });
+
+describe('per-client issuance limit', () => {
+  it('answers 429 with Retry-After (RFC 6585 §4) beyond the burst, without calling KMS', async () => {
+    const { record, clientSecret } = await stack.registry.create({
+      name: 'slow',
+      scopes: ['products/read'],
+      issuanceRatePerSecond: 1,
+    });
+    const c = { id: record.clientId, secret: clientSecret };
+    expect((await tokenRequest(c)).status).toBe(200);
+    expect((await tokenRequest(c)).status).toBe(200);
+    const signs = stack.kms.calls.Sign ?? 0;
+    const limited = await tokenRequest(c);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect(await limited.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'too many token requests for this client; retry later',
+    });
+    expect(stack.kms.calls.Sign ?? 0).toBe(signs);
+    // Other clients are not affected.
+    expect((await tokenRequest(await newClient())).status).toBe(200);
+  });
+});
