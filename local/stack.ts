@@ -79,6 +79,8 @@ export interface LocalStackOptions {
    * token Lambda's client on AWS: one retry policy, so an outage costs 3 attempts, not 9.
    */
   readonly dynamodbMaxAttempts?: number;
+  /** The KMS emulator's RSA request quota per second. Default 500, as AWS (local/kms/quota.ts). */
+  readonly kmsRsaQuotaPerSecond?: number;
   /** One call per request on either API (access log). */
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
 }
@@ -301,6 +303,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
         ...(stateDir ? { stateDir: join(stateDir, 'kms') } : {}),
+        ...(options.kmsRsaQuotaPerSecond ? { rsaQuotaPerSecond: options.kmsRsaQuotaPerSecond } : {}),
       }),
     );
     closers.push(() => kms.close());
