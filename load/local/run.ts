@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { environmentRecord, formatEnvironment } from '../../bench/lib/environment.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
-import type { ThresholdVerdict } from '../thresholds.js';
+import { evaluateThresholds, parseThresholds, type ThresholdVerdict } from '../thresholds.js';
 import { type PhaseTokens, runPhase } from './measure.js';
+import { type NoisyClientResult, runNoisyClient } from './noisy-client.js';
 import {
   formatKinds,
   formatPhases,
@@ -85,6 +86,7 @@ async function openStack(resultsCacheTtlSeconds: number): Promise<LoadStack> {
     return startStackProcess({
       resultsCacheTtlSeconds,
       ...(size === undefined ? {} : { env: { TOKEN_CACHE_SIZE: String(size) } }),
+      ...(scenario.noisy ? { kmsRsaQuotaPerSecond: scenario.noisy.kmsQuotaPerSecond } : {}),
     });
   }
   const authUrl = (opts.authUrl ?? 'http://127.0.0.1:4000/local').replace(/\/+$/, '');
@@ -151,6 +153,7 @@ interface PhaseRecord {
   readonly resultsCacheTtlSeconds: number | 'external';
   readonly thresholds: ThresholdVerdict[];
   readonly rotated?: boolean;
+  readonly noisy?: Pick<NoisyClientResult, 'kms' | 'perGroup'>;
 }
 
 interface Prepared {
@@ -249,6 +252,36 @@ async function phase(label: string, ttl: number): Promise<PhaseRecord> {
   }
 }
 
+/** noisy-client: its own clients and arrival rates (load/local/noisy-client.ts) on a fresh stack. */
+async function noisyPhase(ttl: number): Promise<PhaseRecord> {
+  if (!opts.start) {
+    console.error(
+      'noisy-client creates its own clients: it needs a stack this runner starts (drop --no-start)',
+    );
+    process.exit(2);
+  }
+  const label = `${scenario.name} (KMS quota ${scenario.noisy!.kmsQuotaPerSecond}/s)`;
+  log(`\n== ${label}`);
+  const stack = await openStack(ttl);
+  try {
+    log(`stack: auth ${stack.authUrl}; measuring for ${durationSeconds} s...`);
+    const result = await runNoisyClient({ scenario, stack, durationSeconds, log });
+    const base = record(label, ttl, result.counts);
+    const local = evaluateThresholds(parseThresholds(scenario.localThresholds ?? {}), result.metrics);
+    log(
+      `noisy client: ${JSON.stringify(result.perGroup.noisy)}; ten others: ${JSON.stringify(result.perGroup.quiet)}; ` +
+        `KMS busiest second ${result.kms.peakPerSecond}/${result.kms.perSecond}, throttled ${result.kms.throttled}`,
+    );
+    return {
+      ...base,
+      thresholds: [...base.thresholds, ...local],
+      noisy: { kms: result.kms, perGroup: result.perGroup },
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
 /** Rounds of the result-cache comparison: each side gets durationSeconds in all, in this many slices. */
 const COMPARE_ROUNDS = 4;
 
@@ -290,7 +323,9 @@ log(`Environment: ${formatEnvironment(environment)}`);
 const ttl = scenario.local.resultsCacheTtlSeconds ?? 300;
 const phases: PhaseRecord[] = [];
 let cacheRatio: ReturnType<typeof roundRatios> | undefined;
-if (scenario.local.compareCache && opts.compare && opts.start) {
+if (scenario.noisy) {
+  phases.push(await noisyPhase(ttl));
+} else if (scenario.local.compareCache && opts.compare && opts.start) {
   const compared = await compareCache(ttl);
   phases.push(compared.on, compared.off);
   cacheRatio = compared.ratio;
