@@ -87,7 +87,11 @@ const routeTemplate = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method}${r.
  * wins, so such a request is refused (403), never wrongly allowed (docs/token-lifetime.md).
  */
 function reachableDenied(routes: readonly RouteDef[], allowed: readonly RouteDef[]): RouteDef[] {
-  const patterns = allowed.map((r) => `${r.method}${routeResourcePath(r.path)}`);
+  // A pattern without `*` is a literal route's own path, which API Gateway routes to that literal route
+  // (a literal segment beats a parameter): it reaches no other route.
+  const patterns = allowed
+    .map((r) => `${r.method}${routeResourcePath(r.path)}`)
+    .filter((p) => p.includes('*'));
   return routes.filter(
     (r) => !allowed.includes(r) && patterns.some((p) => patternOverlapsRoute(p, routeTemplate(r))),
   );

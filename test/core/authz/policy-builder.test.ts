@@ -175,6 +175,17 @@ describe('no over-grant through wildcards', () => {
     expect(evaluatePolicy(policyDocument, method('GET', '/products/p-1'))).toBe('implicit_deny');
   });
 
+  it('needs no Deny for a literal route beside a {param} route the token may not call', () => {
+    const table: RouteDef[] = [
+      { method: 'GET', path: '/a/{x}', handler: 'products', scopes: ['s1'] },
+      { method: 'GET', path: '/a/b', handler: 'products', scopes: ['s2'] },
+    ];
+    const { policyDocument } = createPolicyBuilder({ routes: table }).policyFor(method('GET', '/a/b'), 's2');
+    expect(policyDocument.Statement).toHaveLength(1);
+    expect(evaluatePolicy(policyDocument, method('GET', '/a/b'))).toBe('allow');
+    expect(evaluatePolicy(policyDocument, method('GET', '/a/c'))).toBe('implicit_deny');
+  });
+
   it('adds no Deny to the default route table policies', () => {
     const b = createPolicyBuilder();
     for (const scope of ['products/read', 'products/write', 'products/read products/write']) {
