@@ -39,6 +39,8 @@ export const LOCAL_ACCOUNT_ID = '123456789012';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 const DEMO_FILE = 'demo-client.json';
 const DEMO_SCOPES = ['products/read', 'products/write'];
+/** The demo client mints token pools for load:local and the tests: the highest issuance rate. */
+const DEMO_ISSUANCE_RATE = MAX_ISSUANCE_RATE_PER_SECOND;
 
 export type StackPortName = keyof typeof DEFAULT_PORTS;
 
@@ -221,6 +223,10 @@ async function ensureDemoClient(
       const record = await registry.get(saved.clientId, { consistent: true });
       // Still usable: present, active and the saved secret still current (not rotated via the CLI).
       if (record && record.status === 'active' && checkClientSecret(saved.clientSecret, record, Date.now())) {
+        // A demo client saved before issuance limits existed gets the demo rate too.
+        if (record.issuanceRatePerSecond === undefined) {
+          await registry.update(record.clientId, { issuanceRatePerSecond: DEMO_ISSUANCE_RATE });
+        }
         return {
           clientId: record.clientId,
           clientSecret: saved.clientSecret,
@@ -230,11 +236,10 @@ async function ensureDemoClient(
       }
     }
   }
-  // The demo client mints token pools for load:local and the tests: the highest issuance rate.
   const { record, clientSecret } = await registry.create({
     name: 'demo',
     scopes: DEMO_SCOPES,
-    issuanceRatePerSecond: MAX_ISSUANCE_RATE_PER_SECOND,
+    issuanceRatePerSecond: DEMO_ISSUANCE_RATE,
   });
   if (file) {
     await writePrivate(

@@ -287,16 +287,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const rawQuery = q < 0 ? '' : target.slice(q + 1);
     logPath = fullPath;
 
-    const adminPeer = adminEnabled && (adminFromAnyAddress || isLoopbackAddress(req.socket.remoteAddress));
-    if (adminPeer && fullPath.startsWith(ADMIN_PREFIX)) {
-      serveAdmin(method, fullPath.slice(ADMIN_PREFIX.length), res, requestId);
-      return;
-    }
-    if (adminPeer && fullPath.startsWith(CONTROL_PLANE_PREFIX)) {
+    // Admin and control-plane paths (never a stage: stage names exclude them) answer only loopback peers
+    // unless asked otherwise (local/host-safety.ts); others fall through to the missing-route 403.
+    const admin = fullPath.startsWith(ADMIN_PREFIX);
+    if (
+      adminEnabled &&
+      (admin || fullPath.startsWith(CONTROL_PLANE_PREFIX)) &&
+      (adminFromAnyAddress || isLoopbackAddress(req.socket.remoteAddress))
+    ) {
       req.resume();
-      serveControlPlane(method, fullPath, req.headers.authorization, res, { apiId, stage, requestId }, () =>
-        authorizer?.flush(),
-      );
+      if (admin) serveAdmin(method, fullPath.slice(ADMIN_PREFIX.length), res, requestId);
+      else {
+        serveControlPlane(method, fullPath, req.headers.authorization, res, { apiId, stage, requestId }, () =>
+          authorizer?.flush(),
+        );
+      }
       return;
     }
 
