@@ -3,7 +3,8 @@
 // process on free 127.0.0.1 ports unless --no-start), prints progress, req/s, latency percentiles and
 // status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json, exits 1 on a
 // failed threshold. Scenarios with `compareCache` run with the gateway's result cache on and off in
-// alternating rounds and report the median per-round ratio.
+// alternating rounds and report the median per-round ratio; `noisy-client` drives its own clients at
+// their own rates (load/local/noisy-client.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
