@@ -138,6 +138,12 @@ export function url(opts: { default?: string; allowHttpLoopback?: boolean } = {}
   };
 }
 
+/** An optional absolute URL with url()'s rules: undefined when unset. */
+export function optionalUrl(): Field<string | undefined> {
+  const required = url();
+  return { parse: (raw, name) => (present(raw) ? required.parse(raw, name) : undefined) };
+}
+
 export function isLoopbackHost(hostname: string): boolean {
   return (
     hostname === 'localhost' ||

@@ -12,7 +12,7 @@ export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Lambda handlers, by file name under handlers/ (`handlers/<name>.ts`). */
-export type HandlerName = 'products' | 'token' | 'jwks' | 'discovery';
+export type HandlerName = 'products' | 'token' | 'jwks' | 'discovery' | 'revocations';
 
 export interface RouteDef {
   readonly method: HttpMethod;
@@ -36,4 +36,6 @@ export const AUTH_ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/.well-known/jwks.json', handler: 'jwks', scopes: [] },
   { method: 'GET', path: '/.well-known/openid-configuration', handler: 'discovery', scopes: [] },
   { method: 'GET', path: '/.well-known/oauth-authorization-server', handler: 'discovery', scopes: [] },
+  /** Which clients' tokens the authorizer refuses (core/revocation/document.ts). */
+  { method: 'GET', path: '/revocations', handler: 'revocations', scopes: [] },
 ];

@@ -5,8 +5,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
-import { AuthzError, createPolicyBuilder, type PolicyBuilder } from '../core/authz/index.js';
-import { type ConfigOf, int, list, readConfig, str, url } from '../core/config.js';
+import {
+  AuthzError,
+  clockLeewaySecondsField,
+  createPolicyBuilder,
+  type PolicyBuilder,
+} from '../core/authz/index.js';
+import { type ConfigOf, int, list, optionalUrl, readConfig, str, url } from '../core/config.js';
 import {
   createJwksKeyStore,
   createVerifier,
@@ -15,14 +20,20 @@ import {
   VerifyError,
 } from '../core/jwt/index.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from '../core/jwt/types.js';
+import {
+  DEFAULT_REVOCATIONS_MAX_STALE_SECONDS,
+  DEFAULT_REVOCATIONS_REFRESH_SECONDS,
+  type RevocationList,
+} from '../core/revocation/index.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
+import { createAuthorizerRevocations } from './lib/revocations.js';
 
 export const authorizerConfigSpec = {
   ISSUER: str(),
   /** Comma- or space-separated: a token must name at least one. */
   AUDIENCE: list({ min: 1 }),
   JWKS_URI: url(),
-  CLOCK_LEEWAY_SECONDS: int({ default: 0, min: 0, max: 300 }),
+  CLOCK_LEEWAY_SECONDS: clockLeewaySecondsField,
   /** Verified-token cache entries (0 disables). */
   TOKEN_CACHE_SIZE: int({ default: 10_000, min: 0, max: 1_000_000 }),
   TOKEN_CACHE_MAX_TTL_SECONDS: int({ default: 3600, min: 1, max: 86_400 }),
@@ -34,6 +45,12 @@ export const authorizerConfigSpec = {
    * within this, while a flood of forged kids costs the JWKS endpoint at most one request per interval.
    */
   JWKS_REFETCH_COOLDOWN_SECONDS: int({ default: 30, min: 1, max: 3600 }),
+  /** The auth API's GET /revocations; unset: no revocation checks (tokens live until exp). */
+  REVOCATIONS_URI: optionalUrl(),
+  /** No decision uses a revocation list older than this (the call that finds it older waits for a fresh one). */
+  REVOCATIONS_REFRESH_SECONDS: int({ default: DEFAULT_REVOCATIONS_REFRESH_SECONDS, min: 1, max: 300 }),
+  /** While GET /revocations fails the last list serves this long, then the authorizer answers 500. */
+  REVOCATIONS_MAX_STALE_SECONDS: int({ default: DEFAULT_REVOCATIONS_MAX_STALE_SECONDS, min: 1, max: 86_400 }),
   ...loggerConfigSpec('keygate-authorizer'),
   POWERTOOLS_LOGGER_SAMPLE_RATE: str({
     default: '0',
@@ -64,7 +81,7 @@ export function loadConfig(
 /** Thrown for our own failures: any message but `Unauthorized` makes API Gateway answer 500. */
 export class AuthorizerFailure extends Error {
   constructor(
-    readonly code: 'keys_unavailable' | 'method_arn' | 'internal',
+    readonly code: 'keys_unavailable' | 'revocations_unavailable' | 'method_arn' | 'internal',
     message: string,
   ) {
     super(message);
@@ -82,6 +99,8 @@ export type DecisionReason =
   | 'missing_token'
   | 'bad_scheme'
   | VerifyError['code']
+  | 'revoked'
+  | 'revocations_unavailable'
   | 'method_arn'
   | 'resource_too_long'
   | 'internal';
@@ -164,6 +183,8 @@ export interface AuthorizerDeps {
   readonly verifier: Verifier;
   readonly keyStore: KeyStore;
   readonly policies: PolicyBuilder;
+  /** undefined: REVOCATIONS_URI unset, no revocation checks. */
+  readonly revocations?: RevocationList;
   /** undefined: no decision logs (bench rows measuring the bare path). */
   readonly logger: Logger | undefined;
   readonly telemetry: DecisionTelemetry;
@@ -219,9 +240,11 @@ export function createDeps(config: AuthorizerConfig, clients: AuthorizerClients 
     tokenCacheMaxTtlSeconds: config.TOKEN_CACHE_MAX_TTL_SECONDS,
     ...(clients.now ? { now: clients.now } : {}),
   });
+  const revocations = createAuthorizerRevocations(config, clients, logger);
   return {
     verifier,
     keyStore,
+    ...(revocations ? { revocations } : {}),
     policies: createPolicyBuilder({ cacheSize: config.POLICY_CACHE_SIZE }),
     logger,
     telemetry: new DecisionTelemetry(metrics, verifier, keyStore, config.METRICS_FLUSH_INTERVAL_SECONDS),
@@ -265,7 +288,7 @@ type AuthorizerHandler = (
 const DEBUG = 8;
 
 export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
-  const { verifier, policies, logger, telemetry, sampleRate, logAllowsAtInfo } = deps;
+  const { verifier, policies, revocations, logger, telemetry, sampleRate, logAllowsAtInfo } = deps;
   // logger.level reads process.env on every access (~270 ns measured): read once, and again only when
   // sampling may change it per invocation.
   let debugEnabled = logger !== undefined && logger.level <= DEBUG;
@@ -341,6 +364,9 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     log('error', reason, { ...fields, error });
     telemetry.maybeFlush(performance.now());
     if (reason === 'keys_unavailable') throw new AuthorizerFailure('keys_unavailable', 'KeysUnavailable');
+    if (reason === 'revocations_unavailable') {
+      throw new AuthorizerFailure('revocations_unavailable', 'RevocationsUnavailable');
+    }
     if (reason === 'method_arn' || reason === 'resource_too_long') {
       throw new AuthorizerFailure('method_arn', 'AuthorizerConfigurationError');
     }
@@ -388,6 +414,27 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       );
     }
     const { claims, kid, cacheHit } = result;
+
+    // The verified-token cache holds valid tokens; revocation is re-checked on every call (one Map size
+    // compare while nothing is revoked). A stale list is refreshed first, so the bound holds.
+    if (revocations !== undefined) {
+      if (revocations.due()) {
+        try {
+          await revocations.refresh();
+        } catch (err) {
+          failure('revocations_unavailable', err, {
+            claims,
+            kid,
+            cacheHit,
+            requestId,
+            methodArn: event.methodArn,
+          });
+        }
+      }
+      if (revocations.isRevoked(claims.client_id, claims.iat)) {
+        unauthorized('revoked', { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
+      }
+    }
 
     let policy: ReturnType<PolicyBuilder['policyFor']>;
     try {

@@ -1,10 +1,12 @@
 // The resource API's Lambda (proxy integration, payload 1.0, SPEC §2): GET /products, GET /products/{id},
 // POST /products over the in-memory catalog. It reads the caller API Gateway's authorizer established from
 // requestContext.authorizer (a Lambda authorizer's stringified context, or a JWT authorizer's claims) and
-// echoes it, and re-checks the route's scopes as defence in depth. Never throws: every outcome is a JSON
-// response.
+// echoes it, refuses a token past its `exp` (API Gateway may serve a cached Allow after it:
+// docs/token-lifetime.md) and re-checks the route's scopes as defence in depth. Never throws: every outcome
+// is a JSON response.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { clockLeewaySecondsField, contextTokenState } from '../core/authz/token-expiry.js';
 import { type ConfigOf, int, readConfig } from '../core/config.js';
 import { type Catalog, createCatalog, ProductsError } from '../core/products/index.js';
 import { RESOURCE_ROUTES, type RouteDef } from '../core/routes.js';
@@ -15,6 +17,8 @@ export const productsConfigSpec = {
   /** Largest accepted request body in bytes (after base64 decoding); larger -> 413. */
   MAX_BODY_BYTES: int({ default: 16_384, min: 256, max: 1_048_576 }),
   MAX_PRODUCTS: int({ default: 1000, min: 1, max: 100_000 }),
+  /** Allowed clock skew past a token's exp, as the authorizer's. */
+  CLOCK_LEEWAY_SECONDS: clockLeewaySecondsField,
   ...loggerConfigSpec('keygate-products'),
 } as const;
 
@@ -29,17 +33,22 @@ export interface ProductsDeps {
   readonly maxBodyBytes: number;
   readonly logger: Logger | undefined;
   readonly routes: readonly RouteDef[];
+  readonly clockLeewaySeconds: number;
+  /** Epoch-ms clock for the expiry check. */
+  readonly now: () => number;
 }
 
 export function createDeps(
   config: ProductsConfig,
-  clients: { catalog?: Catalog; logger?: Logger | null } = {},
+  clients: { catalog?: Catalog; logger?: Logger | null; now?: () => number } = {},
 ): ProductsDeps {
   return {
     catalog: clients.catalog ?? createCatalog({ maxProducts: config.MAX_PRODUCTS }),
     maxBodyBytes: config.MAX_BODY_BYTES,
     logger: clients.logger === null ? undefined : (clients.logger ?? createLogger(config)),
     routes: RESOURCE_ROUTES.filter((r) => r.handler === 'products'),
+    clockLeewaySeconds: config.CLOCK_LEEWAY_SECONDS,
+    now: clients.now ?? Date.now,
   };
 }
 
@@ -71,6 +80,14 @@ function readCaller(event: APIGatewayProxyEvent): Caller {
   return { principalId: s(auth?.principalId), clientId: s(auth?.clientId), scope: s(auth?.scope) };
 }
 
+/** How many Authorization header lines the request carried (API Gateway lists each in multiValueHeaders). */
+function authorizationCount(event: APIGatewayProxyEvent): number {
+  const entry = Object.entries(event.multiValueHeaders ?? {}).find(
+    ([k]) => k.toLowerCase() === 'authorization',
+  );
+  return entry?.[1]?.length ?? 0;
+}
+
 /** `/products/{id}` matched against a concrete path, for events without `resource` (e.g. direct tests). */
 function templateMatches(template: string, path: string): boolean {
   const t = template.split('/');
@@ -81,7 +98,7 @@ function templateMatches(template: string, path: string): boolean {
 export function createHandler(
   deps: ProductsDeps,
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
-  const { catalog, maxBodyBytes, logger, routes } = deps;
+  const { catalog, maxBodyBytes, logger, routes, clockLeewaySeconds, now } = deps;
 
   function create(event: APIGatewayProxyEvent, caller: Caller): APIGatewayProxyResult {
     const raw = event.body ?? '';
@@ -133,6 +150,27 @@ export function createHandler(
         return message(405, `method ${method || '(none)'} not allowed`, {
           allow: byPath.map((r) => r.method).join(', '),
         });
+      }
+      // Which of two tokens API Gateway's authorizer judged is undocumented: never serve on a guess
+      // (RFC 6750 §3.1 invalid_request, "repeats the same parameter").
+      if (authorizationCount(event) > 1) {
+        return respond(400, {
+          error: 'invalid_request',
+          error_description: 'the request carries more than one Authorization header',
+        });
+      }
+      // RFC 6750 §3.1: an expired token is invalid_token (401). API Gateway renames this WWW-Authenticate
+      // to x-amzn-Remapped-WWW-Authenticate; the body carries the same error code.
+      const state = contextTokenState(event.requestContext?.authorizer, now(), clockLeewaySeconds);
+      if (state !== 'active') {
+        const description = state === 'expired' ? 'the access token expired' : 'no verified access token';
+        return respond(
+          401,
+          { error: 'invalid_token', error_description: description },
+          {
+            'www-authenticate': `Bearer realm="keygate", error="invalid_token", error_description="${description}"`,
+          },
+        );
       }
       const caller = readCaller(event);
       // Defence in depth: the authorizer's policy already limits routes by scope; refuse too if the

@@ -8,14 +8,18 @@ import {
   createClientCache,
   createClientRegistry,
   createDynamoClient,
+  createIssuanceLimiter,
   createKmsClient,
   createKmsSigner,
   createTokenMinter,
   createTokenService,
+  DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
   type IssuerError,
   type KmsApi,
+  MAX_ISSUANCE_RATE_PER_SECOND,
   parseTokenRequest,
+  RateLimitedError,
   type Signer,
   type TokenMinter,
   type TokenService,
@@ -40,6 +44,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       SIGNING_KEY_ID: str(),
       TOKEN_MAX_LIFETIME_SECONDS: int({ default: 3600, min: 60, max: 86_400 }),
       CLIENT_CACHE_TTL_SECONDS: int({ default: 30, min: 0, max: 300 }),
+      /** Tokens/s per client (burst twice that) for clients whose record sets no rate. */
+      ISSUANCE_RATE_PER_SECOND: int({
+        default: DEFAULT_ISSUANCE_RATE_PER_SECOND,
+        min: 1,
+        max: MAX_ISSUANCE_RATE_PER_SECOND,
+      }),
       /** Metrics (CloudWatch EMF lines) only when a namespace is configured. */
       POWERTOOLS_METRICS_NAMESPACE: optionalStr(),
       ...loggerConfigSpec('keygate-token'),
@@ -105,6 +115,8 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       minter,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,
+      limiter: createIssuanceLimiter({ now }),
+      defaultRatePerSecond: config.ISSUANCE_RATE_PER_SECOND,
     }),
     logger: clients.logger ?? createLogger(config),
     ...(metrics ? { metrics } : {}),
@@ -131,6 +143,8 @@ export function createHandler(deps: TokenDeps) {
     // RFC 6749 §5.2: invalid_client is 401 with a challenge for the scheme the client should use.
     if (error.status === 401) headers['WWW-Authenticate'] = `Basic realm="${realm}"`;
     if (error.status === 503) headers['Retry-After'] = retryAfter(error.code, retrySeconds);
+    // RFC 6585 §4: 429 MAY carry Retry-After; we always say when this client's bucket has a token again.
+    if (error instanceof RateLimitedError) headers['Retry-After'] = String(error.retryAfterSeconds);
     return jsonResponse(error.status, { error: error.error, error_description: error.description }, headers);
   }
 

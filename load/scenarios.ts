@@ -10,7 +10,8 @@ export type ScenarioName =
   | 'invalid'
   | 'mixed'
   | 'rotation'
-  | 'authorizer-modes';
+  | 'authorizer-modes'
+  | 'noisy-client';
 
 /**
  * Where a request's token comes from:
@@ -29,7 +30,8 @@ export type RequestKind =
   | 'read-fresh'
   | 'write-denied'
   | 'invalid'
-  | 'token';
+  | 'token'
+  | 'token-noisy';
 
 export interface RequestKindDef {
   readonly method: 'GET' | 'POST';
@@ -52,6 +54,14 @@ export const REQUEST_KINDS: Readonly<Record<RequestKind, RequestKindDef>> = {
   'write-denied': { method: 'POST', target: 'api', path: '/products', token: 'hot', expect: [403] },
   invalid: { method: 'GET', target: 'api', path: '/products', token: 'invalid', expect: [401] },
   token: { method: 'POST', target: 'auth', path: '/oauth2/token', token: 'client', expect: [200] },
+  // A client asking faster than its issuance rate: 429 (RFC 6585) is the right answer, a 5xx never is.
+  'token-noisy': {
+    method: 'POST',
+    target: 'auth',
+    path: '/oauth2/token',
+    token: 'client',
+    expect: [200, 429],
+  },
 };
 
 /** k6 executor parameters for the deployed stack (durations in k6 syntax). */
@@ -96,6 +106,20 @@ export interface LocalLoad {
   readonly compareAuthorizers?: boolean;
 }
 
+/**
+ * Several clients at their own rates on the token endpoint (local runner only: it creates the clients):
+ * one at `multiple` x its issuance limit, `quietClients` others at `quietRatePerSecond`, the KMS
+ * emulator's RSA quota lowered to `kmsQuotaPerSecond` so that without per-client limits the noisy
+ * client alone would exceed it.
+ */
+export interface NoisyClientsLoad {
+  readonly limitPerSecond: number;
+  readonly multiple: number;
+  readonly quietClients: number;
+  readonly quietRatePerSecond: number;
+  readonly kmsQuotaPerSecond: number;
+}
+
 export interface ScenarioDef {
   readonly name: ScenarioName;
   readonly description: string;
@@ -113,6 +137,13 @@ export interface ScenarioDef {
    * and evaluates the same strings (load/thresholds.ts). `server_errors` is a Rate of 5xx responses.
    */
   readonly thresholds: Readonly<Record<string, readonly string[]>>;
+  readonly noisy?: NoisyClientsLoad;
+  /**
+   * Thresholds on metrics only the local runner measures (k6 refuses thresholds on metrics a script
+   * never emits): `well_behaved_success` (rate), `noisy_rate_limited` (rate of 429s), `noisy_server_errors`
+   * (rate), `kms_requests_per_second` (trend, one value per second), `kms_throttled` (counter).
+   */
+  readonly localThresholds?: Readonly<Record<string, readonly string[]>>;
 }
 
 const common = {
@@ -208,6 +239,32 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioDef>> = {
     ],
     hotTokens: 8,
     thresholds: { ...common, http_req_duration: ['p(95)<300', 'p(99)<800'] },
+  },
+  'noisy-client': {
+    name: 'noisy-client',
+    description:
+      'One client asks for tokens at 10x its issuance limit while ten others ask at a normal rate: the ten keep >= 99.9% success, KMS stays within its quota, the noisy one gets 429s, never 5xx.',
+    executor: 'constant-arrival-rate',
+    // On AWS the one load client asks at 50/s: 200 or 429, never a 5xx.
+    aws: { rate: 50, timeUnit: '1s', duration: '60s', preAllocatedVUs: 20, maxVUs: 100 },
+    local: { durationSeconds: 20, connections: 14 },
+    blend: [{ kind: 'token-noisy', weight: 1 }],
+    hotTokens: 0,
+    noisy: {
+      limitPerSecond: 12,
+      multiple: 10,
+      quietClients: 10,
+      quietRatePerSecond: 2,
+      kmsQuotaPerSecond: 100,
+    },
+    thresholds: { ...common, http_req_duration: ['p(95)<500', 'p(99)<1000'] },
+    localThresholds: {
+      well_behaved_success: ['rate>=0.999'],
+      noisy_rate_limited: ['rate>0.5'],
+      noisy_server_errors: ['rate==0'],
+      kms_requests_per_second: ['max<=100'],
+      kms_throttled: ['count==0'],
+    },
   },
   rotation: {
     name: 'rotation',

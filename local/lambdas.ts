@@ -1,4 +1,4 @@
-// The five keygate Lambdas built in-process from an environment and injected SDK clients, behind stable
+// The six keygate Lambdas built in-process from an environment and injected SDK clients, behind stable
 // late-bound functions: the gateways are wired before the env is known (port 0 resolves on listen), and a
 // deploy swaps one handler for a fresh "container" (new config, cold caches) without touching the gateway.
 import type { DynamoApi, KmsApi } from '../core/issuer/index.js';
@@ -6,10 +6,11 @@ import * as authorizerHandler from '../handlers/authorizer.js';
 import * as discoveryHandler from '../handlers/discovery.js';
 import * as jwksHandler from '../handlers/jwks.js';
 import * as productsHandler from '../handlers/products.js';
+import * as revocationsHandler from '../handlers/revocations.js';
 import * as tokenHandler from '../handlers/token.js';
 import type { LambdaFunction } from './gateway/index.js';
 
-export const LAMBDA_NAMES = ['token', 'jwks', 'discovery', 'products', 'authorizer'] as const;
+export const LAMBDA_NAMES = ['token', 'jwks', 'discovery', 'revocations', 'products', 'authorizer'] as const;
 export type LambdaName = (typeof LAMBDA_NAMES)[number];
 export type HandlerEnv = Readonly<Record<string, string>>;
 
@@ -21,7 +22,11 @@ export interface LocalLambdasOptions {
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly logs?: boolean;
   /** Epoch-ms clocks for the handlers that read time (tests move them forward). Default Date.now. */
-  readonly clocks?: { readonly authorizer?: () => number; readonly token?: () => number };
+  readonly clocks?: {
+    readonly authorizer?: () => number;
+    readonly token?: () => number;
+    readonly products?: () => number;
+  };
 }
 
 export interface LocalLambdas {
@@ -29,7 +34,7 @@ export interface LocalLambdas {
   readonly functions: Readonly<Record<LambdaName, LambdaFunction>>;
   /** (Re)builds one handler from the base env with `extraEnv` on top, as a redeploy would. */
   deploy(name: LambdaName, extraEnv?: HandlerEnv): void;
-  /** Deploys all five from the base env (config errors throw here). */
+  /** Deploys all six from the base env (config errors throw here). */
   deployAll(): void;
   /** The deployed authorizer's deps (key store and verifier stats). */
   authorizerDeps(): authorizerHandler.AuthorizerDeps;
@@ -62,9 +67,19 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
       ),
     discovery: (env) =>
       discoveryHandler.createHandler(discoveryHandler.createDeps(discoveryHandler.loadConfig(env))),
+    revocations: (env) =>
+      revocationsHandler.createHandler(
+        revocationsHandler.createDeps(revocationsHandler.loadConfig(env), {
+          dynamodb: options.dynamodb,
+          ...(logs ? {} : { logger: quietLogger }),
+        }),
+      ),
     products: (env) =>
       productsHandler.createHandler(
-        productsHandler.createDeps(productsHandler.loadConfig(env), logs ? {} : { logger: null }),
+        productsHandler.createDeps(productsHandler.loadConfig(env), {
+          ...(logs ? {} : { logger: null }),
+          ...(options.clocks?.products ? { now: options.clocks.products } : {}),
+        }),
       ),
     authorizer: (env) => {
       authorizerDeps = authorizerHandler.createDeps(authorizerHandler.loadConfig(env), {

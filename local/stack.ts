@@ -13,6 +13,7 @@ import {
   createClientRegistry,
   createDynamoClient,
   createKmsClient,
+  MAX_ISSUANCE_RATE_PER_SECOND,
 } from '../core/issuer/index.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
 import type { AuthorizerDeps } from '../handlers/authorizer.js';
@@ -41,6 +42,8 @@ export const LOCAL_ACCOUNT_ID = '123456789012';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 const DEMO_FILE = 'demo-client.json';
 const DEMO_SCOPES = ['products/read', 'products/write'];
+/** The demo client mints token pools for load:local and the tests: the highest issuance rate. */
+const DEMO_ISSUANCE_RATE = MAX_ISSUANCE_RATE_PER_SECOND;
 
 export type StackPortName = keyof typeof DEFAULT_PORTS;
 
@@ -53,8 +56,13 @@ export interface LocalStackOptions {
   readonly inMemory?: boolean;
   /** Where table data, KMS keys and the demo credentials persist. Default `.keygate` (cwd). */
   readonly stateDir?: string;
-  /** Every server listens here. Default 127.0.0.1. */
+  /** The auth and resource APIs listen here. Default 127.0.0.1 (local/host-safety.ts). */
   readonly host?: string;
+  /**
+   * Also put the KMS emulator, dynalite and the gateways' admin endpoints on `host`. Default false: they
+   * stay on 127.0.0.1 (admin endpoints answer loopback peers only) whatever `host` is.
+   */
+  readonly exposeInternals?: boolean;
   /** Per-server ports; 0 picks a free one (tests). Unset ones take DEFAULT_PORTS. */
   readonly ports?: Partial<Record<StackPortName, number>>;
   /** Default 'lambda'. 'native' reads the issuer's discovery at start-up (docs/authorizers.md). */
@@ -82,6 +90,8 @@ export interface LocalStackOptions {
    * token Lambda's client on AWS: one retry policy, so an outage costs 3 attempts, not 9.
    */
   readonly dynamodbMaxAttempts?: number;
+  /** The KMS emulator's RSA request quota per second. Default 500, as AWS (local/kms/quota.ts). */
+  readonly kmsRsaQuotaPerSecond?: number;
   /** One call per request on either API (access log). */
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
 }
@@ -223,6 +233,10 @@ async function ensureDemoClient(
       const record = await registry.get(saved.clientId, { consistent: true });
       // Still usable: present, active and the saved secret still current (not rotated via the CLI).
       if (record && record.status === 'active' && checkClientSecret(saved.clientSecret, record, Date.now())) {
+        // A demo client saved before issuance limits existed gets the demo rate too.
+        if (record.issuanceRatePerSecond === undefined) {
+          await registry.update(record.clientId, { issuanceRatePerSecond: DEMO_ISSUANCE_RATE });
+        }
         return {
           clientId: record.clientId,
           clientSecret: saved.clientSecret,
@@ -232,7 +246,11 @@ async function ensureDemoClient(
       }
     }
   }
-  const { record, clientSecret } = await registry.create({ name: 'demo', scopes: DEMO_SCOPES });
+  const { record, clientSecret } = await registry.create({
+    name: 'demo',
+    scopes: DEMO_SCOPES,
+    issuanceRatePerSecond: DEMO_ISSUANCE_RATE,
+  });
   if (file) {
     await writePrivate(
       file,
@@ -245,6 +263,8 @@ async function ensureDemoClient(
 /** Starts every local server and wires them; `close()` stops them all (also on a failed start). */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
+  const exposeInternals = options.exposeInternals ?? false;
+  const internalHost = exposeInternals ? host : '127.0.0.1';
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const stage = options.stage ?? DEFAULT_STAGE;
   const tableName = options.tableName ?? DEFAULT_TABLE;
@@ -285,7 +305,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     }
     const startDynamo = (port: number) =>
-      startDynalite({ host, port, ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}) });
+      startDynalite({ host: internalHost, port, ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}) });
     let dynamo: DynaliteServer | undefined = await listenAs('dynamodb', ports.dynamodb, () =>
       startDynamo(ports.dynamodb),
     );
@@ -293,11 +313,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(async () => dynamo?.close());
     const kms = await listenAs('kms', ports.kms, () =>
       startKmsEmulator({
-        host,
+        host: internalHost,
         port: ports.kms,
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
         ...(stateDir ? { stateDir: join(stateDir, 'kms') } : {}),
+        ...(options.kmsRsaQuotaPerSecond ? { rsaQuotaPerSecond: options.kmsRsaQuotaPerSecond } : {}),
       }),
     );
     closers.push(() => kms.close());
@@ -365,9 +386,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({
         routes: AUTH_ROUTES,
-        handlers: { token: fn.token, jwks: fn.jwks, discovery: fn.discovery },
+        handlers: { token: fn.token, jwks: fn.jwks, discovery: fn.discovery, revocations: fn.revocations },
         stage,
         host,
+        adminFromAnyAddress: exposeInternals,
         port: ports.auth,
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
@@ -381,6 +403,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         handlers: { products: fn.products },
         stage,
         host,
+        adminFromAnyAddress: exposeInternals,
         port: ports.api,
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
@@ -403,6 +426,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ISSUER: issuer,
       AUDIENCE: audience,
       JWKS_URI: jwksUri,
+      // Through the same path as the JWKS (a fault proxy in the reliability tests sits in front of both).
+      REVOCATIONS_URI: jwksUri.replace(/\/\.well-known\/jwks\.json$/, '/revocations'),
       CLIENTS_TABLE: tableName,
       ...options.env,
     };
@@ -432,6 +457,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       CLIENTS_TABLE: tableName,
+      // `clients revoke` / `disable` flush the resource API's authorizer cache through the gateway's
+      // FlushStageAuthorizersCache (local/gateway/control-plane.ts), as they would on AWS.
+      AWS_ENDPOINT_URL_API_GATEWAY: api.origin,
+      KEYGATE_REST_API_ID: api.apiId,
+      KEYGATE_API_STAGE: api.stage,
     };
     return {
       authUrl: auth.url,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../core/config.js';
 import type { AccessLogEntry } from './gateway/index.js';
+import { checkHostFlags } from './host-safety.js';
 import {
   AUTHORIZER_MODES,
   type AuthorizerMode,
@@ -42,6 +43,8 @@ const port = intArg('port', 0, 65_535);
 export interface StartFlags {
   inMemory?: boolean;
   host: string;
+  allowRemote?: boolean;
+  exposeInternals?: boolean;
   authPort: number;
   apiPort: number;
   kmsPort: number;
@@ -57,7 +60,9 @@ export function buildProgram(): Command {
   return new Command('npm start')
     .description('Run keygate locally: DynamoDB (dynalite), KMS emulator, auth API and resource API.')
     .option('--in-memory', 'keep nothing on disk (new signing key and demo client every start)')
-    .option('--host <host>', 'address every server listens on', '127.0.0.1')
+    .option('--host <host>', 'address the auth and resource APIs listen on', '127.0.0.1')
+    .option('--allow-remote', 'allow a --host other than loopback (prints a warning)')
+    .option('--expose-internals', 'KMS emulator, dynalite and admin endpoints on --host too (unsafe)')
     .addOption(
       new Option('--auth-port <port>', 'auth API (token, JWKS, discovery)')
         .default(DEFAULT_PORTS.auth)
@@ -178,11 +183,19 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
   }
 
+  const hostCheck = checkHostFlags(flags);
+  if (!hostCheck.ok) {
+    console.error(`error: ${hostCheck.error}`);
+    return 2;
+  }
+  for (const w of hostCheck.warnings) console.error(w);
+
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
       ...(flags.inMemory ? { inMemory: true } : { stateDir: flags.stateDir }),
       host: flags.host,
+      exposeInternals: flags.exposeInternals ?? false,
       ports: { auth: flags.authPort, api: flags.apiPort, kms: flags.kmsPort, dynamodb: flags.dynamodbPort },
       resultsCacheTtlSeconds: flags.cacheTtl,
       authorizer: flags.authorizer,

@@ -1,6 +1,7 @@
 // The whole TOKEN authorizer warm path (event in, policy out) through createHandler with real deps: unique
 // tokens (every call verifies a signature) against the raw crypto.verify floor in the same run, and one
-// repeated token (verified-token cache hit), each with Powertools logging + metrics on and off.
+// repeated token (verified-token cache hit), each with Powertools logging + metrics on and off, and with
+// the revocation list on (REVOCATIONS_URI, 100 revoked clients: the check runs on every call).
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { createDeps, createHandler, loadConfig } from '../../handlers/authorizer.js';
@@ -19,6 +20,10 @@ const REPEAT_ON = 'handler, repeated token, logs+metrics on (INFO)';
 const REPEAT_OFF = 'handler, repeated token, logs+metrics off';
 const REPEAT_DEBUG = 'handler, repeated token, a DEBUG line per call';
 const REPEAT_PARSED = 'handler, repeated token, event JSON-parsed per call';
+const UNIQUE_REVOCATIONS = 'handler, unique tokens, logs+metrics on, revocation list on';
+const REPEAT_REVOCATIONS = 'handler, repeated token, logs+metrics on, revocation list on';
+/** Revoked clients in the list the revocation rows load (none of them the bench tokens' client). */
+const REVOKED_CLIENTS = 100;
 const POOL = 2000;
 /** Calls per task iteration: amortizes tinybench's per-iteration timer overhead. */
 const UNIQUE_BATCH = 20;
@@ -35,6 +40,10 @@ export const suite: BenchSuite = {
   async run({ timeMs, warmupMs }): Promise<BenchRow[]> {
     const key = testKey();
     const jwks = await startJwksServer({ keys: [key.jwk] });
+    const revokedAt = Object.fromEntries(
+      Array.from({ length: REVOKED_CLIENTS }, (_, i) => [`kg_revoked_${i}`, 1_700_000_000]),
+    );
+    const revocations = await startJwksServer(JSON.stringify({ disabled: [], revoked_at: revokedAt }));
     // Decision lines go to /dev/null through a real write(2), so their syscall cost is measured too
     // without flooding the bench output.
     const devNull = openSync('/dev/null', 'w');
@@ -64,6 +73,7 @@ export const suite: BenchSuite = {
           quiet ? { logger: null, metrics: null } : {},
         );
         await deps.keyStore.prefetch();
+        await deps.revocations?.refresh();
         return createHandler(deps);
       };
       const bare = createDeps(loadConfig({ ...baseEnv, TOKEN_CACHE_SIZE: '0' }), {
@@ -77,6 +87,9 @@ export const suite: BenchSuite = {
       const repeatOn = await build({}, false);
       const repeatOff = await build({}, true);
       const repeatDebug = await build({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }, false);
+      const withRevocations = { REVOCATIONS_URI: revocations.url };
+      const uniqueRevocations = await build({ TOKEN_CACHE_SIZE: '0', ...withRevocations }, false);
+      const repeatRevocations = await build(withRevocations, false);
       const repeated = events[0]!;
       // Lambda hands every invocation a freshly parsed event: new strings, so the token cache hashes the
       // token again. This row includes that and the parse itself (the runtime's cost, not the handler's).
@@ -130,6 +143,8 @@ export const suite: BenchSuite = {
           uniqueTask(UNIQUE_ALLOW_INFO, uniqueAllowInfo),
           repeatTask(REPEAT_ON, repeatOn, REPEAT_BATCH),
           repeatTask(REPEAT_OFF, repeatOff, REPEAT_BATCH),
+          uniqueTask(UNIQUE_REVOCATIONS, uniqueRevocations),
+          repeatTask(REPEAT_REVOCATIONS, repeatRevocations, REPEAT_BATCH),
           {
             name: REPEAT_PARSED,
             batch: LOGGED_BATCH,
@@ -145,7 +160,7 @@ export const suite: BenchSuite = {
       process.stdout.write = realWrite;
       process.stderr.write = realErrWrite;
       closeSync(devNull);
-      await jwks.close();
+      await Promise.all([jwks.close(), revocations.close()]);
     }
   },
   // Ratios are the median over interleaved pairings of task/floor (bench/lib/interleaved.ts).
@@ -167,6 +182,24 @@ export const suite: BenchSuite = {
       check: (rows) => {
         const ops = row(rows, REPEAT_ON).opsPerSec;
         return { pass: ops >= 1_000_000, actual: `${Math.round(ops).toLocaleString('en-US')}/s` };
+      },
+    },
+    {
+      description: 'repeated token with the revocation list on >= 1,000,000 invocations/s',
+      check: (rows) => {
+        const ops = row(rows, REPEAT_REVOCATIONS).opsPerSec;
+        return { pass: ops >= 1_000_000, actual: `${Math.round(ops).toLocaleString('en-US')}/s` };
+      },
+    },
+    {
+      description: 'the revocation list costs a unique token at most 2% (ratio to the floor vs without it)',
+      check: (rows) => {
+        const on = row(rows, UNIQUE_REVOCATIONS).ratio ?? Number.NaN;
+        const off = row(rows, UNIQUE_ON).ratio ?? Number.NaN;
+        return {
+          pass: on / off >= 0.98,
+          actual: `${((on / off) * 100).toFixed(1)}% of the throughput without it`,
+        };
       },
     },
   ],

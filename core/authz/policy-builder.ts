@@ -1,12 +1,15 @@
 // Builds the IAM policy a TOKEN authorizer returns. API Gateway caches that policy per token and reuses
-// it for EVERY route behind the authorizer (SPEC §2), so the policy allows every route the token's
-// scopes permit, not just the method ARN that triggered the call. Policies depend only on the API/stage
-// prefix and the set of route scopes in the token, so they are memoized and shared (frozen).
+// it for EVERY route behind the authorizer (AWS "Use API Gateway Lambda authorizers": the cached policy
+// applies to every method), so the policy allows every route the token's scopes permit, not just the method
+// ARN that triggered the call. A `{param}` becomes `*`, which in IAM also spans `/`: wherever an Allow could
+// so reach a route the token may not call, an explicit Deny for that route is added (Deny wins). Policies
+// depend only on the API/stage prefix and the token's route scopes, so they are memoized and shared.
 import { LRUCache } from 'lru-cache';
 import { RESOURCE_ROUTES, type RouteDef } from '../routes.js';
 import { AuthzError } from './errors.js';
 import type { PolicyDocument } from './evaluate.js';
 import { parseMethodArn } from './method-arn.js';
+import { patternOverlapsRoute } from './route-overlap.js';
 
 /** IAM limit on a Resource ARN in an authorizer policy (SPEC §2). */
 export const MAX_RESOURCE_ARN_LENGTH = 512;
@@ -35,9 +38,9 @@ export interface PolicyBuilder {
 }
 
 /**
- * `/products/{id}` -> `/products/*`. A `*` also spans `/`, so `GET/products/*` allows
- * `GET/products/a/b` too: harmless, API Gateway only routes defined resources, and the exact
- * `GET/products` is listed separately because `GET/products*` would also allow `GET/productsX`.
+ * `/products/{id}` -> `/products/*`. A `*` also spans `/`, so `GET/products/*` would also allow a route
+ * `GET/products/{id}/audit`: the builder adds a Deny for such a route when the token may not call it. The
+ * exact `GET/products` is listed separately because `GET/products*` would also allow `GET/productsX`.
  */
 export function routeResourcePath(path: string): string {
   return path.replace(/\{[^}/]+\}/g, '*');
@@ -60,10 +63,38 @@ function checkLength(arn: string): string {
   return arn;
 }
 
-function freezePolicy(effect: 'Allow' | 'Deny', resources: string[], allowed: RouteDef[]): BuiltPolicy {
-  const statement = Object.freeze({ Action: INVOKE, Effect: effect, Resource: Object.freeze(resources) });
-  const policyDocument = Object.freeze({ Version: '2012-10-17', Statement: Object.freeze([statement]) });
+function freezePolicy(
+  effect: 'Allow' | 'Deny',
+  resources: string[],
+  allowed: RouteDef[],
+  denied: string[] = [],
+): BuiltPolicy {
+  const statements = [Object.freeze({ Action: INVOKE, Effect: effect, Resource: Object.freeze(resources) })];
+  if (denied.length > 0) {
+    statements.push(
+      Object.freeze({ Action: INVOKE, Effect: 'Deny' as const, Resource: Object.freeze(denied) }),
+    );
+  }
+  const policyDocument = Object.freeze({ Version: '2012-10-17', Statement: Object.freeze(statements) });
   return Object.freeze({ effect, policyDocument, allowedRoutes: Object.freeze(allowed) });
+}
+
+const routeTemplate = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method}${r.path}`;
+
+/**
+ * Routes outside `allowed` that one of the Allow patterns could reach: each needs an explicit Deny. A
+ * Deny pattern can in turn cover requests to an allowed route (e.g. `GET/a/*` over `GET/a/{x}/b`): Deny
+ * wins, so such a request is refused (403), never wrongly allowed (docs/token-lifetime.md).
+ */
+function reachableDenied(routes: readonly RouteDef[], allowed: readonly RouteDef[]): RouteDef[] {
+  // A pattern without `*` is a literal route's own path, which API Gateway routes to that literal route
+  // (a literal segment beats a parameter): it reaches no other route.
+  const patterns = allowed
+    .map((r) => `${r.method}${routeResourcePath(r.path)}`)
+    .filter((p) => p.includes('*'));
+  return routes.filter(
+    (r) => !allowed.includes(r) && patterns.some((p) => patternOverlapsRoute(p, routeTemplate(r))),
+  );
 }
 
 export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyBuilder {
@@ -88,7 +119,10 @@ export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyB
       return freezePolicy('Deny', [checkLength(`${prefix}/*/*`)], []);
     }
     const resources = [...new Set(allowed.map((r) => checkLength(routeArn(prefix, r))))];
-    return freezePolicy('Allow', resources, allowed);
+    const denied = [
+      ...new Set(reachableDenied(routes, allowed).map((r) => checkLength(routeArn(prefix, r)))),
+    ];
+    return freezePolicy('Allow', resources, allowed, denied);
   }
 
   function slow(methodArn: string, scope: string, key: string): BuiltPolicy {

@@ -23,19 +23,38 @@ export const MIN_TOKEN_LIFETIME_SECONDS = 60;
 export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 /** Longest rotation grace: a week, enough for any deploy cycle; longer keeps a leaked secret alive. */
 export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
+/**
+ * Tokens per second one client may get unless its record says otherwise (burst twice that). A client needs
+ * one token per lifetime; 5/s leaves room for many instances while 100 clients at their limit stay within
+ * KMS's 500 RSA signatures/s per account and region.
+ */
+export const DEFAULT_ISSUANCE_RATE_PER_SECOND = 5;
+export const MAX_ISSUANCE_RATE_PER_SECOND = 500;
 const MAX_NAME_LENGTH = 200;
 
 export interface NewClient {
   readonly name: string;
   readonly scopes: readonly string[];
   readonly tokenLifetimeSeconds?: number;
+  readonly issuanceRatePerSecond?: number;
 }
 
 export interface ClientUpdate {
   readonly name?: string;
   readonly scopes?: readonly string[];
   readonly tokenLifetimeSeconds?: number;
+  readonly issuanceRatePerSecond?: number;
+  /** `disabled` also revokes every token issued so far (tokensRevokedAt = now). */
   readonly status?: ClientStatus;
+}
+
+/** A client whose tokens the authorizer must refuse (see core/revocation/document.ts). */
+export interface Revocation {
+  readonly clientId: string;
+  /** Every token, whatever its iat (the client is disabled). */
+  readonly all: boolean;
+  /** Tokens with iat at or before this (epoch seconds) are revoked. */
+  readonly revokedAt: number;
 }
 
 export interface IssuedSecret {
@@ -56,6 +75,10 @@ export interface ClientRegistry {
   list(): Promise<ClientRecord[]>;
   update(clientId: string, changes: ClientUpdate): Promise<ClientRecord>;
   setStatus(clientId: string, status: ClientStatus): Promise<ClientRecord>;
+  /** Revokes every token issued so far (iat <= now); the client keeps working with new tokens. */
+  revokeTokens(clientId: string): Promise<ClientRecord>;
+  /** Disabled clients, and clients with tokens revoked at or after `sinceSeconds` (consistent Scan). */
+  listRevocations(sinceSeconds: number): Promise<Revocation[]>;
   /** New secret; the previous one stays valid for `graceSeconds` (0: revoked at once). */
   rotateSecret(clientId: string, graceSeconds: number): Promise<IssuedSecret>;
   delete(clientId: string): Promise<void>;
@@ -105,6 +128,15 @@ function checkName(name: string): string {
   return trimmed;
 }
 
+function checkIssuanceRate(perSecond: number): number {
+  if (!Number.isSafeInteger(perSecond) || perSecond < 1 || perSecond > MAX_ISSUANCE_RATE_PER_SECOND)
+    throw new RegistryError(
+      'invalid_rate',
+      `issuance rate must be an integer from 1 to ${MAX_ISSUANCE_RATE_PER_SECOND} tokens per second`,
+    );
+  return perSecond;
+}
+
 function checkLifetime(seconds: number): number {
   if (
     !Number.isSafeInteger(seconds) ||
@@ -132,6 +164,9 @@ function toItem(record: ClientRecord): Item {
     updated_at: { S: record.updatedAt },
     secret_hash: { S: record.secretHash },
   };
+  if (record.tokensRevokedAt !== undefined) item.tokens_revoked_at = { N: String(record.tokensRevokedAt) };
+  if (record.issuanceRatePerSecond !== undefined)
+    item.issuance_rate_per_second = { N: String(record.issuanceRatePerSecond) };
   if (record.previousSecretHash !== undefined && record.previousSecretExpiresAt !== undefined) {
     item.previous_secret_hash = { S: record.previousSecretHash };
     item.previous_secret_expires_at = { S: record.previousSecretExpiresAt };
@@ -165,6 +200,8 @@ export function fromItem(item: Item): ClientRecord {
   }
   const previousSecretHash = s('previous_secret_hash');
   const previousSecretExpiresAt = s('previous_secret_expires_at');
+  const revokedAt = optionalInt(item.tokens_revoked_at);
+  const rate = optionalInt(item.issuance_rate_per_second);
   return {
     clientId,
     name,
@@ -177,7 +214,15 @@ export function fromItem(item: Item): ClientRecord {
     ...(previousSecretHash !== undefined && previousSecretExpiresAt !== undefined
       ? { previousSecretHash, previousSecretExpiresAt }
       : {}),
+    ...(revokedAt !== undefined ? { tokensRevokedAt: revokedAt } : {}),
+    ...(rate !== undefined && rate > 0 ? { issuanceRatePerSecond: rate } : {}),
   };
+}
+
+/** A number attribute as a safe integer; absent or malformed: undefined (the default applies). */
+function optionalInt(value: AttributeValue | undefined): number | undefined {
+  const n = Number(value?.N);
+  return value?.N !== undefined && Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Maps an SDK failure to a registry error; the message names the table, never item contents. */
@@ -238,10 +283,14 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       set('scopes', { L: normalizeScopes(changes.scopes).map((s) => ({ S: s })) });
     if (changes.tokenLifetimeSeconds !== undefined)
       set('token_lifetime_seconds', { N: String(checkLifetime(changes.tokenLifetimeSeconds)) });
+    if (changes.issuanceRatePerSecond !== undefined)
+      set('issuance_rate_per_second', { N: String(checkIssuanceRate(changes.issuanceRatePerSecond)) });
     if (changes.status !== undefined) {
       if (changes.status !== 'active' && changes.status !== 'disabled')
         throw new RegistryError('corrupt_record', 'status must be active or disabled');
       set('status', { S: changes.status });
+      // Enabling again must not bring back the tokens the client held when it was disabled.
+      if (changes.status === 'disabled') set('tokens_revoked_at', { N: String(Math.floor(now() / 1000)) });
     }
     try {
       const out = await dynamodb.send(
@@ -268,6 +317,59 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     update,
     setStatus: (clientId, status) => update(clientId, { status }),
 
+    async revokeTokens(clientId) {
+      try {
+        const out = await dynamodb.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { client_id: { S: clientId } },
+            UpdateExpression: 'SET tokens_revoked_at = :at, updated_at = :updated_at',
+            ConditionExpression: 'attribute_exists(client_id)',
+            ExpressionAttributeValues: {
+              ':at': { N: String(Math.floor(now() / 1000)) },
+              ':updated_at': { S: iso() },
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return fromItem(out.Attributes ?? {});
+      } catch (err) {
+        if (isConditionFailure(err)) throw unknown(clientId);
+        return fail(err);
+      }
+    },
+
+    async listRevocations(sinceSeconds) {
+      const out: Revocation[] = [];
+      let startKey: Item | undefined;
+      do {
+        const page = await dynamodb
+          .send(
+            new ScanCommand({
+              TableName: tableName,
+              ExclusiveStartKey: startKey,
+              ConsistentRead: true,
+              FilterExpression: '#status = :disabled OR tokens_revoked_at >= :since',
+              ProjectionExpression: 'client_id, #status, tokens_revoked_at',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':disabled': { S: 'disabled' },
+                ':since': { N: String(sinceSeconds) },
+              },
+            }),
+          )
+          .catch(fail);
+        for (const item of page.Items ?? []) {
+          const clientId = item.client_id?.S;
+          if (clientId === undefined) continue;
+          const all = item.status?.S === 'disabled';
+          out.push({ clientId, all, revokedAt: optionalInt(item.tokens_revoked_at) ?? 0 });
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return out;
+    },
+
     async create(input) {
       const at = iso();
       const clientSecret = generateClientSecret();
@@ -277,6 +379,9 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         scopes: normalizeScopes(input.scopes),
         status: 'active',
         tokenLifetimeSeconds: checkLifetime(input.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
+        ...(input.issuanceRatePerSecond !== undefined
+          ? { issuanceRatePerSecond: checkIssuanceRate(input.issuanceRatePerSecond) }
+          : {}),
         createdAt: at,
         updatedAt: at,
         secretHash: hashClientSecret(clientSecret),

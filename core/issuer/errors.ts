@@ -21,6 +21,8 @@ export type IssuerErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
+  /** This client asked for tokens faster than its issuance rate (RFC 6585 §4: 429 + Retry-After). */
+  | 'rate_limited'
   /** KMS or DynamoDB throttled us after bounded retries. */
   | 'dependency_throttled'
   /** KMS or DynamoDB unreachable, timing out or failing. */
@@ -36,6 +38,7 @@ type RegistryOnlyCode =
   | 'invalid_name'
   | 'invalid_lifetime'
   | 'invalid_grace'
+  | 'invalid_rate'
   /** The clients table does not exist (wrong CLIENTS_TABLE / region, or the stack is not deployed). */
   | 'table_missing'
   /** An item in the table does not have the shape keygate writes. */
@@ -53,6 +56,7 @@ export const ISSUER_ERRORS: Readonly<
   unauthorized_client: { status: 400, error: 'unauthorized_client' },
   unsupported_grant_type: { status: 400, error: 'unsupported_grant_type' },
   invalid_scope: { status: 400, error: 'invalid_scope' },
+  rate_limited: { status: 429, error: 'temporarily_unavailable' },
   dependency_throttled: { status: 503, error: 'temporarily_unavailable' },
   dependency_unavailable: { status: 503, error: 'temporarily_unavailable' },
   internal: SERVER_ERROR,
@@ -61,6 +65,7 @@ export const ISSUER_ERRORS: Readonly<
   invalid_name: SERVER_ERROR,
   invalid_lifetime: SERVER_ERROR,
   invalid_grace: SERVER_ERROR,
+  invalid_rate: SERVER_ERROR,
   table_missing: SERVER_ERROR,
   corrupt_record: SERVER_ERROR,
   dependency_rejected: SERVER_ERROR,
@@ -114,5 +119,13 @@ export class RegistryError extends IssuerError {
     );
     this.name = 'RegistryError';
     this.message = message;
+  }
+}
+
+/** Too many token requests from one client (RFC 6585 §4): the endpoint answers 429 with Retry-After. */
+export class RateLimitedError extends IssuerError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('rate_limited', 'too many token requests for this client; retry later');
+    this.name = 'RateLimitedError';
   }
 }

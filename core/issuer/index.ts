@@ -6,6 +6,7 @@ export * from './discovery.js';
 export * from './dynamo.js';
 export * from './errors.js';
 export * from './etag.js';
+export * from './issuance-limiter.js';
 export * from './jwks-publisher.js';
 export * from './kms.js';
 export * from './kms-signer.js';

@@ -1,8 +1,10 @@
 // The client-credentials grant (RFC 6749 §4.4): authenticate the client, settle the granted scopes, mint.
 // Transport-free: the token handler parses HTTP into a TokenRequest and renders the result or IssuerError.
 import type { ClientCache } from './client-cache.js';
+import { DEFAULT_ISSUANCE_RATE_PER_SECOND } from './client-registry.js';
 import { checkClientSecret, type SecretHasher, sha256Hasher } from './client-secret.js';
-import { IssuerError } from './errors.js';
+import { IssuerError, RateLimitedError } from './errors.js';
+import type { IssuanceLimiter } from './issuance-limiter.js';
 import type { TokenRequest } from './token-request.js';
 import type { ClientRecord, TokenMinter } from './types.js';
 
@@ -20,6 +22,10 @@ export interface TokenServiceOptions {
    * one DynamoDB read per client id per this interval.
    */
   readonly refreshAfterFailureMs?: number;
+  /** Per-client issuance limit, taken after authentication and before minting (no KMS call when over). */
+  readonly limiter?: IssuanceLimiter;
+  /** Tokens/s for clients whose record sets no rate. */
+  readonly defaultRatePerSecond?: number;
 }
 
 export interface TokenResult {
@@ -86,6 +92,12 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const record = await authenticate(request);
       const scopes = grantedScopes(record, request.scopes);
       const lifetimeSeconds = Math.max(1, Math.min(record.tokenLifetimeSeconds, options.maxLifetimeSeconds));
+      if (options.limiter) {
+        const rate =
+          record.issuanceRatePerSecond ?? options.defaultRatePerSecond ?? DEFAULT_ISSUANCE_RATE_PER_SECOND;
+        const decision = options.limiter.take(record.clientId, rate);
+        if (!decision.ok) throw new RateLimitedError(decision.retryAfterSeconds);
+      }
       try {
         const token = await options.minter.mint({ clientId: record.clientId, scopes, lifetimeSeconds });
         return {

@@ -43,4 +43,11 @@ export interface ClientRecord {
   /** During a secret rotation: the previous secret's hash and when it stops being accepted (ISO-8601). */
   readonly previousSecretHash?: string;
   readonly previousSecretExpiresAt?: string;
+  /**
+   * Epoch seconds of the last `clients revoke` / `clients disable`: tokens with `iat` at or before it are
+   * refused by the authorizer (core/revocation). Absent: nothing revoked.
+   */
+  readonly tokensRevokedAt?: number;
+  /** Tokens this client may get per second (token bucket, burst twice that); absent: the default. */
+  readonly issuanceRatePerSecond?: number;
 }

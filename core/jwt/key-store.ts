@@ -1,10 +1,9 @@
-// The JWKS key store: fetches the issuer's JWK Set (https, bounded time and size, no redirects), imports
-// each usable RSA key once into a node:crypto KeyObject, refreshes in the background, keeps serving the
-// last good keys while the endpoint is down, and rate-limits refetches caused by unknown `kid`s.
-import { isUtf8 } from 'node:buffer';
+// The JWKS key store: fetches the issuer's JWK Set (bounded-download.ts: https, bounded time and size, no
+// redirects), imports each usable RSA key once into a node:crypto KeyObject, refreshes in the background,
+// keeps serving the last good keys while the endpoint is down, and rate-limits refetches caused by unknown `kid`s.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { isLoopbackHost } from '../config.js';
+import { checkDocumentUri, DownloadError, downloadJson } from './bounded-download.js';
 import { VerifyError } from './errors.js';
 import { isSaneKid } from './kid.js';
 import type { KeyStore, KeyStoreStats } from './types.js';
@@ -107,21 +106,8 @@ function positive(name: string, value: number, allowZero = false): number {
   return value;
 }
 
-/** https always; http only to a loopback host (local stack, tests). Throws at construction. */
-function checkJwksUri(jwksUri: string): string {
-  let url: URL;
-  try {
-    url = new URL(jwksUri);
-  } catch {
-    throw new TypeError('jwksUri is not a valid URL');
-  }
-  if (url.protocol === 'https:') return url.href;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url.href;
-  throw new TypeError('jwksUri must use https (http is allowed only for loopback hosts)');
-}
-
 export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
-  const jwksUri = checkJwksUri(options.jwksUri);
+  const jwksUri = checkDocumentUri(options.jwksUri, 'jwksUri');
   const fetchTimeoutMs = positive('fetchTimeoutMs', options.fetchTimeoutMs ?? 1500);
   const maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes ?? 150_000);
   const softMaxAgeMs = positive('softMaxAgeMs', options.softMaxAgeMs ?? 600_000);
@@ -184,56 +170,13 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
     reschedule();
   }
 
-  async function download(): Promise<unknown> {
-    const signal = AbortSignal.timeout(fetchTimeoutMs);
-    let body: Buffer;
-    try {
-      const res = await fetchImpl(jwksUri, {
-        signal,
-        redirect: 'error',
-        headers: { accept: 'application/json' },
-      });
-      if (res.status !== 200) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new JwksFetchError('http_status', `JWKS endpoint answered HTTP ${res.status}`);
-      }
-      const declared = Number(res.headers.get('content-length') ?? '0');
-      if (declared > maxResponseBytes) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new JwksFetchError('too_large', `JWKS response declares ${declared} bytes`);
-      }
-      // content-length can lie or be absent (chunked): count the bytes as they arrive.
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      if (res.body) {
-        const reader = res.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          total += value.byteLength;
-          if (total > maxResponseBytes) {
-            await reader.cancel().catch(() => undefined);
-            throw new JwksFetchError('too_large', `JWKS response exceeds ${maxResponseBytes} bytes`);
-          }
-          chunks.push(value);
-        }
-      }
-      body = Buffer.concat(chunks, total);
-    } catch (err) {
-      if (err instanceof JwksFetchError) throw err;
-      if (signal.aborted) throw new JwksFetchError('timeout', `JWKS fetch exceeded ${fetchTimeoutMs} ms`);
-      const cause = (err as { cause?: { message?: unknown } }).cause;
-      const text = `${(err as Error).message ?? ''} ${typeof cause?.message === 'string' ? cause.message : ''}`;
-      if (/redirect/i.test(text)) throw new JwksFetchError('redirect', 'JWKS endpoint redirected');
-      throw new JwksFetchError('network', `JWKS fetch failed: ${text.trim().slice(0, 200)}`);
-    }
-    if (!isUtf8(body)) throw new JwksFetchError('invalid_json', 'JWKS response is not UTF-8');
-    try {
-      return JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new JwksFetchError('invalid_json', 'JWKS response is not JSON');
-    }
-  }
+  const download = (): Promise<unknown> =>
+    downloadJson(jwksUri, {
+      label: 'JWKS',
+      timeoutMs: fetchTimeoutMs,
+      maxBytes: maxResponseBytes,
+      fetch: fetchImpl,
+    });
 
   /** One JWK to KeyMaterial, or why it is skipped (RFC 7517 §4, RFC 7518 §6.3, RFC 8725 §3.5). */
   function importJwk(jwk: unknown): KeyMaterial | KeySkipReason {
@@ -324,7 +267,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
     const t = now();
     fetchFailures++;
     nextAttemptAt = t + failureBackoffMs;
-    const reason = err instanceof JwksFetchError ? err.reason : 'network';
+    const reason = err instanceof JwksFetchError || err instanceof DownloadError ? err.reason : 'network';
     const detail = err instanceof Error ? err.message : 'unknown failure';
     emit({ type: 'fetch_failed', trigger, reason, detail, durationMs: t - startedAt });
     if (keys.size > 0) {

@@ -9,10 +9,12 @@ import {
   type ClientRegistry,
   createClientRegistry,
   createDynamoClient,
+  DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
   RegistryError,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
+import { type CutoffIo, cutOffTokens } from './token-cutoff.js';
 
 export interface CliIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -22,6 +24,10 @@ export interface CliIo {
   readonly confirm?: (question: string) => Promise<boolean>;
   /** Injected DynamoDB client (tests); otherwise one built from the environment. */
   readonly dynamodb?: DynamoApi;
+  /** The wait before the authorizer-cache flush of revoke/disable (tests skip it). */
+  readonly sleep?: CutoffIo['sleep'];
+  /** Epoch-ms clock for the registry's timestamps (tests). */
+  readonly now?: () => number;
 }
 
 const DEFAULT_TABLE = 'keygate-clients';
@@ -41,7 +47,18 @@ function publicView(record: ClientRecord) {
     ...(record.previousSecretExpiresAt
       ? { previous_secret_valid_until: record.previousSecretExpiresAt }
       : {}),
+    ...(record.tokensRevokedAt !== undefined
+      ? { tokens_revoked_at: new Date(record.tokensRevokedAt * 1000).toISOString() }
+      : {}),
+    ...(record.issuanceRatePerSecond !== undefined
+      ? { issuance_rate_per_second: record.issuanceRatePerSecond }
+      : {}),
   };
+}
+
+function parseRate(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number of tokens per second');
+  return Number(value);
 }
 
 function parseSeconds(value: string): number {
@@ -77,6 +94,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     return createClientRegistry({
       dynamodb,
       tableName,
+      ...(io.now ? { now: io.now } : {}),
       readRetry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
     });
   };
@@ -90,6 +108,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         `status:         ${v.status}`,
         `scopes:         ${v.scopes.join(' ')}`,
         `token lifetime: ${v.token_lifetime_seconds} s`,
+        `issuance rate:  ${v.issuance_rate_per_second ?? `default (${DEFAULT_ISSUANCE_RATE_PER_SECOND})`} tokens/s`,
+        ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
         ...(v.previous_secret_valid_until
@@ -142,11 +162,17 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .requiredOption('--name <name>', 'a human-readable name')
     .requiredOption('--scopes <scopes>', `space- or comma-separated scopes (${ALL_SCOPES.join(' ')})`)
     .option('--lifetime <seconds>', 'token lifetime in seconds (default 3600)', parseSeconds)
-    .action(async (opts: { name: string; scopes: string; lifetime?: number }) => {
+    .option(
+      '--rate <per-second>',
+      `tokens this client may get per second (default ${DEFAULT_ISSUANCE_RATE_PER_SECOND})`,
+      parseRate,
+    )
+    .action(async (opts: { name: string; scopes: string; lifetime?: number; rate?: number }) => {
       const { record, clientSecret } = await registry().create({
         name: opts.name,
         scopes: opts.scopes.split(/[\s,]+/).filter(Boolean),
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
+        ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
       });
       printSecret(record, clientSecret, 'Created');
     });
@@ -193,18 +219,51 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       else printClient(record);
     });
 
-  for (const [name, status] of [
-    ['disable', 'disabled'],
-    ['enable', 'active'],
-  ] as const) {
-    program
-      .command(`${name} <clientId>`)
-      .description(`${name} a client (takes effect within the token endpoint's cache TTL, 30 s by default)`)
-      .action(async (clientId: string) => {
-        const record = await registry().setStatus(clientId, status);
-        emit(record, `${status === 'active' ? 'Enabled' : 'Disabled'} client ${record.clientId}`);
-      });
-  }
+  const cutoff = (opts: { wait: boolean }) =>
+    cutOffTokens(
+      {
+        env,
+        // With --json, stdout carries only the JSON document.
+        out: json ? err : out,
+        sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      },
+      opts,
+    );
+
+  program
+    .command('disable <clientId>')
+    .description(
+      'disable a client: no new tokens (within the token endpoint cache TTL, 30 s), and every token issued so far gets 401 (see revoke)',
+    )
+    .option('--no-wait', 'do not wait to flush the API Gateway authorizer cache')
+    .action(async (clientId: string, opts: { wait: boolean }) => {
+      const record = await registry().setStatus(clientId, 'disabled');
+      emit(record, `Disabled client ${record.clientId}; every token it holds is revoked`);
+      await cutoff(opts);
+    });
+
+  program
+    .command('enable <clientId>')
+    .description('enable a client again (tokens revoked while it was disabled stay revoked)')
+    .action(async (clientId: string) => {
+      const record = await registry().setStatus(clientId, 'active');
+      emit(record, `Enabled client ${record.clientId}`);
+    });
+
+  program
+    .command('revoke <clientId>')
+    .description(
+      'revoke every token issued to a client so far; the client keeps working and new tokens are accepted',
+    )
+    .option('--no-wait', 'do not wait to flush the API Gateway authorizer cache')
+    .action(async (clientId: string, opts: { wait: boolean }) => {
+      const record = await registry().revokeTokens(clientId);
+      emit(
+        record,
+        `Revoked every token of client ${record.clientId} issued up to ${new Date(record.tokensRevokedAt! * 1000).toISOString()}`,
+      );
+      await cutoff(opts);
+    });
 
   program
     .command('update <clientId>')
@@ -212,16 +271,28 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--name <name>')
     .option('--scopes <scopes>')
     .option('--lifetime <seconds>', 'token lifetime in seconds', parseSeconds)
-    .action(async (clientId: string, opts: { name?: string; scopes?: string; lifetime?: number }) => {
-      if (opts.name === undefined && opts.scopes === undefined && opts.lifetime === undefined)
-        throw new UsageError('update needs --name, --scopes or --lifetime');
-      const record = await registry().update(clientId, {
-        ...(opts.name !== undefined ? { name: opts.name } : {}),
-        ...(opts.scopes !== undefined ? { scopes: opts.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
-        ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
-      });
-      emit(record, `Updated client ${record.clientId}`);
-    });
+    .option('--rate <per-second>', 'tokens this client may get per second', parseRate)
+    .action(
+      async (
+        clientId: string,
+        opts: { name?: string; scopes?: string; lifetime?: number; rate?: number },
+      ) => {
+        if (
+          opts.name === undefined &&
+          opts.scopes === undefined &&
+          opts.lifetime === undefined &&
+          opts.rate === undefined
+        )
+          throw new UsageError('update needs --name, --scopes, --lifetime or --rate');
+        const record = await registry().update(clientId, {
+          ...(opts.name !== undefined ? { name: opts.name } : {}),
+          ...(opts.scopes !== undefined ? { scopes: opts.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
+          ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
+          ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
+        });
+        emit(record, `Updated client ${record.clientId}`);
+      },
+    );
 
   program
     .command('rotate-secret <clientId>')

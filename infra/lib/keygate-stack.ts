@@ -69,6 +69,7 @@ export class KeygateStack extends Stack {
       issuer: this.authServer.issuer,
       audience: this.audience,
       jwksUri: this.authServer.jwksUri,
+      revocationsUri: this.authServer.revocationsUri,
       ...(props.functionOptions ? { functionOptions: props.functionOptions } : {}),
     });
     this.resourceApi = resourceApi;
@@ -124,5 +125,34 @@ export class KeygateStack extends Stack {
     out('SigningKeyId', this.authServer.signingKey.keyId, 'KMS signing key id');
     out('SigningKeyArn', this.authServer.signingKey.keyArn, 'KMS signing key ARN');
     out('Region', this.region, 'Region the stack runs in (AWS_REGION for the admin CLI)');
+
+    // `clients revoke` / `disable` flush the resource API's authorizer cache (docs/token-lifetime.md).
+    const api = this.resourceApi.api;
+    const stage = this.resourceApi.stageName;
+    out('RestApiId', api.restApiId, 'Resource API id (KEYGATE_REST_API_ID for clients revoke/disable)');
+    out('ApiStage', stage, 'Resource API stage (KEYGATE_API_STAGE for clients revoke/disable)');
+    const revocationAdmin = new iam.ManagedPolicy(this, 'RevocationAdminPolicy', {
+      description: 'What `npm run clients -- revoke|disable` needs: the registry write and the cache flush',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'RevokeInRegistry',
+          actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+          resources: [this.authServer.clientsTable.tableArn],
+        }),
+        new iam.PolicyStatement({
+          // FlushStageAuthorizersCache is DELETE on this resource (API Gateway REST API reference).
+          sid: 'FlushAuthorizerCache',
+          actions: ['apigateway:DELETE'],
+          resources: [
+            `arn:${this.partition}:apigateway:${this.region}::/restapis/${api.restApiId}/stages/${stage}/cache/authorizers`,
+          ],
+        }),
+      ],
+    });
+    out(
+      'RevocationAdminPolicyArn',
+      revocationAdmin.managedPolicyArn,
+      'Attach to whoever runs clients revoke/disable',
+    );
   }
 }

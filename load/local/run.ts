@@ -4,7 +4,8 @@
 // status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json, exits 1 on a
 // failed threshold. Scenarios with `compareCache` (result cache on vs off) or `compareAuthorizers` (Lambda
 // TOKEN authorizer vs the native JWT authorizer) keep every side's stack up, measure them in alternating
-// rounds and report each side's median per-round ratio to the first.
+// rounds and report each side's median per-round ratio to the first; `noisy-client` drives its own clients
+// at their own rates (load/local/noisy-client.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +13,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { environmentRecord, formatEnvironment } from '../../bench/lib/environment.js';
 import type { AuthorizerMode } from '../../local/stack.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
-import type { ThresholdVerdict } from '../thresholds.js';
+import { evaluateThresholds, parseThresholds, type ThresholdVerdict } from '../thresholds.js';
 import { type PhaseTokens, runPhase } from './measure.js';
+import { type NoisyClientResult, runNoisyClient } from './noisy-client.js';
 import {
   formatKinds,
   formatPhases,
@@ -88,6 +90,7 @@ async function openStack(resultsCacheTtlSeconds: number, authorizer?: Authorizer
       resultsCacheTtlSeconds,
       ...(authorizer ? { authorizer } : {}),
       ...(size === undefined ? {} : { env: { TOKEN_CACHE_SIZE: String(size) } }),
+      ...(scenario.noisy ? { kmsRsaQuotaPerSecond: scenario.noisy.kmsQuotaPerSecond } : {}),
     });
   }
   const authUrl = (opts.authUrl ?? 'http://127.0.0.1:4000/local').replace(/\/+$/, '');
@@ -155,6 +158,7 @@ interface PhaseRecord {
   readonly resultsCacheTtlSeconds: number | 'external';
   readonly thresholds: ThresholdVerdict[];
   readonly rotated?: boolean;
+  readonly noisy?: Pick<NoisyClientResult, 'kms' | 'perGroup'>;
 }
 
 interface Prepared {
@@ -260,6 +264,36 @@ async function phase(label: string, ttl: number): Promise<PhaseRecord> {
   }
 }
 
+/** noisy-client: its own clients and arrival rates (load/local/noisy-client.ts) on a fresh stack. */
+async function noisyPhase(ttl: number): Promise<PhaseRecord> {
+  if (!opts.start) {
+    console.error(
+      'noisy-client creates its own clients: it needs a stack this runner starts (drop --no-start)',
+    );
+    process.exit(2);
+  }
+  const label = `${scenario.name} (KMS quota ${scenario.noisy!.kmsQuotaPerSecond}/s)`;
+  log(`\n== ${label}`);
+  const stack = await openStack(ttl);
+  try {
+    log(`stack: auth ${stack.authUrl}; measuring for ${durationSeconds} s...`);
+    const result = await runNoisyClient({ scenario, stack, durationSeconds, log });
+    const base = record(label, ttl, result.counts);
+    const local = evaluateThresholds(parseThresholds(scenario.localThresholds ?? {}), result.metrics);
+    log(
+      `noisy client: ${JSON.stringify(result.perGroup.noisy)}; ten others: ${JSON.stringify(result.perGroup.quiet)}; ` +
+        `KMS busiest second ${result.kms.peakPerSecond}/${result.kms.perSecond}, throttled ${result.kms.throttled}`,
+    );
+    return {
+      ...base,
+      thresholds: [...base.thresholds, ...local],
+      noisy: { kms: result.kms, perGroup: result.perGroup },
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
 /** Rounds of a side-by-side comparison: each side gets durationSeconds in all, in this many slices. */
 const COMPARE_ROUNDS = 4;
 
@@ -310,7 +344,9 @@ const ttl = scenario.local.resultsCacheTtlSeconds ?? 300;
 const phases: PhaseRecord[] = [];
 let cacheRatio: ReturnType<typeof roundRatios> | undefined;
 let authorizerRatios: { readonly versus: string; readonly ratio: ReturnType<typeof roundRatios> }[] = [];
-if (scenario.local.compareAuthorizers && opts.start) {
+if (scenario.noisy) {
+  phases.push(await noisyPhase(ttl));
+} else if (scenario.local.compareAuthorizers && opts.start) {
   const sides: Side[] = [
     { label: `${scenario.name} (Lambda authorizer, cache TTL ${ttl} s)`, ttl, authorizer: 'lambda' },
     { label: `${scenario.name} (Lambda authorizer, cache off)`, ttl: 0, authorizer: 'lambda' },

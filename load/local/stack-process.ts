@@ -1,6 +1,7 @@
 // Child process of the local load runner: runs one local stack (so the server gets its own core and
 // event loop, apart from autocannon), prints its URLs on one marked stdout line, and takes line
-// commands on stdin: `flush` (authorizer result cache), `rotate` (new signing key), `close`.
+// commands on stdin: `flush` (authorizer result cache), `rotate` (new signing key), `client <rate>` (a
+// new client with that issuance rate), `kms` / `kms-reset` (the KMS quota counters), `close`.
 import { createInterface } from 'node:readline';
 import { startLocalStack } from '../../local/stack.js';
 import { STACK_MARK, type StackInfo, type StackProcessOptions } from './stack.js';
@@ -15,6 +16,8 @@ const stack = await startLocalStack({
     ? {}
     : { resultsCacheTtlSeconds: options.resultsCacheTtlSeconds }),
   ...(options.authorizer ? { authorizer: options.authorizer } : {}),
+  ...(options.kmsRsaQuotaPerSecond ? { kmsRsaQuotaPerSecond: options.kmsRsaQuotaPerSecond } : {}),
+  ...(options.env ? { env: options.env } : {}),
 });
 const info: StackInfo = {
   apiUrl: stack.apiUrl,
@@ -39,7 +42,7 @@ const shutdown = async () => {
   process.exit(0);
 };
 createInterface({ input: process.stdin }).on('line', (line) => {
-  const [id = '', command] = line.trim().split(' ');
+  const [id = '', command, arg] = line.trim().split(' ');
   const run = async () => {
     switch (command) {
       case 'flush':
@@ -48,6 +51,21 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       case 'rotate':
         await stack.rotateSigningKey();
         return reply(id, true);
+      case 'client': {
+        const { record, clientSecret } = await stack.registry.create({
+          name: 'load',
+          scopes: ['products/read'],
+          issuanceRatePerSecond: Number(arg),
+        });
+        return reply(id, true, JSON.stringify({ clientId: record.clientId, clientSecret }));
+      }
+      case 'kms':
+        return reply(id, true, JSON.stringify(stack.kms.quota.stats()));
+      case 'kms-reset': {
+        const stats = stack.kms.quota.stats();
+        stack.kms.quota.reset();
+        return reply(id, true, JSON.stringify(stats));
+      }
       case 'close':
         reply(id, true);
         return shutdown();

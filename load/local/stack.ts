@@ -12,6 +12,8 @@ export interface StackProcessOptions {
   readonly resultsCacheTtlSeconds?: number;
   /** Default 'lambda'. */
   readonly authorizer?: AuthorizerMode;
+  /** The KMS emulator's RSA quota per second (default 500, as AWS). */
+  readonly kmsRsaQuotaPerSecond?: number;
   /** Extra handler environment (e.g. TOKEN_CACHE_SIZE). */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -28,7 +30,18 @@ export interface StackInfo {
   readonly canRotate: boolean;
 }
 
+/** The KMS emulator's quota counters (local/kms/quota.ts). */
+export interface KmsQuotaReport {
+  readonly perSecond: number;
+  readonly peakPerSecond: number;
+  readonly throttled: number;
+}
+
 export interface LoadStack extends StackInfo {
+  /** A new client (products/read) with this issuance rate; only on a stack this runner started. */
+  createClient(issuanceRatePerSecond: number): Promise<{ clientId: string; clientSecret: string }>;
+  /** The KMS emulator's quota counters; `reset` starts them over. Only on a stack this runner started. */
+  kmsQuota(reset?: boolean): Promise<KmsQuotaReport>;
   /** Drops the gateway's authorizer result cache (no-op for an external stack). */
   flush(): Promise<void>;
   /** Creates a new KMS key, publishes it and switches signing to it. */
@@ -78,15 +91,17 @@ export async function startStackProcess(
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const command = (name: string) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<string>((resolve, reject) => {
       const id = String(nextId++);
-      waiting.set(id, (r) => (r.ok ? resolve() : reject(new Error(r.message))));
+      waiting.set(id, (r) => (r.ok ? resolve(r.message) : reject(new Error(r.message))));
       child.stdin!.write(`${id} ${name}\n`);
     });
   return {
     ...info,
-    flush: () => command('flush'),
-    rotate: () => command('rotate'),
+    flush: async () => void (await command('flush')),
+    rotate: async () => void (await command('rotate')),
+    createClient: async (rate) => JSON.parse(await command(`client ${rate}`)),
+    kmsQuota: async (reset = false) => JSON.parse(await command(reset ? 'kms-reset' : 'kms')),
     close: async () => {
       if (child.exitCode !== null) return;
       await command('close').catch(() => undefined);
@@ -105,6 +120,12 @@ export function externalStack(info: Omit<StackInfo, 'canRotate'>): LoadStack {
     flush: async () => undefined,
     rotate: async () => {
       throw new Error('cannot rotate the signing key of a stack this runner did not start');
+    },
+    createClient: async () => {
+      throw new Error('creating clients needs a stack this runner started (drop --no-start)');
+    },
+    kmsQuota: async () => {
+      throw new Error('KMS counters need a stack this runner started (drop --no-start)');
     },
     close: async () => undefined,
   };

@@ -5,7 +5,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { isLoopbackAddress } from '../host-safety.js';
 import { listen } from '../listen.js';
+import { CONTROL_PLANE_PREFIX, serveControlPlane } from './control-plane.js';
 import { GatewayError, InvocationTimeout } from './errors.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
 import type { JwtAuthorizer } from './jwt-authorizer.js';
@@ -18,7 +20,7 @@ import {
   resolveGatewayResponses,
 } from './responses.js';
 import { createRouter, type GatewayRoute } from './router.js';
-import { createTokenAuthorizerStep, type TokenAuthorizerOptions } from './token-authorizer.js';
+import { createTokenAuthorizerStep, repeatsHeader, type TokenAuthorizerOptions } from './token-authorizer.js';
 
 /** REST API payload quota (SPEC §2). */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -102,6 +104,8 @@ export interface GatewayOptions {
   readonly now?: () => number;
   /** Serve `/_keygate/*` admin endpoints. Default true. */
   readonly adminEndpoints?: boolean;
+  /** Answer admin endpoints for non-loopback peers too. Default false: others get the missing-route 403. */
+  readonly adminFromAnyAddress?: boolean;
   /** Called once per finished request (access log). */
   readonly onRequest?: (entry: AccessLogEntry) => void;
 }
@@ -167,10 +171,10 @@ function rawResponse(def: ResolvedGatewayResponse, requestId: string): string {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stage = options.stage ?? 'local';
-  if (!STAGE_NAME.test(stage) || stage === '_keygate') {
+  if (!STAGE_NAME.test(stage) || stage === '_keygate' || stage === 'restapis') {
     throw new GatewayError(
       'gateway_config',
-      `stage must be 1-128 letters, digits, "-" or "_" and not "_keygate" (got "${stage}")`,
+      `stage must be 1-128 letters, digits, "-" or "_" and not "_keygate" or "restapis" (got "${stage}")`,
     );
   }
   const region = options.region ?? 'us-east-1';
@@ -209,6 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     : defaultIsBinary;
   const stageVariables = options.stageVariables ? { ...options.stageVariables } : null;
   const adminEnabled = options.adminEndpoints ?? true;
+  const adminFromAnyAddress = options.adminFromAnyAddress ?? false;
   const onRequest = options.onRequest;
   const host = options.host ?? '127.0.0.1';
 
@@ -285,8 +290,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const rawQuery = q < 0 ? '' : target.slice(q + 1);
     logPath = fullPath;
 
-    if (adminEnabled && fullPath.startsWith(ADMIN_PREFIX)) {
-      serveAdmin(method, fullPath.slice(ADMIN_PREFIX.length), res, requestId);
+    // Admin and control-plane paths (never a stage: stage names exclude them) answer only loopback peers
+    // unless asked otherwise (local/host-safety.ts); others fall through to the missing-route 403.
+    const admin = fullPath.startsWith(ADMIN_PREFIX);
+    if (
+      adminEnabled &&
+      (admin || fullPath.startsWith(CONTROL_PLANE_PREFIX)) &&
+      (adminFromAnyAddress || isLoopbackAddress(req.socket.remoteAddress))
+    ) {
+      req.resume();
+      if (admin) serveAdmin(method, fullPath.slice(ADMIN_PREFIX.length), res, requestId);
+      else {
+        serveControlPlane(method, fullPath, req.headers.authorization, res, { apiId, stage, requestId }, () =>
+          authorizer?.flush(),
+        );
+      }
       return;
     }
 
@@ -329,7 +347,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
 
     let authorizerContext: Record<string, unknown> | undefined;
-    if (options.jwtAuthorizer && authorizeRoute(match.route)) {
+    const guarded = authorizeRoute(match.route) && (options.jwtAuthorizer || authorizer);
+    // Which of two tokens API Gateway judges is undocumented: refuse rather than let the authorizer and
+    // the integration see different ones (docs/token-lifetime.md).
+    if (guarded && repeatsHeader(req.rawHeaders, authorizer?.identityHeader ?? 'authorization')) {
+      sendGateway('badRequest');
+      return;
+    }
+    if (options.jwtAuthorizer && guarded) {
       const outcome = await options.jwtAuthorizer.authorize(req.headers, match.route.scopes);
       if (outcome.kind !== 'allow') {
         const kind = outcome.kind === 'unauthorized' ? 'unauthorized' : 'jwtForbidden';
@@ -337,7 +362,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
       authorizerContext = outcome.authorizer;
-    } else if (authorizer && authorizeRoute(match.route)) {
+    } else if (authorizer && guarded) {
       const outcome = await authorizer.authorize(req.headers, methodArn);
       switch (outcome.kind) {
         case 'unauthorized':

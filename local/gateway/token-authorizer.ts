@@ -47,6 +47,14 @@ export interface TokenAuthorizerStep {
     methodArn: string,
   ): Promise<AuthorizerOutcome>;
   flush(): number;
+  /**
+   * True when the identity header appears more than once in the request (node `rawHeaders`). API Gateway
+   * does not document which value a TOKEN authorizer would get, and node keeps the first while the proxy
+   * event keeps every one: the gateway refuses such a request (400) so the authorizer and the integration
+   * can never judge different tokens (RFC 6750 §3.1 invalid_request: "repeats the same parameter").
+   */
+  /** The identity source header, lower-cased. */
+  readonly identityHeader: string;
   readonly stats: {
     invocations: number;
     cacheHits: number;
@@ -164,6 +172,7 @@ export function createTokenAuthorizerStep(
 
   return {
     stats,
+    identityHeader: headerName,
     flush() {
       const n = cache?.size ?? 0;
       cache?.clear();
@@ -209,4 +218,14 @@ export function createTokenAuthorizerStep(
       return decide(valid, methodArn, Math.max(0, Math.round(env.now() - started)), false);
     },
   };
+}
+
+/** Whether `name` (lower-case) occurs more than once in Node's `rawHeaders` (name, value, name, ...). */
+export function repeatsHeader(rawHeaders: readonly string[], name: string): boolean {
+  let seen = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const h = rawHeaders[i]!;
+    if (h.length === name.length && h.toLowerCase() === name && ++seen > 1) return true;
+  }
+  return false;
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeNow, listen } from '../listen.js';
 import { KmsError } from './errors.js';
+import { createKmsQuota, DEFAULT_RSA_QUOTA_PER_SECOND, type KmsQuota } from './quota.js';
 import {
   algorithmInfo,
   RSA_SIGNING_ALGORITHMS,
@@ -24,6 +25,8 @@ export interface KmsEmulatorOptions {
   readonly accountId?: string;
   /** Requests with larger bodies get 413 (the largest real request, Verify, is well under 16 KiB). */
   readonly maxBodyBytes?: number;
+  /** RSA Sign/GetPublicKey requests admitted per second (local/kms/quota.ts). Default 500, as AWS. */
+  readonly rsaQuotaPerSecond?: number;
 }
 
 export interface KmsFaults {
@@ -43,6 +46,8 @@ export interface KmsEmulator {
   readonly faults: KmsFaults;
   /** Requests received per operation (faulted ones included). */
   readonly calls: Record<string, number>;
+  /** The RSA request quota: its limit, the busiest second and the requests it refused. */
+  readonly quota: KmsQuota;
   resetCalls(): void;
   /** Creates an RSA SIGN_VERIFY key directly (no HTTP), optionally with an alias. */
   createKey(opts?: { keySpec?: RsaKeySpec; description?: string; alias?: string }): Promise<{
@@ -101,6 +106,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const faults: KmsFaults = { throttleEveryN: 0, failAll: false, failMode: 'internal', delayMs: 0 };
   const calls: Record<string, number> = {};
   let cryptoCalls = 0;
+  const quota = createKmsQuota(options.rsaQuotaPerSecond ?? DEFAULT_RSA_QUOTA_PER_SECOND);
 
   const metadata = (k: KeyRecord) => ({
     AWSAccountId: accountId,
@@ -408,6 +414,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
       if (faults.throttleEveryN > 0 && cryptoCalls % faults.throttleEveryN === 0) {
         throw new KmsError('ThrottlingException', 'Rate exceeded');
       }
+      if (!quota.admit()) throw new KmsError('ThrottlingException', 'Rate exceeded');
     }
     const result = await operations[operation]!(body as Body);
     send(res, 200, result === undefined ? '' : JSON.stringify(result));
@@ -438,6 +445,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     accountId,
     faults,
     calls,
+    quota,
     resetCalls() {
       for (const name of Object.keys(calls)) delete calls[name];
       cryptoCalls = 0;

@@ -164,12 +164,63 @@ describe('products handler', () => {
 
   it('refuses a caller whose scopes do not cover the route (defence in depth)', async () => {
     const h = handler();
-    const readOnly = { principalId: 'c', clientId: 'c', scope: 'products/read' };
+    const readOnly = { principalId: 'c', clientId: 'c', scope: 'products/read', exp: '1900000000' };
     const post = await h(event('POST', '/products', '/products', { body: '{}', authorizer: readOnly }));
     expect(post.statusCode).toBe(403);
     expect(body(post)).toEqual({ message: 'this route needs scope products/write' });
-    const none = await h(event('GET', '/products', '/products', { authorizer: null }));
-    expect(none.statusCode).toBe(403);
+  });
+
+  describe('token expiry (a cached Allow can outlive exp)', () => {
+    const EXP = 1_900_000_000;
+    const at = (nowMs: number, leeway = 0) =>
+      createHandler(
+        createDeps(loadConfig({ CLOCK_LEEWAY_SECONDS: String(leeway) }), { logger: null, now: () => nowMs }),
+      );
+    const authorizer = { ...READ_WRITE, exp: String(EXP) };
+
+    it.each([
+      ['one second before exp', EXP * 1000 - 1000, 0, 200],
+      ['one millisecond before exp', EXP * 1000 - 1, 0, 200],
+      ['at exp', EXP * 1000, 0, 401],
+      ['an hour after exp', EXP * 1000 + 3_600_000, 0, 401],
+      ['inside the leeway after exp', EXP * 1000 + 4_999, 5, 200],
+      ['at the end of the leeway', EXP * 1000 + 5_000, 5, 401],
+    ])('%s: %i', async (_name, nowMs, leeway, status) => {
+      const res = await at(nowMs, leeway)(event('GET', '/products', '/products', { authorizer }));
+      expect(res.statusCode).toBe(status);
+    });
+
+    it('refuses a request with two Authorization headers with 400 invalid_request', async () => {
+      const e = event('GET', '/products', '/products', { authorizer });
+      const res = await at(EXP * 1000 - 1000)({
+        ...e,
+        multiValueHeaders: { Authorization: ['Bearer a.b.c', 'Bearer d.e.f'] },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({
+        error: 'invalid_request',
+        error_description: 'the request carries more than one Authorization header',
+      });
+    });
+
+    it('answers an expired token with RFC 6750 invalid_token', async () => {
+      const res = await at(EXP * 1000 + 1)(event('GET', '/products', '/products', { authorizer }));
+      expect(res.statusCode).toBe(401);
+      expect(body(res)).toEqual({ error: 'invalid_token', error_description: 'the access token expired' });
+      expect(res.headers?.['www-authenticate']).toBe(
+        'Bearer realm="keygate", error="invalid_token", error_description="the access token expired"',
+      );
+    });
+
+    it.each([
+      ['no authorizer context', null],
+      ['a context without exp', READ_WRITE],
+      ['a non-numeric exp', { ...READ_WRITE, exp: 'soon' }],
+    ])('refuses %s with 401 invalid_token', async (_name, authorizer) => {
+      const res = await handler()(event('GET', '/products', '/products', { authorizer }));
+      expect(res.statusCode).toBe(401);
+      expect(body(res)).toEqual({ error: 'invalid_token', error_description: 'no verified access token' });
+    });
   });
 
   it("reads the caller from a native JWT authorizer's JSON-typed claims", async () => {

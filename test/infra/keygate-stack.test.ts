@@ -35,6 +35,7 @@ const ids = () => {
       token: s.id(a.token.function),
       jwks: s.id(a.jwks.function),
       discovery: s.id(a.discovery.function),
+      revocations: s.id(a.revocations.function),
       authorizer: s.id(r.authorizerFunction.function),
       products: s.id(r.products.function),
     },
@@ -42,6 +43,7 @@ const ids = () => {
       token: s.id(a.token.role),
       jwks: s.id(a.jwks.role),
       discovery: s.id(a.discovery.role),
+      revocations: s.id(a.revocations.role),
       authorizer: s.id(r.authorizerFunction.role),
       products: s.id(r.products.role),
     },
@@ -49,6 +51,7 @@ const ids = () => {
       token: s.id(a.token.logGroup),
       jwks: s.id(a.jwks.logGroup),
       discovery: s.id(a.discovery.logGroup),
+      revocations: s.id(a.revocations.logGroup),
       authorizer: s.id(r.authorizerFunction.logGroup),
       products: s.id(r.products.logGroup),
     },
@@ -123,6 +126,7 @@ describe('functions', () => {
     expect(mt(f.token)).toEqual([512, 10]);
     expect(mt(f.jwks)).toEqual([256, 10]);
     expect(mt(f.discovery)).toEqual([256, 3]);
+    expect(mt(f.revocations)).toEqual([256, 10]);
     expect(mt(f.products)).toEqual([256, 5]);
   });
 
@@ -144,6 +148,45 @@ describe('functions', () => {
     });
     expect(render(env(f.jwks).PUBLISHED_KEY_IDS)).toBe(`\${${ids().key}.Arn}`);
     expect(env(f.jwks).JWKS_MAX_AGE_SECONDS).toBe('300');
+  });
+
+  it('wires revocation: the authorizer loads GET /revocations, the products function re-checks exp', () => {
+    const f = ids().fn;
+    expect(render(env(f.authorizer).REVOCATIONS_URI)).toBe(`${issuerText()}/revocations`);
+    expect(env(f.authorizer).REVOCATIONS_REFRESH_SECONDS).toBe('10');
+    expect(render(env(f.revocations).CLIENTS_TABLE)).toBe(`\${${ids().table}}`);
+    expect(env(f.revocations)).toMatchObject({
+      TOKEN_MAX_LIFETIME_SECONDS: '3600',
+      REVOCATIONS_MAX_AGE_SECONDS: '5',
+    });
+    expect(env(f.products).CLOCK_LEEWAY_SECONDS).toBe('5');
+  });
+
+  it('outputs the resource API id and stage, and a policy allowing exactly the cache flush and the registry write', () => {
+    const outputs = s.json.Outputs as Record<string, { Value: unknown }>;
+    expect(render(outputs.RestApiId!.Value)).toBe(`\${${ids().resourceApi}}`);
+    expect(outputs.ApiStage!.Value).toBe('prod');
+    const policies = resourcesOfType(s.json, 'AWS::IAM::ManagedPolicy');
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]![1].Properties!.PolicyDocument as { Statement: unknown[] }).Statement;
+    expect(statements).toEqual([
+      {
+        Sid: 'RevokeInRegistry',
+        Effect: 'Allow',
+        Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+      },
+      {
+        Sid: 'FlushAuthorizerCache',
+        Effect: 'Allow',
+        Action: 'apigateway:DELETE',
+        Resource: expect.anything(),
+      },
+    ]);
+    const flush = (statements[1] as { Resource: unknown }).Resource;
+    expect(render(flush)).toBe(
+      `arn:\${AWS::Partition}:apigateway:\${AWS::Region}::/restapis/\${${ids().resourceApi}}/stages/prod/cache/authorizers`,
+    );
   });
 
   it('has no dependency cycle between the functions, the APIs and their deployments', () => {
@@ -179,6 +222,18 @@ describe('IAM: least privilege', () => {
         Sid: 'ReadClients',
         Effect: 'Allow',
         Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+      },
+    ]);
+  });
+
+  it('lets the revocations function only dynamodb:Scan the one table', () => {
+    expect(policyOf(ids().role.revocations)).toEqual([
+      logs('revocations'),
+      {
+        Sid: 'ListRevocations',
+        Effect: 'Allow',
+        Action: 'dynamodb:Scan',
         Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
       },
     ]);

@@ -14,13 +14,14 @@ import {
 const K6_DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 
 describe('scenarios', () => {
-  it('has the six scenarios the issue names plus authorizer-modes, each keyed by its own name', () => {
+  it('has the scenarios the issues name, each keyed by its own name', () => {
     expect(SCENARIO_NAMES.sort()).toEqual([
       'authorizer-modes',
       'cache-hit',
       'cache-miss',
       'invalid',
       'mixed',
+      'noisy-client',
       'rotation',
       'token-endpoint',
     ]);
@@ -86,6 +87,27 @@ describe('scenarios', () => {
     expect(s.aws.distinctTokens).toBeGreaterThanOrEqual(s.aws.rate! * seconds);
     expect(s.local.distinctTokens).toBeGreaterThan(s.local.tokenCacheSize!);
     expect(s.local.resultsCacheTtlSeconds).toBe(0);
+  });
+
+  it('noisy-client: the noisy client alone would exceed the KMS quota; limits keep everyone within it', () => {
+    const s = SCENARIOS['noisy-client'];
+    const n = s.noisy!;
+    expect(n.multiple).toBe(10);
+    expect(n.quietClients).toBe(10);
+    expect(n.limitPerSecond * n.multiple).toBeGreaterThan(n.kmsQuotaPerSecond);
+    // Sustained demand within the limits, plus the noisy client's burst, fits the quota.
+    expect(n.limitPerSecond * 2 + n.quietClients * n.quietRatePerSecond).toBeLessThanOrEqual(
+      n.kmsQuotaPerSecond,
+    );
+    expect(REQUEST_KINDS['token-noisy'].expect).toEqual([200, 429]);
+    const local = parseThresholds(s.localThresholds!);
+    expect(local.map((t) => t.metric).sort()).toEqual([
+      'kms_requests_per_second',
+      'kms_throttled',
+      'noisy_rate_limited',
+      'noisy_server_errors',
+      'well_behaved_success',
+    ]);
   });
 
   it('invalid expects only 401 and tolerates no failed check', () => {

@@ -248,16 +248,22 @@ describe('hostile HTTP against the gateway', () => {
         `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(9000)}\r\n\r\n`,
         [401],
       ],
-      // node keeps the first of repeated Authorization headers (both are the caller's own here).
+      // Repeated Authorization headers: the gateway refuses before the authorizer (400), so the authorizer
+      // and the integration can never see different tokens.
       [
         'two authorization headers',
         `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${good}\r\nAuthorization: Bearer x\r\n\r\n`,
-        [200, 401],
+        [400],
       ],
       [
         'forged then genuine authorization',
         `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x.y.z\r\nAuthorization: Bearer ${good}\r\n\r\n`,
-        [401],
+        [400],
+      ],
+      [
+        'genuine twice',
+        `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${good}\r\nauthorization: Bearer ${good}\r\n\r\n`,
+        [400],
       ],
     ];
     const results: Record<string, number> = {};

@@ -18,6 +18,8 @@ export interface AuthServerEntries {
   readonly jwks?: string;
   /** @default handlers/entry/discovery.ts */
   readonly discovery?: string;
+  /** @default handlers/entry/revocations.ts */
+  readonly revocations?: string;
 }
 
 export interface AuthServerProps {
@@ -54,6 +56,11 @@ export interface AuthServerProps {
   readonly tokenMaxLifetimeSeconds?: number;
   /** Cache-Control max-age of the JWKS response (JWKS_MAX_AGE_SECONDS). @default 300 */
   readonly jwksMaxAgeSeconds?: number;
+  /**
+   * How long the revocation list is reused and cacheable (REVOCATIONS_MAX_AGE_SECONDS); part of the
+   * revocation bound (docs/token-lifetime.md). @default 5
+   */
+  readonly revocationsMaxAgeSeconds?: number;
   /** How long the token function caches a client record (CLIENT_CACHE_TTL_SECONDS). @default 30 */
   readonly clientCacheTtlSeconds?: number;
   /**
@@ -77,11 +84,14 @@ export class AuthServer extends Construct {
   readonly token: KeygateFunction;
   readonly jwks: KeygateFunction;
   readonly discovery: KeygateFunction;
+  readonly revocations: KeygateFunction;
   readonly stageName: string;
   /** The stage URL, no trailing slash: every token's `iss`. */
   readonly issuer: string;
   readonly tokenUrl: string;
   readonly jwksUri: string;
+  /** GET /revocations: what the authorizer loads (REVOCATIONS_URI). */
+  readonly revocationsUri: string;
 
   constructor(scope: Construct, id: string, props: AuthServerProps) {
     super(scope, id);
@@ -122,6 +132,7 @@ export class AuthServer extends Construct {
     this.issuer = stageUrl(this.api, this.stageName);
     this.tokenUrl = `${this.issuer}/oauth2/token`;
     this.jwksUri = `${this.issuer}/.well-known/jwks.json`;
+    this.revocationsUri = `${this.issuer}/revocations`;
     const entries = props.entries ?? {};
 
     this.token = new KeygateFunction(this, 'TokenFunction', {
@@ -174,10 +185,27 @@ export class AuthServer extends Construct {
       environment: { ISSUER: this.issuer },
     });
 
+    const tokenMaxLifetime = String(props.tokenMaxLifetimeSeconds ?? 3600);
+    this.revocations = new KeygateFunction(this, 'RevocationsFunction', {
+      ...fnOptions,
+      entry: entries.revocations ?? entryPath('revocations'),
+      description: 'keygate revocation list (disabled clients, revoked tokens) for the authorizer',
+      serviceName: 'keygate-revocations',
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      environment: {
+        CLIENTS_TABLE: this.clientsTable.tableName,
+        TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,
+        REVOCATIONS_MAX_AGE_SECONDS: String(props.revocationsMaxAgeSeconds ?? 5),
+      },
+    });
+    // One filtered Scan per REVOCATIONS_MAX_AGE_SECONDS per container: the only call it makes.
+    this.revocations.allow('ListRevocations', ['dynamodb:Scan'], [this.clientsTable.tableArn]);
+
     const methods = addRoutes(
       this.api,
       AUTH_ROUTES,
-      { token: this.token, jwks: this.jwks, discovery: this.discovery },
+      { token: this.token, jwks: this.jwks, discovery: this.discovery, revocations: this.revocations },
       { authorizationType: apigateway.AuthorizationType.NONE },
     );
     for (const method of methods) {

@@ -27,6 +27,10 @@ export interface ResourceApiProps {
   readonly audience: string;
   /** Where the authorizer fetches the signing keys. */
   readonly jwksUri: string;
+  /** The auth server's GET /revocations (REVOCATIONS_URI); unset: tokens cannot be revoked. */
+  readonly revocationsUri?: string;
+  /** How old the authorizer's revocation list may be (REVOCATIONS_REFRESH_SECONDS). @default 10 */
+  readonly revocationsRefreshSeconds?: number;
   /** API Gateway stage. @default 'prod' */
   readonly stageName?: string;
   /**
@@ -74,6 +78,8 @@ export class ResourceApi extends Construct {
     this.stageName = checkStageName(props.stageName ?? 'prod');
     const fnOptions = props.functionOptions ?? {};
     const entries = props.entries ?? {};
+    // The products Lambda re-checks exp with the same leeway: a cached Allow can outlive the token.
+    const clockLeeway = String(props.clockLeewaySeconds ?? 5);
 
     this.authorizerFunction = new KeygateFunction(this, 'AuthorizerFunction', {
       ...fnOptions,
@@ -87,8 +93,14 @@ export class ResourceApi extends Construct {
         ISSUER: props.issuer,
         AUDIENCE: props.audience,
         JWKS_URI: props.jwksUri,
-        CLOCK_LEEWAY_SECONDS: String(props.clockLeewaySeconds ?? 5),
+        CLOCK_LEEWAY_SECONDS: clockLeeway,
         TOKEN_CACHE_SIZE: String(props.tokenCacheSize ?? 10000),
+        ...(props.revocationsUri
+          ? {
+              REVOCATIONS_URI: props.revocationsUri,
+              REVOCATIONS_REFRESH_SECONDS: String(props.revocationsRefreshSeconds ?? 10),
+            }
+          : {}),
       },
     });
     // No AWS permission beyond writing its own logs: it reads the public JWKS over HTTPS.
@@ -100,7 +112,7 @@ export class ResourceApi extends Construct {
       serviceName: 'keygate-products',
       memorySize: 256,
       timeout: Duration.seconds(5),
-      environment: {},
+      environment: { CLOCK_LEEWAY_SECONDS: clockLeeway },
     });
 
     this.api = keygateRestApi(this, {

@@ -1,9 +1,11 @@
 // Scope-to-route policies: right for every route under result caching, memoized, bounded.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuthzError } from '../../../core/authz/errors.js';
 import { evaluatePolicy } from '../../../core/authz/evaluate.js';
 import { createPolicyBuilder, routeResourcePath } from '../../../core/authz/policy-builder.js';
 import type { RouteDef } from '../../../core/routes.js';
+import { createRouter } from '../../../local/gateway/router.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
 const method = (verb: string, path: string, prefix = PREFIX) => `${prefix}/${verb}${path}`;
@@ -130,5 +132,130 @@ describe('policy builder with odd request paths', () => {
     for (const path of ['/products/*', '/products/a?b', '/products/%2A']) {
       expect(builder.policyFor(method('GET', path), 'products/read')).toBe(plain);
     }
+  });
+});
+
+describe('no over-grant through wildcards', () => {
+  const routes = (extra: RouteDef[]): RouteDef[] => [
+    { method: 'GET', path: '/products', handler: 'products', scopes: ['products/read'] },
+    { method: 'GET', path: '/products/{id}', handler: 'products', scopes: ['products/read'] },
+    ...extra,
+  ];
+  const audit: RouteDef = {
+    method: 'GET',
+    path: '/products/{id}/audit',
+    handler: 'products',
+    scopes: ['audit'],
+  };
+
+  it('denies a deeper route needing another scope that the {id} wildcard would reach', () => {
+    const { policyDocument } = createPolicyBuilder({ routes: routes([audit]) }).policyFor(
+      method('GET', '/products'),
+      'products/read',
+    );
+    expect(policyDocument.Statement).toEqual([
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: [`${PREFIX}/GET/products`, `${PREFIX}/GET/products/*`],
+      },
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${PREFIX}/GET/products/*/audit`] },
+    ]);
+    expect(evaluatePolicy(policyDocument, method('GET', '/products/p-1/audit'))).toBe('explicit_deny');
+    expect(evaluatePolicy(policyDocument, method('GET', '/products/p-1'))).toBe('allow');
+  });
+
+  it('gives an audit-only token the audit route and nothing else, with no Deny needed', () => {
+    const { policyDocument } = createPolicyBuilder({ routes: routes([audit]) }).policyFor(
+      method('GET', '/products/1/audit'),
+      'audit',
+    );
+    expect(policyDocument.Statement).toHaveLength(1);
+    expect(evaluatePolicy(policyDocument, method('GET', '/products/p-1/audit'))).toBe('allow');
+    expect(evaluatePolicy(policyDocument, method('GET', '/products/p-1'))).toBe('implicit_deny');
+  });
+
+  it('needs no Deny for a literal route beside a {param} route the token may not call', () => {
+    const table: RouteDef[] = [
+      { method: 'GET', path: '/a/{x}', handler: 'products', scopes: ['s1'] },
+      { method: 'GET', path: '/a/b', handler: 'products', scopes: ['s2'] },
+    ];
+    const { policyDocument } = createPolicyBuilder({ routes: table }).policyFor(method('GET', '/a/b'), 's2');
+    expect(policyDocument.Statement).toHaveLength(1);
+    expect(evaluatePolicy(policyDocument, method('GET', '/a/b'))).toBe('allow');
+    expect(evaluatePolicy(policyDocument, method('GET', '/a/c'))).toBe('implicit_deny');
+  });
+
+  it('adds no Deny to the default route table policies', () => {
+    const b = createPolicyBuilder();
+    for (const scope of ['products/read', 'products/write', 'products/read products/write']) {
+      expect(b.policyFor(method('GET', '/products'), scope).policyDocument.Statement).toHaveLength(1);
+    }
+  });
+
+  // Random route tables over a tiny alphabet (so literals, {param}s and {proxy+} collide often), random
+  // scope sets, and requests built from the table and routed the way API Gateway routes them: whenever the
+  // policy allows a request, the route it reaches accepts one of the token's scopes.
+  const SCOPES = ['s1', 's2', 's3'];
+  const literal = fc.constantFrom('a', 'b', 'ab');
+  const routeArb = fc
+    .tuple(
+      fc.constantFrom('GET', 'POST'),
+      fc.array(fc.oneof(literal, fc.constant('{x}')), { maxLength: 3 }),
+      fc.boolean(),
+      fc.subarray(SCOPES, { minLength: 1 }),
+    )
+    .map(([verb, parts, greedy, scopes]) => {
+      const segs = parts.map((p, i) => (p === '{x}' ? `{x${i}}` : p));
+      if (greedy) segs.push('{proxy+}');
+      return {
+        method: verb,
+        path: `/${segs.join('/')}`.replace(/\/$/, '') || '/',
+        handler: 'products',
+        scopes,
+      } as RouteDef;
+    });
+  const tableArb = fc.uniqueArray(routeArb, {
+    minLength: 1,
+    maxLength: 6,
+    selector: (r) => `${r.method} ${r.path.replace(/\{[^}]+\}/g, '{}')}`,
+  });
+  const value = fc.constantFrom('a', 'b', 'ab', 'z');
+
+  it('never allows a routed request whose route needs another scope (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        tableArb,
+        fc.subarray(SCOPES),
+        fc.nat(),
+        fc.array(value, { minLength: 6, maxLength: 6 }),
+        fc.nat({ max: 2 }),
+        (table, tokenScopes, pick, values, extraSegs) => {
+          const router = createRouter(table);
+          const source = table[pick % table.length]!;
+          let v = 0;
+          const path = source.path
+            .split('/')
+            .map((s) =>
+              s.endsWith('+}')
+                ? [values[v++], ...values.slice(3, 3 + extraSegs)].join('/')
+                : s.startsWith('{')
+                  ? values[v++]
+                  : s,
+            )
+            .join('/');
+          const routed = router.match(source.method, path || '/');
+          if (!routed) return;
+          const { policyDocument } = createPolicyBuilder({ routes: table }).policyFor(
+            method(source.method, path || '/'),
+            tokenScopes.join(' '),
+          );
+          const decision = evaluatePolicy(policyDocument, method(source.method, path || '/'));
+          const permitted = routed.route.scopes.some((s) => tokenScopes.includes(s));
+          if (decision === 'allow') expect(permitted).toBe(true);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

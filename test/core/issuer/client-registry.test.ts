@@ -204,3 +204,61 @@ describe('client registry over DynamoDB (dynalite)', () => {
     );
   });
 });
+
+describe('revocations in the registry', () => {
+  it('revokeTokens stamps tokensRevokedAt (epoch s) and keeps the client active', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'r', scopes: ['products/read'] });
+    const revoked = await registry.revokeTokens(record.clientId);
+    expect(revoked.status).toBe('active');
+    expect(revoked.tokensRevokedAt).toBe(Math.floor(clock / 1000));
+    expect(await registry.get(record.clientId, { consistent: true })).toEqual(revoked);
+    expect(await codeOf(registry.revokeTokens('kg_nobody'))).toBe('unknown_client');
+  });
+
+  it('disabling revokes every token issued so far; enabling again does not bring them back', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'd', scopes: ['products/read'] });
+    const disabled = await registry.setStatus(record.clientId, 'disabled');
+    expect(disabled.tokensRevokedAt).toBe(Math.floor(clock / 1000));
+    const enabled = await registry.setStatus(record.clientId, 'active');
+    expect(enabled.tokensRevokedAt).toBe(disabled.tokensRevokedAt);
+  });
+
+  it('lists disabled clients and revocations since a time, and nothing else', async () => {
+    const registry = await freshRegistry();
+    const make = async () =>
+      (await registry.create({ name: 'x', scopes: ['products/read'] })).record.clientId;
+    const [plain, old, recent, off] = [await make(), await make(), await make(), await make()];
+    await registry.revokeTokens(old);
+    clock += 10_000;
+    await registry.revokeTokens(recent);
+    await registry.setStatus(off, 'disabled');
+    const since = Math.floor(clock / 1000) - 5;
+    const list = await registry.listRevocations(since);
+    expect(list.sort((a, b) => a.clientId.localeCompare(b.clientId))).toEqual(
+      [
+        { clientId: recent, all: false, revokedAt: Math.floor(clock / 1000) },
+        { clientId: off, all: true, revokedAt: Math.floor(clock / 1000) },
+      ].sort((a, b) => a.clientId.localeCompare(b.clientId)),
+    );
+    expect(list.map((r) => r.clientId)).not.toContain(plain);
+  });
+
+  it('stores a per-client issuance rate within 1-500 tokens/s', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({
+      name: 'n',
+      scopes: ['products/read'],
+      issuanceRatePerSecond: 2,
+    });
+    expect(record.issuanceRatePerSecond).toBe(2);
+    expect(
+      (await registry.update(record.clientId, { issuanceRatePerSecond: 50 })).issuanceRatePerSecond,
+    ).toBe(50);
+    expect(await codeOf(registry.update(record.clientId, { issuanceRatePerSecond: 0 }))).toBe('invalid_rate');
+    expect(
+      await codeOf(registry.create({ name: 'n', scopes: ['products/read'], issuanceRatePerSecond: 501 })),
+    ).toBe('invalid_rate');
+  });
+});

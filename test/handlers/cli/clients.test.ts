@@ -81,7 +81,10 @@ describe('clients CLI against dynalite', () => {
     expect(JSON.stringify(listJson)).not.toMatch(/hash/i);
 
     expect((await cli(['show', id])).stdout).toContain('status:         active');
-    expect((await cli(['disable', id])).stdout).toBe(`Disabled client ${id}\n`);
+    const disabled = await cli(['disable', id]);
+    expect(disabled.stdout.split('\n')[0]).toBe(`Disabled client ${id}; every token it holds is revoked`);
+    // No resource API configured: it says what stays cached instead of flushing.
+    expect(disabled.stdout).toContain('note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set');
     expect(JSON.parse((await cli(['--json', 'show', id])).stdout).status).toBe('disabled');
     expect((await cli(['enable', id])).code).toBe(0);
     expect((await registry.get(id, { consistent: true }))?.status).toBe('active');
@@ -96,6 +99,17 @@ describe('clients CLI against dynalite', () => {
 
     const updated = await cli(['--json', 'update', id, '--scopes', 'products/read']);
     expect(JSON.parse(updated.stdout).scopes).toEqual(['products/read']);
+    const rated = await cli(['--json', 'update', id, '--rate', '7']);
+    expect(JSON.parse(rated.stdout).issuance_rate_per_second).toBe(7);
+    expect((await cli(['update', id, '--rate', 'fast'])).code).toBe(2);
+
+    const revoked = await cli(['--json', 'revoke', id]);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({
+      status: 'active',
+      tokens_revoked_at: expect.any(String),
+    });
+    expect(revoked.stderr).toContain('note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set');
 
     const refused = await cli(['delete', id]);
     expect(refused.code).toBe(2);

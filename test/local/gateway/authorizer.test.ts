@@ -145,6 +145,18 @@ describe('TOKEN authorizer rows', () => {
     expect(seen).toEqual([{ type: 'TOKEN', authorizationToken: t, methodArn: `${ARN}/GET/products/42` }]);
   });
 
+  it('two identity headers: 400 without invoking the authorizer or the integration', async () => {
+    const before = gw.stats.integrationInvocations;
+    const r = await send(gw.origin, {
+      path: '/test/products',
+      headers: { Authorization: [`Bearer ${token('read')}`, `Bearer ${token('deny')}`] },
+    });
+    expect(r.status).toBe(400);
+    expect(r.text).toBe('{"message":"Bad Request"}');
+    expect(seen).toHaveLength(0);
+    expect(gw.stats.integrationInvocations).toBe(before);
+  });
+
   it('routes without scopes are not guarded', async () => {
     expect((await call('GET', '/public')).status).toBe(200);
     expect(seen).toHaveLength(0);

@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_ISSUANCE_RATE_PER_SECOND } from '../../../core/issuer/index.js';
 import { type FaultProxy, startFaultProxy } from '../../../local/fault-proxy.js';
 import { type LocalStack, startLocalStack } from '../../../local/stack.js';
 
@@ -74,6 +75,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const { record, clientSecret } = await stack.registry.create({
         name: 'reliability',
         scopes,
+        // These runs drive the token endpoint far past a normal client's issuance limit on purpose.
+        issuanceRatePerSecond: MAX_ISSUANCE_RATE_PER_SECOND,
         ...(tokenLifetimeSeconds ? { tokenLifetimeSeconds } : {}),
       });
       return { id: record.clientId, secret: clientSecret };

@@ -1,0 +1,66 @@
+// The revocation document the auth API serves (GET /revocations) and the authorizer loads: which clients'
+// tokens to refuse although their signature and exp are fine. RFC 9068 tokens cannot be revoked at the
+// issuer, so the resource side needs this list; it stays small because an entry only matters for the
+// longest token lifetime after the revocation (disabled clients stay listed while disabled).
+import type { Revocation } from '../issuer/client-registry.js';
+
+/** How long the auth API reuses one list (and lets HTTP caches keep it). */
+export const DEFAULT_REVOCATIONS_MAX_AGE_SECONDS = 5;
+/** How old the authorizer's copy may be before a call waits for a fresh one. */
+export const DEFAULT_REVOCATIONS_REFRESH_SECONDS = 10;
+/** Longest the authorizer keeps deciding on an old copy while the endpoint fails; then it answers 500. */
+export const DEFAULT_REVOCATIONS_MAX_STALE_SECONDS = 300;
+/** The document is refused beyond this many bytes (bounded download, like the JWKS). */
+export const MAX_REVOCATIONS_BYTES = 1_000_000;
+
+/**
+ * Seconds after a revocation by which every authorizer decides with it: the auth API's reuse window,
+ * the authorizer's refresh interval and a second for clock granularity. `clients revoke` waits this long,
+ * then flushes the gateway's authorizer cache (docs/token-lifetime.md).
+ */
+export function revocationPropagationSeconds(
+  maxAgeSeconds = DEFAULT_REVOCATIONS_MAX_AGE_SECONDS,
+  refreshSeconds = DEFAULT_REVOCATIONS_REFRESH_SECONDS,
+): number {
+  return maxAgeSeconds + refreshSeconds + 1;
+}
+
+/** JSON shape: `disabled` clients lose every token; `revoked_at[id]` refuses tokens with iat <= it. */
+export interface RevocationDocument {
+  readonly disabled: readonly string[];
+  readonly revoked_at: Readonly<Record<string, number>>;
+}
+
+export function toRevocationDocument(revocations: readonly Revocation[]): RevocationDocument {
+  const disabled: string[] = [];
+  const revokedAt: Record<string, number> = {};
+  for (const r of revocations) {
+    if (r.all) disabled.push(r.clientId);
+    else revokedAt[r.clientId] = r.revokedAt;
+  }
+  disabled.sort();
+  return { disabled, revoked_at: revokedAt };
+}
+
+/** client_id -> tokens with iat <= value are revoked (+Infinity: all). Throws TypeError when malformed. */
+export function parseRevocationDocument(value: unknown): Map<string, number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError('revocation document is not a JSON object');
+  }
+  const { disabled, revoked_at: revokedAt } = value as { disabled?: unknown; revoked_at?: unknown };
+  if (!Array.isArray(disabled) || !disabled.every((d) => typeof d === 'string')) {
+    throw new TypeError('revocation document: "disabled" must be an array of client ids');
+  }
+  if (typeof revokedAt !== 'object' || revokedAt === null || Array.isArray(revokedAt)) {
+    throw new TypeError('revocation document: "revoked_at" must be an object');
+  }
+  const out = new Map<string, number>();
+  for (const [id, at] of Object.entries(revokedAt)) {
+    if (typeof at !== 'number' || !Number.isSafeInteger(at)) {
+      throw new TypeError('revocation document: "revoked_at" values must be integers (epoch seconds)');
+    }
+    out.set(id, at);
+  }
+  for (const id of disabled as string[]) out.set(id, Number.POSITIVE_INFINITY);
+  return out;
+}

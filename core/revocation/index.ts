@@ -1,0 +1,4 @@
+// Token revocation: the document the auth API serves and the authorizer's refreshed copy of it.
+export * from './document.js';
+export * from './errors.js';
+export * from './revocation-list.js';

@@ -1,0 +1,83 @@
+// What `clients revoke` and `clients disable` do after the registry write so already-issued tokens stop
+// working at every route within a stated bound (docs/token-lifetime.md): wait until every authorizer
+// decides with the new revocation list, then flush API Gateway's authorizer result cache, which would
+// otherwise keep serving cached Allows for up to its TTL. FlushStageAuthorizersCache is the same SDK call
+// on AWS and against the local stack (whose gateway implements it).
+import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
+import { revocationPropagationSeconds } from '../../core/revocation/index.js';
+
+/** Where the authorizer cache lives: the resource API and stage (stack outputs, or the local stack). */
+export interface FlushTarget {
+  readonly restApiId: string;
+  readonly stage: string;
+}
+
+export interface CutoffIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly out: (text: string) => void;
+  /** Waits (tests pass one that returns at once). */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Injected API Gateway client (tests); otherwise one built from the environment. */
+  readonly apiGateway?: Pick<APIGatewayClient, 'send'>;
+}
+
+/** KEYGATE_REST_API_ID + KEYGATE_API_STAGE, or undefined when not configured. */
+export function flushTargetFromEnv(env: CutoffIo['env']): FlushTarget | undefined {
+  const restApiId = env.KEYGATE_REST_API_ID?.trim();
+  const stage = env.KEYGATE_API_STAGE?.trim();
+  return restApiId && stage ? { restApiId, stage } : undefined;
+}
+
+/** Seconds to wait before the flush: KEYGATE_REVOCATION_WAIT_SECONDS or the default propagation time. */
+export function waitSeconds(env: CutoffIo['env']): number {
+  const raw = env.KEYGATE_REVOCATION_WAIT_SECONDS?.trim();
+  if (raw && /^\d{1,4}$/.test(raw)) return Number(raw);
+  return revocationPropagationSeconds();
+}
+
+function apiGatewayClient(env: CutoffIo['env']): APIGatewayClient {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const endpoint = env.AWS_ENDPOINT_URL_API_GATEWAY ?? env.AWS_ENDPOINT_URL;
+  return new APIGatewayClient({
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } }
+      : {}),
+    maxAttempts: 3,
+  });
+}
+
+/**
+ * After tokens were revoked at `revokedAt` (epoch s): waits for the authorizers, flushes the gateway
+ * cache and says what holds. With `wait: false` it only explains what remains cached.
+ */
+export async function cutOffTokens(io: CutoffIo, opts: { readonly wait: boolean }): Promise<void> {
+  const target = flushTargetFromEnv(io.env);
+  if (!target) {
+    io.out(
+      'note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set, so the API Gateway authorizer cache is not flushed: a cached Allow can serve these tokens until the cache TTL (300 s by default) ends. Set them from the stack outputs and run the command again.\n',
+    );
+    return;
+  }
+  if (!opts.wait) {
+    io.out(
+      `note: --no-wait: the authorizer cache of ${target.restApiId}/${target.stage} is not flushed; cached Allows serve these tokens until the cache TTL ends.\n`,
+    );
+    return;
+  }
+  const seconds = waitSeconds(io.env);
+  io.out(`Waiting ${seconds} s for every authorizer to load the revocation list...\n`);
+  await io.sleep(seconds * 1000);
+  const client = io.apiGateway ?? apiGatewayClient(io.env);
+  try {
+    await client.send(
+      new FlushStageAuthorizersCacheCommand({ restApiId: target.restApiId, stageName: target.stage }),
+    );
+  } finally {
+    if (!io.apiGateway) (client as APIGatewayClient).destroy();
+  }
+  io.out(
+    `Flushed the authorizer cache of ${target.restApiId}/${target.stage}: these tokens now get 401 at every route.\n`,
+  );
+}

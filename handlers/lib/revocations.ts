@@ -1,0 +1,33 @@
+// The authorizer's revocation list built from its config (REVOCATIONS_*), logging loads and failures.
+// Kept beside the authorizer handler so the handler only wires it in.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createRevocationList, type RevocationList } from '../../core/revocation/index.js';
+
+export interface RevocationsConfig {
+  readonly REVOCATIONS_URI: string | undefined;
+  readonly REVOCATIONS_REFRESH_SECONDS: number;
+  readonly REVOCATIONS_MAX_STALE_SECONDS: number;
+  readonly JWKS_FETCH_TIMEOUT_MS: number;
+}
+
+/** undefined when REVOCATIONS_URI is unset. */
+export function createAuthorizerRevocations(
+  config: RevocationsConfig,
+  clients: { readonly fetch?: typeof globalThis.fetch; readonly now?: () => number },
+  logger: Pick<Logger, 'debug' | 'warn'> | undefined,
+): RevocationList | undefined {
+  if (config.REVOCATIONS_URI === undefined) return undefined;
+  return createRevocationList({
+    uri: config.REVOCATIONS_URI,
+    refreshMs: config.REVOCATIONS_REFRESH_SECONDS * 1000,
+    maxStaleMs: config.REVOCATIONS_MAX_STALE_SECONDS * 1000,
+    fetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
+    ...(clients.fetch ? { fetch: clients.fetch } : {}),
+    ...(clients.now ? { clock: clients.now } : {}),
+    onEvent(event) {
+      // Loads happen once per refresh interval at most; failures matter (the bound is at risk).
+      if (event.type === 'load_failed') logger?.warn('revocations', { ...event });
+      else logger?.debug('revocations', { ...event });
+    },
+  });
+}

@@ -1,0 +1,135 @@
+// The authorizer's revocation list against a real HTTP server on loopback: parsing, the refresh interval
+// on an injected clock, single flight, the bounded download, and the stale limit after which it refuses.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRevocationList,
+  parseRevocationDocument,
+  RevocationError,
+  revocationPropagationSeconds,
+  toRevocationDocument,
+} from '../../../core/revocation/index.js';
+import { type JwksServer, startJwksServer } from '../../support/jwks-server.js';
+
+let server: JwksServer;
+beforeAll(async () => {
+  server = await startJwksServer('{"disabled":[],"revoked_at":{}}');
+});
+afterAll(() => server.close());
+
+function list(clock: { t: number }, maxStaleMs = 60_000) {
+  server.mode = 'ok';
+  return createRevocationList({
+    uri: server.url,
+    refreshMs: 10_000,
+    maxStaleMs,
+    fetchTimeoutMs: 500,
+    clock: () => clock.t,
+  });
+}
+
+describe('document', () => {
+  it('round-trips registry revocations: disabled clients lose every token, others tokens up to revoked_at', () => {
+    const doc = toRevocationDocument([
+      { clientId: 'b', all: true, revokedAt: 5 },
+      { clientId: 'a', all: false, revokedAt: 100 },
+    ]);
+    expect(doc).toEqual({ disabled: ['b'], revoked_at: { a: 100 } });
+    expect([...parseRevocationDocument(doc)]).toEqual([
+      ['a', 100],
+      ['b', Number.POSITIVE_INFINITY],
+    ]);
+  });
+
+  it.each([
+    ['not an object', '[]'],
+    ['disabled not a list', { disabled: 'x', revoked_at: {} }],
+    ['a non-string id', { disabled: [1], revoked_at: {} }],
+    ['revoked_at missing', { disabled: [] }],
+    ['a fractional time', { disabled: [], revoked_at: { a: 1.5 } }],
+    ['a string time', { disabled: [], revoked_at: { a: '1' } }],
+  ])('refuses a document with %s', (_name, doc) => {
+    expect(() => parseRevocationDocument(doc)).toThrow(TypeError);
+  });
+
+  it('states the propagation time from its parts', () => {
+    expect(revocationPropagationSeconds()).toBe(16);
+    expect(revocationPropagationSeconds(0, 3)).toBe(4);
+  });
+});
+
+describe('createRevocationList', () => {
+  it('is due before its first load and for refreshMs after each load', async () => {
+    const clock = { t: 1000 };
+    const l = list(clock);
+    expect(l.due()).toBe(true);
+    await l.refresh();
+    expect(l.due()).toBe(false);
+    clock.t += 9_999;
+    expect(l.due()).toBe(false);
+    clock.t += 1;
+    expect(l.due()).toBe(true);
+  });
+
+  it('revokes tokens issued at or before revoked_at, every token of a disabled client, and tokens without iat', async () => {
+    server.body = { disabled: ['gone'], revoked_at: { leaked: 1000 } };
+    const l = list({ t: 0 });
+    await l.refresh();
+    expect(l.isRevoked('leaked', 999)).toBe(true);
+    expect(l.isRevoked('leaked', 1000)).toBe(true);
+    expect(l.isRevoked('leaked', 1001)).toBe(false);
+    expect(l.isRevoked('leaked', undefined)).toBe(true);
+    expect(l.isRevoked('gone', 9_999_999_999)).toBe(true);
+    expect(l.isRevoked('other', 1)).toBe(false);
+    expect(l.stats()).toEqual({ loads: 1, loadFailures: 0, entries: 2 });
+  });
+
+  it('shares one download between concurrent refreshes', async () => {
+    server.body = { disabled: [], revoked_at: {} };
+    const before = server.requests;
+    const l = list({ t: 0 });
+    await Promise.all([l.refresh(), l.refresh(), l.refresh()]);
+    expect(server.requests - before).toBe(1);
+  });
+
+  it('keeps the last list through failures until maxStale, then refuses with RevocationError', async () => {
+    server.body = { disabled: [], revoked_at: { leaked: 1000 } };
+    const clock = { t: 0 };
+    const l = list(clock, 30_000);
+    await l.refresh();
+    server.mode = 'error500';
+    clock.t = 10_000;
+    await l.refresh();
+    expect(l.isRevoked('leaked', 1000)).toBe(true);
+    expect(l.stats().loadFailures).toBe(1);
+    // A failed load backs off for a second: calls meanwhile decide on the old list without waiting.
+    expect(l.due()).toBe(false);
+    clock.t = 30_001;
+    await expect(l.refresh()).rejects.toBeInstanceOf(RevocationError);
+    server.mode = 'ok';
+    clock.t = 31_002;
+    await l.refresh();
+    expect(l.due()).toBe(false);
+  });
+
+  it.each([
+    ['an oversized body', 'x'.repeat(1_000_001)],
+    ['HTML', '<html>'],
+    ['a malformed document', '{"disabled":{}}'],
+  ])('counts %s as a failed load', async (_name, body) => {
+    server.body = body;
+    const l = list({ t: 0 });
+    await expect(l.refresh()).rejects.toBeInstanceOf(RevocationError);
+    expect(l.stats().loadFailures).toBe(1);
+  });
+
+  it('refuses a plain-http URI that is not loopback', () => {
+    expect(() =>
+      createRevocationList({
+        uri: 'http://auth.example/revocations',
+        refreshMs: 1,
+        maxStaleMs: 1,
+        fetchTimeoutMs: 1,
+      }),
+    ).toThrow('revocationsUri must use https (http is allowed only for loopback hosts)');
+  });
+});

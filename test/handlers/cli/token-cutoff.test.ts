@@ -1,0 +1,59 @@
+// What revoke/disable do after the registry write, without a gateway: where the flush goes, how long
+// the wait is, and what is said when there is nothing to flush.
+import { describe, expect, it } from 'vitest';
+import { cutOffTokens, flushTargetFromEnv, waitSeconds } from '../../../handlers/cli/token-cutoff.js';
+
+describe('token cutoff', () => {
+  it.each([
+    [
+      { KEYGATE_REST_API_ID: 'abc123defg', KEYGATE_API_STAGE: 'prod' },
+      { restApiId: 'abc123defg', stage: 'prod' },
+    ],
+    [{ KEYGATE_REST_API_ID: 'abc123defg' }, undefined],
+    [{ KEYGATE_API_STAGE: 'prod' }, undefined],
+    [{ KEYGATE_REST_API_ID: ' ', KEYGATE_API_STAGE: 'prod' }, undefined],
+  ])('flush target from %o', (env, target) => {
+    expect(flushTargetFromEnv(env)).toEqual(target);
+  });
+
+  it.each([
+    [{}, 16],
+    [{ KEYGATE_REVOCATION_WAIT_SECONDS: '4' }, 4],
+    [{ KEYGATE_REVOCATION_WAIT_SECONDS: 'soon' }, 16],
+  ])('waits %o -> %i s', (env, seconds) => {
+    expect(waitSeconds(env)).toBe(seconds);
+  });
+
+  it('waits, then sends FlushStageAuthorizersCache for the configured API and stage', async () => {
+    const sent: unknown[] = [];
+    const slept: number[] = [];
+    let out = '';
+    await cutOffTokens(
+      {
+        env: {
+          KEYGATE_REST_API_ID: 'abc123defg',
+          KEYGATE_API_STAGE: 'prod',
+          KEYGATE_REVOCATION_WAIT_SECONDS: '3',
+        },
+        out: (t) => {
+          out += t;
+        },
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
+        apiGateway: {
+          send: (async (command: { input: unknown }) => {
+            sent.push(command.input);
+            return {};
+          }) as never,
+        },
+      },
+      { wait: true },
+    );
+    expect(slept).toEqual([3000]);
+    expect(sent).toEqual([{ restApiId: 'abc123defg', stageName: 'prod' }]);
+    expect(out).toBe(
+      'Waiting 3 s for every authorizer to load the revocation list...\nFlushed the authorizer cache of abc123defg/prod: these tokens now get 401 at every route.\n',
+    );
+  });
+});
