@@ -1,5 +1,5 @@
 // The integrations' expiry check on the authorizer context: numeric or stringified exp, leeway, refusal
-// when exp is missing.
+// when exp is missing; a native JWT authorizer's claims too.
 import { describe, expect, it } from 'vitest';
 import { contextTokenState } from '../../../core/authz/token-expiry.js';
 
@@ -18,6 +18,9 @@ describe('contextTokenState', () => {
     ['no exp', { clientId: 'c' }, 0, 0, 'missing'],
     ['exp not a number', { exp: '17e8' }, 0, 0, 'missing'],
     ['exp an empty string', { exp: '' }, 0, 0, 'missing'],
+    ['native JWT authorizer claims, before', { claims: { exp: EXP } }, EXP * 1000 - 1, 0, 'active'],
+    ['native JWT authorizer claims, after', { claims: { exp: EXP } }, EXP * 1000, 0, 'expired'],
+    ['native JWT authorizer claims without exp', { claims: { sub: 'c' } }, 0, 0, 'missing'],
   ])('%s -> %s', (_name, context, nowMs, leeway, state) => {
     expect(contextTokenState(context, nowMs, leeway)).toBe(state);
   });
