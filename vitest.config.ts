@@ -1,7 +1,10 @@
-// Test runner config: tests live under test/, mirroring the source tree.
+// Test runner config: tests live under test/, mirroring the source tree. The `keygate-source` condition
+// resolves the package's own entry points (`keygate`, `keygate/cdk`, ...) to their TypeScript sources.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: { conditions: ['keygate-source', 'module', 'node', 'import', 'default'] },
+  ssr: { resolve: { conditions: ['keygate-source', 'node', 'import', 'default'], externalConditions: ['keygate-source'] } },
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

@@ -3,10 +3,17 @@
 // scopes permit, not just the method ARN that triggered the call. Policies depend only on the API/stage
 // prefix and the set of route scopes in the token, so they are memoized and shared (frozen).
 import { LRUCache } from 'lru-cache';
-import { RESOURCE_ROUTES, type RouteDef } from '../routes.js';
+import { RESOURCE_ROUTES } from '../routes.js';
 import { AuthzError } from './errors.js';
 import type { PolicyDocument } from './evaluate.js';
 import { parseMethodArn } from './method-arn.js';
+
+/** What the builder reads of a route (ProtectedRoute and the sample's RouteDef both fit). */
+export interface PolicyRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly scopes: readonly string[];
+}
 
 /** IAM limit on a Resource ARN in an authorizer policy (SPEC §2). */
 export const MAX_RESOURCE_ARN_LENGTH = 512;
@@ -15,12 +22,12 @@ export interface BuiltPolicy {
   readonly effect: 'Allow' | 'Deny';
   readonly policyDocument: PolicyDocument;
   /** Routes the policy allows (empty for the whole-API Deny). */
-  readonly allowedRoutes: readonly RouteDef[];
+  readonly allowedRoutes: readonly PolicyRoute[];
 }
 
 export interface PolicyBuilderOptions {
   /** Route table; defaults to RESOURCE_ROUTES. */
-  readonly routes?: readonly RouteDef[];
+  readonly routes?: readonly PolicyRoute[];
   /** Memoized policies kept (per distinct method ARN + scope string, and per prefix + scope set). */
   readonly cacheSize?: number;
 }
@@ -44,7 +51,7 @@ export function routeResourcePath(path: string): string {
 }
 
 /** The Resource ARN of one route under an `arn:...:{apiId}/{stage}` prefix. */
-export function routeArn(prefix: string, route: Pick<RouteDef, 'method' | 'path'>): string {
+export function routeArn(prefix: string, route: Pick<PolicyRoute, 'method' | 'path'>): string {
   return `${prefix}/${route.method}${routeResourcePath(route.path)}`;
 }
 
@@ -60,7 +67,7 @@ function checkLength(arn: string): string {
   return arn;
 }
 
-function freezePolicy(effect: 'Allow' | 'Deny', resources: string[], allowed: RouteDef[]): BuiltPolicy {
+function freezePolicy(effect: 'Allow' | 'Deny', resources: string[], allowed: PolicyRoute[]): BuiltPolicy {
   const statement = Object.freeze({ Action: INVOKE, Effect: effect, Resource: Object.freeze(resources) });
   const policyDocument = Object.freeze({ Version: '2012-10-17', Statement: Object.freeze([statement]) });
   return Object.freeze({ effect, policyDocument, allowedRoutes: Object.freeze(allowed) });
