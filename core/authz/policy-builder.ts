@@ -4,6 +4,7 @@
 // prefix and the set of route scopes in the token, so they are memoized and shared (frozen).
 import { LRUCache } from 'lru-cache';
 import { RESOURCE_ROUTES } from '../routes.js';
+import { arnMatches } from './arn-match.js';
 import { AuthzError } from './errors.js';
 import type { PolicyDocument } from './evaluate.js';
 import { parseMethodArn } from './method-arn.js';
@@ -67,9 +68,18 @@ function checkLength(arn: string): string {
   return arn;
 }
 
-function freezePolicy(effect: 'Allow' | 'Deny', resources: string[], allowed: PolicyRoute[]): BuiltPolicy {
+function freezePolicy(
+  effect: 'Allow' | 'Deny',
+  resources: string[],
+  allowed: PolicyRoute[],
+  denied: string[] = [],
+): BuiltPolicy {
   const statement = Object.freeze({ Action: INVOKE, Effect: effect, Resource: Object.freeze(resources) });
-  const policyDocument = Object.freeze({ Version: '2012-10-17', Statement: Object.freeze([statement]) });
+  const statements =
+    denied.length === 0
+      ? [statement]
+      : [statement, Object.freeze({ Action: INVOKE, Effect: 'Deny', Resource: Object.freeze(denied) })];
+  const policyDocument = Object.freeze({ Version: '2012-10-17', Statement: Object.freeze(statements) });
   return Object.freeze({ effect, policyDocument, allowedRoutes: Object.freeze(allowed) });
 }
 
@@ -95,7 +105,18 @@ export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyB
       return freezePolicy('Deny', [checkLength(`${prefix}/*/*`)], []);
     }
     const resources = [...new Set(allowed.map((r) => checkLength(routeArn(prefix, r))))];
-    return freezePolicy('Allow', resources, allowed);
+    // `*` spans `/`: `GET/orders/*` (for /orders/{id}) also covers `GET/orders/{id}/audit`. A route the
+    // scopes do not allow but an allowed pattern covers gets an explicit Deny (Deny wins in IAM), unless
+    // that Deny would itself cover an allowed route.
+    const denied: string[] = [];
+    for (const r of routes) {
+      if (allowed.includes(r)) continue;
+      const arn = routeArn(prefix, r);
+      if (!resources.some((p) => arnMatches(p, arn))) continue;
+      if (resources.some((p) => arnMatches(arn, p))) continue;
+      denied.push(checkLength(arn));
+    }
+    return freezePolicy('Allow', resources, allowed, [...new Set(denied)]);
   }
 
   function slow(methodArn: string, scope: string, key: string): BuiltPolicy {

@@ -5,7 +5,7 @@
 import { relative } from 'node:path';
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { KeygateStack } from '../lib/keygate-stack.js';
+import { KeygateStack } from './stack.js';
 
 // Under the CLI, CDK_OUTDIR and the context are set by it; standalone, write where the CLI would and take
 // `-c name=value` / `--context name=value` from the command line.

@@ -1,5 +1,6 @@
-// The authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token / JWKS / discovery
-// Lambdas and the public REST API serving AUTH_ROUTES, with `issuer` = the API's stage URL (SPEC §1, §5, §6).
+// KeygateIssuer, the authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token /
+// JWKS / discovery Lambdas (prebuilt bundles) and the public REST API serving AUTH_ROUTES, with the issuer URL
+// = the API's stage URL. Its parts are readonly members so other constructs (key rotation, alarms) attach.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -7,20 +8,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AUTH_ROUTES } from '../../../core/routes.js';
-import { entryPath, type FunctionOptions, KeygateFunction } from './keygate-function.js';
+import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
+import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
 
-export interface AuthServerEntries {
-  /** @default handlers/entry/token.ts */
-  readonly token?: string;
-  /** @default handlers/entry/jwks.ts */
-  readonly jwks?: string;
-  /** @default handlers/entry/discovery.ts */
-  readonly discovery?: string;
-}
-
-export interface AuthServerProps {
+export interface KeygateIssuerProps {
   /** The `aud` put into every access token (the resource server's identifier, RFC 9068 §3). */
   readonly audience: string;
   /** API Gateway stage; part of the issuer URL. @default 'prod' */
@@ -65,40 +58,42 @@ export interface AuthServerProps {
   readonly accessLogRetention?: logs.RetentionDays;
   /** Settings shared by the three functions. */
   readonly functionOptions?: FunctionOptions;
-  /** Lambda entry files; defaults are the repository's handlers/entry/*.ts. */
-  readonly entries?: AuthServerEntries;
 }
 
-export class AuthServer extends Construct {
-  readonly signingKey: kms.Key;
-  readonly signingKeyAlias: kms.Alias;
-  readonly clientsTable: dynamodb.Table;
+export class KeygateIssuer extends Construct {
+  /** The RSA_2048 KMS key tokens are signed with. */
+  readonly key: kms.Key;
+  readonly keyAlias: kms.Alias;
+  /** The clients table (partition key `client_id`). */
+  readonly table: dynamodb.Table;
   readonly api: apigateway.RestApi;
   readonly token: KeygateFunction;
   readonly jwks: KeygateFunction;
   readonly discovery: KeygateFunction;
   readonly stageName: string;
   /** The stage URL, no trailing slash: every token's `iss`. */
-  readonly issuer: string;
+  readonly issuerUrl: string;
+  /** The `aud` put into every access token. */
+  readonly audience: string;
   readonly tokenUrl: string;
   readonly jwksUri: string;
 
-  constructor(scope: Construct, id: string, props: AuthServerProps) {
+  constructor(scope: Construct, id: string, props: KeygateIssuerProps) {
     super(scope, id);
     this.stageName = checkStageName(props.stageName ?? 'prod');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const fnOptions = props.functionOptions ?? {};
 
-    this.signingKey = new kms.Key(this, 'SigningKey', {
+    this.key = new kms.Key(this, 'SigningKey', {
       keySpec: kms.KeySpec.RSA_2048,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       description: 'keygate access-token signing key (RS256 = RSASSA_PKCS1_V1_5_SHA_256)',
       pendingWindow: props.keyPendingWindow ?? Duration.days(30),
       removalPolicy,
     });
-    this.signingKeyAlias = this.signingKey.addAlias(props.keyAlias ?? 'alias/keygate-signing');
+    this.keyAlias = this.key.addAlias(props.keyAlias ?? 'alias/keygate-signing');
 
-    this.clientsTable = new dynamodb.Table(this, 'ClientsTable', {
+    this.table = new dynamodb.Table(this, 'ClientsTable', {
       partitionKey: { name: 'client_id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -119,36 +114,36 @@ export class AuthServer extends Construct {
       functionOptions: fnOptions,
     });
 
-    this.issuer = stageUrl(this.api, this.stageName);
-    this.tokenUrl = `${this.issuer}/oauth2/token`;
-    this.jwksUri = `${this.issuer}/.well-known/jwks.json`;
-    const entries = props.entries ?? {};
+    this.audience = props.audience;
+    this.issuerUrl = stageUrl(this.api, this.stageName);
+    this.tokenUrl = `${this.issuerUrl}/oauth2/token`;
+    this.jwksUri = `${this.issuerUrl}/.well-known/jwks.json`;
 
     this.token = new KeygateFunction(this, 'TokenFunction', {
       ...fnOptions,
-      entry: entries.token ?? entryPath('token'),
+      code: prebuiltCode('token'),
       description: 'keygate token endpoint (OAuth 2.0 client credentials)',
       serviceName: 'keygate-token',
       memorySize: props.tokenMemorySize ?? 512,
       // Worst case: a DynamoDB read and a KMS Sign, each with SDK retries on throttling.
       timeout: Duration.seconds(10),
       environment: {
-        ISSUER: this.issuer,
+        ISSUER: this.issuerUrl,
         AUDIENCE: props.audience,
-        CLIENTS_TABLE: this.clientsTable.tableName,
-        SIGNING_KEY_ID: this.signingKey.keyArn,
+        CLIENTS_TABLE: this.table.tableName,
+        SIGNING_KEY_ID: this.key.keyArn,
         TOKEN_MAX_LIFETIME_SECONDS: String(props.tokenMaxLifetimeSeconds ?? 3600),
         CLIENT_CACHE_TTL_SECONDS: String(props.clientCacheTtlSeconds ?? 30),
       },
     });
     // Exactly the two calls the token endpoint makes; grant* helpers would add more actions.
-    this.token.allow('SignTokens', ['kms:Sign'], [this.signingKey.keyArn]);
-    this.token.allow('ReadClients', ['dynamodb:GetItem'], [this.clientsTable.tableArn]);
+    this.token.allow('SignTokens', ['kms:Sign'], [this.key.keyArn]);
+    this.token.allow('ReadClients', ['dynamodb:GetItem'], [this.table.tableArn]);
 
-    const publishedKeys = [this.signingKey, ...(props.additionalPublishedKeys ?? [])];
+    const publishedKeys = [this.key, ...(props.additionalPublishedKeys ?? [])];
     this.jwks = new KeygateFunction(this, 'JwksFunction', {
       ...fnOptions,
-      entry: entries.jwks ?? entryPath('jwks'),
+      code: prebuiltCode('jwks'),
       description: 'keygate JWKS endpoint (public keys from KMS GetPublicKey)',
       serviceName: 'keygate-jwks',
       memorySize: 256,
@@ -166,12 +161,12 @@ export class AuthServer extends Construct {
 
     this.discovery = new KeygateFunction(this, 'DiscoveryFunction', {
       ...fnOptions,
-      entry: entries.discovery ?? entryPath('discovery'),
+      code: prebuiltCode('discovery'),
       description: 'keygate discovery metadata (RFC 8414 / OpenID discovery)',
       serviceName: 'keygate-discovery',
       memorySize: 256,
       timeout: Duration.seconds(3),
-      environment: { ISSUER: this.issuer },
+      environment: { ISSUER: this.issuerUrl },
     });
 
     const methods = addRoutes(
