@@ -5,7 +5,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
-import { AuthzError, createPolicyBuilder, type PolicyBuilder, type PolicyRoute } from '../core/authz/index.js';
+import {
+  AuthzError,
+  createPolicyBuilder,
+  type PolicyBuilder,
+  type PolicyRoute,
+} from '../core/authz/index.js';
 import { type ConfigOf, int, list, readConfig, str, url } from '../core/config.js';
 import { ROUTES_FILE_NAME } from '../core/contract.js';
 import {

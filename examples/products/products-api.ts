@@ -37,7 +37,11 @@ export interface ProductsApiProps {
 export class ProductsApi extends Construct {
   readonly api: apigateway.RestApi;
   readonly authorizer: KeygateAuthorizer;
-  readonly products: { readonly function: lambda.Function; readonly role: iam.Role; readonly logGroup: logs.LogGroup };
+  readonly products: {
+    readonly function: lambda.Function;
+    readonly role: iam.Role;
+    readonly logGroup: logs.LogGroup;
+  };
   readonly stageName: string;
   /** The stage URL, no trailing slash. */
   readonly url: string;
@@ -61,7 +65,7 @@ export class ProductsApi extends Construct {
         throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
         tracingEnabled: fn.tracing ?? false,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: accessLogFormat(),
         // Execution logs for errors only, never request/response bodies (they carry tokens).
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
@@ -97,7 +101,10 @@ export class ProductsApi extends Construct {
       functionOptions: fn,
     });
 
-    const logGroup = new logs.LogGroup(this, 'ProductsLogGroup', { retention: fn.logRetention ?? retention, removalPolicy });
+    const logGroup = new logs.LogGroup(this, 'ProductsLogGroup', {
+      retention: fn.logRetention ?? retention,
+      removalPolicy,
+    });
     const role = new iam.Role(this, 'ProductsRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Execution role of the keygate sample products function',
@@ -123,6 +130,7 @@ export class ProductsApi extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: 'keygate-products',
         POWERTOOLS_LOG_LEVEL: fn.logLevel ?? 'INFO',
+        POWERTOOLS_METRICS_NAMESPACE: fn.metricsNamespace ?? 'keygate',
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -159,4 +167,26 @@ export class ProductsApi extends Construct {
       );
     }
   }
+}
+
+/** One JSON object per request, with the authorizer's figures (status, latency, error). */
+function accessLogFormat(): apigateway.AccessLogFormat {
+  const F = apigateway.AccessLogField;
+  return apigateway.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: F.contextRequestId(),
+      requestTimeEpoch: F.contextRequestTimeEpoch(),
+      ip: F.contextIdentitySourceIp(),
+      httpMethod: F.contextHttpMethod(),
+      resourcePath: F.contextResourcePath(),
+      status: F.contextStatus(),
+      responseLatency: F.contextResponseLatency(),
+      integrationLatency: F.contextIntegrationLatency(),
+      errorType: F.contextErrorResponseType(),
+      principalId: F.contextAuthorizerPrincipalId(),
+      authorizerStatus: F.contextAuthorizerStatus(),
+      authorizerLatency: F.contextAuthorizerLatency(),
+      authorizerError: F.contextAuthorizerError(),
+    }),
+  );
 }

@@ -14,7 +14,9 @@ function readRoutes(file: string) {
   try {
     text = readFileSync(url, 'utf8');
   } catch (err) {
-    throw new ConfigError([`ROUTES_FILE ${url.pathname} cannot be read (${(err as NodeJS.ErrnoException).code})`]);
+    throw new ConfigError([
+      `ROUTES_FILE ${url.pathname} cannot be read (${(err as NodeJS.ErrnoException).code})`,
+    ]);
   }
   try {
     return parseRouteTable(JSON.parse(text), url.pathname);

@@ -491,7 +491,10 @@ describe('authorizer logs and metrics', () => {
 describe('authorizer Lambda entry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'keygate-entry-'));
   const routesFile = join(dir, 'routes.json');
-  writeFileSync(routesFile, JSON.stringify([{ method: 'GET', path: '/products', scopes: ['products/read'] }]));
+  writeFileSync(
+    routesFile,
+    JSON.stringify([{ method: 'GET', path: '/products', scopes: ['products/read'] }]),
+  );
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const initError = async (file: string) => {

@@ -91,7 +91,9 @@ export class KeygateAuthorizer extends Construct {
     const ttl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS);
     const ttlSeconds = ttl.toSeconds();
     if (ttlSeconds > MAX_RESULTS_CACHE_TTL_SECONDS) {
-      throw new Error(`resultsCacheTtl must be at most ${MAX_RESULTS_CACHE_TTL_SECONDS} s (got ${ttlSeconds} s)`);
+      throw new Error(
+        `resultsCacheTtl must be at most ${MAX_RESULTS_CACHE_TTL_SECONDS} s (got ${ttlSeconds} s)`,
+      );
     }
     this.gatewayResponses = props.gatewayResponses ?? true;
     this.code = new RouteTableCode(prebuiltLambdaDir('authorizer'));
@@ -167,7 +169,10 @@ export class KeygateAuthorizer extends Construct {
       throw new Error(`KeygateAuthorizer ${this.node.path}: ${(err as Error).message}`);
     }
     if (table.length === 0) {
-      Annotations.of(this).addWarningV2('keygate:noRoutes', 'no method uses require(): every token is denied');
+      Annotations.of(this).addWarningV2(
+        'keygate:noRoutes',
+        'no method uses require(): every token is denied',
+      );
     }
     this.collected = table;
     this.code.stage(this, 'Code', ROUTES_FILE_NAME, table);

@@ -12,7 +12,9 @@ export const ESBUILD_TARGET = 'node24';
 // dist/infra/lib/constructs/*.js they are in dist/lambda. Both are three levels up, then (source) dist/.
 const fromSource = import.meta.url.endsWith('.ts');
 /** Absolute directory holding one folder per prebuilt function. */
-export const LAMBDA_CODE_DIR = fileURLToPath(new URL(fromSource ? '../../../dist/lambda' : '../../../lambda', import.meta.url));
+export const LAMBDA_CODE_DIR = fileURLToPath(
+  new URL(fromSource ? '../../../dist/lambda' : '../../../lambda', import.meta.url),
+);
 
 /** The directory of one prebuilt function (index.mjs exporting `handler`); throws if it was not built. */
 export function prebuiltLambdaDir(name: string): string {

@@ -43,7 +43,8 @@ export class RouteTableCode extends lambda.Code {
     this.asset = new s3assets.Asset(scope, id, { path: dir });
     // The asset is copied into the cloud assembly as it is created; with staging disabled (SAM local) CDK
     // points at the source directory, which must then stay.
-    if (!scope.node.tryGetContext('aws:cdk:disable-asset-staging')) rmSync(dir, { recursive: true, force: true });
+    if (!scope.node.tryGetContext('aws:cdk:disable-asset-staging'))
+      rmSync(dir, { recursive: true, force: true });
     if (this.resource) this.asset.addResourceMetadata(this.resource, 'Code');
   }
 }

@@ -146,13 +146,22 @@ describe('policy builder with nested routes', () => {
     ['/orders', 'allow'],
     ['/orders/7', 'allow'],
     ['/orders/7/audit', 'explicit_deny'],
-  ])('denies explicitly the nested route a wider allowed pattern would cover: GET %s is %s', (path, decision) => {
-    const { policyDocument } = createPolicyBuilder({ routes }).policyFor(method('GET', '/orders'), 'orders/read');
-    expect(evaluatePolicy(policyDocument, method('GET', path))).toBe(decision);
-  });
+  ])(
+    'denies explicitly the nested route a wider allowed pattern would cover: GET %s is %s',
+    (path, decision) => {
+      const { policyDocument } = createPolicyBuilder({ routes }).policyFor(
+        method('GET', '/orders'),
+        'orders/read',
+      );
+      expect(evaluatePolicy(policyDocument, method('GET', path))).toBe(decision);
+    },
+  );
 
   it('adds no Deny statement when nothing allowed covers a route the token lacks', () => {
-    const { policyDocument } = createPolicyBuilder({ routes }).policyFor(method('GET', '/files/a'), 'files/read');
+    const { policyDocument } = createPolicyBuilder({ routes }).policyFor(
+      method('GET', '/files/a'),
+      'files/read',
+    );
     expect(policyDocument.Statement).toHaveLength(1);
   });
 

@@ -4,15 +4,15 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { KeygateAuthorizer } from 'keygate/cdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../../core/authz/evaluate.js';
-import { startJwksServer, type JwksServer } from '../../support/jwks-server.js';
+import { type JwksServer, startJwksServer } from '../../support/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../support/tokens.js';
 
 const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod';
@@ -25,7 +25,10 @@ interface Synth {
   readonly stack: Stack;
 }
 
-function synthOrders(jwksUri: string, declare?: (api: apigateway.RestApi, a: KeygateAuthorizer) => void): Synth {
+function synthOrders(
+  jwksUri: string,
+  declare?: (api: apigateway.RestApi, a: KeygateAuthorizer) => void,
+): Synth {
   const outdir = mkdtempSync(join(tmpdir(), 'keygate-orders-'));
   const app = new App({ outdir });
   const stack = new Stack(app, 'Orders');
@@ -51,7 +54,10 @@ function synthOrders(jwksUri: string, declare?: (api: apigateway.RestApi, a: Key
 }
 
 /** Runs the synthesized authorizer asset in a fresh node process with the template's environment. */
-async function invokeBundle(s: Synth, event: unknown): Promise<{ ok: true; result: any } | { ok: false; error: string }> {
+async function invokeBundle(
+  s: Synth,
+  event: unknown,
+): Promise<{ ok: true; result: { policyDocument: unknown } } | { ok: false; error: string }> {
   const [, fn] = Object.entries(s.json.Resources).find(
     ([, r]) => r.Type === 'AWS::Lambda::Function' && (r.Properties.Handler as string) === 'index.handler',
   )!;
@@ -63,7 +69,12 @@ try { process.stdout.write(JSON.stringify({ ok: true, result: await handler(${JS
 catch (e) { process.stdout.write(JSON.stringify({ ok: false, error: e.message })); }`;
   // Asynchronous: the JWKS server the bundle fetches from runs in this process.
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', driver], {
-    env: { PATH: process.env.PATH, ...env, POWERTOOLS_LOG_LEVEL: 'SILENT', METRICS_FLUSH_INTERVAL_SECONDS: '3600' },
+    env: {
+      PATH: process.env.PATH,
+      ...env,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      METRICS_FLUSH_INTERVAL_SECONDS: '3600',
+    },
     encoding: 'utf8',
   });
   return JSON.parse(stdout);
@@ -96,20 +107,25 @@ describe('KeygateAuthorizer on an Orders RestApi', () => {
     const methods = Object.values(s.template.findResources('AWS::ApiGateway::Method'));
     expect(methods).toHaveLength(5);
     for (const m of methods) {
-      expect(m.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+      expect(m.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: authorizerId },
+      });
     }
   });
 
   it('collects the route table from the methods declared with require()', () => {
     const byPath = (a: { path: string; method: string }, b: { path: string; method: string }) =>
       `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`);
-    expect([...s.authorizer.routes].sort(byPath)).toEqual([
-      { method: 'GET', path: '/orders', scopes: ['orders/read'] },
-      { method: 'POST', path: '/orders', scopes: ['orders/write'] },
-      { method: 'DELETE', path: '/orders/{id}', scopes: ['orders/admin'] },
-      { method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] },
-      { method: 'GET', path: '/orders/{id}/audit', scopes: ['orders/admin'] },
-    ].sort(byPath));
+    expect([...s.authorizer.routes].sort(byPath)).toEqual(
+      [
+        { method: 'GET', path: '/orders', scopes: ['orders/read'] },
+        { method: 'POST', path: '/orders', scopes: ['orders/write'] },
+        { method: 'DELETE', path: '/orders/{id}', scopes: ['orders/admin'] },
+        { method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] },
+        { method: 'GET', path: '/orders/{id}/audit', scopes: ['orders/admin'] },
+      ].sort(byPath),
+    );
   });
 
   it('ships the route table as routes.json beside the prebuilt bundle, not in the environment', () => {
@@ -117,7 +133,11 @@ describe('KeygateAuthorizer on an Orders RestApi', () => {
     const dir = join(s.outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
     expect(JSON.parse(readFileSync(join(dir, 'routes.json'), 'utf8'))).toHaveLength(5);
     expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('ROUTES');
-    expect(fn.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    expect(fn.Properties).toMatchObject({
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+    });
   });
 
   it('adds RFC 6750 WWW-Authenticate headers to the API’s 401 and 403 gateway responses', () => {
@@ -143,14 +163,24 @@ describe('KeygateAuthorizer on an Orders RestApi', () => {
     ['GET', '/orders/42/audit', 'explicit_deny'],
   ])('the bundle’s policy for an orders/read token decides %s %s: %s', async (verb, path, decision) => {
     const token = signToken({ claims: { scope: 'orders/read' } });
-    const out = await invokeBundle(s, { type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: `${ARN}/GET/orders` });
+    const out = await invokeBundle(s, {
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${token}`,
+      methodArn: `${ARN}/GET/orders`,
+    });
     if (!out.ok) throw new Error(out.error);
     expect(evaluatePolicy(out.result.policyDocument, `${ARN}/${verb}${path}`)).toBe(decision);
   });
 
   it('the bundle answers Unauthorized for a token from another issuer', async () => {
     const token = signToken({ claims: { iss: 'https://elsewhere.example.com', scope: 'orders/read' } });
-    expect(await invokeBundle(s, { type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: `${ARN}/GET/orders` })).toEqual({
+    expect(
+      await invokeBundle(s, {
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${token}`,
+        methodArn: `${ARN}/GET/orders`,
+      }),
+    ).toEqual({
       ok: false,
       error: 'Unauthorized',
     });
@@ -170,7 +200,11 @@ describe('KeygateAuthorizer props and misuse', () => {
     const stack = new Stack(app, 'T');
     const api = new apigateway.RestApi(stack, 'Api');
     const a = new KeygateAuthorizer(stack, 'A', {
-      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://auth.keygate.test/prod/jwks.json', audience: TEST_AUDIENCE },
+      issuer: {
+        issuerUrl: TEST_ISSUER,
+        jwksUri: 'https://auth.keygate.test/prod/jwks.json',
+        audience: TEST_AUDIENCE,
+      },
       resultsCacheTtl: Duration.seconds(0),
       tokenCacheSize: 0,
       clockLeewaySeconds: 7,
@@ -180,7 +214,11 @@ describe('KeygateAuthorizer props and misuse', () => {
     t.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ AUDIENCE: TEST_AUDIENCE, TOKEN_CACHE_SIZE: '0', CLOCK_LEEWAY_SECONDS: '7' }),
+        Variables: Match.objectLike({
+          AUDIENCE: TEST_AUDIENCE,
+          TOKEN_CACHE_SIZE: '0',
+          CLOCK_LEEWAY_SECONDS: '7',
+        }),
       },
     });
     expect(a.routes).toEqual([{ method: 'GET', path: '/', scopes: ['x/read'] }]);
@@ -207,25 +245,31 @@ describe('KeygateAuthorizer props and misuse', () => {
     const app = new App();
     const stack = new Stack(app, 'Any');
     const api = new apigateway.RestApi(stack, 'Api');
-    const a = new KeygateAuthorizer(stack, 'A', { issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' } });
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+    });
     api.root.addResource('x').addMethod('ANY', new apigateway.MockIntegration(), a.require('x/read'));
     expect(() => app.synth()).toThrow(/routes\[0\]\.method must be one of GET/);
   });
 
-  it.each([
-    ['no scope', () => ({}), (a: KeygateAuthorizer) => a.require(), /at least one scope/],
-  ])('rejects require() with %s', (_name, _props, call, message) => {
-    const stack = new Stack(new App(), 'R');
-    const a = new KeygateAuthorizer(stack, 'A', { issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' } });
-    expect(() => call(a)).toThrow(message);
-  });
+  it.each([['no scope', () => ({}), (a: KeygateAuthorizer) => a.require(), /at least one scope/]])(
+    'rejects require() with %s',
+    (_name, _props, call, message) => {
+      const stack = new Stack(new App(), 'R');
+      const a = new KeygateAuthorizer(stack, 'A', {
+        issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+      });
+      expect(() => call(a)).toThrow(message);
+    },
+  );
 
   it('rejects a result-cache TTL above one hour and a missing audience', () => {
     const stack = new Stack(new App(), 'V');
     const issuer = { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j' };
-    expect(() => new KeygateAuthorizer(stack, 'A', { issuer, audience: 'a', resultsCacheTtl: Duration.seconds(3601) })).toThrow(
-      /at most 3600 s \(got 3601 s\)/,
-    );
+    expect(
+      () =>
+        new KeygateAuthorizer(stack, 'A', { issuer, audience: 'a', resultsCacheTtl: Duration.seconds(3601) }),
+    ).toThrow(/at most 3600 s \(got 3601 s\)/);
     expect(() => new KeygateAuthorizer(stack, 'B', { issuer })).toThrow(/needs `audience`/);
   });
 });
