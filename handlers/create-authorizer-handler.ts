@@ -3,7 +3,6 @@
 // and bounds are the same (explicit option > handler default).
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { type ProtectedRoute, parseRouteTable } from '../core/authz/route-table.js';
 import { AUTHORIZER_ENV, type AuthorizerTuning, authorizerTuningEnv } from '../core/contract.js';
 import { createDeps, createHandler, loadConfig } from './authorizer.js';
@@ -28,10 +27,34 @@ export interface AuthorizerHandlerOptions extends AuthorizerTuning {
   readonly fetch?: typeof globalThis.fetch;
 }
 
+/** The event API Gateway sends a TOKEN authorizer. */
+export interface TokenAuthorizerEvent {
+  readonly type: 'TOKEN';
+  /** The whole identity-source header value, e.g. `Bearer eyJ...`. */
+  readonly authorizationToken: string;
+  /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}` */
+  readonly methodArn: string;
+}
+
+/** The IAM policy and context a TOKEN authorizer returns. */
+export interface TokenAuthorizerResult {
+  readonly principalId: string;
+  readonly policyDocument: {
+    readonly Version: string;
+    readonly Statement: readonly {
+      readonly Action: string;
+      readonly Effect: 'Allow' | 'Deny';
+      readonly Resource: readonly string[];
+    }[];
+  };
+  /** `clientId`, `scope`, `exp` and (when the token has one) `jti`; strings and numbers only. */
+  readonly context: Readonly<Record<string, string | number>>;
+}
+
 export type TokenAuthorizerHandler = (
-  event: APIGatewayTokenAuthorizerEvent,
-  context?: Pick<Context, 'awsRequestId'>,
-) => Promise<APIGatewayAuthorizerResult>;
+  event: TokenAuthorizerEvent,
+  context?: { readonly awsRequestId?: string },
+) => Promise<TokenAuthorizerResult>;
 
 /**
  * A TOKEN authorizer handler: verifies the `Bearer` token (RS256, issuer, audience, time claims) and returns
@@ -66,5 +89,5 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Toke
     routes,
   );
   deps.keyStore.prefetch().catch(() => undefined);
-  return createHandler(deps);
+  return createHandler(deps) as unknown as TokenAuthorizerHandler;
 }
