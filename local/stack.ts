@@ -6,6 +6,8 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
+import type { ProtectedRoute } from '../core/authz/index.js';
+import { GATEWAY_RESPONSE_HEADERS } from '../core/contract.js';
 import {
   type ClientRegistry,
   checkClientSecret,
@@ -14,10 +16,11 @@ import {
   createKmsClient,
 } from '../core/issuer/index.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
-import type { AuthorizerDeps } from '../handlers/authorizer.js';
+import { type AuthorizerDeps, authorizerConfigSpec } from '../handlers/authorizer.js';
 import { type DynaliteServer, startDynalite } from './dynalite.js';
 import {
   type AccessLogEntry,
+  createHttpIntegration,
   type Gateway,
   GatewayError,
   MAX_RESULTS_CACHE_TTL_SECONDS,
@@ -73,8 +76,21 @@ export interface LocalStackOptions {
    * token Lambda's client on AWS: one retry policy, so an outage costs 3 attempts, not 9.
    */
   readonly dynamodbMaxAttempts?: number;
+  /**
+   * Put the resource API in front of the team's own dev server instead of the products sample: `routes` (the
+   * authorizer's route table) are served through an HTTP proxy integration to `url`.
+   */
+  readonly upstream?: UpstreamOptions;
   /** One call per request on either API (access log). */
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
+}
+
+export interface UpstreamOptions {
+  /** Origin (and optional base path) of the dev server, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  readonly routes: readonly ProtectedRoute[];
+  /** Integration timeout (API Gateway allows 50 ms to 29 s). Default 29000. */
+  readonly timeoutMs?: number;
 }
 
 export interface DemoClient {
@@ -195,6 +211,7 @@ async function writePrivate(path: string, content: string): Promise<void> {
 async function ensureDemoClient(
   registry: ReturnType<typeof createClientRegistry>,
   stateDir: string | undefined,
+  scopes: readonly string[],
 ): Promise<DemoClient> {
   const file = stateDir ? join(stateDir, DEMO_FILE) : undefined;
   if (file) {
@@ -212,7 +229,12 @@ async function ensureDemoClient(
     if (saved && typeof saved.clientId === 'string' && typeof saved.clientSecret === 'string') {
       const record = await registry.get(saved.clientId, { consistent: true });
       // Still usable: present, active and the saved secret still current (not rotated via the CLI).
-      if (record && record.status === 'active' && checkClientSecret(saved.clientSecret, record, Date.now())) {
+      if (
+        record &&
+        record.status === 'active' &&
+        checkClientSecret(saved.clientSecret, record, Date.now()) &&
+        [...record.scopes].sort().join(' ') === [...scopes].sort().join(' ')
+      ) {
         return {
           clientId: record.clientId,
           clientSecret: saved.clientSecret,
@@ -222,7 +244,7 @@ async function ensureDemoClient(
       }
     }
   }
-  const { record, clientSecret } = await registry.create({ name: 'demo', scopes: DEMO_SCOPES });
+  const { record, clientSecret } = await registry.create({ name: 'demo', scopes: [...scopes] });
   if (file) {
     await writePrivate(
       file,
@@ -303,12 +325,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kmsClient.destroy();
       dynamoClient.destroy();
     });
-    const registry = createClientRegistry({ dynamodb: dynamoClient, tableName });
+    // With an upstream, clients get the scopes the team's route table names.
+    const scopes = options.upstream
+      ? [...new Set(options.upstream.routes.flatMap((r) => r.scopes))]
+      : DEMO_SCOPES;
+    const registry = createClientRegistry({ dynamodb: dynamoClient, tableName, scopes });
     const [signingKeyId] = await Promise.all([
       ensureSigningKey(kms, kmsClient),
       registry.createTable({ waitMs: 10_000 }),
     ]);
-    const demoClient = await ensureDemoClient(registry, stateDir);
+    const demoClient = await ensureDemoClient(registry, stateDir, scopes);
 
     // Both APIs' URLs feed both APIs' handlers (issuer/JWKS URL -> authorizer, API URL -> audience), and
     // port 0 is only resolved by listening: the gateways start with late-bound handlers.
@@ -326,8 +352,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: dynamoClient,
       logs: options.handlerLogs ?? false,
       ...(options.clocks ? { clocks: options.clocks } : {}),
+      ...(options.upstream ? { routes: options.upstream.routes } : {}),
     });
     const fn = lambdas.functions;
+    const resource = options.upstream
+      ? {
+          routes: options.upstream.routes.map((r) => ({ ...r, handler: 'upstream' })),
+          handlers: {
+            upstream: createHttpIntegration({
+              upstream: options.upstream.url,
+              clockLeewaySeconds: authorizerConfigSpec.CLOCK_LEEWAY_SECONDS.parse(
+                options.env?.CLOCK_LEEWAY_SECONDS,
+                'CLOCK_LEEWAY_SECONDS',
+              ),
+              ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
+            }),
+          },
+          ...(options.upstream.timeoutMs ? { integrationTimeoutMs: options.upstream.timeoutMs } : {}),
+        }
+      : { routes: RESOURCE_ROUTES, handlers: { products: fn.products } };
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({
         routes: AUTH_ROUTES,
@@ -343,8 +386,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(() => auth.close());
     const api = await listenAs('api', ports.api, () =>
       startGateway({
-        routes: RESOURCE_ROUTES,
-        handlers: { products: fn.products },
+        ...resource,
         stage,
         host,
         port: ports.api,
@@ -356,10 +398,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           functionName: 'authorizer',
         },
         // As the CDK stack configures its gateway responses (RFC 6750 §3).
-        responseHeaders: {
-          UNAUTHORIZED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="invalid_token"' },
-          ACCESS_DENIED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="insufficient_scope"' },
-        },
+        responseHeaders: GATEWAY_RESPONSE_HEADERS,
         ...(options.onRequest ? { onRequest: (e: AccessLogEntry) => options.onRequest!('api', e) } : {}),
       }),
     );
@@ -399,6 +438,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       CLIENTS_TABLE: tableName,
+      KEYGATE_SCOPES: scopes.join(' '),
     };
     return {
       authUrl: auth.url,

@@ -14,7 +14,9 @@ import {
   type StackPortName,
   StackStartError,
   startLocalStack,
+  type UpstreamOptions,
 } from './stack.js';
+import { checkUpstreamUrl, readRouteFile, UpstreamFlagError } from './upstream-flags.js';
 
 // The SDK's Node-version notice is noise for a local run (SPEC §7).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -48,6 +50,9 @@ export interface StartFlags {
   cacheTtl: number;
   verbose?: boolean;
   quiet?: boolean;
+  routes?: string;
+  upstream?: string;
+  upstreamTimeout: number;
 }
 
 export function buildProgram(): Command {
@@ -77,6 +82,13 @@ export function buildProgram(): Command {
         .default(300)
         .argParser(intArg('--cache-ttl', 0, 3600)),
     )
+    .option('--routes <file>', 'your route table (JSON [{ method, path, scopes }]); needs --upstream')
+    .option('--upstream <url>', 'your dev server: the resource API proxies authorized requests to it')
+    .addOption(
+      new Option('--upstream-timeout <ms>', 'integration timeout for --upstream (API Gateway: 50-29000)')
+        .default(29_000)
+        .argParser(intArg('--upstream-timeout', 50, 29_000)),
+    )
     .option('--verbose', "print the handlers' JSON logs")
     .option('--quiet', 'no per-request log lines')
     .showHelpAfterError();
@@ -88,11 +100,12 @@ const TOKEN_OF = `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).ac
 /** The banner: URLs, credentials, admin CLI environment and the curl walkthrough. */
 export function banner(
   stack: LocalStack,
-  info: { readyMs: number; sinceProcessMs: number; cacheTtl: number },
+  info: { readyMs: number; sinceProcessMs: number; cacheTtl: number; upstream?: UpstreamOptions },
 ): string {
   const { demoClient: demo } = stack;
   const basic = `-u ${sq(`${demo.clientId}:${demo.clientSecret}`)}`;
   const products = `${stack.apiUrl}/products`;
+  if (info.upstream) return upstreamBanner(stack, info, info.upstream, basic);
   const envLine = Object.entries(stack.clientEnv)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
@@ -140,6 +153,38 @@ export function banner(
   ].join('\n');
 }
 
+/** The banner of `--upstream` mode: the team's routes in front of its own server. */
+function upstreamBanner(
+  stack: LocalStack,
+  info: { readyMs: number; cacheTtl: number },
+  upstream: UpstreamOptions,
+  basic: string,
+): string {
+  const { demoClient: demo } = stack;
+  const first = upstream.routes.find((r) => r.method === 'GET') ?? upstream.routes[0];
+  const example = first ? `${stack.apiUrl}${first.path.replace(/\{[^}]+\}/g, '1')}` : stack.apiUrl;
+  return [
+    '',
+    `keygate local gateway ready in ${info.readyMs.toFixed(0)} ms`,
+    '',
+    `  Auth API (issuer)    ${stack.authUrl}   (token POST ${stack.tokenUrl})`,
+    `  Your API             ${stack.apiUrl} -> ${upstream.url}   (TOKEN authorizer, result cache ${info.cacheTtl} s)`,
+    ...upstream.routes.map((r) => `    ${r.method.padEnd(7)} ${r.path}   ${r.scopes.join(' | ')}`),
+    '  Forwarded            method, path, query, headers, body + X-Keygate-Client-Id, X-Keygate-Scope',
+    '',
+    `Demo client (${demo.scopes.join(' ')})`,
+    `  client_id      ${demo.clientId}`,
+    `  client_secret  ${demo.clientSecret}`,
+    '',
+    'Try it:',
+    `  TOKEN=$(curl -s ${basic} -d grant_type=client_credentials ${stack.tokenUrl} | ${TOKEN_OF})`,
+    `  curl -i -H "Authorization: Bearer $TOKEN" ${example}`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
 function accessLine(api: 'auth' | 'api', e: AccessLogEntry): string {
   const extra = [
     e.authorizer ? `authorizer=${e.authorizer}` : '',
@@ -163,9 +208,27 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
   }
 
+  let upstream: UpstreamOptions | undefined;
+  try {
+    if ((flags.routes === undefined) !== (flags.upstream === undefined)) {
+      throw new UpstreamFlagError('--routes and --upstream go together');
+    }
+    if (flags.routes !== undefined && flags.upstream !== undefined) {
+      upstream = {
+        url: checkUpstreamUrl(flags.upstream),
+        routes: readRouteFile(flags.routes),
+        timeoutMs: flags.upstreamTimeout,
+      };
+    }
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 2;
+  }
+
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
+      ...(upstream ? { upstream } : {}),
       ...(flags.inMemory ? { inMemory: true } : { stateDir: flags.stateDir }),
       host: flags.host,
       ports: { auth: flags.authPort, api: flags.apiPort, kms: flags.kmsPort, dynamodb: flags.dynamodbPort },
@@ -193,7 +256,14 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
 
   const now = performance.now();
-  console.log(banner(stack, { readyMs: now - started, sinceProcessMs: now, cacheTtl: flags.cacheTtl }));
+  console.log(
+    banner(stack, {
+      readyMs: now - started,
+      sinceProcessMs: now,
+      cacheTtl: flags.cacheTtl,
+      ...(upstream ? { upstream } : {}),
+    }),
+  );
 
   return new Promise<number>((resolve) => {
     let stopping = false;
