@@ -98,24 +98,32 @@ export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyB
   let hits = 0;
   let misses = 0;
 
+  // `*` spans `/`: `GET/orders/*` (for /orders/{id}) also covers `GET/orders/{id}/audit`. A route the scopes
+  // do not allow but an allowed pattern covers gets an explicit Deny (Deny wins in IAM), unless that Deny
+  // would itself cover an allowed route. Which pattern covers which is fixed by the table, so it is worked
+  // out once here (the API/stage prefix is literal and common to all); a build only looks it up.
+  const patterns = routes.map((r) => `${r.method}${routeResourcePath(r.path)}`);
+  const others = (i: number, covers: (j: number) => boolean) =>
+    patterns.flatMap((_, j) => (j !== i && covers(j) ? [j] : []));
+  const nested = patterns.flatMap((pattern, i) => {
+    const widenedBy = others(i, (j) => arnMatches(patterns[j]!, pattern));
+    return widenedBy.length === 0
+      ? []
+      : [{ i, widenedBy, covers: others(i, (j) => arnMatches(pattern, patterns[j]!)) }];
+  });
+
   function build(prefix: string, scopes: ReadonlySet<string>): BuiltPolicy {
-    const allowed = routes.filter((r) => r.scopes.some((s) => scopes.has(s)));
+    const granted = routes.map((r) => r.scopes.some((s) => scopes.has(s)));
+    const allowed = routes.filter((_, i) => granted[i]);
     if (allowed.length === 0) {
       // No usable scope: an explicit Deny for the whole API so every route answers 403.
       return freezePolicy('Deny', [checkLength(`${prefix}/*/*`)], []);
     }
-    const resources = [...new Set(allowed.map((r) => checkLength(routeArn(prefix, r))))];
-    // `*` spans `/`: `GET/orders/*` (for /orders/{id}) also covers `GET/orders/{id}/audit`. A route the
-    // scopes do not allow but an allowed pattern covers gets an explicit Deny (Deny wins in IAM), unless
-    // that Deny would itself cover an allowed route.
-    const denied: string[] = [];
-    for (const r of routes) {
-      if (allowed.includes(r)) continue;
-      const arn = routeArn(prefix, r);
-      if (!resources.some((p) => arnMatches(p, arn))) continue;
-      if (resources.some((p) => arnMatches(arn, p))) continue;
-      denied.push(checkLength(arn));
-    }
+    const arn = (i: number) => checkLength(`${prefix}/${patterns[i]}`);
+    const resources = [...new Set(patterns.flatMap((_, i) => (granted[i] ? [arn(i)] : [])))];
+    const denied = nested.flatMap(({ i, widenedBy, covers }) =>
+      !granted[i] && widenedBy.some((j) => granted[j]) && !covers.some((j) => granted[j]) ? [arn(i)] : [],
+    );
     return freezePolicy('Allow', resources, allowed, [...new Set(denied)]);
   }
 
