@@ -104,8 +104,8 @@ export function banner(
 ): string {
   const { demoClient: demo } = stack;
   const basic = `-u ${sq(`${demo.clientId}:${demo.clientSecret}`)}`;
-  const products = `${stack.apiUrl}/products`;
   if (info.upstream) return upstreamBanner(stack, info, info.upstream, basic);
+  const products = `${stack.apiUrl}/products`;
   const envLine = Object.entries(stack.clientEnv)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');

@@ -40,19 +40,19 @@ export async function buildLambda(name: string, outRoot = LAMBDA_CODE_DIR): Prom
   return outdir;
 }
 
-export const LAMBDA_NAMES = readdirSync(ENTRY_DIR)
+export const ENTRY_NAMES = readdirSync(ENTRY_DIR)
   .filter((f) => f.endsWith('.ts'))
   .map((f) => f.slice(0, -3))
   .sort();
 
 export async function buildLambdas(outRoot = LAMBDA_CODE_DIR): Promise<void> {
-  await Promise.all(LAMBDA_NAMES.map((name) => buildLambda(name, outRoot)));
+  await Promise.all(ENTRY_NAMES.map((name) => buildLambda(name, outRoot)));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = performance.now();
   await buildLambdas();
   console.log(
-    `prebuilt ${LAMBDA_NAMES.join(', ')} into ${LAMBDA_CODE_DIR} in ${(performance.now() - started).toFixed(0)} ms`,
+    `prebuilt ${ENTRY_NAMES.join(', ')} into ${LAMBDA_CODE_DIR} in ${(performance.now() - started).toFixed(0)} ms`,
   );
 }

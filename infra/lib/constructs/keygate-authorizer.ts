@@ -60,8 +60,6 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
   readonly authorizerName?: string;
 }
 
-const ROUTE_OF = Symbol('keygate.route-scopes');
-
 export class KeygateAuthorizer extends Construct {
   /**
    * Integration request parameters that pass the authorizer's context to an HTTP backend as
@@ -137,7 +135,6 @@ export class KeygateAuthorizer extends Construct {
     const real = this.tokenAuthorizer;
     const authorizer: apigateway.IAuthorizer = Object.create(real, {
       authorizerId: { value: authorizerId },
-      [ROUTE_OF]: { value: scopes },
       _attachToApi: { value: (api: apigateway.IRestApi) => real._attachToApi(api) },
     });
     return { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer };
