@@ -418,6 +418,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AUDIENCE: audience,
       JWKS_URI: jwksUri,
       CLIENTS_TABLE: tableName,
+      SCOPES: scopes.join(' '),
       ...options.env,
     };
     try {

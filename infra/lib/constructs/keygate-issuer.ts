@@ -43,6 +43,11 @@ export interface KeygateIssuerProps {
   readonly throttlingRateLimit?: number;
   /** Stage-wide burst (token bucket size). @default 200 */
   readonly throttlingBurstLimit?: number;
+  /**
+   * The scopes of the APIs this issuer serves, published as `scopes_supported` in the discovery metadata
+   * (RFC 8414 §2). @default the products sample's scopes (products/read, products/write)
+   */
+  readonly scopes?: readonly string[];
   /** Upper bound on a client's token lifetime (TOKEN_MAX_LIFETIME_SECONDS). @default 3600 */
   readonly tokenMaxLifetimeSeconds?: number;
   /** Cache-Control max-age of the JWKS response (JWKS_MAX_AGE_SECONDS). @default 300 */
@@ -166,7 +171,10 @@ export class KeygateIssuer extends Construct {
       serviceName: 'keygate-discovery',
       memorySize: 256,
       timeout: Duration.seconds(3),
-      environment: { ISSUER: this.issuerUrl },
+      environment: {
+        ISSUER: this.issuerUrl,
+        ...(props.scopes ? { SCOPES: props.scopes.join(' ') } : {}),
+      },
     });
 
     const methods = addRoutes(

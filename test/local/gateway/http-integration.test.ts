@@ -157,6 +157,12 @@ describe('local gateway in front of an upstream server', () => {
     expect([r.status, r.text]).toEqual([502, '{"message": "Internal server error"}']);
   });
 
+  it('publishes the route table’s scopes in the discovery metadata and gives them to the demo client', async () => {
+    const meta = (await (await fetch(stack.discoveryUrl)).json()) as { scopes_supported: string[] };
+    expect(meta.scopes_supported).toEqual(['orders/read', 'orders/write']);
+    expect(stack.demoClient.scopes).toEqual(['orders/read', 'orders/write']);
+  });
+
   it('refuses an expired token with 401 invalid_token even while its policy is cached', async () => {
     expect((await call('/orders', { headers: { authorization: `Bearer ${tokens.read}` } })).status).toBe(200);
     const exp = JSON.parse(Buffer.from(tokens.read.split('.')[1]!, 'base64url').toString()).exp as number;
