@@ -6,7 +6,6 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
-import type { ProtectedRoute } from '../core/authz/index.js';
 import { GATEWAY_RESPONSE_HEADERS } from '../core/contract.js';
 import {
   type ClientRegistry,
@@ -20,7 +19,6 @@ import { type AuthorizerDeps, authorizerConfigSpec } from '../handlers/authorize
 import { type DynaliteServer, startDynalite } from './dynalite.js';
 import {
   type AccessLogEntry,
-  createHttpIntegration,
   type Gateway,
   GatewayError,
   MAX_RESULTS_CACHE_TTL_SECONDS,
@@ -28,6 +26,7 @@ import {
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
+import { type UpstreamOptions, upstreamIntegration, upstreamScopes } from './upstream.js';
 
 /** Documented default ports (README "npm start"). */
 export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
@@ -83,14 +82,6 @@ export interface LocalStackOptions {
   readonly upstream?: UpstreamOptions;
   /** One call per request on either API (access log). */
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
-}
-
-export interface UpstreamOptions {
-  /** Origin (and optional base path) of the dev server, e.g. `http://127.0.0.1:3000`. */
-  readonly url: string;
-  readonly routes: readonly ProtectedRoute[];
-  /** Integration timeout (API Gateway allows 50 ms to 29 s). Default 29000. */
-  readonly timeoutMs?: number;
 }
 
 export interface DemoClient {
@@ -326,9 +317,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoClient.destroy();
     });
     // With an upstream, clients get the scopes the team's route table names.
-    const scopes = options.upstream
-      ? [...new Set(options.upstream.routes.flatMap((r) => r.scopes))]
-      : DEMO_SCOPES;
+    const scopes = options.upstream ? upstreamScopes(options.upstream) : DEMO_SCOPES;
     const registry = createClientRegistry({ dynamodb: dynamoClient, tableName, scopes });
     const [signingKeyId] = await Promise.all([
       ensureSigningKey(kms, kmsClient),
@@ -356,20 +345,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const fn = lambdas.functions;
     const resource = options.upstream
-      ? {
-          routes: options.upstream.routes.map((r) => ({ ...r, handler: 'upstream' })),
-          handlers: {
-            upstream: createHttpIntegration({
-              upstream: options.upstream.url,
-              clockLeewaySeconds: authorizerConfigSpec.CLOCK_LEEWAY_SECONDS.parse(
-                options.env?.CLOCK_LEEWAY_SECONDS,
-                'CLOCK_LEEWAY_SECONDS',
-              ),
-              ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
-            }),
-          },
-          ...(options.upstream.timeoutMs ? { integrationTimeoutMs: options.upstream.timeoutMs } : {}),
-        }
+      ? upstreamIntegration(options.upstream, {
+          clockLeewaySeconds: authorizerConfigSpec.CLOCK_LEEWAY_SECONDS.parse(
+            options.env?.CLOCK_LEEWAY_SECONDS,
+            'CLOCK_LEEWAY_SECONDS',
+          ),
+          ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
+        })
       : { routes: RESOURCE_ROUTES, handlers: { products: fn.products } };
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({

@@ -14,9 +14,14 @@ import {
   type StackPortName,
   StackStartError,
   startLocalStack,
-  type UpstreamOptions,
 } from './stack.js';
-import { checkUpstreamUrl, readRouteFile, UpstreamFlagError } from './upstream-flags.js';
+import {
+  checkUpstreamUrl,
+  readRouteFile,
+  UpstreamFlagError,
+  type UpstreamOptions,
+  upstreamBanner,
+} from './upstream.js';
 
 // The SDK's Node-version notice is noise for a local run (SPEC §7).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -104,7 +109,7 @@ export function banner(
 ): string {
   const { demoClient: demo } = stack;
   const basic = `-u ${sq(`${demo.clientId}:${demo.clientSecret}`)}`;
-  if (info.upstream) return upstreamBanner(stack, info, info.upstream, basic);
+  if (info.upstream) return upstreamBanner(stack, info, info.upstream, basic, TOKEN_OF);
   const products = `${stack.apiUrl}/products`;
   const envLine = Object.entries(stack.clientEnv)
     .map(([k, v]) => `${k}=${v}`)
@@ -147,38 +152,6 @@ export function banner(
     '  # 5. a read-only token (scope=products/read) on POST /products: 403',
     `  RO=$(curl -s ${basic} -d grant_type=client_credentials -d scope=products/read ${stack.tokenUrl} | ${TOKEN_OF})`,
     `  curl -i -X POST -H "Authorization: Bearer $RO" -H 'Content-Type: application/json' -d '{"name":"tea","price":3}' ${products}`,
-    '',
-    'Ctrl-C stops everything.',
-    '',
-  ].join('\n');
-}
-
-/** The banner of `--upstream` mode: the team's routes in front of its own server. */
-function upstreamBanner(
-  stack: LocalStack,
-  info: { readyMs: number; cacheTtl: number },
-  upstream: UpstreamOptions,
-  basic: string,
-): string {
-  const { demoClient: demo } = stack;
-  const first = upstream.routes.find((r) => r.method === 'GET') ?? upstream.routes[0];
-  const example = first ? `${stack.apiUrl}${first.path.replace(/\{[^}]+\}/g, '1')}` : stack.apiUrl;
-  return [
-    '',
-    `keygate local gateway ready in ${info.readyMs.toFixed(0)} ms`,
-    '',
-    `  Auth API (issuer)    ${stack.authUrl}   (token POST ${stack.tokenUrl})`,
-    `  Your API             ${stack.apiUrl} -> ${upstream.url}   (TOKEN authorizer, result cache ${info.cacheTtl} s)`,
-    ...upstream.routes.map((r) => `    ${r.method.padEnd(7)} ${r.path}   ${r.scopes.join(' | ')}`),
-    '  Forwarded            method, path, query, headers, body + X-Keygate-Client-Id, X-Keygate-Scope',
-    '',
-    `Demo client (${demo.scopes.join(' ')})`,
-    `  client_id      ${demo.clientId}`,
-    `  client_secret  ${demo.clientSecret}`,
-    '',
-    'Try it:',
-    `  TOKEN=$(curl -s ${basic} -d grant_type=client_credentials ${stack.tokenUrl} | ${TOKEN_OF})`,
-    `  curl -i -H "Authorization: Bearer $TOKEN" ${example}`,
     '',
     'Ctrl-C stops everything.',
     '',

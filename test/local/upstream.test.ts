@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../local/start.js';
-import { checkUpstreamUrl, readRouteFile, UpstreamFlagError } from '../../local/upstream-flags.js';
+import { checkUpstreamUrl, readRouteFile, UpstreamFlagError } from '../../local/upstream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keygate-routes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
