@@ -1,6 +1,6 @@
 // `keygate/authorizer`: a Lambda TOKEN authorizer built from options instead of the environment, for a
 // team's own function. Options go through the same config spec as the bundled entry's env, so defaults
-// and bounds are the same (explicit option > handler default).
+// and bounds are the same. Precedence: explicit option > the function's environment > handler default.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ProtectedRoute, parseRouteTable } from '../core/authz/route-table.js';
@@ -72,7 +72,7 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Toke
   const routes = parseRouteTable(options.routes);
   const audience = typeof options.audience === 'string' ? options.audience : options.audience.join(' ');
   const config = loadConfig({
-    // Powertools settings still come from the function's environment (POWERTOOLS_LOG_LEVEL, ...).
+    // Settings not given as options (POWERTOOLS_LOG_LEVEL, unset knobs) come from the environment.
     ...process.env,
     [AUTHORIZER_ENV.issuer]: options.issuer,
     [AUTHORIZER_ENV.audience]: audience,

@@ -35,7 +35,7 @@ const LOGGED_BATCH = 100;
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/products';
 
 /** A 200-route API: 100 resources `/service-{i}/items/{itemId}` with GET (read) and PUT (write) scopes. */
-export function routeTable200(): ProtectedRoute[] {
+function routeTable200(): ProtectedRoute[] {
   return Array.from({ length: 100 }, (_, i): ProtectedRoute[] => [
     { method: 'GET', path: `/service-${i}/items/{itemId}`, scopes: [`service-${i}/read`] },
     { method: 'PUT', path: `/service-${i}/items/{itemId}`, scopes: [`service-${i}/write`] },

@@ -1,7 +1,9 @@
 // HTTP proxy integration (REST API `HTTP_PROXY`) for the local gateway: the request API Gateway built
 // (payload 1.0 event) goes to the team's own dev server with its method, path, query, headers and body, plus
 // the authorizer context as X-Keygate-Client-Id / X-Keygate-Scope; the answer comes back as a proxy result.
-// Shaped as a Lambda handler so the gateway's timeout (504) and failure (502) handling applies unchanged.
+// Shaped as a Lambda handler so the gateway's timeout (504) and failure (502) handling applies unchanged
+// (INTEGRATION_TIMEOUT / INTEGRATION_FAILURE in AWS's "Gateway response types for API Gateway",
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
 import { request } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { CONTEXT_HEADERS } from '../../core/contract.js';
