@@ -195,6 +195,29 @@ describe('KeygateAuthorizer props and misuse', () => {
     });
   });
 
+  it('hands an HTTP integration the context headers through its request parameters', () => {
+    const stack = new Stack(new App(), 'Http');
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+    });
+    const integration = new apigateway.HttpIntegration('https://orders.internal.example.com/orders', {
+      options: { requestParameters: { ...KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS } },
+    });
+    new apigateway.RestApi(stack, 'Api').root
+      .addResource('orders')
+      .addMethod('GET', integration, a.require('orders/read'));
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::Method', {
+      AuthorizationType: 'CUSTOM',
+      Integration: {
+        Type: 'HTTP_PROXY',
+        RequestParameters: {
+          'integration.request.header.X-Keygate-Client-Id': 'context.authorizer.clientId',
+          'integration.request.header.X-Keygate-Scope': 'context.authorizer.scope',
+        },
+      },
+    });
+  });
+
   it('passes tuning knobs and the cache TTL through', () => {
     const app = new App();
     const stack = new Stack(app, 'T');
