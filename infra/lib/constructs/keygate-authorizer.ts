@@ -119,7 +119,12 @@ export class KeygateAuthorizer extends Construct {
       validationRegex: BEARER_VALIDATION_REGEX,
       resultsCacheTtl: ttl,
     });
-    Aspects.of(this).add({ visit: (node: IConstruct) => node === this && this.collect() });
+    // Methods are added after this constructor runs: the route table is collected when synth visits this.
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (node === this) this.collect();
+      },
+    });
   }
 
   /**
