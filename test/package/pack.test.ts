@@ -95,6 +95,13 @@ console.log([k.createVerifier, k.createJwksKeyStore, k.VerifyError, a.createAuth
     expect(stdout.trim()).toBe('function,function,function,function,function,function');
   });
 
+  it('loads from a CommonJS CDK app too (require of an ES module, Node >= 20.19)', async () => {
+    const script = `const { KeygateAuthorizer } = require('keygate/cdk'); const { createVerifier } = require('keygate');
+process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).join(','));`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: project });
+    expect(stdout).toBe('function,function');
+  });
+
   it('synthesizes KeygateIssuer and KeygateAuthorizer with neither esbuild nor Docker installed', async () => {
     expect(existsSync(join(project, 'node_modules', 'esbuild'))).toBe(false);
     writeFileSync(join(project, 'synth.mjs'), CONSUMER_SYNTH);
