@@ -60,13 +60,15 @@ console.log(JSON.stringify({ functions: types.filter((x) => x === 'AWS::Lambda::
 describe('npm pack installed into an empty project', () => {
   const dir = mkdtempSync(join(tmpdir(), 'keygate-pack-'));
   const project = join(dir, 'consumer');
+  let packed: string[] = [];
   beforeAll(async () => {
     // `npm run build` is tsc plus the Lambda bundles, which the test global setup has just built.
     await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')]);
     const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
       cwd: ROOT,
     });
-    const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
+    const [{ filename, files }] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
+    packed = files.map((f) => f.path);
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), '{"name":"consumer","private":true,"type":"module"}\n');
     await run(
@@ -87,6 +89,19 @@ describe('npm pack installed into an empty project', () => {
     );
   }, 240_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('packs compiled code, types and the prebuilt keygate functions only (no sources, tests or sample)', () => {
+    expect(packed.filter((f) => !f.startsWith('dist/'))).toEqual(expect.arrayContaining(['package.json']));
+    expect(
+      packed.filter((f) => !f.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE)$/.test(f)),
+    ).toEqual([]);
+    expect(packed).toEqual(
+      expect.arrayContaining(['dist/lambda/authorizer/index.mjs', 'dist/infra/lib/index.d.ts']),
+    );
+    expect(packed.filter((f) => f.startsWith('dist/lambda/')).map((f) => f.split('/')[2])).not.toContain(
+      'products',
+    );
+  });
 
   it('imports keygate, keygate/authorizer and keygate/cdk under plain node', async () => {
     const script = `const k = await import('keygate'); const a = await import('keygate/authorizer'); const c = await import('keygate/cdk');
