@@ -101,8 +101,9 @@ export function createHttpIntegration(options: HttpIntegrationOptions): LambdaFu
           method: event.httpMethod,
           path: upstreamTarget(base, event),
           headers,
-          // The gateway stops waiting at its integration timeout; the upstream request goes with it.
-          timeout: context.getRemainingTimeInMillis(),
+          // The gateway stops waiting at its integration timeout (504); a second later this request, idle
+          // since, is dropped too. Not sooner: an earlier error here would turn the 504 into a 502.
+          timeout: context.getRemainingTimeInMillis() + 1000,
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -177,6 +177,42 @@ describe('local gateway in front of an upstream server', () => {
 });
 
 describe('HTTP integration', () => {
+  it('prefixes the upstream URL’s base path and returns the answer as a base64 proxy result', async () => {
+    const server = createServer((req, res) => {
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end(`${req.method} ${req.url}`);
+    });
+    const port = await listen(server, 0, '127.0.0.1');
+    try {
+      const integration = createHttpIntegration({ upstream: `http://127.0.0.1:${port}/api` });
+      const event = {
+        httpMethod: 'GET',
+        path: '/orders/a%2Fb',
+        multiValueHeaders: {},
+        multiValueQueryStringParameters: { q: ['x y'] },
+        body: null,
+        isBase64Encoded: false,
+        requestContext: { authorizer: null },
+      };
+      const result = (await integration(
+        event,
+        { getRemainingTimeInMillis: () => 1000 } as never,
+        () => {},
+      )) as {
+        statusCode: number;
+        body: string;
+        isBase64Encoded: boolean;
+        multiValueHeaders: Record<string, string[]>;
+      };
+      expect(result.statusCode).toBe(200);
+      expect(result.isBase64Encoded).toBe(true);
+      expect(Buffer.from(result.body, 'base64').toString()).toBe('GET /api/orders/a%2Fb?q=x%20y');
+      expect(result.multiValueHeaders['set-cookie']).toEqual(['a=1', 'b=2']);
+    } finally {
+      await closeNow(server)();
+    }
+  });
+
   it('rejects when nothing listens on the upstream port (the gateway answers 502)', async () => {
     const closed = createServer();
     const port = await listen(closed, 0, '127.0.0.1');
