@@ -1,5 +1,6 @@
-// The one route table: the policy builder, the local gateway emulator and the CDK stack all read it,
-// so adding a route is one edit here.
+// The products sample's route table (the policy builder's and the local stack's default; the sample's CDK
+// stack declares the same methods with KeygateAuthorizer.require(), and a test checks they agree) and the
+// authorization server's own public routes.
 
 export const SCOPES = {
   productsRead: 'products/read',

@@ -10,8 +10,10 @@ import {
   clockLeewaySecondsField,
   createPolicyBuilder,
   type PolicyBuilder,
+  type PolicyRoute,
 } from '../core/authz/index.js';
 import { type ConfigOf, int, list, optionalUrl, readConfig, str, url } from '../core/config.js';
+import { ROUTES_FILE_NAME } from '../core/contract.js';
 import {
   createJwksKeyStore,
   createVerifier,
@@ -33,6 +35,8 @@ export const authorizerConfigSpec = {
   /** Comma- or space-separated: a token must name at least one. */
   AUDIENCE: list({ min: 1 }),
   JWKS_URI: url(),
+  /** The route table (JSON), relative to the entry's directory; read once at init by the entry. */
+  ROUTES_FILE: str({ default: ROUTES_FILE_NAME }),
   CLOCK_LEEWAY_SECONDS: clockLeewaySecondsField,
   /** Verified-token cache entries (0 disables). */
   TOKEN_CACHE_SIZE: int({ default: 10_000, min: 0, max: 1_000_000 }),
@@ -204,7 +208,12 @@ export interface AuthorizerClients {
   readonly now?: () => number;
 }
 
-export function createDeps(config: AuthorizerConfig, clients: AuthorizerClients = {}): AuthorizerDeps {
+/** `routes`: the API's route table (the entry reads it from ROUTES_FILE). */
+export function createDeps(
+  config: AuthorizerConfig,
+  clients: AuthorizerClients = {},
+  routes?: readonly PolicyRoute[],
+): AuthorizerDeps {
   const sampleRate = Number(config.POWERTOOLS_LOGGER_SAMPLE_RATE);
   const logger = clients.logger === null ? undefined : (clients.logger ?? createLogger(config, sampleRate));
   const metrics =
@@ -245,7 +254,7 @@ export function createDeps(config: AuthorizerConfig, clients: AuthorizerClients 
     verifier,
     keyStore,
     ...(revocations ? { revocations } : {}),
-    policies: createPolicyBuilder({ cacheSize: config.POLICY_CACHE_SIZE }),
+    policies: createPolicyBuilder({ cacheSize: config.POLICY_CACHE_SIZE, ...(routes ? { routes } : {}) }),
     logger,
     telemetry: new DecisionTelemetry(metrics, verifier, keyStore, config.METRICS_FLUSH_INTERVAL_SECONDS),
     sampleRate,
@@ -440,7 +449,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     try {
       policy = policies.policyFor(event.methodArn, claims.scope);
     } catch (err) {
-      const reason = err instanceof AuthzError ? err.code : 'internal';
+      const reason = err instanceof AuthzError && err.code !== 'route_table' ? err.code : 'internal';
       failure(reason, err, { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
     }
 

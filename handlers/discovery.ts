@@ -2,7 +2,7 @@
 // payload 1.0): the same RFC 8414 / OIDC Discovery metadata, built once at init, cacheable. Never throws.
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { int, optionalStr, readConfig, url } from '../core/config.js';
+import { int, list, optionalStr, readConfig, url } from '../core/config.js';
 import { discoveryDocument } from '../core/issuer/index.js';
 import { ALL_SCOPES } from '../core/routes.js';
 import { documentResponse, methodNotAllowed, readOnlyMethod } from './lib/http.js';
@@ -13,6 +13,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       ISSUER: url(),
       DISCOVERY_MAX_AGE_SECONDS: int({ default: 3600, min: 0, max: 86_400 }),
       SERVICE_DOCUMENTATION: optionalStr(),
+      /** scopes_supported (RFC 8414 §2): the protected API's scopes. */
+      SCOPES: list({ default: ALL_SCOPES, min: 1 }),
     },
     env,
   );
@@ -33,7 +35,7 @@ export function createDeps(
   const body = JSON.stringify(
     discoveryDocument({
       issuer: config.ISSUER,
-      scopes: clients.scopes ?? ALL_SCOPES,
+      scopes: clients.scopes ?? config.SCOPES,
       ...(config.SERVICE_DOCUMENTATION ? { serviceDocumentation: config.SERVICE_DOCUMENTATION } : {}),
     }),
   );

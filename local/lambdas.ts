@@ -1,6 +1,7 @@
 // The six keygate Lambdas built in-process from an environment and injected SDK clients, behind stable
 // late-bound functions: the gateways are wired before the env is known (port 0 resolves on listen), and a
 // deploy swaps one handler for a fresh "container" (new config, cold caches) without touching the gateway.
+import type { PolicyRoute } from '../core/authz/index.js';
 import type { DynamoApi, KmsApi } from '../core/issuer/index.js';
 import * as authorizerHandler from '../handlers/authorizer.js';
 import * as discoveryHandler from '../handlers/discovery.js';
@@ -21,6 +22,8 @@ export interface LocalLambdasOptions {
   readonly dynamodb: DynamoApi;
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly logs?: boolean;
+  /** The authorizer's route table. Default: the products sample's routes. */
+  readonly routes?: readonly PolicyRoute[];
   /** Epoch-ms clocks for the handlers that read time (tests move them forward). Default Date.now. */
   readonly clocks?: {
     readonly authorizer?: () => number;
@@ -82,11 +85,15 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
         }),
       ),
     authorizer: (env) => {
-      authorizerDeps = authorizerHandler.createDeps(authorizerHandler.loadConfig(env), {
-        metrics: null,
-        ...(logs ? {} : { logger: null }),
-        ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
-      });
+      authorizerDeps = authorizerHandler.createDeps(
+        authorizerHandler.loadConfig(env),
+        {
+          metrics: null,
+          ...(logs ? {} : { logger: null }),
+          ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
+        },
+        options.routes,
+      );
       return authorizerHandler.createHandler(authorizerDeps) as LambdaFunction;
     },
   };

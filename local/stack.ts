@@ -7,6 +7,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
+import { GATEWAY_RESPONSE_HEADERS } from '../core/contract.js';
 import {
   type ClientRegistry,
   checkClientSecret,
@@ -16,7 +17,7 @@ import {
   MAX_ISSUANCE_RATE_PER_SECOND,
 } from '../core/issuer/index.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
-import type { AuthorizerDeps } from '../handlers/authorizer.js';
+import { type AuthorizerDeps, authorizerConfigSpec } from '../handlers/authorizer.js';
 import { type DynaliteServer, startDynalite } from './dynalite.js';
 import {
   type AccessLogEntry,
@@ -29,6 +30,7 @@ import {
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
+import { type UpstreamOptions, upstreamIntegration, upstreamScopes } from './upstream.js';
 
 /** Documented default ports (README "npm start"). */
 export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
@@ -92,6 +94,11 @@ export interface LocalStackOptions {
   readonly dynamodbMaxAttempts?: number;
   /** The KMS emulator's RSA request quota per second. Default 500, as AWS (local/kms/quota.ts). */
   readonly kmsRsaQuotaPerSecond?: number;
+  /**
+   * Put the resource API in front of the team's own dev server instead of the products sample: `routes` (the
+   * authorizer's route table) are served through an HTTP proxy integration to `url`.
+   */
+  readonly upstream?: UpstreamOptions;
   /** One call per request on either API (access log). */
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
 }
@@ -215,6 +222,7 @@ async function writePrivate(path: string, content: string): Promise<void> {
 async function ensureDemoClient(
   registry: ReturnType<typeof createClientRegistry>,
   stateDir: string | undefined,
+  scopes: readonly string[],
 ): Promise<DemoClient> {
   const file = stateDir ? join(stateDir, DEMO_FILE) : undefined;
   if (file) {
@@ -232,7 +240,12 @@ async function ensureDemoClient(
     if (saved && typeof saved.clientId === 'string' && typeof saved.clientSecret === 'string') {
       const record = await registry.get(saved.clientId, { consistent: true });
       // Still usable: present, active and the saved secret still current (not rotated via the CLI).
-      if (record && record.status === 'active' && checkClientSecret(saved.clientSecret, record, Date.now())) {
+      if (
+        record &&
+        record.status === 'active' &&
+        checkClientSecret(saved.clientSecret, record, Date.now()) &&
+        [...record.scopes].sort().join(' ') === [...scopes].sort().join(' ')
+      ) {
         // A demo client saved before issuance limits existed gets the demo rate too.
         if (record.issuanceRatePerSecond === undefined) {
           await registry.update(record.clientId, { issuanceRatePerSecond: DEMO_ISSUANCE_RATE });
@@ -248,7 +261,7 @@ async function ensureDemoClient(
   }
   const { record, clientSecret } = await registry.create({
     name: 'demo',
-    scopes: DEMO_SCOPES,
+    scopes: [...scopes],
     issuanceRatePerSecond: DEMO_ISSUANCE_RATE,
   });
   if (file) {
@@ -334,12 +347,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kmsClient.destroy();
       dynamoClient.destroy();
     });
-    const registry = createClientRegistry({ dynamodb: dynamoClient, tableName });
+    // With an upstream, clients get the scopes the team's route table names.
+    const scopes = options.upstream ? upstreamScopes(options.upstream) : DEMO_SCOPES;
+    const registry = createClientRegistry({ dynamodb: dynamoClient, tableName, scopes });
     const [signingKeyId] = await Promise.all([
       ensureSigningKey(kms, kmsClient),
       registry.createTable({ waitMs: 10_000 }),
     ]);
-    const demoClient = await ensureDemoClient(registry, stateDir);
+    const demoClient = await ensureDemoClient(registry, stateDir, scopes);
 
     // Both APIs' URLs feed both APIs' handlers (issuer/JWKS URL -> authorizer, API URL -> audience), and
     // port 0 is only resolved by listening: the gateways start with late-bound handlers.
@@ -357,6 +372,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: dynamoClient,
       logs: options.handlerLogs ?? false,
       ...(options.clocks ? { clocks: options.clocks } : {}),
+      ...(options.upstream ? { routes: options.upstream.routes } : {}),
     });
     const fn = lambdas.functions;
     const mode = options.authorizer ?? 'lambda';
@@ -378,11 +394,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         : {
             authorizer: { handler: fn.authorizer, resultsCacheTtlSeconds: ttl, functionName: 'authorizer' },
             // As the CDK stack configures its gateway responses (RFC 6750 §3).
-            responseHeaders: {
-              UNAUTHORIZED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="invalid_token"' },
-              ACCESS_DENIED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="insufficient_scope"' },
-            },
+            responseHeaders: GATEWAY_RESPONSE_HEADERS,
           };
+    const resource = options.upstream
+      ? upstreamIntegration(options.upstream, {
+          clockLeewaySeconds: authorizerConfigSpec.CLOCK_LEEWAY_SECONDS.parse(
+            options.env?.CLOCK_LEEWAY_SECONDS,
+            'CLOCK_LEEWAY_SECONDS',
+          ),
+          ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
+        })
+      : { routes: RESOURCE_ROUTES, handlers: { products: fn.products } };
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({
         routes: AUTH_ROUTES,
@@ -399,8 +421,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(() => auth.close());
     const api = await listenAs('api', ports.api, () =>
       startGateway({
-        routes: RESOURCE_ROUTES,
-        handlers: { products: fn.products },
+        ...resource,
         stage,
         host,
         adminFromAnyAddress: exposeInternals,
@@ -429,6 +450,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Through the same path as the JWKS (a fault proxy in the reliability tests sits in front of both).
       REVOCATIONS_URI: jwksUri.replace(/\/\.well-known\/jwks\.json$/, '/revocations'),
       CLIENTS_TABLE: tableName,
+      SCOPES: scopes.join(' '),
       ...options.env,
     };
     try {
@@ -462,6 +484,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_API_GATEWAY: api.origin,
       KEYGATE_REST_API_ID: api.apiId,
       KEYGATE_API_STAGE: api.stage,
+      KEYGATE_SCOPES: scopes.join(' '),
     };
     return {
       authUrl: auth.url,

@@ -18,6 +18,13 @@ import {
   StackStartError,
   startLocalStack,
 } from './stack.js';
+import {
+  checkUpstreamUrl,
+  readRouteFile,
+  UpstreamFlagError,
+  type UpstreamOptions,
+  upstreamBanner,
+} from './upstream.js';
 
 // The SDK's Node-version notice is noise for a local run (SPEC §7).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -54,6 +61,9 @@ export interface StartFlags {
   authorizer: AuthorizerMode;
   verbose?: boolean;
   quiet?: boolean;
+  routes?: string;
+  upstream?: string;
+  upstreamTimeout: number;
 }
 
 export function buildProgram(): Command {
@@ -93,6 +103,13 @@ export function buildProgram(): Command {
         .choices(AUTHORIZER_MODES)
         .default('lambda'),
     )
+    .option('--routes <file>', 'your route table (JSON [{ method, path, scopes }]); needs --upstream')
+    .option('--upstream <url>', 'your dev server: the resource API proxies authorized requests to it')
+    .addOption(
+      new Option('--upstream-timeout <ms>', 'integration timeout for --upstream (API Gateway: 50-29000)')
+        .default(29_000)
+        .argParser(intArg('--upstream-timeout', 50, 29_000)),
+    )
     .option('--verbose', "print the handlers' JSON logs")
     .option('--quiet', 'no per-request log lines')
     .showHelpAfterError();
@@ -104,10 +121,11 @@ const TOKEN_OF = `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).ac
 /** The banner: URLs, credentials, admin CLI environment and the curl walkthrough. */
 export function banner(
   stack: LocalStack,
-  info: { readyMs: number; sinceProcessMs: number; cacheTtl: number },
+  info: { readyMs: number; sinceProcessMs: number; cacheTtl: number; upstream?: UpstreamOptions },
 ): string {
   const { demoClient: demo } = stack;
   const basic = `-u ${sq(`${demo.clientId}:${demo.clientSecret}`)}`;
+  if (info.upstream) return upstreamBanner(stack, info, info.upstream, basic, TOKEN_OF);
   const products = `${stack.apiUrl}/products`;
   const envLine = Object.entries(stack.clientEnv)
     .map(([k, v]) => `${k}=${v}`)
@@ -190,9 +208,27 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
   for (const w of hostCheck.warnings) console.error(w);
 
+  let upstream: UpstreamOptions | undefined;
+  try {
+    if ((flags.routes === undefined) !== (flags.upstream === undefined)) {
+      throw new UpstreamFlagError('--routes and --upstream go together');
+    }
+    if (flags.routes !== undefined && flags.upstream !== undefined) {
+      upstream = {
+        url: checkUpstreamUrl(flags.upstream),
+        routes: readRouteFile(flags.routes),
+        timeoutMs: flags.upstreamTimeout,
+      };
+    }
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 2;
+  }
+
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
+      ...(upstream ? { upstream } : {}),
       ...(flags.inMemory ? { inMemory: true } : { stateDir: flags.stateDir }),
       host: flags.host,
       exposeInternals: flags.exposeInternals ?? false,
@@ -222,7 +258,14 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
 
   const now = performance.now();
-  console.log(banner(stack, { readyMs: now - started, sinceProcessMs: now, cacheTtl: flags.cacheTtl }));
+  console.log(
+    banner(stack, {
+      readyMs: now - started,
+      sinceProcessMs: now,
+      cacheTtl: flags.cacheTtl,
+      ...(upstream ? { upstream } : {}),
+    }),
+  );
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,4 +1,4 @@
-// esbuild the way the CDK stack's NodejsFunction does (ESM, minified, platform node, @aws-sdk external
+// esbuild the way CDK's NodejsFunction does by default (ESM, minified, platform node, @aws-sdk external
 // because the Lambda runtime provides it), so the cold-start suite measures the code Lambda would load.
 import { statSync } from 'node:fs';
 import { type BuildOptions, build } from 'esbuild';

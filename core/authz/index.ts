@@ -5,4 +5,5 @@ export * from './errors.js';
 export * from './evaluate.js';
 export * from './method-arn.js';
 export * from './policy-builder.js';
+export * from './route-table.js';
 export * from './token-expiry.js';

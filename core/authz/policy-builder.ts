@@ -5,25 +5,32 @@
 // so reach a route the token may not call, an explicit Deny for that route is added (Deny wins). Policies
 // depend only on the API/stage prefix and the token's route scopes, so they are memoized and shared.
 import { LRUCache } from 'lru-cache';
-import { RESOURCE_ROUTES, type RouteDef } from '../routes.js';
+import { RESOURCE_ROUTES } from '../routes.js';
 import { AuthzError } from './errors.js';
 import type { PolicyDocument } from './evaluate.js';
 import { parseMethodArn } from './method-arn.js';
 import { patternOverlapsRoute } from './route-overlap.js';
 
-/** IAM limit on a Resource ARN in an authorizer policy (SPEC §2). */
+/** What the builder reads of a route (ProtectedRoute and the sample's RouteDef both fit). */
+export interface PolicyRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly scopes: readonly string[];
+}
+
+/** IAM limit on a Resource ARN in an authorizer policy (docs/design.md, API Gateway quotas). */
 export const MAX_RESOURCE_ARN_LENGTH = 512;
 
 export interface BuiltPolicy {
   readonly effect: 'Allow' | 'Deny';
   readonly policyDocument: PolicyDocument;
   /** Routes the policy allows (empty for the whole-API Deny). */
-  readonly allowedRoutes: readonly RouteDef[];
+  readonly allowedRoutes: readonly PolicyRoute[];
 }
 
 export interface PolicyBuilderOptions {
   /** Route table; defaults to RESOURCE_ROUTES. */
-  readonly routes?: readonly RouteDef[];
+  readonly routes?: readonly PolicyRoute[];
   /** Memoized policies kept (per distinct method ARN + scope string, and per prefix + scope set). */
   readonly cacheSize?: number;
 }
@@ -47,7 +54,7 @@ export function routeResourcePath(path: string): string {
 }
 
 /** The Resource ARN of one route under an `arn:...:{apiId}/{stage}` prefix. */
-export function routeArn(prefix: string, route: Pick<RouteDef, 'method' | 'path'>): string {
+export function routeArn(prefix: string, route: Pick<PolicyRoute, 'method' | 'path'>): string {
   return `${prefix}/${route.method}${routeResourcePath(route.path)}`;
 }
 
@@ -66,7 +73,7 @@ function checkLength(arn: string): string {
 function freezePolicy(
   effect: 'Allow' | 'Deny',
   resources: string[],
-  allowed: RouteDef[],
+  allowed: PolicyRoute[],
   denied: string[] = [],
 ): BuiltPolicy {
   const statements = [Object.freeze({ Action: INVOKE, Effect: effect, Resource: Object.freeze(resources) })];
@@ -79,28 +86,36 @@ function freezePolicy(
   return Object.freeze({ effect, policyDocument, allowedRoutes: Object.freeze(allowed) });
 }
 
-const routeTemplate = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method}${r.path}`;
+const routeTemplate = (r: Pick<PolicyRoute, 'method' | 'path'>) => `${r.method}${r.path}`;
 
 /**
- * Routes outside `allowed` that one of the Allow patterns could reach: each needs an explicit Deny. A
- * Deny pattern can in turn cover requests to an allowed route (e.g. `GET/a/*` over `GET/a/{x}/b`): Deny
- * wins, so such a request is refused (403), never wrongly allowed (docs/token-lifetime.md).
+ * For each route, the other routes its Allow pattern could reach (empty for a pattern without `*`: a
+ * literal path is routed to its own literal route, which beats a parameter). A route the token may not call
+ * but an allowed pattern reaches gets an explicit Deny. A Deny pattern can in turn cover requests to an
+ * allowed route (e.g. `GET/a/*` over `GET/a/{x}/b`): Deny wins, so such a request is refused (403), never
+ * wrongly allowed (docs/token-lifetime.md). Fixed by the table, so each row is worked out once, on first use.
  */
-function reachableDenied(routes: readonly RouteDef[], allowed: readonly RouteDef[]): RouteDef[] {
-  // A pattern without `*` is a literal route's own path, which API Gateway routes to that literal route
-  // (a literal segment beats a parameter): it reaches no other route.
-  const patterns = allowed
-    .map((r) => `${r.method}${routeResourcePath(r.path)}`)
-    .filter((p) => p.includes('*'));
-  return routes.filter(
-    (r) => !allowed.includes(r) && patterns.some((p) => patternOverlapsRoute(p, routeTemplate(r))),
-  );
+function createReach(routes: readonly PolicyRoute[]): (i: number) => readonly number[] {
+  const rows = new Map<number, readonly number[]>();
+  return (i) => {
+    let row = rows.get(i);
+    if (row === undefined) {
+      const route = routes[i]!;
+      const pattern = `${route.method}${routeResourcePath(route.path)}`;
+      row = pattern.includes('*')
+        ? routes.flatMap((r, j) => (j !== i && patternOverlapsRoute(pattern, routeTemplate(r)) ? [j] : []))
+        : [];
+      rows.set(i, row);
+    }
+    return row;
+  };
 }
 
 export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyBuilder {
   const routes = options.routes ?? RESOURCE_ROUTES;
   const max = Math.max(1, options.cacheSize ?? 1000);
   const routeScopes = new Set(routes.flatMap((r) => r.scopes));
+  const reach = createReach(routes);
   // Level 1: exact (methodArn, scope string) -> policy; skips parsing and scope normalization.
   const byRequest = new LRUCache<string, BuiltPolicy>({ max });
   // Level 2: (prefix, sorted distinct route scopes) -> policy; what makes equal policies one object.
@@ -113,16 +128,19 @@ export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyB
   let misses = 0;
 
   function build(prefix: string, scopes: ReadonlySet<string>): BuiltPolicy {
-    const allowed = routes.filter((r) => r.scopes.some((s) => scopes.has(s)));
+    const granted = routes.map((r) => r.scopes.some((s) => scopes.has(s)));
+    const allowed = routes.filter((_, i) => granted[i]);
     if (allowed.length === 0) {
       // No usable scope: an explicit Deny for the whole API so every route answers 403.
       return freezePolicy('Deny', [checkLength(`${prefix}/*/*`)], []);
     }
     const resources = [...new Set(allowed.map((r) => checkLength(routeArn(prefix, r))))];
-    const denied = [
-      ...new Set(reachableDenied(routes, allowed).map((r) => checkLength(routeArn(prefix, r)))),
-    ];
-    return freezePolicy('Allow', resources, allowed, denied);
+    const denied = new Set<string>();
+    granted.forEach((isGranted, i) => {
+      if (!isGranted) return;
+      for (const j of reach(i)) if (!granted[j]) denied.add(checkLength(routeArn(prefix, routes[j]!)));
+    });
+    return freezePolicy('Allow', resources, allowed, [...denied]);
   }
 
   function slow(methodArn: string, scope: string, key: string): BuiltPolicy {

@@ -95,6 +95,8 @@ export interface ClientRegistryOptions {
    * client whose SDK retries are off (createDynamoClient's default) so attempts do not multiply.
    */
   readonly readRetry?: RetryPolicy;
+  /** The scopes clients may be given (the protected API's route scopes). Default: the products sample's. */
+  readonly scopes?: readonly string[];
 }
 
 /** 3 attempts, 25-200 ms full jitter, 1 s per attempt: a GetItem takes single-digit ms in-region. */
@@ -105,20 +107,23 @@ export const DEFAULT_READ_RETRY: RetryPolicy = {
   attemptTimeoutMs: 1000,
 };
 
-/** Scope list accepted for a client: known scopes only, deduplicated, in ALL_SCOPES order, at least one. */
-export function normalizeScopes(scopes: readonly string[]): string[] {
+/**
+ * Scope list accepted for a client: known scopes only, deduplicated, in the order of `known`, at least one.
+ * `known` is the resource server's scope set (default: the products sample's).
+ */
+export function normalizeScopes(scopes: readonly string[], known: readonly string[] = ALL_SCOPES): string[] {
   const wanted = new Set(scopes.flatMap((s) => s.split(/\s+/)).filter(Boolean));
-  const unknown = [...wanted].filter((s) => !ALL_SCOPES.includes(s));
+  const unknown = [...wanted].filter((s) => !known.includes(s));
   if (unknown.length > 0)
     throw new RegistryError(
       'invalid_scope',
-      `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; known scopes: ${ALL_SCOPES.join(' ')}`,
+      `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; known scopes: ${known.join(' ')}`,
     );
   // RFC 6749 §3.3: a request without `scope` gets the client's default, and a client with no scopes
   // could only be refused (invalid_scope), so the registry does not store such clients.
   if (wanted.size === 0)
-    throw new RegistryError('invalid_scope', `a client needs at least one scope (${ALL_SCOPES.join(' ')})`);
-  return ALL_SCOPES.filter((s) => wanted.has(s));
+    throw new RegistryError('invalid_scope', `a client needs at least one scope (${known.join(' ')})`);
+  return known.filter((s) => wanted.has(s));
 }
 
 function checkName(name: string): string {
@@ -280,7 +285,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     };
     if (changes.name !== undefined) set('name', { S: checkName(changes.name) });
     if (changes.scopes !== undefined)
-      set('scopes', { L: normalizeScopes(changes.scopes).map((s) => ({ S: s })) });
+      set('scopes', { L: normalizeScopes(changes.scopes, options.scopes).map((s) => ({ S: s })) });
     if (changes.tokenLifetimeSeconds !== undefined)
       set('token_lifetime_seconds', { N: String(checkLifetime(changes.tokenLifetimeSeconds)) });
     if (changes.issuanceRatePerSecond !== undefined)
@@ -376,7 +381,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       const record: ClientRecord = {
         clientId: generateClientId(),
         name: checkName(input.name),
-        scopes: normalizeScopes(input.scopes),
+        scopes: normalizeScopes(input.scopes, options.scopes),
         status: 'active',
         tokenLifetimeSeconds: checkLifetime(input.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
         ...(input.issuanceRatePerSecond !== undefined

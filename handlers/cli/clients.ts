@@ -75,6 +75,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   let tableName = DEFAULT_TABLE;
   let json = false;
 
+  // KEYGATE_SCOPES: the protected API's scopes (space- or comma-separated); default the products sample's.
+  const knownScopes = env.KEYGATE_SCOPES?.split(/[\s,]+/).filter(Boolean);
   const registry = (): ClientRegistry => {
     const dynamodb =
       io.dynamodb ??
@@ -96,6 +98,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       tableName,
       ...(io.now ? { now: io.now } : {}),
       readRetry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+      ...(knownScopes ? { scopes: knownScopes } : {}),
     });
   };
 

@@ -1,8 +1,31 @@
-// Lambda entry of the TOKEN authorizer: config parsed and dependencies built once per environment; the
-// JWKS fetch starts during init so the first request usually finds keys already imported.
+// Lambda entry of the TOKEN authorizer: config parsed, the route table read (ROUTES_FILE, shipped next to
+// this bundle by the KeygateAuthorizer construct) and dependencies built once per environment; the JWKS
+// fetch starts during init so the first request usually finds keys already imported.
+import { readFileSync } from 'node:fs';
+import { parseRouteTable } from '../../core/authz/route-table.js';
+import { ConfigError } from '../../core/config.js';
 import { createDeps, createHandler, loadConfig } from '../authorizer.js';
 
-const deps = createDeps(loadConfig(process.env));
+const config = loadConfig(process.env);
+
+function readRoutes(file: string) {
+  const url = new URL(file, import.meta.url);
+  let text: string;
+  try {
+    text = readFileSync(url, 'utf8');
+  } catch (err) {
+    throw new ConfigError([
+      `ROUTES_FILE ${url.pathname} cannot be read (${(err as NodeJS.ErrnoException).code})`,
+    ]);
+  }
+  try {
+    return parseRouteTable(JSON.parse(text), url.pathname);
+  } catch (err) {
+    throw new ConfigError([`ROUTES_FILE: ${(err as Error).message}`]);
+  }
+}
+
+const deps = createDeps(config, {}, readRoutes(config.ROUTES_FILE));
 // Not awaited: a failed prefetch must not fail init (prefetch never rejects; the first request retries).
 deps.keyStore.prefetch().catch(() => undefined);
 // Lambda sends SIGTERM before shutdown when an extension is registered: publish the aggregated metrics.

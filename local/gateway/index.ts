@@ -1,5 +1,6 @@
 // The API Gateway REST API emulator's public surface: startGateway and the pieces tests reuse.
 export * from './errors.js';
+export * from './http-integration.js';
 export type { LambdaFunction } from './invoke.js';
 export * from './jwt-authorizer.js';
 export * from './proxy.js';

@@ -4,12 +4,17 @@
 // against every new method ARN: exactly what makes a first-route-only policy fail on other routes.
 import { LRUCache } from 'lru-cache';
 import { evaluatePolicy } from '../../core/authz/index.js';
+import {
+  BEARER_VALIDATION_REGEX,
+  DEFAULT_RESULTS_CACHE_TTL_SECONDS,
+  MAX_RESULTS_CACHE_TTL_SECONDS,
+} from '../../core/contract.js';
 import { GatewayError } from './errors.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
 
-/** RFC 6750 §2.1 b64token after `Bearer ` (SPEC §2). */
-export const DEFAULT_VALIDATION_REGEX = /^Bearer [A-Za-z0-9\-._~+/]+=*$/;
-export const MAX_RESULTS_CACHE_TTL_SECONDS = 3600;
+/** RFC 6750 §2.1 b64token after `Bearer `, as the CDK constructs configure it. */
+export const DEFAULT_VALIDATION_REGEX = new RegExp(BEARER_VALIDATION_REGEX);
+export { MAX_RESULTS_CACHE_TTL_SECONDS };
 
 export interface TokenAuthorizerOptions {
   /** The authorizer Lambda handler (receives `{type:'TOKEN', authorizationToken, methodArn}`). */
@@ -120,7 +125,7 @@ export function createTokenAuthorizerStep(
   opts: TokenAuthorizerOptions,
   env: { region: string; accountId: string; now: () => number },
 ): TokenAuthorizerStep {
-  const ttl = opts.resultsCacheTtlSeconds ?? 300;
+  const ttl = opts.resultsCacheTtlSeconds ?? DEFAULT_RESULTS_CACHE_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
     throw new GatewayError(
       'gateway_config',

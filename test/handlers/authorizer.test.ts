@@ -1,4 +1,7 @@
 // The TOKEN authorizer end to end: real RS256 tokens, a real JWKS server on loopback, real Powertools output.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evaluatePolicy } from '../../core/authz/index.js';
@@ -486,6 +489,50 @@ describe('authorizer logs and metrics', () => {
 });
 
 describe('authorizer Lambda entry', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-entry-'));
+  const routesFile = join(dir, 'routes.json');
+  writeFileSync(
+    routesFile,
+    JSON.stringify([{ method: 'GET', path: '/products', scopes: ['products/read'] }]),
+  );
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const initError = async (file: string) => {
+    const { execFile } = await import('node:child_process');
+    const entry = new URL('../../handlers/entry/authorizer.ts', import.meta.url).href;
+    return new Promise<string>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(entry)})`],
+        {
+          env: {
+            ...process.env,
+            ISSUER: TEST_ISSUER,
+            AUDIENCE: TEST_AUDIENCE,
+            JWKS_URI: 'https://auth.keygate.test/jwks.json',
+            ROUTES_FILE: file,
+          },
+        },
+        (err, _stdout, stderr) => resolve(err ? stderr : 'started'),
+      );
+    });
+  };
+
+  it.each([
+    ['is missing', () => join(dir, 'absent.json'), /ROUTES_FILE .*absent\.json cannot be read \(ENOENT\)/],
+    [
+      'names a bad route',
+      () => {
+        const bad = join(dir, 'bad.json');
+        writeFileSync(bad, JSON.stringify([{ method: 'GET', path: 'orders', scopes: ['o/r'] }]));
+        return bad;
+      },
+      /ROUTES_FILE: .*bad\.json\[0\]\.path must start with "\/"/,
+    ],
+  ])('fails init with a ConfigError when the route file %s', async (_name, file, message) => {
+    expect(await initError(file())).toMatch(message);
+  });
+
   it('survives a failed JWKS prefetch at init and serves once keys are reachable', async () => {
     const down = await startJwksServer({ keys: [key.jwk] });
     down.mode = 'error500';
@@ -509,6 +556,7 @@ describe('authorizer Lambda entry', () => {
         ISSUER: TEST_ISSUER,
         AUDIENCE: TEST_AUDIENCE,
         JWKS_URI: down.url,
+        ROUTES_FILE: routesFile,
         POWERTOOLS_LOG_LEVEL: 'SILENT',
         POWERTOOLS_METRICS_DISABLED: 'true',
       },

@@ -1,31 +1,13 @@
-// One keygate Lambda: an esbuild-bundled NodejsFunction (ESM, minified, source maps, ARM64, newest Node runtime)
-// with its own log group (retention set) and its own role holding only log-write rights, so callers add exactly
-// the AWS permissions the function needs and no AWS-managed policy is attached.
-import { fileURLToPath } from 'node:url';
+// One keygate Lambda: prebuilt code (an ESM bundle made by `npm run build`, ARM64, newest Node runtime,
+// source maps) with its own log group (retention set) and its own role holding only log-write rights, so
+// callers add exactly the AWS permissions the function needs and no AWS-managed policy is attached.
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { RUNTIME } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
-
-/** Repository root (holds package-lock.json and handlers/). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** Absolute path of the Lambda entry `handlers/entry/<name>.ts`. */
-export function entryPath(name: string): string {
-  return fileURLToPath(new URL(`../../../handlers/entry/${name}.ts`, import.meta.url));
-}
-
-/** The newest Node.js runtime aws-cdk-lib 2.276 knows; esbuild's target must match it. */
-export const RUNTIME = lambda.Runtime.NODEJS_24_X;
-export const ESBUILD_TARGET = 'node24';
-
-// Bundled CommonJS dependencies (the AWS SDK's, some Powertools internals) call `require` for Node built-ins;
-// in an ESM bundle esbuild's `__require` shim throws unless a real `require` exists at module scope.
-const ESM_REQUIRE_SHIM =
-  "import { createRequire as __keygateCreateRequire } from 'node:module'; const require = __keygateCreateRequire(import.meta.url);";
 
 /** Settings shared by every keygate function; each has a documented default. */
 export interface FunctionOptions {
@@ -42,8 +24,8 @@ export interface FunctionOptions {
 }
 
 export interface KeygateFunctionProps extends FunctionOptions {
-  /** Absolute path of the TypeScript entry exporting `handler`. */
-  readonly entry: string;
+  /** The function's code: a directory with index.mjs exporting `handler` (see lambda-code.ts). */
+  readonly code: lambda.Code;
   readonly description: string;
   /** POWERTOOLS_SERVICE_NAME. */
   readonly serviceName: string;
@@ -54,7 +36,7 @@ export interface KeygateFunctionProps extends FunctionOptions {
 }
 
 export class KeygateFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -80,9 +62,9 @@ export class KeygateFunction extends Construct {
       }),
     );
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: props.code,
+      handler: 'index.handler',
       description: props.description,
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -91,8 +73,6 @@ export class KeygateFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
@@ -100,26 +80,6 @@ export class KeygateFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'keygate',
         // Stack traces point at the TypeScript sources; V8 only pays for the mapping when a stack is read.
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        target: ESBUILD_TARGET,
-        platform: 'node',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_SHIM,
-        // Nothing external, the AWS SDK included: the token and JWKS functions ship the exact
-        // @aws-sdk/client-kms / client-dynamodb versions the tests ran against (the runtime's copy changes
-        // under us), and a tree-shaken, minified single file loads faster at cold start than the runtime's
-        // full SDK from /var/runtime (AWS Lambda guidance on bundling Node.js functions). The authorizer
-        // imports no AWS SDK; with nothing external an accidental import would land in its bundle, where
-        // the bundle-size test sees it, instead of resolving silently to the runtime's copy.
-        bundleAwsSDK: true,
-        externalModules: [],
-        logLevel: nodejs.LogLevel.WARNING,
       },
     });
     if (props.tracing) acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);

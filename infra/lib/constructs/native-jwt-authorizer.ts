@@ -1,10 +1,10 @@
 // API Gateway's native JWT authorizer for a REST API, trusting keygate's issuer: an AWS::ApiGateway::Authorizer
 // of type JWT with JwtConfiguration (aws-cdk-lib does not model it yet: L1 property overrides), and each
 // protected method of the route table switched to it with the route's scopes as AuthorizationScopes.
-import { Validations } from 'aws-cdk-lib';
+import { Aspects, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { Construct } from 'constructs';
-import type { RouteDef } from '../../../core/routes.js';
+import { Construct, type IConstruct } from 'constructs';
+import type { ProtectedRoute } from '../../../core/authz/route-table.js';
 
 /** JwtConfigurationInput.defaultAlgorithms valid values (API Gateway API reference, JwtConfigurationInput). */
 export type NativeJwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512';
@@ -19,8 +19,11 @@ export interface NativeJwtAuthorizerProps {
   readonly issuerUrl: string;
   /** Accepted `aud` values (JwtIssuer.Audiences). */
   readonly audience: string | readonly string[];
-  /** The routes served by `api`; those with scopes get the authorizer and their scopes. */
-  readonly routes: readonly RouteDef[];
+  /**
+   * The routes served by `api`; those with scopes get the authorizer and their scopes. A KeygateAuthorizer
+   * fits too: its `require()`d methods (collected at synth) switch to the JWT authorizer, same scopes.
+   */
+  readonly routes: readonly ProtectedRoute[] | { readonly routes: readonly ProtectedRoute[] };
   /** @default ['RS256'] (keygate signs with RS256 only) */
   readonly algorithms?: readonly NativeJwtAlgorithm[];
   /** @default 'keygate-jwt' */
@@ -35,8 +38,7 @@ export interface NativeJwtAuthorizerProps {
  */
 export class NativeJwtAuthorizer extends Construct {
   readonly authorizer: apigateway.CfnAuthorizer;
-  /** The methods now guarded by the JWT authorizer, in route order. */
-  readonly methods: readonly apigateway.Method[];
+  private readonly guarded: apigateway.Method[] = [];
 
   constructor(scope: Construct, id: string, props: NativeJwtAuthorizerProps) {
     super(scope, id);
@@ -60,24 +62,41 @@ export class NativeJwtAuthorizer extends Construct {
         "aws-cdk-lib's bundled resource schema predates JwtConfiguration (CloudFormation reference, AWS::ApiGateway::Authorizer JwtConfiguration)",
     });
 
-    this.methods = props.routes
-      .filter((route) => route.scopes.length > 0)
-      .map((route) => {
-        const method = props.api.root.resourceForPath(route.path).node.tryFindChild(route.method);
-        if (!(method instanceof apigateway.Method)) {
-          throw new Error(`NativeJwtAuthorizer: ${route.method} ${route.path} is not a method of the API`);
-        }
-        const cfn = method.node.defaultChild as apigateway.CfnMethod;
-        cfn.addPropertyOverride('AuthorizationType', 'JWT');
-        cfn.addPropertyOverride('AuthorizerId', this.authorizer.ref);
-        cfn.addPropertyOverride('AuthorizationScopes', [...route.scopes]);
-        return method;
-      });
+    // Methods may be added after this constructor (and a KeygateAuthorizer's table is collected at synth):
+    // the methods are switched when synth visits this construct.
+    let applied = false;
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (node !== this || applied) return;
+        applied = true;
+        const routes = 'routes' in props.routes ? props.routes.routes : props.routes;
+        this.apply(props.api, routes, jwtConfiguration);
+      },
+    });
+  }
 
+  /** The methods guarded by the JWT authorizer, in route order (known at synth). */
+  get methods(): readonly apigateway.Method[] {
+    return this.guarded;
+  }
+
+  private apply(api: apigateway.RestApi, routes: readonly ProtectedRoute[], jwtConfiguration: object): void {
+    for (const route of routes) {
+      if (route.scopes.length === 0) continue;
+      const method = api.root.resourceForPath(route.path).node.tryFindChild(route.method);
+      if (!(method instanceof apigateway.Method)) {
+        throw new Error(`NativeJwtAuthorizer: ${route.method} ${route.path} is not a method of the API`);
+      }
+      const cfn = method.node.defaultChild as apigateway.CfnMethod;
+      cfn.addPropertyOverride('AuthorizationType', 'JWT');
+      cfn.addPropertyOverride('AuthorizerId', this.authorizer.ref);
+      cfn.addPropertyOverride('AuthorizationScopes', [...route.scopes]);
+      this.guarded.push(method);
+    }
     // Overrides are not part of the deployment's hash: without this, switching authorizers would not redeploy.
-    props.api.latestDeployment?.addToLogicalId({
+    api.latestDeployment?.addToLogicalId({
       nativeJwtAuthorizer: jwtConfiguration,
-      scopes: props.routes.map((r) => [r.method, r.path, r.scopes]),
+      scopes: routes.map((r) => [r.method, r.path, r.scopes]),
     });
   }
 }

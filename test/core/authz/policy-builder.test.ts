@@ -259,3 +259,45 @@ describe('no over-grant through wildcards', () => {
     );
   });
 });
+
+describe('policy builder with nested routes', () => {
+  const routes = [
+    { method: 'GET', path: '/orders', scopes: ['orders/read'] },
+    { method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] },
+    { method: 'GET', path: '/orders/{id}/audit', scopes: ['orders/admin'] },
+    { method: 'GET', path: '/files/{proxy+}', scopes: ['files/read'] },
+    { method: 'GET', path: '/files/{name}/meta', scopes: ['files/read'] },
+  ];
+
+  it.each([
+    ['/orders', 'allow'],
+    ['/orders/7', 'allow'],
+    ['/orders/7/audit', 'explicit_deny'],
+  ])(
+    'denies explicitly the nested route a wider allowed pattern would cover: GET %s is %s',
+    (path, decision) => {
+      const { policyDocument } = createPolicyBuilder({ routes }).policyFor(
+        method('GET', '/orders'),
+        'orders/read',
+      );
+      expect(evaluatePolicy(policyDocument, method('GET', path))).toBe(decision);
+    },
+  );
+
+  it('adds no Deny statement when nothing allowed covers a route the token lacks', () => {
+    const { policyDocument } = createPolicyBuilder({ routes }).policyFor(
+      method('GET', '/files/a'),
+      'files/read',
+    );
+    expect(policyDocument.Statement).toHaveLength(1);
+  });
+
+  it('allows the nested route too for a token holding both scopes', () => {
+    const { policyDocument } = createPolicyBuilder({ routes }).policyFor(
+      method('GET', '/orders'),
+      'orders/read orders/admin',
+    );
+    expect(policyDocument.Statement).toHaveLength(1);
+    expect(evaluatePolicy(policyDocument, method('GET', '/orders/7/audit'))).toBe('allow');
+  });
+});

@@ -1,16 +1,17 @@
-// The deployable keygate stack: the authorization server and the protected resource API wired together
-// (issuer, JWKS URL and audience flow from one to the other), the account-level API Gateway logging role,
-// the outputs the load scripts and the admin CLI read, and the cdk-nag suppressions, each with its reason.
-import { CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+// The products sample as a deployable stack, built only on keygate's public constructs: a KeygateIssuer and
+// the products API behind a KeygateAuthorizer (issuer, JWKS URL and audience flow from one to the other), the
+// account-level API Gateway logging role, and the outputs the load scripts and the admin CLI read.
+import { CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { RESOURCE_ROUTES } from '../../core/routes.js';
-import { AuthServer, type AuthServerProps } from './constructs/auth-server.js';
-import type { FunctionOptions } from './constructs/keygate-function.js';
-import { acknowledge, REASONS } from './constructs/nag.js';
-import { NativeJwtAuthorizer } from './constructs/native-jwt-authorizer.js';
-import { ResourceApi, type ResourceApiProps } from './constructs/resource-api.js';
+import {
+  type FunctionOptions,
+  KeygateIssuer,
+  type KeygateIssuerProps,
+  NativeJwtAuthorizer,
+} from 'keygate/cdk';
+import { ProductsApi, type ProductsApiProps } from './products-api.js';
 
 export interface KeygateStackProps extends StackProps {
   /**
@@ -21,9 +22,9 @@ export interface KeygateStackProps extends StackProps {
   /** Settings shared by all five functions (log retention, log level, metrics namespace, tracing). */
   readonly functionOptions?: FunctionOptions;
   /** Auth server settings (key, table, throttling, token lifetime...). */
-  readonly authServer?: Omit<AuthServerProps, 'audience' | 'functionOptions'>;
+  readonly authServer?: Omit<KeygateIssuerProps, 'audience' | 'functionOptions'>;
   /** Resource API settings (result-cache TTL, authorizer memory, throttling...). */
-  readonly resourceApi?: Omit<ResourceApiProps, 'issuer' | 'audience' | 'jwksUri' | 'functionOptions'>;
+  readonly resourceApi?: Omit<ProductsApiProps, 'issuer' | 'audience' | 'functionOptions'>;
   /**
    * Create the account-wide role API Gateway needs to write access logs (AWS::ApiGateway::Account; one per
    * account and region). Turn it off when the account already has one configured.
@@ -35,8 +36,8 @@ export interface KeygateStackProps extends StackProps {
 }
 
 export class KeygateStack extends Stack {
-  readonly authServer: AuthServer;
-  readonly resourceApi: ResourceApi;
+  readonly authServer: KeygateIssuer;
+  readonly resourceApi: ProductsApi;
   readonly audience: string;
   readonly apiGatewayAccount?: apigateway.CfnAccount;
   readonly nativeJwtAuthorizer?: NativeJwtAuthorizer;
@@ -49,7 +50,7 @@ export class KeygateStack extends Stack {
     });
 
     // The resource API is built after the auth server but its URL is the default audience: resolve it lazily.
-    let resourceApi: ResourceApi | undefined;
+    let resourceApi: ProductsApi | undefined;
     this.audience =
       props.audience ??
       Lazy.string({
@@ -59,26 +60,24 @@ export class KeygateStack extends Stack {
         },
       });
 
-    this.authServer = new AuthServer(this, 'AuthServer', {
+    this.authServer = new KeygateIssuer(this, 'AuthServer', {
       ...props.authServer,
       audience: this.audience,
       ...(props.functionOptions ? { functionOptions: props.functionOptions } : {}),
     });
-    resourceApi = new ResourceApi(this, 'ResourceApi', {
+    resourceApi = new ProductsApi(this, 'ResourceApi', {
       ...props.resourceApi,
-      issuer: this.authServer.issuer,
+      issuer: this.authServer,
       audience: this.audience,
-      jwksUri: this.authServer.jwksUri,
-      revocationsUri: this.authServer.revocationsUri,
       ...(props.functionOptions ? { functionOptions: props.functionOptions } : {}),
     });
     this.resourceApi = resourceApi;
     if (props.authorizer === 'native') {
       this.nativeJwtAuthorizer = new NativeJwtAuthorizer(this, 'NativeJwtAuthorizer', {
         api: resourceApi.api,
-        issuerUrl: this.authServer.issuer,
+        issuerUrl: this.authServer.issuerUrl,
         audience: this.audience,
-        routes: props.resourceApi?.routes ?? RESOURCE_ROUTES,
+        routes: resourceApi.authorizer,
       });
     }
 
@@ -93,11 +92,12 @@ export class KeygateStack extends Stack {
       this.apiGatewayAccount = new apigateway.CfnAccount(this, 'ApiGatewayAccount', {
         cloudWatchRoleArn: role.roleArn,
       });
-      acknowledge(
-        role,
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        REASONS.apiGatewayLogsRole,
-      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account-level API Gateway ' +
+          'logging role; it must create and write any API’s log groups in the account, so no narrower scope exists.',
+      });
       // Other APIs in the account rely on this setting too: keep it when the stack goes.
       role.applyRemovalPolicy(RemovalPolicy.RETAIN);
       this.apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
@@ -110,20 +110,20 @@ export class KeygateStack extends Stack {
       new CfnOutput(this, id, { value, description });
     out(
       'IssuerUrl',
-      this.authServer.issuer,
+      this.authServer.issuerUrl,
       'Token issuer (iss); discovery at {issuer}/.well-known/openid-configuration',
     );
     out('TokenUrl', this.authServer.tokenUrl, 'OAuth 2.0 token endpoint (client credentials)');
     out('JwksUrl', this.authServer.jwksUri, 'JSON Web Key Set of the signing keys');
-    out('ApiUrl', this.resourceApi.url, 'Resource API base URL (routes of RESOURCE_ROUTES)');
+    out('ApiUrl', this.resourceApi.url, 'Resource API base URL (GET/POST /products, GET /products/{id})');
     out('Audience', this.audience, 'Access-token audience (aud)');
     out(
       'ClientsTableName',
-      this.authServer.clientsTable.tableName,
+      this.authServer.table.tableName,
       'DynamoDB clients table (CLIENTS_TABLE for the admin CLI)',
     );
-    out('SigningKeyId', this.authServer.signingKey.keyId, 'KMS signing key id');
-    out('SigningKeyArn', this.authServer.signingKey.keyArn, 'KMS signing key ARN');
+    out('SigningKeyId', this.authServer.key.keyId, 'KMS signing key id');
+    out('SigningKeyArn', this.authServer.key.keyArn, 'KMS signing key ARN');
     out('Region', this.region, 'Region the stack runs in (AWS_REGION for the admin CLI)');
 
     // `clients revoke` / `disable` flush the resource API's authorizer cache (docs/token-lifetime.md).
@@ -137,7 +137,7 @@ export class KeygateStack extends Stack {
         new iam.PolicyStatement({
           sid: 'RevokeInRegistry',
           actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
-          resources: [this.authServer.clientsTable.tableArn],
+          resources: [this.authServer.table.tableArn],
         }),
         new iam.PolicyStatement({
           // FlushStageAuthorizersCache is DELETE on this resource (API Gateway REST API reference).

@@ -3,20 +3,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, type CfnElement, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { KeygateStack, type KeygateStackProps } from '../../infra/lib/keygate-stack.js';
-
-export const FIXTURE_ENTRY = fileURLToPath(new URL('./fixtures/minimal-handler.ts', import.meta.url));
-
-/** Entries pointing every function at the tiny fixture: for tests that vary props, not code. */
-export const FIXTURE_ENTRIES = {
-  authServer: { entries: { token: FIXTURE_ENTRY, jwks: FIXTURE_ENTRY, discovery: FIXTURE_ENTRY } },
-  resourceApi: { entries: { authorizer: FIXTURE_ENTRY, products: FIXTURE_ENTRY } },
-} as const;
+import { KeygateStack, type KeygateStackProps } from '../../../examples/products/stack.js';
 
 export interface NagViolation {
   readonly ruleName: string;

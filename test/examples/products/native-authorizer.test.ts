@@ -3,21 +3,14 @@
 // of the route table on it with its scopes; the construct alone refuses a route the API does not serve.
 import { App, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { NativeJwtAuthorizer } from 'keygate/cdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCE_ROUTES } from '../../core/routes.js';
-import { NativeJwtAuthorizer } from '../../infra/lib/constructs/native-jwt-authorizer.js';
-import {
-  FIXTURE_ENTRIES,
-  render,
-  resourcePath,
-  resourcesOfType,
-  type Synthesized,
-  synthKeygate,
-} from './synth.js';
+import { RESOURCE_ROUTES } from '../../../core/routes.js';
+import { render, resourcePath, resourcesOfType, type Synthesized, synthKeygate } from './synth.js';
 
 let s: Synthesized;
 beforeAll(() => {
-  s = synthKeygate({ authorizer: 'native', ...FIXTURE_ENTRIES });
+  s = synthKeygate({ authorizer: 'native' });
 }, 180_000);
 afterAll(() => s?.cleanup());
 
@@ -45,7 +38,7 @@ describe("KeygateStack with authorizer: 'native'", () => {
     expect(render(p.JwtConfiguration.Issuers[0]!.Issuer)).toBe(url(ids.authApi));
     expect(p.JwtConfiguration.Issuers[0]!.Audiences.map(render)).toEqual([url(ids.resourceApi)]);
     expect(render(p.JwtConfiguration.Issuers[0]!.Issuer)).toBe(
-      render(s.stack.resolve(s.stack.authServer.issuer)),
+      render(s.stack.resolve(s.stack.authServer.issuerUrl)),
     );
   });
 
@@ -76,7 +69,7 @@ describe("KeygateStack with authorizer: 'native'", () => {
     const authApi = s.json.Resources[s.id(s.stack.authServer.api)]!.Properties!;
     expect(authApi.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
     expect(authApi).not.toHaveProperty('Policy');
-    expect(render(s.stack.resolve(s.stack.authServer.issuer))).toMatch(/^https:\/\//);
+    expect(render(s.stack.resolve(s.stack.authServer.issuerUrl))).toMatch(/^https:\/\//);
   });
 
   it('passes the cdk-nag AWS Solutions checks', () => {
@@ -85,18 +78,17 @@ describe("KeygateStack with authorizer: 'native'", () => {
 });
 
 describe('NativeJwtAuthorizer', () => {
-  it('refuses a route the API does not serve', () => {
-    const stack = new Stack(new App(), 'S');
+  it('refuses at synth a route the API does not serve', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
     const api = new apigateway.RestApi(stack, 'Api');
     api.root.addMethod('GET');
-    expect(
-      () =>
-        new NativeJwtAuthorizer(stack, 'Jwt', {
-          api,
-          issuerUrl: 'https://issuer.example',
-          audience: 'https://api.example',
-          routes: [{ method: 'GET', path: '/products', handler: 'products', scopes: ['products/read'] }],
-        }),
-    ).toThrow('NativeJwtAuthorizer: GET /products is not a method of the API');
+    new NativeJwtAuthorizer(stack, 'Jwt', {
+      api,
+      issuerUrl: 'https://issuer.example',
+      audience: 'https://api.example',
+      routes: [{ method: 'GET', path: '/products', scopes: ['products/read'] }],
+    });
+    expect(() => app.synth()).toThrow('NativeJwtAuthorizer: GET /products is not a method of the API');
   });
 });

@@ -1,5 +1,6 @@
-// The authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token / JWKS / discovery
-// Lambdas and the public REST API serving AUTH_ROUTES, with `issuer` = the API's stage URL (SPEC §1, §5, §6).
+// KeygateIssuer, the authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token /
+// JWKS / discovery Lambdas (prebuilt bundles) and the public REST API serving AUTH_ROUTES, with the issuer URL
+// = the API's stage URL. Its parts are readonly members so other constructs (key rotation, alarms) attach.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -7,22 +8,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AUTH_ROUTES } from '../../../core/routes.js';
-import { entryPath, type FunctionOptions, KeygateFunction } from './keygate-function.js';
+import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
+import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
 
-export interface AuthServerEntries {
-  /** @default handlers/entry/token.ts */
-  readonly token?: string;
-  /** @default handlers/entry/jwks.ts */
-  readonly jwks?: string;
-  /** @default handlers/entry/discovery.ts */
-  readonly discovery?: string;
-  /** @default handlers/entry/revocations.ts */
-  readonly revocations?: string;
-}
-
-export interface AuthServerProps {
+export interface KeygateIssuerProps {
   /** The `aud` put into every access token (the resource server's identifier, RFC 9068 §3). */
   readonly audience: string;
   /** API Gateway stage; part of the issuer URL. @default 'prod' */
@@ -52,6 +43,11 @@ export interface AuthServerProps {
   readonly throttlingRateLimit?: number;
   /** Stage-wide burst (token bucket size). @default 200 */
   readonly throttlingBurstLimit?: number;
+  /**
+   * The scopes of the APIs this issuer serves, published as `scopes_supported` in the discovery metadata
+   * (RFC 8414 §2). @default the products sample's scopes (products/read, products/write)
+   */
+  readonly scopes?: readonly string[];
   /** Upper bound on a client's token lifetime (TOKEN_MAX_LIFETIME_SECONDS). @default 3600 */
   readonly tokenMaxLifetimeSeconds?: number;
   /** Cache-Control max-age of the JWKS response (JWKS_MAX_AGE_SECONDS). @default 300 */
@@ -72,14 +68,14 @@ export interface AuthServerProps {
   readonly accessLogRetention?: logs.RetentionDays;
   /** Settings shared by the three functions. */
   readonly functionOptions?: FunctionOptions;
-  /** Lambda entry files; defaults are the repository's handlers/entry/*.ts. */
-  readonly entries?: AuthServerEntries;
 }
 
-export class AuthServer extends Construct {
-  readonly signingKey: kms.Key;
-  readonly signingKeyAlias: kms.Alias;
-  readonly clientsTable: dynamodb.Table;
+export class KeygateIssuer extends Construct {
+  /** The RSA_2048 KMS key tokens are signed with. */
+  readonly key: kms.Key;
+  readonly keyAlias: kms.Alias;
+  /** The clients table (partition key `client_id`). */
+  readonly table: dynamodb.Table;
   readonly api: apigateway.RestApi;
   readonly token: KeygateFunction;
   readonly jwks: KeygateFunction;
@@ -87,28 +83,30 @@ export class AuthServer extends Construct {
   readonly revocations: KeygateFunction;
   readonly stageName: string;
   /** The stage URL, no trailing slash: every token's `iss`. */
-  readonly issuer: string;
+  readonly issuerUrl: string;
+  /** The `aud` put into every access token. */
+  readonly audience: string;
   readonly tokenUrl: string;
   readonly jwksUri: string;
   /** GET /revocations: what the authorizer loads (REVOCATIONS_URI). */
   readonly revocationsUri: string;
 
-  constructor(scope: Construct, id: string, props: AuthServerProps) {
+  constructor(scope: Construct, id: string, props: KeygateIssuerProps) {
     super(scope, id);
     this.stageName = checkStageName(props.stageName ?? 'prod');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const fnOptions = props.functionOptions ?? {};
 
-    this.signingKey = new kms.Key(this, 'SigningKey', {
+    this.key = new kms.Key(this, 'SigningKey', {
       keySpec: kms.KeySpec.RSA_2048,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       description: 'keygate access-token signing key (RS256 = RSASSA_PKCS1_V1_5_SHA_256)',
       pendingWindow: props.keyPendingWindow ?? Duration.days(30),
       removalPolicy,
     });
-    this.signingKeyAlias = this.signingKey.addAlias(props.keyAlias ?? 'alias/keygate-signing');
+    this.keyAlias = this.key.addAlias(props.keyAlias ?? 'alias/keygate-signing');
 
-    this.clientsTable = new dynamodb.Table(this, 'ClientsTable', {
+    this.table = new dynamodb.Table(this, 'ClientsTable', {
       partitionKey: { name: 'client_id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -129,37 +127,38 @@ export class AuthServer extends Construct {
       functionOptions: fnOptions,
     });
 
-    this.issuer = stageUrl(this.api, this.stageName);
-    this.tokenUrl = `${this.issuer}/oauth2/token`;
-    this.jwksUri = `${this.issuer}/.well-known/jwks.json`;
-    this.revocationsUri = `${this.issuer}/revocations`;
-    const entries = props.entries ?? {};
+    this.audience = props.audience;
+    this.issuerUrl = stageUrl(this.api, this.stageName);
+    this.tokenUrl = `${this.issuerUrl}/oauth2/token`;
+    this.jwksUri = `${this.issuerUrl}/.well-known/jwks.json`;
+    this.revocationsUri = `${this.issuerUrl}/revocations`;
+    const tokenMaxLifetime = String(props.tokenMaxLifetimeSeconds ?? 3600);
 
     this.token = new KeygateFunction(this, 'TokenFunction', {
       ...fnOptions,
-      entry: entries.token ?? entryPath('token'),
+      code: prebuiltCode('token'),
       description: 'keygate token endpoint (OAuth 2.0 client credentials)',
       serviceName: 'keygate-token',
       memorySize: props.tokenMemorySize ?? 512,
       // Worst case: a DynamoDB read and a KMS Sign, each with SDK retries on throttling.
       timeout: Duration.seconds(10),
       environment: {
-        ISSUER: this.issuer,
+        ISSUER: this.issuerUrl,
         AUDIENCE: props.audience,
-        CLIENTS_TABLE: this.clientsTable.tableName,
-        SIGNING_KEY_ID: this.signingKey.keyArn,
-        TOKEN_MAX_LIFETIME_SECONDS: String(props.tokenMaxLifetimeSeconds ?? 3600),
+        CLIENTS_TABLE: this.table.tableName,
+        SIGNING_KEY_ID: this.key.keyArn,
+        TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,
         CLIENT_CACHE_TTL_SECONDS: String(props.clientCacheTtlSeconds ?? 30),
       },
     });
     // Exactly the two calls the token endpoint makes; grant* helpers would add more actions.
-    this.token.allow('SignTokens', ['kms:Sign'], [this.signingKey.keyArn]);
-    this.token.allow('ReadClients', ['dynamodb:GetItem'], [this.clientsTable.tableArn]);
+    this.token.allow('SignTokens', ['kms:Sign'], [this.key.keyArn]);
+    this.token.allow('ReadClients', ['dynamodb:GetItem'], [this.table.tableArn]);
 
-    const publishedKeys = [this.signingKey, ...(props.additionalPublishedKeys ?? [])];
+    const publishedKeys = [this.key, ...(props.additionalPublishedKeys ?? [])];
     this.jwks = new KeygateFunction(this, 'JwksFunction', {
       ...fnOptions,
-      entry: entries.jwks ?? entryPath('jwks'),
+      code: prebuiltCode('jwks'),
       description: 'keygate JWKS endpoint (public keys from KMS GetPublicKey)',
       serviceName: 'keygate-jwks',
       memorySize: 256,
@@ -177,30 +176,32 @@ export class AuthServer extends Construct {
 
     this.discovery = new KeygateFunction(this, 'DiscoveryFunction', {
       ...fnOptions,
-      entry: entries.discovery ?? entryPath('discovery'),
+      code: prebuiltCode('discovery'),
       description: 'keygate discovery metadata (RFC 8414 / OpenID discovery)',
       serviceName: 'keygate-discovery',
       memorySize: 256,
       timeout: Duration.seconds(3),
-      environment: { ISSUER: this.issuer },
+      environment: {
+        ISSUER: this.issuerUrl,
+        ...(props.scopes ? { SCOPES: props.scopes.join(' ') } : {}),
+      },
     });
 
-    const tokenMaxLifetime = String(props.tokenMaxLifetimeSeconds ?? 3600);
     this.revocations = new KeygateFunction(this, 'RevocationsFunction', {
       ...fnOptions,
-      entry: entries.revocations ?? entryPath('revocations'),
+      code: prebuiltCode('revocations'),
       description: 'keygate revocation list (disabled clients, revoked tokens) for the authorizer',
       serviceName: 'keygate-revocations',
       memorySize: 256,
       timeout: Duration.seconds(10),
       environment: {
-        CLIENTS_TABLE: this.clientsTable.tableName,
+        CLIENTS_TABLE: this.table.tableName,
         TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,
         REVOCATIONS_MAX_AGE_SECONDS: String(props.revocationsMaxAgeSeconds ?? 5),
       },
     });
     // One filtered Scan per REVOCATIONS_MAX_AGE_SECONDS per container: the only call it makes.
-    this.revocations.allow('ListRevocations', ['dynamodb:Scan'], [this.clientsTable.tableArn]);
+    this.revocations.allow('ListRevocations', ['dynamodb:Scan'], [this.table.tableArn]);
 
     const methods = addRoutes(
       this.api,

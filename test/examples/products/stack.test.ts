@@ -5,8 +5,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../core/routes.js';
-import { BEARER_VALIDATION_REGEX } from '../../infra/lib/constructs/resource-api.js';
+import { BEARER_VALIDATION_REGEX } from '../../../core/contract.js';
+import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../../core/routes.js';
 import {
   findCycle,
   references,
@@ -26,17 +26,17 @@ afterAll(() => s?.cleanup());
 const ids = () => {
   const { authServer: a, resourceApi: r } = s.stack;
   return {
-    key: s.id(a.signingKey),
-    table: s.id(a.clientsTable),
+    key: s.id(a.key),
+    table: s.id(a.table),
     authApi: s.id(a.api),
     resourceApi: s.id(r.api),
-    authorizer: s.id(r.authorizer),
+    authorizer: s.id(r.authorizer.tokenAuthorizer),
     fn: {
       token: s.id(a.token.function),
       jwks: s.id(a.jwks.function),
       discovery: s.id(a.discovery.function),
       revocations: s.id(a.revocations.function),
-      authorizer: s.id(r.authorizerFunction.function),
+      authorizer: s.id(r.authorizer.functionConstruct.function),
       products: s.id(r.products.function),
     },
     role: {
@@ -44,7 +44,7 @@ const ids = () => {
       jwks: s.id(a.jwks.role),
       discovery: s.id(a.discovery.role),
       revocations: s.id(a.revocations.role),
-      authorizer: s.id(r.authorizerFunction.role),
+      authorizer: s.id(r.authorizer.functionConstruct.role),
       products: s.id(r.products.role),
     },
     logGroup: {
@@ -52,7 +52,7 @@ const ids = () => {
       jwks: s.id(a.jwks.logGroup),
       discovery: s.id(a.discovery.logGroup),
       revocations: s.id(a.revocations.logGroup),
-      authorizer: s.id(r.authorizerFunction.logGroup),
+      authorizer: s.id(r.authorizer.functionConstruct.logGroup),
       products: s.id(r.products.logGroup),
     },
   };
@@ -139,7 +139,7 @@ describe('functions', () => {
     expect(render(env(f.authorizer).JWKS_URI)).toBe(`${issuer}/.well-known/jwks.json`);
     expect(render(env(f.token).AUDIENCE)).toBe(apiText());
     expect(render(env(f.authorizer).AUDIENCE)).toBe(apiText());
-    expect(env(f.authorizer)).toMatchObject({ CLOCK_LEEWAY_SECONDS: '5', TOKEN_CACHE_SIZE: '10000' });
+    expect(env(f.authorizer)).toMatchObject({ CLOCK_LEEWAY_SECONDS: '5' });
     expect(render(env(f.token).CLIENTS_TABLE)).toBe(`\${${ids().table}}`);
     expect(render(env(f.token).SIGNING_KEY_ID)).toBe(`\${${ids().key}.Arn}`);
     expect(env(f.token)).toMatchObject({
@@ -471,7 +471,13 @@ describe('bundles', () => {
     console.log(
       `authorizer bundle: ${b.bytes} bytes (${(b.bytes / 1024).toFixed(1)} KiB), ${b.sources.length} sources`,
     );
-    expect(b.files).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(b.files).toEqual(['index.mjs', 'index.mjs.map', 'routes.json']);
+    // The route table the three require()d methods declare: the sample's RESOURCE_ROUTES.
+    const routes = JSON.parse(readFileSync(join(s.assetDir(ids().fn.authorizer), 'routes.json'), 'utf8'));
+    expect(routes).toHaveLength(RESOURCE_ROUTES.length);
+    expect(routes).toEqual(
+      expect.arrayContaining(RESOURCE_ROUTES.map(({ method, path, scopes }) => ({ method, path, scopes }))),
+    );
     expect(b.bytes).toBeLessThan(100 * 1024);
     expect(b.code).not.toContain('@aws-sdk');
     expect(b.code).not.toContain('@smithy');

@@ -1,11 +1,12 @@
 // The CDK app: `npm run synth` / `npm run deploy`. Environment-agnostic (no account lookups), so synth runs
 // offline; deploy goes to the account and region of the caller's AWS credentials. Options come from CDK
 // context (`-c name=value` or cdk.json); cdk-nag's AWS Solutions checks run on every synth and fail it on
-// any unacknowledged finding. Run directly (`tsx infra/bin/keygate.ts`) it writes ./cdk.out without the CLI.
+// any unacknowledged finding. Run directly (`tsx --conditions=keygate-source examples/products/app.ts`) it
+// writes ./cdk.out without the CLI.
 import { relative } from 'node:path';
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { KeygateStack } from '../lib/keygate-stack.js';
+import { KeygateStack } from './stack.js';
 
 // Under the CLI, CDK_OUTDIR and the context are set by it; standalone, write where the CLI would and take
 // `-c name=value` / `--context name=value` from the command line.

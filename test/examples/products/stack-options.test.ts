@@ -1,21 +1,11 @@
-// The constructs' props and defaults, on tiny fixture entries (fast bundling): removal policies, result-cache
-// TTL, tracing, audience override, key rotation, stage names, default entry paths, and misconfiguration errors.
+// The sample stack's props and the public constructs' defaults: removal policies, result-cache TTL,
+// tracing, audience override, key rotation, stage names, prebuilt code, and misconfiguration errors.
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthServer } from '../../infra/lib/constructs/auth-server.js';
-import { entryPath, REPO_ROOT } from '../../infra/lib/constructs/keygate-function.js';
-import { ResourceApi } from '../../infra/lib/constructs/resource-api.js';
-import { KeygateStack } from '../../infra/lib/keygate-stack.js';
-import {
-  FIXTURE_ENTRIES,
-  FIXTURE_ENTRY,
-  findCycle,
-  render,
-  resourcesOfType,
-  type Synthesized,
-  synthKeygate,
-} from './synth.js';
+import { KeygateStack } from '../../../examples/products/stack.js';
+import { LAMBDA_CODE_DIR, prebuiltLambdaDir } from '../../../infra/lib/constructs/lambda-code.js';
+import { findCycle, render, resourcesOfType, type Synthesized, synthKeygate } from './synth.js';
 
 const PREVIOUS_KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
@@ -31,7 +21,6 @@ describe('KeygateStack with every option changed', () => {
         metricsNamespace: 'kg',
       },
       authServer: {
-        ...FIXTURE_ENTRIES.authServer,
         stageName: 'v1',
         keyAlias: 'alias/kg-test',
         removalPolicy: RemovalPolicy.DESTROY,
@@ -45,7 +34,6 @@ describe('KeygateStack with every option changed', () => {
         tokenMaxLifetimeSeconds: 900,
       },
       resourceApi: {
-        ...FIXTURE_ENTRIES.resourceApi,
         stageName: 'v1',
         resultsCacheTtl: Duration.seconds(0),
         authorizerMemorySize: 1769,
@@ -77,12 +65,12 @@ describe('KeygateStack with every option changed', () => {
 
   it('uses the given audience literally, the stage name in the issuer, and the TTL 0 (cache off)', () => {
     const { authServer: a, resourceApi: r } = s.stack;
-    for (const fn of [a.token, r.authorizerFunction])
+    for (const fn of [a.token, r.authorizer.functionConstruct])
       expect(env(fnId(fn)).AUDIENCE).toBe('https://api.example.com');
-    expect(render(env(fnId(r.authorizerFunction)).ISSUER)).toMatch(/\/v1$/);
+    expect(render(env(fnId(r.authorizer.functionConstruct)).ISSUER)).toMatch(/\/v1$/);
     s.template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
     s.template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1769 });
-    expect(env(fnId(r.authorizerFunction))).toMatchObject({
+    expect(env(fnId(r.authorizer.functionConstruct))).toMatchObject({
       CLOCK_LEEWAY_SECONDS: '0',
       TOKEN_CACHE_SIZE: '0',
     });
@@ -99,7 +87,7 @@ describe('KeygateStack with every option changed', () => {
 
   it('publishes and may read the public key of an additional key during a rotation, and signs only with its own', () => {
     const { authServer: a } = s.stack;
-    const keyId = s.id(a.signingKey);
+    const keyId = s.id(a.key);
     expect(render(env(fnId(a.jwks)).PUBLISHED_KEY_IDS)).toBe(`\${${keyId}.Arn},${PREVIOUS_KEY_ARN}`);
     const [policy] = resourcesOfType(s.json, 'AWS::IAM::Policy').filter(
       ([, p]) => JSON.stringify(p.Properties!.Roles) === JSON.stringify([{ Ref: s.id(a.jwks.role) }]),
@@ -139,51 +127,22 @@ describe('KeygateStack with every option changed', () => {
 });
 
 describe('construct defaults and misconfiguration', () => {
-  // Constructing a NodejsFunction bundles at once; these tests need no bundle.
-  const noBundling = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-
-  it('points each function at handlers/entry/<name>.ts by default', () => {
-    expect(entryPath('authorizer')).toBe(`${REPO_ROOT}handlers/entry/authorizer.ts`);
-    expect(REPO_ROOT.endsWith('/')).toBe(true);
+  it('deploys the prebuilt bundles from dist/lambda/<name>', () => {
+    expect(prebuiltLambdaDir('authorizer')).toBe(`${LAMBDA_CODE_DIR}/authorizer`);
+    expect(() => prebuiltLambdaDir('nothing')).toThrow(
+      /prebuilt Lambda code for "nothing" is missing .*npm run build/,
+    );
   });
 
   it('rejects an invalid stage name', () => {
-    const app = noBundling();
-    expect(
-      () =>
-        new KeygateStack(app, 'Bad', {
-          ...FIXTURE_ENTRIES,
-          authServer: { ...FIXTURE_ENTRIES.authServer, stageName: 'prod/v1' },
-        }),
-    ).toThrow(/stageName must match/);
-  });
-
-  it('rejects a route whose handler has no function', () => {
-    const stack = new Stack(noBundling(), 'Routes');
-    const auth = new AuthServer(stack, 'Auth', {
-      audience: 'https://api.example.com',
-      entries: { token: FIXTURE_ENTRY, jwks: FIXTURE_ENTRY, discovery: FIXTURE_ENTRY },
-    });
-    expect(
-      () =>
-        new ResourceApi(stack, 'Res', {
-          issuer: auth.issuer,
-          audience: 'https://api.example.com',
-          jwksUri: auth.jwksUri,
-          entries: { authorizer: FIXTURE_ENTRY, products: FIXTURE_ENTRY },
-          routes: [{ method: 'GET', path: '/orders', handler: 'token', scopes: ['orders/read'] }],
-        }),
-    ).toThrow(/no Lambda for handler "token" \(GET \/orders\)/);
+    expect(() => new KeygateStack(new App(), 'Bad', { authServer: { stageName: 'prod/v1' } })).toThrow(
+      /stageName must match/,
+    );
   });
 
   it('rejects a result-cache TTL above API Gateway’s one-hour maximum', () => {
-    const app = noBundling();
     expect(
-      () =>
-        new KeygateStack(app, 'Ttl', {
-          ...FIXTURE_ENTRIES,
-          resourceApi: { ...FIXTURE_ENTRIES.resourceApi, resultsCacheTtl: Duration.seconds(3601) },
-        }),
+      () => new KeygateStack(new App(), 'Ttl', { resourceApi: { resultsCacheTtl: Duration.seconds(3601) } }),
     ).toThrow(/3600/);
   });
 });

@@ -1,0 +1,89 @@
+// The deployment contract between the TOKEN authorizer, the CDK constructs and the local gateway: the env
+// names the authorizer reads, the result-cache TTL, the identity validation expression, the gateway
+// response headers and the context headers forwarded to HTTP backends. Each fact is defined here once.
+
+/** Environment names of the authorizer Lambda's required settings and its route file. */
+export const AUTHORIZER_ENV = {
+  issuer: 'ISSUER',
+  audience: 'AUDIENCE',
+  jwksUri: 'JWKS_URI',
+  /** The issuer's revocation list (GET {issuer}/revocations); unset: tokens cannot be revoked. */
+  revocationsUri: 'REVOCATIONS_URI',
+  /** Route table file, relative to the bundle's directory (the KeygateAuthorizer asset ships it). */
+  routesFile: 'ROUTES_FILE',
+} as const;
+
+/** The route file's name inside the authorizer's asset, next to index.mjs. */
+export const ROUTES_FILE_NAME = 'routes.json';
+
+/** Optional tuning knobs of the authorizer: each option's env name (defaults live in the handler's spec). */
+export interface AuthorizerTuning {
+  /** Allowed clock skew for exp/nbf/iat (RFC 7519 §4.1.4). @default 0 */
+  readonly clockLeewaySeconds?: number;
+  /** Verified-token cache entries per environment; 0 disables. @default 10000 */
+  readonly tokenCacheSize?: number;
+  /** Longest time a verified token stays cached (it never outlives its exp). @default 3600 */
+  readonly tokenCacheMaxTtlSeconds?: number;
+  /** Memoized policies per environment. @default 1000 */
+  readonly policyCacheSize?: number;
+  /** JWKS download time limit. @default 1500 */
+  readonly jwksFetchTimeoutMs?: number;
+  /** How long fetched keys are used before a refresh. @default 600 */
+  readonly jwksMaxAgeSeconds?: number;
+  /** Least time between two JWKS fetches caused by unknown kids. @default 30 */
+  readonly jwksRefetchCooldownSeconds?: number;
+  /** How often aggregated decision metrics are published as EMF (0: every call). @default 60 */
+  readonly metricsFlushIntervalSeconds?: number;
+  /** Largest age of the revocation list a decision may use (part of the revocation bound). @default 10 */
+  readonly revocationsRefreshSeconds?: number;
+}
+
+export const AUTHORIZER_TUNING_ENV: { readonly [K in keyof Required<AuthorizerTuning>]: string } = {
+  clockLeewaySeconds: 'CLOCK_LEEWAY_SECONDS',
+  tokenCacheSize: 'TOKEN_CACHE_SIZE',
+  tokenCacheMaxTtlSeconds: 'TOKEN_CACHE_MAX_TTL_SECONDS',
+  policyCacheSize: 'POLICY_CACHE_SIZE',
+  jwksFetchTimeoutMs: 'JWKS_FETCH_TIMEOUT_MS',
+  jwksMaxAgeSeconds: 'JWKS_MAX_AGE_SECONDS',
+  jwksRefetchCooldownSeconds: 'JWKS_REFETCH_COOLDOWN_SECONDS',
+  metricsFlushIntervalSeconds: 'METRICS_FLUSH_INTERVAL_SECONDS',
+  revocationsRefreshSeconds: 'REVOCATIONS_REFRESH_SECONDS',
+};
+
+/** The env entries for the knobs that are set (unset ones keep the handler's defaults). */
+export function authorizerTuningEnv(tuning: AuthorizerTuning): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, name] of Object.entries(AUTHORIZER_TUNING_ENV)) {
+    const value = tuning[key as keyof AuthorizerTuning];
+    if (value !== undefined) env[name] = String(value);
+  }
+  return env;
+}
+
+/** API Gateway's authorizer result cache (authorizerResultTtlInSeconds): default 300, 0 disables, max 3600. */
+export const DEFAULT_RESULTS_CACHE_TTL_SECONDS = 300;
+export const MAX_RESULTS_CACHE_TTL_SECONDS = 3600;
+
+/**
+ * identityValidationExpression: `Bearer` and an RFC 6750 §2.1 b64token. A mismatch is a 401 from API
+ * Gateway without invoking the authorizer.
+ */
+export const BEARER_VALIDATION_REGEX = '^Bearer [A-Za-z0-9\\-._~+/]+=*$';
+
+/**
+ * WWW-Authenticate on API Gateway's own 401 and 403 (UNAUTHORIZED, ACCESS_DENIED gateway responses): RFC 6750
+ * §3 requires the challenge on 401 and defines `insufficient_scope` for 403.
+ */
+export const GATEWAY_RESPONSE_HEADERS = {
+  UNAUTHORIZED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="invalid_token"' },
+  ACCESS_DENIED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="insufficient_scope"' },
+} as const;
+
+/**
+ * Request headers an HTTP integration receives from the authorizer's context (`context.authorizer.<key>`),
+ * the same mapping the local gateway's upstream mode applies.
+ */
+export const CONTEXT_HEADERS = {
+  'X-Keygate-Client-Id': 'clientId',
+  'X-Keygate-Scope': 'scope',
+} as const;

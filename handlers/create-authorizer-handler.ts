@@ -1,0 +1,93 @@
+// `keygate/authorizer`: a Lambda TOKEN authorizer built from options instead of the environment, for a
+// team's own function. Options go through the same config spec as the bundled entry's env, so defaults
+// and bounds are the same. Precedence: explicit option > the function's environment > handler default.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { type ProtectedRoute, parseRouteTable } from '../core/authz/route-table.js';
+import { AUTHORIZER_ENV, type AuthorizerTuning, authorizerTuningEnv } from '../core/contract.js';
+import { createDeps, createHandler, loadConfig } from './authorizer.js';
+
+export type { ProtectedRoute, RouteMethod } from '../core/authz/route-table.js';
+export type { AuthorizerTuning } from '../core/contract.js';
+
+export interface AuthorizerHandlerOptions extends AuthorizerTuning {
+  /** Expected `iss`: the keygate issuer URL (KeygateIssuer.issuerUrl). */
+  readonly issuer: string;
+  /** Expected `aud`: a token must name at least one. */
+  readonly audience: string | readonly string[];
+  /** Where the signing keys are published (https, or http on loopback for local runs). */
+  readonly jwksUri: string;
+  /** The API's protected methods; a token's policy allows every route one of its scopes names. */
+  readonly routes: readonly ProtectedRoute[];
+  /** A Powertools Logger for decision lines; `null` disables them. @default a Logger from POWERTOOLS_* env */
+  readonly logger?: Logger | null;
+  /** Powertools Metrics for the decision counters; `null` disables them. @default namespace `keygate` */
+  readonly metrics?: Metrics | null;
+  /** The fetch used for the JWKS. @default globalThis.fetch */
+  readonly fetch?: typeof globalThis.fetch;
+}
+
+/** The event API Gateway sends a TOKEN authorizer. */
+export interface TokenAuthorizerEvent {
+  readonly type: 'TOKEN';
+  /** The whole identity-source header value, e.g. `Bearer eyJ...`. */
+  readonly authorizationToken: string;
+  /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}` */
+  readonly methodArn: string;
+}
+
+/** The IAM policy and context a TOKEN authorizer returns. */
+export interface TokenAuthorizerResult {
+  readonly principalId: string;
+  readonly policyDocument: {
+    readonly Version: string;
+    readonly Statement: readonly {
+      readonly Action: string;
+      readonly Effect: 'Allow' | 'Deny';
+      readonly Resource: readonly string[];
+    }[];
+  };
+  /** `clientId`, `scope`, `exp` and (when the token has one) `jti`; strings and numbers only. */
+  readonly context: Readonly<Record<string, string | number>>;
+}
+
+export type TokenAuthorizerHandler = (
+  event: TokenAuthorizerEvent,
+  context?: { readonly awsRequestId?: string },
+) => Promise<TokenAuthorizerResult>;
+
+/**
+ * A TOKEN authorizer handler: verifies the `Bearer` token (RS256, issuer, audience, time claims) and returns
+ * a policy for every route its scopes allow, so API Gateway's result cache is right on every route. Invalid
+ * tokens throw `Unauthorized` (401). Throws ConfigError / AuthzError `route_table` for bad options.
+ * @example
+ * export const handler = createAuthorizerHandler({
+ *   issuer: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod',
+ *   audience: 'https://orders.example.com',
+ *   jwksUri: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/.well-known/jwks.json',
+ *   routes: [{ method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] }],
+ * });
+ */
+export function createAuthorizerHandler(options: AuthorizerHandlerOptions): TokenAuthorizerHandler {
+  const routes = parseRouteTable(options.routes);
+  const audience = typeof options.audience === 'string' ? options.audience : options.audience.join(' ');
+  const config = loadConfig({
+    // Settings not given as options (POWERTOOLS_LOG_LEVEL, unset knobs) come from the environment.
+    ...process.env,
+    [AUTHORIZER_ENV.issuer]: options.issuer,
+    [AUTHORIZER_ENV.audience]: audience,
+    [AUTHORIZER_ENV.jwksUri]: options.jwksUri,
+    ...authorizerTuningEnv(options),
+  });
+  const deps = createDeps(
+    config,
+    {
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    },
+    routes,
+  );
+  deps.keyStore.prefetch().catch(() => undefined);
+  return createHandler(deps) as unknown as TokenAuthorizerHandler;
+}

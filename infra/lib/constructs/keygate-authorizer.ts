@@ -1,0 +1,209 @@
+// KeygateAuthorizer: keygate's Lambda TOKEN authorizer (prebuilt bundle) and API Gateway's TokenAuthorizer
+// with the result cache, for a team's own RestApi. Methods declare their scopes with `require(...)`; at synth
+// the construct collects every such method (verb, resource path, scopes) into the route table its Lambda
+// loads, so each cached policy covers exactly what the token's scopes allow across the whole API.
+import { Annotations, Aspects, Duration, Lazy } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct, type IConstruct } from 'constructs';
+import { type ProtectedRoute, parseRouteTable } from '../../../core/authz/route-table.js';
+import {
+  AUTHORIZER_ENV,
+  type AuthorizerTuning,
+  authorizerTuningEnv,
+  BEARER_VALIDATION_REGEX,
+  CONTEXT_HEADERS,
+  DEFAULT_RESULTS_CACHE_TTL_SECONDS,
+  GATEWAY_RESPONSE_HEADERS,
+  MAX_RESULTS_CACHE_TTL_SECONDS,
+  ROUTES_FILE_NAME,
+} from '../../../core/contract.js';
+import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
+import { prebuiltLambdaDir } from './lambda-code.js';
+import { acknowledge, REASONS } from './nag.js';
+import { RouteTableCode } from './route-table-code.js';
+
+/** Where tokens come from: a KeygateIssuer in this app, or a keygate deployed elsewhere. */
+export interface KeygateIssuerRef {
+  /** The tokens' `iss`. */
+  readonly issuerUrl: string;
+  /** The issuer's JWKS (https). */
+  readonly jwksUri: string;
+  /** The `aud` the issuer puts in its tokens, when known. */
+  readonly audience?: string;
+  /**
+   * The issuer's revocation list (a KeygateIssuer's `revocationsUri`): the authorizer refuses revoked tokens
+   * within the bound of docs/token-lifetime.md. Unset: tokens live until `exp`.
+   */
+  readonly revocationsUri?: string;
+}
+
+export interface KeygateAuthorizerProps extends AuthorizerTuning {
+  /** The issuer whose tokens are accepted (a KeygateIssuer fits). */
+  readonly issuer: KeygateIssuerRef;
+  /** Accepted `aud` values; a token must name one. @default the issuer's `audience` */
+  readonly audience?: string | readonly string[];
+  /**
+   * How long API Gateway caches a token's policy (0 disables, at most 1 hour). Each policy covers every
+   * route the token's scopes allow, so a cached one is right on any route.
+   * @default Duration.seconds(300)
+   */
+  readonly resultsCacheTtl?: Duration;
+  /**
+   * Authorizer memory: Lambda gives CPU in proportion (1,769 MB = one vCPU) and RS256 verification is CPU
+   * work. @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Add RFC 6750 §3 `WWW-Authenticate` headers to the API's UNAUTHORIZED and ACCESS_DENIED gateway responses.
+   * Turn off when the API defines those responses itself. @default true
+   */
+  readonly gatewayResponses?: boolean;
+  /** Log retention, log level, metrics namespace and tracing of the function. */
+  readonly functionOptions?: FunctionOptions;
+  /** The API Gateway authorizer's name. @default 'keygate' */
+  readonly authorizerName?: string;
+}
+
+export class KeygateAuthorizer extends Construct {
+  /**
+   * Integration request parameters that pass the authorizer's context to an HTTP backend as
+   * `X-Keygate-Client-Id` and `X-Keygate-Scope` (put them in `HttpIntegration`'s `options.requestParameters`).
+   */
+  static readonly CONTEXT_REQUEST_PARAMETERS: Readonly<Record<string, string>> = Object.fromEntries(
+    Object.entries(CONTEXT_HEADERS).map(([header, key]) => [
+      `integration.request.header.${header}`,
+      `context.authorizer.${key}`,
+    ]),
+  );
+
+  readonly function: lambda.Function;
+  readonly functionConstruct: KeygateFunction;
+  readonly tokenAuthorizer: apigateway.TokenAuthorizer;
+  private readonly code: RouteTableCode;
+  private readonly declared = new Map<string, readonly string[]>();
+  private collected?: readonly ProtectedRoute[];
+  private readonly gatewayResponses: boolean;
+
+  constructor(scope: Construct, id: string, props: KeygateAuthorizerProps) {
+    super(scope, id);
+    const audience = props.audience ?? props.issuer.audience;
+    if (audience === undefined || (typeof audience !== 'string' && audience.length === 0)) {
+      throw new Error('KeygateAuthorizer needs `audience` (or an issuer that has one)');
+    }
+    const ttl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS);
+    const ttlSeconds = ttl.toSeconds();
+    if (ttlSeconds > MAX_RESULTS_CACHE_TTL_SECONDS) {
+      throw new Error(
+        `resultsCacheTtl must be at most ${MAX_RESULTS_CACHE_TTL_SECONDS} s (got ${ttlSeconds} s)`,
+      );
+    }
+    this.gatewayResponses = props.gatewayResponses ?? true;
+    this.code = new RouteTableCode(prebuiltLambdaDir('authorizer'));
+    this.functionConstruct = new KeygateFunction(this, 'Function', {
+      ...props.functionOptions,
+      code: this.code,
+      description: 'keygate Lambda TOKEN authorizer (RS256 access-token verification)',
+      serviceName: 'keygate-authorizer',
+      memorySize: props.memorySize ?? 1024,
+      // A cold start fetches the JWKS (1.5 s fetch timeout); beyond that API Gateway answers 500 anyway.
+      timeout: Duration.seconds(5),
+      environment: {
+        [AUTHORIZER_ENV.issuer]: props.issuer.issuerUrl,
+        [AUTHORIZER_ENV.audience]: typeof audience === 'string' ? audience : audience.join(' '),
+        [AUTHORIZER_ENV.jwksUri]: props.issuer.jwksUri,
+        ...(props.issuer.revocationsUri
+          ? { [AUTHORIZER_ENV.revocationsUri]: props.issuer.revocationsUri }
+          : {}),
+        ...authorizerTuningEnv(props),
+      },
+    });
+    // No AWS permission beyond writing its own logs: it reads the public JWKS over HTTPS.
+    this.function = this.functionConstruct.function;
+    this.tokenAuthorizer = new apigateway.TokenAuthorizer(this, 'TokenAuthorizer', {
+      authorizerName: props.authorizerName ?? 'keygate',
+      handler: this.function,
+      identitySource: apigateway.IdentitySource.header('Authorization'),
+      validationRegex: BEARER_VALIDATION_REGEX,
+      resultsCacheTtl: ttl,
+    });
+    // Methods are added after this constructor runs: the route table is collected when synth visits this.
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (node === this) this.collect();
+      },
+    });
+  }
+
+  /**
+   * Method options that put this authorizer in front of a method and record the scopes it needs (any one
+   * suffices): `resource.addMethod('GET', integration, authorizer.require('orders/read'))`.
+   */
+  require(...scopes: string[]): apigateway.MethodOptions {
+    if (scopes.length === 0) throw new Error('require() needs at least one scope');
+    // Each call gets its own authorizer id token (resolving to the same authorizer), so the method it ends
+    // up on can be told apart at synth from the CfnMethod's AuthorizerId.
+    const authorizerId = Lazy.string({ produce: () => this.tokenAuthorizer.authorizerId });
+    this.declared.set(authorizerId, [...scopes]);
+    const real = this.tokenAuthorizer;
+    const authorizer: apigateway.IAuthorizer = Object.create(real, {
+      authorizerId: { value: authorizerId },
+      _attachToApi: { value: (api: apigateway.IRestApi) => real._attachToApi(api) },
+    });
+    return { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer };
+  }
+
+  /**
+   * The route table (verb, resource path, scopes of every require()d method), collected on first read: read
+   * it at synth (e.g. from an Aspect, as NativeJwtAuthorizer does), once every method is added.
+   */
+  get routes(): readonly ProtectedRoute[] {
+    this.collect();
+    return this.collected!;
+  }
+
+  private collect(): void {
+    if (this.collected) return;
+    const routes: ProtectedRoute[] = [];
+    const apis = new Set<apigateway.IRestApi>();
+    for (const node of this.node.root.node.findAll()) {
+      if (!(node instanceof apigateway.Method)) continue;
+      const cfn = node.node.defaultChild as apigateway.CfnMethod;
+      const scopes = typeof cfn.authorizerId === 'string' ? this.declared.get(cfn.authorizerId) : undefined;
+      if (!scopes) continue;
+      routes.push({ method: node.httpMethod as ProtectedRoute['method'], path: node.resource.path, scopes });
+      apis.add(node.api);
+      acknowledge(node, 'AwsSolutions-COG4', REASONS.customAuthorizer);
+    }
+    let table: readonly ProtectedRoute[];
+    try {
+      table = parseRouteTable(routes);
+    } catch (err) {
+      throw new Error(`KeygateAuthorizer ${this.node.path}: ${(err as Error).message}`);
+    }
+    if (table.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'keygate:noRoutes',
+        'no method uses require(): every token is denied',
+      );
+    }
+    this.collected = table;
+    this.code.stage(this, 'Code', ROUTES_FILE_NAME, table);
+    if (this.gatewayResponses) for (const api of apis) addChallengeResponses(api);
+  }
+}
+
+/** RFC 6750 §3 challenges on API Gateway's own 401/403 of `api` (once per API). */
+function addChallengeResponses(api: apigateway.IRestApi): void {
+  if (!(api instanceof apigateway.RestApiBase) || api.node.tryFindChild('KeygateUnauthorized')) return;
+  const quoted = (headers: Record<string, string>) =>
+    Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, `'${v}'`]));
+  api.addGatewayResponse('KeygateUnauthorized', {
+    type: apigateway.ResponseType.UNAUTHORIZED,
+    responseHeaders: quoted(GATEWAY_RESPONSE_HEADERS.UNAUTHORIZED),
+  });
+  api.addGatewayResponse('KeygateAccessDenied', {
+    type: apigateway.ResponseType.ACCESS_DENIED,
+    responseHeaders: quoted(GATEWAY_RESPONSE_HEADERS.ACCESS_DENIED),
+  });
+}

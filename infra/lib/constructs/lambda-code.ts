@@ -1,0 +1,31 @@
+// Where the prebuilt Lambda bundles live (dist/lambda/<name>/index.mjs, made by `npm run build`) and the
+// runtime they target. The same path works from the TypeScript sources (repo) and from the compiled package.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+
+/** The newest Node.js runtime aws-cdk-lib 2.276 knows; the bundles' esbuild target matches it. */
+export const RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const ESBUILD_TARGET = 'node24';
+
+// From infra/lib/constructs/*.ts the bundles are in <repo>/dist/lambda; from the package's
+// dist/infra/lib/constructs/*.js they are in dist/lambda. Both are three levels up, then (source) dist/.
+const fromSource = import.meta.url.endsWith('.ts');
+/** Absolute directory holding one folder per prebuilt function. */
+export const LAMBDA_CODE_DIR = fileURLToPath(
+  new URL(fromSource ? '../../../dist/lambda' : '../../../lambda', import.meta.url),
+);
+
+/** The directory of one prebuilt function (index.mjs exporting `handler`); throws if it was not built. */
+export function prebuiltLambdaDir(name: string): string {
+  const dir = `${LAMBDA_CODE_DIR}/${name}`;
+  if (!existsSync(`${dir}/index.mjs`)) {
+    throw new Error(`prebuilt Lambda code for "${name}" is missing at ${dir}: run \`npm run build\``);
+  }
+  return dir;
+}
+
+/** The prebuilt code of one keygate function. */
+export function prebuiltCode(name: string): lambda.Code {
+  return lambda.Code.fromAsset(prebuiltLambdaDir(name));
+}

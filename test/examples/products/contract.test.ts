@@ -1,0 +1,93 @@
+// The deployment contract, checked end to end: each function of the synthesized stack has its handler's
+// config loader run on the environment the template gives it (literals as they are, CloudFormation
+// references resolved to local values). A renamed env var, a default out of bounds or a variable no
+// handler reads fails here instead of at a Lambda cold start.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRouteTable } from '../../../core/authz/index.js';
+import * as authorizer from '../../../handlers/authorizer.js';
+import * as discovery from '../../../handlers/discovery.js';
+import * as jwks from '../../../handlers/jwks.js';
+import * as products from '../../../handlers/products.js';
+import * as token from '../../../handlers/token.js';
+import { render, type Synthesized, synthKeygate } from './synth.js';
+
+/** Names read by the Node runtime or by Powertools itself (POWERTOOLS_*), not only by a handler's loader. */
+const runtimeEnv = (name: string) => name === 'NODE_OPTIONS' || name.startsWith('POWERTOOLS_');
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthKeygate();
+}, 180_000);
+afterAll(() => s?.cleanup());
+
+/** Local stand-ins for what CloudFormation resolves at deploy time. */
+function resolveLocally(text: string): string {
+  return text
+    .replace(/\$\{AWS::Region\}/g, 'eu-west-1')
+    .replace(/\$\{AWS::URLSuffix\}/g, 'amazonaws.com')
+    .replace(
+      /\$\{[A-Za-z0-9]+\.Arn\}/g,
+      'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    )
+    .replace(/\$\{([A-Za-z0-9]+)\}/g, (_m, id: string) => id.toLowerCase().slice(0, 10));
+}
+
+/** The function's environment as its handler sees it, and which names the loader read. */
+function deployedEnv(fn: { function: unknown }) {
+  const vars = (
+    s.json.Resources[s.id(fn.function as never)]!.Properties!.Environment as {
+      Variables: Record<string, unknown>;
+    }
+  ).Variables;
+  const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolveLocally(render(v))]));
+  const read = new Set<string>();
+  const recording = new Proxy(env, {
+    get: (target, name) => {
+      if (typeof name === 'string') read.add(name);
+      return target[name as string];
+    },
+  });
+  return { env, recording, unread: () => Object.keys(env).filter((k) => !read.has(k) && !runtimeEnv(k)) };
+}
+
+describe('each function’s environment against its handler’s config loader', () => {
+  const fns = () => {
+    const { authServer: a, resourceApi: r } = s.stack;
+    return {
+      token: [a.token, token.loadConfig],
+      jwks: [a.jwks, jwks.loadConfig],
+      discovery: [a.discovery, discovery.loadConfig],
+      authorizer: [r.authorizer.functionConstruct, authorizer.loadConfig],
+      products: [r.products, products.loadConfig],
+    } as const;
+  };
+
+  it.each(['token', 'jwks', 'discovery', 'authorizer', 'products'] as const)(
+    '%s: loads without a problem and every variable the stack sets is one the handler reads',
+    (name) => {
+      const [fn, load] = fns()[name];
+      const e = deployedEnv(fn);
+      expect(() => (load as (env: Record<string, string>) => unknown)(e.recording)).not.toThrow();
+      expect(e.unread()).toEqual([]);
+    },
+  );
+
+  it('gives the authorizer the issuer, audience and JWKS URI the token function issues with', () => {
+    const { authServer: a, resourceApi: r } = s.stack;
+    const issued = token.loadConfig(deployedEnv(a.token).env);
+    const checked = authorizer.loadConfig(deployedEnv(r.authorizer.functionConstruct).env);
+    expect(checked.ISSUER).toBe(issued.ISSUER);
+    expect(checked.AUDIENCE).toEqual([issued.AUDIENCE]);
+    expect(checked.JWKS_URI).toBe(`${issued.ISSUER}/.well-known/jwks.json`);
+    expect(checked.ISSUER).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.eu-west-1\.amazonaws\.com\/prod$/);
+  });
+
+  it('ships the route file the authorizer’s ROUTES_FILE names, and it parses', () => {
+    const fn = s.stack.resourceApi.authorizer.functionConstruct;
+    const config = authorizer.loadConfig(deployedEnv(fn).env);
+    const file = join(s.assetDir(s.id(fn.function)), config.ROUTES_FILE);
+    expect(parseRouteTable(JSON.parse(readFileSync(file, 'utf8')))).toHaveLength(3);
+  });
+});

@@ -1,0 +1,310 @@
+// KeygateAuthorizer on a team's own API, through the public `keygate/cdk` entry only: an Orders RestApi
+// whose methods declare scopes with require(). The synthesized template and the synthesized authorizer
+// bundle (run in a child node process with the template's environment) are checked together.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { KeygateAuthorizer } from 'keygate/cdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluatePolicy } from '../../../core/authz/evaluate.js';
+import { type JwksServer, startJwksServer } from '../../support/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../support/tokens.js';
+
+const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod';
+
+interface Synth {
+  readonly template: Template;
+  readonly json: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  readonly outdir: string;
+  readonly authorizer: KeygateAuthorizer;
+  readonly stack: Stack;
+}
+
+function synthOrders(
+  jwksUri: string,
+  declare?: (api: apigateway.RestApi, a: KeygateAuthorizer) => void,
+): Synth {
+  const outdir = mkdtempSync(join(tmpdir(), 'keygate-orders-'));
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Orders');
+  const api = new apigateway.RestApi(stack, 'OrdersApi');
+  const authorizer = new KeygateAuthorizer(stack, 'Auth', {
+    issuer: { issuerUrl: TEST_ISSUER, jwksUri },
+    audience: TEST_AUDIENCE,
+  });
+  const backend = new apigateway.MockIntegration();
+  if (declare) declare(api, authorizer);
+  else {
+    const orders = api.root.addResource('orders');
+    const order = orders.addResource('{id}');
+    orders.addMethod('GET', backend, authorizer.require('orders/read'));
+    order.addMethod('GET', backend, authorizer.require('orders/read'));
+    orders.addMethod('POST', backend, authorizer.require('orders/write'));
+    order.addMethod('DELETE', backend, authorizer.require('orders/admin'));
+    order.addResource('audit').addMethod('GET', backend, authorizer.require('orders/admin'));
+  }
+  const assembly = app.synth();
+  const json = assembly.getStackArtifact(stack.artifactId).template as Synth['json'];
+  return { template: Template.fromJSON(json), json, outdir, authorizer, stack };
+}
+
+/** Runs the synthesized authorizer asset in a fresh node process with the template's environment. */
+async function invokeBundle(
+  s: Synth,
+  event: unknown,
+): Promise<{ ok: true; result: { policyDocument: unknown } } | { ok: false; error: string }> {
+  const [, fn] = Object.entries(s.json.Resources).find(
+    ([, r]) => r.Type === 'AWS::Lambda::Function' && (r.Properties.Handler as string) === 'index.handler',
+  )!;
+  const key = (fn.Properties.Code as { S3Key: string }).S3Key;
+  const dir = join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`);
+  const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+  const driver = `const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
+try { process.stdout.write(JSON.stringify({ ok: true, result: await handler(${JSON.stringify(event)}) })); }
+catch (e) { process.stdout.write(JSON.stringify({ ok: false, error: e.message })); }`;
+  // Asynchronous: the JWKS server the bundle fetches from runs in this process.
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', driver], {
+    env: {
+      PATH: process.env.PATH,
+      ...env,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      METRICS_FLUSH_INTERVAL_SECONDS: '3600',
+    },
+    encoding: 'utf8',
+  });
+  return JSON.parse(stdout);
+}
+
+describe('KeygateAuthorizer on an Orders RestApi', () => {
+  let jwks: JwksServer;
+  let s: Synth;
+  beforeAll(async () => {
+    jwks = await startJwksServer({ keys: [testKey().jwk] });
+    s = synthOrders(`${jwks.url}/jwks.json`);
+  }, 60_000);
+  afterAll(async () => {
+    await jwks?.close();
+    rmSync(s?.outdir ?? '/nonexistent', { recursive: true, force: true });
+  });
+
+  it('creates one TOKEN authorizer with the Authorization header, the RFC 6750 regex and a 300 s cache', () => {
+    s.template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    s.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      IdentityValidationExpression: '^Bearer [A-Za-z0-9\\-._~+/]+=*$',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+  });
+
+  it('puts all five methods behind that authorizer', () => {
+    const [authorizerId] = Object.keys(s.template.findResources('AWS::ApiGateway::Authorizer'));
+    const methods = Object.values(s.template.findResources('AWS::ApiGateway::Method'));
+    expect(methods).toHaveLength(5);
+    for (const m of methods) {
+      expect(m.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: authorizerId },
+      });
+    }
+  });
+
+  it('collects the route table from the methods declared with require()', () => {
+    const byPath = (a: { path: string; method: string }, b: { path: string; method: string }) =>
+      `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`);
+    expect([...s.authorizer.routes].sort(byPath)).toEqual(
+      [
+        { method: 'GET', path: '/orders', scopes: ['orders/read'] },
+        { method: 'POST', path: '/orders', scopes: ['orders/write'] },
+        { method: 'DELETE', path: '/orders/{id}', scopes: ['orders/admin'] },
+        { method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] },
+        { method: 'GET', path: '/orders/{id}/audit', scopes: ['orders/admin'] },
+      ].sort(byPath),
+    );
+  });
+
+  it('ships the route table as routes.json beside the prebuilt bundle, not in the environment', () => {
+    const fn = Object.values(s.template.findResources('AWS::Lambda::Function'))[0]!;
+    const dir = join(s.outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    expect(JSON.parse(readFileSync(join(dir, 'routes.json'), 'utf8'))).toHaveLength(5);
+    expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('ROUTES');
+    expect(fn.Properties).toMatchObject({
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+    });
+  });
+
+  it('adds RFC 6750 WWW-Authenticate headers to the API’s 401 and 403 gateway responses', () => {
+    s.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      ResponseParameters: {
+        'gatewayresponse.header.WWW-Authenticate': `'Bearer realm="keygate", error="invalid_token"'`,
+      },
+    });
+    s.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      ResponseParameters: {
+        'gatewayresponse.header.WWW-Authenticate': `'Bearer realm="keygate", error="insufficient_scope"'`,
+      },
+    });
+  });
+
+  it.each([
+    ['GET', '/orders', 'allow'],
+    ['GET', '/orders/42', 'allow'],
+    ['POST', '/orders', 'implicit_deny'],
+    ['DELETE', '/orders/42', 'implicit_deny'],
+    ['GET', '/orders/42/audit', 'explicit_deny'],
+  ])('the bundle’s policy for an orders/read token decides %s %s: %s', async (verb, path, decision) => {
+    const token = signToken({ claims: { scope: 'orders/read' } });
+    const out = await invokeBundle(s, {
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${token}`,
+      methodArn: `${ARN}/GET/orders`,
+    });
+    if (!out.ok) throw new Error(out.error);
+    expect(evaluatePolicy(out.result.policyDocument, `${ARN}/${verb}${path}`)).toBe(decision);
+  });
+
+  it('serves a 200-route API, whose table the 4 KB environment could not hold, from routes.json', async () => {
+    const big = synthOrders(`${jwks.url}/jwks.json`, (api, a) => {
+      for (let i = 0; i < 100; i++) {
+        const r = api.root.addResource(`resource-number-${i}`).addResource('{itemId}');
+        r.addMethod('GET', new apigateway.MockIntegration(), a.require(`service/resource-${i}.read`));
+        r.addMethod('PUT', new apigateway.MockIntegration(), a.require(`service/resource-${i}.write`));
+      }
+    });
+    try {
+      expect(big.authorizer.routes).toHaveLength(200);
+      expect(JSON.stringify(big.authorizer.routes).length).toBeGreaterThan(4096);
+      const token = signToken({ claims: { scope: 'service/resource-7.read service/resource-99.write' } });
+      const out = await invokeBundle(big, {
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${token}`,
+        methodArn: `${ARN}/GET/resource-number-7/a`,
+      });
+      if (!out.ok) throw new Error(out.error);
+      const decide = (verb: string, path: string) =>
+        evaluatePolicy(out.result.policyDocument, `${ARN}/${verb}${path}`);
+      expect(decide('GET', '/resource-number-7/a')).toBe('allow');
+      expect(decide('PUT', '/resource-number-99/b')).toBe('allow');
+      expect(decide('PUT', '/resource-number-7/a')).toBe('implicit_deny');
+      expect(decide('GET', '/resource-number-8/a')).toBe('implicit_deny');
+    } finally {
+      rmSync(big.outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('the bundle answers Unauthorized for a token from another issuer', async () => {
+    const token = signToken({ claims: { iss: 'https://elsewhere.example.com', scope: 'orders/read' } });
+    expect(
+      await invokeBundle(s, {
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${token}`,
+        methodArn: `${ARN}/GET/orders`,
+      }),
+    ).toEqual({
+      ok: false,
+      error: 'Unauthorized',
+    });
+  });
+});
+
+describe('KeygateAuthorizer props and misuse', () => {
+  it('maps the authorizer context to X-Keygate-Client-Id and X-Keygate-Scope for HTTP integrations', () => {
+    expect(KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS).toEqual({
+      'integration.request.header.X-Keygate-Client-Id': 'context.authorizer.clientId',
+      'integration.request.header.X-Keygate-Scope': 'context.authorizer.scope',
+    });
+  });
+
+  it('hands an HTTP integration the context headers through its request parameters', () => {
+    const stack = new Stack(new App(), 'Http');
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+    });
+    const integration = new apigateway.HttpIntegration('https://orders.internal.example.com/orders', {
+      options: { requestParameters: { ...KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS } },
+    });
+    new apigateway.RestApi(stack, 'Api').root
+      .addResource('orders')
+      .addMethod('GET', integration, a.require('orders/read'));
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::Method', {
+      AuthorizationType: 'CUSTOM',
+      Integration: {
+        Type: 'HTTP_PROXY',
+        RequestParameters: {
+          'integration.request.header.X-Keygate-Client-Id': 'context.authorizer.clientId',
+          'integration.request.header.X-Keygate-Scope': 'context.authorizer.scope',
+        },
+      },
+    });
+  });
+
+  it('passes tuning knobs and the cache TTL through', () => {
+    const app = new App();
+    const stack = new Stack(app, 'T');
+    const api = new apigateway.RestApi(stack, 'Api');
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: {
+        issuerUrl: TEST_ISSUER,
+        jwksUri: 'https://auth.keygate.test/prod/jwks.json',
+        audience: TEST_AUDIENCE,
+      },
+      resultsCacheTtl: Duration.seconds(0),
+      tokenCacheSize: 0,
+      clockLeewaySeconds: 7,
+    });
+    api.root.addMethod('GET', new apigateway.MockIntegration(), a.require('x/read'));
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          AUDIENCE: TEST_AUDIENCE,
+          TOKEN_CACHE_SIZE: '0',
+          CLOCK_LEEWAY_SECONDS: '7',
+        }),
+      },
+    });
+    expect(a.routes).toEqual([{ method: 'GET', path: '/', scopes: ['x/read'] }]);
+  });
+
+  it('fails synth for an ANY method, naming the route', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Any');
+    const api = new apigateway.RestApi(stack, 'Api');
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+    });
+    api.root.addResource('x').addMethod('ANY', new apigateway.MockIntegration(), a.require('x/read'));
+    expect(() => app.synth()).toThrow(/routes\[0\]\.method must be one of GET/);
+  });
+
+  it.each([['no scope', () => ({}), (a: KeygateAuthorizer) => a.require(), /at least one scope/]])(
+    'rejects require() with %s',
+    (_name, _props, call, message) => {
+      const stack = new Stack(new App(), 'R');
+      const a = new KeygateAuthorizer(stack, 'A', {
+        issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+      });
+      expect(() => call(a)).toThrow(message);
+    },
+  );
+
+  it('rejects a result-cache TTL above one hour and a missing audience', () => {
+    const stack = new Stack(new App(), 'V');
+    const issuer = { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j' };
+    expect(
+      () =>
+        new KeygateAuthorizer(stack, 'A', { issuer, audience: 'a', resultsCacheTtl: Duration.seconds(3601) }),
+    ).toThrow(/at most 3600 s \(got 3601 s\)/);
+    expect(() => new KeygateAuthorizer(stack, 'B', { issuer })).toThrow(/needs `audience`/);
+  });
+});

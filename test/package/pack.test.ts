@@ -1,0 +1,152 @@
+// The package as users get it: `npm run build`, `npm pack`, then an install into an empty project (from
+// the npm cache `npm ci` filled) with only aws-cdk-lib, constructs and type packages beside it. Plain node
+// imports the three entry points and synthesizes a stack; tsc checks the types, including misuse.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { version: string }>;
+};
+/** The versions this repository tested with, so the install is served from the npm cache. */
+const pinned = (name: string) => `${name}@${lock.packages[`node_modules/${name}`]!.version}`;
+
+const CONSUMER_TS = `
+import { App, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { createJwksKeyStore, createVerifier, VerifyError } from 'keygate';
+import { createAuthorizerHandler, type ProtectedRoute } from 'keygate/authorizer';
+import { KeygateAuthorizer, KeygateIssuer } from 'keygate/cdk';
+
+const routes: ProtectedRoute[] = [{ method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] }];
+export const handler = createAuthorizerHandler({
+  issuer: 'https://issuer.example', audience: 'a', jwksUri: 'https://issuer.example/jwks', routes, logger: null, metrics: null,
+});
+const keyStore = createJwksKeyStore({ jwksUri: 'https://issuer.example/jwks' });
+export const verifier = createVerifier({ issuer: 'https://issuer.example', audience: 'a', keyStore });
+export const isVerifyError = (e: unknown): e is VerifyError => e instanceof VerifyError;
+const stack = new Stack(new App(), 'S');
+const issuer = new KeygateIssuer(stack, 'Issuer', { audience: 'https://orders.example' });
+const authorizer = new KeygateAuthorizer(stack, 'Auth', { issuer });
+new apigateway.RestApi(stack, 'Api').root.addMethod('GET', undefined, authorizer.require('orders/read'));
+export const parts: string[] = [issuer.issuerUrl, issuer.jwksUri, issuer.tokenUrl, issuer.table.tableName, issuer.key.keyArn];
+// @ts-expect-error routes are required
+createAuthorizerHandler({ issuer: 'x', audience: 'a', jwksUri: 'https://x' });
+// @ts-expect-error a route's method is a REST verb
+export const bad: ProtectedRoute = { method: 'FETCH', path: '/', scopes: ['s'] };
+`;
+
+const CONSUMER_SYNTH = `
+import { App, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { KeygateAuthorizer, KeygateIssuer } from 'keygate/cdk';
+const app = new App({ outdir: process.argv[2] });
+const stack = new Stack(app, 'Orders');
+const issuer = new KeygateIssuer(stack, 'Issuer', { audience: 'https://orders.example' });
+const authorizer = new KeygateAuthorizer(stack, 'Auth', { issuer });
+const orders = new apigateway.RestApi(stack, 'Api').root.addResource('orders');
+orders.addMethod('GET', new apigateway.MockIntegration(), authorizer.require('orders/read'));
+const t = app.synth().getStackArtifact(stack.artifactId).template;
+const types = Object.values(t.Resources).map((r) => r.Type);
+console.log(JSON.stringify({ functions: types.filter((x) => x === 'AWS::Lambda::Function').length, routes: authorizer.routes }));
+`;
+
+describe('npm pack installed into an empty project', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-pack-'));
+  const project = join(dir, 'consumer');
+  let packed: string[] = [];
+  beforeAll(async () => {
+    // `npm run build` is tsc plus the Lambda bundles, which the test global setup has just built.
+    await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')]);
+    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+      cwd: ROOT,
+    });
+    const [{ filename, files }] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
+    packed = files.map((f) => f.path);
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), '{"name":"consumer","private":true,"type":"module"}\n');
+    await run(
+      'npm',
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        join(dir, filename),
+        pinned('aws-cdk-lib'),
+        pinned('constructs'),
+        pinned('@types/node'),
+        // Powertools' Logger types (in keygate/authorizer's options) import from aws-lambda.
+        pinned('@types/aws-lambda'),
+      ],
+      { cwd: project },
+    );
+  }, 240_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('packs compiled code, types and the prebuilt keygate functions only (no sources, tests or sample)', () => {
+    expect(packed.filter((f) => !f.startsWith('dist/'))).toEqual(expect.arrayContaining(['package.json']));
+    expect(
+      packed.filter((f) => !f.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE)$/.test(f)),
+    ).toEqual([]);
+    expect(packed).toEqual(
+      expect.arrayContaining(['dist/lambda/authorizer/index.mjs', 'dist/infra/lib/index.d.ts']),
+    );
+    expect(packed.filter((f) => f.startsWith('dist/lambda/')).map((f) => f.split('/')[2])).not.toContain(
+      'products',
+    );
+  });
+
+  it('imports keygate, keygate/authorizer and keygate/cdk under plain node', async () => {
+    const script = `const k = await import('keygate'); const a = await import('keygate/authorizer'); const c = await import('keygate/cdk');
+console.log([k.createVerifier, k.createJwksKeyStore, k.VerifyError, a.createAuthorizerHandler, c.KeygateIssuer, c.KeygateAuthorizer].map((f) => typeof f).join(','));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
+    expect(stdout.trim()).toBe('function,function,function,function,function,function');
+  });
+
+  it('loads from a CommonJS CDK app too (require of an ES module, Node >= 20.19)', async () => {
+    const script = `const { KeygateAuthorizer } = require('keygate/cdk'); const { createVerifier } = require('keygate');
+process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).join(','));`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: project });
+    expect(stdout).toBe('function,function');
+  });
+
+  it('synthesizes KeygateIssuer and KeygateAuthorizer with neither esbuild nor Docker installed', async () => {
+    expect(existsSync(join(project, 'node_modules', 'esbuild'))).toBe(false);
+    writeFileSync(join(project, 'synth.mjs'), CONSUMER_SYNTH);
+    const { stdout } = await run(process.execPath, ['synth.mjs', join(dir, 'cdk.out')], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual({
+      functions: 4,
+      routes: [{ method: 'GET', path: '/orders', scopes: ['orders/read'] }],
+    });
+  });
+
+  it('type-checks a consumer under tsc (strict, library types checked), misuse included', async () => {
+    writeFileSync(join(project, 'app.ts'), CONSUMER_TS);
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2023',
+          module: 'nodenext',
+          strict: true,
+          noEmit: true,
+          types: ['node'],
+        },
+        files: ['app.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+    const result = await run(tsc, ['-p', project]).then(
+      () => 'ok',
+      (err: { stdout: string }) => err.stdout,
+    );
+    expect(result).toBe('ok');
+  });
+});
