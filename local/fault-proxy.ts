@@ -74,6 +74,8 @@ export interface FaultProxy {
   /** Requests received, in total and per mode. */
   readonly requests: number;
   readonly byMode: Readonly<Partial<Record<FaultMode, number>>>;
+  /** Requests received for one path (e.g. only the JWKS when the proxy fronts a whole auth API). */
+  requestsFor(path: string): number;
   /** Zeroes the counters (e.g. at the start of a phase). */
   resetCounts(): void;
   close(): Promise<void>;
@@ -88,6 +90,7 @@ export async function startFaultProxy(
     delayMs: 0,
     requests: 0,
     byMode: {} as Partial<Record<FaultMode, number>>,
+    byPath: new Map<string, number>(),
   };
 
   function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
@@ -109,6 +112,8 @@ export async function startFaultProxy(
     state.requests++;
     const mode = state.mode;
     state.byMode[mode] = (state.byMode[mode] ?? 0) + 1;
+    const path = (req.url ?? '/').split('?')[0]!;
+    state.byPath.set(path, (state.byPath.get(path) ?? 0) + 1);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -152,9 +157,15 @@ export async function startFaultProxy(
     get byMode() {
       return { ...state.byMode };
     },
+    requestsFor(path) {
+      let n = 0;
+      for (const [p, count] of state.byPath) if (p.endsWith(path)) n += count;
+      return n;
+    },
     resetCounts() {
       state.requests = 0;
       state.byMode = {};
+      state.byPath.clear();
     },
     close: closeNow(server),
   };

@@ -122,7 +122,7 @@ process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).jo
     writeFileSync(join(project, 'synth.mjs'), CONSUMER_SYNTH);
     const { stdout } = await run(process.execPath, ['synth.mjs', join(dir, 'cdk.out')], { cwd: project });
     expect(JSON.parse(stdout)).toEqual({
-      functions: 4,
+      functions: 5,
       routes: [{ method: 'GET', path: '/orders', scopes: ['orders/read'] }],
     });
   });

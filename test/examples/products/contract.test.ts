@@ -10,6 +10,7 @@ import * as authorizer from '../../../handlers/authorizer.js';
 import * as discovery from '../../../handlers/discovery.js';
 import * as jwks from '../../../handlers/jwks.js';
 import * as products from '../../../handlers/products.js';
+import * as revocations from '../../../handlers/revocations.js';
 import * as token from '../../../handlers/token.js';
 import { render, type Synthesized, synthKeygate } from './synth.js';
 
@@ -59,12 +60,13 @@ describe('each function’s environment against its handler’s config loader', 
       token: [a.token, token.loadConfig],
       jwks: [a.jwks, jwks.loadConfig],
       discovery: [a.discovery, discovery.loadConfig],
+      revocations: [a.revocations, revocations.loadConfig],
       authorizer: [r.authorizer.functionConstruct, authorizer.loadConfig],
       products: [r.products, products.loadConfig],
     } as const;
   };
 
-  it.each(['token', 'jwks', 'discovery', 'authorizer', 'products'] as const)(
+  it.each(['token', 'jwks', 'discovery', 'revocations', 'authorizer', 'products'] as const)(
     '%s: loads without a problem and every variable the stack sets is one the handler reads',
     (name) => {
       const [fn, load] = fns()[name];
@@ -74,13 +76,14 @@ describe('each function’s environment against its handler’s config loader', 
     },
   );
 
-  it('gives the authorizer the issuer, audience and JWKS URI the token function issues with', () => {
+  it('gives the authorizer the issuer, audience, JWKS and revocation URIs of the token function’s issuer', () => {
     const { authServer: a, resourceApi: r } = s.stack;
     const issued = token.loadConfig(deployedEnv(a.token).env);
     const checked = authorizer.loadConfig(deployedEnv(r.authorizer.functionConstruct).env);
     expect(checked.ISSUER).toBe(issued.ISSUER);
     expect(checked.AUDIENCE).toEqual([issued.AUDIENCE]);
     expect(checked.JWKS_URI).toBe(`${issued.ISSUER}/.well-known/jwks.json`);
+    expect(checked.REVOCATIONS_URI).toBe(`${issued.ISSUER}/revocations`);
     expect(checked.ISSUER).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.eu-west-1\.amazonaws\.com\/prod$/);
   });
 

@@ -153,7 +153,8 @@ describe('functions', () => {
   it('wires revocation: the authorizer loads GET /revocations, the products function re-checks exp', () => {
     const f = ids().fn;
     expect(render(env(f.authorizer).REVOCATIONS_URI)).toBe(`${issuerText()}/revocations`);
-    expect(env(f.authorizer).REVOCATIONS_REFRESH_SECONDS).toBe('10');
+    // Unset: the authorizer's own default (10 s) applies.
+    expect(env(f.authorizer).REVOCATIONS_REFRESH_SECONDS).toBeUndefined();
     expect(render(env(f.revocations).CLIENTS_TABLE)).toBe(`\${${ids().table}}`);
     expect(env(f.revocations)).toMatchObject({
       TOKEN_MAX_LIFETIME_SECONDS: '3600',

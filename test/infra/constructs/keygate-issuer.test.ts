@@ -18,10 +18,16 @@ describe('KeygateIssuer', () => {
     expect(resolve(issuer.tokenUrl)).toContain('/oauth2/token');
     expect(resolve(issuer.issuerUrl)).toContain('/prod');
     expect(issuer.audience).toBe('https://orders.example.com');
-    expect([issuer.key, issuer.table, issuer.api, issuer.token.function, issuer.jwks.function]).not.toContain(
-      undefined,
-    );
-    t.resourceCountIs('AWS::Lambda::Function', 3);
+    expect([
+      issuer.key,
+      issuer.table,
+      issuer.api,
+      issuer.token.function,
+      issuer.jwks.function,
+      issuer.revocations.function,
+    ]).not.toContain(undefined);
+    // token, JWKS, discovery and the revocation list.
+    t.resourceCountIs('AWS::Lambda::Function', 4);
   });
 
   it('publishes the given scopes as the discovery function’s SCOPES', () => {
