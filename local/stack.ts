@@ -25,6 +25,7 @@ import {
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
+import { lockStateDir } from './lock.js';
 
 /** Documented default ports (README "npm start"). */
 export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
@@ -273,6 +274,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           `cannot create state directory ${stateDir}: ${(err as Error).message}`,
         );
       }
+      // Before dynalite opens its LevelDB store: a second stack on it would crash ("Database is closed").
+      closers.push(await lockStateDir(stateDir));
     }
     const startDynamo = (port: number) =>
       startDynalite({ host, port, ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}) });

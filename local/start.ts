@@ -4,27 +4,18 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../core/config.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import {
   DEFAULT_PORTS,
   DEFAULT_STATE_DIR,
   type LocalStack,
   SIGNING_KEY_ALIAS,
-  type StackPortName,
-  StackStartError,
   startLocalStack,
 } from './stack.js';
+import { portClash, startFailure } from './start-errors.js';
 
 // The SDK's Node-version notice is noise for a local run (SPEC §7).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const FLAG_OF: Record<StackPortName, string> = {
-  auth: '--auth-port',
-  api: '--api-port',
-  kms: '--kms-port',
-  dynamodb: '--dynamodb-port',
-};
 
 function intArg(name: string, min: number, max: number) {
   return (raw: string): number => {
@@ -163,33 +154,32 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
   }
 
+  const ports = {
+    auth: flags.authPort,
+    api: flags.apiPort,
+    kms: flags.kmsPort,
+    dynamodb: flags.dynamodbPort,
+  };
+  const clash = portClash(ports);
+  if (clash) {
+    console.error(`error: ${clash}\n`);
+    program.outputHelp({ error: true });
+    return 2;
+  }
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
       ...(flags.inMemory ? { inMemory: true } : { stateDir: flags.stateDir }),
       host: flags.host,
-      ports: { auth: flags.authPort, api: flags.apiPort, kms: flags.kmsPort, dynamodb: flags.dynamodbPort },
+      ports,
       resultsCacheTtlSeconds: flags.cacheTtl,
       handlerLogs: flags.verbose ?? false,
       ...(flags.quiet ? {} : { onRequest: (api, e) => console.log(accessLine(api, e)) }),
     });
   } catch (err) {
-    if (err instanceof StackStartError) {
-      if (err.code === 'port_in_use' && err.server) {
-        console.error(
-          `error: port ${err.port} (${err.server}) is in use on ${flags.host}; pass ${FLAG_OF[err.server]} <port> or stop the process using it`,
-        );
-        return 1;
-      }
-      console.error(`error: ${err.message}`);
-      return err.code === 'config' ? 2 : 1;
-    }
-    if (err instanceof ConfigError) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    console.error(`error: the local stack failed to start: ${(err as Error).message}`);
-    return 1;
+    const failure = startFailure(err, flags.host);
+    console.error(failure.message);
+    return failure.exitCode;
   }
 
   const now = performance.now();
