@@ -5,6 +5,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, optionalStr, readConfig, str, url } from '../core/config.js';
 import {
+  CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   createClientCache,
   createClientRegistry,
   createDynamoClient,
@@ -17,6 +18,7 @@ import {
   type KmsApi,
   parseTokenRequest,
   type Signer,
+  TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
   type TokenMinter,
   type TokenService,
   toIssuerError,
@@ -38,8 +40,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       AUDIENCE: str(),
       CLIENTS_TABLE: str(),
       SIGNING_KEY_ID: str(),
-      TOKEN_MAX_LIFETIME_SECONDS: int({ default: 3600, min: 60, max: 86_400 }),
-      CLIENT_CACHE_TTL_SECONDS: int({ default: 30, min: 0, max: 300 }),
+      TOKEN_MAX_LIFETIME_SECONDS: int({ default: TOKEN_MAX_LIFETIME_DEFAULT_SECONDS, min: 60, max: 86_400 }),
+      CLIENT_CACHE_TTL_SECONDS: int({ default: CLIENT_CACHE_TTL_DEFAULT_SECONDS, min: 0, max: 300 }),
       /** Metrics (CloudWatch EMF lines) only when a namespace is configured. */
       POWERTOOLS_METRICS_NAMESPACE: optionalStr(),
       ...loggerConfigSpec('keygate-token'),

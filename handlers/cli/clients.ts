@@ -1,5 +1,5 @@
 // Admin CLI for the client registry: `npm run clients -- <command>`. Works against AWS or the local stack
-// (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: 0 ok, 1 error, 2 usage.
+// (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: handlers/cli/exit.ts.
 import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ import {
   RegistryError,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
+import { EXIT } from './exit.js';
+import { disabledNotice, lifetimeCapWarning, NO_AWS_ENVIRONMENT } from './messages.js';
 
 export interface CliIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -56,7 +58,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
   let tableName = DEFAULT_TABLE;
-  let json = false;
+  // Read before parsing: a usage error (no action ran) is reported as JSON too.
+  let json = argv.includes('--json');
 
   const registry = (): ClientRegistry => {
     const dynamodb =
@@ -118,6 +121,11 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     else out(`${message}\n`);
   };
 
+  /** Notices go to stderr, so stdout stays the command's output (one JSON document with --json). */
+  const warn = (message: string | undefined) => {
+    if (message) err(json ? `${JSON.stringify({ warning: message })}\n` : `warning: ${message}\n`);
+  };
+
   const program = new Command('clients')
     .description('Manage keygate OAuth clients in the DynamoDB clients table')
     .addOption(
@@ -128,7 +136,13 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     )
     .option('--json', 'machine-readable output', false)
     .exitOverride()
-    .configureOutput({ writeOut: out, writeErr: err })
+    .configureOutput({
+      writeOut: out,
+      // Usage errors with --json become one JSON line (in the catch below), not commander's text.
+      writeErr: (text) => {
+        if (!json) err(text);
+      },
+    })
     .showHelpAfterError()
     .hook('preAction', (cmd) => {
       const opts = cmd.opts<{ table: string; json: boolean }>();
@@ -149,6 +163,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
       });
       printSecret(record, clientSecret, 'Created');
+      warn(lifetimeCapWarning(record.tokenLifetimeSeconds));
     });
 
   program
@@ -202,7 +217,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       .description(`${name} a client (takes effect within the token endpoint's cache TTL, 30 s by default)`)
       .action(async (clientId: string) => {
         const record = await registry().setStatus(clientId, status);
-        emit(record, `${status === 'active' ? 'Enabled' : 'Disabled'} client ${record.clientId}`);
+        emit(record, status === 'active' ? `Enabled client ${record.clientId}` : disabledNotice(record));
       });
   }
 
@@ -221,6 +236,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
       });
       emit(record, `Updated client ${record.clientId}`);
+      if (opts.lifetime !== undefined) warn(lifetimeCapWarning(opts.lifetime));
     });
 
   program
@@ -260,29 +276,43 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       else out(`Table "${tableName}" is ready\n`);
     });
 
+  const fail = (code: string, message: string, hint?: string) => {
+    if (json) err(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`);
+    else err(`error: ${message}${hint ? `; ${hint}` : ''}\n`);
+  };
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // --help / --version exit 0; everything else commander rejects is a usage error.
-      return e.exitCode === 0 ? 0 : 2;
+      // --help / --version exit 0; everything else commander rejects is a usage error (text printed).
+      if (e.exitCode === 0) return EXIT.ok;
+      if (json) fail('usage', e.message.replace(/^error: /, ''), 'see npm run clients -- --help');
+      return EXIT.usage;
     }
     if (e instanceof UsageError) {
-      err(`error: ${e.message}\n`);
-      return 2;
+      fail('usage', e.message);
+      return EXIT.usage;
     }
     if (e instanceof RegistryError) {
-      err(`error: ${e.message}\n`);
-      // The admin's own terminal: the SDK's message (e.g. "Region is missing") is the useful part.
-      if (e.cause instanceof Error && e.cause.message) err(`cause: ${e.cause.message}\n`);
-      const hint = hintFor(e, tableName, region, endpoint);
-      if (hint) err(`hint: ${hint}\n`);
-      return 1;
+      if (isMissingAwsEnvironment(e.cause)) {
+        fail('no_aws_environment', NO_AWS_ENVIRONMENT.message, NO_AWS_ENVIRONMENT.hint);
+        return EXIT.failure;
+      }
+      // The admin's own terminal: the SDK's message (e.g. ECONNREFUSED) is the useful part.
+      const cause = e.cause instanceof Error && e.cause.message ? ` (${e.cause.message})` : '';
+      fail(e.code, `${e.message}${cause}`, hintFor(e, tableName, region, endpoint));
+      return EXIT.failure;
     }
-    err(`error: ${(e as Error)?.message ?? String(e)}\n`);
-    return 1;
+    fail('internal', (e as Error)?.message ?? String(e));
+    return EXIT.failure;
   }
+}
+
+/** The SDK's "Region is missing" or a credential chain that found nothing (CredentialsProviderError). */
+function isMissingAwsEnvironment(cause: unknown): boolean {
+  const { name = '', message = '' } = (cause ?? {}) as { name?: string; message?: string };
+  return name === 'CredentialsProviderError' || /region is missing/i.test(message);
 }
 
 function hintFor(e: RegistryError, table: string, region?: string, endpoint?: string): string | undefined {

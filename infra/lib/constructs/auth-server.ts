@@ -6,6 +6,10 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  CLIENT_CACHE_TTL_DEFAULT_SECONDS,
+  TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
+} from '../../../core/issuer/token-defaults.js';
 import { AUTH_ROUTES } from '../../../core/routes.js';
 import { entryPath, type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { acknowledge, REASONS } from './nag.js';
@@ -137,8 +141,10 @@ export class AuthServer extends Construct {
         AUDIENCE: props.audience,
         CLIENTS_TABLE: this.clientsTable.tableName,
         SIGNING_KEY_ID: this.signingKey.keyArn,
-        TOKEN_MAX_LIFETIME_SECONDS: String(props.tokenMaxLifetimeSeconds ?? 3600),
-        CLIENT_CACHE_TTL_SECONDS: String(props.clientCacheTtlSeconds ?? 30),
+        TOKEN_MAX_LIFETIME_SECONDS: String(
+          props.tokenMaxLifetimeSeconds ?? TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
+        ),
+        CLIENT_CACHE_TTL_SECONDS: String(props.clientCacheTtlSeconds ?? CLIENT_CACHE_TTL_DEFAULT_SECONDS),
       },
     });
     // Exactly the two calls the token endpoint makes; grant* helpers would add more actions.
