@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { environmentRecord, formatEnvironment } from '../../bench/lib/environment.js';
+import { EXIT } from '../../handlers/cli/exit.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import type { ThresholdVerdict } from '../thresholds.js';
 import { type PhaseTokens, runPhase } from './measure.js';
@@ -35,7 +36,7 @@ const positiveInt = (v: string) => {
   return n;
 };
 
-const program = new Command()
+const program: Command = new Command()
   .name('load:local')
   .argument('<scenario>', `one of: ${SCENARIO_NAMES.join(', ')}`)
   .option(
@@ -56,6 +57,9 @@ const program = new Command()
     'after',
     `\nScenarios:\n${SCENARIO_NAMES.map((n) => `  ${n.padEnd(15)} ${SCENARIOS[n].description}`).join('\n')}`,
   )
+  .showHelpAfterError()
+  // Help exits 0; a missing or bad argument is a usage error (exit 2, usage text printed).
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage))
   .parse();
 
 const opts = program.opts<{
@@ -69,8 +73,7 @@ const opts = program.opts<{
 }>();
 const name = program.args[0]!;
 if (!isScenarioName(name)) {
-  console.error(`unknown scenario "${name}"; known: ${SCENARIO_NAMES.join(', ')}`);
-  process.exit(2);
+  program.error(`error: unknown scenario "${name}"; known: ${SCENARIO_NAMES.join(', ')}`);
 }
 const scenario: ScenarioDef = SCENARIOS[name];
 const envDuration = process.env.LOAD_DURATION ? positiveInt(process.env.LOAD_DURATION) : undefined;
@@ -96,8 +99,8 @@ async function openStack(resultsCacheTtlSeconds: number): Promise<LoadStack> {
   }
   const { CLIENT_ID, CLIENT_SECRET } = process.env;
   if (!CLIENT_ID || !CLIENT_SECRET) {
-    console.error('--no-start needs CLIENT_ID and CLIENT_SECRET (npm start prints the demo client)');
-    process.exit(2);
+    console.error('error: --no-start needs CLIENT_ID and CLIENT_SECRET (npm start prints the demo client)');
+    process.exit(EXIT.usage);
   }
   return externalStack({
     apiUrl: (opts.apiUrl ?? 'http://127.0.0.1:4001/local').replace(/\/+$/, ''),
