@@ -63,7 +63,7 @@ console.log(`k6 ${args.join(' ')}`);
 const child = spawn(k6, args, { stdio: 'inherit', env: process.env });
 // npm execs this process, so a signal to the npm PID lands here: hand it to k6, which stops cleanly.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => {
+child.on('exit', (code) => {
   if (code === 0) console.log(`\nsummary written to ${summary}`);
   // k6 exits 99 when a threshold fails: a failed run, like any other non-zero exit.
   if (code === 99) console.error('k6: a threshold failed (exit 99)');
