@@ -9,6 +9,7 @@ import {
   percentileOf,
   type ThresholdVerdict,
 } from '../thresholds.js';
+import { concatTimelines, type SecondSample } from './timeline.js';
 
 /** What one autocannon phase observed. */
 export interface PhaseCounts {
@@ -27,6 +28,8 @@ export interface PhaseCounts {
       { readonly count: number; readonly unexpected: number; readonly latenciesMs: readonly number[] }
     >
   >;
+  /** Second by second (progress lines, report charts). */
+  readonly perSecond?: readonly SecondSample[];
 }
 
 export interface PhaseSummary {
@@ -116,7 +119,8 @@ export function mergeCounts(parts: readonly PhaseCounts[]): PhaseCounts {
       for (const v of k.latenciesMs) into.latenciesMs.push(v);
     }
   }
-  return { durationSeconds, latenciesMs, statuses, unexpected, errors, perKind };
+  const perSecond = concatTimelines(parts.map((c) => c.perSecond ?? []));
+  return { durationSeconds, latenciesMs, statuses, unexpected, errors, perKind, perSecond };
 }
 
 /**

@@ -1,17 +1,19 @@
 // `npm run load:local -- <scenario> [--duration s] [--connections n] [--no-compare] [--no-start ...]`:
 // runs a scenario from load/scenarios.ts with autocannon against the local stack (started in a child
 // process on free 127.0.0.1 ports unless --no-start), prints progress, req/s, latency percentiles and
-// status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json, exits 1 on a
-// failed threshold. Scenarios with `compareCache` run with the gateway's result cache on and off in
+// status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json and a charted
+// <scenario>.html, exits 1 on a failed threshold. Ctrl-C stops the measurement and reports the run so far. Scenarios with `compareCache` run with the gateway's result cache on and off in
 // alternating rounds and report the median per-round ratio.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { environmentRecord, formatEnvironment } from '../../bench/lib/environment.js';
+import { trapInterrupts } from '../../bench/lib/interrupt.js';
 import { EXIT } from '../../handlers/cli/exit.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import type { ThresholdVerdict } from '../thresholds.js';
+import { loadHtmlReport } from './html-report.js';
 import { type PhaseTokens, runPhase } from './measure.js';
 import {
   formatKinds,
@@ -25,10 +27,10 @@ import {
   summarize,
 } from './report.js';
 import { externalStack, type LoadStack, startStackProcess } from './stack.js';
+import type { SecondSample } from './timeline.js';
 import { invalidSet, mintToken, mintTokens } from './tokens.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -53,6 +55,11 @@ const program: Command = new Command()
     'resource API stage URL of a running stack (default http://127.0.0.1:4001/local)',
   )
   .option('--auth-url <url>', 'auth API stage URL of a running stack (default http://127.0.0.1:4000/local)')
+  .option(
+    '--results-dir <dir>',
+    'where the JSON and HTML results go',
+    join(dirname(fileURLToPath(import.meta.url)), '..', 'results'),
+  )
   .addHelpText(
     'after',
     `\nScenarios:\n${SCENARIO_NAMES.map((n) => `  ${n.padEnd(15)} ${SCENARIOS[n].description}`).join('\n')}`,
@@ -70,7 +77,9 @@ const opts = program.opts<{
   start: boolean;
   apiUrl?: string;
   authUrl?: string;
+  resultsDir: string;
 }>();
+const resultsDir = opts.resultsDir;
 const name = program.args[0]!;
 if (!isScenarioName(name)) {
   program.error(`error: unknown scenario "${name}"; known: ${SCENARIO_NAMES.join(', ')}`);
@@ -81,6 +90,7 @@ const durationSeconds = opts.duration ?? envDuration ?? scenario.local.durationS
 const connections = opts.connections ?? scenario.local.connections;
 const log = (line: string) => console.log(line);
 const sources = new Set(scenario.blend.map((b) => REQUEST_KINDS[b.kind].token));
+const interrupt = trapInterrupts();
 
 async function openStack(resultsCacheTtlSeconds: number): Promise<LoadStack> {
   if (opts.start) {
@@ -154,6 +164,7 @@ interface PhaseRecord {
   readonly resultsCacheTtlSeconds: number | 'external';
   readonly thresholds: ThresholdVerdict[];
   readonly rotated?: boolean;
+  readonly perSecond: readonly SecondSample[];
 }
 
 interface Prepared {
@@ -188,6 +199,7 @@ async function prepare(label: string, ttl: number): Promise<Prepared> {
         durationSeconds: opts.warmup,
         connections,
         tokens,
+        signal: interrupt.signal,
       });
     }
     return {
@@ -211,6 +223,7 @@ function record(label: string, ttl: number, counts: PhaseCounts, rotated?: boole
     resultsCacheTtlSeconds: opts.start ? ttl : 'external',
     thresholds: judge(scenario.thresholds, counts),
     ...(rotated === undefined ? {} : { rotated }),
+    perSecond: counts.perSecond ?? [],
   };
 }
 
@@ -244,6 +257,7 @@ async function phase(label: string, ttl: number): Promise<PhaseRecord> {
       connections,
       tokens,
       log,
+      signal: interrupt.signal,
       ...(midRun ? { midRun } : {}),
     });
     return record(label, ttl, counts, rotated);
@@ -261,26 +275,36 @@ const COMPARE_ROUNDS = 4;
  */
 async function compareCache(
   ttl: number,
-): Promise<{ on: PhaseRecord; off: PhaseRecord; ratio: ReturnType<typeof roundRatios> }> {
+): Promise<{ on: PhaseRecord; off: PhaseRecord; ratio: ReturnType<typeof roundRatios> | undefined }> {
   const labels = [`${scenario.name} (cache TTL ${ttl} s)`, `${scenario.name} (cache off)`] as const;
   const sides: Prepared[] = [];
   try {
     sides.push(await prepare(labels[0], ttl), await prepare(labels[1], 0));
     const slice = Math.max(1, Math.round(durationSeconds / COMPARE_ROUNDS));
     const rounds: [PhaseCounts[], PhaseCounts[]] = [[], []];
-    for (let r = 0; r < COMPARE_ROUNDS; r++) {
+    for (let r = 0; r < COMPARE_ROUNDS && !interrupt.signal.aborted; r++) {
       for (const side of r % 2 === 0 ? [0, 1] : [1, 0]) {
         const { stack, tokens } = sides[side]!;
         log(`round ${r + 1}/${COMPARE_ROUNDS}: ${labels[side]}, ${slice} s`);
         rounds[side]!.push(
-          await runPhase({ scenario, stack, durationSeconds: slice, connections, tokens, log }),
+          await runPhase({
+            scenario,
+            stack,
+            durationSeconds: slice,
+            connections,
+            tokens,
+            log,
+            signal: interrupt.signal,
+          }),
         );
       }
     }
+    // An interrupted run compares only the rounds both sides completed.
+    const paired = Math.min(rounds[0].length, rounds[1].length);
     return {
       on: record(labels[0], ttl, mergeCounts(rounds[0])),
       off: record(labels[1], 0, mergeCounts(rounds[1])),
-      ratio: roundRatios(rounds[0], rounds[1]),
+      ratio: paired > 0 ? roundRatios(rounds[0].slice(0, paired), rounds[1].slice(0, paired)) : undefined,
     };
   } finally {
     await Promise.all(sides.map((side) => side.close()));
@@ -325,13 +349,15 @@ for (const p of phases) {
 }
 await mkdir(resultsDir, { recursive: true });
 const file = join(resultsDir, `${scenario.name}.json`);
+const command = `npm run load:local -- ${process.argv.slice(2).join(' ')}`;
+const interrupted = interrupt.received();
 await writeFile(
   file,
   `${JSON.stringify(
     {
       scenario: scenario.name,
       description: scenario.description,
-      command: `npm run load:local -- ${process.argv.slice(2).join(' ')}`,
+      command,
       environment,
       durationSeconds,
       connections,
@@ -347,10 +373,28 @@ await writeFile(
           }
         : {}),
       pass: !failed,
+      ...(interrupted ? { interrupted } : {}),
     },
     null,
     2,
   )}\n`,
 );
-log(`\n${failed ? 'FAIL' : 'PASS'}: results in ${file}`);
-process.exit(failed ? 1 : 0);
+const html = file.replace(/\.json$/, '.html');
+await writeFile(
+  html,
+  loadHtmlReport({
+    scenario: scenario.name,
+    description: scenario.description,
+    command,
+    environment,
+    phases,
+    pass: !failed,
+    ...(interrupted ? { interrupted } : {}),
+  }),
+);
+if (interrupted) {
+  log(`\nINTERRUPTED by ${interrupted}: partial results in ${file} and ${html}`);
+  process.exit(interrupt.exitCode());
+}
+log(`\n${failed ? 'FAIL' : 'PASS'}: results in ${file} and ${html}`);
+process.exit(failed ? EXIT.failure : EXIT.ok);

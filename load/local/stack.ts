@@ -86,7 +86,8 @@ export async function startStackProcess(
     rotate: () => command('rotate'),
     close: async () => {
       if (child.exitCode !== null) return;
-      await command('close').catch(() => undefined);
+      // The child may be going already (a terminal's Ctrl-C reaches it too): then no reply comes.
+      await Promise.race([command('close').catch(() => undefined), exited]);
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
