@@ -183,35 +183,46 @@ describe('JWKS and discovery (RFC 7517, RFC 7638, RFC 8414)', () => {
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       scopes_supported: ['products/read', 'products/write'],
-      response_types_supported: ['token'],
     });
+    // Nothing keygate does not do: no authorization endpoint, no response types, no ID tokens.
+    for (const member of [
+      'authorization_endpoint',
+      'response_types_supported',
+      'subject_types_supported',
+      'id_token_signing_alg_values_supported',
+    ]) {
+      expect(meta).not.toHaveProperty(member);
+    }
     expect(new URL(meta.issuer as string).search).toBe('');
     expect(new URL(meta.issuer as string).hash).toBe('');
   });
 
-  it('works with a standard OAuth client (oauth4webapi): discovery, then the client-credentials grant', async () => {
-    const issuer = new URL(stack.issuer);
-    const as = await oauth.processDiscoveryResponse(
-      issuer,
-      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', [oauth.allowInsecureRequests]: true }),
-    );
-    for (const auth of [oauth.ClientSecretBasic(writer.secret), oauth.ClientSecretPost(writer.secret)]) {
-      const client: oauth.Client = { client_id: writer.id };
-      const res = await oauth.clientCredentialsGrantRequest(
-        as,
-        client,
-        auth,
-        { scope: 'products/read' },
-        {
-          [oauth.allowInsecureRequests]: true,
-        },
+  it.each(['oidc', 'oauth2'] as const)(
+    'works with a standard OAuth client (oauth4webapi, %s discovery), then the client-credentials grant',
+    async (algorithm) => {
+      const issuer = new URL(stack.issuer);
+      const as = await oauth.processDiscoveryResponse(
+        issuer,
+        await oauth.discoveryRequest(issuer, { algorithm, [oauth.allowInsecureRequests]: true }),
       );
-      const result = await oauth.processClientCredentialsResponse(as, client, res);
-      expect(result.token_type).toBe('bearer');
-      expect(result.scope).toBe('products/read');
-      expect((await api('/products', { token: result.access_token })).status).toBe(200);
-    }
-  });
+      for (const auth of [oauth.ClientSecretBasic(writer.secret), oauth.ClientSecretPost(writer.secret)]) {
+        const client: oauth.Client = { client_id: writer.id };
+        const res = await oauth.clientCredentialsGrantRequest(
+          as,
+          client,
+          auth,
+          { scope: 'products/read' },
+          {
+            [oauth.allowInsecureRequests]: true,
+          },
+        );
+        const result = await oauth.processClientCredentialsResponse(as, client, res);
+        expect(result.token_type).toBe('bearer');
+        expect(result.scope).toBe('products/read');
+        expect((await api('/products', { token: result.access_token })).status).toBe(200);
+      }
+    },
+  );
 });
 
 describe('resource API behind the TOKEN authorizer', () => {
