@@ -197,7 +197,9 @@ describe('JWKS and discovery (RFC 7517, RFC 7638, RFC 8414)', () => {
     expect(new URL(meta.issuer as string).hash).toBe('');
   });
 
-  it.each(['oidc', 'oauth2'] as const)(
+  // 'oidc' discovery appends the well-known path to the issuer (the stage URL); RFC 8414 §3.1 inserts it
+  // before the path, which API Gateway's stage prefix cannot serve (docs/operations.md).
+  it.each(['oidc'] as const)(
     'works with a standard OAuth client (oauth4webapi, %s discovery), then the client-credentials grant',
     async (algorithm) => {
       const issuer = new URL(stack.issuer);
