@@ -2,19 +2,19 @@
 // discovery) and the resource API behind the API Gateway emulator with the real TOKEN authorizer, which
 // fetches the JWKS over HTTP from the auth API exactly as it does in AWS. Used by `npm start`, the e2e
 // tests, `npm run load:local` and the reliability tests.
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
 import {
   type ClientRegistry,
-  checkClientSecret,
   createClientRegistry,
   createDynamoClient,
   createKmsClient,
 } from '../core/issuer/index.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
 import type { AuthorizerDeps } from '../handlers/authorizer.js';
+import { type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
 import { type DynaliteServer, startDynalite } from './dynalite.js';
 import {
   type AccessLogEntry,
@@ -37,10 +37,9 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '123456789012';
 /** Dummy SigV4 credentials: dynalite and the KMS emulator check the signature's shape, not the key. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-const DEMO_FILE = 'demo-client.json';
-const DEMO_SCOPES = ['products/read', 'products/write'];
 
 export type StackPortName = keyof typeof DEFAULT_PORTS;
+export type { DemoClient, DemoClientState } from './demo-client.js';
 
 export interface LocalStackOptions {
   /** Keep nothing on disk (a new key and demo client each start). Default false. */
@@ -76,14 +75,6 @@ export interface LocalStackOptions {
   readonly dynamodbMaxAttempts?: number;
   /** One call per request on either API (access log). */
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
-}
-
-export interface DemoClient {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly scopes: readonly string[];
-  /** true when created by this start (first run, or in memory). */
-  readonly created: boolean;
 }
 
 export interface LocalStack {
@@ -186,53 +177,6 @@ async function ensureSigningKey(kms: KmsEmulator, kmsClient: KMSClient): Promise
   return createSigningKey(kms, SIGNING_KEY_ALIAS);
 }
 
-async function writePrivate(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
-}
-
-async function ensureDemoClient(
-  registry: ReturnType<typeof createClientRegistry>,
-  stateDir: string | undefined,
-): Promise<DemoClient> {
-  const file = stateDir ? join(stateDir, DEMO_FILE) : undefined;
-  if (file) {
-    let saved: { clientId?: unknown; clientSecret?: unknown } | undefined;
-    try {
-      saved = JSON.parse(await readFile(file, 'utf8'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new StackStartError(
-          'state',
-          `cannot read ${file}: ${(err as Error).message}; delete it to start over`,
-        );
-      }
-    }
-    if (saved && typeof saved.clientId === 'string' && typeof saved.clientSecret === 'string') {
-      const record = await registry.get(saved.clientId, { consistent: true });
-      // Still usable: present, active and the saved secret still current (not rotated via the CLI).
-      if (record && record.status === 'active' && checkClientSecret(saved.clientSecret, record, Date.now())) {
-        return {
-          clientId: record.clientId,
-          clientSecret: saved.clientSecret,
-          scopes: record.scopes,
-          created: false,
-        };
-      }
-    }
-  }
-  const { record, clientSecret } = await registry.create({ name: 'demo', scopes: DEMO_SCOPES });
-  if (file) {
-    await writePrivate(
-      file,
-      `${JSON.stringify({ clientId: record.clientId, clientSecret, scopes: record.scopes, createdAt: record.createdAt }, null, 2)}\n`,
-    );
-  }
-  return { clientId: record.clientId, clientSecret, scopes: record.scopes, created: true };
-}
-
 /** Starts every local server and wires them; `close()` stops them all (also on a failed start). */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
@@ -311,7 +255,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ensureSigningKey(kms, kmsClient),
       registry.createTable({ waitMs: 10_000 }),
     ]);
-    const demoClient = await ensureDemoClient(registry, stateDir);
+    const demoClient = await ensureDemoClient(registry, stateDir).catch((err: unknown) => {
+      throw err instanceof DemoFileError ? new StackStartError('state', err.message) : err;
+    });
 
     // Both APIs' URLs feed both APIs' handlers (issuer/JWKS URL -> authorizer, API URL -> audience), and
     // port 0 is only resolved by listening: the gateways start with late-bound handlers.

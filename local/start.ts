@@ -1,9 +1,11 @@
 // `npm start`: runs the whole local stack (local/stack.ts) in the foreground, prints its URLs, the demo
 // client's credentials and a copy-paste curl walkthrough, logs one line per request, and shuts down
 // cleanly on Ctrl-C / SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 bad flags or config.
+import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { demoClientLines } from './demo-client.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import {
   DEFAULT_PORTS,
@@ -74,7 +76,11 @@ export function buildProgram(): Command {
 }
 
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const TOKEN_OF = `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token'`;
+/** Reads a token response on stdin, prints its access_token, or says what came back and exits 1. */
+export const TOKEN_OF =
+  `node -e 'let r;try{r=JSON.parse(require("fs").readFileSync(0,"utf8"))}catch{}` +
+  `if(!r?.access_token){console.error("no access_token:",JSON.stringify(r));process.exit(1)}` +
+  `console.log(r.access_token)'`;
 
 /** The banner: URLs, credentials, admin CLI environment and the curl walkthrough. */
 export function banner(
@@ -102,16 +108,15 @@ export function banner(
     `  DynamoDB (dynalite)  ${stack.dynamodbEndpoint}   (table ${stack.tableName})`,
     `  State                ${stack.stateDir ?? 'in memory (--in-memory): nothing is kept'}`,
     `  Admin                DELETE ${stack.gateways.api.origin}/_keygate/authorizer-cache flushes the authorizer cache`,
+    `                       GET ${stack.gateways.api.origin}/_keygate/health, GET .../_keygate/stats (per gateway)`,
     '',
-    `Demo client (${demo.scopes.join(' ')})${demo.created ? ' - created now' : ' - kept from the state directory'}`,
-    `  client_id      ${demo.clientId}`,
-    `  client_secret  ${demo.clientSecret}`,
+    ...demoClientLines(demo, stack.stateDir),
     '',
     'Admin CLI against this stack (another terminal):',
     `  export ${envLine}`,
     '  npm run clients -- --help',
     '',
-    'Try it:',
+    'Try it (README.md, "Try it", explains each step):',
     '  # 1. a token (client_credentials, HTTP Basic client authentication)',
     `  TOKEN=$(curl -s ${basic} -d grant_type=client_credentials ${stack.tokenUrl} | ${TOKEN_OF})`,
     '  #    the same with client_secret_post:',
@@ -166,6 +171,19 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     program.outputHelp({ error: true });
     return 2;
   }
+  // Handlers go in before anything starts: a signal during startup (or the instant the banner is out)
+  // must still end in a clean close, not the default "die now" that leaves ports, lock and state behind.
+  let onStop: ((signal: NodeJS.Signals) => void) | undefined;
+  let early: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (onStop) return onStop(signal);
+    if (early) process.exit(128 + constants.signals[signal]);
+    early = signal;
+    console.log(`\n${signal}: stopping once the local stack has started...`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
@@ -182,15 +200,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     return failure.exitCode;
   }
 
-  const now = performance.now();
-  console.log(banner(stack, { readyMs: now - started, sinceProcessMs: now, cacheTtl: flags.cacheTtl }));
-
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    onStop = (signal: NodeJS.Signals) => {
       if (stopping) {
         console.error(`\n${signal} again: exiting without a clean shutdown`);
-        process.exit(130);
+        process.exit(128 + constants.signals[signal]);
       }
       stopping = true;
       console.log(`\n${signal}: stopping the local stack...`);
@@ -205,9 +220,14 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         },
       );
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
+  if (early) {
+    onStop!(early);
+    return stopped;
+  }
+  const now = performance.now();
+  console.log(banner(stack, { readyMs: now - started, sinceProcessMs: now, cacheTtl: flags.cacheTtl }));
+  return stopped;
 }
 
 // Runs when executed (`tsx local/start.ts`), not when imported by tests.

@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCK_FILE, StateDirInUseError } from '../../local/lock.js';
 import { startLocalStack } from '../../local/stack.js';
+import { banner, TOKEN_OF } from '../../local/start.js';
 import { portClash, startFailure } from '../../local/start-errors.js';
 import { portIsFree, processExists, spawnNpm } from '../support/npm-process.js';
 
@@ -106,5 +108,39 @@ describe('startFailure', () => {
         'error: state directory /s is in use by PID 42; stop it, or pass --state-dir <another dir> or --in-memory',
       exitCode: 1,
     });
+  });
+});
+
+describe('the banner', () => {
+  it('with --host 0.0.0.0 every URL names 127.0.0.1 (where the wildcard is reachable)', async () => {
+    const stack = await startLocalStack({
+      inMemory: true,
+      host: '0.0.0.0',
+      ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
+    });
+    try {
+      const text = banner(stack, { readyMs: 1, sinceProcessMs: 2, cacheTtl: 300 });
+      const hosts = new Set([...text.matchAll(/http:\/\/([^:/]+):\d+/g)].map((m) => m[1]));
+      expect([...hosts]).toEqual(['127.0.0.1']);
+      expect(text).toContain(
+        `GET ${stack.gateways.api.origin}/_keygate/health, GET .../_keygate/stats (per gateway)`,
+      );
+      expect(text).toContain('Try it (README.md, "Try it", explains each step):');
+      expect(text).toContain('AWS_ENDPOINT_URL_KMS=');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it.each([
+    ['{"access_token":"abc","token_type":"Bearer"}', { code: 0, stdout: 'abc\n', stderr: '' }],
+    [
+      '{"error":"invalid_client"}',
+      { code: 1, stdout: '', stderr: 'no access_token: {"error":"invalid_client"}\n' },
+    ],
+    ['', { code: 1, stdout: '', stderr: 'no access_token: undefined\n' }],
+  ])('the token one-liner given %j fails loudly instead of printing undefined', (input, expected) => {
+    const r = spawnSync('sh', ['-c', TOKEN_OF], { input, encoding: 'utf8' });
+    expect({ code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual(expected);
   });
 });
