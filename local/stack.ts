@@ -27,7 +27,7 @@ import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
 import { lockStateDir } from './lock.js';
 
-/** Documented default ports (README "npm start"). */
+/** Documented default ports (README "Run it locally"). */
 export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
 export const DEFAULT_STATE_DIR = '.keygate';
 export const SIGNING_KEY_ALIAS = 'alias/keygate-signing';
@@ -98,9 +98,9 @@ export interface LocalStack {
   /** Key ids whose public keys the JWKS endpoint publishes. */
   readonly publishedKeyIds: readonly string[];
   /**
-   * The README's rotation runbook in one call: create a new KMS key, publish it beside the current one,
-   * switch signing to it (and move the signing alias, so a restart keeps it). The previous key stays
-   * published until retireKey(); verifiers pick the new kid up through their unknown-kid refetch.
+   * The rotation runbook (docs/operations.md) in one call: create a new KMS key, publish it beside the
+   * current one, switch signing to it (and move the signing alias, so a restart keeps it). The previous key
+   * stays published until retireKey(); verifiers pick the new kid up through their unknown-kid refetch.
    */
   rotateSigningKey(): Promise<{ readonly keyId: string; readonly previousKeyId: string }>;
   /** Stops publishing a key (after the longest token lifetime has passed). Refuses the signing key. */
