@@ -54,7 +54,7 @@ describe('README "Try it"', () => {
     const r = await run();
     // (stderr holds curl's progress meter, which a terminal does not show for -i.)
     expect(r.stderr).not.toContain('no access_token');
-    expect([...r.stdout.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]))).toEqual([
+    expect([...r.stdout.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]))).toEqual([
       200, 401, 401, 403,
     ]);
   });
