@@ -1,6 +1,7 @@
 // What `npm start` says when it cannot start: one line that names the cause and the way out, and the exit
 // code (1 failure, 2 bad flags). Kept apart from start.ts so every message is in one place and testable.
 import { ConfigError } from '../core/config.js';
+import { EXIT } from '../handlers/cli/exit.js';
 import { StateDirInUseError } from './lock.js';
 import { type StackPortName, StackStartError } from './stack.js';
 
@@ -27,7 +28,7 @@ export function portClash(ports: Readonly<Record<StackPortName, number>>): strin
 
 export interface StartFailure {
   readonly message: string;
-  readonly exitCode: 1 | 2;
+  readonly exitCode: typeof EXIT.failure | typeof EXIT.usage;
 }
 
 /** The one-line message and exit code for an error thrown while the stack starts. */
@@ -35,18 +36,21 @@ export function startFailure(err: unknown, host: string): StartFailure {
   if (err instanceof StateDirInUseError) {
     return {
       message: `error: state directory ${err.stateDir} is in use by PID ${err.pid}; stop it, or pass --state-dir <another dir> or --in-memory`,
-      exitCode: 1,
+      exitCode: EXIT.failure,
     };
   }
   if (err instanceof StackStartError) {
     if (err.code === 'port_in_use' && err.server) {
       return {
         message: `error: port ${err.port} (${err.server}) is in use on ${host} by another process; pass ${FLAG_OF[err.server]} <port> or stop that process`,
-        exitCode: 1,
+        exitCode: EXIT.failure,
       };
     }
-    return { message: `error: ${err.message}`, exitCode: err.code === 'config' ? 2 : 1 };
+    return { message: `error: ${err.message}`, exitCode: err.code === 'config' ? EXIT.usage : EXIT.failure };
   }
-  if (err instanceof ConfigError) return { message: `error: ${err.message}`, exitCode: 2 };
-  return { message: `error: the local stack failed to start: ${(err as Error).message}`, exitCode: 1 };
+  if (err instanceof ConfigError) return { message: `error: ${err.message}`, exitCode: EXIT.usage };
+  return {
+    message: `error: the local stack failed to start: ${(err as Error).message}`,
+    exitCode: EXIT.failure,
+  };
 }

@@ -1,10 +1,11 @@
 // `npm start`: runs the whole local stack (local/stack.ts) in the foreground, prints its URLs, the demo
 // client's credentials and a copy-paste curl walkthrough, logs one line per request, and shuts down
-// cleanly on Ctrl-C / SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 bad flags or config.
+// cleanly on Ctrl-C / SIGTERM. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { EXIT } from '../handlers/cli/exit.js';
 import { demoClientLines } from './demo-client.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import {
@@ -156,7 +157,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   } catch (err) {
     const code = (err as { exitCode?: number; code?: string }).code;
     // --help / --version print and exit 0; everything else is a usage error.
-    return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
+    return code === 'commander.helpDisplayed' || code === 'commander.version' ? EXIT.ok : EXIT.usage;
   }
 
   const ports = {
@@ -169,7 +170,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   if (clash) {
     console.error(`error: ${clash}\n`);
     program.outputHelp({ error: true });
-    return 2;
+    return EXIT.usage;
   }
   // Handlers go in before anything starts: a signal during startup (or the instant the banner is out)
   // must still end in a clean close, not the default "die now" that leaves ports, lock and state behind.

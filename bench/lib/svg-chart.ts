@@ -153,20 +153,29 @@ function frame(opts: { width: number; height: number; yMax: number; yUnit: strin
   return { body, y, step, left, legend };
 }
 
-/** Columns per x, each split into its series stacked bottom-up (e.g. responses per second by status). */
-export function stackedColumns(opts: {
+interface PlotOptions {
   readonly title: string;
   readonly xs: readonly string[];
-  readonly series: readonly (Series & { readonly color: string })[];
   readonly yUnit: string;
   readonly width?: number;
   readonly height?: number;
-}): string {
+}
+
+/** The frame of an x/y chart scaled to `max`, with its title: the shapes go into `body`. */
+function plot(opts: PlotOptions, max: number) {
   const width = opts.width ?? 720;
   const height = opts.height ?? 260;
-  const totals = opts.xs.map((_, i) => opts.series.reduce((n, s) => n + (s.values[i] ?? 0), 0));
-  const f = frame({ width, height, yMax: niceMax(Math.max(0, ...totals)), yUnit: opts.yUnit, xs: opts.xs });
+  const f = frame({ width, height, yMax: niceMax(max), yUnit: opts.yUnit, xs: opts.xs });
   const body = [`<text x="0" y="14" font-weight="bold">${escapeXml(opts.title)}</text>`, ...f.body];
+  return { f, body, width, height };
+}
+
+/** Columns per x, each split into its series stacked bottom-up (e.g. responses per second by status). */
+export function stackedColumns(
+  opts: PlotOptions & { readonly series: readonly (Series & { readonly color: string })[] },
+): string {
+  const totals = opts.xs.map((_, i) => opts.series.reduce((n, s) => n + (s.values[i] ?? 0), 0));
+  const { f, body, width, height } = plot(opts, Math.max(0, ...totals));
   opts.xs.forEach((x, i) => {
     let base = 0;
     for (const s of opts.series) {
@@ -185,19 +194,8 @@ export function stackedColumns(opts: {
 }
 
 /** One polyline per series over the xs (e.g. p50 and p99 latency per second). */
-export function lineChart(opts: {
-  readonly title: string;
-  readonly xs: readonly string[];
-  readonly series: readonly Series[];
-  readonly yUnit: string;
-  readonly width?: number;
-  readonly height?: number;
-}): string {
-  const width = opts.width ?? 720;
-  const height = opts.height ?? 260;
-  const all = finite(opts.series.flatMap((s) => s.values));
-  const f = frame({ width, height, yMax: niceMax(Math.max(0, ...all)), yUnit: opts.yUnit, xs: opts.xs });
-  const body = [`<text x="0" y="14" font-weight="bold">${escapeXml(opts.title)}</text>`, ...f.body];
+export function lineChart(opts: PlotOptions & { readonly series: readonly Series[] }): string {
+  const { f, body, width, height } = plot(opts, Math.max(0, ...finite(opts.series.flatMap((s) => s.values))));
   const colored = opts.series.map((s, i) => ({ ...s, color: PALETTE[i % PALETTE.length]! }));
   for (const s of colored) {
     const points = s.values

@@ -11,7 +11,7 @@ import {
   statusColor,
 } from '../../bench/lib/svg-chart.js';
 import type { ThresholdVerdict } from '../thresholds.js';
-import type { PhaseSummary } from './report.js';
+import { PHASE_COLUMNS, type PhaseSummary, phaseCells } from './report.js';
 import type { SecondSample } from './timeline.js';
 
 export interface LoadReportPhase {
@@ -30,8 +30,6 @@ export interface LoadReport {
   readonly interrupted?: string;
   readonly pass: boolean;
 }
-
-const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : '-');
 
 function phaseSection(p: LoadReportPhase): string {
   const xs = p.perSecond.map((s) => `${s.second}s`);
@@ -58,25 +56,7 @@ function phaseSection(p: LoadReportPhase): string {
     failures.some((f) => f > 0)
       ? `<p>Unexpected statuses or no response, per second: ${failures.join(', ')}</p>`
       : '<p>No unexpected status and no request without a response.</p>',
-    htmlTable(
-      ['req/s', 'p50', 'p90', 'p99', 'max', 'requests', 'statuses', 'unexpected', 'errors'],
-      [
-        [
-          Math.round(s.requestsPerSecond).toLocaleString('en-US'),
-          ms(s.latencyMs.p50),
-          ms(s.latencyMs.p90),
-          ms(s.latencyMs.p99),
-          ms(s.latencyMs.max),
-          s.requests.toLocaleString('en-US'),
-          Object.entries(s.statuses)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([code, n]) => `${code}: ${n}`)
-            .join(', '),
-          String(s.unexpected),
-          String(s.errors),
-        ],
-      ],
-    ),
+    htmlTable(PHASE_COLUMNS, [phaseCells(s)]),
     `<ul>${p.thresholds.map((v) => `<li>${v.pass ? 'PASS' : '<strong>FAIL</strong>'} ${escapeXml(`${v.metric} ${v.expression} (actual ${Number.isFinite(v.actual) ? +v.actual.toFixed(4) : v.actual})`)}</li>`).join('')}</ul>`,
   ].join('\n');
 }

@@ -162,10 +162,21 @@ export function judge(
 
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : '-');
 
-export function formatPhases(phases: readonly PhaseSummary[]): string {
-  const header = ['run', 'req/s', 'p50', 'p90', 'p99', 'max', 'requests', 'statuses', 'unexpected', 'errors'];
-  const body = phases.map((p) => [
-    p.label,
+/** The columns of one phase's summary row: the console table and the HTML report share them. */
+export const PHASE_COLUMNS = [
+  'req/s',
+  'p50',
+  'p90',
+  'p99',
+  'max',
+  'requests',
+  'statuses',
+  'unexpected',
+  'errors',
+];
+
+export function phaseCells(p: PhaseSummary): string[] {
+  return [
     Math.round(p.requestsPerSecond).toLocaleString('en-US'),
     ms(p.latencyMs.p50),
     ms(p.latencyMs.p90),
@@ -178,8 +189,14 @@ export function formatPhases(phases: readonly PhaseSummary[]): string {
       .join(', '),
     String(p.unexpected),
     String(p.errors),
-  ]);
-  return markdownTable(header, body);
+  ];
+}
+
+export function formatPhases(phases: readonly PhaseSummary[]): string {
+  return markdownTable(
+    ['run', ...PHASE_COLUMNS],
+    phases.map((p) => [p.label, ...phaseCells(p)]),
+  );
 }
 
 export function formatKinds(phase: PhaseSummary): string {

@@ -1,20 +1,11 @@
 // bench/results/report.html from known results: one ratio chart (log scale, floor line) and one latency
 // chart per suite, the table, the verdicts, and the interrupted banner when a run was cut short.
 import { describe, expect, it } from 'vitest';
-import type { EnvironmentRecord } from '../../bench/lib/environment.js';
 import { benchHtmlReport } from '../../bench/lib/html-report.js';
 import type { SuiteResult } from '../../bench/lib/results.js';
+import { TEST_ENVIRONMENT } from '../support/environment.js';
 
-const environment: EnvironmentRecord = {
-  node: 'v20.20.2',
-  v8: '11.3',
-  cpuModel: 'AMD EPYC',
-  cores: 2,
-  totalMemoryBytes: 24 * 2 ** 30,
-  os: 'Linux 6.8 x64',
-  date: '2026-01-02T03:04:05.000Z',
-  commit: 'abc123',
-};
+const environment = TEST_ENVIRONMENT;
 
 const verify: SuiteResult = {
   suite: 'verify',

@@ -1,20 +1,11 @@
 // load/results/<scenario>.html from known data: status codes stacked per second, p50/p99 lines, the
 // table and verdicts, and the interrupted banner.
 import { describe, expect, it } from 'vitest';
-import type { EnvironmentRecord } from '../../bench/lib/environment.js';
 import { type LoadReport, loadHtmlReport } from '../../load/local/html-report.js';
 import { summarize } from '../../load/local/report.js';
+import { TEST_ENVIRONMENT } from '../support/environment.js';
 
-const environment: EnvironmentRecord = {
-  node: 'v20.20.2',
-  v8: '11.3',
-  cpuModel: 'AMD EPYC',
-  cores: 2,
-  totalMemoryBytes: 24 * 2 ** 30,
-  os: 'Linux 6.8 x64',
-  date: '2026-01-02T03:04:05.000Z',
-  commit: 'abc123',
-};
+const environment = TEST_ENVIRONMENT;
 
 const report = (over: Partial<LoadReport> = {}): LoadReport => ({
   scenario: 'invalid',
