@@ -124,6 +124,9 @@ const program = new Command()
   .option('--in-process', 'run every suite in this process (no isolation; for debugging)')
   .option('--child <file>', '(internal) measure one suite file and write its result')
   .option('--result-file <file>', '(internal) where --child writes its result')
+  .showHelpAfterError()
+  // Help exits 0; a bad option is a usage error (exit 2, usage text printed).
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage))
   .parse();
 
 const opts = program.opts<{
