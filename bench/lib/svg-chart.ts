@@ -69,8 +69,9 @@ export function barChart(opts: {
   readonly scale?: 'linear' | 'log';
   readonly width?: number;
 }): string {
-  const width = opts.width ?? 720;
-  const labelWidth = 220;
+  // Room for the longest label (about 6.5 px a character at 12 px sans-serif); the plot keeps its width.
+  const labelWidth = Math.max(220, Math.ceil(Math.max(...opts.bars.map((b) => b.label.length)) * 6.5) + 12);
+  const width = (opts.width ?? 720) + labelWidth - 220;
   const textWidth = 90;
   const barHeight = 18;
   const gap = 6;

@@ -128,3 +128,12 @@ describe('htmlPage', () => {
     expect(page.match(/https?:\/\/[^"\s]+/g)).toEqual(['http://www.w3.org/2000/svg']);
   });
 });
+
+describe('barChart labels', () => {
+  it('widens the label column for long labels and keeps the plot width', () => {
+    const label = 'x'.repeat(60); // 60 * 6.5 + 12 = 402 px
+    const svg = barChart({ title: 't', bars: [{ label, value: 1 }] });
+    expect(svg).toContain('width="902" height="68" viewBox="0 0 902 68"');
+    expect(bars(svg)[0]).toMatchObject({ x: '402.0', width: '410.0' });
+  });
+});
