@@ -2,7 +2,8 @@
 // runs a scenario from load/scenarios.ts with autocannon against the local stack (started in a child
 // process on free 127.0.0.1 ports unless --no-start), prints progress, req/s, latency percentiles and
 // status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json and a charted
-// <scenario>.html, exits 1 on a failed threshold. Ctrl-C stops the measurement and reports the run so far. Scenarios with `compareCache` run with the gateway's result cache on and off in
+// <scenario>.html, exits 1 on a failed threshold; Ctrl-C stops the measurement and reports the run so
+// far. Scenarios with `compareCache` run with the gateway's result cache on and off in
 // alternating rounds and report the median per-round ratio.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -284,6 +285,7 @@ async function compareCache(
     const rounds: [PhaseCounts[], PhaseCounts[]] = [[], []];
     for (let r = 0; r < COMPARE_ROUNDS && !interrupt.signal.aborted; r++) {
       for (const side of r % 2 === 0 ? [0, 1] : [1, 0]) {
+        if (interrupt.signal.aborted) break;
         const { stack, tokens } = sides[side]!;
         log(`round ${r + 1}/${COMPARE_ROUNDS}: ${labels[side]}, ${slice} s`);
         rounds[side]!.push(
