@@ -5,6 +5,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, optionalStr, readConfig, str, url } from '../core/config.js';
 import {
+  CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   createClientCache,
   createClientRegistry,
   createDynamoClient,
@@ -21,6 +22,7 @@ import {
   parseTokenRequest,
   RateLimitedError,
   type Signer,
+  TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
   type TokenMinter,
   type TokenService,
   toIssuerError,
@@ -42,8 +44,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       AUDIENCE: str(),
       CLIENTS_TABLE: str(),
       SIGNING_KEY_ID: str(),
-      TOKEN_MAX_LIFETIME_SECONDS: int({ default: 3600, min: 60, max: 86_400 }),
-      CLIENT_CACHE_TTL_SECONDS: int({ default: 30, min: 0, max: 300 }),
+      TOKEN_MAX_LIFETIME_SECONDS: int({ default: TOKEN_MAX_LIFETIME_DEFAULT_SECONDS, min: 60, max: 86_400 }),
+      CLIENT_CACHE_TTL_SECONDS: int({ default: CLIENT_CACHE_TTL_DEFAULT_SECONDS, min: 0, max: 300 }),
       /** Tokens/s per client (burst twice that) for clients whose record sets no rate. */
       ISSUANCE_RATE_PER_SECOND: int({
         default: DEFAULT_ISSUANCE_RATE_PER_SECOND,

@@ -2,7 +2,7 @@
 // tests' DynamoDB. The real @aws-sdk/client-dynamodb talks to it over HTTP with dummy SigV4 credentials.
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { closeNow, listen } from './listen.js';
+import { closeNow, listen, urlHost } from './listen.js';
 
 interface DynaliteOptions {
   path?: string;
@@ -44,7 +44,7 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
   const host = options.host ?? '127.0.0.1';
   const port = await listen(server, options.port ?? 0, host);
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint: `http://${urlHost(host)}:${port}`,
     requestCount: () => requests,
     close: closeNow(server),
   };

@@ -3,21 +3,20 @@
 // fetches the JWKS over HTTP from the auth API exactly as it does in AWS (or, with `authorizer: 'native'`,
 // API Gateway's native JWT authorizer reading the auth API's discovery). Used by `npm start`, the e2e
 // tests, `npm run load:local` and the reliability tests.
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
 import { GATEWAY_RESPONSE_HEADERS } from '../core/contract.js';
 import {
   type ClientRegistry,
-  checkClientSecret,
   createClientRegistry,
   createDynamoClient,
   createKmsClient,
-  MAX_ISSUANCE_RATE_PER_SECOND,
 } from '../core/issuer/index.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
 import { type AuthorizerDeps, authorizerConfigSpec } from '../handlers/authorizer.js';
+import { DEMO_SCOPES, type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
 import { type DynaliteServer, startDynalite } from './dynalite.js';
 import {
   type AccessLogEntry,
@@ -30,9 +29,10 @@ import {
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
+import { lockStateDir } from './lock.js';
 import { type UpstreamOptions, upstreamIntegration, upstreamScopes } from './upstream.js';
 
-/** Documented default ports (README "npm start"). */
+/** Documented default ports (README "Run it locally"). */
 export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
 export const DEFAULT_STATE_DIR = '.keygate';
 export const SIGNING_KEY_ALIAS = 'alias/keygate-signing';
@@ -42,12 +42,9 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '123456789012';
 /** Dummy SigV4 credentials: dynalite and the KMS emulator check the signature's shape, not the key. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-const DEMO_FILE = 'demo-client.json';
-const DEMO_SCOPES = ['products/read', 'products/write'];
-/** The demo client mints token pools for load:local and the tests: the highest issuance rate. */
-const DEMO_ISSUANCE_RATE = MAX_ISSUANCE_RATE_PER_SECOND;
 
 export type StackPortName = keyof typeof DEFAULT_PORTS;
+export type { DemoClient, DemoClientState } from './demo-client.js';
 
 /** Who guards the resource API: keygate's Lambda TOKEN authorizer, or API Gateway's native JWT authorizer. */
 export const AUTHORIZER_MODES = ['lambda', 'native'] as const;
@@ -103,14 +100,6 @@ export interface LocalStackOptions {
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
 }
 
-export interface DemoClient {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly scopes: readonly string[];
-  /** true when created by this start (first run, or in memory). */
-  readonly created: boolean;
-}
-
 export interface LocalStack {
   /** Auth API stage URL (= issuer). */
   readonly authUrl: string;
@@ -133,9 +122,9 @@ export interface LocalStack {
   /** Key ids whose public keys the JWKS endpoint publishes. */
   readonly publishedKeyIds: readonly string[];
   /**
-   * The README's rotation runbook in one call: create a new KMS key, publish it beside the current one,
-   * switch signing to it (and move the signing alias, so a restart keeps it). The previous key stays
-   * published until retireKey(); verifiers pick the new kid up through their unknown-kid refetch.
+   * The rotation runbook (docs/operations.md) in one call: create a new KMS key, publish it beside the
+   * current one, switch signing to it (and move the signing alias, so a restart keeps it). The previous key
+   * stays published until retireKey(); verifiers pick the new kid up through their unknown-kid refetch.
    */
   rotateSigningKey(): Promise<{ readonly keyId: string; readonly previousKeyId: string }>;
   /** Stops publishing a key (after the longest token lifetime has passed). Refuses the signing key. */
@@ -212,67 +201,6 @@ async function ensureSigningKey(kms: KmsEmulator, kmsClient: KMSClient): Promise
   return createSigningKey(kms, SIGNING_KEY_ALIAS);
 }
 
-async function writePrivate(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
-}
-
-async function ensureDemoClient(
-  registry: ReturnType<typeof createClientRegistry>,
-  stateDir: string | undefined,
-  scopes: readonly string[],
-): Promise<DemoClient> {
-  const file = stateDir ? join(stateDir, DEMO_FILE) : undefined;
-  if (file) {
-    let saved: { clientId?: unknown; clientSecret?: unknown } | undefined;
-    try {
-      saved = JSON.parse(await readFile(file, 'utf8'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new StackStartError(
-          'state',
-          `cannot read ${file}: ${(err as Error).message}; delete it to start over`,
-        );
-      }
-    }
-    if (saved && typeof saved.clientId === 'string' && typeof saved.clientSecret === 'string') {
-      const record = await registry.get(saved.clientId, { consistent: true });
-      // Still usable: present, active and the saved secret still current (not rotated via the CLI).
-      if (
-        record &&
-        record.status === 'active' &&
-        checkClientSecret(saved.clientSecret, record, Date.now()) &&
-        [...record.scopes].sort().join(' ') === [...scopes].sort().join(' ')
-      ) {
-        // A demo client saved before issuance limits existed gets the demo rate too.
-        if (record.issuanceRatePerSecond === undefined) {
-          await registry.update(record.clientId, { issuanceRatePerSecond: DEMO_ISSUANCE_RATE });
-        }
-        return {
-          clientId: record.clientId,
-          clientSecret: saved.clientSecret,
-          scopes: record.scopes,
-          created: false,
-        };
-      }
-    }
-  }
-  const { record, clientSecret } = await registry.create({
-    name: 'demo',
-    scopes: [...scopes],
-    issuanceRatePerSecond: DEMO_ISSUANCE_RATE,
-  });
-  if (file) {
-    await writePrivate(
-      file,
-      `${JSON.stringify({ clientId: record.clientId, clientSecret, scopes: record.scopes, createdAt: record.createdAt }, null, 2)}\n`,
-    );
-  }
-  return { clientId: record.clientId, clientSecret, scopes: record.scopes, created: true };
-}
-
 /** Starts every local server and wires them; `close()` stops them all (also on a failed start). */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
@@ -316,6 +244,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           `cannot create state directory ${stateDir}: ${(err as Error).message}`,
         );
       }
+      // Before dynalite opens its LevelDB store: a second stack on it would crash ("Database is closed").
+      closers.push(await lockStateDir(stateDir));
     }
     const startDynamo = (port: number) =>
       startDynalite({ host: internalHost, port, ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}) });
@@ -354,7 +284,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ensureSigningKey(kms, kmsClient),
       registry.createTable({ waitMs: 10_000 }),
     ]);
-    const demoClient = await ensureDemoClient(registry, stateDir, scopes);
+    const demoClient = await ensureDemoClient(registry, stateDir, scopes).catch((err: unknown) => {
+      throw err instanceof DemoFileError ? new StackStartError('state', err.message) : err;
+    });
 
     // Both APIs' URLs feed both APIs' handlers (issuer/JWKS URL -> authorizer, API URL -> audience), and
     // port 0 is only resolved by listening: the gateways start with late-bound handlers.

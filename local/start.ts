@@ -1,10 +1,12 @@
 // `npm start`: runs the whole local stack (local/stack.ts) in the foreground, prints its URLs, the demo
 // client's credentials and a copy-paste curl walkthrough, logs one line per request, and shuts down
-// cleanly on Ctrl-C / SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 bad flags or config.
+// cleanly on Ctrl-C / SIGTERM. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
+import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../core/config.js';
+import { EXIT } from '../handlers/cli/exit.js';
+import { demoClientLines } from './demo-client.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import { checkHostFlags } from './host-safety.js';
 import {
@@ -14,10 +16,9 @@ import {
   DEFAULT_STATE_DIR,
   type LocalStack,
   SIGNING_KEY_ALIAS,
-  type StackPortName,
-  StackStartError,
   startLocalStack,
 } from './stack.js';
+import { portClash, startFailure } from './start-errors.js';
 import {
   checkUpstreamUrl,
   readRouteFile,
@@ -28,13 +29,6 @@ import {
 
 // The SDK's Node-version notice is noise for a local run (SPEC §7).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const FLAG_OF: Record<StackPortName, string> = {
-  auth: '--auth-port',
-  api: '--api-port',
-  kms: '--kms-port',
-  dynamodb: '--dynamodb-port',
-};
 
 function intArg(name: string, min: number, max: number) {
   return (raw: string): number => {
@@ -116,7 +110,11 @@ export function buildProgram(): Command {
 }
 
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const TOKEN_OF = `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token'`;
+/** Reads a token response on stdin, prints its access_token, or says what came back and exits 1. */
+export const TOKEN_OF =
+  `node -e 'let r;try{r=JSON.parse(require("fs").readFileSync(0,"utf8"))}catch{}` +
+  `if(!r?.access_token){console.error("no access_token:",JSON.stringify(r));process.exit(1)}` +
+  `console.log(r.access_token)'`;
 
 /** The banner: URLs, credentials, admin CLI environment and the curl walkthrough. */
 export function banner(
@@ -149,16 +147,15 @@ export function banner(
     `  DynamoDB (dynalite)  ${stack.dynamodbEndpoint}   (table ${stack.tableName})`,
     `  State                ${stack.stateDir ?? 'in memory (--in-memory): nothing is kept'}`,
     `  Admin                DELETE ${stack.gateways.api.origin}/_keygate/authorizer-cache flushes the authorizer cache`,
+    `                       GET ${stack.gateways.api.origin}/_keygate/health, GET .../_keygate/stats (per gateway)`,
     '',
-    `Demo client (${demo.scopes.join(' ')})${demo.created ? ' - created now' : ' - kept from the state directory'}`,
-    `  client_id      ${demo.clientId}`,
-    `  client_secret  ${demo.clientSecret}`,
+    ...demoClientLines(demo, stack.stateDir),
     '',
     'Admin CLI against this stack (another terminal):',
     `  export ${envLine}`,
     '  npm run clients -- --help',
     '',
-    'Try it:',
+    'Try it (README.md, "Try it", explains each step):',
     '  # 1. a token (client_credentials, HTTP Basic client authentication)',
     `  TOKEN=$(curl -s ${basic} -d grant_type=client_credentials ${stack.tokenUrl} | ${TOKEN_OF})`,
     '  #    the same with client_secret_post:',
@@ -198,13 +195,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   } catch (err) {
     const code = (err as { exitCode?: number; code?: string }).code;
     // --help / --version print and exit 0; everything else is a usage error.
-    return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
+    return code === 'commander.helpDisplayed' || code === 'commander.version' ? EXIT.ok : EXIT.usage;
   }
 
   const hostCheck = checkHostFlags(flags);
   if (!hostCheck.ok) {
     console.error(`error: ${hostCheck.error}`);
-    return 2;
+    return EXIT.usage;
   }
   for (const w of hostCheck.warnings) console.error(w);
 
@@ -222,8 +219,33 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     }
   } catch (err) {
     console.error(`error: ${(err as Error).message}`);
-    return 2;
+    return EXIT.usage;
   }
+
+  const ports = {
+    auth: flags.authPort,
+    api: flags.apiPort,
+    kms: flags.kmsPort,
+    dynamodb: flags.dynamodbPort,
+  };
+  const clash = portClash(ports);
+  if (clash) {
+    console.error(`error: ${clash}\n`);
+    program.outputHelp({ error: true });
+    return EXIT.usage;
+  }
+  // Handlers go in before anything starts: a signal during startup (or the instant the banner is out)
+  // must still end in a clean close, not the default "die now" that leaves ports, lock and state behind.
+  let onStop: ((signal: NodeJS.Signals) => void) | undefined;
+  let early: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (onStop) return onStop(signal);
+    if (early) process.exit(128 + constants.signals[signal]);
+    early = signal;
+    console.log(`\n${signal}: stopping once the local stack has started...`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   let stack: LocalStack;
   try {
@@ -232,47 +254,24 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       ...(flags.inMemory ? { inMemory: true } : { stateDir: flags.stateDir }),
       host: flags.host,
       exposeInternals: flags.exposeInternals ?? false,
-      ports: { auth: flags.authPort, api: flags.apiPort, kms: flags.kmsPort, dynamodb: flags.dynamodbPort },
+      ports,
       resultsCacheTtlSeconds: flags.cacheTtl,
       authorizer: flags.authorizer,
       handlerLogs: flags.verbose ?? false,
       ...(flags.quiet ? {} : { onRequest: (api, e) => console.log(accessLine(api, e)) }),
     });
   } catch (err) {
-    if (err instanceof StackStartError) {
-      if (err.code === 'port_in_use' && err.server) {
-        console.error(
-          `error: port ${err.port} (${err.server}) is in use on ${flags.host}; pass ${FLAG_OF[err.server]} <port> or stop the process using it`,
-        );
-        return 1;
-      }
-      console.error(`error: ${err.message}`);
-      return err.code === 'config' ? 2 : 1;
-    }
-    if (err instanceof ConfigError) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    console.error(`error: the local stack failed to start: ${(err as Error).message}`);
-    return 1;
+    const failure = startFailure(err, flags.host);
+    console.error(failure.message);
+    return failure.exitCode;
   }
 
-  const now = performance.now();
-  console.log(
-    banner(stack, {
-      readyMs: now - started,
-      sinceProcessMs: now,
-      cacheTtl: flags.cacheTtl,
-      ...(upstream ? { upstream } : {}),
-    }),
-  );
-
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    onStop = (signal: NodeJS.Signals) => {
       if (stopping) {
         console.error(`\n${signal} again: exiting without a clean shutdown`);
-        process.exit(130);
+        process.exit(128 + constants.signals[signal]);
       }
       stopping = true;
       console.log(`\n${signal}: stopping the local stack...`);
@@ -287,9 +286,21 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         },
       );
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
+  if (early) {
+    onStop!(early);
+    return stopped;
+  }
+  const now = performance.now();
+  console.log(
+    banner(stack, {
+      readyMs: now - started,
+      sinceProcessMs: now,
+      cacheTtl: flags.cacheTtl,
+      ...(upstream ? { upstream } : {}),
+    }),
+  );
+  return stopped;
 }
 
 // Runs when executed (`tsx local/start.ts`), not when imported by tests.

@@ -113,8 +113,19 @@ export function formatVerdicts(targets: readonly TargetVerdict[]): string {
 }
 
 /** bench/results/summary.md: environment once, then each suite's table and verdicts. */
-export function summaryMarkdown(environment: EnvironmentRecord, results: readonly SuiteResult[]): string {
-  const parts = ['# keygate benchmarks', '', `Environment: ${formatEnvironment(environment)}`, ''];
+export function summaryMarkdown(
+  environment: EnvironmentRecord,
+  results: readonly SuiteResult[],
+  interrupted?: { readonly notRun: readonly string[] },
+): string {
+  const parts = ['# keygate benchmarks', ''];
+  if (interrupted) {
+    parts.push(
+      `**Interrupted**: this run did not finish. Not measured: ${interrupted.notRun.join(', ') || '(none)'}.`,
+      '',
+    );
+  }
+  parts.push(`Environment: ${formatEnvironment(environment)}`, '');
   const misses = missedTargets(results);
   const total = results.reduce((n, r) => n + r.targets.length, 0);
   parts.push(`Targets: ${total - misses.length}/${total} met.`, '');

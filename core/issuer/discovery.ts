@@ -1,5 +1,7 @@
 // Authorization server metadata (RFC 8414 §2) served at both /.well-known/oauth-authorization-server and
-// /.well-known/openid-configuration (OIDC Discovery 1.0 §3), plus the issuer checks both documents rely on.
+// /.well-known/openid-configuration, plus the issuer checks both documents rely on. Only what keygate
+// does is advertised: keygate is an OAuth 2.0 authorization server for the client credentials grant, not
+// an OpenID Provider (no authorization endpoint, no ID tokens), so OpenID-only members are left out.
 import { isLoopbackHost } from '../config.js';
 
 export interface AuthorizationServerMetadata {
@@ -7,11 +9,8 @@ export interface AuthorizationServerMetadata {
   readonly token_endpoint: string;
   readonly jwks_uri: string;
   readonly scopes_supported: readonly string[];
-  readonly response_types_supported: readonly string[];
   readonly grant_types_supported: readonly string[];
   readonly token_endpoint_auth_methods_supported: readonly string[];
-  readonly subject_types_supported: readonly string[];
-  readonly id_token_signing_alg_values_supported: readonly string[];
   readonly service_documentation?: string;
 }
 
@@ -58,18 +57,29 @@ export function discoveryDocument(options: DiscoveryOptions): AuthorizationServe
   }
   if (options.serviceDocumentation !== undefined) new URL(options.serviceDocumentation);
   const { tokenEndpoint, jwksUri } = issuerEndpoints(issuer);
+  // Left out on purpose:
+  // - authorization_endpoint: RFC 8414 §2, required only when a grant uses it; client_credentials does not.
+  // - response_types_supported: RFC 8414 §2 lists it as REQUIRED, but response types belong to the
+  //   authorization endpoint, so keygate supports none, and RFC 8414 §3.2 says "Claims with zero elements
+  //   MUST be omitted". RFC 8414 Errata ID 7793 (https://www.rfc-editor.org/errata/eid7793) proposes
+  //   "REQUIRED unless no grant types are supported that use the authorization endpoint" for this case.
+  //   The old ['token'] advertised the implicit flow, which keygate never served.
+  // - subject_types_supported, id_token_signing_alg_values_supported: OpenID Connect Discovery 1.0 §3
+  //   requires them of OpenID Providers, which issue ID tokens; keygate issues none. The access tokens'
+  //   algorithm is in each JWKS key's `alg` (RFC 7517 §4.4).
   return {
+    // RFC 8414 §2 REQUIRED; §3.3: equal to the URL the document was fetched under, minus the well-known part.
     issuer,
+    // RFC 8414 §2: required unless only the implicit grant is supported.
     token_endpoint: tokenEndpoint,
+    // RFC 8414 §2 OPTIONAL: verifiers (our authorizer, aws-jwt-verify, jose) fetch the keys here.
     jwks_uri: jwksUri,
+    // RFC 8414 §2 RECOMMENDED: the scopes a client can be granted (RFC 6749 §3.3).
     scopes_supported: [...new Set(options.scopes)],
-    // RFC 8414 §2 makes response_types_supported REQUIRED even for a server with no authorization endpoint.
-    response_types_supported: ['token'],
+    // RFC 8414 §2: the default is ["authorization_code", "implicit"], both wrong here, so it is stated.
     grant_types_supported: ['client_credentials'],
+    // RFC 8414 §2 (default client_secret_basic): both RFC 6749 §2.3.1 methods are accepted.
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    // OIDC Discovery §3 requires these two; no id tokens are issued, the values describe the keys.
-    subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['RS256'],
     ...(options.serviceDocumentation !== undefined && {
       service_documentation: options.serviceDocumentation,
     }),

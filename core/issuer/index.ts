@@ -11,6 +11,7 @@ export * from './jwks-publisher.js';
 export * from './kms.js';
 export * from './kms-signer.js';
 export * from './retry.js';
+export * from './token-defaults.js';
 export * from './token-minter.js';
 export * from './token-request.js';
 export * from './token-service.js';

@@ -5,8 +5,10 @@
 // writes ./cdk.out without the CLI.
 import { relative } from 'node:path';
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { KeygateStack } from './stack.js';
+import { synthSummary } from './synth-summary.js';
 
 // Under the CLI, CDK_OUTDIR and the context are set by it; standalone, write where the CLI would and take
 // `-c name=value` / `--context name=value` from the command line.
@@ -79,9 +81,20 @@ const stack = new KeygateStack(app, ctx('stackName') ?? 'Keygate', {
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
 
 const assembly = app.synth();
-if (!process.env.CDK_OUTDIR) {
-  const template = assembly.getStackArtifact(stack.artifactId).templateFullPath;
-  console.log(
-    `synthesized ${stack.stackName}: ${relative(process.cwd(), template)} (cdk-nag AwsSolutions: clean)`,
-  );
-}
+const artifact = assembly.getStackArtifact(stack.artifactId);
+// On stderr: under `cdk synth` (without --quiet) stdout carries the template.
+console.error(
+  synthSummary({
+    stackName: stack.stackName,
+    templateFile: relative(process.cwd(), artifact.templateFullPath),
+    template: artifact.template,
+    outdir: assembly.directory,
+    functions: stack.node
+      .findAll()
+      .filter((c): c is lambda.Function => c instanceof lambda.Function)
+      .map((fn) => ({
+        path: fn.node.path.slice(stack.node.path.length + 1).replace(/\/Function$/, ''),
+        logicalId: stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction),
+      })),
+  }).join('\n'),
+);

@@ -1,5 +1,5 @@
 // Admin CLI for the client registry: `npm run clients -- <command>`. Works against AWS or the local stack
-// (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: 0 ok, 1 error, 2 usage.
+// (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: handlers/cli/exit.ts.
 import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ import {
   RegistryError,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
+import { EXIT } from './exit.js';
+import { disabledNotice, lifetimeCapWarning, NO_AWS_ENVIRONMENT } from './messages.js';
 import { type CutoffIo, cutOffTokens } from './token-cutoff.js';
 
 export interface CliIo {
@@ -73,7 +75,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
   let tableName = DEFAULT_TABLE;
-  let json = false;
+  // Read before parsing: a usage error (no action ran) is reported as JSON too.
+  let json = argv.includes('--json');
 
   // KEYGATE_SCOPES: the protected API's scopes (space- or comma-separated); default the products sample's.
   const knownScopes = env.KEYGATE_SCOPES?.split(/[\s,]+/).filter(Boolean);
@@ -141,6 +144,11 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     else out(`${message}\n`);
   };
 
+  /** Notices go to stderr, so stdout stays the command's output (one JSON document with --json). */
+  const warn = (message: string | undefined) => {
+    if (message) err(json ? `${JSON.stringify({ warning: message })}\n` : `warning: ${message}\n`);
+  };
+
   const program = new Command('clients')
     .description('Manage keygate OAuth clients in the DynamoDB clients table')
     .addOption(
@@ -151,7 +159,13 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     )
     .option('--json', 'machine-readable output', false)
     .exitOverride()
-    .configureOutput({ writeOut: out, writeErr: err })
+    .configureOutput({
+      writeOut: out,
+      // Usage errors with --json become one JSON line (in the catch below), not commander's text.
+      writeErr: (text) => {
+        if (!json) err(text);
+      },
+    })
     .showHelpAfterError()
     .hook('preAction', (cmd) => {
       const opts = cmd.opts<{ table: string; json: boolean }>();
@@ -178,6 +192,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
       });
       printSecret(record, clientSecret, 'Created');
+      warn(lifetimeCapWarning(record.tokenLifetimeSeconds));
     });
 
   program
@@ -241,7 +256,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--no-wait', 'do not wait to flush the API Gateway authorizer cache')
     .action(async (clientId: string, opts: { wait: boolean }) => {
       const record = await registry().setStatus(clientId, 'disabled');
-      emit(record, `Disabled client ${record.clientId}; every token it holds is revoked`);
+      emit(record, disabledNotice(record));
       await cutoff(opts);
     });
 
@@ -294,6 +309,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
           ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
         });
         emit(record, `Updated client ${record.clientId}`);
+        if (opts.lifetime !== undefined) warn(lifetimeCapWarning(opts.lifetime));
       },
     );
 
@@ -334,29 +350,43 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       else out(`Table "${tableName}" is ready\n`);
     });
 
+  const fail = (code: string, message: string, hint?: string) => {
+    if (json) err(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`);
+    else err(`error: ${message}${hint ? `; ${hint}` : ''}\n`);
+  };
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // --help / --version exit 0; everything else commander rejects is a usage error.
-      return e.exitCode === 0 ? 0 : 2;
+      // --help / --version exit 0; everything else commander rejects is a usage error (text printed).
+      if (e.exitCode === 0) return EXIT.ok;
+      if (json) fail('usage', e.message.replace(/^error: /, ''), 'see npm run clients -- --help');
+      return EXIT.usage;
     }
     if (e instanceof UsageError) {
-      err(`error: ${e.message}\n`);
-      return 2;
+      fail('usage', e.message);
+      return EXIT.usage;
     }
     if (e instanceof RegistryError) {
-      err(`error: ${e.message}\n`);
-      // The admin's own terminal: the SDK's message (e.g. "Region is missing") is the useful part.
-      if (e.cause instanceof Error && e.cause.message) err(`cause: ${e.cause.message}\n`);
-      const hint = hintFor(e, tableName, region, endpoint);
-      if (hint) err(`hint: ${hint}\n`);
-      return 1;
+      if (isMissingAwsEnvironment(e.cause)) {
+        fail('no_aws_environment', NO_AWS_ENVIRONMENT.message, NO_AWS_ENVIRONMENT.hint);
+        return EXIT.failure;
+      }
+      // The admin's own terminal: the SDK's message (e.g. ECONNREFUSED) is the useful part.
+      const cause = e.cause instanceof Error && e.cause.message ? ` (${e.cause.message})` : '';
+      fail(e.code, `${e.message}${cause}`, hintFor(e, tableName, region, endpoint));
+      return EXIT.failure;
     }
-    err(`error: ${(e as Error)?.message ?? String(e)}\n`);
-    return 1;
+    fail('internal', (e as Error)?.message ?? String(e));
+    return EXIT.failure;
   }
+}
+
+/** The SDK's "Region is missing" or a credential chain that found nothing (CredentialsProviderError). */
+function isMissingAwsEnvironment(cause: unknown): boolean {
+  const { name = '', message = '' } = (cause ?? {}) as { name?: string; message?: string };
+  return name === 'CredentialsProviderError' || /region is missing/i.test(message);
 }
 
 function hintFor(e: RegistryError, table: string, region?: string, endpoint?: string): string | undefined {

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXIT } from '../../handlers/cli/exit.js';
 import { isScenarioName, SCENARIO_NAMES, SCENARIOS } from '../scenarios.js';
 
 const loadDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,10 +23,10 @@ function usage(code: number): never {
 }
 
 const [name, ...extra] = process.argv.slice(2);
-if (!name || name === '--help' || name === '-h') usage(name ? 0 : 2);
+if (!name || name === '--help' || name === '-h') usage(name ? EXIT.ok : EXIT.usage);
 if (!isScenarioName(name)) {
   console.error(`unknown scenario "${name}"`);
-  usage(2);
+  usage(EXIT.usage);
 }
 
 const k6 = process.env.K6_BIN ?? 'k6';
@@ -37,20 +38,20 @@ if (probe.error || probe.status !== 0) {
       'or set K6_BIN to its path. To load the local stack without k6: npm run load:local -- ' +
       name,
   );
-  process.exit(127);
+  process.exit(EXIT.failure);
 }
 if (!existsSync(outputsFile) && !(process.env.API_URL && process.env.TOKEN_URL)) {
   console.error(
     'load/outputs.json is missing: deploy first with `npm run deploy` (it writes the CDK outputs there),\n' +
       'or set API_URL and TOKEN_URL.',
   );
-  process.exit(2);
+  process.exit(EXIT.failure);
 }
 if (!process.env.CLIENT_ID || !process.env.CLIENT_SECRET) {
   console.error(
     'set CLIENT_ID and CLIENT_SECRET to a client allowed products/read (npm run clients -- create ...)',
   );
-  process.exit(2);
+  process.exit(EXIT.usage);
 }
 
 const resultsDir = join(loadDir, 'results');
@@ -60,8 +61,11 @@ const args = ['run', '-e', `SCENARIO=${name}`, '--summary-export', summary, ...e
 console.log(`k6 ${args.join(' ')}`);
 // k6 reads __ENV from its own process env too (with --include-system-env-vars, the default for `k6 run`).
 const child = spawn(k6, args, { stdio: 'inherit', env: process.env });
-child.on('exit', (code, signal) => {
+// npm execs this process, so a signal to the npm PID lands here: hand it to k6, which stops cleanly.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+child.on('exit', (code) => {
   if (code === 0) console.log(`\nsummary written to ${summary}`);
-  // k6 exits 99 when a threshold fails: pass that through so CI sees the verdict.
-  process.exit(signal ? 1 : (code ?? 1));
+  // k6 exits 99 when a threshold fails: a failed run, like any other non-zero exit.
+  if (code === 99) console.error('k6: a threshold failed (exit 99)');
+  process.exit(code === 0 ? EXIT.ok : EXIT.failure);
 });

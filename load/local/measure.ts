@@ -1,10 +1,12 @@
 // One load phase: autocannon instances (one per origin: the resource API and, when the blend has token
 // requests, the auth API) sending the scenario's request blend, with per-response latency, status and
-// expected-status bookkeeping and a progress line per second.
+// expected-status bookkeeping, a per-second timeline (progress lines, report charts) and early stop on
+// an abort signal (Ctrl-C: the counts so far are returned).
 import autocannon from 'autocannon';
 import { blendSequence, REQUEST_KINDS, type RequestKind, type ScenarioDef } from '../scenarios.js';
 import { type PhaseCounts, progressLine } from './report.js';
 import type { LoadStack } from './stack.js';
+import { createTimeline, responsesIn } from './timeline.js';
 import { basicAuthorization, TOKEN_REQUEST_BODY } from './tokens.js';
 
 export interface PhaseTokens {
@@ -24,6 +26,8 @@ export interface PhasePlan {
   readonly log?: (line: string) => void;
   /** Something to do part-way through (key rotation). */
   readonly midRun?: { readonly atSeconds: number; readonly action: () => Promise<void> };
+  /** Stops the phase early (Ctrl-C); what was measured until then is returned. */
+  readonly signal?: AbortSignal;
 }
 
 const basePath = (url: string) => new URL(url).pathname.replace(/\/+$/, '');
@@ -35,8 +39,7 @@ export async function runPhase(plan: PhasePlan): Promise<PhaseCounts> {
   const perKind: Record<string, { count: number; unexpected: number; latenciesMs: number[] }> = {};
   let unexpected = 0;
   let errors = 0;
-  let secondResponses = 0;
-  let secondFailures = 0;
+  const timeline = createTimeline();
   // onResponse (per request kind) and the instance's 'response' event fire synchronously one after the
   // other for the same response, so this carries the kind across.
   let lastKind: RequestKind = scenario.blend[0]!.kind;
@@ -89,7 +92,7 @@ export async function runPhase(plan: PhasePlan): Promise<PhaseCounts> {
         lastKind = kind;
         if (!def.expect.includes(status)) {
           unexpected++;
-          secondFailures++;
+          timeline.failure();
           const k = perKind[kind];
           if (k) k.unexpected++;
         }
@@ -126,25 +129,26 @@ export async function runPhase(plan: PhasePlan): Promise<PhaseCounts> {
     }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       latenciesMs.push(responseTime);
+      timeline.response(statusCode, responseTime);
       statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
       const k = perKind[lastKind]!;
       k.count++;
       k.latenciesMs.push(responseTime);
-      secondResponses++;
     });
-    instance.on('reqError', () => {
-      secondFailures++;
-    });
+    instance.on('reqError', () => timeline.failure());
     return instance;
   });
 
-  let second = 0;
   const ticker = setInterval(() => {
-    second++;
-    plan.log?.(progressLine(second, secondResponses, secondFailures));
-    secondResponses = 0;
-    secondFailures = 0;
+    const s = timeline.tick();
+    plan.log?.(progressLine(s.second, responsesIn(s), s.failures));
   }, 1000);
+  // autocannon's stop() ends the run and resolves it with what it has.
+  const stop = () => {
+    for (const i of instances) i.stop();
+  };
+  if (plan.signal?.aborted) stop();
+  plan.signal?.addEventListener('abort', stop, { once: true });
   const mid = plan.midRun
     ? setTimeout(() => {
         plan.log?.(`  -- ${plan.midRun!.atSeconds}s: mid-run action`);
@@ -159,7 +163,9 @@ export async function runPhase(plan: PhasePlan): Promise<PhaseCounts> {
   } finally {
     clearInterval(ticker);
     if (mid) clearTimeout(mid);
+    plan.signal?.removeEventListener('abort', stop);
   }
+  if (timeline.pending()) timeline.tick();
   return {
     durationSeconds: (performance.now() - started) / 1000,
     latenciesMs,
@@ -167,5 +173,6 @@ export async function runPhase(plan: PhasePlan): Promise<PhaseCounts> {
     unexpected,
     errors,
     perKind,
+    perSecond: timeline.samples(),
   };
 }

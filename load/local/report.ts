@@ -9,6 +9,7 @@ import {
   percentileOf,
   type ThresholdVerdict,
 } from '../thresholds.js';
+import { concatTimelines, type SecondSample } from './timeline.js';
 
 /** What one autocannon phase observed. */
 export interface PhaseCounts {
@@ -27,6 +28,8 @@ export interface PhaseCounts {
       { readonly count: number; readonly unexpected: number; readonly latenciesMs: readonly number[] }
     >
   >;
+  /** Second by second (progress lines, report charts). */
+  readonly perSecond?: readonly SecondSample[];
 }
 
 export interface PhaseSummary {
@@ -116,7 +119,8 @@ export function mergeCounts(parts: readonly PhaseCounts[]): PhaseCounts {
       for (const v of k.latenciesMs) into.latenciesMs.push(v);
     }
   }
-  return { durationSeconds, latenciesMs, statuses, unexpected, errors, perKind };
+  const perSecond = concatTimelines(parts.map((c) => c.perSecond ?? []));
+  return { durationSeconds, latenciesMs, statuses, unexpected, errors, perKind, perSecond };
 }
 
 /**
@@ -158,10 +162,21 @@ export function judge(
 
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : '-');
 
-export function formatPhases(phases: readonly PhaseSummary[]): string {
-  const header = ['run', 'req/s', 'p50', 'p90', 'p99', 'max', 'requests', 'statuses', 'unexpected', 'errors'];
-  const body = phases.map((p) => [
-    p.label,
+/** The columns of one phase's summary row: the console table and the HTML report share them. */
+export const PHASE_COLUMNS = [
+  'req/s',
+  'p50',
+  'p90',
+  'p99',
+  'max',
+  'requests',
+  'statuses',
+  'unexpected',
+  'errors',
+];
+
+export function phaseCells(p: PhaseSummary): string[] {
+  return [
     Math.round(p.requestsPerSecond).toLocaleString('en-US'),
     ms(p.latencyMs.p50),
     ms(p.latencyMs.p90),
@@ -174,8 +189,14 @@ export function formatPhases(phases: readonly PhaseSummary[]): string {
       .join(', '),
     String(p.unexpected),
     String(p.errors),
-  ]);
-  return markdownTable(header, body);
+  ];
+}
+
+export function formatPhases(phases: readonly PhaseSummary[]): string {
+  return markdownTable(
+    ['run', ...PHASE_COLUMNS],
+    phases.map((p) => [p.label, ...phaseCells(p)]),
+  );
 }
 
 export function formatKinds(phase: PhaseSummary): string {

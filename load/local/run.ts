@@ -1,19 +1,23 @@
 // `npm run load:local -- <scenario> [--duration s] [--connections n] [--no-compare] [--no-start ...]`:
 // runs a scenario from load/scenarios.ts with autocannon against the local stack (started in a child
 // process on free 127.0.0.1 ports unless --no-start), prints progress, req/s, latency percentiles and
-// status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json, exits 1 on a
-// failed threshold. Scenarios with `compareCache` (result cache on vs off) or `compareAuthorizers` (Lambda
-// TOKEN authorizer vs the native JWT authorizer) keep every side's stack up, measure them in alternating
-// rounds and report each side's median per-round ratio to the first; `noisy-client` drives its own clients
-// at their own rates (load/local/noisy-client.ts).
+// status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json and a charted
+// <scenario>.html, exits 1 on a failed threshold; Ctrl-C stops the measurement and reports the run so far.
+// Scenarios with `compareCache` (result cache on vs off) or `compareAuthorizers` (Lambda TOKEN authorizer vs
+// the native JWT authorizer) keep every side's stack up, measure them in alternating rounds and report each
+// side's median per-round ratio to the first; `noisy-client` drives its own clients at their own rates
+// (load/local/noisy-client.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { environmentRecord, formatEnvironment } from '../../bench/lib/environment.js';
+import { trapInterrupts } from '../../bench/lib/interrupt.js';
+import { EXIT } from '../../handlers/cli/exit.js';
 import type { AuthorizerMode } from '../../local/stack.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import { evaluateThresholds, parseThresholds, type ThresholdVerdict } from '../thresholds.js';
+import { loadHtmlReport } from './html-report.js';
 import { type PhaseTokens, runPhase } from './measure.js';
 import { type NoisyClientResult, runNoisyClient } from './noisy-client.js';
 import {
@@ -28,10 +32,10 @@ import {
   summarize,
 } from './report.js';
 import { externalStack, type LoadStack, startStackProcess } from './stack.js';
+import type { SecondSample } from './timeline.js';
 import { invalidSet, mintToken, mintTokens } from './tokens.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -39,7 +43,7 @@ const positiveInt = (v: string) => {
   return n;
 };
 
-const program = new Command()
+const program: Command = new Command()
   .name('load:local')
   .argument('<scenario>', `one of: ${SCENARIO_NAMES.join(', ')}`)
   .option(
@@ -56,10 +60,18 @@ const program = new Command()
     'resource API stage URL of a running stack (default http://127.0.0.1:4001/local)',
   )
   .option('--auth-url <url>', 'auth API stage URL of a running stack (default http://127.0.0.1:4000/local)')
+  .option(
+    '--results-dir <dir>',
+    'where the JSON and HTML results go',
+    join(dirname(fileURLToPath(import.meta.url)), '..', 'results'),
+  )
   .addHelpText(
     'after',
     `\nScenarios:\n${SCENARIO_NAMES.map((n) => `  ${n.padEnd(15)} ${SCENARIOS[n].description}`).join('\n')}`,
   )
+  .showHelpAfterError()
+  // Help exits 0; a missing or bad argument is a usage error (exit 2, usage text printed).
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage))
   .parse();
 
 const opts = program.opts<{
@@ -70,11 +82,12 @@ const opts = program.opts<{
   start: boolean;
   apiUrl?: string;
   authUrl?: string;
+  resultsDir: string;
 }>();
+const resultsDir = opts.resultsDir;
 const name = program.args[0]!;
 if (!isScenarioName(name)) {
-  console.error(`unknown scenario "${name}"; known: ${SCENARIO_NAMES.join(', ')}`);
-  process.exit(2);
+  program.error(`error: unknown scenario "${name}"; known: ${SCENARIO_NAMES.join(', ')}`);
 }
 const scenario: ScenarioDef = SCENARIOS[name];
 const envDuration = process.env.LOAD_DURATION ? positiveInt(process.env.LOAD_DURATION) : undefined;
@@ -82,6 +95,7 @@ const durationSeconds = opts.duration ?? envDuration ?? scenario.local.durationS
 const connections = opts.connections ?? scenario.local.connections;
 const log = (line: string) => console.log(line);
 const sources = new Set(scenario.blend.map((b) => REQUEST_KINDS[b.kind].token));
+const interrupt = trapInterrupts();
 
 async function openStack(resultsCacheTtlSeconds: number, authorizer?: AuthorizerMode): Promise<LoadStack> {
   if (opts.start) {
@@ -102,8 +116,8 @@ async function openStack(resultsCacheTtlSeconds: number, authorizer?: Authorizer
   }
   const { CLIENT_ID, CLIENT_SECRET } = process.env;
   if (!CLIENT_ID || !CLIENT_SECRET) {
-    console.error('--no-start needs CLIENT_ID and CLIENT_SECRET (npm start prints the demo client)');
-    process.exit(2);
+    console.error('error: --no-start needs CLIENT_ID and CLIENT_SECRET (npm start prints the demo client)');
+    process.exit(EXIT.usage);
   }
   return externalStack({
     apiUrl: (opts.apiUrl ?? 'http://127.0.0.1:4001/local').replace(/\/+$/, ''),
@@ -159,6 +173,7 @@ interface PhaseRecord {
   readonly thresholds: ThresholdVerdict[];
   readonly rotated?: boolean;
   readonly noisy?: Pick<NoisyClientResult, 'kms' | 'perGroup'>;
+  readonly perSecond: readonly SecondSample[];
 }
 
 interface Prepared {
@@ -193,6 +208,7 @@ async function prepare(label: string, ttl: number, authorizer?: AuthorizerMode):
         durationSeconds: opts.warmup,
         connections,
         tokens,
+        signal: interrupt.signal,
       });
     }
     return {
@@ -223,6 +239,7 @@ function record(
     resultsCacheTtlSeconds: opts.start ? ttl : 'external',
     thresholds: judge(scenario.thresholds, counts),
     ...(rotated === undefined ? {} : { rotated }),
+    perSecond: counts.perSecond ?? [],
   };
 }
 
@@ -256,6 +273,7 @@ async function phase(label: string, ttl: number): Promise<PhaseRecord> {
       connections,
       tokens,
       log,
+      signal: interrupt.signal,
       ...(midRun ? { midRun } : {}),
     });
     return record(label, ttl, counts, rotated);
@@ -317,20 +335,35 @@ async function compareSides(
     const slice = Math.max(1, Math.round(durationSeconds / COMPARE_ROUNDS));
     const rounds: PhaseCounts[][] = sides.map(() => []);
     const order = sides.map((_, i) => i);
-    for (let r = 0; r < COMPARE_ROUNDS; r++) {
+    for (let r = 0; r < COMPARE_ROUNDS && !interrupt.signal.aborted; r++) {
       for (const i of r % 2 === 0 ? order : [...order].reverse()) {
+        if (interrupt.signal.aborted) break;
         const { stack, tokens } = prepared[i]!;
         log(`round ${r + 1}/${COMPARE_ROUNDS}: ${sides[i]!.label}, ${slice} s`);
         rounds[i]!.push(
-          await runPhase({ scenario, stack, durationSeconds: slice, connections, tokens, log }),
+          await runPhase({
+            scenario,
+            stack,
+            durationSeconds: slice,
+            connections,
+            tokens,
+            log,
+            signal: interrupt.signal,
+          }),
         );
       }
     }
+    const paired = Math.min(...rounds.map((r) => r.length));
     return {
       records: sides.map((side, i) =>
         record(side.label, side.ttl, mergeCounts(rounds[i]!), undefined, side.authorizer),
       ),
-      ratios: rounds.slice(1).map((other) => roundRatios(rounds[0]!, other)),
+      // An interrupted run compares only the rounds every side completed.
+      ratios: rounds
+        .slice(1)
+        .flatMap((other) =>
+          paired > 0 ? [roundRatios(rounds[0]!.slice(0, paired), other.slice(0, paired))] : [],
+        ),
     };
   } finally {
     await Promise.all(prepared.map((side) => side.close()));
@@ -398,13 +431,15 @@ for (const p of phases) {
 }
 await mkdir(resultsDir, { recursive: true });
 const file = join(resultsDir, `${scenario.name}.json`);
+const command = `npm run load:local -- ${process.argv.slice(2).join(' ')}`;
+const interrupted = interrupt.received();
 await writeFile(
   file,
   `${JSON.stringify(
     {
       scenario: scenario.name,
       description: scenario.description,
-      command: `npm run load:local -- ${process.argv.slice(2).join(' ')}`,
+      command,
       environment,
       durationSeconds,
       connections,
@@ -431,10 +466,28 @@ await writeFile(
           }
         : {}),
       pass: !failed,
+      ...(interrupted ? { interrupted } : {}),
     },
     null,
     2,
   )}\n`,
 );
-log(`\n${failed ? 'FAIL' : 'PASS'}: results in ${file}`);
-process.exit(failed ? 1 : 0);
+const html = file.replace(/\.json$/, '.html');
+await writeFile(
+  html,
+  loadHtmlReport({
+    scenario: scenario.name,
+    description: scenario.description,
+    command,
+    environment,
+    phases,
+    pass: !failed,
+    ...(interrupted ? { interrupted } : {}),
+  }),
+);
+if (interrupted) {
+  log(`\nINTERRUPTED by ${interrupted}: partial results in ${file} and ${html}`);
+  process.exit(interrupt.exitCode());
+}
+log(`\n${failed ? 'FAIL' : 'PASS'}: results in ${file} and ${html}`);
+process.exit(failed ? EXIT.failure : EXIT.ok);

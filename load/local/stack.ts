@@ -104,7 +104,8 @@ export async function startStackProcess(
     kmsQuota: async (reset = false) => JSON.parse(await command(reset ? 'kms-reset' : 'kms')),
     close: async () => {
       if (child.exitCode !== null) return;
-      await command('close').catch(() => undefined);
+      // The child may be going already (a terminal's Ctrl-C reaches it too): then no reply comes.
+      await Promise.race([command('close').catch(() => undefined), exited]);
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);

@@ -1,6 +1,5 @@
 // The bench runner's pure parts: ratios, target verdicts, number formatting, tables and the summary.
 import { describe, expect, it } from 'vitest';
-import type { EnvironmentRecord } from '../../bench/lib/environment.js';
 import {
   applyFloor,
   evaluateTargets,
@@ -13,6 +12,7 @@ import {
   summaryMarkdown,
 } from '../../bench/lib/results.js';
 import { type BenchRow, row } from '../../bench/suite.js';
+import { TEST_ENVIRONMENT } from '../support/environment.js';
 
 const rows = (): BenchRow[] => [
   { name: 'floor', opsPerSec: 50_000, p50Ns: 19_000, p99Ns: 40_000, samples: 1000 },
@@ -27,16 +27,7 @@ const rows = (): BenchRow[] => [
   },
 ];
 
-const env: EnvironmentRecord = {
-  node: 'v20.20.2',
-  v8: '11.3',
-  cpuModel: 'AMD EPYC',
-  cores: 2,
-  totalMemoryBytes: 24 * 2 ** 30,
-  os: 'Linux 6.8 x64',
-  date: '2026-01-02T03:04:05.000Z',
-  commit: 'abc123',
-};
+const env = TEST_ENVIRONMENT;
 
 describe('bench results', () => {
   it('sets every ratio against the floor row', () => {

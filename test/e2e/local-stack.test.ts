@@ -183,13 +183,23 @@ describe('JWKS and discovery (RFC 7517, RFC 7638, RFC 8414)', () => {
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       scopes_supported: ['products/read', 'products/write'],
-      response_types_supported: ['token'],
     });
+    // Nothing keygate does not do: no authorization endpoint, no response types, no ID tokens.
+    for (const member of [
+      'authorization_endpoint',
+      'response_types_supported',
+      'subject_types_supported',
+      'id_token_signing_alg_values_supported',
+    ]) {
+      expect(meta).not.toHaveProperty(member);
+    }
     expect(new URL(meta.issuer as string).search).toBe('');
     expect(new URL(meta.issuer as string).hash).toBe('');
   });
 
-  it('works with a standard OAuth client (oauth4webapi): discovery, then the client-credentials grant', async () => {
+  // 'oidc' discovery appends the well-known path to the issuer (the stage URL); RFC 8414 §3.1 inserts it
+  // before the path, which API Gateway's stage prefix cannot serve (docs/operations.md).
+  it('works with a standard OAuth client (oauth4webapi, oidc discovery), then the client-credentials grant', async () => {
     const issuer = new URL(stack.issuer);
     const as = await oauth.processDiscoveryResponse(
       issuer,

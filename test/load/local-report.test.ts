@@ -64,7 +64,7 @@ describe('local load report', () => {
     expect(progressLine(3, 1234, 0)).toBe('    3s    1,234 req/s      0 unexpected/errors');
   });
 
-  it('merges the rounds of a phase: durations, latencies, statuses and per-kind counts add up', () => {
+  it('merges the rounds of a phase: durations, latencies, statuses and per-kind counts add up, seconds follow on', () => {
     const a = counts({
       durationSeconds: 2,
       latenciesMs: [1, 2],
@@ -72,6 +72,7 @@ describe('local load report', () => {
       unexpected: 0,
       errors: 1,
       perKind: { read: { count: 2, unexpected: 0, latenciesMs: [1, 2] } },
+      perSecond: [{ second: 1, statuses: { '200': 2 }, failures: 1, p50Ms: 1.5, p99Ms: 2 }],
     });
     const b = counts({
       durationSeconds: 3,
@@ -83,6 +84,7 @@ describe('local load report', () => {
         read: { count: 1, unexpected: 1, latenciesMs: [3] },
         write: { count: 1, unexpected: 0, latenciesMs: [4] },
       },
+      perSecond: [{ second: 1, statuses: { '200': 1, '503': 1 }, failures: 1, p50Ms: 3, p99Ms: 3 }],
     });
     expect(mergeCounts([a, b])).toEqual({
       durationSeconds: 5,
@@ -94,6 +96,10 @@ describe('local load report', () => {
         read: { count: 3, unexpected: 1, latenciesMs: [1, 2, 3] },
         write: { count: 1, unexpected: 0, latenciesMs: [4] },
       },
+      perSecond: [
+        { second: 1, statuses: { '200': 2 }, failures: 1, p50Ms: 1.5, p99Ms: 2 },
+        { second: 2, statuses: { '200': 1, '503': 1 }, failures: 1, p50Ms: 3, p99Ms: 3 },
+      ],
     });
   });
 

@@ -1,4 +1,4 @@
-// The discovery metadata keygate publishes (RFC 8414 §2 / OIDC Discovery §3), written out member by member
+// The discovery metadata keygate publishes (RFC 8414 §2; no OpenID Provider members), written out member by member
 // as an oracle independent of core/issuer/discovery.ts: for the core function and the handler tests.
 
 export function expectedDiscoveryDocument(issuer: string, scopes = ['products/read', 'products/write']) {
@@ -7,10 +7,7 @@ export function expectedDiscoveryDocument(issuer: string, scopes = ['products/re
     token_endpoint: `${issuer}/oauth2/token`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     scopes_supported: scopes,
-    response_types_supported: ['token'],
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['RS256'],
   };
 }

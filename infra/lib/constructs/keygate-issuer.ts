@@ -7,6 +7,10 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  CLIENT_CACHE_TTL_DEFAULT_SECONDS,
+  TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
+} from '../../../core/issuer/token-defaults.js';
 import { AUTH_ROUTES } from '../../../core/routes.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode } from './lambda-code.js';
@@ -132,7 +136,7 @@ export class KeygateIssuer extends Construct {
     this.tokenUrl = `${this.issuerUrl}/oauth2/token`;
     this.jwksUri = `${this.issuerUrl}/.well-known/jwks.json`;
     this.revocationsUri = `${this.issuerUrl}/revocations`;
-    const tokenMaxLifetime = String(props.tokenMaxLifetimeSeconds ?? 3600);
+    const tokenMaxLifetime = String(props.tokenMaxLifetimeSeconds ?? TOKEN_MAX_LIFETIME_DEFAULT_SECONDS);
 
     this.token = new KeygateFunction(this, 'TokenFunction', {
       ...fnOptions,
@@ -148,7 +152,7 @@ export class KeygateIssuer extends Construct {
         CLIENTS_TABLE: this.table.tableName,
         SIGNING_KEY_ID: this.key.keyArn,
         TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,
-        CLIENT_CACHE_TTL_SECONDS: String(props.clientCacheTtlSeconds ?? 30),
+        CLIENT_CACHE_TTL_SECONDS: String(props.clientCacheTtlSeconds ?? CLIENT_CACHE_TTL_DEFAULT_SECONDS),
       },
     });
     // Exactly the two calls the token endpoint makes; grant* helpers would add more actions.

@@ -3,6 +3,7 @@ import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret } from '../../../core/issuer/client-secret.js';
 import { runCli } from '../../../handlers/cli/clients.js';
 import { type DynaliteServer, localDynamo, startDynalite } from '../../support/dynalite.js';
+import { spawnNpm } from '../../support/npm-process.js';
 
 let db: DynaliteServer;
 let env: Record<string, string>;
@@ -82,7 +83,11 @@ describe('clients CLI against dynalite', () => {
 
     expect((await cli(['show', id])).stdout).toContain('status:         active');
     const disabled = await cli(['disable', id]);
-    expect(disabled.stdout.split('\n')[0]).toBe(`Disabled client ${id}; every token it holds is revoked`);
+    expect(disabled.stdout.split('\n')[0]).toBe(
+      `Disabled client ${id}. The token endpoint stops issuing tokens to it within 30 s (its client cache, ` +
+        'CLIENT_CACHE_TTL_SECONDS); every token already issued is revoked and refused at every protected ' +
+        'route within the revocation bound (30 s by default).',
+    );
     // No resource API configured: it says what stays cached instead of flushing.
     expect(disabled.stdout).toContain('note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set');
     expect(JSON.parse((await cli(['--json', 'show', id])).stdout).status).toBe('disabled');
@@ -158,9 +163,97 @@ describe('clients CLI against dynalite', () => {
     try {
       const r = await cli(['list']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('hint: check that DynamoDB is reachable');
+      expect(r.stderr).toMatch(/^error: .*; check that DynamoDB is reachable .* and retry\n$/);
     } finally {
       env = saved;
     }
   });
+});
+
+describe('clients CLI notices', () => {
+  const lifetimeWarning =
+    "token lifetime 7200 s is above the token endpoint's cap (TOKEN_MAX_LIFETIME_SECONDS, 3600 s unless raised): " +
+    'its tokens get expires_in 3600 until the cap is raised (CDK prop tokenMaxLifetimeSeconds)';
+
+  it('create --lifetime above the token endpoint cap stores it and warns on stderr', async () => {
+    await cli(['create-table']);
+    const r = await cli(['create', '--name', 'long', '--scopes', 'products/read', '--lifetime', '7200']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('token lifetime: 7200 s');
+    expect(r.stderr).toBe(`warning: ${lifetimeWarning}\n`);
+  });
+
+  it('with --json the warning is a JSON line on stderr and stdout stays one document', async () => {
+    await cli(['create-table']);
+    const r = await cli([
+      '--json',
+      'create',
+      '--name',
+      'long',
+      '--scopes',
+      'products/read',
+      '--lifetime',
+      '7200',
+    ]);
+    expect(JSON.parse(r.stdout).client.token_lifetime_seconds).toBe(7200);
+    expect(JSON.parse(r.stderr)).toEqual({ warning: lifetimeWarning });
+  });
+
+  it('a lifetime within the cap prints no warning', async () => {
+    await cli(['create-table']);
+    const r = await cli(['create', '--name', 'short', '--scopes', 'products/read', '--lifetime', '3600']);
+    expect(r.stderr).toBe('');
+  });
+
+  it.each([
+    [
+      ['--json', 'frobnicate'],
+      { code: 'usage', message: "unknown command 'frobnicate'", hint: 'see npm run clients -- --help' },
+    ],
+    [['--json', 'update', 'kg_x'], { code: 'usage', message: 'update needs --name, --scopes or --lifetime' }],
+    [
+      ['--json', 'show', 'kg_nope'],
+      {
+        code: 'unknown_client',
+        message: 'no client "kg_nope" in table "cli-clients"',
+        hint: 'list the clients with: npm run clients -- list',
+      },
+    ],
+  ])('--json reports %j as one JSON error line on stderr', async (args, error) => {
+    await cli(['create-table']);
+    const r = await cli(args);
+    expect(r.code).toBe(error.code === 'usage' ? 2 : 1);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(r.stderr)).toEqual({ error });
+  });
+});
+
+describe('clients CLI without an AWS environment', () => {
+  // A real process with no AWS variables and an empty HOME (no ~/.aws): what a new terminal has.
+  const bare = {
+    AWS_REGION: undefined,
+    AWS_DEFAULT_REGION: undefined,
+    AWS_PROFILE: undefined,
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_ENDPOINT_URL_DYNAMODB: undefined,
+    AWS_ENDPOINT_URL: undefined,
+    HOME: '/nonexistent',
+  };
+  const message = 'no AWS region or credentials found';
+  const hint =
+    'for the local stack, paste the `export AWS_ENDPOINT_URL_DYNAMODB=...` line that `npm start` prints; ' +
+    'for AWS, set AWS_REGION and credentials (e.g. AWS_PROFILE)';
+
+  it('says to paste the export line npm start prints, one line, exit 1', async () => {
+    const npm = spawnNpm('clients', ['list'], bare);
+    expect((await npm.exited()).code).toBe(1);
+    expect(npm.stderr()).toBe(`error: ${message}; ${hint}\n`);
+  }, 30_000);
+
+  it('with --json says it as a JSON error', async () => {
+    const npm = spawnNpm('clients', ['--json', 'list'], bare);
+    expect((await npm.exited()).code).toBe(1);
+    expect(JSON.parse(npm.stderr())).toEqual({ error: { code: 'no_aws_environment', message, hint } });
+  }, 30_000);
 });

@@ -1,0 +1,78 @@
+// `npm run load:local` as a process: usage errors exit 2 with the usage text; a signal to the npm PID
+// mid-measurement stops the run, writes the results so far marked interrupted and stops the stack.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { portIsFree, spawnNpm } from '../support/npm-process.js';
+
+describe('npm run load:local', () => {
+  it.each([
+    [[], "error: missing required argument 'scenario'"],
+    [['nope'], 'error: unknown scenario "nope"; known: '],
+  ])(
+    'with arguments %j prints the usage and exits 2',
+    async (args, message) => {
+      const npm = spawnNpm('load:local', args);
+      expect((await npm.exited()).code).toBe(2);
+      expect(npm.stderr()).toContain(message);
+      expect(npm.stderr()).toContain('Usage: load:local [options] <scenario>');
+    },
+    30_000,
+  );
+
+  describe('interrupted', () => {
+    let results: string;
+    beforeEach(async () => {
+      results = await mkdtemp(join(tmpdir(), 'keygate-load-test-'));
+    });
+    afterEach(async () => {
+      await rm(results, { recursive: true, force: true });
+    });
+
+    it.each([
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const)(
+      '%s to the npm PID: exit %d, partial JSON and HTML marked interrupted, stack stopped',
+      async (signal, code) => {
+        const npm = spawnNpm('load:local', [
+          'cache-hit',
+          '--no-compare',
+          '--duration',
+          '60',
+          '--warmup',
+          '0',
+          '--connections',
+          '2',
+          '--results-dir',
+          results,
+        ]);
+        const [, apiPort, authPort] = (
+          await npm.waitFor(/stack: api http:\/\/127\.0\.0\.1:(\d+)\/\S+, auth http:\/\/127\.0\.0\.1:(\d+)/)
+        ).map(Number);
+        // The first per-second progress line: the measurement is running.
+        await npm.waitFor(/measuring for 60 s\.\.\.\n\s+1s /);
+
+        npm.child.kill(signal);
+        const exit = await npm.exited();
+
+        expect(exit.code).toBe(code);
+        expect(npm.stdout()).toContain(
+          `INTERRUPTED by ${signal}: partial results in ${join(results, 'cache-hit.json')}`,
+        );
+        const json = JSON.parse(await readFile(join(results, 'cache-hit.json'), 'utf8'));
+        expect(json.interrupted).toBe(signal);
+        expect(json.phases[0].perSecond.length).toBeGreaterThanOrEqual(1);
+        const html = await readFile(join(results, 'cache-hit.html'), 'utf8');
+        expect(html).toContain(
+          `<p class="interrupted">Interrupted by ${signal}: the figures cover the run until then.</p>`,
+        );
+        expect(html.match(/<svg /g)).toHaveLength(2);
+        expect(await portIsFree(apiPort!)).toBe(true);
+        expect(await portIsFree(authPort!)).toBe(true);
+      },
+      90_000,
+    );
+  });
+});
