@@ -91,7 +91,11 @@ describe('tokens (AWS "Control access to REST APIs using JWT authorizers"; API r
     const { alg } = decodeProtectedHeader(token);
     expect(alg).toBe('RS256');
     expect(JWT_AUTHORIZER_ALGORITHMS).toContain(alg);
-    expect(discovery.id_token_signing_alg_values_supported).toEqual(['RS256']);
+    // keygate is no OpenID Provider: the algorithm is named by each key's `alg` (RFC 7517 §4.4), and API
+    // Gateway reads only the discovery document's jwks_uri ("Signing keys and troubleshooting JWT authorizers").
+    expect(discovery).not.toHaveProperty('id_token_signing_alg_values_supported');
+    const { keys } = JSON.parse(jwksText) as { keys: { alg?: string }[] };
+    expect(keys.map((k) => k.alg)).toEqual(keys.map(() => 'RS256'));
   });
 
   it('carry the configured audience in aud (JwtIssuerInput.audiences)', () => {

@@ -139,7 +139,7 @@ describe('clients disable', () => {
 
     const r = await cli(['disable', c.id]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain(`Disabled client ${c.id}; every token it holds is revoked`);
+    expect(r.out).toContain(`Disabled client ${c.id}. The token endpoint stops issuing tokens to it`);
     expect((await get('/products', old)).status).toBe(401);
     expect(await post(old)).toBe(401);
 

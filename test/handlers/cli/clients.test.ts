@@ -210,7 +210,10 @@ describe('clients CLI notices', () => {
       ['--json', 'frobnicate'],
       { code: 'usage', message: "unknown command 'frobnicate'", hint: 'see npm run clients -- --help' },
     ],
-    [['--json', 'update', 'kg_x'], { code: 'usage', message: 'update needs --name, --scopes or --lifetime' }],
+    [
+      ['--json', 'update', 'kg_x'],
+      { code: 'usage', message: 'update needs --name, --scopes, --lifetime or --rate' },
+    ],
     [
       ['--json', 'show', 'kg_nope'],
       {
