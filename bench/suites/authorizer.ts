@@ -3,9 +3,9 @@
 // repeated token (verified-token cache hit), each with Powertools logging + metrics on and off.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { startJwksServer } from '../../fixtures/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/authorizer.js';
-import { startJwksServer } from '../../test/support/jwks-server.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../test/support/tokens.js';
 import { runInterleaved } from '../lib/interleaved.js';
 import { RSA_FLOOR, rsaFloorTask } from '../lib/rsa-floor.js';
 import { type BenchRow, type BenchSuite, row } from '../suite.js';

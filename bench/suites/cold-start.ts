@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../test/support/tokens.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { bundleLambda } from '../lib/lambda-bundle.js';
 import type { BenchRow, BenchSuite } from '../suite.js';
 

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createJwksKeyStore, createVerifier, VerifyError } from '../../core/jwt/index.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../support/tokens.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 
 const URI = 'https://issuer.keygate.test/.well-known/jwks.json';
 const served = (body: string | Uint8Array): typeof fetch =>

@@ -7,10 +7,15 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenMinter } from '../../core/issuer/index.js';
+import {
+  createTestRegistry,
+  type DynaliteServer,
+  localDynamo,
+  startDynalite,
+} from '../../fixtures/dynalite.js';
+import { createLocalSigner } from '../../fixtures/local-signer.js';
+import { testKey } from '../../fixtures/tokens.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/token.js';
-import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
-import { createLocalSigner } from '../support/local-signer.js';
-import { testKey } from '../support/tokens.js';
 
 const ERRORS = new Set([
   'invalid_request',

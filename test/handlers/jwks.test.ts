@@ -8,11 +8,11 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.js';
 import { createKmsSigner, createTokenMinter } from '../../core/issuer/index.js';
+import { TEST_AUDIENCE, TEST_ISSUER } from '../../fixtures/tokens.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/jwks.js';
 import type { KmsEmulator } from '../../local/kms/index.js';
 import { proxyEvent } from '../support/events.js';
 import { startTestKms, type TestKms } from '../support/kms.js';
-import { TEST_AUDIENCE, TEST_ISSUER } from '../support/tokens.js';
 
 let testKms: TestKms;
 let emu: KmsEmulator;

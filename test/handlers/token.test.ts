@@ -6,11 +6,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientRegistry } from '../../core/issuer/client-registry.js';
 import { createJwksPublisher } from '../../core/issuer/jwks-publisher.js';
 import { createJwksKeyStore, createVerifier } from '../../core/jwt/index.js';
+import {
+  createTestRegistry,
+  type DynaliteServer,
+  localDynamo,
+  startDynalite,
+} from '../../fixtures/dynalite.js';
+import { startJwksServer } from '../../fixtures/jwks-server.js';
 import { createDeps, createHandler, loadConfig, type TokenLogger } from '../../handlers/token.js';
 import type { KmsEmulator } from '../../local/kms/index.js';
-import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
 import { proxyEvent } from '../support/events.js';
-import { startJwksServer } from '../support/jwks-server.js';
 import { startTestKms, type TestKms } from '../support/kms.js';
 
 const ISSUER = 'https://auth.keygate.test/prod';

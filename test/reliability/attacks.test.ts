@@ -6,8 +6,8 @@ import { createHmac, createPublicKey } from 'node:crypto';
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { b64url, signRaw, testKey } from '../../fixtures/tokens.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { b64url, signRaw, testKey } from '../support/tokens.js';
 import { claimsOf, kidOf, kmsSign } from './support/kms-token.js';
 import { basic, record } from './support/load.js';
 

@@ -8,7 +8,7 @@ import {
   type DynaliteServer,
   localDynamo,
   startDynalite,
-} from '../../support/dynalite.js';
+} from '../../../fixtures/dynalite.js';
 
 let db: DynaliteServer;
 let clock = Date.parse('2030-01-01T00:00:00Z');

@@ -3,8 +3,8 @@ import { createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { IssuerError } from '../../../core/issuer/errors.js';
 import { createTokenMinter } from '../../../core/issuer/token-minter.js';
-import { createLocalSigner } from '../../support/local-signer.js';
-import { TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../support/tokens.js';
+import { createLocalSigner } from '../../../fixtures/local-signer.js';
+import { TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 
 const key = testKey('minter');
 const NOW = 1_750_000_000_123;

@@ -8,8 +8,8 @@ import {
   type KeyStoreEvent,
   type VerifyErrorCode,
 } from '../../../core/jwt/index.js';
-import { type JwksMode, type JwksServer, startJwksServer } from '../../support/jwks-server.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../support/tokens.js';
+import { type JwksMode, type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 
 const key = testKey();
 const next = testKey('next');

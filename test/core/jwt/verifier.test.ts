@@ -10,8 +10,8 @@ import {
   type VerifierOptions,
   type VerifyErrorCode,
 } from '../../../core/jwt/index.js';
-import { type JwksServer, startJwksServer } from '../../support/jwks-server.js';
-import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../support/tokens.js';
+import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
+import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 
 const NOW = 1_800_000_000;
 const key = testKey();
