@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { environmentRecord, formatEnvironment } from './lib/environment.js';
+import { environmentRecord, formatEnvironment } from '../measure/environment.js';
+import type { BenchRow, BenchSuite } from '../measure/suite.js';
 import {
   applyFloor,
   evaluateTargets,
@@ -20,7 +21,6 @@ import {
   summaryMarkdown,
   type TargetVerdict,
 } from './lib/results.js';
-import type { BenchRow, BenchSuite } from './suite.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const here = dirname(fileURLToPath(import.meta.url));

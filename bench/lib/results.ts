@@ -1,7 +1,8 @@
 // Pure parts of the bench runner: ratios against a suite's floor, target verdicts, the results file shape
 // and the Markdown it is rendered to (console tables and bench/results/summary.md).
-import type { BenchRow, BenchSuite } from '../suite.js';
-import { type EnvironmentRecord, formatEnvironment } from './environment.js';
+
+import { type EnvironmentRecord, formatEnvironment } from '../../measure/environment.js';
+import type { BenchRow, BenchSuite } from '../../measure/suite.js';
 
 export interface TargetVerdict {
   readonly description: string;

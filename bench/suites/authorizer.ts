@@ -6,9 +6,9 @@ import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { startJwksServer } from '../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/authorizer.js';
-import { runInterleaved } from '../lib/interleaved.js';
+import { runInterleaved } from '../../measure/interleaved.js';
+import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
 import { RSA_FLOOR, rsaFloorTask } from '../lib/rsa-floor.js';
-import { type BenchRow, type BenchSuite, row } from '../suite.js';
 
 const FLOOR = RSA_FLOOR;
 const VERIFIER_ONLY = 'verifier.verifyDetailed alone, unique tokens';
@@ -148,7 +148,7 @@ export const suite: BenchSuite = {
       await jwks.close();
     }
   },
-  // Ratios are the median over interleaved pairings of task/floor (bench/lib/interleaved.ts).
+  // Ratios are the median over interleaved pairings of task/floor (measure/interleaved.ts).
   targets: [
     {
       description:

@@ -6,8 +6,8 @@ import { Agent, createServer, request } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type LambdaFunction, startGateway } from '../../local/gateway/index.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { runInterleaved } from '../lib/interleaved.js';
-import { type BenchRow, type BenchSuite, row } from '../suite.js';
+import { runInterleaved } from '../../measure/interleaved.js';
+import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
 
 const DIRECT = 'handler called directly (no HTTP)';
 const RAW_HTTP = 'bare node:http server (HTTP floor)';

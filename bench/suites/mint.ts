@@ -16,7 +16,7 @@ import { createLocalSigner } from '../../fixtures/local-signer.js';
 import { createDeps, createHandler, loadConfig, type TokenLogger } from '../../handlers/token.js';
 import { startDynalite } from '../../local/dynalite.js';
 import { startKmsEmulator } from '../../local/kms/index.js';
-import { type BenchRow, type BenchSuite, row, rowsFromBench } from '../suite.js';
+import { type BenchRow, type BenchSuite, row, rowsFromBench } from '../../measure/suite.js';
 
 const FLOOR = 'local RS256 sign, same key (floor)';
 const MINT_LOCAL = 'minter, in-process signer';

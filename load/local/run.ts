@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { environmentRecord, formatEnvironment } from '../../bench/lib/environment.js';
+import { environmentRecord, formatEnvironment } from '../../measure/environment.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import type { ThresholdVerdict } from '../thresholds.js';
 import { type PhaseTokens, runPhase } from './measure.js';

@@ -1,6 +1,5 @@
 // The bench runner's pure parts: ratios, target verdicts, number formatting, tables and the summary.
 import { describe, expect, it } from 'vitest';
-import type { EnvironmentRecord } from '../../bench/lib/environment.js';
 import {
   applyFloor,
   evaluateTargets,
@@ -12,7 +11,8 @@ import {
   type SuiteResult,
   summaryMarkdown,
 } from '../../bench/lib/results.js';
-import { type BenchRow, row } from '../../bench/suite.js';
+import type { EnvironmentRecord } from '../../measure/environment.js';
+import { type BenchRow, row } from '../../measure/suite.js';
 
 const rows = (): BenchRow[] => [
   { name: 'floor', opsPerSec: 50_000, p50Ns: 19_000, p99Ns: 40_000, samples: 1000 },

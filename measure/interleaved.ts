@@ -2,7 +2,7 @@
 // interleaved rounds, and a row's ratio is the median over rounds of task/floor from the same pairing.
 // Why: one long pass per task let load drift alone move verify's cache-miss ratio from 0.78x to 0.95x.
 import { Bench, type Fn } from 'tinybench';
-import { type BenchRow, rowsFromBench } from '../suite.js';
+import { type BenchRow, rowsFromBench } from './suite.js';
 
 export interface InterleavedTask {
   readonly name: string;
