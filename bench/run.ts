@@ -10,7 +10,6 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { environmentRecord, formatEnvironment } from '../measure/environment.js';
-import type { BenchRow, BenchSuite } from '../measure/suite.js';
 import {
   applyFloor,
   evaluateTargets,
@@ -20,7 +19,8 @@ import {
   type SuiteResult,
   summaryMarkdown,
   type TargetVerdict,
-} from './lib/results.js';
+} from '../measure/results.js';
+import type { BenchRow, BenchSuite } from '../measure/suite.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const here = dirname(fileURLToPath(import.meta.url));

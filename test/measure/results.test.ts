@@ -1,5 +1,6 @@
 // The bench runner's pure parts: ratios, target verdicts, number formatting, tables and the summary.
 import { describe, expect, it } from 'vitest';
+import type { EnvironmentRecord } from '../../measure/environment.js';
 import {
   applyFloor,
   evaluateTargets,
@@ -10,8 +11,7 @@ import {
   rowsTable,
   type SuiteResult,
   summaryMarkdown,
-} from '../../bench/lib/results.js';
-import type { EnvironmentRecord } from '../../measure/environment.js';
+} from '../../measure/results.js';
 import { type BenchRow, row } from '../../measure/suite.js';
 
 const rows = (): BenchRow[] => [
