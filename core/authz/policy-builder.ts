@@ -5,8 +5,8 @@
 import { LRUCache } from 'lru-cache';
 import { RESOURCE_ROUTES, type RouteDef } from '../routes.js';
 import { AuthzError } from './errors.js';
-import type { PolicyDocument } from './evaluate.js';
 import { parseMethodArn } from './method-arn.js';
+import type { PolicyDocument } from './policy-document.js';
 
 /** IAM limit on a Resource ARN in an authorizer policy (SPEC §2). */
 export const MAX_RESOURCE_ARN_LENGTH = 512;

@@ -3,8 +3,8 @@
 // context stringification, and the result cache keyed by the header value whose policy is re-evaluated
 // against every new method ARN: exactly what makes a first-route-only policy fail on other routes.
 import { LRUCache } from 'lru-cache';
-import { evaluatePolicy } from '../../core/authz/index.js';
 import { GatewayError } from './errors.js';
+import { evaluatePolicy } from './evaluate-policy.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
 
 /** RFC 6750 §2.1 b64token after `Bearer ` (SPEC §2). */

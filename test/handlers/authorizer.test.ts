@@ -1,7 +1,6 @@
 // The TOKEN authorizer end to end: real RS256 tokens, a real JWKS server on loopback, real Powertools output.
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { evaluatePolicy } from '../../core/authz/index.js';
 import { ConfigError } from '../../core/config.js';
 import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
 import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
@@ -12,6 +11,7 @@ import {
   createHandler,
   loadConfig,
 } from '../../handlers/authorizer.js';
+import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
 const arn = (verb: string, path: string, prefix = PREFIX) => `${prefix}/${verb}${path}`;

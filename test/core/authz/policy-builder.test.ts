@@ -1,9 +1,9 @@
 // Scope-to-route policies: right for every route under result caching, memoized, bounded.
 import { describe, expect, it } from 'vitest';
 import { AuthzError } from '../../../core/authz/errors.js';
-import { evaluatePolicy } from '../../../core/authz/evaluate.js';
 import { createPolicyBuilder, routeResourcePath } from '../../../core/authz/policy-builder.js';
 import type { RouteDef } from '../../../core/routes.js';
+import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
 const method = (verb: string, path: string, prefix = PREFIX) => `${prefix}/${verb}${path}`;

@@ -1,6 +1,6 @@
 // IAM policy evaluation as API Gateway applies it to authorizer output.
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../../core/authz/evaluate.js';
+import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 
 const P = 'arn:aws:execute-api:us-east-1:123456789012:api1/prod';
 const arn = (rest: string) => `${P}/${rest}`;
