@@ -1,5 +1,6 @@
 // One typed schema for configuration read from the environment, once, at module init.
 // Every problem is collected and reported together so a misconfigured Lambda fails fast with one clear message.
+import { isHttpsOrLoopback } from './net.js';
 
 export class ConfigError extends Error {
   readonly code = 'config_invalid';
@@ -113,7 +114,7 @@ export function list(opts: { default?: readonly string[]; min?: number } = {}): 
 }
 
 /**
- * An absolute URL. `https` always; `http` only for loopback hosts unless `allowHttp` (local stack).
+ * An absolute URL: `https`, or `http` to a loopback host (the local stack) unless `allowHttpLoopback: false`.
  */
 export function url(opts: { default?: string; allowHttpLoopback?: boolean } = {}): Field<string> {
   return {
@@ -126,25 +127,12 @@ export function url(opts: { default?: string; allowHttpLoopback?: boolean } = {}
       } catch {
         throw new FieldProblem(`${name} must be an absolute URL`);
       }
-      const loopback = isLoopbackHost(parsed.hostname);
-      if (
-        parsed.protocol !== 'https:' &&
-        !(parsed.protocol === 'http:' && opts.allowHttpLoopback !== false && loopback)
-      ) {
+      if (opts.allowHttpLoopback === false ? parsed.protocol !== 'https:' : !isHttpsOrLoopback(parsed)) {
         throw new FieldProblem(`${name} must use https (http is allowed only for loopback hosts)`);
       }
       return value;
     },
   };
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    hostname === '::1' ||
-    /^127(\.\d{1,3}){3}$/.test(hostname)
-  );
 }
 
 /** Reads every field of `spec` from `env`, collecting all problems into one ConfigError. */

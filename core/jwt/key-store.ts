@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { isLoopbackHost } from '../config.js';
+import { isLoopbackHost } from '../net.js';
 import { VerifyError } from './errors.js';
 import { isSaneKid } from './kid.js';
 import type { KeyStore, KeyStoreStats } from './types.js';

@@ -3,6 +3,7 @@
 // fault injection (throttling, failures, delay) for tests and the local stack.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { urlHost } from '../../core/net.js';
 import { closeNow, listen } from '../listen.js';
 import { KmsError } from './errors.js';
 import {
@@ -430,10 +431,9 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   });
   server.keepAliveTimeout = 5000;
   const port = await listen(server, options.port ?? 0, host);
-  const urlHost = host.includes(':') ? `[${host}]` : host;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `http://${urlHost(host)}:${port}`,
     region,
     accountId,
     faults,
