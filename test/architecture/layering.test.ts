@@ -38,7 +38,7 @@ interface Violation {
 }
 
 /** Every import in `source` (a file at repo-relative `file`) that breaks the layering. */
-export function layeringViolations(file: string, source: string): Violation[] {
+function layeringViolations(file: string, source: string): Violation[] {
   const folder = file.split('/')[0]!;
   const allowed = MAY_IMPORT[folder];
   if (allowed === undefined) return [];
