@@ -1,4 +1,4 @@
-// The Lambda TOKEN authorizer (SPEC §2, §4): `Bearer` token in, IAM policy for every route the token's
+// The Lambda TOKEN authorizer (docs/design.md#token-authorizer, #access-tokens): `Bearer` token in, IAM policy for every route the token's
 // scopes permit out. Invalid tokens throw exactly `Unauthorized` (401); our own failures (no keys, bad
 // method ARN) throw something else so API Gateway answers 500. Built for the warm path: a repeated token
 // costs a cache lookup, a memoized policy and one small object.

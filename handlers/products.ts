@@ -1,7 +1,7 @@
-// The resource API's Lambda (proxy integration, payload 1.0, SPEC §2): GET /products, GET /products/{id},
-// POST /products over the in-memory catalog. It reads the caller API Gateway's authorizer established from
-// requestContext.authorizer (values arrive stringified) and echoes it, and re-checks the route's scopes as
-// defence in depth. Never throws: every outcome is a JSON response.
+// The resource API's Lambda (proxy integration, payload 1.0, docs/design.md#proxy-integration): GET /products,
+// GET /products/{id}, POST /products over the in-memory catalog. It reads the caller that API Gateway's
+// authorizer established from requestContext.authorizer (values arrive stringified), echoes it, and re-checks
+// the route's scopes as defence in depth. Never throws: every outcome is a JSON response.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type ConfigOf, int, readConfig } from '../core/config.js';

@@ -16,7 +16,7 @@ import {
   startLocalStack,
 } from './stack.js';
 
-// The SDK's Node-version notice is noise for a local run (SPEC §7).
+// The SDK's Node-version notice is noise for a local run (docs/design.md#local-stand-ins).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const FLAG_OF: Record<StackPortName, string> = {

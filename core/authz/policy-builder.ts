@@ -1,5 +1,5 @@
 // Builds the IAM policy a TOKEN authorizer returns. API Gateway caches that policy per token and reuses
-// it for EVERY route behind the authorizer (SPEC §2), so the policy allows every route the token's
+// it for EVERY route behind the authorizer (docs/design.md#result-cache), so the policy allows every route the token's
 // scopes permit, not just the method ARN that triggered the call. Policies depend only on the API/stage
 // prefix and the set of route scopes in the token, so they are memoized and shared (frozen).
 import { LRUCache } from 'lru-cache';
@@ -8,7 +8,7 @@ import { AuthzError } from './errors.js';
 import { parseMethodArn } from './method-arn.js';
 import type { PolicyDocument } from './policy-document.js';
 
-/** IAM limit on a Resource ARN in an authorizer policy (SPEC §2). */
+/** IAM limit on a Resource ARN in an authorizer policy (docs/design.md#arn-limits). */
 export const MAX_RESOURCE_ARN_LENGTH = 512;
 
 export interface BuiltPolicy {

@@ -1,6 +1,6 @@
 // The API Gateway REST API emulator: a node:http server standing where execute-api stands
 // (`http://host:port/{stage}/...`), invoking Lambda handlers in-process with the REST API's routing,
-// limits, TOKEN authorizer semantics, proxy event/response mapping and gateway responses (SPEC §2).
+// limits, TOKEN authorizer semantics, proxy event/response mapping and gateway responses (docs/design.md).
 // Admin endpoints live outside any stage under `/_keygate/` (stage names cannot collide: validated).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -20,11 +20,11 @@ import {
 import { createRouter, type GatewayRoute } from './router.js';
 import { createTokenAuthorizerStep, type TokenAuthorizerOptions } from './token-authorizer.js';
 
-/** REST API payload quota (SPEC §2). */
+/** REST API payload quota (docs/design.md#proxy-integration). */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-/** REST API integration timeout (SPEC §2). */
+/** REST API integration timeout (docs/design.md#proxy-integration). */
 export const INTEGRATION_TIMEOUT_MS = 29_000;
-/** Method ARNs longer than this get 414 (SPEC §2). */
+/** Method ARNs longer than this get 414 (docs/design.md#arn-limits). */
 export const MAX_METHOD_ARN_BYTES = 1600;
 /** API Gateway's quota on the request line plus headers is 10240 bytes; node enforces it (-> 431). */
 export const DEFAULT_MAX_HEADER_BYTES = 10_240;

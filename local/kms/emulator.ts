@@ -1,4 +1,4 @@
-// A local AWS KMS speaking the JSON 1.1 protocol (SPEC §6) well enough that the real @aws-sdk/client-kms
+// A local AWS KMS speaking the JSON 1.1 protocol (docs/design.md#kms-protocol) well enough that the real @aws-sdk/client-kms
 // works unchanged against it: RSA signing keys, aliases, the KMS error shapes, optional persistence and
 // fault injection (throttling, failures, delay) for tests and the local stack.
 import { randomUUID } from 'node:crypto';

@@ -178,7 +178,7 @@ describe('token endpoint', () => {
     expect(JSON.parse(res.body).expires_in).toBe(300);
   });
 
-  describe('every SPEC §3 error row', () => {
+  describe('every RFC 6749 §5.2 error row (docs/design.md#token-errors)', () => {
     it('invalid_request: wrong content type, duplicated parameter, two auth methods, malformed body, GET', async () => {
       const auth = basic(full.id, full.secret);
       const cases: APIGatewayProxyEvent[] = [

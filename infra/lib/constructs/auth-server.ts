@@ -1,5 +1,5 @@
 // The authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token / JWKS / discovery
-// Lambdas and the public REST API serving AUTH_ROUTES, with `issuer` = the API's stage URL (SPEC §1, §5, §6).
+// Lambdas and the public REST API serving AUTH_ROUTES, with `issuer` = the API's stage URL (docs/design.md#the-system).
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -38,13 +38,13 @@ export interface AuthServerProps {
   /** DynamoDB deletion protection on the clients table. @default true */
   readonly tableDeletionProtection?: boolean;
   /**
-   * Further keys to publish in the JWKS during a rotation (the previous or the next signing key, SPEC §5).
+   * Further keys to publish in the JWKS during a rotation (the previous or the next signing key, docs/design.md#keys).
    * The JWKS function may call kms:GetPublicKey on each of them and nothing else. @default none
    */
   readonly additionalPublishedKeys?: readonly kms.IKey[];
   /**
    * Stage-wide steady-state rate limit (requests/s). The default stays under KMS's 500 RSA operations/s
-   * account quota (SPEC §6), so an overload is a 429 from API Gateway before it is a KMS ThrottlingException.
+   * account quota (docs/design.md#kms-quotas), so an overload is a 429 from API Gateway before it is a KMS ThrottlingException.
    * @default 400
    */
   readonly throttlingRateLimit?: number;

@@ -1,6 +1,6 @@
 // The protected resource API: the TOKEN authorizer Lambda (verifies keygate tokens against the auth server's
 // JWKS), the products Lambda, one method per RESOURCE_ROUTES entry behind the authorizer, and RFC 6750 §3
-// WWW-Authenticate headers on API Gateway's own 401/403 responses (SPEC §2).
+// WWW-Authenticate headers on API Gateway's own 401/403 responses (docs/design.md#gateway-responses).
 import { Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,7 +10,7 @@ import { entryPath, type FunctionOptions, KeygateFunction } from './keygate-func
 import { acknowledge, REASONS } from './nag.js';
 import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
 
-/** RFC 6750 b64token after `Bearer ` (SPEC §2); a mismatch is a 401 without invoking the authorizer. */
+/** RFC 6750 §2.1 b64token after `Bearer `; a mismatch is a 401 without invoking the authorizer. */
 export const BEARER_VALIDATION_REGEX = '^Bearer [A-Za-z0-9\\-._~+/]+=*$';
 
 export interface ResourceApiEntries {
@@ -31,7 +31,7 @@ export interface ResourceApiProps {
   readonly stageName?: string;
   /**
    * How long API Gateway caches the authorizer's policy per token (0 disables, max 1 h). Each cached policy
-   * covers every route the token's scopes allow, so a hit is right on any route (SPEC §2).
+   * covers every route the token's scopes allow, so a hit is right on any route (docs/design.md#result-cache).
    * @default Duration.seconds(300)
    */
   readonly resultsCacheTtl?: Duration;

@@ -1,4 +1,4 @@
-// The verifier against a real JWKS server on 127.0.0.1: every SPEC §4 attack rejected with its exact code,
+// The verifier against a real JWKS server on 127.0.0.1: every RFC 8725 attack of docs/design.md#jwt-attacks rejected with its exact code,
 // valid access tokens accepted, clock leeway bounds, and the verified-token cache rules.
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +108,7 @@ describe('valid access tokens', () => {
   });
 });
 
-describe('SPEC §4 attacks', () => {
+describe('RFC 8725 attacks (docs/design.md#jwt-attacks)', () => {
   it('rejects alg none in any case, signed or unsigned', async () => {
     const v = makeVerifier();
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) {

@@ -1,4 +1,4 @@
-// The emulator's TOKEN authorizer step, row by row from SPEC §2, plus the result cache: one invocation per
+// The emulator's TOKEN authorizer step, row by row from docs/design.md#token-authorizer, plus the result cache: one invocation per
 // token within the TTL, re-evaluation of the cached policy per method ARN, errors and 401s never cached.
 import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
