@@ -1,14 +1,10 @@
 // One typed schema for configuration read from the environment, once, at module init.
 // Every problem is collected and reported together so a misconfigured Lambda fails fast with one clear message.
+
+import { ConfigError } from './errors.js';
 import { isHttpsOrLoopback } from './net.js';
 
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration: ${problems.join('; ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 type Parser<T> = (raw: string | undefined, name: string) => T;
 

@@ -15,6 +15,7 @@ import {
   VerifyError,
 } from '../core/jwt/index.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from '../core/jwt/types.js';
+import { AuthorizerFailure } from './errors.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
 export const authorizerConfigSpec = {
@@ -59,17 +60,6 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): AuthorizerConfig {
   return readConfig(authorizerConfigSpec, env);
-}
-
-/** Thrown for our own failures: any message but `Unauthorized` makes API Gateway answer 500. */
-export class AuthorizerFailure extends Error {
-  constructor(
-    readonly code: 'keys_unavailable' | 'method_arn' | 'internal',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuthorizerFailure';
-  }
 }
 
 export type Decision = 'allow' | 'deny' | 'unauthorized' | 'error';
@@ -377,7 +367,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       result = await verifier.verifyDetailed(token);
     } catch (err) {
       const verifyMicros = Math.round((performance.now() - started) * 1000);
-      if (err instanceof VerifyError && err.code !== 'keys_unavailable') {
+      if (err instanceof VerifyError && err.isTokenError) {
         unauthorized(err.code, { verifyMicros, requestId, methodArn: event.methodArn });
       }
       failure(

@@ -16,6 +16,7 @@ import {
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
 import type { AuthorizerDeps } from '../handlers/authorizer.js';
 import { type DynaliteServer, startDynalite } from './dynalite.js';
+import { StackStartError } from './errors.js';
 import {
   type AccessLogEntry,
   type Gateway,
@@ -25,6 +26,8 @@ import {
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
+
+export { StackStartError };
 
 /** Documented default ports (README "npm start"). */
 export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
@@ -132,19 +135,6 @@ export interface LocalStack {
   /** Environment for `npm run clients` (and any AWS SDK tool) to reach this stack. */
   readonly clientEnv: Readonly<Record<string, string>>;
   close(): Promise<void>;
-}
-
-/** Thrown for startup failures, with the server and port so `npm start` can say which flag to change. */
-export class StackStartError extends Error {
-  constructor(
-    readonly code: 'port_in_use' | 'listen_failed' | 'config' | 'state',
-    message: string,
-    readonly server?: StackPortName,
-    readonly port?: number,
-  ) {
-    super(message);
-    this.name = 'StackStartError';
-  }
 }
 
 async function listenAs<T>(server: StackPortName, port: number, start: () => Promise<T>): Promise<T> {

@@ -240,7 +240,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       set('token_lifetime_seconds', { N: String(checkLifetime(changes.tokenLifetimeSeconds)) });
     if (changes.status !== undefined) {
       if (changes.status !== 'active' && changes.status !== 'disabled')
-        throw new RegistryError('corrupt_record', 'status must be active or disabled');
+        throw new RegistryError('invalid_status', 'status must be active or disabled');
       set('status', { S: changes.status });
     }
     try {
@@ -351,7 +351,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       } catch (err) {
         if (isConditionFailure(err))
           throw new RegistryError(
-            'dependency_unavailable',
+            'concurrent_update',
             `client ${clientId} changed during rotation (deleted or rotated concurrently); retry`,
           );
         return fail(err);

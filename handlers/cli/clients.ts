@@ -13,6 +13,7 @@ import {
   RegistryError,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
+import { UsageError } from '../errors.js';
 
 export interface CliIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -25,8 +26,6 @@ export interface CliIo {
 }
 
 const DEFAULT_TABLE = 'keygate-clients';
-
-class UsageError extends Error {}
 
 /** What the CLI shows of a client: never the hashes. */
 function publicView(record: ClientRecord) {
@@ -297,6 +296,8 @@ function hintFor(e: RegistryError, table: string, region?: string, endpoint?: st
     case 'dependency_unavailable':
     case 'dependency_throttled':
       return `check that DynamoDB is reachable (${where}) and retry`;
+    case 'concurrent_update':
+      return 'another change to this client landed first; run the command again';
     case 'dependency_rejected':
       return `check AWS credentials and permissions for table "${table}" (${where})`;
     default:

@@ -426,7 +426,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
             );
       send(res, error.status, error.toBody());
       // An oversized body was not read to the end: do not reuse the connection.
-      if (error.type === 'RequestEntityTooLargeException') res.once('finish', () => req.socket.destroy());
+      if (error.code === 'RequestEntityTooLargeException') res.once('finish', () => req.socket.destroy());
     });
   });
   server.keepAliveTimeout = 5000;
