@@ -7,6 +7,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { AuthzError, createPolicyBuilder, type PolicyBuilder } from '../core/authz/index.js';
 import { type ConfigOf, int, list, readConfig, str, url } from '../core/config.js';
+import { TOKEN_CACHE_SIZE } from '../core/contract.js';
 import {
   createJwksKeyStore,
   createVerifier,
@@ -25,7 +26,7 @@ export const authorizerConfigSpec = {
   JWKS_URI: url(),
   CLOCK_LEEWAY_SECONDS: int({ default: 0, min: 0, max: 300 }),
   /** Verified-token cache entries (0 disables). */
-  TOKEN_CACHE_SIZE: int({ default: 10_000, min: 0, max: 1_000_000 }),
+  TOKEN_CACHE_SIZE: int({ default: TOKEN_CACHE_SIZE, min: 0, max: 1_000_000 }),
   TOKEN_CACHE_MAX_TTL_SECONDS: int({ default: 3600, min: 1, max: 86_400 }),
   POLICY_CACHE_SIZE: int({ default: 1000, min: 1, max: 100_000 }),
   JWKS_FETCH_TIMEOUT_MS: int({ default: 1500, min: 100, max: 10_000 }),

@@ -7,6 +7,11 @@ import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
 import {
+  BEARER_CHALLENGES,
+  MAX_RESULTS_CACHE_TTL_SECONDS,
+  RESULTS_CACHE_TTL_SECONDS,
+} from '../core/contract.js';
+import {
   type ClientRegistry,
   checkClientSecret,
   createClientRegistry,
@@ -17,13 +22,7 @@ import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
 import type { AuthorizerDeps } from '../handlers/authorizer.js';
 import { type DynaliteServer, startDynalite } from './dynalite.js';
 import { StackStartError } from './errors.js';
-import {
-  type AccessLogEntry,
-  type Gateway,
-  GatewayError,
-  MAX_RESULTS_CACHE_TTL_SECONDS,
-  startGateway,
-} from './gateway/index.js';
+import { type AccessLogEntry, type Gateway, GatewayError, startGateway } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
 
@@ -229,7 +228,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stage = options.stage ?? DEFAULT_STAGE;
   const tableName = options.tableName ?? DEFAULT_TABLE;
   const stateDir = options.inMemory ? undefined : resolve(options.stateDir ?? DEFAULT_STATE_DIR);
-  const ttl = options.resultsCacheTtlSeconds ?? 300;
+  const ttl = options.resultsCacheTtlSeconds ?? RESULTS_CACHE_TTL_SECONDS;
   // Checked before anything starts: a bad flag should not cost a full start and teardown.
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
     throw new StackStartError(
@@ -347,8 +346,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         },
         // As the CDK stack configures its gateway responses (RFC 6750 §3).
         responseHeaders: {
-          UNAUTHORIZED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="invalid_token"' },
-          ACCESS_DENIED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="insufficient_scope"' },
+          UNAUTHORIZED: { 'WWW-Authenticate': BEARER_CHALLENGES.UNAUTHORIZED },
+          ACCESS_DENIED: { 'WWW-Authenticate': BEARER_CHALLENGES.ACCESS_DENIED },
         },
         ...(options.onRequest ? { onRequest: (e: AccessLogEntry) => options.onRequest!('api', e) } : {}),
       }),

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../core/config.js';
+import { MAX_RESULTS_CACHE_TTL_SECONDS, RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import {
   DEFAULT_PORTS,
@@ -74,8 +75,8 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'where table data, keys and demo credentials persist', DEFAULT_STATE_DIR)
     .addOption(
       new Option('--cache-ttl <seconds>', 'authorizer result cache TTL (0 disables, max 3600)')
-        .default(300)
-        .argParser(intArg('--cache-ttl', 0, 3600)),
+        .default(RESULTS_CACHE_TTL_SECONDS)
+        .argParser(intArg('--cache-ttl', 0, MAX_RESULTS_CACHE_TTL_SECONDS)),
     )
     .option('--verbose', "print the handlers' JSON logs")
     .option('--quiet', 'no per-request log lines')

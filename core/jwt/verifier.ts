@@ -9,6 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import { type KeyObject, verify as rsaVerify } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { TOKEN_CACHE_SIZE } from '../contract.js';
 import { VerifyError, type VerifyErrorCode } from './errors.js';
 import { isSaneKid } from './kid.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from './types.js';
@@ -173,7 +174,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if (!Number.isInteger(maxTokenLength) || maxTokenLength < 16) {
     throw new RangeError('maxTokenLength must be an integer >= 16');
   }
-  const cacheSize = options.tokenCacheSize ?? 10_000;
+  const cacheSize = options.tokenCacheSize ?? TOKEN_CACHE_SIZE;
   if (!Number.isInteger(cacheSize) || cacheSize < 0)
     throw new RangeError('tokenCacheSize must be an integer >= 0');
   const cacheMaxTtlMs = (options.tokenCacheMaxTtlSeconds ?? 3600) * 1000;

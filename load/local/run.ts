@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
+import { RESULTS_CACHE_TTL_SECONDS } from '../../core/contract.js';
 import { environmentRecord, formatEnvironment } from '../../measure/environment.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import type { ThresholdVerdict } from '../thresholds.js';
@@ -91,7 +92,7 @@ async function openStack(resultsCacheTtlSeconds: number): Promise<LoadStack> {
   if (scenario.local.tokenCacheSize !== undefined || scenario.local.resultsCacheTtlSeconds !== undefined) {
     log(
       'NOTE: a running stack keeps its own cache settings; this scenario assumes ' +
-        `TOKEN_CACHE_SIZE=${scenario.local.tokenCacheSize ?? 'default'}, result cache TTL ${scenario.local.resultsCacheTtlSeconds ?? 300} s.`,
+        `TOKEN_CACHE_SIZE=${scenario.local.tokenCacheSize ?? 'default'}, result cache TTL ${scenario.local.resultsCacheTtlSeconds ?? RESULTS_CACHE_TTL_SECONDS} s.`,
     );
   }
   const { CLIENT_ID, CLIENT_SECRET } = process.env;

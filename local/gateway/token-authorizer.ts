@@ -3,13 +3,17 @@
 // context stringification, and the result cache keyed by the header value whose policy is re-evaluated
 // against every new method ARN: exactly what makes a first-route-only policy fail on other routes.
 import { LRUCache } from 'lru-cache';
+import {
+  BEARER_VALIDATION_PATTERN,
+  MAX_RESULTS_CACHE_TTL_SECONDS,
+  RESULTS_CACHE_TTL_SECONDS,
+} from '../../core/contract.js';
 import { GatewayError } from './errors.js';
 import { evaluatePolicy } from './evaluate-policy.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
 
-/** RFC 6750 §2.1 b64token after `Bearer ` (docs/design.md#token-authorizer). */
-export const DEFAULT_VALIDATION_REGEX = /^Bearer [A-Za-z0-9\-._~+/]+=*$/;
-export const MAX_RESULTS_CACHE_TTL_SECONDS = 3600;
+/** The validation expression keygate's CDK stack sets (docs/design.md#token-authorizer). */
+export const DEFAULT_VALIDATION_REGEX = new RegExp(BEARER_VALIDATION_PATTERN);
 
 export interface TokenAuthorizerOptions {
   /** The authorizer Lambda handler (receives `{type:'TOKEN', authorizationToken, methodArn}`). */
@@ -18,7 +22,7 @@ export interface TokenAuthorizerOptions {
   readonly identityHeader?: string;
   /** identityValidationExpression, matched against the whole header value; null disables. */
   readonly validationRegex?: RegExp | string | null;
-  /** authorizerResultTtlInSeconds: default 300, 0 disables caching, at most 3600. */
+  /** authorizerResultTtlInSeconds: default RESULTS_CACHE_TTL_SECONDS, 0 disables, at most MAX_RESULTS_CACHE_TTL_SECONDS. */
   readonly resultsCacheTtlSeconds?: number;
   /** Bound on cached results (API Gateway's cache is bounded too; oldest evicted first). Default 10000. */
   readonly cacheMaxEntries?: number;
@@ -112,7 +116,7 @@ export function createTokenAuthorizerStep(
   opts: TokenAuthorizerOptions,
   env: { region: string; accountId: string; now: () => number },
 ): TokenAuthorizerStep {
-  const ttl = opts.resultsCacheTtlSeconds ?? 300;
+  const ttl = opts.resultsCacheTtlSeconds ?? RESULTS_CACHE_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
     throw new GatewayError(
       'gateway_config',

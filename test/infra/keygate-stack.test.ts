@@ -5,8 +5,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BEARER_VALIDATION_PATTERN } from '../../core/contract.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../core/routes.js';
-import { BEARER_VALIDATION_REGEX } from '../../infra/lib/constructs/resource-api.js';
 import {
   findCycle,
   references,
@@ -283,7 +283,7 @@ describe('REST APIs', () => {
       RestApiId: { Ref: ids().resourceApi },
     });
     expect([...references(auth.AuthorizerUri)]).toEqual([ids().fn.authorizer]);
-    const re = new RegExp(BEARER_VALIDATION_REGEX);
+    const re = new RegExp(BEARER_VALIDATION_PATTERN);
     expect(re.test('Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln')).toBe(true);
     expect(re.test('Bearer abc==')).toBe(true);
     expect(re.test('bearer abc')).toBe(false);

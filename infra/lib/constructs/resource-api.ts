@@ -5,13 +5,16 @@ import { Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  BEARER_CHALLENGES,
+  BEARER_VALIDATION_PATTERN,
+  RESULTS_CACHE_TTL_SECONDS,
+  TOKEN_CACHE_SIZE,
+} from '../../../core/contract.js';
 import { RESOURCE_ROUTES, type RouteDef } from '../../../core/routes.js';
 import { entryPath, type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { acknowledge, REASONS } from './nag.js';
 import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
-
-/** RFC 6750 §2.1 b64token after `Bearer `; a mismatch is a 401 without invoking the authorizer. */
-export const BEARER_VALIDATION_REGEX = '^Bearer [A-Za-z0-9\\-._~+/]+=*$';
 
 export interface ResourceApiEntries {
   /** @default handlers/entry/authorizer.ts */
@@ -88,7 +91,7 @@ export class ResourceApi extends Construct {
         AUDIENCE: props.audience,
         JWKS_URI: props.jwksUri,
         CLOCK_LEEWAY_SECONDS: String(props.clockLeewaySeconds ?? 5),
-        TOKEN_CACHE_SIZE: String(props.tokenCacheSize ?? 10000),
+        TOKEN_CACHE_SIZE: String(props.tokenCacheSize ?? TOKEN_CACHE_SIZE),
       },
     });
     // No AWS permission beyond writing its own logs: it reads the public JWKS over HTTPS.
@@ -118,8 +121,8 @@ export class ResourceApi extends Construct {
       authorizerName: 'keygate',
       handler: this.authorizerFunction.function,
       identitySource: apigateway.IdentitySource.header('Authorization'),
-      validationRegex: BEARER_VALIDATION_REGEX,
-      resultsCacheTtl: props.resultsCacheTtl ?? Duration.seconds(300),
+      validationRegex: BEARER_VALIDATION_PATTERN,
+      resultsCacheTtl: props.resultsCacheTtl ?? Duration.seconds(RESULTS_CACHE_TTL_SECONDS),
     });
 
     const methods = addRoutes(
@@ -134,11 +137,11 @@ export class ResourceApi extends Construct {
     // no WWW-Authenticate by default; RFC 6750 §3 requires it on 401 and defines insufficient_scope for 403.
     this.api.addGatewayResponse('Unauthorized', {
       type: apigateway.ResponseType.UNAUTHORIZED,
-      responseHeaders: { 'WWW-Authenticate': `'Bearer realm="keygate", error="invalid_token"'` },
+      responseHeaders: { 'WWW-Authenticate': `'${BEARER_CHALLENGES.UNAUTHORIZED}'` },
     });
     this.api.addGatewayResponse('AccessDenied', {
       type: apigateway.ResponseType.ACCESS_DENIED,
-      responseHeaders: { 'WWW-Authenticate': `'Bearer realm="keygate", error="insufficient_scope"'` },
+      responseHeaders: { 'WWW-Authenticate': `'${BEARER_CHALLENGES.ACCESS_DENIED}'` },
     });
   }
 }
