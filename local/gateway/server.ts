@@ -6,7 +6,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { urlHost } from '../../core/net.js';
+import { BodyTooLargeError } from '../errors.js';
 import { listen } from '../listen.js';
+import { readBody } from '../read-body.js';
 import { GatewayError, InvocationTimeout } from './errors.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
 import { binaryMediaTypesMatcher, buildProxyEvent, defaultIsBinary, mapProxyResult } from './proxy.js';
@@ -313,7 +315,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       body = await readBody(req, maxPayloadBytes);
     } catch (err) {
-      if (err === TOO_LARGE) {
+      if (err instanceof BodyTooLargeError) {
         sendGateway('requestTooLarge', true);
         req.resume();
       } else res.destroy();
@@ -507,37 +509,4 @@ function snapshot(stats: GatewayStats): Record<string, unknown> {
     authorizerCacheSize: stats.authorizerCacheSize,
     gatewayResponses: stats.gatewayResponses,
   };
-}
-
-const TOO_LARGE = Symbol('too large');
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > max) {
-        done = true;
-        chunks.length = 0;
-        reject(TOO_LARGE);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) {
-        done = true;
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      }
-    });
-    req.on('error', (err) => {
-      if (!done) {
-        done = true;
-        reject(err);
-      }
-    });
-  });
 }

@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { urlHost } from '../../core/net.js';
+import { BodyTooLargeError } from '../errors.js';
 import { closeNow, listen } from '../listen.js';
+import { readBody } from '../read-body.js';
 import { KmsError } from './errors.js';
 import {
   algorithmInfo,
@@ -366,7 +368,10 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
         : '';
     calls[operation || '(none)'] = (calls[operation || '(none)'] ?? 0) + 1;
 
-    const raw = await readBody(req, maxBodyBytes);
+    const raw = await readBody(req, maxBodyBytes).catch((err: unknown) => {
+      if (!(err instanceof BodyTooLargeError)) throw err;
+      throw new KmsError('RequestEntityTooLargeException', `Request body exceeds ${err.limit} bytes.`);
+    });
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
     if (faults.failAll) {
       if (faults.failMode === 'reset') {
@@ -452,29 +457,6 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     },
     close: closeNow(server),
   };
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new KmsError('RequestEntityTooLargeException', `Request body exceeds ${limit} bytes.`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        reject(new KmsError('RequestEntityTooLargeException', `Request body exceeds ${limit} bytes.`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function validation(member: string, constraint: string): KmsError {
