@@ -3,9 +3,10 @@
 // cleanly on Ctrl-C / SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 bad flags or config.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { ConfigError } from '../core/config.js';
 import { MAX_RESULTS_CACHE_TTL_SECONDS, RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
+import { integerArg } from '../handlers/cli/integer-arg.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import {
   DEFAULT_PORTS,
@@ -27,16 +28,7 @@ const FLAG_OF: Record<StackPortName, string> = {
   dynamodb: '--dynamodb-port',
 };
 
-function intArg(name: string, min: number, max: number) {
-  return (raw: string): number => {
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    }
-    return Number(raw);
-  };
-}
-
-const port = intArg('port', 0, 65_535);
+const port = integerArg(0, 65_535);
 
 export interface StartFlags {
   inMemory?: boolean;
@@ -76,7 +68,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--cache-ttl <seconds>', 'authorizer result cache TTL (0 disables, max 3600)')
         .default(RESULTS_CACHE_TTL_SECONDS)
-        .argParser(intArg('--cache-ttl', 0, MAX_RESULTS_CACHE_TTL_SECONDS)),
+        .argParser(integerArg(0, MAX_RESULTS_CACHE_TTL_SECONDS)),
     )
     .option('--verbose', "print the handlers' JSON logs")
     .option('--quiet', 'no per-request log lines')

@@ -3,7 +3,7 @@
 import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import {
   type ClientRecord,
   type ClientRegistry,
@@ -14,6 +14,7 @@ import {
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
 import { UsageError } from '../errors.js';
+import { integerArg } from './integer-arg.js';
 
 export interface CliIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -43,10 +44,7 @@ function publicView(record: ClientRecord) {
   };
 }
 
-function parseSeconds(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number of seconds');
-  return Number(value);
-}
+const parseSeconds = integerArg(0);
 
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const env = io.env ?? process.env;

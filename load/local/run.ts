@@ -7,8 +7,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { RESULTS_CACHE_TTL_SECONDS } from '../../core/contract.js';
+import { integerArg } from '../../handlers/cli/integer-arg.js';
 import { environmentRecord, formatEnvironment } from '../../measure/environment.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import type { ThresholdVerdict } from '../thresholds.js';
@@ -30,11 +31,7 @@ import { invalidSet, mintToken, mintTokens } from './tokens.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
+const positiveInt = integerArg(1);
 
 const program = new Command()
   .name('load:local')
