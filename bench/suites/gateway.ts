@@ -68,8 +68,8 @@ export const suite: BenchSuite = {
     const event = { httpMethod: 'GET', path: '/open' } as APIGatewayProxyEvent;
     const auth = { authorization: 'Bearer abc.def.ghi' };
     try {
-      // Interleaved with the HTTP floor: a sequential pass let machine load alone put the unauthenticated
-      // route (200 µs p50) behind the authenticated one (85 µs) in one run.
+      // Interleaved with the HTTP floor: a sequential pass let machine load alone make the unauthenticated
+      // route slower than the authenticated one in one run.
       const rows = await runInterleaved({
         timeMs,
         warmupMs,

@@ -342,7 +342,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       fail('malformed', 'signature is not canonical base64url');
     }
     // Non-base64url ASCII in the payload is covered by the signature (no issuer signs it), so the payload
-    // needs no charset scan on the success path (it would cost ~2% of an RSA verify); the failure path
+    // needs no charset scan on the success path (a scan costs a share of an RSA verify); the failure path
     // still reports it as malformed.
     if (!rsaVerify('sha256', inputView(dot2), key, signatureView(sigBytes))) {
       signatureFailure(token, dot1, dot2, 'signature verification failed');
