@@ -80,9 +80,7 @@ function event(parts: {
 }
 
 async function check(e: APIGatewayProxyEvent): Promise<number> {
-  const started = performance.now();
   const res = await handler(e);
-  expect(performance.now() - started).toBeLessThan(2000);
   expect(res.headers?.['Cache-Control']).toBe('no-store');
   const body = JSON.parse(res.body) as Record<string, unknown>;
   if (res.statusCode === 200) {

@@ -263,11 +263,9 @@ describe('integration response mapping', () => {
   });
 
   it('answers 504 Endpoint request timed out when the integration outlives the timeout', async () => {
-    const t0 = Date.now();
     const r = await send(gw.origin, { path: '/test/slow' });
     expect(r.status).toBe(504);
     expect(r.text).toBe('{"message": "Endpoint request timed out"}');
-    expect(Date.now() - t0).toBeLessThan(1_500);
   });
 });
 
