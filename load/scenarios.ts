@@ -216,7 +216,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioDef>> = {
   },
 };
 
-export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
+export const SCENARIO_NAMES: readonly ScenarioName[] = Object.keys(SCENARIOS) as ScenarioName[];
 
 export function isScenarioName(name: string): name is ScenarioName {
   return Object.hasOwn(SCENARIOS, name);
