@@ -1,6 +1,7 @@
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientRegistry, registryErrorFrom } from '../../../core/issuer/client-registry.js';
+import { registryErrorFrom } from '../../../core/issuer/client-item.js';
+import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret, hashClientSecret } from '../../../core/issuer/client-secret.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
 import {
