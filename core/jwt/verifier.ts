@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one hot verify path and the checks it inlines, read top to bottom in one file.
 // The RS256 access-token verifier (RFC 9068 §4, RFC 8725): cheap syntactic checks, then one synchronous
 // node:crypto RSA verify with a cached KeyObject, then the claims; verified tokens are cached until exp.
 //
