@@ -16,6 +16,7 @@ import {
 import { createLocalSigner } from '../../fixtures/local-signer.js';
 import { testKey } from '../../fixtures/tokens.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/token.js';
+import { basicAuth } from '../support/basic-auth.js';
 
 const ERRORS = new Set([
   'invalid_request',
@@ -94,8 +95,7 @@ async function check(e: APIGatewayProxyEvent): Promise<number> {
   return res.statusCode;
 }
 
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = basicAuth;
 const formPart = fc.oneof(
   fc.constantFrom(
     'grant_type',

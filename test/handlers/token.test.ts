@@ -15,6 +15,7 @@ import {
 import { startJwksServer } from '../../fixtures/jwks-server.js';
 import { createDeps, createHandler, loadConfig, type TokenLogger } from '../../handlers/token.js';
 import type { KmsEmulator } from '../../local/kms/index.js';
+import { basicAuth } from '../support/basic-auth.js';
 import { proxyEvent } from '../support/events.js';
 import { startTestKms, type TestKms } from '../support/kms.js';
 
@@ -88,8 +89,7 @@ beforeEach(() => {
   testKms.reset();
 });
 
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = basicAuth;
 
 function event(over: Partial<APIGatewayProxyEvent> & { form?: string } = {}): APIGatewayProxyEvent {
   const { form, ...rest } = over;

@@ -6,11 +6,10 @@ import {
   parseTokenRequest,
   type TokenHttpRequest,
 } from '../../../core/issuer/token-request.js';
+import { basicAuth } from '../../support/basic-auth.js';
 
 const FORM = 'application/x-www-form-urlencoded';
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeForm(id)}:${encodeForm(secret)}`).toString('base64')}`;
-const encodeForm = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
+const basic = basicAuth;
 
 function req(over: Partial<TokenHttpRequest> = {}): TokenHttpRequest {
   return {
