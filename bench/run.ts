@@ -11,10 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { EXIT } from '../handlers/cli/exit.js';
-import { environmentRecord, formatEnvironment } from './lib/environment.js';
-import { benchHtmlReport } from './lib/html-report.js';
-import { trapInterrupts } from './lib/interrupt.js';
-import { heartbeat } from './lib/progress.js';
+import { environmentRecord, formatEnvironment } from '../measure/environment.js';
 import {
   applyFloor,
   evaluateTargets,
@@ -24,8 +21,11 @@ import {
   type SuiteResult,
   summaryMarkdown,
   type TargetVerdict,
-} from './lib/results.js';
-import type { BenchRow, BenchSuite } from './suite.js';
+} from '../measure/results.js';
+import type { BenchRow, BenchSuite } from '../measure/suite.js';
+import { benchHtmlReport } from './lib/html-report.js';
+import { trapInterrupts } from './lib/interrupt.js';
+import { heartbeat } from './lib/progress.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,13 +1,10 @@
 // One typed schema for configuration read from the environment, once, at module init.
 // Every problem is collected and reported together so a misconfigured Lambda fails fast with one clear message.
 
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration: ${problems.join('; ')}`);
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError } from './errors.js';
+import { isHttpsOrLoopback } from './net.js';
+
+export { ConfigError };
 
 type Parser<T> = (raw: string | undefined, name: string) => T;
 
@@ -113,7 +110,7 @@ export function list(opts: { default?: readonly string[]; min?: number } = {}): 
 }
 
 /**
- * An absolute URL. `https` always; `http` only for loopback hosts unless `allowHttp` (local stack).
+ * An absolute URL: `https`, or `http` to a loopback host (the local stack) unless `allowHttpLoopback: false`.
  */
 export function url(opts: { default?: string; allowHttpLoopback?: boolean } = {}): Field<string> {
   return {
@@ -126,11 +123,7 @@ export function url(opts: { default?: string; allowHttpLoopback?: boolean } = {}
       } catch {
         throw new FieldProblem(`${name} must be an absolute URL`);
       }
-      const loopback = isLoopbackHost(parsed.hostname);
-      if (
-        parsed.protocol !== 'https:' &&
-        !(parsed.protocol === 'http:' && opts.allowHttpLoopback !== false && loopback)
-      ) {
+      if (opts.allowHttpLoopback === false ? parsed.protocol !== 'https:' : !isHttpsOrLoopback(parsed)) {
         throw new FieldProblem(`${name} must use https (http is allowed only for loopback hosts)`);
       }
       return value;
@@ -142,15 +135,6 @@ export function url(opts: { default?: string; allowHttpLoopback?: boolean } = {}
 export function optionalUrl(): Field<string | undefined> {
   const required = url();
   return { parse: (raw, name) => (present(raw) ? required.parse(raw, name) : undefined) };
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    hostname === '::1' ||
-    /^127(\.\d{1,3}){3}$/.test(hostname)
-  );
 }
 
 /** Reads every field of `spec` from `env`, collecting all problems into one ConfigError. */

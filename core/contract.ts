@@ -1,6 +1,7 @@
 // The deployment contract between the TOKEN authorizer, the CDK constructs and the local gateway: the env
 // names the authorizer reads, the result-cache TTL, the identity validation expression, the gateway
-// response headers and the context headers forwarded to HTTP backends. Each fact is defined here once.
+// response headers, the context headers forwarded to HTTP backends and the authorizer's cache defaults.
+// Each fact is defined here once; plain constants, no imports, so any layer (and any bundle) can read them.
 
 /** Environment names of the authorizer Lambda's required settings and its route file. */
 export const AUTHORIZER_ENV = {
@@ -60,9 +61,14 @@ export function authorizerTuningEnv(tuning: AuthorizerTuning): Record<string, st
   return env;
 }
 
-/** API Gateway's authorizer result cache (authorizerResultTtlInSeconds): default 300, 0 disables, max 3600. */
+/** API Gateway's authorizer result cache TTL: AWS's default, which keygate keeps (docs/design.md#result-cache). */
 export const DEFAULT_RESULTS_CACHE_TTL_SECONDS = 300;
+
+/** The longest result cache TTL API Gateway accepts; 0 disables the cache (docs/design.md#result-cache). */
 export const MAX_RESULTS_CACHE_TTL_SECONDS = 3600;
+
+/** Verified tokens the authorizer keeps per container by default (TOKEN_CACHE_SIZE). */
+export const TOKEN_CACHE_SIZE = 10_000;
 
 /**
  * identityValidationExpression: `Bearer` and an RFC 6750 §2.1 b64token. A mismatch is a 401 from API
@@ -71,12 +77,19 @@ export const MAX_RESULTS_CACHE_TTL_SECONDS = 3600;
 export const BEARER_VALIDATION_REGEX = '^Bearer [A-Za-z0-9\\-._~+/]+=*$';
 
 /**
- * WWW-Authenticate on API Gateway's own 401 and 403 (UNAUTHORIZED, ACCESS_DENIED gateway responses): RFC 6750
- * §3 requires the challenge on 401 and defines `insufficient_scope` for 403.
+ * RFC 6750 §3 challenges on the resource API's own 401 and 403 (UNAUTHORIZED, ACCESS_DENIED gateway
+ * responses): §3 requires the challenge on 401 and defines `insufficient_scope` for 403
+ * (docs/design.md#gateway-responses).
  */
+export const BEARER_CHALLENGES = {
+  UNAUTHORIZED: 'Bearer realm="keygate", error="invalid_token"',
+  ACCESS_DENIED: 'Bearer realm="keygate", error="insufficient_scope"',
+} as const;
+
+/** The gateway responses' headers carrying those challenges. */
 export const GATEWAY_RESPONSE_HEADERS = {
-  UNAUTHORIZED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="invalid_token"' },
-  ACCESS_DENIED: { 'WWW-Authenticate': 'Bearer realm="keygate", error="insufficient_scope"' },
+  UNAUTHORIZED: { 'WWW-Authenticate': BEARER_CHALLENGES.UNAUTHORIZED },
+  ACCESS_DENIED: { 'WWW-Authenticate': BEARER_CHALLENGES.ACCESS_DENIED },
 } as const;
 
 /**

@@ -1,5 +1,5 @@
-// RSA public keys as JWKs (RFC 7517/7518) and their RFC 7638 thumbprints, shared by the JWKS publisher
-// (from KMS GetPublicKey's SPKI DER) and the verifier's key store.
+// RSA public keys as JWKs (RFC 7517, RFC 7518 §6.3) and their RFC 7638 thumbprints: the issuer turns KMS
+// GetPublicKey's SPKI DER into the JWK it publishes, with the thumbprint as its kid (docs/design.md#keys).
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 
 export interface RsaPublicJwk {

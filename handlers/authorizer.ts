@@ -1,4 +1,4 @@
-// The Lambda TOKEN authorizer (SPEC §2, §4): `Bearer` token in, IAM policy for every route the token's
+// The Lambda TOKEN authorizer (docs/design.md#token-authorizer, #access-tokens): `Bearer` token in, IAM policy for every route the token's
 // scopes permit out. Invalid tokens throw exactly `Unauthorized` (401); our own failures (no keys, bad
 // method ARN) throw something else so API Gateway answers 500. Built for the warm path: a repeated token
 // costs a cache lookup, a memoized policy and one small object.
@@ -13,7 +13,7 @@ import {
   type PolicyRoute,
 } from '../core/authz/index.js';
 import { type ConfigOf, int, list, optionalUrl, readConfig, str, url } from '../core/config.js';
-import { ROUTES_FILE_NAME } from '../core/contract.js';
+import { ROUTES_FILE_NAME, TOKEN_CACHE_SIZE } from '../core/contract.js';
 import {
   createJwksKeyStore,
   createVerifier,
@@ -27,6 +27,7 @@ import {
   DEFAULT_REVOCATIONS_REFRESH_SECONDS,
   type RevocationList,
 } from '../core/revocation/index.js';
+import { AuthorizerFailure } from './errors.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 import { createAuthorizerRevocations } from './lib/revocations.js';
 
@@ -39,7 +40,7 @@ export const authorizerConfigSpec = {
   ROUTES_FILE: str({ default: ROUTES_FILE_NAME }),
   CLOCK_LEEWAY_SECONDS: clockLeewaySecondsField,
   /** Verified-token cache entries (0 disables). */
-  TOKEN_CACHE_SIZE: int({ default: 10_000, min: 0, max: 1_000_000 }),
+  TOKEN_CACHE_SIZE: int({ default: TOKEN_CACHE_SIZE, min: 0, max: 1_000_000 }),
   TOKEN_CACHE_MAX_TTL_SECONDS: int({ default: 3600, min: 1, max: 86_400 }),
   POLICY_CACHE_SIZE: int({ default: 1000, min: 1, max: 100_000 }),
   JWKS_FETCH_TIMEOUT_MS: int({ default: 1500, min: 100, max: 10_000 }),
@@ -80,17 +81,6 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): AuthorizerConfig {
   return readConfig(authorizerConfigSpec, env);
-}
-
-/** Thrown for our own failures: any message but `Unauthorized` makes API Gateway answer 500. */
-export class AuthorizerFailure extends Error {
-  constructor(
-    readonly code: 'keys_unavailable' | 'revocations_unavailable' | 'method_arn' | 'internal',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuthorizerFailure';
-  }
 }
 
 export type Decision = 'allow' | 'deny' | 'unauthorized' | 'error';
@@ -412,7 +402,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       result = await verifier.verifyDetailed(token);
     } catch (err) {
       const verifyMicros = Math.round((performance.now() - started) * 1000);
-      if (err instanceof VerifyError && err.code !== 'keys_unavailable') {
+      if (err instanceof VerifyError && err.isTokenError) {
         unauthorized(err.code, { verifyMicros, requestId, methodArn: event.methodArn });
       }
       failure(

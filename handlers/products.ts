@@ -1,9 +1,9 @@
-// The resource API's Lambda (proxy integration, payload 1.0, SPEC §2): GET /products, GET /products/{id},
-// POST /products over the in-memory catalog. It reads the caller API Gateway's authorizer established from
-// requestContext.authorizer (a Lambda authorizer's stringified context, or a JWT authorizer's claims) and
-// echoes it, refuses a token past its `exp` (API Gateway may serve a cached Allow after it:
-// docs/token-lifetime.md) and re-checks the route's scopes as defence in depth. Never throws: every outcome
-// is a JSON response.
+// The resource API's Lambda (proxy integration, payload 1.0, docs/design.md#proxy-integration): GET /products,
+// GET /products/{id}, POST /products over the in-memory catalog. It reads the caller that API Gateway's
+// authorizer established from requestContext.authorizer (a Lambda authorizer's stringified context, or a JWT
+// authorizer's claims) and echoes it, refuses a token past its `exp` (API Gateway may serve a cached Allow
+// after it: docs/token-lifetime.md) and re-checks the route's scopes as defence in depth. Never throws: every
+// outcome is a JSON response.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { clockLeewaySecondsField, contextTokenState } from '../core/authz/token-expiry.js';

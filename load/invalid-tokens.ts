@@ -1,4 +1,4 @@
-// Authorization header values that must all get 401 (SPEC §4's attack list, shaped for load): built from
+// Authorization header values that must all get 401 (the attack list of docs/design.md#jwt-attacks, shaped for load): built from
 // one real token, so the k6 scripts and the local runner send the same set. No imports (k6 loads it).
 
 export interface InvalidTokenTools {

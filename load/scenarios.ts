@@ -50,7 +50,7 @@ export const REQUEST_KINDS: Readonly<Record<RequestKind, RequestKindDef>> = {
   'read-item': { method: 'GET', target: 'api', path: '/products/p-1001', token: 'hot', expect: [200, 404] },
   'read-distinct': { method: 'GET', target: 'api', path: '/products', token: 'distinct', expect: [200] },
   'read-fresh': { method: 'GET', target: 'api', path: '/products', token: 'fresh', expect: [200] },
-  // A products/read token on a products/write route: the cached policy must deny it (SPEC §2).
+  // A products/read token on a products/write route: the cached policy must deny it (docs/design.md#result-cache).
   'write-denied': { method: 'POST', target: 'api', path: '/products', token: 'hot', expect: [403] },
   invalid: { method: 'GET', target: 'api', path: '/products', token: 'invalid', expect: [401] },
   token: { method: 'POST', target: 'auth', path: '/oauth2/token', token: 'client', expect: [200] },
@@ -310,7 +310,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioDef>> = {
   },
 };
 
-export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
+export const SCENARIO_NAMES: readonly ScenarioName[] = Object.keys(SCENARIOS) as ScenarioName[];
 
 export function isScenarioName(name: string): name is ScenarioName {
   return Object.hasOwn(SCENARIOS, name);

@@ -1,5 +1,6 @@
 // k6 threshold expressions parsed and evaluated for the local runner, so a local run passes or fails on
 // the same strings k6 enforces (https://grafana.com/docs/k6/latest/using-k6/thresholds/).
+import { ThresholdSyntaxError } from './errors.js';
 
 export type Aggregation = 'avg' | 'min' | 'max' | 'med' | 'p' | 'rate' | 'count' | 'value';
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '===' | '!=';
@@ -33,9 +34,7 @@ export interface ThresholdVerdict {
 const EXPRESSION =
   /^\s*(avg|min|max|med|rate|count|value|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
-export class ThresholdSyntaxError extends Error {
-  readonly code = 'threshold_syntax';
-}
+export { ThresholdSyntaxError };
 
 export function parseThreshold(metric: string, source: string): ParsedThreshold {
   const m = EXPRESSION.exec(source);

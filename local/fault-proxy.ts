@@ -1,7 +1,7 @@
 // An HTTP reverse proxy that can break on demand: put it in front of a dependency (the JWKS endpoint,
 // DynamoDB, KMS) and switch it to refuse, hang, answer garbage or errors while load runs, then back to
 // forwarding. Counts what it receives so tests can check retry and cooldown bounds. answerFault is the one
-// implementation of the fault answers; test/support/jwks-server.ts serves its failure modes with it too.
+// implementation of the fault answers; fixtures/jwks-server.ts serves its failure modes with it too.
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { closeNow, listen } from './listen.js';
 

@@ -3,7 +3,7 @@
 // endpoints flush caches: on a non-loopback address they are open to the network. So a non-loopback
 // --host needs --allow-remote (and prints a warning), and those three stay on loopback unless
 // --expose-internals asks otherwise.
-import { isLoopbackHost } from '../core/config.js';
+import { isLoopbackHost } from '../core/net.js';
 
 export interface HostFlags {
   readonly host: string;

@@ -3,16 +3,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/**
- * The host to put in a URL for a server listening on `host`: a wildcard address (0.0.0.0, ::) is not a
- * destination, so URLs name the loopback address, which the wildcard includes; IPv6 goes in brackets.
- * Every local server builds its URL with this, so the banner's URLs agree whatever --host is.
- */
-export function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
-}
+// Every local server builds its URL with urlHost, so the banner's URLs agree whatever --host is.
+export { urlHost } from '../core/net.js';
 
 /** Listens on `host:port` (0 picks a free port) and resolves the bound port. */
 export function listen(server: Server, port: number, host: string): Promise<number> {

@@ -7,7 +7,11 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
-import { GATEWAY_RESPONSE_HEADERS } from '../core/contract.js';
+import {
+  DEFAULT_RESULTS_CACHE_TTL_SECONDS,
+  GATEWAY_RESPONSE_HEADERS,
+  MAX_RESULTS_CACHE_TTL_SECONDS,
+} from '../core/contract.js';
 import {
   type ClientRegistry,
   createClientRegistry,
@@ -18,19 +22,21 @@ import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
 import { type AuthorizerDeps, authorizerConfigSpec } from '../handlers/authorizer.js';
 import { DEMO_SCOPES, type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
 import { type DynaliteServer, startDynalite } from './dynalite.js';
+import { StackStartError } from './errors.js';
 import {
   type AccessLogEntry,
   createJwtAuthorizer,
   type Gateway,
   GatewayError,
   type JwtAuthorizer,
-  MAX_RESULTS_CACHE_TTL_SECONDS,
   startGateway,
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
 import { lockStateDir } from './lock.js';
 import { type UpstreamOptions, upstreamIntegration, upstreamScopes } from './upstream.js';
+
+export { StackStartError };
 
 /** Documented default ports (README "Run it locally"). */
 export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
@@ -150,19 +156,6 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-/** Thrown for startup failures, with the server and port so `npm start` can say which flag to change. */
-export class StackStartError extends Error {
-  constructor(
-    readonly code: 'port_in_use' | 'listen_failed' | 'config' | 'state',
-    message: string,
-    readonly server?: StackPortName,
-    readonly port?: number,
-  ) {
-    super(message);
-    this.name = 'StackStartError';
-  }
-}
-
 async function listenAs<T>(server: StackPortName, port: number, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
@@ -210,7 +203,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stage = options.stage ?? DEFAULT_STAGE;
   const tableName = options.tableName ?? DEFAULT_TABLE;
   const stateDir = options.inMemory ? undefined : resolve(options.stateDir ?? DEFAULT_STATE_DIR);
-  const ttl = options.resultsCacheTtlSeconds ?? 300;
+  const ttl = options.resultsCacheTtlSeconds ?? DEFAULT_RESULTS_CACHE_TTL_SECONDS;
   // Checked before anything starts: a bad flag should not cost a full start and teardown.
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
     throw new StackStartError(

@@ -4,8 +4,10 @@
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { DEFAULT_RESULTS_CACHE_TTL_SECONDS, MAX_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
 import { EXIT } from '../handlers/cli/exit.js';
+import { integerArg } from '../handlers/cli/integer-arg.js';
 import { demoClientLines } from './demo-client.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import { checkHostFlags } from './host-safety.js';
@@ -27,19 +29,10 @@ import {
   upstreamBanner,
 } from './upstream.js';
 
-// The SDK's Node-version notice is noise for a local run (SPEC §7).
+// The SDK's Node-version notice is noise for a local run (docs/design.md#local-stand-ins).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-function intArg(name: string, min: number, max: number) {
-  return (raw: string): number => {
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    }
-    return Number(raw);
-  };
-}
-
-const port = intArg('port', 0, 65_535);
+const port = integerArg(0, 65_535);
 
 export interface StartFlags {
   inMemory?: boolean;
@@ -86,8 +79,8 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'where table data, keys and demo credentials persist', DEFAULT_STATE_DIR)
     .addOption(
       new Option('--cache-ttl <seconds>', 'authorizer result cache TTL (0 disables, max 3600)')
-        .default(300)
-        .argParser(intArg('--cache-ttl', 0, 3600)),
+        .default(DEFAULT_RESULTS_CACHE_TTL_SECONDS)
+        .argParser(integerArg(0, MAX_RESULTS_CACHE_TTL_SECONDS)),
     )
     .addOption(
       new Option(
@@ -102,7 +95,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--upstream-timeout <ms>', 'integration timeout for --upstream (API Gateway: 50-29000)')
         .default(29_000)
-        .argParser(intArg('--upstream-timeout', 50, 29_000)),
+        .argParser(integerArg(50, 29_000)),
     )
     .option('--verbose', "print the handlers' JSON logs")
     .option('--quiet', 'no per-request log lines')

@@ -1,8 +1,9 @@
 // bench/results/report.html: each suite's ratio bars against its floor and its peers, latency percentiles
 // and the table of bench/results/summary.md, as one offline HTML page with inline SVG charts.
-import type { BenchRow } from '../suite.js';
-import { type EnvironmentRecord, formatEnvironment } from './environment.js';
-import { formatNs, formatOps, missedTargets, type SuiteResult } from './results.js';
+
+import { type EnvironmentRecord, formatEnvironment } from '../../measure/environment.js';
+import { formatNs, formatOps, missedTargets, type SuiteResult } from '../../measure/results.js';
+import type { BenchRow } from '../../measure/suite.js';
 import { barChart, escapeXml, htmlPage, htmlTable } from './svg-chart.js';
 
 function ratioChart(result: SuiteResult): string {

@@ -1,7 +1,7 @@
 // The floor every RS256 suite compares against: node:crypto's verify over a KeyObject on the token's signing
 // input, with no parsing or claim checks; no JWT verifier can beat it, so ratios say what the rest costs.
 import { type KeyObject, verify } from 'node:crypto';
-import type { InterleavedTask } from './interleaved.js';
+import type { InterleavedTask } from '../../measure/interleaved.js';
 
 export const RSA_FLOOR = 'raw crypto.verify, KeyObject (floor)';
 

@@ -5,12 +5,12 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { createPolicyBuilder, type ProtectedRoute } from '../../core/authz/index.js';
+import { startJwksServer } from '../../fixtures/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/authorizer.js';
-import { startJwksServer } from '../../test/support/jwks-server.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../test/support/tokens.js';
-import { runInterleaved } from '../lib/interleaved.js';
+import { runInterleaved } from '../../measure/interleaved.js';
+import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
 import { RSA_FLOOR, rsaFloorTask } from '../lib/rsa-floor.js';
-import { type BenchRow, type BenchSuite, row } from '../suite.js';
 
 const FLOOR = RSA_FLOOR;
 const VERIFIER_ONLY = 'verifier.verifyDetailed alone, unique tokens';
@@ -213,7 +213,7 @@ export const suite: BenchSuite = {
       await Promise.all([jwks.close(), revocations.close()]);
     }
   },
-  // Ratios are the median over interleaved pairings of task/floor (bench/lib/interleaved.ts).
+  // Ratios are the median over interleaved pairings of task/floor (measure/interleaved.ts).
   targets: [
     {
       description:

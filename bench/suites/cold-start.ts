@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../test/support/tokens.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
+import type { BenchRow, BenchSuite } from '../../measure/suite.js';
 import { bundleLambda } from '../lib/lambda-bundle.js';
-import type { BenchRow, BenchSuite } from '../suite.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const peers = join(root, 'bench', 'lib', 'cold-start');

@@ -6,8 +6,8 @@ import { Agent, createServer, request } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type LambdaFunction, startGateway } from '../../local/gateway/index.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { runInterleaved } from '../lib/interleaved.js';
-import { type BenchRow, type BenchSuite, row } from '../suite.js';
+import { runInterleaved } from '../../measure/interleaved.js';
+import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
 
 const DIRECT = 'handler called directly (no HTTP)';
 const RAW_HTTP = 'bare node:http server (HTTP floor)';
@@ -68,8 +68,8 @@ export const suite: BenchSuite = {
     const event = { httpMethod: 'GET', path: '/open' } as APIGatewayProxyEvent;
     const auth = { authorization: 'Bearer abc.def.ghi' };
     try {
-      // Interleaved with the HTTP floor: a sequential pass let machine load alone put the unauthenticated
-      // route (200 µs p50) behind the authenticated one (85 µs) in one run.
+      // Interleaved with the HTTP floor: a sequential pass let machine load alone make the unauthenticated
+      // route slower than the authenticated one in one run.
       const rows = await runInterleaved({
         timeMs,
         warmupMs,

@@ -11,12 +11,12 @@ import { createClientRegistry } from '../../core/issuer/client-registry.js';
 import { createKmsClient } from '../../core/issuer/kms.js';
 import { createKmsSigner } from '../../core/issuer/kms-signer.js';
 import { createTokenMinter } from '../../core/issuer/token-minter.js';
+import { localDynamo } from '../../fixtures/dynalite.js';
+import { createLocalSigner } from '../../fixtures/local-signer.js';
 import { createDeps, createHandler, loadConfig, type TokenLogger } from '../../handlers/token.js';
 import { startDynalite } from '../../local/dynalite.js';
 import { startKmsEmulator } from '../../local/kms/index.js';
-import { localDynamo } from '../../test/support/dynalite.js';
-import { createLocalSigner } from '../../test/support/local-signer.js';
-import { type BenchRow, type BenchSuite, row, rowsFromBench } from '../suite.js';
+import { type BenchRow, type BenchSuite, row, rowsFromBench } from '../../measure/suite.js';
 
 const FLOOR = 'local RS256 sign, same key (floor)';
 const MINT_LOCAL = 'minter, in-process signer';

@@ -10,11 +10,11 @@ import { createVerifier as createFastJwtVerifier } from 'fast-jwt';
 import { importJWK, jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { createJwksKeyStore, createVerifier } from '../../core/jwt/index.js';
-import { startJwksServer } from '../../test/support/jwks-server.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../test/support/tokens.js';
-import { runInterleaved } from '../lib/interleaved.js';
+import { startJwksServer } from '../../fixtures/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
+import { runInterleaved } from '../../measure/interleaved.js';
+import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
 import { RSA_FLOOR, rsaFloorTask, signingInputs } from '../lib/rsa-floor.js';
-import { type BenchRow, type BenchSuite, row } from '../suite.js';
 
 const FLOOR = RSA_FLOOR;
 const KEYGATE_MISS = 'keygate verify, cache miss';
@@ -200,7 +200,7 @@ export const suite: BenchSuite = {
   targets: [
     {
       description: 'keygate cache miss >= 0.95x the raw crypto.verify floor',
-      // The ratio from interleaved pairings (bench/lib/interleaved.ts), not the two rows' medians.
+      // The ratio from interleaved pairings (measure/interleaved.ts), not the two rows' medians.
       check: (rows) => {
         const ratio = row(rows, KEYGATE_MISS).ratio ?? Number.NaN;
         return { pass: ratio >= 0.95, actual: `${ratio.toFixed(3)}x` };

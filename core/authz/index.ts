@@ -1,9 +1,7 @@
-// Authorization: method ARNs, IAM wildcard matching, policy evaluation and the scope-to-route policy
-// builder the TOKEN authorizer returns.
-export * from './arn-match.js';
+// Authorization: method ARNs and the scope-to-route policy builder the TOKEN authorizer returns.
 export * from './errors.js';
-export * from './evaluate.js';
 export * from './method-arn.js';
 export * from './policy-builder.js';
+export type * from './policy-document.js';
 export * from './route-table.js';
 export * from './token-expiry.js';

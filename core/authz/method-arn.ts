@@ -1,4 +1,4 @@
-// Parses the API Gateway method ARN a TOKEN authorizer receives (SPEC §2):
+// Parses the API Gateway method ARN a TOKEN authorizer receives (docs/design.md#arn-limits):
 // arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}.
 // Strict on the parts the policy builder copies into Resource ARNs (partition .. stage): one carrying `*`,
 // `?`, `:` or `/` would widen the policy, so it is rejected rather than escaped. The resource path is the
@@ -18,7 +18,7 @@ export interface MethodArn {
   readonly prefix: string;
 }
 
-/** API Gateway rejects longer method ARNs with 414 (SPEC §2). */
+/** API Gateway rejects longer method ARNs with 414 (docs/design.md#arn-limits). */
 export const MAX_METHOD_ARN_LENGTH = 1600;
 
 const PARTITION = /^aws(?:-[a-z]+)*$/;

@@ -1,14 +1,14 @@
 // Builds the IAM policy a TOKEN authorizer returns. API Gateway caches that policy per token and reuses
-// it for EVERY route behind the authorizer (AWS "Use API Gateway Lambda authorizers": the cached policy
-// applies to every method), so the policy allows every route the token's scopes permit, not just the method
-// ARN that triggered the call. A `{param}` becomes `*`, which in IAM also spans `/`: wherever an Allow could
-// so reach a route the token may not call, an explicit Deny for that route is added (Deny wins). Policies
-// depend only on the API/stage prefix and the token's route scopes, so they are memoized and shared.
+// it for EVERY route behind the authorizer (docs/design.md#result-cache), so the policy allows every route
+// the token's scopes permit, not just the method ARN that triggered the call. A `{param}` becomes `*`, which
+// in IAM also spans `/`: wherever an Allow could so reach a route the token may not call, an explicit Deny
+// for that route is added (Deny wins). Policies depend only on the API/stage prefix and the token's route
+// scopes, so they are memoized and shared.
 import { LRUCache } from 'lru-cache';
 import { RESOURCE_ROUTES } from '../routes.js';
 import { AuthzError } from './errors.js';
-import type { PolicyDocument } from './evaluate.js';
 import { parseMethodArn } from './method-arn.js';
+import type { PolicyDocument } from './policy-document.js';
 import { patternOverlapsRoute } from './route-overlap.js';
 
 /** What the builder reads of a route (ProtectedRoute and the sample's RouteDef both fit). */
@@ -18,7 +18,7 @@ export interface PolicyRoute {
   readonly scopes: readonly string[];
 }
 
-/** IAM limit on a Resource ARN in an authorizer policy (docs/design.md, API Gateway quotas). */
+/** IAM limit on a Resource ARN in an authorizer policy (docs/design.md#arn-limits). */
 export const MAX_RESOURCE_ARN_LENGTH = 512;
 
 export interface BuiltPolicy {

@@ -1,36 +1,37 @@
-// The client registry: one DynamoDB item per client, keyed by `client_id`. Secrets are generated here,
-// returned once and stored only as hashes (see client-secret.ts).
+// The client registry over DynamoDB: create, read, list, update, rotate and delete clients. Secrets are
+// generated here, returned once and stored only as hashes (client-secret.ts); the record rules are in
+// client-rules.ts, the item mapping in client-item.ts, the table itself in client-table.ts.
 import {
   type AttributeValue,
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ALL_SCOPES } from '../routes.js';
+import {
+  fromItem,
+  type Item,
+  isConditionFailure,
+  optionalInt,
+  registryErrorFrom,
+  toItem,
+} from './client-item.js';
+import {
+  checkGrace,
+  checkIssuanceRate,
+  checkLifetime,
+  checkName,
+  checkStatus,
+  DEFAULT_TOKEN_LIFETIME_SECONDS,
+  normalizeScopes,
+} from './client-rules.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
+import { createClientsTable } from './client-table.js';
 import type { DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
-import { classifyAwsError, type RetryPolicy, withRetry } from './retry.js';
+import { type RetryPolicy, withRetry } from './retry.js';
 import type { ClientRecord, ClientStatus } from './types.js';
-
-export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
-/** Bounds for a client's token lifetime: 1 minute to 1 day (RFC 9068 tokens cannot be revoked). */
-export const MIN_TOKEN_LIFETIME_SECONDS = 60;
-export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
-/** Longest rotation grace: a week, enough for any deploy cycle; longer keeps a leaked secret alive. */
-export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
-/**
- * Tokens per second one client may get unless its record says otherwise (burst twice that). A client needs
- * one token per lifetime; 5/s leaves room for many instances while 100 clients at their limit stay within
- * KMS's 500 RSA signatures/s per account and region.
- */
-export const DEFAULT_ISSUANCE_RATE_PER_SECOND = 5;
-export const MAX_ISSUANCE_RATE_PER_SECOND = 500;
-const MAX_NAME_LENGTH = 200;
 
 export interface NewClient {
   readonly name: string;
@@ -107,148 +108,6 @@ export const DEFAULT_READ_RETRY: RetryPolicy = {
   attemptTimeoutMs: 1000,
 };
 
-/**
- * Scope list accepted for a client: known scopes only, deduplicated, in the order of `known`, at least one.
- * `known` is the resource server's scope set (default: the products sample's).
- */
-export function normalizeScopes(scopes: readonly string[], known: readonly string[] = ALL_SCOPES): string[] {
-  const wanted = new Set(scopes.flatMap((s) => s.split(/\s+/)).filter(Boolean));
-  const unknown = [...wanted].filter((s) => !known.includes(s));
-  if (unknown.length > 0)
-    throw new RegistryError(
-      'invalid_scope',
-      `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; known scopes: ${known.join(' ')}`,
-    );
-  // RFC 6749 §3.3: a request without `scope` gets the client's default, and a client with no scopes
-  // could only be refused (invalid_scope), so the registry does not store such clients.
-  if (wanted.size === 0)
-    throw new RegistryError('invalid_scope', `a client needs at least one scope (${known.join(' ')})`);
-  return known.filter((s) => wanted.has(s));
-}
-
-function checkName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > MAX_NAME_LENGTH || /\p{Cc}/u.test(trimmed))
-    throw new RegistryError('invalid_name', `name must be 1-${MAX_NAME_LENGTH} printable characters`);
-  return trimmed;
-}
-
-function checkIssuanceRate(perSecond: number): number {
-  if (!Number.isSafeInteger(perSecond) || perSecond < 1 || perSecond > MAX_ISSUANCE_RATE_PER_SECOND)
-    throw new RegistryError(
-      'invalid_rate',
-      `issuance rate must be an integer from 1 to ${MAX_ISSUANCE_RATE_PER_SECOND} tokens per second`,
-    );
-  return perSecond;
-}
-
-function checkLifetime(seconds: number): number {
-  if (
-    !Number.isSafeInteger(seconds) ||
-    seconds < MIN_TOKEN_LIFETIME_SECONDS ||
-    seconds > MAX_TOKEN_LIFETIME_SECONDS
-  )
-    throw new RegistryError(
-      'invalid_lifetime',
-      `token lifetime must be an integer from ${MIN_TOKEN_LIFETIME_SECONDS} to ${MAX_TOKEN_LIFETIME_SECONDS} seconds`,
-    );
-  return seconds;
-}
-
-type Item = Record<string, AttributeValue>;
-
-function toItem(record: ClientRecord): Item {
-  const item: Item = {
-    client_id: { S: record.clientId },
-    name: { S: record.name },
-    // A list (not a string set): keeps order and could hold zero scopes.
-    scopes: { L: record.scopes.map((s) => ({ S: s })) },
-    status: { S: record.status },
-    token_lifetime_seconds: { N: String(record.tokenLifetimeSeconds) },
-    created_at: { S: record.createdAt },
-    updated_at: { S: record.updatedAt },
-    secret_hash: { S: record.secretHash },
-  };
-  if (record.tokensRevokedAt !== undefined) item.tokens_revoked_at = { N: String(record.tokensRevokedAt) };
-  if (record.issuanceRatePerSecond !== undefined)
-    item.issuance_rate_per_second = { N: String(record.issuanceRatePerSecond) };
-  if (record.previousSecretHash !== undefined && record.previousSecretExpiresAt !== undefined) {
-    item.previous_secret_hash = { S: record.previousSecretHash };
-    item.previous_secret_expires_at = { S: record.previousSecretExpiresAt };
-  }
-  return item;
-}
-
-/** Parses an item defensively: a hand-edited or foreign item must not become a half-valid client. */
-export function fromItem(item: Item): ClientRecord {
-  const s = (name: string): string | undefined => item[name]?.S;
-  const clientId = s('client_id');
-  const name = s('name');
-  const status = s('status');
-  const lifetime = Number(item.token_lifetime_seconds?.N);
-  const createdAt = s('created_at');
-  const updatedAt = s('updated_at');
-  const secretHash = s('secret_hash');
-  const scopes = item.scopes?.L?.map((v) => v.S);
-  if (
-    clientId === undefined ||
-    name === undefined ||
-    (status !== 'active' && status !== 'disabled') ||
-    !Number.isSafeInteger(lifetime) ||
-    createdAt === undefined ||
-    updatedAt === undefined ||
-    secretHash === undefined ||
-    scopes === undefined ||
-    scopes.some((v) => v === undefined)
-  ) {
-    throw new RegistryError('corrupt_record', `client item ${JSON.stringify(clientId ?? '?')} is malformed`);
-  }
-  const previousSecretHash = s('previous_secret_hash');
-  const previousSecretExpiresAt = s('previous_secret_expires_at');
-  const revokedAt = optionalInt(item.tokens_revoked_at);
-  const rate = optionalInt(item.issuance_rate_per_second);
-  return {
-    clientId,
-    name,
-    scopes: scopes as string[],
-    status,
-    tokenLifetimeSeconds: lifetime,
-    createdAt,
-    updatedAt,
-    secretHash,
-    ...(previousSecretHash !== undefined && previousSecretExpiresAt !== undefined
-      ? { previousSecretHash, previousSecretExpiresAt }
-      : {}),
-    ...(revokedAt !== undefined ? { tokensRevokedAt: revokedAt } : {}),
-    ...(rate !== undefined && rate > 0 ? { issuanceRatePerSecond: rate } : {}),
-  };
-}
-
-/** A number attribute as a safe integer; absent or malformed: undefined (the default applies). */
-function optionalInt(value: AttributeValue | undefined): number | undefined {
-  const n = Number(value?.N);
-  return value?.N !== undefined && Number.isSafeInteger(n) ? n : undefined;
-}
-
-/** Maps an SDK failure to a registry error; the message names the table, never item contents. */
-export function registryErrorFrom(err: unknown, tableName: string): RegistryError {
-  if (err instanceof RegistryError) return err;
-  const e = err as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
-  const name = e?.name ?? 'Error';
-  if (name === 'ResourceNotFoundException')
-    return new RegistryError('table_missing', `DynamoDB table "${tableName}" does not exist`, { cause: err });
-  // LimitExceededException: too many concurrent control-plane calls (CreateTable), which clears like throttling.
-  if (name === 'LimitExceededException' || classifyAwsError(err) === 'throttled')
-    return new RegistryError('dependency_throttled', `DynamoDB throttled (${name})`, { cause: err });
-  const status = e?.$metadata?.httpStatusCode;
-  if (e?.$fault === 'client' && status !== undefined && status < 500)
-    return new RegistryError('dependency_rejected', `DynamoDB refused the request (${name})`, { cause: err });
-  return new RegistryError('dependency_unavailable', `DynamoDB unavailable (${name})`, { cause: err });
-}
-
-const isConditionFailure = (err: unknown): boolean =>
-  (err as { name?: string })?.name === 'ConditionalCheckFailedException';
-
 export function createClientRegistry(options: ClientRegistryOptions): ClientRegistry {
   const { dynamodb, tableName } = options;
   const now = options.now ?? Date.now;
@@ -291,9 +150,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     if (changes.issuanceRatePerSecond !== undefined)
       set('issuance_rate_per_second', { N: String(checkIssuanceRate(changes.issuanceRatePerSecond)) });
     if (changes.status !== undefined) {
-      if (changes.status !== 'active' && changes.status !== 'disabled')
-        throw new RegistryError('corrupt_record', 'status must be active or disabled');
-      set('status', { S: changes.status });
+      set('status', { S: checkStatus(changes.status) });
       // Enabling again must not bring back the tokens the client held when it was disabled.
       if (changes.status === 'disabled') set('tokens_revoked_at', { N: String(Math.floor(now() / 1000)) });
     }
@@ -424,11 +281,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     },
 
     async rotateSecret(clientId, graceSeconds) {
-      if (!Number.isSafeInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_SECRET_GRACE_SECONDS)
-        throw new RegistryError(
-          'invalid_grace',
-          `grace must be an integer from 0 to ${MAX_SECRET_GRACE_SECONDS} seconds`,
-        );
+      checkGrace(graceSeconds);
       const current = await get(clientId, { consistent: true });
       if (!current) throw unknown(clientId);
       const clientSecret = generateClientSecret();
@@ -461,7 +314,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       } catch (err) {
         if (isConditionFailure(err))
           throw new RegistryError(
-            'dependency_unavailable',
+            'concurrent_update',
             `client ${clientId} changed during rotation (deleted or rotated concurrently); retry`,
           );
         return fail(err);
@@ -483,27 +336,6 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       }
     },
 
-    async createTable(opts = {}) {
-      try {
-        await dynamodb.send(
-          new CreateTableCommand({
-            TableName: tableName,
-            AttributeDefinitions: [{ AttributeName: 'client_id', AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: 'client_id', KeyType: 'HASH' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        );
-      } catch (err) {
-        if ((err as { name?: string })?.name !== 'ResourceInUseException') fail(err);
-      }
-      const deadline = Date.now() + (opts.waitMs ?? 60_000);
-      for (;;) {
-        const out = await dynamodb.send(new DescribeTableCommand({ TableName: tableName })).catch(fail);
-        if (out.Table?.TableStatus === 'ACTIVE') return;
-        if (Date.now() > deadline)
-          throw new RegistryError('dependency_unavailable', `table "${tableName}" did not become ACTIVE`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    },
+    createTable: (opts) => createClientsTable(dynamodb, tableName, opts),
   };
 }

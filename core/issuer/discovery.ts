@@ -1,8 +1,9 @@
 // Authorization server metadata (RFC 8414 §2) served at both /.well-known/oauth-authorization-server and
-// /.well-known/openid-configuration, plus the issuer checks both documents rely on. Only what keygate
-// does is advertised: keygate is an OAuth 2.0 authorization server for the client credentials grant, not
-// an OpenID Provider (no authorization endpoint, no ID tokens), so OpenID-only members are left out.
-import { isLoopbackHost } from '../config.js';
+// /.well-known/openid-configuration (OIDC Discovery 1.0 §3), plus the issuer checks both documents rely on.
+// Only what keygate does is advertised: keygate is an OAuth 2.0 authorization server for the client
+// credentials grant, not an OpenID Provider (no authorization endpoint, no ID tokens), so OpenID-only
+// members are left out.
+import { isHttpsOrLoopback } from '../net.js';
 
 export interface AuthorizationServerMetadata {
   readonly issuer: string;
@@ -32,7 +33,7 @@ export function validateIssuer(issuer: string): string {
   } catch {
     throw new TypeError('issuer must be an absolute URL');
   }
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
+  if (!isHttpsOrLoopback(parsed)) {
     throw new TypeError('issuer must use https (http only for loopback hosts)');
   }
   if (issuer.includes('?') || issuer.includes('#'))

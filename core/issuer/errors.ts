@@ -1,5 +1,6 @@
 // Errors of the authorization-server area. Each has a stable `code`; one table maps codes to the HTTP
 // status and the RFC 6749 §5.2 error string. Descriptions never carry secrets or token text.
+import { KeygateError } from '../errors.js';
 
 /** RFC 6749 §5.2 error strings, plus `temporarily_unavailable` (used by many servers for 503). */
 export type OAuthErrorString =
@@ -39,6 +40,10 @@ type RegistryOnlyCode =
   | 'invalid_lifetime'
   | 'invalid_grace'
   | 'invalid_rate'
+  /** A client status other than `active` or `disabled` was asked for. */
+  | 'invalid_status'
+  /** The client changed between our read and our conditional write (e.g. two rotations at once); retry. */
+  | 'concurrent_update'
   /** The clients table does not exist (wrong CLIENTS_TABLE / region, or the stack is not deployed). */
   | 'table_missing'
   /** An item in the table does not have the shape keygate writes. */
@@ -66,6 +71,8 @@ export const ISSUER_ERRORS: Readonly<
   invalid_lifetime: SERVER_ERROR,
   invalid_grace: SERVER_ERROR,
   invalid_rate: SERVER_ERROR,
+  invalid_status: SERVER_ERROR,
+  concurrent_update: SERVER_ERROR,
   table_missing: SERVER_ERROR,
   corrupt_record: SERVER_ERROR,
   dependency_rejected: SERVER_ERROR,
@@ -74,15 +81,14 @@ export const ISSUER_ERRORS: Readonly<
 /** RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E. */
 const DESCRIPTION_CHARS = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
 
-export class IssuerError extends Error {
+export class IssuerError extends KeygateError<IssuerErrorCode> {
   constructor(
-    readonly code: IssuerErrorCode,
+    code: IssuerErrorCode,
     /** Safe to show the client; must satisfy RFC 6749's character set. */
     readonly description: string,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
-    super(description, options);
-    this.name = 'IssuerError';
+    super(code, description, options);
     if (!DESCRIPTION_CHARS.test(description))
       throw new TypeError('error_description has characters RFC 6749 forbids');
   }
@@ -109,7 +115,7 @@ export type RegistryErrorCode =
 export class RegistryError extends IssuerError {
   declare readonly code: RegistryErrorCode;
 
-  constructor(code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: RegistryErrorCode, message: string, options?: ErrorOptions) {
     super(
       code,
       ISSUER_ERRORS[code].status === 503
@@ -117,7 +123,6 @@ export class RegistryError extends IssuerError {
         : 'the server failed to process the request',
       options,
     );
-    this.name = 'RegistryError';
     this.message = message;
   }
 }
@@ -126,6 +131,15 @@ export class RegistryError extends IssuerError {
 export class RateLimitedError extends IssuerError {
   constructor(readonly retryAfterSeconds: number) {
     super('rate_limited', 'too many token requests for this client; retry later');
-    this.name = 'RateLimitedError';
+  }
+}
+
+/** Thrown into a KMS or DynamoDB attempt that ran past its time limit (core/issuer/retry.ts). */
+export class AttemptTimeoutError extends KeygateError<'attempt_timeout'> {
+  constructor(
+    readonly timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super('attempt_timeout', `attempt timed out after ${timeoutMs} ms`, options);
   }
 }

@@ -1,5 +1,5 @@
 // RS256 signing in AWS KMS: hash the JWS signing input locally and send only the 32-byte digest
-// (MessageType DIGEST, SPEC §6), so the request stays tiny and the private key never leaves KMS.
+// (MessageType DIGEST, docs/design.md#kms-signing), so the request stays tiny and the private key never leaves KMS.
 import { createHash } from 'node:crypto';
 import { SignCommand, type SignCommandOutput } from '@aws-sdk/client-kms';
 import type { RsaPublicJwk } from '../jwk.js';

@@ -2,6 +2,8 @@
 // classify the failure (throttled / transient / permanent), retry only the first two, and give every attempt
 // its own deadline so a hung connection costs one attempt, not the whole Lambda timeout.
 
+import { AttemptTimeoutError } from './errors.js';
+
 export type FailureKind = 'throttled' | 'transient' | 'permanent';
 
 export interface RetryPolicy {
@@ -16,14 +18,6 @@ export interface RetryPolicy {
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onRetry?: (info: { attempt: number; delayMs: number; kind: FailureKind; error: unknown }) => void;
-}
-
-/** Thrown into an attempt that ran past `attemptTimeoutMs`. */
-export class AttemptTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`attempt timed out after ${timeoutMs} ms`);
-    this.name = 'AttemptTimeoutError';
-  }
 }
 
 // Error names AWS SDKs treat as throttling (smithy's THROTTLING_ERROR_CODES) plus DynamoDB's capacity errors.

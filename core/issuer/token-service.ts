@@ -1,7 +1,7 @@
 // The client-credentials grant (RFC 6749 §4.4): authenticate the client, settle the granted scopes, mint.
 // Transport-free: the token handler parses HTTP into a TokenRequest and renders the result or IssuerError.
 import type { ClientCache } from './client-cache.js';
-import { DEFAULT_ISSUANCE_RATE_PER_SECOND } from './client-registry.js';
+import { DEFAULT_ISSUANCE_RATE_PER_SECOND } from './client-rules.js';
 import { checkClientSecret, type SecretHasher, sha256Hasher } from './client-secret.js';
 import { IssuerError, RateLimitedError } from './errors.js';
 import type { IssuanceLimiter } from './issuance-limiter.js';

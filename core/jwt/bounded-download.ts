@@ -2,7 +2,7 @@
 // list): one GET with a deadline, no redirects, a byte cap enforced while the body streams (content-length
 // can lie or be absent), UTF-8 and JSON checked. Failures carry a stable reason.
 import { isUtf8 } from 'node:buffer';
-import { isLoopbackHost } from '../config.js';
+import { isHttpsOrLoopback } from '../net.js';
 
 export type DownloadFailureReason =
   | 'timeout'
@@ -38,8 +38,7 @@ export function checkDocumentUri(uri: string, what: string): string {
   } catch {
     throw new TypeError(`${what} is not a valid URL`);
   }
-  if (url.protocol === 'https:') return url.href;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url.href;
+  if (isHttpsOrLoopback(url)) return url.href;
   throw new TypeError(`${what} must use https (http is allowed only for loopback hosts)`);
 }
 

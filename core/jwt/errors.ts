@@ -1,5 +1,6 @@
 // Errors of the verification area: one class, one stable `code` per failure reason. Messages describe the
 // rule that failed and never carry token text, claim values or key material.
+import { KeygateError } from '../errors.js';
 
 export type VerifyErrorCode =
   /** Not a compact JWS: wrong part count, whitespace, non-base64url, header/payload not a JSON object. */
@@ -44,15 +45,7 @@ export const VERIFY_ERROR_CODES: readonly VerifyErrorCode[] = [
   'keys_unavailable',
 ];
 
-export class VerifyError extends Error {
-  override readonly name = 'VerifyError';
-  readonly code: VerifyErrorCode;
-
-  constructor(code: VerifyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-
+export class VerifyError extends KeygateError<VerifyErrorCode> {
   /** True when the failure is the token's fault (401); false for `keys_unavailable` (our fault, 500). */
   get isTokenError(): boolean {
     return this.code !== 'keys_unavailable';

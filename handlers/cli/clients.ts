@@ -3,7 +3,7 @@
 import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import {
   type ClientRecord,
   type ClientRegistry,
@@ -11,10 +11,13 @@ import {
   createDynamoClient,
   DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
+  MAX_ISSUANCE_RATE_PER_SECOND,
   RegistryError,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
+import { UsageError } from '../errors.js';
 import { EXIT } from './exit.js';
+import { integerArg } from './integer-arg.js';
 import { disabledNotice, lifetimeCapWarning, NO_AWS_ENVIRONMENT } from './messages.js';
 import { type CutoffIo, cutOffTokens } from './token-cutoff.js';
 
@@ -33,8 +36,6 @@ export interface CliIo {
 }
 
 const DEFAULT_TABLE = 'keygate-clients';
-
-class UsageError extends Error {}
 
 /** What the CLI shows of a client: never the hashes. */
 function publicView(record: ClientRecord) {
@@ -58,15 +59,8 @@ function publicView(record: ClientRecord) {
   };
 }
 
-function parseRate(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number of tokens per second');
-  return Number(value);
-}
-
-function parseSeconds(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number of seconds');
-  return Number(value);
-}
+const parseSeconds = integerArg(0);
+const parseRate = integerArg(1, MAX_ISSUANCE_RATE_PER_SECOND);
 
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const env = io.env ?? process.env;
@@ -401,6 +395,8 @@ function hintFor(e: RegistryError, table: string, region?: string, endpoint?: st
     case 'dependency_unavailable':
     case 'dependency_throttled':
       return `check that DynamoDB is reachable (${where}) and retry`;
+    case 'concurrent_update':
+      return 'another change to this client landed first; run the command again';
     case 'dependency_rejected':
       return `check AWS credentials and permissions for table "${table}" (${where})`;
     default:

@@ -1,7 +1,7 @@
 // The API Gateway proxy (payload 1.0) response pieces the HTTP handlers share: header lookup, JSON and
 // RFC 6749 §5.2 error bodies, Retry-After for dependency outages, and cacheable metadata documents.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ifNoneMatchMatches } from '../../core/issuer/index.js';
+import { ifNoneMatchMatches } from '../../core/issuer/etag.js';
 
 export type HttpEvent = Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>;
 

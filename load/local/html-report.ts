@@ -1,7 +1,6 @@
 // load/results/<scenario>.html: per phase, responses per second stacked by status code and p50/p99 latency
 // per second, with the summary table and threshold verdicts, as one offline page with inline SVG charts.
-import type { EnvironmentRecord } from '../../bench/lib/environment.js';
-import { formatEnvironment } from '../../bench/lib/environment.js';
+
 import {
   escapeXml,
   htmlPage,
@@ -10,6 +9,8 @@ import {
   stackedColumns,
   statusColor,
 } from '../../bench/lib/svg-chart.js';
+import type { EnvironmentRecord } from '../../measure/environment.js';
+import { formatEnvironment } from '../../measure/environment.js';
 import type { ThresholdVerdict } from '../thresholds.js';
 import { PHASE_COLUMNS, type PhaseSummary, phaseCells } from './report.js';
 import type { SecondSample } from './timeline.js';

@@ -1,7 +1,8 @@
 // Pure parts of the local load runner: per-second progress, the run's figures in k6's metric model
 // (so load/thresholds.ts judges them), and the printed report.
-import { median } from '../../bench/lib/interleaved.js';
-import { markdownTable } from '../../bench/lib/results.js';
+
+import { median } from '../../measure/interleaved.js';
+import { markdownTable } from '../../measure/results.js';
 import {
   evaluateThresholds,
   type MetricSample,

@@ -10,11 +10,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
-import { environmentRecord, formatEnvironment } from '../../bench/lib/environment.js';
+import { Command } from 'commander';
 import { trapInterrupts } from '../../bench/lib/interrupt.js';
+import { DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../../core/contract.js';
 import { EXIT } from '../../handlers/cli/exit.js';
+import { integerArg } from '../../handlers/cli/integer-arg.js';
 import type { AuthorizerMode } from '../../local/stack.js';
+import { environmentRecord, formatEnvironment } from '../../measure/environment.js';
 import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import { evaluateThresholds, parseThresholds, type ThresholdVerdict } from '../thresholds.js';
 import { loadHtmlReport } from './html-report.js';
@@ -37,11 +39,7 @@ import { invalidSet, mintToken, mintTokens } from './tokens.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
+const positiveInt = integerArg(1);
 
 const program: Command = new Command()
   .name('load:local')
@@ -111,7 +109,7 @@ async function openStack(resultsCacheTtlSeconds: number, authorizer?: Authorizer
   if (scenario.local.tokenCacheSize !== undefined || scenario.local.resultsCacheTtlSeconds !== undefined) {
     log(
       'NOTE: a running stack keeps its own cache settings; this scenario assumes ' +
-        `TOKEN_CACHE_SIZE=${scenario.local.tokenCacheSize ?? 'default'}, result cache TTL ${scenario.local.resultsCacheTtlSeconds ?? 300} s.`,
+        `TOKEN_CACHE_SIZE=${scenario.local.tokenCacheSize ?? 'default'}, result cache TTL ${scenario.local.resultsCacheTtlSeconds ?? DEFAULT_RESULTS_CACHE_TTL_SECONDS} s.`,
     );
   }
   const { CLIENT_ID, CLIENT_SECRET } = process.env;

@@ -1,6 +1,6 @@
 // Lambda proxy integration, payload format 1.0: the HTTP request as the event API Gateway builds, and the
 // integration's `{statusCode, headers, multiValueHeaders, body, isBase64Encoded}` mapped back, with
-// anything malformed reported (API Gateway answers 502 for it; SPEC §2).
+// anything malformed reported (API Gateway answers 502 for it; docs/design.md#proxy-integration).
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 export interface ProxyRequest {

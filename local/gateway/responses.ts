@@ -1,5 +1,5 @@
 // API Gateway's own ("gateway") responses: status, body bytes and x-amzn-ErrorType exactly as a REST API
-// sends them by default (SPEC §2; texts marked observed there are configurable here), plus static headers
+// sends them by default (docs/design.md#gateway-responses; texts marked observed there are configurable here), plus static headers
 // per response type the way CDK's `addGatewayResponse` adds e.g. WWW-Authenticate.
 
 /** The AWS gateway response types the emulator can produce. */
@@ -96,7 +96,7 @@ export const DEFAULT_GATEWAY_RESPONSES: Readonly<Record<GatewayErrorCase, Gatewa
     statusCode: 413,
     body: '{"message":"Request Too Long"}',
   },
-  // A method ARN over 1600 bytes (SPEC §2 resource ARN limits).
+  // A method ARN over 1600 bytes (docs/design.md#arn-limits).
   uriTooLong: {
     type: 'REQUEST_TOO_LARGE',
     statusCode: 414,

@@ -1,12 +1,15 @@
 // The API Gateway REST API emulator: a node:http server standing where execute-api stands
 // (`http://host:port/{stage}/...`), invoking Lambda handlers in-process with the REST API's routing,
-// limits, TOKEN authorizer semantics, proxy event/response mapping and gateway responses (SPEC §2).
+// limits, TOKEN authorizer semantics, proxy event/response mapping and gateway responses (docs/design.md).
 // Admin endpoints live outside any stage under `/_keygate/` (stage names cannot collide: validated).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { urlHost } from '../../core/net.js';
+import { BodyTooLargeError } from '../errors.js';
 import { isLoopbackAddress } from '../host-safety.js';
-import { listen, urlHost } from '../listen.js';
+import { listen } from '../listen.js';
+import { readBody } from '../read-body.js';
 import { CONTROL_PLANE_PREFIX, serveControlPlane } from './control-plane.js';
 import { GatewayError, InvocationTimeout } from './errors.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
@@ -22,11 +25,11 @@ import {
 import { createRouter, type GatewayRoute } from './router.js';
 import { createTokenAuthorizerStep, repeatsHeader, type TokenAuthorizerOptions } from './token-authorizer.js';
 
-/** REST API payload quota (SPEC §2). */
+/** REST API payload quota (docs/design.md#proxy-integration). */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-/** REST API integration timeout (SPEC §2). */
+/** REST API integration timeout (docs/design.md#proxy-integration). */
 export const INTEGRATION_TIMEOUT_MS = 29_000;
-/** Method ARNs longer than this get 414 (SPEC §2). */
+/** Method ARNs longer than this get 414 (docs/design.md#arn-limits). */
 export const MAX_METHOD_ARN_BYTES = 1600;
 /** API Gateway's quota on the request line plus headers is 10240 bytes; node enforces it (-> 431). */
 export const DEFAULT_MAX_HEADER_BYTES = 10_240;
@@ -333,7 +336,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       body = await readBody(req, maxPayloadBytes);
     } catch (err) {
-      if (err === TOO_LARGE) {
+      if (err instanceof BodyTooLargeError) {
         sendGateway('requestTooLarge', true);
         req.resume();
       } else res.destroy();
@@ -542,37 +545,4 @@ function snapshot(stats: GatewayStats): Record<string, unknown> {
     authorizerCacheSize: stats.authorizerCacheSize,
     gatewayResponses: stats.gatewayResponses,
   };
-}
-
-const TOO_LARGE = Symbol('too large');
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > max) {
-        done = true;
-        chunks.length = 0;
-        reject(TOO_LARGE);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) {
-        done = true;
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      }
-    });
-    req.on('error', (err) => {
-      if (!done) {
-        done = true;
-        reject(err);
-      }
-    });
-  });
 }

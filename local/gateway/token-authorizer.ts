@@ -1,15 +1,15 @@
-// API Gateway's Lambda TOKEN authorizer step (SPEC §2): identity-source and validation-expression checks
+// API Gateway's Lambda TOKEN authorizer step (docs/design.md#token-authorizer): identity-source and validation-expression checks
 // before invoking, the `Unauthorized` convention, strict output validation (anything malformed is 500),
 // context stringification, and the result cache keyed by the header value whose policy is re-evaluated
 // against every new method ARN: exactly what makes a first-route-only policy fail on other routes.
 import { LRUCache } from 'lru-cache';
-import { evaluatePolicy } from '../../core/authz/index.js';
 import {
   BEARER_VALIDATION_REGEX,
   DEFAULT_RESULTS_CACHE_TTL_SECONDS,
   MAX_RESULTS_CACHE_TTL_SECONDS,
 } from '../../core/contract.js';
 import { GatewayError } from './errors.js';
+import { evaluatePolicy } from './evaluate-policy.js';
 import { invokeLambda, type LambdaFunction } from './invoke.js';
 
 /** RFC 6750 §2.1 b64token after `Bearer `, as the CDK constructs configure it. */
@@ -23,7 +23,7 @@ export interface TokenAuthorizerOptions {
   readonly identityHeader?: string;
   /** identityValidationExpression, matched against the whole header value; null disables. */
   readonly validationRegex?: RegExp | string | null;
-  /** authorizerResultTtlInSeconds: default 300, 0 disables caching, at most 3600. */
+  /** authorizerResultTtlInSeconds: default DEFAULT_RESULTS_CACHE_TTL_SECONDS, 0 disables, at most MAX_RESULTS_CACHE_TTL_SECONDS. */
   readonly resultsCacheTtlSeconds?: number;
   /** Bound on cached results (API Gateway's cache is bounded too; oldest evicted first). Default 10000. */
   readonly cacheMaxEntries?: number;
@@ -97,7 +97,7 @@ export function validateAuthorizerOutput(out: unknown): ValidResult | string {
     if (typeof o.context !== 'object' || Array.isArray(o.context)) return 'context is not an object';
     for (const [k, v] of Object.entries(o.context as Record<string, unknown>)) {
       if (v === null) continue;
-      // Objects and arrays as context values: 500 (observed, SPEC §2).
+      // Objects and arrays as context values: 500 (observed, docs/design.md#token-authorizer).
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
         return `context value "${k}" is not a string, number or boolean`;
       }
@@ -167,7 +167,7 @@ export function createTokenAuthorizerStep(
     }
     if (decision === 'explicit_deny') return { kind: 'explicit_deny' };
     if (decision === 'implicit_deny') return { kind: 'implicit_deny' };
-    // SPEC §2 "backend sees": {principalId, integrationLatency, ...context}; a cache hit has latency 0.
+    // What the backend sees (docs/design.md#token-authorizer): {principalId, integrationLatency, ...context}; a cache hit has latency 0.
     return {
       kind: 'allow',
       cached,

@@ -1,5 +1,6 @@
 // Errors the KMS emulator answers with: the AWS JSON 1.1 error shape `{"__type","message"}` and the
 // HTTP status real KMS uses (400 for client errors and throttling, 500 internal, 503 dependency timeout).
+import { KeygateError } from '../../core/errors.js';
 
 export type KmsErrorType =
   | 'AlreadyExistsException'
@@ -26,20 +27,13 @@ const STATUS: Partial<Record<KmsErrorType, number>> = {
   RequestEntityTooLargeException: 413,
 };
 
-export class KmsError extends Error {
-  constructor(
-    readonly type: KmsErrorType,
-    message: string,
-  ) {
-    super(message);
-    this.name = type;
-  }
-
+/** `code` is the AWS error type the emulator answers with (`__type`). */
+export class KmsError extends KeygateError<KmsErrorType> {
   get status(): number {
-    return STATUS[this.type] ?? 400;
+    return STATUS[this.code] ?? 400;
   }
 
   toBody(): string {
-    return JSON.stringify({ __type: this.type, message: this.message });
+    return JSON.stringify({ __type: this.code, message: this.message });
   }
 }

@@ -1,4 +1,4 @@
-// The KMS emulator for local runs and tests (SPEC §6).
+// The KMS emulator for local runs and tests (docs/design.md#kms-protocol).
 
 export { type KmsEmulator, type KmsEmulatorOptions, type KmsFaults, startKmsEmulator } from './emulator.js';
 export { KmsError, type KmsErrorType } from './errors.js';

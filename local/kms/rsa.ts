@@ -1,5 +1,5 @@
 // RSA signing for the KMS emulator: the six KMS RSA signing algorithms, over a RAW message or a
-// precomputed DIGEST (KMS does not hash a DIGEST again, SPEC §6), so signatures match real KMS byte for byte
+// precomputed DIGEST (KMS does not hash a DIGEST again, docs/design.md#kms-signing), so signatures match real KMS byte for byte
 // (PKCS#1 v1.5 is deterministic; PSS uses a random salt of the digest length, as KMS does).
 import {
   constants,

@@ -2,7 +2,7 @@
 // chart per suite, the table, the verdicts, and the interrupted banner when a run was cut short.
 import { describe, expect, it } from 'vitest';
 import { benchHtmlReport } from '../../bench/lib/html-report.js';
-import type { SuiteResult } from '../../bench/lib/results.js';
+import type { SuiteResult } from '../../measure/results.js';
 import { TEST_ENVIRONMENT } from '../support/environment.js';
 
 const environment = TEST_ENVIRONMENT;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../handlers/cli/clients.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { bodyOf, raw, send, statusOf } from '../local/gateway/http.js';
+import { basicAuth } from '../support/basic-auth.js';
 
 let stack: LocalStack;
 let reader: { id: string; secret: string };
@@ -32,8 +33,7 @@ async function createClient(name: string, scopes: string): Promise<{ id: string;
   return { id: parsed.client.client_id, secret: parsed.client_secret };
 }
 
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = basicAuth;
 
 async function tokenRequest(body: string, headers: Record<string, string> = {}) {
   return fetch(stack.tokenUrl, {

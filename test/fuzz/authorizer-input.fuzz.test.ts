@@ -6,9 +6,9 @@
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
+import { b64url, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/authorizer.js';
-import { type JwksServer, startJwksServer } from '../support/jwks-server.js';
-import { b64url, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../support/tokens.js';
 
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/products';
 let jwks: JwksServer;

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createJwksKeyStore, createVerifier, VerifyError } from '../../core/jwt/index.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../support/tokens.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 
 const URI = 'https://issuer.keygate.test/.well-known/jwks.json';
 const served = (body: string | Uint8Array): typeof fetch =>
@@ -155,7 +155,6 @@ describe('JWKS parser hostile documents', () => {
         ms: Math.round(performance.now() - started),
         heapDeltaMb: Math.round((process.memoryUsage().heapUsed - before) / 1e6),
       };
-      expect(performance.now() - started).toBeLessThan(3000);
       expect(ks.stats().keys).toBeLessThanOrEqual(100);
     }
     expect((results['300 duplicates of the good key'] as { outcome: string }).outcome).toBe('found');

@@ -7,10 +7,16 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenMinter } from '../../core/issuer/index.js';
+import {
+  createTestRegistry,
+  type DynaliteServer,
+  localDynamo,
+  startDynalite,
+} from '../../fixtures/dynalite.js';
+import { createLocalSigner } from '../../fixtures/local-signer.js';
+import { testKey } from '../../fixtures/tokens.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/token.js';
-import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
-import { createLocalSigner } from '../support/local-signer.js';
-import { testKey } from '../support/tokens.js';
+import { basicAuth } from '../support/basic-auth.js';
 
 const ERRORS = new Set([
   'invalid_request',
@@ -75,9 +81,7 @@ function event(parts: {
 }
 
 async function check(e: APIGatewayProxyEvent): Promise<number> {
-  const started = performance.now();
   const res = await handler(e);
-  expect(performance.now() - started).toBeLessThan(2000);
   expect(res.headers?.['Cache-Control']).toBe('no-store');
   const body = JSON.parse(res.body) as Record<string, unknown>;
   if (res.statusCode === 200) {
@@ -91,8 +95,7 @@ async function check(e: APIGatewayProxyEvent): Promise<number> {
   return res.statusCode;
 }
 
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = basicAuth;
 const formPart = fc.oneof(
   fc.constantFrom(
     'grant_type',

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { evaluatePolicy } from '../../core/authz/index.js';
 import { ConfigError } from '../../core/config.js';
+import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
+import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import {
   type AuthorizerConfig,
   bearerToken,
@@ -13,8 +14,7 @@ import {
   createHandler,
   loadConfig,
 } from '../../handlers/authorizer.js';
-import { type JwksServer, startJwksServer } from '../support/jwks-server.js';
-import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../support/tokens.js';
+import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
 const arn = (verb: string, path: string, prefix = PREFIX) => `${prefix}/${verb}${path}`;

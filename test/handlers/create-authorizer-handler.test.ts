@@ -2,11 +2,11 @@
 // data, against a real JWKS server: policies over `{param}` and `{proxy+}` routes, and misconfiguration
 // refused at creation with the field named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../core/authz/index.js';
 import { ConfigError } from '../../core/config.js';
+import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { createAuthorizerHandler, type ProtectedRoute } from '../../handlers/create-authorizer-handler.js';
-import { type JwksServer, startJwksServer } from '../support/jwks-server.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../support/tokens.js';
+import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 
 const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod';
 const ROUTES: ProtectedRoute[] = [

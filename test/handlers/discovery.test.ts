@@ -13,8 +13,9 @@ describe('discovery handler', () => {
   const deps = createDeps(loadConfig({ ISSUER }));
   const handler = createHandler(deps);
 
-  it('serves the same metadata at openid-configuration and oauth-authorization-server', async () => {
-    for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+  it.each(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'])(
+    'serves the metadata at %s',
+    async (path) => {
       const res = await handler(proxyEvent(path));
       expect(res).toEqual({
         statusCode: 200,
@@ -25,7 +26,10 @@ describe('discovery handler', () => {
         },
         body: JSON.stringify(EXPECTED),
       });
-    }
+    },
+  );
+
+  it('tags the metadata with a strong ETag', () => {
     expect(deps.etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
   });
 

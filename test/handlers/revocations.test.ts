@@ -1,8 +1,13 @@
 // GET /revocations over a real dynalite table: the document shape, its reuse window on an injected clock,
 // conditional GET, method refusal and a 503 with Retry-After when DynamoDB is down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestRegistry,
+  type DynaliteServer,
+  localDynamo,
+  startDynalite,
+} from '../../fixtures/dynalite.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/revocations.js';
-import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
 import { proxyEvent } from '../support/events.js';
 
 let db: DynaliteServer;

@@ -6,11 +6,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientRegistry } from '../../core/issuer/client-registry.js';
 import { createJwksPublisher } from '../../core/issuer/jwks-publisher.js';
 import { createJwksKeyStore, createVerifier } from '../../core/jwt/index.js';
+import {
+  createTestRegistry,
+  type DynaliteServer,
+  localDynamo,
+  startDynalite,
+} from '../../fixtures/dynalite.js';
+import { startJwksServer } from '../../fixtures/jwks-server.js';
 import { createDeps, createHandler, loadConfig, type TokenLogger } from '../../handlers/token.js';
 import type { KmsEmulator } from '../../local/kms/index.js';
-import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
+import { basicAuth } from '../support/basic-auth.js';
 import { proxyEvent } from '../support/events.js';
-import { startJwksServer } from '../support/jwks-server.js';
 import { startTestKms, type TestKms } from '../support/kms.js';
 
 const ISSUER = 'https://auth.keygate.test/prod';
@@ -83,8 +89,7 @@ beforeEach(() => {
   testKms.reset();
 });
 
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = basicAuth;
 
 function event(over: Partial<APIGatewayProxyEvent> & { form?: string } = {}): APIGatewayProxyEvent {
   const { form, ...rest } = over;
@@ -173,7 +178,7 @@ describe('token endpoint', () => {
     expect(JSON.parse(res.body).expires_in).toBe(300);
   });
 
-  describe('every SPEC §3 error row', () => {
+  describe('every RFC 6749 §5.2 error row (docs/design.md#token-errors)', () => {
     it('invalid_request: wrong content type, duplicated parameter, two auth methods, malformed body, GET', async () => {
       const auth = basic(full.id, full.secret);
       const cases: APIGatewayProxyEvent[] = [

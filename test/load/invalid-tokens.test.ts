@@ -2,9 +2,9 @@
 // ones built from a real token must differ from it only where intended.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { signToken } from '../../fixtures/tokens.js';
 import { invalidAuthorizations } from '../../load/invalid-tokens.js';
 import { nodeTokenTools } from '../../load/local/tokens.js';
-import { signToken } from '../support/tokens.js';
 
 const valid = signToken();
 const decode = (part: string) =>

@@ -1,4 +1,4 @@
-// SPEC §4's JWT attack list end to end through the local stack (startLocalStack: gateway emulator, real
+// The RFC 8725 JWT attack list (docs/design.md#jwt-attacks) end to end through the local stack (startLocalStack: gateway emulator, real
 // TOKEN authorizer fetching the JWKS over HTTP), with attack tokens built on the stack's real KMS key
 // wherever a genuine signature makes the attack stronger: every one gets 401. Then hostile HTTP on raw
 // sockets against the resource API: the right 4xx, never a 5xx, and the server keeps serving.
@@ -6,8 +6,8 @@ import { createHmac, createPublicKey } from 'node:crypto';
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { b64url, signRaw, testKey } from '../../fixtures/tokens.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { b64url, signRaw, testKey } from '../support/tokens.js';
 import { claimsOf, kidOf, kmsSign } from './support/kms-token.js';
 import { basic, record } from './support/load.js';
 
@@ -44,7 +44,7 @@ async function status(authorization: string): Promise<number> {
   return res.status;
 }
 
-describe('SPEC §4 attack list through the gateway', () => {
+describe('RFC 8725 attack list through the gateway', () => {
   it('answers 401 to every attack and 200 to the genuine token', async () => {
     expect(await status(`Bearer ${good}`)).toBe(200);
     const header = { alg: 'RS256', typ: 'at+jwt', kid };
@@ -153,7 +153,7 @@ describe('SPEC §4 attack list through the gateway', () => {
     expect(await status(`Bearer ${good}`)).toBe(200);
 
     record('jwt-attacks', {
-      scenario: 'SPEC §4 JWT attack list end to end (startLocalStack, real KMS key, JWKS over HTTP)',
+      scenario: 'RFC 8725 JWT attack list end to end (startLocalStack, real KMS key, JWKS over HTTP)',
       load: 'sequential, one request per attack',
       faults: `${attacks.length} attack tokens`,
       requests: attacks.length + 2,

@@ -6,12 +6,17 @@ import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCache, createTokenMinter, createTokenService } from '../../core/issuer/index.js';
+import {
+  createTestRegistry,
+  type DynaliteServer,
+  localDynamo,
+  startDynalite,
+} from '../../fixtures/dynalite.js';
+import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
+import { createLocalSigner } from '../../fixtures/local-signer.js';
+import { b64url, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import * as authorizer from '../../handlers/authorizer.js';
 import { createHandler as createTokenHandler } from '../../handlers/token.js';
-import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
-import { type JwksServer, startJwksServer } from '../support/jwks-server.js';
-import { createLocalSigner } from '../support/local-signer.js';
-import { b64url, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../support/tokens.js';
 import { record } from './support/load.js';
 
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/products';

@@ -4,8 +4,8 @@
 // cooldown and the failure backoff, and once the endpoint is back a newly published key is picked up.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken, testKey } from '../../fixtures/tokens.js';
 import type { FaultMode } from '../../local/fault-proxy.js';
-import { signToken, testKey } from '../support/tokens.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { drive, record, requestToken, SOAK, sleep } from './support/load.js';
 

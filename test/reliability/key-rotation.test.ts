@@ -1,4 +1,4 @@
-// Signing-key rotation under load (SPEC §5): a new KMS key is created and published next to the old one,
+// Signing-key rotation under load (docs/design.md#keys): a new KMS key is created and published next to the old one,
 // the verifiers pick it up on their refresh, signing switches to it, and the old key is retired once the
 // longest token it signed has expired. Clients keep minting and calling the resource API throughout; no
 // request carrying a valid token may fail. Clocks are virtual so the 60 s lifetime and 10 s JWKS max age

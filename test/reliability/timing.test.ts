@@ -11,10 +11,15 @@ import {
   createTokenService,
   sha256Hasher,
 } from '../../core/issuer/index.js';
+import {
+  createTestRegistry,
+  type DynaliteServer,
+  localDynamo,
+  startDynalite,
+} from '../../fixtures/dynalite.js';
+import { createLocalSigner } from '../../fixtures/local-signer.js';
+import { testKey } from '../../fixtures/tokens.js';
 import { createHandler } from '../../handlers/token.js';
-import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
-import { createLocalSigner } from '../support/local-signer.js';
-import { testKey } from '../support/tokens.js';
 import { ksTest, mannWhitneyU, percentile, record } from './support/load.js';
 
 const N = Number(process.env.KEYGATE_TIMING_N ?? 300);

@@ -1,5 +1,5 @@
 // A fixed environment record for report tests (what bench/lib/environment.ts records on a real run).
-import type { EnvironmentRecord } from '../../bench/lib/environment.js';
+import type { EnvironmentRecord } from '../../measure/environment.js';
 
 export const TEST_ENVIRONMENT: EnvironmentRecord = {
   node: 'v20.20.2',

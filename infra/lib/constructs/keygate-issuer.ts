@@ -1,6 +1,7 @@
 // KeygateIssuer, the authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token /
-// JWKS / discovery Lambdas (prebuilt bundles) and the public REST API serving AUTH_ROUTES, with the issuer URL
-// = the API's stage URL. Its parts are readonly members so other constructs (key rotation, alarms) attach.
+// JWKS / discovery / revocation-list Lambdas (prebuilt bundles) and the public REST API serving AUTH_ROUTES, with
+// the issuer URL = the API's stage URL (docs/design.md#the-system). Its parts are readonly members so other
+// constructs (key rotation, alarms) attach.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -35,13 +36,13 @@ export interface KeygateIssuerProps {
   /** DynamoDB deletion protection on the clients table. @default true */
   readonly tableDeletionProtection?: boolean;
   /**
-   * Further keys to publish in the JWKS during a rotation (the previous or the next signing key, SPEC §5).
+   * Further keys to publish in the JWKS during a rotation (the previous or the next signing key, docs/design.md#keys).
    * The JWKS function may call kms:GetPublicKey on each of them and nothing else. @default none
    */
   readonly additionalPublishedKeys?: readonly kms.IKey[];
   /**
    * Stage-wide steady-state rate limit (requests/s). The default stays under KMS's 500 RSA operations/s
-   * account quota (SPEC §6), so an overload is a 429 from API Gateway before it is a KMS ThrottlingException.
+   * account quota (docs/design.md#kms-quotas), so an overload is a 429 from API Gateway before it is a KMS ThrottlingException.
    * @default 400
    */
   readonly throttlingRateLimit?: number;

@@ -29,13 +29,14 @@ describe('parseMethodArn', () => {
     ).toBe('/a:b/c');
   });
 
-  it('treats the resource path as data: any characters after the verb', () => {
-    for (const path of ['/products/*', '/products/a?b', '/products/%2F..%2F', '/products/ü']) {
+  it.each(['/products/*', '/products/a?b', '/products/%2F..%2F', '/products/ü'])(
+    'treats the resource path as data: %s after the verb',
+    (path) => {
       expect(
         parseMethodArn(`arn:aws:execute-api:us-east-1:123456789012:api1/prod/GET${path}`)?.resourcePath,
       ).toBe(path);
-    }
-  });
+    },
+  );
 
   it.each([
     ['empty', ''],

@@ -2,9 +2,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuthzError } from '../../../core/authz/errors.js';
-import { evaluatePolicy } from '../../../core/authz/evaluate.js';
 import { createPolicyBuilder, routeResourcePath } from '../../../core/authz/policy-builder.js';
 import type { RouteDef } from '../../../core/routes.js';
+import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 import { createRouter } from '../../../local/gateway/router.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';

@@ -2,8 +2,8 @@
 // cases that matter and against brute-force matching of concrete paths.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arnMatches } from '../../../core/authz/arn-match.js';
 import { patternOverlapsRoute } from '../../../core/authz/route-overlap.js';
+import { arnMatches } from '../../../local/gateway/arn-match.js';
 
 describe('patternOverlapsRoute', () => {
   it.each([

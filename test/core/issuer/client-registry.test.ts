@@ -1,6 +1,7 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientRegistry, registryErrorFrom } from '../../../core/issuer/client-registry.js';
+import { registryErrorFrom } from '../../../core/issuer/client-item.js';
+import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret, hashClientSecret } from '../../../core/issuer/client-secret.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
 import {
@@ -8,7 +9,7 @@ import {
   type DynaliteServer,
   localDynamo,
   startDynalite,
-} from '../../support/dynalite.js';
+} from '../../../fixtures/dynalite.js';
 
 let db: DynaliteServer;
 let clock = Date.parse('2030-01-01T00:00:00Z');
@@ -144,6 +145,33 @@ describe('client registry over DynamoDB (dynalite)', () => {
     expect(checkClientSecret(third, again, clock)).toBe(true);
     expect(await codeOf(registry.rotateSecret(record.clientId, -1))).toBe('invalid_grace');
     expect(await codeOf(registry.rotateSecret('kg_missing', 10))).toBe('unknown_client');
+  });
+
+  it('refuses a status other than active or disabled as invalid_status', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'a', scopes: ['products/read'] });
+    const status = 'paused' as Parameters<typeof registry.setStatus>[1];
+    expect(await codeOf(registry.setStatus(record.clientId, status))).toBe('invalid_status');
+    expect((await registry.get(record.clientId))?.status).toBe('active');
+  });
+
+  it('reports a rotation that lost a race to another writer as concurrent_update', async () => {
+    const winner = await freshRegistry();
+    const { record } = await winner.create({ name: 'a', scopes: ['products/read'] });
+    // The other rotation lands between this registry's read and its conditional write.
+    const dynamodb = localDynamo(db.endpoint);
+    const send = dynamodb.send.bind(dynamodb) as (command: unknown) => Promise<unknown>;
+    let raced = false;
+    dynamodb.send = (async (command: unknown) => {
+      if (!raced && command instanceof UpdateItemCommand) {
+        raced = true;
+        await winner.rotateSecret(record.clientId, 0);
+      }
+      return send(command);
+    }) as typeof dynamodb.send;
+    const loser = createClientRegistry({ dynamodb, tableName: winner.tableName, now });
+    expect(await codeOf(loser.rotateSecret(record.clientId, 60))).toBe('concurrent_update');
+    expect(raced).toBe(true);
   });
 
   it('deletes clients; deleting twice is unknown_client', async () => {

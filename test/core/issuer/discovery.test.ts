@@ -33,16 +33,14 @@ describe('discoveryDocument', () => {
 });
 
 describe('validateIssuer', () => {
-  it('accepts https and loopback http', () => {
-    for (const ok of [
-      'https://a.test',
-      'https://a.test/prod',
-      'http://localhost:3000',
-      'http://127.0.0.1:1/x',
-      'http://[::1]:8080',
-    ]) {
-      expect(validateIssuer(ok)).toBe(ok);
-    }
+  it.each([
+    'https://a.test',
+    'https://a.test/prod',
+    'http://localhost:3000',
+    'http://127.0.0.1:1/x',
+    'http://[::1]:8080',
+  ])('accepts %s (https, or http to a loopback host)', (ok) => {
+    expect(validateIssuer(ok)).toBe(ok);
   });
 
   it('rejects http elsewhere, queries, fragments, credentials and non-URLs', () => {

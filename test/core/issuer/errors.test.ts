@@ -5,13 +5,18 @@ import { ISSUER_ERRORS, IssuerError, RegistryError } from '../../../core/issuer/
 import { toIssuerError } from '../../../core/issuer/token-service.js';
 
 describe('issuer errors', () => {
-  it('maps every code to a status and an OAuth error string', () => {
-    expect(ISSUER_ERRORS.invalid_client).toEqual({ status: 401, error: 'invalid_client' });
-    expect(ISSUER_ERRORS.unknown_client).toEqual({ status: 401, error: 'invalid_client' });
-    expect(ISSUER_ERRORS.dependency_throttled).toEqual({ status: 503, error: 'temporarily_unavailable' });
-    for (const code of ['table_missing', 'corrupt_record', 'dependency_rejected', 'client_exists'] as const) {
-      expect(ISSUER_ERRORS[code]).toEqual({ status: 500, error: 'server_error' });
-    }
+  it.each([
+    ['invalid_client', 401, 'invalid_client'],
+    ['unknown_client', 401, 'invalid_client'],
+    ['dependency_throttled', 503, 'temporarily_unavailable'],
+    ['table_missing', 500, 'server_error'],
+    ['corrupt_record', 500, 'server_error'],
+    ['dependency_rejected', 500, 'server_error'],
+    ['client_exists', 500, 'server_error'],
+    ['invalid_status', 500, 'server_error'],
+    ['concurrent_update', 500, 'server_error'],
+  ] as const)('maps %s to %i %s', (code, status, error) => {
+    expect(ISSUER_ERRORS[code]).toEqual({ status, error });
   });
 
   it('a RegistryError is an IssuerError: admin detail in message, generic public description', () => {

@@ -9,7 +9,7 @@ import { createIssuanceLimiter } from '../../../core/issuer/issuance-limiter.js'
 import { createTokenMinter } from '../../../core/issuer/token-minter.js';
 import { createTokenService } from '../../../core/issuer/token-service.js';
 import type { ClientRecord } from '../../../core/issuer/types.js';
-import { createLocalSigner } from '../../support/local-signer.js';
+import { createLocalSigner } from '../../../fixtures/local-signer.js';
 
 describe('createIssuanceLimiter', () => {
   it('allows a burst of twice the rate, then one token per 1/rate seconds, per client', () => {

@@ -8,9 +8,9 @@ import { ifNoneMatchMatches } from '../../../core/issuer/etag.js';
 import { createJwksPublisher } from '../../../core/issuer/jwks-publisher.js';
 import { createKmsSigner } from '../../../core/issuer/kms-signer.js';
 import { createTokenMinter } from '../../../core/issuer/token-minter.js';
+import { TEST_AUDIENCE, TEST_ISSUER } from '../../../fixtures/tokens.js';
 import type { KmsEmulator } from '../../../local/kms/index.js';
 import { startTestKms, type TestKms } from '../../support/kms.js';
-import { TEST_AUDIENCE, TEST_ISSUER } from '../../support/tokens.js';
 
 let testKms: TestKms;
 let emu: KmsEmulator;

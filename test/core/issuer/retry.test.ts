@@ -1,11 +1,7 @@
 // Full-jitter retries: classification of AWS/network failures, bounded attempts, per-attempt deadlines.
 import { describe, expect, it } from 'vitest';
-import {
-  AttemptTimeoutError,
-  classifyAwsError,
-  fullJitterDelay,
-  withRetry,
-} from '../../../core/issuer/retry.js';
+import { AttemptTimeoutError } from '../../../core/issuer/errors.js';
+import { classifyAwsError, fullJitterDelay, withRetry } from '../../../core/issuer/retry.js';
 
 const awsError = (name: string, status?: number) =>
   Object.assign(new Error(name), {

@@ -6,11 +6,10 @@ import {
   parseTokenRequest,
   type TokenHttpRequest,
 } from '../../../core/issuer/token-request.js';
+import { basicAuth } from '../../support/basic-auth.js';
 
 const FORM = 'application/x-www-form-urlencoded';
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeForm(id)}:${encodeForm(secret)}`).toString('base64')}`;
-const encodeForm = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
+const basic = basicAuth;
 
 function req(over: Partial<TokenHttpRequest> = {}): TokenHttpRequest {
   return {
@@ -83,18 +82,14 @@ describe('token request parsing', () => {
     expect(parseBasicAuth('Bearer abc')).toBeUndefined();
   });
 
-  it('rejects malformed Basic credentials as invalid_request', () => {
-    for (const value of ['Basic', 'Basic !!!', `Basic ${Buffer.from('nocolon').toString('base64')}`]) {
-      expect(failure(req({ headers: { 'content-type': FORM, authorization: value } })).code).toBe(
-        'invalid_request',
-      );
-    }
-    const badEscape = `Basic ${Buffer.from('id:%zz').toString('base64')}`;
-    expect(failure(req({ headers: { 'content-type': FORM, authorization: badEscape } })).code).toBe(
-      'invalid_request',
-    );
-    const notUtf8 = `Basic ${Buffer.from([0x69, 0x3a, 0xff]).toString('base64')}`;
-    expect(failure(req({ headers: { 'content-type': FORM, authorization: notUtf8 } })).code).toBe(
+  it.each([
+    ['no credentials', 'Basic'],
+    ['not base64', 'Basic !!!'],
+    ['no colon', `Basic ${Buffer.from('nocolon').toString('base64')}`],
+    ['a bad percent escape', `Basic ${Buffer.from('id:%zz').toString('base64')}`],
+    ['credentials that are not UTF-8', `Basic ${Buffer.from([0x69, 0x3a, 0xff]).toString('base64')}`],
+  ])('rejects malformed Basic credentials (%s) as invalid_request', (_name, value) => {
+    expect(failure(req({ headers: { 'content-type': FORM, authorization: value } })).code).toBe(
       'invalid_request',
     );
   });
@@ -130,24 +125,28 @@ describe('token request parsing', () => {
     ).toBe('invalid_request');
   });
 
-  it('requires POST, the form content type and a UTF-8 charset', () => {
+  it('requires POST', () => {
     expect(failure(req({ method: 'GET' })).code).toBe('invalid_request');
-    for (const ct of [undefined, 'application/json', 'text/plain', `${FORM}; charset=iso-8859-1`]) {
+  });
+
+  it.each([undefined, 'application/json', 'text/plain', `${FORM}; charset=iso-8859-1`])(
+    'refuses the content type %s as invalid_request',
+    (ct) => {
       expect(
         failure(req({ headers: { ...(ct ? { 'content-type': ct } : {}), authorization: basic('a', 'b') } }))
           .code,
       ).toBe('invalid_request');
-    }
-    for (const ct of [
-      `${FORM};charset=UTF-8`,
-      'Application/X-WWW-Form-Urlencoded',
-      `${FORM}; charset="utf-8"`,
-    ]) {
+    },
+  );
+
+  it.each([`${FORM};charset=UTF-8`, 'Application/X-WWW-Form-Urlencoded', `${FORM}; charset="utf-8"`])(
+    'accepts the content type %s',
+    (ct) => {
       expect(
         parseTokenRequest(req({ headers: { 'content-type': ct, authorization: basic('a', 'b') } })).clientId,
       ).toBe('a');
-    }
-  });
+    },
+  );
 
   it('rejects repeated parameters and repeated headers', () => {
     expect(failure(req({ body: 'grant_type=client_credentials&grant_type=client_credentials' })).code).toBe(
@@ -189,12 +188,16 @@ describe('token request parsing', () => {
     expect(failure(req({ body: 'grant_type=Client_Credentials' })).code).toBe('unsupported_grant_type');
   });
 
-  it('checks scope syntax (RFC 6749 §3.3) and treats an empty scope as omitted', () => {
-    for (const scope of ['a%20%20b', '%20a', 'a%20', 'a%22b', 'a%5Cb', 'a%09b', 'caf%C3%A9']) {
+  it.each(['a%20%20b', '%20a', 'a%20', 'a%22b', 'a%5Cb', 'a%09b', 'caf%C3%A9'])(
+    'refuses the scope %s (RFC 6749 §3.3 syntax) as invalid_scope',
+    (scope) => {
       expect(failure(req({ body: `grant_type=client_credentials&scope=${scope}` })).code).toBe(
         'invalid_scope',
       );
-    }
+    },
+  );
+
+  it('treats an empty scope as omitted and collapses repeated scopes', () => {
     expect(parseTokenRequest(req({ body: 'grant_type=client_credentials&scope=' })).scopes).toBeUndefined();
     expect(parseTokenRequest(req({ body: 'grant_type=client_credentials&scope=a+a+b' })).scopes).toEqual([
       'a',
@@ -202,10 +205,14 @@ describe('token request parsing', () => {
     ]);
   });
 
-  it('refuses credentials and grant parameters in the query string', () => {
-    for (const name of ['client_secret', 'client_id', 'grant_type', 'scope']) {
+  it.each(['client_secret', 'client_id', 'grant_type', 'scope'])(
+    'refuses %s in the query string as invalid_request',
+    (name) => {
       expect(failure(req({ query: { [name]: 'x' } })).code).toBe('invalid_request');
-    }
+    },
+  );
+
+  it('ignores unrelated query parameters', () => {
     expect(parseTokenRequest(req({ query: { unrelated: '1' } })).clientId).toBe('kg_id');
   });
 

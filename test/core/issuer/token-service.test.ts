@@ -7,7 +7,7 @@ import { createTokenMinter } from '../../../core/issuer/token-minter.js';
 import type { TokenRequest } from '../../../core/issuer/token-request.js';
 import { createTokenService } from '../../../core/issuer/token-service.js';
 import type { ClientRecord } from '../../../core/issuer/types.js';
-import { createLocalSigner } from '../../support/local-signer.js';
+import { createLocalSigner } from '../../../fixtures/local-signer.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signer = createLocalSigner(privateKey);

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { type CryptoKey, errors, importJWK, type JWTHeaderParameters, jwtVerify } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createJwksKeyStore, createVerifier, type Verifier } from '../../../core/jwt/index.js';
-import { type JwksServer, startJwksServer } from '../../support/jwks-server.js';
+import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
 import {
   accessTokenParts,
   b64url,
@@ -17,7 +17,7 @@ import {
   TEST_AUDIENCE,
   TEST_ISSUER,
   testKey,
-} from '../../support/tokens.js';
+} from '../../../fixtures/tokens.js';
 
 const NOW = 1_800_000_000;
 const key = testKey();

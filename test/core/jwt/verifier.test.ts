@@ -1,4 +1,4 @@
-// The verifier against a real JWKS server on 127.0.0.1: every SPEC §4 attack rejected with its exact code,
+// The verifier against a real JWKS server on 127.0.0.1: every RFC 8725 attack of docs/design.md#jwt-attacks rejected with its exact code,
 // valid access tokens accepted, clock leeway bounds, and the verified-token cache rules.
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,8 @@ import {
   type VerifierOptions,
   type VerifyErrorCode,
 } from '../../../core/jwt/index.js';
-import { type JwksServer, startJwksServer } from '../../support/jwks-server.js';
-import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../support/tokens.js';
+import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
+import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 
 const NOW = 1_800_000_000;
 const key = testKey();
@@ -108,7 +108,7 @@ describe('valid access tokens', () => {
   });
 });
 
-describe('SPEC §4 attacks', () => {
+describe('RFC 8725 attacks (docs/design.md#jwt-attacks)', () => {
   it('rejects alg none in any case, signed or unsigned', async () => {
     const v = makeVerifier();
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) {

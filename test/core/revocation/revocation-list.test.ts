@@ -8,7 +8,7 @@ import {
   revocationPropagationSeconds,
   toRevocationDocument,
 } from '../../../core/revocation/index.js';
-import { type JwksServer, startJwksServer } from '../../support/jwks-server.js';
+import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
 
 let server: JwksServer;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret } from '../../../core/issuer/client-secret.js';
+import { type DynaliteServer, localDynamo, startDynalite } from '../../../fixtures/dynalite.js';
 import { runCli } from '../../../handlers/cli/clients.js';
-import { type DynaliteServer, localDynamo, startDynalite } from '../../support/dynalite.js';
 import { spawnNpm } from '../../support/npm-process.js';
 
 let db: DynaliteServer;

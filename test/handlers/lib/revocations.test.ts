@@ -3,9 +3,9 @@
 // reloaded before deciding (injected clock), and a list that cannot be loaded is a 500, never an allow.
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 import { createDeps, createHandler, loadConfig } from '../../../handlers/authorizer.js';
-import { type JwksServer, startJwksServer } from '../../support/jwks-server.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../support/tokens.js';
 
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/products';
 const event = (t: string) =>

@@ -11,9 +11,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { KeygateAuthorizer } from 'keygate/cdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../../core/authz/evaluate.js';
-import { type JwksServer, startJwksServer } from '../../support/jwks-server.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../support/tokens.js';
+import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
+import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 
 const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod';
 

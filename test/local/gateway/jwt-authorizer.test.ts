@@ -2,6 +2,7 @@
 // injected clock: what it checks, what it deliberately does not (typ), its key cache and its documented answers.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { b64url, signRaw, signToken, testKey } from '../../../fixtures/tokens.js';
 import {
   createJwtAuthorizer,
   insufficientScope,
@@ -11,7 +12,6 @@ import {
   UNKNOWN_KID_REFETCH_MS,
 } from '../../../local/gateway/jwt-authorizer.js';
 import { closeNow, listen } from '../../../local/listen.js';
-import { b64url, signRaw, signToken, testKey } from '../../support/tokens.js';
 
 const AUDIENCE = 'https://api.keygate.test';
 const key = testKey();

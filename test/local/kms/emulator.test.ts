@@ -114,16 +114,14 @@ describe('key management', () => {
     expect(keyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
-  it('addresses a key by id, key ARN, alias name and alias ARN', async () => {
-    for (const ref of [
-      keyId,
-      arn,
-      'alias/keygate-signing',
-      'arn:aws:kms:us-east-1:000000000000:alias/keygate-signing',
-    ]) {
-      const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: ref }));
-      expect(KeyMetadata?.KeyId).toBe(keyId);
-    }
+  it.each([
+    ['key id', () => keyId],
+    ['key ARN', () => arn],
+    ['alias name', () => 'alias/keygate-signing'],
+    ['alias ARN', () => 'arn:aws:kms:us-east-1:000000000000:alias/keygate-signing'],
+  ])('addresses a key by its %s', async (_name, ref) => {
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: ref() }));
+    expect(KeyMetadata?.KeyId).toBe(keyId);
   });
 
   it('answers NotFoundException (400) for unknown keys, aliases and foreign ARNs', async () => {
@@ -269,15 +267,16 @@ describe('signing', () => {
     expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
   });
 
-  it('signs RAW messages and DIGESTs identically for PKCS#1 v1.5 (KMS does not re-hash a digest)', async () => {
-    const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
-    const publicKey = createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' });
-    const message = Buffer.from('header.payload');
-    for (const [algorithm, hash] of [
-      ['RSASSA_PKCS1_V1_5_SHA_256', 'sha256'],
-      ['RSASSA_PKCS1_V1_5_SHA_384', 'sha384'],
-      ['RSASSA_PKCS1_V1_5_SHA_512', 'sha512'],
-    ] as const) {
+  it.each([
+    ['RSASSA_PKCS1_V1_5_SHA_256', 'sha256'],
+    ['RSASSA_PKCS1_V1_5_SHA_384', 'sha384'],
+    ['RSASSA_PKCS1_V1_5_SHA_512', 'sha512'],
+  ] as const)(
+    'signs RAW messages and DIGESTs identically with %s (KMS does not re-hash a digest)',
+    async (algorithm, hash) => {
+      const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+      const publicKey = createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' });
+      const message = Buffer.from('header.payload');
       const raw = await kms.send(
         new SignCommand({ KeyId: keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: algorithm }),
       );
@@ -293,8 +292,8 @@ describe('signing', () => {
       expect(raw.SigningAlgorithm).toBe(algorithm);
       expect(Buffer.from(digest.Signature!).equals(Buffer.from(raw.Signature!))).toBe(true);
       expect(verify(hash, message, publicKey, Buffer.from(raw.Signature!))).toBe(true);
-    }
-  });
+    },
+  );
 
   it('signs PSS over RAW and DIGEST with a salt as long as the hash', async () => {
     const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
@@ -376,25 +375,23 @@ describe('signing', () => {
     });
   });
 
-  it('requires exactly 32 bytes for a SHA-256 DIGEST', async () => {
-    for (const length of [31, 33, 0]) {
-      expect(
-        await failure(
-          kms.send(
-            new SignCommand({
-              KeyId: keyId,
-              Message: Buffer.alloc(length),
-              MessageType: 'DIGEST',
-              SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
-            }),
-          ),
+  it.each([31, 33, 0])('refuses a %i-byte SHA-256 DIGEST (it must be 32 bytes)', async (length) => {
+    expect(
+      await failure(
+        kms.send(
+          new SignCommand({
+            KeyId: keyId,
+            Message: Buffer.alloc(length),
+            MessageType: 'DIGEST',
+            SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
+          }),
         ),
-      ).toEqual({
-        name: 'ValidationException',
-        message: 'Digest is invalid length for algorithm RSASSA_PKCS1_V1_5_SHA_256.',
-        status: 400,
-      });
-    }
+      ),
+    ).toEqual({
+      name: 'ValidationException',
+      message: 'Digest is invalid length for algorithm RSASSA_PKCS1_V1_5_SHA_256.',
+      status: 400,
+    });
   });
 
   it('accepts RAW messages up to 4096 bytes and rejects longer ones', async () => {
@@ -509,12 +506,16 @@ describe('protocol', () => {
     expect(((await none.json()) as { __type: string }).__type).toBe('UnknownOperationException');
   });
 
-  it('answers SerializationException for malformed JSON, non-objects and bad base64', async () => {
-    for (const body of ['{"KeyId":', '[]', 'null']) {
+  it.each(['{"KeyId":', '[]', 'null'])(
+    'answers SerializationException (400) for the body %s',
+    async (body) => {
       const res = await post({ 'x-amz-target': 'TrentService.DescribeKey' }, body);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { __type: string }).__type).toBe('SerializationException');
-    }
+    },
+  );
+
+  it('answers SerializationException for a blob that is not base64', async () => {
     const res = await post(
       { 'x-amz-target': 'TrentService.Sign' },
       JSON.stringify({ KeyId: keyId, Message: '***', SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }),

@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { basicAuth } from '../../support/basic-auth.js';
 
 /** KEYGATE_SOAK=1 runs every load phase 10x longer (a soak); the default keeps the suite to seconds. */
 export const SOAK = process.env.KEYGATE_SOAK === '1' ? 10 : 1;
@@ -162,8 +163,7 @@ export function record(name: string, row: ScenarioRecord): void {
   }
 }
 
-export const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+export const basic = basicAuth;
 
 /** POST /oauth2/token with client_secret_basic; resolves status, parsed body and headers. */
 export async function requestToken(

@@ -1,6 +1,6 @@
 // The machine record stored with results.
 import { describe, expect, it } from 'vitest';
-import { environmentRecord, formatEnvironment } from '../../bench/lib/environment.js';
+import { environmentRecord, formatEnvironment } from '../../measure/environment.js';
 
 const sources = (git: (args: readonly string[]) => string) => ({
   versions: { node: '20.20.2', v8: '11.3.244.8' },

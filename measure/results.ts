@@ -1,7 +1,8 @@
 // Pure parts of the bench runner: ratios against a suite's floor, target verdicts, the results file shape
 // and the Markdown it is rendered to (console tables and bench/results/summary.md).
-import type { BenchRow, BenchSuite } from '../suite.js';
+
 import { type EnvironmentRecord, formatEnvironment } from './environment.js';
+import type { BenchRow, BenchSuite } from './suite.js';
 
 export interface TargetVerdict {
   readonly description: string;
@@ -23,7 +24,7 @@ export interface SuiteResult {
 
 /**
  * Sets `ratio` to opsPerSec / the floor row's opsPerSec on every row that has none (rows unchanged when
- * no floor). A ratio the suite set itself (bench/lib/interleaved.ts: paired rounds) is the fairer figure.
+ * no floor). A ratio the suite set itself (measure/interleaved.ts: paired rounds) is the fairer figure.
  */
 export function applyFloor(rows: BenchRow[], floor: string | undefined): BenchRow[] {
   if (floor === undefined) return rows;

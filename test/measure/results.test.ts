@@ -10,8 +10,8 @@ import {
   rowsTable,
   type SuiteResult,
   summaryMarkdown,
-} from '../../bench/lib/results.js';
-import { type BenchRow, row } from '../../bench/suite.js';
+} from '../../measure/results.js';
+import { type BenchRow, row } from '../../measure/suite.js';
 import { TEST_ENVIRONMENT } from '../support/environment.js';
 
 const rows = (): BenchRow[] => [

@@ -1,8 +1,8 @@
 // Ratio rows measured fairly on a shared machine: the floor and each task run back to back in short
 // interleaved rounds, and a row's ratio is the median over rounds of task/floor from the same pairing.
-// Why: one long pass per task let load drift alone move verify's cache-miss ratio from 0.78x to 0.95x.
+// Why: with one long pass per task, load drift alone moved verify's cache-miss ratio by a fifth.
 import { Bench, type Fn } from 'tinybench';
-import { type BenchRow, rowsFromBench } from '../suite.js';
+import { type BenchRow, rowsFromBench } from './suite.js';
 
 export interface InterleavedTask {
   readonly name: string;

@@ -1,6 +1,6 @@
 // IAM-style wildcard matching for policy Resource (and Action) patterns: `*` matches any run of
 // characters including `/` and `:`, `?` exactly one character, everything else literally and
-// case-sensitively (SPEC §2). Hand-written instead of compiling a RegExp from policy text: no escaping
+// case-sensitively (docs/design.md#arn-limits). Hand-written instead of compiling a RegExp from policy text: no escaping
 // mistakes (`.`, `+`, `(` are literals here) and no catastrophic backtracking. Classic single-backtrack
 // glob walk: O(pattern + text) when the pattern has at most one `*`, O(pattern x text) worst case
 // (bounded by the 512 x 1600 character ARN limits), no recursion, no allocation.

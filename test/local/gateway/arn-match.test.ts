@@ -1,7 +1,7 @@
 // IAM wildcard matching: semantics, regex-metacharacter literals, worst-case speed, and a RegExp oracle.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arnMatches } from '../../../core/authz/arn-match.js';
+import { arnMatches } from '../../../local/gateway/arn-match.js';
 
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/products/42';
 

@@ -1,9 +1,9 @@
 // The shared interleaved measurement: every task is paired with the floor in every round, and a row's
 // ratio is the median of its per-pairing ratios, not a quotient of two separately measured medians.
 import { describe, expect, it } from 'vitest';
-import { median, mergeRuns, runInterleaved } from '../../bench/lib/interleaved.js';
-import { applyFloor } from '../../bench/lib/results.js';
-import type { BenchRow } from '../../bench/suite.js';
+import { median, mergeRuns, runInterleaved } from '../../measure/interleaved.js';
+import { applyFloor } from '../../measure/results.js';
+import type { BenchRow } from '../../measure/suite.js';
 
 const run = (opsPerSec: number, p50Ns: number, p99Ns: number): BenchRow => ({
   name: 'x',

@@ -1,5 +1,5 @@
 // The machine record stored with every bench and load result: absolute figures mean little without the
-// Node/V8 version, CPU and core count they were measured on (SPEC §8: compare ratios from one run).
+// Node/V8 version, CPU and core count they were measured on (compare ratios measured in one run: docs/design.md#local-stand-ins).
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 

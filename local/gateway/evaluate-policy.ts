@@ -1,30 +1,13 @@
 // Evaluates an authorizer policy document against one method ARN the way API Gateway does (IAM policy
 // logic): an explicit Deny that applies wins, else any applicable Allow allows, else implicit deny.
-// The local gateway emulator and the tests use this to check what API Gateway would answer (SPEC §2:
-// explicit deny and implicit deny both give 403, with different messages).
+// The local gateway emulator and the tests use this to check what API Gateway would answer: explicit and
+// implicit deny both give 403, with different messages (docs/design.md#gateway-responses).
 import { arnMatches } from './arn-match.js';
 
 export type PolicyDecision = 'allow' | 'explicit_deny' | 'implicit_deny';
 
 /** The only action an execute-api authorizer policy is evaluated for. */
 const INVOKE_ACTION = 'execute-api:invoke';
-
-type Patterns = string | readonly string[];
-
-export interface PolicyStatement {
-  readonly Effect: 'Allow' | 'Deny' | string;
-  readonly Action?: Patterns;
-  readonly NotAction?: Patterns;
-  readonly Resource?: Patterns;
-  readonly NotResource?: Patterns;
-  readonly Condition?: unknown;
-  readonly Sid?: string;
-}
-
-export interface PolicyDocument {
-  readonly Version?: string;
-  readonly Statement: PolicyStatement | readonly PolicyStatement[];
-}
 
 // A pattern list as an array; undefined when the member is missing or not strings (malformed).
 function patterns(value: unknown): readonly string[] | undefined {

@@ -1,6 +1,6 @@
 // IAM policy evaluation as API Gateway applies it to authorizer output.
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../../core/authz/evaluate.js';
+import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 
 const P = 'arn:aws:execute-api:us-east-1:123456789012:api1/prod';
 const arn = (rest: string) => `${P}/${rest}`;
@@ -30,24 +30,23 @@ describe('evaluatePolicy', () => {
     expect(evaluatePolicy(policy, arn('DELETE/x'))).toBe('allow');
   });
 
-  it('matches actions case-insensitively and with wildcards', () => {
-    for (const Action of [
-      'execute-api:invoke',
-      'EXECUTE-API:INVOKE',
-      'execute-api:Inv*',
-      'execute-api:*',
-      '*',
-    ]) {
+  it.each(['execute-api:invoke', 'EXECUTE-API:INVOKE', 'execute-api:Inv*', 'execute-api:*', '*'])(
+    'matches the action %s to Invoke (case-insensitive, wildcards)',
+    (Action) => {
       expect(evaluatePolicy(doc({ Effect: 'Allow', Action, Resource: '*' }), arn('GET/products'))).toBe(
         'allow',
       );
-    }
-    for (const Action of ['execute-api:ManageConnections', 's3:*', 'execute-api:Invoke2']) {
+    },
+  );
+
+  it.each(['execute-api:ManageConnections', 's3:*', 'execute-api:Invoke2'])(
+    'does not match the action %s to Invoke',
+    (Action) => {
       expect(evaluatePolicy(doc({ Effect: 'Allow', Action, Resource: '*' }), arn('GET/products'))).toBe(
         'implicit_deny',
       );
-    }
-  });
+    },
+  );
 
   it('supports NotAction and NotResource', () => {
     expect(
@@ -89,21 +88,19 @@ describe('evaluatePolicy', () => {
     ).toBe('explicit_deny');
   });
 
-  it('treats malformed documents and statements as granting nothing', () => {
-    for (const policy of [
-      null,
-      'Allow',
-      {},
-      { Statement: [] },
-      { Statement: [null, 3, 'x'] },
-      doc({ Effect: 'allow', Action: '*', Resource: '*' }),
-      doc({ Effect: 'Allow', Resource: '*' }),
-      doc({ Effect: 'Allow', Action: '*' }),
-      doc({ Effect: 'Allow', Action: '*', Resource: [3] }),
-      doc({ Effect: 'Allow', Action: { x: 1 }, Resource: '*' }),
-    ]) {
-      expect(evaluatePolicy(policy, arn('GET/products'))).toBe('implicit_deny');
-    }
+  it.each([
+    ['null', null],
+    ['a string', 'Allow'],
+    ['no Statement', {}],
+    ['no statements', { Statement: [] }],
+    ['non-object statements', { Statement: [null, 3, 'x'] }],
+    ['a lower-case Effect', doc({ Effect: 'allow', Action: '*', Resource: '*' })],
+    ['no Action', doc({ Effect: 'Allow', Resource: '*' })],
+    ['no Resource', doc({ Effect: 'Allow', Action: '*' })],
+    ['a non-string Resource', doc({ Effect: 'Allow', Action: '*', Resource: [3] })],
+    ['an object Action', doc({ Effect: 'Allow', Action: { x: 1 }, Resource: '*' })],
+  ])('treats a malformed document (%s) as granting nothing', (_name, policy) => {
+    expect(evaluatePolicy(policy, arn('GET/products'))).toBe('implicit_deny');
   });
 
   it('does not treat regex metacharacters in resources as patterns', () => {

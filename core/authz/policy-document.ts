@@ -1,0 +1,18 @@
+// The IAM policy document a Lambda TOKEN authorizer returns ("Output from an API Gateway Lambda authorizer",
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html).
+type Patterns = string | readonly string[];
+
+export interface PolicyStatement {
+  readonly Effect: 'Allow' | 'Deny' | string;
+  readonly Action?: Patterns;
+  readonly NotAction?: Patterns;
+  readonly Resource?: Patterns;
+  readonly NotResource?: Patterns;
+  readonly Condition?: unknown;
+  readonly Sid?: string;
+}
+
+export interface PolicyDocument {
+  readonly Version?: string;
+  readonly Statement: PolicyStatement | readonly PolicyStatement[];
+}

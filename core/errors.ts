@@ -1,0 +1,24 @@
+// The one shape every keygate error has: a stable string `code` from its area's union (tests, logs and
+// metrics key on it), an optional `cause` (ErrorOptions), and `name` = the concrete class name. Each area
+// declares its codes and classes in its own errors.ts; configuration errors live here.
+
+export abstract class KeygateError<Code extends string = string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Configuration read from the environment is invalid; `problems` lists every field at once. */
+export class ConfigError extends KeygateError<'config_invalid'> {
+  constructor(
+    readonly problems: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super('config_invalid', `invalid configuration: ${problems.join('; ')}`, options);
+  }
+}

@@ -1,0 +1,100 @@
+// A client record as a DynamoDB item (one item per client, keyed by `client_id`) and back, plus how SDK
+// failures map to registry errors. Parsing is defensive: a foreign or hand-edited item is corrupt_record.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { RegistryError } from './errors.js';
+import { classifyAwsError } from './retry.js';
+import type { ClientRecord } from './types.js';
+
+export type Item = Record<string, AttributeValue>;
+
+export function toItem(record: ClientRecord): Item {
+  const item: Item = {
+    client_id: { S: record.clientId },
+    name: { S: record.name },
+    // A list (not a string set): keeps order and could hold zero scopes.
+    scopes: { L: record.scopes.map((s) => ({ S: s })) },
+    status: { S: record.status },
+    token_lifetime_seconds: { N: String(record.tokenLifetimeSeconds) },
+    created_at: { S: record.createdAt },
+    updated_at: { S: record.updatedAt },
+    secret_hash: { S: record.secretHash },
+  };
+  if (record.tokensRevokedAt !== undefined) item.tokens_revoked_at = { N: String(record.tokensRevokedAt) };
+  if (record.issuanceRatePerSecond !== undefined)
+    item.issuance_rate_per_second = { N: String(record.issuanceRatePerSecond) };
+  if (record.previousSecretHash !== undefined && record.previousSecretExpiresAt !== undefined) {
+    item.previous_secret_hash = { S: record.previousSecretHash };
+    item.previous_secret_expires_at = { S: record.previousSecretExpiresAt };
+  }
+  return item;
+}
+
+/** Parses an item defensively: a hand-edited or foreign item must not become a half-valid client. */
+export function fromItem(item: Item): ClientRecord {
+  const s = (name: string): string | undefined => item[name]?.S;
+  const clientId = s('client_id');
+  const name = s('name');
+  const status = s('status');
+  const lifetime = Number(item.token_lifetime_seconds?.N);
+  const createdAt = s('created_at');
+  const updatedAt = s('updated_at');
+  const secretHash = s('secret_hash');
+  const scopes = item.scopes?.L?.map((v) => v.S);
+  if (
+    clientId === undefined ||
+    name === undefined ||
+    (status !== 'active' && status !== 'disabled') ||
+    !Number.isSafeInteger(lifetime) ||
+    createdAt === undefined ||
+    updatedAt === undefined ||
+    secretHash === undefined ||
+    scopes === undefined ||
+    scopes.some((v) => v === undefined)
+  ) {
+    throw new RegistryError('corrupt_record', `client item ${JSON.stringify(clientId ?? '?')} is malformed`);
+  }
+  const previousSecretHash = s('previous_secret_hash');
+  const previousSecretExpiresAt = s('previous_secret_expires_at');
+  const revokedAt = optionalInt(item.tokens_revoked_at);
+  const rate = optionalInt(item.issuance_rate_per_second);
+  return {
+    clientId,
+    name,
+    scopes: scopes as string[],
+    status,
+    tokenLifetimeSeconds: lifetime,
+    createdAt,
+    updatedAt,
+    secretHash,
+    ...(previousSecretHash !== undefined && previousSecretExpiresAt !== undefined
+      ? { previousSecretHash, previousSecretExpiresAt }
+      : {}),
+    ...(revokedAt !== undefined ? { tokensRevokedAt: revokedAt } : {}),
+    ...(rate !== undefined && rate > 0 ? { issuanceRatePerSecond: rate } : {}),
+  };
+}
+
+/** A number attribute as a safe integer; absent or malformed: undefined (the default applies). */
+export function optionalInt(value: AttributeValue | undefined): number | undefined {
+  const n = Number(value?.N);
+  return value?.N !== undefined && Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Maps an SDK failure to a registry error; the message names the table, never item contents. */
+export function registryErrorFrom(err: unknown, tableName: string): RegistryError {
+  if (err instanceof RegistryError) return err;
+  const e = err as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e?.name ?? 'Error';
+  if (name === 'ResourceNotFoundException')
+    return new RegistryError('table_missing', `DynamoDB table "${tableName}" does not exist`, { cause: err });
+  // LimitExceededException: too many concurrent control-plane calls (CreateTable), which clears like throttling.
+  if (name === 'LimitExceededException' || classifyAwsError(err) === 'throttled')
+    return new RegistryError('dependency_throttled', `DynamoDB throttled (${name})`, { cause: err });
+  const status = e?.$metadata?.httpStatusCode;
+  if (e?.$fault === 'client' && status !== undefined && status < 500)
+    return new RegistryError('dependency_rejected', `DynamoDB refused the request (${name})`, { cause: err });
+  return new RegistryError('dependency_unavailable', `DynamoDB unavailable (${name})`, { cause: err });
+}
+
+export const isConditionFailure = (err: unknown): boolean =>
+  (err as { name?: string })?.name === 'ConditionalCheckFailedException';
