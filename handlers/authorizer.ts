@@ -10,6 +10,7 @@ import { type ConfigOf, int, list, readConfig, str, url } from '../core/config.j
 import {
   createJwksKeyStore,
   createVerifier,
+  type JwksDownloader,
   type KeyStoreEvent,
   type Verifier,
   VerifyError,
@@ -174,7 +175,8 @@ export interface AuthorizerDeps {
 }
 
 export interface AuthorizerClients {
-  readonly fetch?: typeof globalThis.fetch;
+  /** Replaces the node:https JWKS download (tests). */
+  readonly download?: JwksDownloader;
   /** Replaces the Powertools Logger built from config; `null` disables decision logs. */
   readonly logger?: Logger | null;
   /** Replaces the Powertools Metrics built from config; `null` disables metrics. */
@@ -207,7 +209,7 @@ export function createDeps(config: AuthorizerConfig, clients: AuthorizerClients 
     softMaxAgeMs: config.JWKS_MAX_AGE_SECONDS * 1000,
     unknownKidCooldownMs: config.JWKS_REFETCH_COOLDOWN_SECONDS * 1000,
     onEvent,
-    ...(clients.fetch ? { fetch: clients.fetch } : {}),
+    ...(clients.download ? { download: clients.download } : {}),
     ...(clients.now ? { now: clients.now } : {}),
   });
   const verifier = createVerifier({

@@ -5,20 +5,10 @@ import { isUtf8 } from 'node:buffer';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { isLoopbackHost } from '../config.js';
-import { VerifyError } from './errors.js';
+import { JwksFetchError, type JwksFetchFailureReason, VerifyError } from './errors.js';
+import { downloadJwks, type JwksDownloader } from './jwks-download.js';
 import { isSaneKid } from './kid.js';
 import type { KeyStore, KeyStoreStats } from './types.js';
-
-export type JwksFetchFailureReason =
-  | 'timeout'
-  | 'network'
-  | 'redirect'
-  | 'http_status'
-  | 'too_large'
-  | 'invalid_json'
-  | 'invalid_jwks'
-  /** The document parsed but held no key we accept: treated as a failure so last good keys keep serving. */
-  | 'no_usable_keys';
 
 export type KeySkipReason =
   | 'not_object'
@@ -75,7 +65,8 @@ export interface JwksKeyStoreOptions {
   readonly failureBackoffMs?: number;
   /** Usable keys kept from one document; the rest are skipped. */
   readonly maxKeys?: number;
-  readonly fetch?: typeof globalThis.fetch;
+  /** Replaces the node:https download (tests, other HTTP stacks); must honour the limits it is given. */
+  readonly download?: JwksDownloader;
   readonly now?: () => number;
   readonly onEvent?: (event: KeyStoreEvent) => void;
 }
@@ -84,15 +75,6 @@ export const MIN_RSA_MODULUS_BITS = 2048;
 /** Verification cost grows with the modulus; nobody signs access tokens with more than 8192 bits. */
 export const MAX_RSA_MODULUS_BITS = 8192;
 const MAX_REMEMBERED_UNKNOWN_KIDS = 1000;
-
-class JwksFetchError extends Error {
-  constructor(
-    readonly reason: JwksFetchFailureReason,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 interface KeyMaterial {
   readonly n: string;
@@ -129,7 +111,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   const cooldownMs = positive('unknownKidCooldownMs', options.unknownKidCooldownMs ?? 30_000, true);
   const failureBackoffMs = positive('failureBackoffMs', options.failureBackoffMs ?? 1000, true);
   const maxKeys = positive('maxKeys', options.maxKeys ?? 100);
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const downloader = options.download ?? downloadJwks;
   const now = options.now ?? Date.now;
   const onEvent = options.onEvent;
 
@@ -185,51 +167,21 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   }
 
   async function download(): Promise<unknown> {
-    const signal = AbortSignal.timeout(fetchTimeoutMs);
-    let body: Buffer;
+    let body: Uint8Array;
     try {
-      const res = await fetchImpl(jwksUri, {
-        signal,
-        redirect: 'error',
-        headers: { accept: 'application/json' },
-      });
-      if (res.status !== 200) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new JwksFetchError('http_status', `JWKS endpoint answered HTTP ${res.status}`);
-      }
-      const declared = Number(res.headers.get('content-length') ?? '0');
-      if (declared > maxResponseBytes) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new JwksFetchError('too_large', `JWKS response declares ${declared} bytes`);
-      }
-      // content-length can lie or be absent (chunked): count the bytes as they arrive.
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      if (res.body) {
-        const reader = res.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          total += value.byteLength;
-          if (total > maxResponseBytes) {
-            await reader.cancel().catch(() => undefined);
-            throw new JwksFetchError('too_large', `JWKS response exceeds ${maxResponseBytes} bytes`);
-          }
-          chunks.push(value);
-        }
-      }
-      body = Buffer.concat(chunks, total);
+      body = await downloader(jwksUri, { timeoutMs: fetchTimeoutMs, maxBytes: maxResponseBytes });
     } catch (err) {
       if (err instanceof JwksFetchError) throw err;
-      if (signal.aborted) throw new JwksFetchError('timeout', `JWKS fetch exceeded ${fetchTimeoutMs} ms`);
-      const cause = (err as { cause?: { message?: unknown } }).cause;
-      const text = `${(err as Error).message ?? ''} ${typeof cause?.message === 'string' ? cause.message : ''}`;
-      if (/redirect/i.test(text)) throw new JwksFetchError('redirect', 'JWKS endpoint redirected');
-      throw new JwksFetchError('network', `JWKS fetch failed: ${text.trim().slice(0, 200)}`);
+      const detail = err instanceof Error ? err.message.slice(0, 200) : 'non-error thrown';
+      throw new JwksFetchError('network', `JWKS download failed: ${detail}`, { cause: err });
+    }
+    // The default downloader stops at the cap while streaming; this also bounds an injected one.
+    if (body.byteLength > maxResponseBytes) {
+      throw new JwksFetchError('too_large', `JWKS response exceeds ${maxResponseBytes} bytes`);
     }
     if (!isUtf8(body)) throw new JwksFetchError('invalid_json', 'JWKS response is not UTF-8');
     try {
-      return JSON.parse(body.toString('utf8'));
+      return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     } catch {
       throw new JwksFetchError('invalid_json', 'JWKS response is not JSON');
     }
