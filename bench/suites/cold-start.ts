@@ -115,7 +115,10 @@ function runChild(
 /** `npm run synth`, so the asset measured is the one this checkout deploys. */
 function synth(): void {
   console.log('Synthesizing the stack (npm run synth) for the cdk.out authorizer asset...');
-  execFileSync('npm', ['run', 'synth', '--', '--quiet'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['run', 'synth', '--', '--quiet'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
@@ -151,9 +154,14 @@ export const suite: BenchSuite = {
       writeFileSync(pemPath, key.publicKey.export({ type: 'spki', format: 'pem' }) as string);
       const token = signToken({ key, claims: { sub: 'client-1', client_id: 'client-1' } });
       // The values CloudFormation fills in at deploy time are the stack's own URLs: here, the local issuer.
-      const local: Record<string, string> = { ISSUER: TEST_ISSUER, AUDIENCE: TEST_AUDIENCE, JWKS_URI: jwks.url };
+      const local: Record<string, string> = {
+        ISSUER: TEST_ISSUER,
+        AUDIENCE: TEST_AUDIENCE,
+        JWKS_URI: jwks.url,
+      };
       const unknown = asset.deployTime.filter((name) => !(name in local));
-      if (unknown.length > 0) throw new Error(`no local value for deploy-time variable(s) ${unknown.join(', ')}`);
+      if (unknown.length > 0)
+        throw new Error(`no local value for deploy-time variable(s) ${unknown.join(', ')}`);
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         ...asset.environment,
@@ -252,7 +260,8 @@ export const suite: BenchSuite = {
   },
   targets: [
     {
-      description: "keygate overhead over the empty handler <= aws-jwt-verify's (cdk.out asset, JWKS over HTTPS)",
+      description:
+        "keygate overhead over the empty handler <= aws-jwt-verify's (cdk.out asset, JWKS over HTTPS)",
       check: (rows) => {
         const ours = Number(row(rows, KEYGATE).extra?.overheadMs);
         const theirs = Number(row(rows, AWS).extra?.overheadMs);

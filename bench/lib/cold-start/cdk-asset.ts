@@ -26,9 +26,11 @@ export function findFunctionAsset(cdkOut: string, templateFile: string, pathPart
     Resources: Record<string, TemplateResource>;
   };
   const found = Object.values(template.Resources).filter(
-    (r) => r.Type === 'AWS::Lambda::Function' && String(r.Metadata?.['aws:cdk:path'] ?? '').includes(pathPart),
+    (r) =>
+      r.Type === 'AWS::Lambda::Function' && String(r.Metadata?.['aws:cdk:path'] ?? '').includes(pathPart),
   );
-  if (found.length !== 1) throw new Error(`expected one Lambda function under ${pathPart}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one Lambda function under ${pathPart}, found ${found.length}`);
   const fn = found[0]!;
   const assetPath = fn.Metadata?.['aws:asset:path'];
   const handler = fn.Properties?.Handler;

@@ -43,7 +43,9 @@ function frameGroup(frame: ProfileNode['callFrame'], bundleUrl: string, map: Sou
     return `(${functionName.replace(/[()]/g, '') || 'native'}: V8 compile and runtime)`;
   }
   if (url === bundleUrl) {
-    const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string } | undefined;
+    const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as
+      | { originalSource?: string }
+      | undefined;
     return entry?.originalSource ? sourceGroup(entry.originalSource) : 'bundle (unmapped)';
   }
   if (url.startsWith('node:')) {
