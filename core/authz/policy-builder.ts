@@ -2,7 +2,7 @@
 // it for EVERY route behind the authorizer (SPEC §2), so the policy allows every route the token's
 // scopes permit, not just the method ARN that triggered the call. Policies depend only on the API/stage
 // prefix and the set of route scopes in the token, so they are memoized and shared (frozen).
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from '../bounded-cache.js';
 import { RESOURCE_ROUTES, type RouteDef } from '../routes.js';
 import { AuthzError } from './errors.js';
 import type { PolicyDocument } from './evaluate.js';
@@ -71,9 +71,9 @@ export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyB
   const max = Math.max(1, options.cacheSize ?? 1000);
   const routeScopes = new Set(routes.flatMap((r) => r.scopes));
   // Level 1: exact (methodArn, scope string) -> policy; skips parsing and scope normalization.
-  const byRequest = new LRUCache<string, BuiltPolicy>({ max });
+  const byRequest = new BoundedCache<string, BuiltPolicy>(max);
   // Level 2: (prefix, sorted distinct route scopes) -> policy; what makes equal policies one object.
-  const byScopeSet = new LRUCache<string, BuiltPolicy>({ max });
+  const byScopeSet = new BoundedCache<string, BuiltPolicy>(max);
   // Lambda runs one request at a time per environment and repeated callers repeat both strings.
   let lastArn = '';
   let lastScope = '';

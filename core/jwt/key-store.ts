@@ -3,7 +3,7 @@
 // last good keys while the endpoint is down, and rate-limits refetches caused by unknown `kid`s.
 import { isUtf8 } from 'node:buffer';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from '../bounded-cache.js';
 import { isLoopbackHost } from '../config.js';
 import { JwksFetchError, type JwksFetchFailureReason, VerifyError } from './errors.js';
 import { downloadJwks, type JwksDownloader } from './jwks-download.js';
@@ -126,7 +126,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   let lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
   /** Next instant the hot path must run housekeeping (soft refresh, stale expiry); one compare per call. */
   let checkAt = Number.POSITIVE_INFINITY;
-  const unknownKids = new LRUCache<string, number>({ max: MAX_REMEMBERED_UNKNOWN_KIDS });
+  const unknownKids = new BoundedCache<string, number>(MAX_REMEMBERED_UNKNOWN_KIDS);
   let fetches = 0;
   let fetchFailures = 0;
   let keyHits = 0;
