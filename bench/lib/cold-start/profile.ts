@@ -1,6 +1,7 @@
-// Where a cold start's milliseconds go: V8 CPU profiles (`node --cpu-prof`) of the bundled handler, self
-// time grouped by original source through the bundle's source map (a package, a repo file, a Node
-// internal area, GC, idle), and the bundle's bytes by source from an esbuild metafile.
+// Where a cold start's milliseconds go: V8 CPU profiles (`node --cpu-prof`) of the bundled handler, each
+// sample charged to the innermost bundle frame on its stack, named by original source through the
+// bundle's source map (so the TLS handshake a download starts counts for the downloader), else to the
+// Node area, GC or idle it ran in; and the bundle's bytes by source from an esbuild metafile.
 import { readdirSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { Metafile } from 'esbuild';
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: {
     readonly functionName: string;
     readonly url: string;
@@ -55,7 +57,7 @@ function frameGroup(frame: ProfileNode['callFrame'], bundleUrl: string, map: Sou
   return 'bench harness';
 }
 
-/** Milliseconds of self time per group, averaged over the profiles in `dir`, largest first. */
+/** Milliseconds per group (see the file note), averaged over the profiles in `dir`, largest first. */
 export function profileBreakdown(dir: string, bundleFile: string): { group: string; ms: number }[] {
   const bundleUrl = pathToFileURL(bundleFile).href;
   let map: SourceMap | undefined;
@@ -68,8 +70,16 @@ export function profileBreakdown(dir: string, bundleFile: string): { group: stri
   const totals = new Map<string, number>();
   for (const file of files) {
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+    const parents = new Map<number, ProfileNode>();
+    for (const node of profile.nodes) {
+      for (const child of node.children ?? []) parents.set(child, node);
+    }
     const groups = new Map<number, string>();
-    for (const node of profile.nodes) groups.set(node.id, frameGroup(node.callFrame, bundleUrl, map));
+    for (const node of profile.nodes) {
+      let owner: ProfileNode | undefined = node;
+      while (owner && owner.callFrame.url !== bundleUrl) owner = parents.get(owner.id);
+      groups.set(node.id, frameGroup((owner ?? node).callFrame, bundleUrl, map));
+    }
     profile.samples.forEach((id, i) => {
       const group = groups.get(id) ?? 'unknown';
       totals.set(group, (totals.get(group) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
