@@ -188,7 +188,7 @@ export interface AuthorizerDeps {
 }
 
 export interface AuthorizerClients {
-  /** Replaces the node:https JWKS download (tests). */
+  /** Replaces the built-in JWKS download (tests). */
   readonly download?: JwksDownloader;
   /** Replaces the Powertools Logger built from config; `null` disables decision logs. */
   readonly logger?: Logger | null;

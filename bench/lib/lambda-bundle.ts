@@ -26,7 +26,7 @@ export const lambdaBundleOptions: BuildOptions = {
 
 export interface LambdaBundle {
   readonly outfile: string;
-  /** Size of the JavaScript file Lambda loads (the source map is not loaded at run time). */
+  /** Size of the JavaScript file Lambda loads (the source map is read only under --enable-source-maps). */
   readonly bytes: number;
   readonly metafile: Metafile;
 }

@@ -65,7 +65,7 @@ export interface JwksKeyStoreOptions {
   readonly failureBackoffMs?: number;
   /** Usable keys kept from one document; the rest are skipped. */
   readonly maxKeys?: number;
-  /** Replaces the node:https download (tests, other HTTP stacks); must honour the limits it is given. */
+  /** Replaces the built-in download (core/jwt/jwks-download.ts); must honour the limits it is given. */
   readonly download?: JwksDownloader;
   readonly now?: () => number;
   readonly onEvent?: (event: KeyStoreEvent) => void;
