@@ -23,6 +23,7 @@ const MAX_PENDING_LINES = 1000;
 export class DeferredLogger implements DecisionLogger {
   #logger: Logger | undefined;
   #loading: Promise<void> | undefined;
+  #scheduled = false;
   readonly #pending: [Method, string, LogAttributes][] = [];
   #dropped = 0;
 
@@ -85,7 +86,10 @@ export class DeferredLogger implements DecisionLogger {
     if (this.#pending.length >= MAX_PENDING_LINES) this.#dropped++;
     else this.#pending.push([method, message, extra]);
     // A macrotask: the current invocation answers first, then the Logger loads.
-    if (!this.#loading) setImmediate(() => void this.loaded());
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => void this.loaded());
+    }
   }
 }
 
