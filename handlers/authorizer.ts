@@ -3,7 +3,7 @@
 // method ARN) throw something else so API Gateway answers 500. Built for the warm path: a repeated token
 // costs a cache lookup, a memoized policy and one small object.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import {
   AuthzError,
@@ -17,6 +17,7 @@ import { ROUTES_FILE_NAME, TOKEN_CACHE_SIZE } from '../core/contract.js';
 import {
   createJwksKeyStore,
   createVerifier,
+  type JwksDownloader,
   type KeyStoreEvent,
   type Verifier,
   VerifyError,
@@ -28,8 +29,11 @@ import {
   type RevocationList,
 } from '../core/revocation/index.js';
 import { AuthorizerFailure } from './errors.js';
-import { createLogger, loggerConfigSpec } from './lib/powertools.js';
+import { type DecisionLogger, DeferredLogger, DeferredMetrics } from './lib/deferred-powertools.js';
+import { LOG_LEVEL_THRESHOLDS, loggerConfigSpec, logLevelName } from './lib/powertools-config.js';
 import { createAuthorizerRevocations } from './lib/revocations.js';
+
+const COUNT: (typeof MetricUnit)['Count'] = 'Count';
 
 export const authorizerConfigSpec = {
   ISSUER: str(),
@@ -114,14 +118,17 @@ export class DecisionTelemetry {
   private lastKeys = { fetches: 0, fetchFailures: 0 };
   private nextFlushAt: number;
   private readonly intervalMs: number;
+  private readonly metrics: DeferredMetrics | undefined;
 
   constructor(
-    private readonly metrics: Metrics | undefined,
+    metrics: Metrics | DeferredMetrics | undefined,
     private readonly verifier: Pick<Verifier, 'stats'>,
     private readonly keyStore: Pick<KeyStore, 'stats'>,
     intervalSeconds: number,
     private readonly clock: () => number = () => performance.now(),
   ) {
+    this.metrics =
+      metrics === undefined || metrics instanceof DeferredMetrics ? metrics : new DeferredMetrics(metrics);
     this.intervalMs = intervalSeconds * 1000;
     this.nextFlushAt = clock() + this.intervalMs;
   }
@@ -139,8 +146,11 @@ export class DecisionTelemetry {
     if (now >= this.nextFlushAt) this.flush();
   }
 
-  /** Publishes every count accumulated since the last flush (nothing when nothing happened). */
-  flush(): void {
+  /**
+   * Publishes every count accumulated since the last flush (nothing when nothing happened). The counts are
+   * taken now; the promise (when Metrics is still loading) resolves once they are written.
+   */
+  flush(): Promise<void> | undefined {
     this.nextFlushAt = this.clock() + this.intervalMs;
     const v = this.verifier.stats();
     const k = this.keyStore.stats();
@@ -158,18 +168,20 @@ export class DecisionTelemetry {
     }
     this.allowed = 0;
     this.others.clear();
-    const m = this.metrics;
-    if (!m || (decisions.length === 0 && hits + misses + fetches + failures === 0)) return;
-    m.addMetric('TokenCacheHits', MetricUnit.Count, hits);
-    m.addMetric('TokenCacheMisses', MetricUnit.Count, misses);
-    m.addMetric('JwksFetches', MetricUnit.Count, fetches);
-    m.addMetric('JwksFetchFailures', MetricUnit.Count, failures);
-    m.addMetric('KeysHeld', MetricUnit.Count, k.keys);
-    m.publishStoredMetrics();
-    for (const [decision, reason, n] of decisions) {
-      // One EMF document per (decision, reason): CloudWatch dimensions apply to a whole document.
-      m.singleMetric().addDimensions({ decision, reason }).addMetric('Decisions', MetricUnit.Count, n);
-    }
+    if (!this.metrics) return;
+    if (decisions.length === 0 && hits + misses + fetches + failures === 0) return this.metrics.idle();
+    return this.metrics.use((m) => {
+      m.addMetric('TokenCacheHits', COUNT, hits);
+      m.addMetric('TokenCacheMisses', COUNT, misses);
+      m.addMetric('JwksFetches', COUNT, fetches);
+      m.addMetric('JwksFetchFailures', COUNT, failures);
+      m.addMetric('KeysHeld', COUNT, k.keys);
+      m.publishStoredMetrics();
+      for (const [decision, reason, n] of decisions) {
+        // One EMF document per (decision, reason): CloudWatch dimensions apply to a whole document.
+        m.singleMetric().addDimensions({ decision, reason }).addMetric('Decisions', COUNT, n);
+      }
+    });
   }
 }
 
@@ -180,22 +192,51 @@ export interface AuthorizerDeps {
   /** undefined: REVOCATIONS_URI unset, no revocation checks. */
   readonly revocations?: RevocationList;
   /** undefined: no decision logs (bench rows measuring the bare path). */
-  readonly logger: Logger | undefined;
+  readonly logger: DecisionLogger | undefined;
   readonly telemetry: DecisionTelemetry;
   /** POWERTOOLS_LOGGER_SAMPLE_RATE > 0: re-draw the DEBUG sampling decision per invocation. */
   readonly sampleRate: number;
   /** Uncached allows are logged at INFO (else DEBUG). */
   readonly logAllowsAtInfo: boolean;
+  /** Publishes the aggregated metrics and writes every pending log line (shutdown; tests). */
+  drain(): Promise<void>;
 }
 
 export interface AuthorizerClients {
-  readonly fetch?: typeof globalThis.fetch;
+  /** Replaces the built-in JWKS download (tests). */
+  readonly download?: JwksDownloader;
   /** Replaces the Powertools Logger built from config; `null` disables decision logs. */
   readonly logger?: Logger | null;
   /** Replaces the Powertools Metrics built from config; `null` disables metrics. */
   readonly metrics?: Metrics | null;
   /** Epoch-ms clock for token checks (tests). */
   readonly now?: () => number;
+}
+
+/**
+ * The default Logger is a DeferredLogger (handlers/lib/deferred-powertools.ts): Powertools is imported
+ * after the first answer. Until then whether an invocation is sampled cannot be known, so with a sample
+ * rate the early lines are kept at DEBUG and the loaded Logger decides.
+ */
+function deferredLogger(config: AuthorizerConfig, sampleRate: number): DeferredLogger {
+  const level = LOG_LEVEL_THRESHOLDS[logLevelName(config)];
+  return new DeferredLogger(
+    () => import('./lib/powertools.js').then(({ createLogger }) => createLogger(config, sampleRate)),
+    sampleRate > 0 ? Math.min(level, LOG_LEVEL_THRESHOLDS.DEBUG) : level,
+  );
+}
+
+/** Metrics is imported on the first publish (one per flush interval). */
+function deferredMetrics(config: AuthorizerConfig): DeferredMetrics {
+  return new DeferredMetrics(() =>
+    import('@aws-lambda-powertools/metrics').then(
+      ({ Metrics }) =>
+        new Metrics({
+          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
+          serviceName: config.POWERTOOLS_SERVICE_NAME,
+        }),
+    ),
+  );
 }
 
 /** `routes`: the API's route table (the entry reads it from ROUTES_FILE). */
@@ -205,15 +246,8 @@ export function createDeps(
   routes?: readonly PolicyRoute[],
 ): AuthorizerDeps {
   const sampleRate = Number(config.POWERTOOLS_LOGGER_SAMPLE_RATE);
-  const logger = clients.logger === null ? undefined : (clients.logger ?? createLogger(config, sampleRate));
-  const metrics =
-    clients.metrics === null
-      ? undefined
-      : (clients.metrics ??
-        new Metrics({
-          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
-          serviceName: config.POWERTOOLS_SERVICE_NAME,
-        }));
+  const logger = clients.logger === null ? undefined : (clients.logger ?? deferredLogger(config, sampleRate));
+  const metrics = clients.metrics === null ? undefined : (clients.metrics ?? deferredMetrics(config));
   const onEvent = (event: KeyStoreEvent): void => {
     // Key-store events are rare (fetches, rotations) and carry no token text; kids come from the JWKS.
     if (!logger) return;
@@ -227,7 +261,7 @@ export function createDeps(
     softMaxAgeMs: config.JWKS_MAX_AGE_SECONDS * 1000,
     unknownKidCooldownMs: config.JWKS_REFETCH_COOLDOWN_SECONDS * 1000,
     onEvent,
-    ...(clients.fetch ? { fetch: clients.fetch } : {}),
+    ...(clients.download ? { download: clients.download } : {}),
     ...(clients.now ? { now: clients.now } : {}),
   });
   const verifier = createVerifier({
@@ -249,6 +283,10 @@ export function createDeps(
     telemetry: new DecisionTelemetry(metrics, verifier, keyStore, config.METRICS_FLUSH_INTERVAL_SECONDS),
     sampleRate,
     logAllowsAtInfo: config.ALLOW_LOG_LEVEL.toUpperCase() === 'INFO',
+    async drain() {
+      await this.telemetry.flush();
+      if (logger instanceof DeferredLogger) await logger.loaded();
+    },
   };
 }
 

@@ -1,15 +1,13 @@
-// esbuild the way CDK's NodejsFunction does by default (ESM, minified, platform node, @aws-sdk external
-// because the Lambda runtime provides it), so the cold-start suite measures the code Lambda would load.
+// esbuild the way the CDK stack's NodejsFunction bundles keygate's functions
+// (infra/lib/constructs/keygate-function.ts: ESM, minified, source maps without sources, nothing external,
+// the createRequire banner), so the cold-start suite's peers load the way keygate's cdk.out asset does.
 import { statSync } from 'node:fs';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 
-/** esbuild target for the Lambda runtime (aws-cdk-lib derives it from the runtime, e.g. nodejs22.x -> node22). */
-export const LAMBDA_TARGET = 'node22';
+/** esbuild target of the Lambda runtime the stack deploys (nodejs24.x -> node24). */
+export const LAMBDA_TARGET = 'node24';
 
-/**
- * The options CDK's NodejsFunction passes for `{ format: ESM, minify: true, sourceMap: true }`: the
- * createRequire banner is the one CDK documents for ESM bundles with CommonJS dependencies.
- */
+/** The options CDK's NodejsFunction passes for keygate's bundling settings. */
 export const lambdaBundleOptions: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -17,19 +15,23 @@ export const lambdaBundleOptions: BuildOptions = {
   target: LAMBDA_TARGET,
   minify: true,
   sourcemap: true,
+  sourcesContent: false,
   mainFields: ['module', 'main'],
-  external: ['@aws-sdk/*'],
-  banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
+  external: [],
+  banner: {
+    js: "import { createRequire as __keygateCreateRequire } from 'node:module'; const require = __keygateCreateRequire(import.meta.url);",
+  },
   logLevel: 'silent',
 };
 
 export interface LambdaBundle {
   readonly outfile: string;
-  /** Size of the JavaScript file Lambda loads (the source map is not loaded at run time). */
+  /** Size of the JavaScript file Lambda loads (the source map is read only under --enable-source-maps). */
   readonly bytes: number;
+  readonly metafile: Metafile;
 }
 
 export async function bundleLambda(entry: string, outfile: string): Promise<LambdaBundle> {
-  await build({ ...lambdaBundleOptions, entryPoints: [entry], outfile });
-  return { outfile, bytes: statSync(outfile).size };
+  const result = await build({ ...lambdaBundleOptions, entryPoints: [entry], outfile, metafile: true });
+  return { outfile, bytes: statSync(outfile).size, metafile: result.metafile };
 }

@@ -1,35 +1,48 @@
-// Cold start: fresh Node processes, each importing one esbuild-bundled handler (the way CDK bundles it)
-// and verifying one token whose JWKS a local server in this process serves. Reports process start ->
-// first verified token (median, p90) and bundle bytes, for keygate's authorizer entry and peers' setups.
+// Cold start: the authorizer asset `npm run synth` writes to cdk.out, run with its template's environment in
+// a fresh Node process per sample, from spawn to the first verified token with the JWKS fetched over HTTPS,
+// interleaved with an empty handler and peers bundled the way CDK bundles ours. Reports medians, overhead
+// over the empty handler, RSS after the first token, and where keygate's milliseconds and bytes go.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { cpSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
-import type { BenchRow, BenchSuite } from '../../measure/suite.js';
+import { markdownTable } from '../../measure/results.js';
+import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
+import { findFunctionAsset } from '../lib/cold-start/cdk-asset.js';
+import { startHttpsJwks } from '../lib/cold-start/https-jwks.js';
+import { bundleBreakdown, profileBreakdown } from '../lib/cold-start/profile.js';
 import { bundleLambda } from '../lib/lambda-bundle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const peers = join(root, 'bench', 'lib', 'cold-start');
+const CDK_OUT = join(root, 'cdk.out');
+const TEMPLATE = 'Keygate.template.json';
+const AUTHORIZER_PATH = '/AuthorizerFunction/';
 const KEYGATE_ENTRY = join(root, 'handlers', 'entry', 'authorizer.ts');
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/products';
 const FLOOR = 'node, empty handler (floor)';
-const KEYGATE = 'keygate authorizer entry';
+const KEYGATE = 'keygate authorizer (cdk.out asset)';
+const AWS = 'aws-jwt-verify JwtRsaVerifier';
 /** Issue 6: the synthesized authorizer bundle stays under 100 KB minified. */
 const BUNDLE_LIMIT_BYTES = 100 * 1024;
+/** RSS after the first token may exceed the empty handler's by this much. */
+const RSS_BUDGET_BYTES = 15 * 1024 * 1024;
+const MOONSHOT_MS = 20;
+/** Profiled keygate runs averaged for the breakdown. */
+const PROFILE_RUNS = 3;
 
 interface Setup {
   readonly name: string;
-  readonly entry: string;
+  /** A TypeScript entry bundled here, or undefined for keygate's cdk.out asset. */
+  readonly entry?: string;
 }
 
 const SETUPS: readonly Setup[] = [
   { name: FLOOR, entry: join(peers, 'empty.ts') },
-  { name: KEYGATE, entry: KEYGATE_ENTRY },
-  { name: 'aws-jwt-verify JwtRsaVerifier', entry: join(peers, 'aws-jwt-verify.ts') },
+  { name: KEYGATE },
+  { name: AWS, entry: join(peers, 'aws-jwt-verify.ts') },
   { name: 'jose createRemoteJWKSet + jwtVerify', entry: join(peers, 'jose.ts') },
   { name: 'fast-jwt + JWKS fetch', entry: join(peers, 'fast-jwt.ts') },
   { name: 'jsonwebtoken + readFileSync PEM (original)', entry: join(peers, 'jsonwebtoken.ts') },
@@ -39,8 +52,10 @@ interface ChildReport {
   readonly ok: boolean;
   readonly error?: string;
   readonly readyMs: number;
+  readonly importStartMs: number;
   readonly importMs: number;
   readonly handlerMs: number;
+  readonly rssBytes: number;
 }
 
 interface Sample extends ChildReport {
@@ -57,10 +72,17 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-function runChild(harness: string, module: string, env: NodeJS.ProcessEnv): Promise<Sample> {
+const median = (values: readonly number[]) => percentile(values, 50);
+
+function runChild(
+  harness: string,
+  module: string,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
+): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [harness], {
+    const child = spawn(process.execPath, [...nodeArgs, harness], {
       env: { ...env, COLD_START_MODULE: pathToFileURL(module).href },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -90,68 +112,50 @@ function runChild(harness: string, module: string, env: NodeJS.ProcessEnv): Prom
   });
 }
 
-/**
- * JWKS over HTTPS like a real issuer (aws-jwt-verify refuses http:, and the TLS handshake is part of a real
- * cold start). The self-signed certificate reaches the children through NODE_EXTRA_CA_CERTS.
- */
-async function startJwks(
-  body: string,
-  dir: string,
-): Promise<{ url: string; caFile: string; close(): Promise<void> }> {
-  const keyFile = join(dir, 'tls-key.pem');
-  const caFile = join(dir, 'tls-cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      caFile,
-      '-days',
-      '1',
-    ].concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
-    { stdio: 'ignore' },
-  );
-  const tls = { key: readFileSync(keyFile), cert: readFileSync(caFile) };
-  const server = createServer(tls, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' }).end(body);
+/** `npm run synth`, so the asset measured is the one this checkout deploys. */
+function synth(): void {
+  console.log('Synthesizing the stack (npm run synth) for the cdk.out authorizer asset...');
+  execFileSync('npm', ['run', 'synth', '--', '--quiet'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}/.well-known/jwks.json`,
-    caFile,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
-const median = (values: readonly number[]) => percentile(values, 50);
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+/** Groups of at least 0.2 ms, the rest summed in one line, and the total. */
+function profileTable(groups: readonly { group: string; ms: number }[]): string {
+  const shown = groups.filter((g) => g.ms >= 0.2);
+  const rest = groups.filter((g) => g.ms < 0.2);
+  const sum = (list: readonly { ms: number }[]) => list.reduce((n, g) => n + g.ms, 0);
+  return markdownTable(
+    ['source', 'ms'],
+    [
+      ...shown.map((g) => [g.group, g.ms.toFixed(2)]),
+      [`${rest.length} more groups under 0.2 ms each`, sum(rest).toFixed(2)],
+      ['total profiled', sum(groups).toFixed(2)],
+    ],
+  );
+}
 
 export const suite: BenchSuite = {
   name: 'cold-start',
   description:
-    'fresh process -> first verified token (import + config + JWKS fetch from a local server), esbuild-bundled like CDK',
+    'spawn -> first verified token, JWKS over HTTPS; the cdk.out authorizer asset with its template environment vs peers bundled like CDK',
   floor: FLOOR,
   async run({ timeMs }) {
-    if (!existsSync(KEYGATE_ENTRY)) throw new Error(`${KEYGATE_ENTRY} does not exist yet`);
-    // 5 runs per setup in --quick mode, 25 in a full run; runs interleave so drift hits all alike.
-    const runs = timeMs < 1000 ? 5 : 25;
-    // Bundles live under node_modules/.cache so `@aws-sdk/*` (external, like the Lambda runtime's copy)
-    // resolves; a plain tmp dir could not resolve it.
-    const work = join(root, 'node_modules', '.cache', `keygate-cold-start-${process.pid}`);
-    mkdirSync(work, { recursive: true });
+    // 5 runs per setup in --quick mode, 31 in a full run; runs interleave so drift hits all alike.
+    const runs = timeMs < 1000 ? 5 : 31;
+    synth();
+    const asset = findFunctionAsset(CDK_OUT, TEMPLATE, AUTHORIZER_PATH);
     const key = testKey('cold-start');
-    const jwks = await startJwks(JSON.stringify({ keys: [key.jwk] }), work);
+    const jwks = await startHttpsJwks(JSON.stringify({ keys: [key.jwk] }));
     try {
+      const work = jwks.dir;
+      // The asset is copied out of the repo: nothing next to it can resolve from the repo's node_modules.
+      const assetDir = join(work, 'keygate-asset');
+      cpSync(asset.dir, assetDir, { recursive: true });
+      const keygateFile = join(assetDir, asset.file);
       const harness = join(work, 'harness.mjs');
       await build({
         entryPoints: [join(peers, 'harness.ts')],
@@ -164,16 +168,21 @@ export const suite: BenchSuite = {
       const pemPath = join(work, 'public.pem');
       writeFileSync(pemPath, key.publicKey.export({ type: 'spki', format: 'pem' }) as string);
       const token = signToken({ key, claims: { sub: 'client-1', client_id: 'client-1' } });
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        NODE_EXTRA_CA_CERTS: jwks.caFile,
-        AWS_REGION: 'us-east-1',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        POWERTOOLS_SERVICE_NAME: 'keygate-authorizer',
-        POWERTOOLS_METRICS_NAMESPACE: 'keygate',
+      // The values CloudFormation fills in at deploy time are the stack's own URLs: here, the local issuer.
+      const local: Record<string, string> = {
         ISSUER: TEST_ISSUER,
         AUDIENCE: TEST_AUDIENCE,
         JWKS_URI: jwks.url,
+      };
+      const unknown = asset.deployTime.filter((name) => !(name in local));
+      if (unknown.length > 0)
+        throw new Error(`no local value for deploy-time variable(s) ${unknown.join(', ')}`);
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        ...asset.environment,
+        ...local,
+        NODE_EXTRA_CA_CERTS: jwks.caFile,
+        AWS_REGION: 'us-east-1',
         PUBLIC_KEY_PATH: pemPath,
         COLD_START_EXPECT_SUB: 'client-1',
         COLD_START_EVENT: JSON.stringify({
@@ -182,16 +191,38 @@ export const suite: BenchSuite = {
           methodArn: METHOD_ARN,
         }),
       };
+      const keygateBundle = await bundleLambda(KEYGATE_ENTRY, join(work, 'keygate-metafile', 'index.mjs'));
       const bundles = await Promise.all(
-        SETUPS.map(async (s, i) => ({ setup: s, ...(await bundleLambda(s.entry, join(work, `${i}.mjs`))) })),
+        SETUPS.map(async (s, i) =>
+          s.entry
+            ? { setup: s, ...(await bundleLambda(s.entry, join(work, `peer-${i}`, 'index.mjs'))) }
+            : { setup: s, outfile: keygateFile, bytes: statSync(keygateFile).size },
+        ),
       );
       const samples = new Map<string, Sample[]>(SETUPS.map((s) => [s.name, []]));
       // One unmeasured round warms the OS file cache for node and every bundle.
       for (const b of bundles) await runChild(harness, b.outfile, env);
       for (let i = 0; i < runs; i++) {
-        for (const b of bundles) samples.get(b.setup.name)!.push(await runChild(harness, b.outfile, env));
+        // Each round starts at the next setup, so no setup always runs right after the same one.
+        for (let j = 0; j < bundles.length; j++) {
+          const b = bundles[(i + j) % bundles.length]!;
+          samples.get(b.setup.name)!.push(await runChild(harness, b.outfile, env));
+        }
       }
-      return bundles.map((b): BenchRow => {
+
+      const profiles = join(work, 'profiles');
+      mkdirSync(profiles);
+      for (let i = 0; i < PROFILE_RUNS; i++) {
+        await runChild(harness, keygateFile, env, [
+          '--cpu-prof',
+          '--cpu-prof-interval',
+          '100',
+          '--cpu-prof-dir',
+          profiles,
+        ]);
+      }
+      const floor = samples.get(FLOOR)!;
+      const rows = bundles.map((b): BenchRow => {
         const s = samples.get(b.setup.name)!;
         const wall = s.map((x) => x.wallMs);
         const med = median(wall);
@@ -203,24 +234,69 @@ export const suite: BenchSuite = {
           samples: s.length,
           extra: {
             medianMs: med,
+            // Paired by round: each run minus the empty handler's run of the same round.
+            overheadMs: median(s.map((x, i) => x.wallMs - floor[i]!.wallMs)),
             p90Ms: percentile(wall, 90),
-            childReadyMs: median(s.map((x) => x.readyMs)),
+            nodeStartMs: median(s.map((x) => x.importStartMs)),
             importMs: median(s.map((x) => x.importMs)),
             firstCallMs: median(s.map((x) => x.handlerMs)),
+            rssMiB: median(s.map((x) => x.rssBytes)) / 2 ** 20,
             bundleBytes: b.bytes,
           },
         };
       });
+
+      const keygate = row(rows, KEYGATE);
+      const report = [
+        `Medians of ${runs} interleaved runs per setup; overhead = run minus the empty handler's run of the same round.`,
+        `Template environment: ${Object.keys(asset.environment).join(', ')} (as synthesized) + ${asset.deployTime.join(', ')} (local HTTPS issuer).`,
+        `keygate phases (child clock, medians): node start ${ms(Number(keygate.extra?.nodeStartMs))}, import ${ms(Number(keygate.extra?.importMs))}, first call (JWKS over HTTPS + verify) ${ms(Number(keygate.extra?.firstCallMs))}.`,
+        `Moonshot (not a --check target): keygate overhead < ${MOONSHOT_MS} ms: ${ms(Number(keygate.extra?.overheadMs))}.`,
+        '',
+        `Where keygate's profiled CPU time goes (node --cpu-prof, each sample charged to the innermost keygate frame on its stack, else to the Node area it ran in; mean of ${PROFILE_RUNS} runs; profiling slows everything a little):`,
+        '',
+        profileTable(profileBreakdown(profiles, keygateFile)),
+        '',
+        `Where keygate's bundle bytes go (esbuild metafile of the same entry and options; cdk.out asset ${keygate.extra?.bundleBytes} B, rebuilt ${keygateBundle.bytes} B):`,
+        '',
+        markdownTable(
+          ['source', 'bytes'],
+          bundleBreakdown(keygateBundle.metafile)
+            .slice(0, 15)
+            .map((b) => [b.group, String(b.bytes)]),
+        ),
+      ];
+      console.log(`${report.join('\n')}\n`);
+      return rows;
     } finally {
       await jwks.close();
-      rmSync(work, { recursive: true, force: true });
     }
   },
   targets: [
     {
+      description:
+        "keygate overhead over the empty handler <= aws-jwt-verify's (cdk.out asset, JWKS over HTTPS)",
+      check: (rows) => {
+        const ours = Number(row(rows, KEYGATE).extra?.overheadMs);
+        const theirs = Number(row(rows, AWS).extra?.overheadMs);
+        return { pass: ours <= theirs, actual: `${ms(ours)} vs ${ms(theirs)}` };
+      },
+    },
+    {
+      description: "keygate RSS after the first token <= the empty handler's + 15 MiB",
+      check: (rows) => {
+        const ours = Number(row(rows, KEYGATE).extra?.rssMiB);
+        const empty = Number(row(rows, FLOOR).extra?.rssMiB);
+        return {
+          pass: (ours - empty) * 2 ** 20 <= RSS_BUDGET_BYTES,
+          actual: `${ours.toFixed(1)} MiB vs ${empty.toFixed(1)} MiB (+${(ours - empty).toFixed(1)})`,
+        };
+      },
+    },
+    {
       description: 'keygate authorizer bundle < 100 KB minified (issue 6)',
       check: (rows) => {
-        const bytes = Number(rows.find((r) => r.name === KEYGATE)?.extra?.bundleBytes);
+        const bytes = Number(row(rows, KEYGATE).extra?.bundleBytes);
         return { pass: bytes < BUNDLE_LIMIT_BYTES, actual: `${(bytes / 1024).toFixed(1)} KiB` };
       },
     },

@@ -4,7 +4,7 @@
 // in IAM also spans `/`: wherever an Allow could so reach a route the token may not call, an explicit Deny
 // for that route is added (Deny wins). Policies depend only on the API/stage prefix and the token's route
 // scopes, so they are memoized and shared.
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from '../bounded-cache.js';
 import { RESOURCE_ROUTES } from '../routes.js';
 import { AuthzError } from './errors.js';
 import { parseMethodArn } from './method-arn.js';
@@ -117,9 +117,9 @@ export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyB
   const routeScopes = new Set(routes.flatMap((r) => r.scopes));
   const reach = createReach(routes);
   // Level 1: exact (methodArn, scope string) -> policy; skips parsing and scope normalization.
-  const byRequest = new LRUCache<string, BuiltPolicy>({ max });
+  const byRequest = new BoundedCache<string, BuiltPolicy>(max);
   // Level 2: (prefix, sorted distinct route scopes) -> policy; what makes equal policies one object.
-  const byScopeSet = new LRUCache<string, BuiltPolicy>({ max });
+  const byScopeSet = new BoundedCache<string, BuiltPolicy>(max);
   // Lambda runs one request at a time per environment and repeated callers repeat both strings.
   let lastArn = '';
   let lastScope = '';

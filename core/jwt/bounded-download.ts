@@ -1,34 +1,11 @@
-// The hardened downloader for the authorizer's small JSON documents (the issuer's JWKS, the revocation
-// list): one GET with a deadline, no redirects, a byte cap enforced while the body streams (content-length
-// can lie or be absent), UTF-8 and JSON checked. Failures carry a stable reason.
+// The bounded download of the authorizer's small JSON documents (the issuer's JWKS, the revocation list).
+// The transport is jwks-download.ts (one GET over node:tls, no redirects, a deadline, a byte cap enforced
+// while the body streams); this adds the URL rule and the size, UTF-8 and JSON checks. Every failure is a
+// JwksFetchError with a stable reason.
 import { isUtf8 } from 'node:buffer';
 import { isHttpsOrLoopback } from '../net.js';
-
-export type DownloadFailureReason =
-  | 'timeout'
-  | 'network'
-  | 'redirect'
-  | 'http_status'
-  | 'too_large'
-  | 'invalid_json';
-
-export class DownloadError extends Error {
-  constructor(
-    readonly reason: DownloadFailureReason,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DownloadError';
-  }
-}
-
-export interface DownloadOptions {
-  /** Names the document in error messages ("JWKS endpoint answered HTTP 500"). */
-  readonly label: string;
-  readonly timeoutMs: number;
-  readonly maxBytes: number;
-  readonly fetch: typeof globalThis.fetch;
-}
+import { JwksFetchError } from './errors.js';
+import { downloadJwks, type JwksDownloader } from './jwks-download.js';
 
 /** https always; http only to a loopback host (local stack, tests). Throws a TypeError naming `what`. */
 export function checkDocumentUri(uri: string, what: string): string {
@@ -42,54 +19,37 @@ export function checkDocumentUri(uri: string, what: string): string {
   throw new TypeError(`${what} must use https (http is allowed only for loopback hosts)`);
 }
 
-/** GETs `url` and parses it as JSON, or throws DownloadError. */
+export interface DownloadOptions {
+  /** Names the document in error messages ("revocations endpoint answered HTTP 500"). */
+  readonly label: string;
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  /** The transport; default the bounded node:tls GET. Tests inject their own. */
+  readonly download?: JwksDownloader;
+}
+
+/** GETs `url` and parses it as JSON, or throws JwksFetchError. */
 export async function downloadJson(url: string, options: DownloadOptions): Promise<unknown> {
   const { label, timeoutMs, maxBytes } = options;
-  const signal = AbortSignal.timeout(timeoutMs);
-  let body: Buffer;
+  let body: Uint8Array;
   try {
-    const res = await options.fetch(url, {
-      signal,
-      redirect: 'error',
-      headers: { accept: 'application/json' },
-    });
-    if (res.status !== 200) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new DownloadError('http_status', `${label} endpoint answered HTTP ${res.status}`);
-    }
-    const declared = Number(res.headers.get('content-length') ?? '0');
-    if (declared > maxBytes) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new DownloadError('too_large', `${label} response declares ${declared} bytes`);
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    if (res.body) {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
-        if (total > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw new DownloadError('too_large', `${label} response exceeds ${maxBytes} bytes`);
-        }
-        chunks.push(value);
-      }
-    }
-    body = Buffer.concat(chunks, total);
+    body = await (options.download ?? downloadJwks)(url, { timeoutMs, maxBytes });
   } catch (err) {
-    if (err instanceof DownloadError) throw err;
-    if (signal.aborted) throw new DownloadError('timeout', `${label} fetch exceeded ${timeoutMs} ms`);
-    const cause = (err as { cause?: { message?: unknown } }).cause;
-    const text = `${(err as Error).message ?? ''} ${typeof cause?.message === 'string' ? cause.message : ''}`;
-    if (/redirect/i.test(text)) throw new DownloadError('redirect', `${label} endpoint redirected`);
-    throw new DownloadError('network', `${label} fetch failed: ${text.trim().slice(0, 200)}`);
+    // The transport names the JWKS; the same failure of another document names that document.
+    if (err instanceof JwksFetchError) {
+      throw new JwksFetchError(err.reason, err.message.replace(/^JWKS\b/, label), { cause: err });
+    }
+    const detail = err instanceof Error ? err.message.slice(0, 200) : 'non-error thrown';
+    throw new JwksFetchError('network', `${label} download failed: ${detail}`, { cause: err });
   }
-  if (!isUtf8(body)) throw new DownloadError('invalid_json', `${label} response is not UTF-8`);
+  // The default transport stops at the cap while streaming; this also bounds an injected one.
+  if (body.byteLength > maxBytes) {
+    throw new JwksFetchError('too_large', `${label} response exceeds ${maxBytes} bytes`);
+  }
+  if (!isUtf8(body)) throw new JwksFetchError('invalid_json', `${label} response is not UTF-8`);
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch {
-    throw new DownloadError('invalid_json', `${label} response is not JSON`);
+    throw new JwksFetchError('invalid_json', `${label} response is not JSON`);
   }
 }

@@ -53,3 +53,28 @@ export class VerifyError extends KeygateError<VerifyErrorCode> {
 }
 
 export const isVerifyError = (value: unknown): value is VerifyError => value instanceof VerifyError;
+
+/** Why one JWKS download or parse failed (logged and counted; never token text). */
+export type JwksFetchFailureReason =
+  | 'timeout'
+  | 'network'
+  | 'redirect'
+  | 'http_status'
+  | 'too_large'
+  | 'invalid_json'
+  | 'invalid_jwks'
+  /** The document parsed but held no key we accept: treated as a failure so last good keys keep serving. */
+  | 'no_usable_keys';
+
+/** A failed JWKS download or an unusable document; the key store keeps serving its last good keys. */
+export class JwksFetchError extends Error {
+  override readonly name = 'JwksFetchError';
+
+  constructor(
+    readonly reason: JwksFetchFailureReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

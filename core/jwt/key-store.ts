@@ -1,23 +1,13 @@
-// The JWKS key store: fetches the issuer's JWK Set (bounded-download.ts: https, bounded time and size, no
-// redirects), imports each usable RSA key once into a node:crypto KeyObject, refreshes in the background,
-// keeps serving the last good keys while the endpoint is down, and rate-limits refetches caused by unknown `kid`s.
+// The JWKS key store: fetches the issuer's JWK Set (https, bounded time and size, no redirects), imports
+// each usable RSA key once into a node:crypto KeyObject, refreshes in the background, keeps serving the
+// last good keys while the endpoint is down, and rate-limits refetches caused by unknown `kid`s.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
-import { checkDocumentUri, DownloadError, downloadJson } from './bounded-download.js';
-import { VerifyError } from './errors.js';
+import { BoundedCache } from '../bounded-cache.js';
+import { checkDocumentUri, downloadJson } from './bounded-download.js';
+import { JwksFetchError, type JwksFetchFailureReason, VerifyError } from './errors.js';
+import { downloadJwks, type JwksDownloader } from './jwks-download.js';
 import { isSaneKid } from './kid.js';
 import type { KeyStore, KeyStoreStats } from './types.js';
-
-export type JwksFetchFailureReason =
-  | 'timeout'
-  | 'network'
-  | 'redirect'
-  | 'http_status'
-  | 'too_large'
-  | 'invalid_json'
-  | 'invalid_jwks'
-  /** The document parsed but held no key we accept: treated as a failure so last good keys keep serving. */
-  | 'no_usable_keys';
 
 export type KeySkipReason =
   | 'not_object'
@@ -74,7 +64,8 @@ export interface JwksKeyStoreOptions {
   readonly failureBackoffMs?: number;
   /** Usable keys kept from one document; the rest are skipped. */
   readonly maxKeys?: number;
-  readonly fetch?: typeof globalThis.fetch;
+  /** Replaces the built-in download (core/jwt/jwks-download.ts); must honour the limits it is given. */
+  readonly download?: JwksDownloader;
   readonly now?: () => number;
   readonly onEvent?: (event: KeyStoreEvent) => void;
 }
@@ -83,15 +74,6 @@ export const MIN_RSA_MODULUS_BITS = 2048;
 /** Verification cost grows with the modulus; nobody signs access tokens with more than 8192 bits. */
 export const MAX_RSA_MODULUS_BITS = 8192;
 const MAX_REMEMBERED_UNKNOWN_KIDS = 1000;
-
-class JwksFetchError extends Error {
-  constructor(
-    readonly reason: JwksFetchFailureReason,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 interface KeyMaterial {
   readonly n: string;
@@ -115,7 +97,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   const cooldownMs = positive('unknownKidCooldownMs', options.unknownKidCooldownMs ?? 30_000, true);
   const failureBackoffMs = positive('failureBackoffMs', options.failureBackoffMs ?? 1000, true);
   const maxKeys = positive('maxKeys', options.maxKeys ?? 100);
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const downloader = options.download ?? downloadJwks;
   const now = options.now ?? Date.now;
   const onEvent = options.onEvent;
 
@@ -130,7 +112,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   let lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
   /** Next instant the hot path must run housekeeping (soft refresh, stale expiry); one compare per call. */
   let checkAt = Number.POSITIVE_INFINITY;
-  const unknownKids = new LRUCache<string, number>({ max: MAX_REMEMBERED_UNKNOWN_KIDS });
+  const unknownKids = new BoundedCache<string, number>(MAX_REMEMBERED_UNKNOWN_KIDS);
   let fetches = 0;
   let fetchFailures = 0;
   let keyHits = 0;
@@ -175,7 +157,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
       label: 'JWKS',
       timeoutMs: fetchTimeoutMs,
       maxBytes: maxResponseBytes,
-      fetch: fetchImpl,
+      download: downloader,
     });
 
   /** One JWK to KeyMaterial, or why it is skipped (RFC 7517 §4, RFC 7518 §6.3, RFC 8725 §3.5). */
@@ -267,7 +249,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
     const t = now();
     fetchFailures++;
     nextAttemptAt = t + failureBackoffMs;
-    const reason = err instanceof JwksFetchError || err instanceof DownloadError ? err.reason : 'network';
+    const reason = err instanceof JwksFetchError ? err.reason : 'network';
     const detail = err instanceof Error ? err.message : 'unknown failure';
     emit({ type: 'fetch_failed', trigger, reason, detail, durationMs: t - startedAt });
     if (keys.size > 0) {

@@ -3,6 +3,7 @@
 // new copy, so no decision uses a copy older than that), single flight. While the endpoint fails the old
 // copy serves for at most maxStale, then decisions fail (500) rather than ignore revocations.
 import { checkDocumentUri, downloadJson } from '../jwt/bounded-download.js';
+import type { JwksDownloader } from '../jwt/jwks-download.js';
 import { MAX_REVOCATIONS_BYTES, parseRevocationDocument } from './document.js';
 import { RevocationError } from './errors.js';
 
@@ -15,7 +16,8 @@ export interface RevocationListOptions {
   readonly refreshMs: number;
   readonly maxStaleMs: number;
   readonly fetchTimeoutMs: number;
-  readonly fetch?: typeof globalThis.fetch;
+  /** The transport (default: the bounded node:tls GET the key store uses too). */
+  readonly download?: JwksDownloader;
   /** Monotonic or epoch ms; default performance.now. */
   readonly clock?: () => number;
   readonly onEvent?: (event: RevocationListEvent) => void;
@@ -37,7 +39,6 @@ const FAILURE_BACKOFF_MS = 1000;
 export function createRevocationList(options: RevocationListOptions): RevocationList {
   const uri = checkDocumentUri(options.uri, 'revocationsUri');
   const clock = options.clock ?? (() => performance.now());
-  const fetchImpl = options.fetch ?? globalThis.fetch;
   let revoked = new Map<string, number>();
   let loadedAt = Number.NEGATIVE_INFINITY;
   let nextCheckAt = Number.NEGATIVE_INFINITY;
@@ -60,7 +61,7 @@ export function createRevocationList(options: RevocationListOptions): Revocation
         label: 'revocations',
         timeoutMs: options.fetchTimeoutMs,
         maxBytes: MAX_REVOCATIONS_BYTES,
-        fetch: fetchImpl,
+        ...(options.download ? { download: options.download } : {}),
       });
       revoked = parseRevocationDocument(doc);
       loads++;

@@ -28,10 +28,10 @@ function readRoutes(file: string) {
 const deps = createDeps(config, {}, readRoutes(config.ROUTES_FILE));
 // Not awaited: a failed prefetch must not fail init (prefetch never rejects; the first request retries).
 deps.keyStore.prefetch().catch(() => undefined);
-// Lambda sends SIGTERM before shutdown when an extension is registered: publish the aggregated metrics.
+// Lambda sends SIGTERM before shutdown when an extension is registered: publish the aggregated metrics
+// and any log line still waiting for the deferred Logger.
 process.once('SIGTERM', () => {
-  deps.telemetry.flush();
-  process.exit(0);
+  void deps.drain().finally(() => process.exit(0));
 });
 
 export const handler = createHandler(deps);

@@ -1,6 +1,7 @@
 // The authorizer's revocation list built from its config (REVOCATIONS_*), logging loads and failures.
 // Kept beside the authorizer handler so the handler only wires it in.
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { JwksDownloader } from '../../core/jwt/jwks-download.js';
 import { createRevocationList, type RevocationList } from '../../core/revocation/index.js';
 
 export interface RevocationsConfig {
@@ -13,7 +14,7 @@ export interface RevocationsConfig {
 /** undefined when REVOCATIONS_URI is unset. */
 export function createAuthorizerRevocations(
   config: RevocationsConfig,
-  clients: { readonly fetch?: typeof globalThis.fetch; readonly now?: () => number },
+  clients: { readonly download?: JwksDownloader; readonly now?: () => number },
   logger: Pick<Logger, 'debug' | 'warn'> | undefined,
 ): RevocationList | undefined {
   if (config.REVOCATIONS_URI === undefined) return undefined;
@@ -22,7 +23,7 @@ export function createAuthorizerRevocations(
     refreshMs: config.REVOCATIONS_REFRESH_SECONDS * 1000,
     maxStaleMs: config.REVOCATIONS_MAX_STALE_SECONDS * 1000,
     fetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
-    ...(clients.fetch ? { fetch: clients.fetch } : {}),
+    ...(clients.download ? { download: clients.download } : {}),
     ...(clients.now ? { clock: clients.now } : {}),
     onEvent(event) {
       // Loads happen once per refresh interval at most; failures matter (the bound is at risk).

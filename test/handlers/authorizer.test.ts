@@ -342,12 +342,13 @@ describe('authorizer logs and metrics', () => {
   it('publishes on the next call once the flush interval has passed (0: every call)', async () => {
     const out = captureStdout();
     try {
-      const { handler } = handlerWith(
+      const { handler, deps } = handlerWith(
         { POWERTOOLS_METRICS_DISABLED: 'false', METRICS_FLUSH_INTERVAL_SECONDS: '0' },
         { logger: null },
       );
       await handler(event(`Bearer ${token()}`));
       await handler(event('Bearer nope')).catch(() => undefined);
+      await deps.drain(); // the deferred Logger and Metrics write once loaded
     } finally {
       out.restore();
     }
@@ -365,7 +366,7 @@ describe('authorizer logs and metrics', () => {
     const out = captureStdout();
     const tokens: string[] = [];
     try {
-      const { handler } = handlerWith({ POWERTOOLS_LOG_LEVEL: 'INFO', ALLOW_LOG_LEVEL: 'INFO' });
+      const { handler, deps } = handlerWith({ POWERTOOLS_LOG_LEVEL: 'INFO', ALLOW_LOG_LEVEL: 'INFO' });
       const good = token({ jti: 'jti-log-1' });
       const noScope = token({ scope: 'openid' });
       const expired = token({ exp: Math.floor(Date.now() / 1000) - 60 });
@@ -376,6 +377,7 @@ describe('authorizer logs and metrics', () => {
       await handler(event(`Bearer ${expired}`)).catch(() => undefined);
       await handler(event(`Basic ${good}`)).catch(() => undefined);
       await handler(event(`Bearer ${good}`, 'bad-arn')).catch(() => undefined);
+      await deps.drain(); // the deferred Logger and Metrics write once loaded
     } finally {
       out.restore();
     }
@@ -407,10 +409,11 @@ describe('authorizer logs and metrics', () => {
   it('logs allows at DEBUG by default, so at INFO only deny, unauthorized and error lines print', async () => {
     const out = captureStdout();
     try {
-      const { handler } = handlerWith({});
+      const { handler, deps } = handlerWith({});
       await handler(event(`Bearer ${token()}`));
       await handler(event(`Bearer ${token({ scope: 'openid' })}`));
       await handler(event('Bearer x.y.z')).catch(() => undefined);
+      await deps.drain(); // the deferred Logger and Metrics write once loaded
     } finally {
       out.restore();
     }
@@ -433,10 +436,11 @@ describe('authorizer logs and metrics', () => {
     it(name, async () => {
       const out = captureStdout();
       try {
-        const { handler } = handlerWith(env);
+        const { handler, deps } = handlerWith(env);
         const t = token();
         await handler(event(`Bearer ${t}`));
         await handler(event(`Bearer ${t}`));
+        await deps.drain();
       } finally {
         out.restore();
       }
@@ -461,7 +465,7 @@ describe('authorizer logs and metrics', () => {
       await handler(event('Bearer x')).catch(() => undefined);
       await handler(event('Bearer y')).catch(() => undefined);
       expect(out.lines).toEqual([]); // nothing written per call
-      deps.telemetry.flush();
+      await deps.drain(); // the deferred Logger and Metrics write once loaded
     } finally {
       out.restore();
     }

@@ -1,6 +1,6 @@
 // The child process of the cold-start suite: import one bundled handler, call it once with a TOKEN event,
-// report times on one marked stdout line. performance.now() counts from this process's start (its
-// timeOrigin), so `readyMs` is process start -> first verified token as the child sees it.
+// report times and memory on one marked stdout line. performance.now() counts from this process's start
+// (its timeOrigin), so `readyMs` is process start -> first verified token as the child sees it.
 const importStart = performance.now();
 const mod = (await import(process.env.COLD_START_MODULE!)) as {
   handler: (event: unknown, context: unknown) => Promise<unknown>;
@@ -21,7 +21,8 @@ try {
   error = (e as Error).message;
 }
 const readyMs = performance.now();
+const rssBytes = process.memoryUsage.rss();
 process.stdout.write(
-  `\n__COLD_START__${JSON.stringify({ ok, error, readyMs, importStartMs: importStart, importMs: importEnd - importStart, handlerMs: readyMs - importEnd })}\n`,
+  `\n__COLD_START__${JSON.stringify({ ok, error, readyMs, importStartMs: importStart, importMs: importEnd - importStart, handlerMs: readyMs - importEnd, rssBytes })}\n`,
 );
 process.exit(0);

@@ -33,6 +33,11 @@ export interface KeygateFunctionProps extends FunctionOptions {
   readonly timeout: Duration;
   /** Handler configuration (Powertools and NODE_OPTIONS are added here). */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * NODE_OPTIONS=--enable-source-maps: stack traces point at the TypeScript sources, but Node then reads
+   * and parses the bundle's source map at every cold start. @default true
+   */
+  readonly sourceMapStackTraces?: boolean;
 }
 
 export class KeygateFunction extends Construct {
@@ -78,8 +83,7 @@ export class KeygateFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'keygate',
-        // Stack traces point at the TypeScript sources; V8 only pays for the mapping when a stack is read.
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.sourceMapStackTraces === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
       },
     });
     if (props.tracing) acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);

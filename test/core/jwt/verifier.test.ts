@@ -402,6 +402,17 @@ describe('verified-token cache', () => {
     expect(v.stats()).toEqual({ tokenCacheHits: 3, tokenCacheMisses: 1, tokenCacheSize: 1 });
   });
 
+  it('serves a cached entry only to the very token it holds: a forgery reusing its signature is verified', async () => {
+    const v = makeVerifier();
+    const jwt = token({ claims: { scope: 'products/read' } });
+    await v.verify(jwt);
+    const [header, , signature] = jwt.split('.');
+    const forged = `${header}.${b64url(JSON.stringify({ sub: 'admin', scope: 'products/write' }))}.${signature}`;
+    await expectCode(v.verify(forged), 'signature');
+    expect((await v.verifyDetailed(jwt)).cacheHit).toBe(true);
+    expect(v.stats()).toMatchObject({ tokenCacheHits: 1, tokenCacheMisses: 2, tokenCacheSize: 1 });
+  });
+
   it('never serves a token past its exp (token without iat)', async () => {
     const v = makeVerifier();
     const jwt = token({ claims: { iat: undefined, exp: NOW + 30 } });

@@ -1,0 +1,75 @@
+// A JWKS endpoint over HTTPS for the cold-start children, as an issuer serves it in AWS: a self-signed
+// certificate made at bench time with openssl in a temp folder, trusted by the children through
+// NODE_EXTRA_CA_CERTS. The folder goes on close(), on exit and on SIGINT/SIGTERM.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface HttpsJwks {
+  readonly url: string;
+  /** The PEM certificate to put in NODE_EXTRA_CA_CERTS. */
+  readonly caFile: string;
+  /** A private temp folder (removed with the server) for the bench's other files. */
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+export async function startHttpsJwks(body: string): Promise<HttpsJwks> {
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-cold-start-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    remove();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', remove);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const keyFile = join(dir, 'tls-key.pem');
+  const caFile = join(dir, 'tls-cert.pem');
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        caFile,
+        '-days',
+        '1',
+      ].concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
+      { stdio: 'ignore' },
+    );
+  } catch (error) {
+    remove();
+    throw new Error(`openssl could not make the bench certificate: ${(error as Error).message}`);
+  }
+  const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}/.well-known/jwks.json`,
+    caFile,
+    dir,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          remove();
+          process.off('exit', remove);
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,223 @@
+// The bounded JWKS download: one HTTP/1.1 GET over node:tls (node:net only for the loopback http URIs the
+// key store allows), no redirects followed, a whole-request timeout, and a byte cap on headers and body
+// enforced while they stream. Not the global fetch (it loads undici on first use) and not node:https
+// (it loads and sets up Node's HTTP client stack): measured in `npm run bench -- cold-start`, those cost a
+// cold start tens of ms and ~3 ms respectively. The request is the smallest HTTP/1.1 exchange: one GET,
+// `Connection: close`, identity encoding; the answer is read as RFC 9112 frames it (Content-Length,
+// chunked, or until close).
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { JwksFetchError, type JwksFetchFailureReason } from './errors.js';
+
+export interface DownloadLimits {
+  /** Whole request, connection and body included. */
+  readonly timeoutMs: number;
+  /** Body bytes beyond this abort the download (declared or counted). */
+  readonly maxBytes: number;
+}
+
+/**
+ * Fetches `url` and resolves its body, or rejects with a JwksFetchError naming the reason. Tests and
+ * callers with their own HTTP stack inject one into the key store.
+ */
+export type JwksDownloader = (url: string, limits: DownloadLimits) => Promise<Uint8Array>;
+
+/** Status line and header fields together; real JWKS endpoints send well under 2 KB. */
+const MAX_HEADER_BYTES = 16 * 1024;
+/** A chunk-size line (RFC 9112 §7.1): hex digits and optional extensions. */
+const MAX_CHUNK_LINE_BYTES = 256;
+const CRLF = Buffer.from('\r\n');
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+const fail = (reason: JwksFetchFailureReason, message: string) => new JwksFetchError(reason, message);
+
+/** The default downloader: HTTPS (or HTTP to a loopback host, which the key store checks). */
+export const downloadJwks: JwksDownloader = (url, { timeoutMs, maxBytes }) => {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  // URL keeps IPv6 literals bracketed ("[::1]"); sockets want them bare.
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(target.port) || (secure ? 443 : 80);
+  const request =
+    `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
+    'Accept: application/json\r\nAccept-Encoding: identity\r\nConnection: close\r\n' +
+    'User-Agent: keygate-authorizer\r\n\r\n';
+
+  return new Promise<Uint8Array>((resolve, reject) => {
+    // tls.connect verifies the chain against Node's CA store (plus NODE_EXTRA_CA_CERTS) and the name
+    // against the certificate (RFC 9110 §4.3.4); SNI only for names, never for IP literals (RFC 6066 §3).
+    const socket: Socket = secure
+      ? tlsConnect({
+          host,
+          port,
+          ...(isIP(host) === 0 ? { servername: host } : {}),
+          ALPNProtocols: ['http/1.1'],
+        })
+      : netConnect({ host, port });
+    const reader = new ResponseReader(maxBytes);
+    let settled = false;
+    const finish = (err: JwksFetchError | undefined, body?: Uint8Array): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(body!);
+    };
+    const timer = setTimeout(() => finish(fail('timeout', `JWKS fetch exceeded ${timeoutMs} ms`)), timeoutMs);
+    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        const body = reader.push(chunk);
+        if (body) finish(undefined, body);
+      } catch (err) {
+        finish(err as JwksFetchError);
+      }
+    });
+    socket.on('end', () => {
+      try {
+        finish(undefined, reader.end());
+      } catch (err) {
+        finish(err as JwksFetchError);
+      }
+    });
+    socket.on('error', (err) => finish(networkError(err)));
+    socket.on('close', () => finish(fail('network', 'JWKS connection closed before a complete answer')));
+  });
+};
+
+function networkError(err: Error): JwksFetchError {
+  const code = (err as { code?: unknown }).code;
+  const text = `${typeof code === 'string' ? `${code} ` : ''}${err.message}`.slice(0, 200);
+  return new JwksFetchError('network', `JWKS fetch failed: ${text}`, { cause: err });
+}
+
+/**
+ * Reads one HTTP/1.1 response incrementally (RFC 9112 §2, §6, §7.1): push() returns the body once it is
+ * complete, end() when the peer closes; both throw a JwksFetchError for anything but a bounded 200.
+ */
+class ResponseReader {
+  #head: Buffer | undefined = Buffer.alloc(0);
+  /** Body framing once the head is read: a declared length, chunked, or until the connection closes. */
+  #length: number | 'chunked' | 'close' = 'close';
+  /** Chunked framing not consumed yet. */
+  #raw: Buffer = Buffer.alloc(0);
+  #chunkLeft = -1;
+  readonly #body: Buffer[] = [];
+  #bodyBytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  push(chunk: Buffer): Uint8Array | undefined {
+    if (this.#head !== undefined) {
+      const head = Buffer.concat([this.#head, chunk]);
+      const end = head.indexOf(HEADER_END);
+      if (end < 0) {
+        if (head.length > MAX_HEADER_BYTES) throw fail('network', 'JWKS response headers too large');
+        this.#head = head;
+        return undefined;
+      }
+      if (end > MAX_HEADER_BYTES) throw fail('network', 'JWKS response headers too large');
+      this.#readHead(head.toString('latin1', 0, end));
+      this.#head = undefined;
+      chunk = head.subarray(end + HEADER_END.length);
+    }
+    return this.#length === 'chunked' ? this.#chunked(chunk) : this.#plain(chunk);
+  }
+
+  end(): Uint8Array {
+    if (this.#head !== undefined) throw fail('network', 'JWKS connection closed before the response headers');
+    if (this.#length !== 'close') throw fail('network', 'JWKS connection closed before the body ended');
+    return Buffer.concat(this.#body, this.#bodyBytes);
+  }
+
+  #readHead(head: string): void {
+    const lines = head.split('\r\n');
+    const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
+    if (!status) throw fail('network', 'JWKS endpoint did not answer HTTP/1.1');
+    const code = Number(status[1]);
+    // RFC 9110 §15.4: a 3xx names another location; keys come only from the configured URI.
+    if (code >= 300 && code < 400) throw fail('redirect', `JWKS endpoint redirected (HTTP ${code})`);
+    if (code !== 200) throw fail('http_status', `JWKS endpoint answered HTTP ${code}`);
+    let length: number | undefined;
+    let chunked = false;
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) throw fail('network', 'JWKS response has a malformed header line');
+      const name = line.slice(0, colon).toLowerCase();
+      const value = line
+        .slice(colon + 1)
+        .trim()
+        .toLowerCase();
+      if (name === 'content-length') {
+        // RFC 9112 §6.3: a malformed or conflicting length is an unrecoverable framing error.
+        if (!/^\d{1,15}$/.test(value) || (length !== undefined && Number(value) !== length)) {
+          throw fail('network', 'JWKS response has an invalid Content-Length');
+        }
+        length = Number(value);
+      } else if (name === 'transfer-encoding') {
+        if (value !== 'chunked') throw fail('network', `JWKS response uses transfer-encoding ${value}`);
+        chunked = true;
+      } else if (name === 'content-encoding' && value !== 'identity') {
+        throw fail('network', `JWKS response uses content-encoding ${value}`);
+      }
+    }
+    // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length.
+    if (chunked) this.#length = 'chunked';
+    else if (length !== undefined) {
+      if (length > this.maxBytes) throw fail('too_large', `JWKS response declares ${length} bytes`);
+      this.#length = length;
+    }
+  }
+
+  #append(data: Buffer): void {
+    if (data.length === 0) return;
+    this.#bodyBytes += data.length;
+    if (this.#bodyBytes > this.maxBytes) {
+      throw fail('too_large', `JWKS response exceeds ${this.maxBytes} bytes`);
+    }
+    this.#body.push(data);
+  }
+
+  #plain(data: Buffer): Uint8Array | undefined {
+    if (typeof this.#length === 'number') {
+      this.#append(data.subarray(0, this.#length - this.#bodyBytes));
+      return this.#bodyBytes === this.#length ? Buffer.concat(this.#body, this.#bodyBytes) : undefined;
+    }
+    this.#append(data);
+    return undefined;
+  }
+
+  #chunked(data: Buffer): Uint8Array | undefined {
+    let raw = this.#raw.length > 0 ? Buffer.concat([this.#raw, data]) : data;
+    for (;;) {
+      if (this.#chunkLeft < 0) {
+        const eol = raw.indexOf(CRLF);
+        if (eol < 0) {
+          if (raw.length > MAX_CHUNK_LINE_BYTES) throw fail('network', 'JWKS response has a malformed chunk');
+          break;
+        }
+        const size = /^([0-9a-fA-F]{1,8})(?:;.*)?$/.exec(raw.toString('latin1', 0, eol));
+        if (!size) throw fail('network', 'JWKS response has a malformed chunk');
+        const bytes = Number.parseInt(size[1]!, 16);
+        // The last chunk: trailers, if any, carry nothing we need (RFC 9112 §7.1.2).
+        if (bytes === 0) return Buffer.concat(this.#body, this.#bodyBytes);
+        if (this.#bodyBytes + bytes > this.maxBytes) {
+          throw fail('too_large', `JWKS response exceeds ${this.maxBytes} bytes`);
+        }
+        this.#chunkLeft = bytes;
+        raw = raw.subarray(eol + CRLF.length);
+      }
+      // Chunk data, then its CRLF.
+      if (raw.length < this.#chunkLeft + CRLF.length) break;
+      if (!raw.subarray(this.#chunkLeft, this.#chunkLeft + CRLF.length).equals(CRLF)) {
+        throw fail('network', 'JWKS response has a malformed chunk');
+      }
+      this.#append(raw.subarray(0, this.#chunkLeft));
+      raw = raw.subarray(this.#chunkLeft + CRLF.length);
+      this.#chunkLeft = -1;
+    }
+    this.#raw = raw;
+    return undefined;
+  }
+}

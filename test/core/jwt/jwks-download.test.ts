@@ -1,0 +1,209 @@
+// The JWKS downloader against real servers on 127.0.0.1: the body however it is framed, the byte cap
+// (declared and counted while a chunked body streams), refused redirects, HTTP errors, malformed answers,
+// the timeout and connection resets.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { type AddressInfo, createServer as createRawServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { downloadJwks } from '../../../core/jwt/index.js';
+import { closeNow, listen } from '../../../local/listen.js';
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server: Server = createServer(handler);
+  const port = await listen(server, 0, '127.0.0.1');
+  close = closeNow(server);
+  return `http://127.0.0.1:${port}/.well-known/jwks.json`;
+}
+
+/** A TCP server that answers every connection with `answer` as is, then closes. */
+async function serveRaw(answer: string): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server = createRawServer((socket) => {
+    sockets.add(socket);
+    socket.once('data', () => socket.end(answer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return `http://127.0.0.1:${port}/.well-known/jwks.json`;
+}
+
+const limits = { timeoutMs: 1000, maxBytes: 10_000 };
+const text = (body: Uint8Array) => Buffer.from(body).toString('utf8');
+
+describe('downloadJwks', () => {
+  it('resolves the body of a 200 answer and asks for JSON', async () => {
+    let accept: string | undefined;
+    const url = await serve((req, res) => {
+      accept = req.headers.accept;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}');
+    });
+    const body = await downloadJwks(url, limits);
+    expect(Buffer.from(body).toString('utf8')).toBe('{"keys":[]}');
+    expect(accept).toBe('application/json');
+  });
+
+  it('sends one GET for the path and query with Host, and reassembles a chunked body', async () => {
+    let seen: { method?: string; url?: string; host?: string } = {};
+    const url = await serve((req, res) => {
+      seen = { method: req.method, url: req.url, host: req.headers.host };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"keys":');
+      res.write('[1,2,');
+      res.end('3]}');
+    });
+    const body = await downloadJwks(`${url}?v=2`, limits);
+    expect(text(body)).toBe('{"keys":[1,2,3]}');
+    expect(seen).toEqual({ method: 'GET', url: '/.well-known/jwks.json?v=2', host: new URL(url).host });
+  });
+
+  it.each([
+    ['a Content-Length body', 'HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{"keys":[]}', '{"keys":[]}'],
+    ['a body ended by the close', 'HTTP/1.1 200 OK\r\n\r\n{"keys":[]}', '{"keys":[]}'],
+    [
+      'chunks with extensions and trailers',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\n{"key\r\n6\r\ns":[]}\r\n0\r\nX-T: 1\r\n\r\n',
+      '{"keys":[]}',
+    ],
+  ])('reads %s', async (_name, answer, body) => {
+    expect(text(await downloadJwks(await serveRaw(answer), limits))).toBe(body);
+  });
+
+  it.each([
+    ['not HTTP at all', 'SSH-2.0-OpenSSH_9.6\r\n'],
+    ['a body shorter than its Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{"keys":[]}'],
+    ['two different Content-Lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'],
+    ['a compressed body', 'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}'],
+    ['a malformed chunk', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
+    [
+      'chunk data longer than its size',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{}\r\n0\r\n\r\n',
+    ],
+    ['headers that never end', `HTTP/1.1 200 OK\r\nX-Pad: ${'a'.repeat(20_000)}`],
+    ['a close before the last chunk', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n'],
+  ])('refuses %s as a network failure', async (_name, answer) => {
+    await expect(downloadJwks(await serveRaw(answer), limits)).rejects.toMatchObject({
+      name: 'JwksFetchError',
+      reason: 'network',
+    });
+  });
+
+  it('refuses a chunked body whose chunk sizes add up past the cap', async () => {
+    const answer = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2710\r\n'; // one 10,000-byte chunk
+    const url = await serveRaw(`${answer}${'x'.repeat(10_000)}\r\n1\r\nx\r\n0\r\n\r\n`);
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ reason: 'too_large' });
+  });
+
+  it('refuses a body whose content-length exceeds the cap before reading it', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': '20000' }).end(' '.repeat(20_000));
+    });
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ reason: 'too_large' });
+  });
+
+  it('counts the bytes of a chunked body and stops reading past the cap', async () => {
+    let written = 0;
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = `${' '.repeat(1023)}\n`;
+      const timer = setInterval(() => {
+        if (res.destroyed || written >= 1_000_000) {
+          clearInterval(timer);
+          res.end();
+          return;
+        }
+        written += chunk.length;
+        res.write(chunk);
+      }, 1);
+    });
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ reason: 'too_large' });
+    expect(written).toBeLessThan(1_000_000);
+  });
+
+  it.each([
+    [301, 'redirect'],
+    [302, 'redirect'],
+    [307, 'redirect'],
+    [404, 'http_status'],
+    [500, 'http_status'],
+  ])('answers HTTP %i with reason %s and follows nothing', async (status, reason) => {
+    let requests = 0;
+    const url = await serve((_req, res) => {
+      requests++;
+      res.writeHead(status, { location: '/elsewhere.json' }).end('{"keys":[]}');
+    });
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ name: 'JwksFetchError', reason });
+    expect(requests).toBe(1);
+  });
+
+  it('gives up after the timeout when the endpoint never answers', async () => {
+    const url = await serve(() => undefined);
+    await expect(downloadJwks(url, { ...limits, timeoutMs: 150 })).rejects.toMatchObject({
+      reason: 'timeout',
+      message: 'JWKS fetch exceeded 150 ms',
+    });
+  });
+
+  it('reports a reset connection as a network failure', async () => {
+    const url = await serve((_req, res) => res.socket?.resetAndDestroy());
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ reason: 'network' });
+  });
+
+  it('reports a refused connection as a network failure', async () => {
+    const url = await serve(() => undefined);
+    await close?.();
+    close = undefined;
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({
+      reason: 'network',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
+  });
+
+  it('refuses an HTTPS endpoint whose certificate no trusted CA signed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keygate-tls-'));
+    try {
+      const key = join(dir, 'key.pem');
+      const cert = join(dir, 'cert.pem');
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert].concat([
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ]),
+        { stdio: 'ignore' },
+      );
+      let requests = 0;
+      const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+        requests++;
+        res.end('{"keys":[]}');
+      });
+      const port = await listen(server as unknown as Server, 0, '127.0.0.1');
+      close = closeNow(server as unknown as Server);
+      await expect(downloadJwks(`https://127.0.0.1:${port}/jwks.json`, limits)).rejects.toMatchObject({
+        reason: 'network',
+        message: expect.stringContaining('self-signed certificate'),
+      });
+      expect(requests).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
