@@ -1,6 +1,6 @@
 // Lambda entry of the TOKEN authorizer: config parsed, the route table read (ROUTES_FILE, shipped next to
-// this bundle by the KeygateAuthorizer construct) and dependencies built once per environment; the JWKS
-// fetch starts during init so the first request usually finds keys already imported.
+// this bundle by the KeygateAuthorizer construct) and dependencies built once per environment; the JWKS and
+// revocation-list downloads start during init so the first request usually finds both loaded.
 import { readFileSync } from 'node:fs';
 import { parseRouteTable } from '../../core/authz/route-table.js';
 import { ConfigError } from '../../core/config.js';
@@ -26,8 +26,10 @@ function readRoutes(file: string) {
 }
 
 const deps = createDeps(config, {}, readRoutes(config.ROUTES_FILE));
-// Not awaited: a failed prefetch must not fail init (prefetch never rejects; the first request retries).
+// Not awaited: a failed prefetch must not fail init (the first request retries). The revocation list loads
+// alongside, so the first decision does not wait for it either.
 deps.keyStore.prefetch().catch(() => undefined);
+deps.revocations?.refresh().catch(() => undefined);
 // Lambda sends SIGTERM before shutdown when an extension is registered: publish the aggregated metrics
 // and any log line still waiting for the deferred Logger.
 process.once('SIGTERM', () => {
