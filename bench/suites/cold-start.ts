@@ -19,7 +19,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const peers = join(root, 'bench', 'lib', 'cold-start');
 const CDK_OUT = join(root, 'cdk.out');
 const TEMPLATE = 'Keygate.template.json';
-const AUTHORIZER_PATH = '/AuthorizerFunction/';
+const AUTHORIZER_PATH = '/Authorizer/Function/';
 const KEYGATE_ENTRY = join(root, 'handlers', 'entry', 'authorizer.ts');
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/products';
 const FLOOR = 'node, empty handler (floor)';
@@ -173,6 +173,7 @@ export const suite: BenchSuite = {
         ISSUER: TEST_ISSUER,
         AUDIENCE: TEST_AUDIENCE,
         JWKS_URI: jwks.url,
+        REVOCATIONS_URI: jwks.revocationsUrl,
       };
       const unknown = asset.deployTime.filter((name) => !(name in local));
       if (unknown.length > 0)

@@ -20,7 +20,7 @@ interface TemplateResource {
   readonly Properties?: { Handler?: string; Environment?: { Variables?: Record<string, unknown> } };
 }
 
-/** The Lambda function whose construct path contains `pathPart` (e.g. `/AuthorizerFunction/`). */
+/** The Lambda function whose construct path contains `pathPart` (e.g. `/Authorizer/Function/`). */
 export function findFunctionAsset(cdkOut: string, templateFile: string, pathPart: string): CdkFunctionAsset {
   const template = JSON.parse(readFileSync(join(cdkOut, templateFile), 'utf8')) as {
     Resources: Record<string, TemplateResource>;

@@ -1,4 +1,5 @@
-// A JWKS endpoint over HTTPS for the cold-start children, as an issuer serves it in AWS: a self-signed
+// A JWKS endpoint (and the issuer's revocation list, empty) over HTTPS for the cold-start children, as an
+// issuer serves them in AWS: a self-signed
 // certificate made at bench time with openssl in a temp folder, trusted by the children through
 // NODE_EXTRA_CA_CERTS. The folder goes on close(), on exit and on SIGINT/SIGTERM.
 import { execFileSync } from 'node:child_process';
@@ -8,8 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** An issuer's revocation document with nothing revoked (core/revocation/document.ts). */
+const EMPTY_REVOCATIONS = JSON.stringify({ disabled: [], revoked_at: {} });
+
 export interface HttpsJwks {
   readonly url: string;
+  /** GET /revocations on the same server: what a KeygateIssuer's authorizer loads besides the JWKS. */
+  readonly revocationsUrl: string;
   /** The PEM certificate to put in NODE_EXTRA_CA_CERTS. */
   readonly caFile: string;
   /** A private temp folder (removed with the server) for the bench's other files. */
@@ -51,13 +57,15 @@ export async function startHttpsJwks(body: string): Promise<HttpsJwks> {
     remove();
     throw new Error(`openssl could not make the bench certificate: ${(error as Error).message}`);
   }
-  const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' }).end(body);
+  const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (req, res) => {
+    const doc = req.url === '/revocations' ? EMPTY_REVOCATIONS : body;
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' }).end(doc);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}/.well-known/jwks.json`,
+    revocationsUrl: `https://127.0.0.1:${port}/revocations`,
     caFile,
     dir,
     close: () =>
