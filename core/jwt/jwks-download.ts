@@ -31,6 +31,15 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 
 const fail = (reason: JwksFetchFailureReason, message: string) => new JwksFetchError(reason, message);
 
+/**
+ * TLS sessions by host and port. The authorizer downloads two documents from the issuer (the JWKS and the
+ * revocation list) and refreshes them later: resuming the first connection's session (RFC 8446 §2.2) skips
+ * the certificate chain and key exchange work of a full handshake, which a cold start otherwise pays twice
+ * (`npm run bench -- cold-start`). Bounded: an authorizer talks to one issuer.
+ */
+const tlsSessions = new Map<string, Buffer>();
+const MAX_TLS_SESSIONS = 8;
+
 /** The default downloader: HTTPS (or HTTP to a loopback host, which the key store checks). */
 export const downloadJwks: JwksDownloader = (url, { timeoutMs, maxBytes }) => {
   const target = new URL(url);
@@ -46,12 +55,18 @@ export const downloadJwks: JwksDownloader = (url, { timeoutMs, maxBytes }) => {
   return new Promise<Uint8Array>((resolve, reject) => {
     // tls.connect verifies the chain against Node's CA store (plus NODE_EXTRA_CA_CERTS) and the name
     // against the certificate (RFC 9110 §4.3.4); SNI only for names, never for IP literals (RFC 6066 §3).
+    const sessionKey = `${host}:${port}`;
+    const session = tlsSessions.get(sessionKey);
     const socket: Socket = secure
       ? tlsConnect({
           host,
           port,
           ...(isIP(host) === 0 ? { servername: host } : {}),
           ALPNProtocols: ['http/1.1'],
+          ...(session ? { session } : {}),
+        }).on('session', (ticket: Buffer) => {
+          if (tlsSessions.size >= MAX_TLS_SESSIONS && !tlsSessions.has(sessionKey)) tlsSessions.clear();
+          tlsSessions.set(sessionKey, ticket);
         })
       : netConnect({ host, port });
     const reader = new ResponseReader(maxBytes);

@@ -27,9 +27,12 @@ function readRoutes(file: string) {
 
 const deps = createDeps(config, {}, readRoutes(config.ROUTES_FILE));
 // Not awaited: a failed prefetch must not fail init (the first request retries). The revocation list loads
-// alongside, so the first decision does not wait for it either.
-deps.keyStore.prefetch().catch(() => undefined);
-deps.revocations?.refresh().catch(() => undefined);
+// right after the JWKS, from the same issuer, so its download resumes that TLS session (jwks-download.ts).
+const prefetched = deps.keyStore.prefetch().catch(() => undefined);
+if (deps.revocations) {
+  const revocations = deps.revocations;
+  void prefetched.then(() => revocations.refresh()).catch(() => undefined);
+}
 // Lambda sends SIGTERM before shutdown when an extension is registered: publish the aggregated metrics
 // and any log line still waiting for the deferred Logger.
 process.once('SIGTERM', () => {

@@ -1,13 +1,15 @@
 // The JWKS downloader against real servers on 127.0.0.1: the body however it is framed, the byte cap
 // (declared and counted while a chunked body streams), refused redirects, HTTP errors, malformed answers,
 // the timeout and connection resets.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createRawServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { downloadJwks } from '../../../core/jwt/index.js';
 import { closeNow, listen } from '../../../local/listen.js';
@@ -202,6 +204,48 @@ describe('downloadJwks', () => {
         message: expect.stringContaining('self-signed certificate'),
       });
       expect(requests).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('resumes the TLS session of an earlier download from the same host instead of a full handshake', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keygate-tls-'));
+    try {
+      const key = join(dir, 'key.pem');
+      const cert = join(dir, 'cert.pem');
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1'].concat([
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ]),
+        { stdio: 'ignore' },
+      );
+      const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) =>
+        res.end('{"keys":[]}'),
+      );
+      const reused: boolean[] = [];
+      server.on('secureConnection', (socket: TLSSocket) => reused.push(socket.isSessionReused()));
+      const port = await listen(server as unknown as Server, 0, '127.0.0.1');
+      close = closeNow(server as unknown as Server);
+      // NODE_EXTRA_CA_CERTS is read at process start: the two downloads run in a child that trusts the cert.
+      const module = fileURLToPath(new URL('../../../core/jwt/jwks-download.ts', import.meta.url));
+      const script =
+        `const { downloadJwks } = await import(${JSON.stringify(module)});` +
+        `for (const path of ['/jwks.json', '/revocations']) await downloadJwks('https://127.0.0.1:${port}' + path, ` +
+        '{ timeoutMs: 5000, maxBytes: 1000 });';
+      await new Promise<void>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', '--input-type=module', '-e', script],
+          { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert } },
+          (err) => (err ? reject(err) : resolve()),
+        ),
+      );
+      expect(reused).toEqual([false, true]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
