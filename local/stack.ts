@@ -3,6 +3,7 @@
 // fetches the JWKS over HTTP from the auth API exactly as it does in AWS (or, with `authorizer: 'native'`,
 // API Gateway's native JWT authorizer reading the auth API's discovery). Used by `npm start`, the e2e
 // tests, `npm run load:local` and the reliability tests.
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -50,6 +51,13 @@ export const LOCAL_ACCOUNT_ID = '123456789012';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 export type StackPortName = keyof typeof DEFAULT_PORTS;
+
+/** An API Gateway-shaped id (10 lower-case letters and digits) derived from the state directory. */
+function stableApiId(stateDir: string): string {
+  const digest = createHash('sha256').update(stateDir).digest();
+  return Array.from(digest.subarray(0, 10), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+}
+
 export type { DemoClient, DemoClientState } from './demo-client.js';
 
 /** Who guards the resource API: keygate's Lambda TOKEN authorizer, or API Gateway's native JWT authorizer. */
@@ -349,6 +357,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...resource,
         stage,
         host,
+        // The same REST API id across restarts of one state directory, as a deployed API keeps its id: an
+        // admin's pasted KEYGATE_REST_API_ID stays valid for `clients revoke`.
+        ...(stateDir ? { apiId: stableApiId(stateDir) } : {}),
         adminFromAnyAddress: exposeInternals,
         port: ports.api,
         region: LOCAL_REGION,
@@ -409,6 +420,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_API_GATEWAY: api.origin,
       KEYGATE_REST_API_ID: api.apiId,
       KEYGATE_API_STAGE: api.stage,
+      // `clients revoke` says the native JWT authorizer cannot revoke instead of claiming a cutoff.
+      ...(mode === 'native' ? { KEYGATE_AUTHORIZER: 'native' } : {}),
       KEYGATE_SCOPES: scopes.join(' '),
     };
     return {

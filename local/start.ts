@@ -23,6 +23,7 @@ import {
 import { portClash, startFailure } from './start-errors.js';
 import {
   checkUpstreamUrl,
+  exportLine,
   readRouteFile,
   UpstreamFlagError,
   type UpstreamOptions,
@@ -118,9 +119,7 @@ export function banner(
   const basic = `-u ${sq(`${demo.clientId}:${demo.clientSecret}`)}`;
   if (info.upstream) return upstreamBanner(stack, info, info.upstream, basic, TOKEN_OF);
   const products = `${stack.apiUrl}/products`;
-  const envLine = Object.entries(stack.clientEnv)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
+  const envLine = exportLine(stack.clientEnv);
   const rssMb = (process.memoryUsage().rss / 1024 / 1024).toFixed(0);
   return [
     '',
@@ -145,7 +144,7 @@ export function banner(
     ...demoClientLines(demo, stack.stateDir),
     '',
     'Admin CLI against this stack (another terminal):',
-    `  export ${envLine}`,
+    `  ${envLine}`,
     '  npm run clients -- --help',
     '',
     'Try it (README.md, "Try it", explains each step):',

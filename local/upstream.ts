@@ -80,6 +80,14 @@ export function upstreamIntegration(
 }
 
 /** The banner of upstream mode: the team's routes in front of its own server, and how to call them. */
+/** `export NAME=value ...` for the admin CLI, each value shell-quoted (a scope list holds spaces). */
+export function exportLine(env: Readonly<Record<string, string>>): string {
+  const quote = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`);
+  return `export ${Object.entries(env)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join(' ')}`;
+}
+
 export function upstreamBanner(
   stack: LocalStack,
   info: { readyMs: number; cacheTtl: number },
@@ -106,6 +114,9 @@ export function upstreamBanner(
     'Try it:',
     `  TOKEN=$(curl -s ${basic} -d grant_type=client_credentials ${stack.tokenUrl} | ${tokenOf})`,
     `  curl -i -H "Authorization: Bearer $TOKEN" ${example}`,
+    '',
+    'Admin CLI (npm run clients -- --help), clients with your scopes: paste this in its terminal:',
+    `  ${exportLine(stack.clientEnv)}`,
     '',
     'Ctrl-C stops everything.',
     '',

@@ -12,6 +12,8 @@ import {
   DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
   MAX_ISSUANCE_RATE_PER_SECOND,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  MIN_TOKEN_LIFETIME_SECONDS,
   RegistryError,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
@@ -60,6 +62,7 @@ function publicView(record: ClientRecord) {
 }
 
 const parseSeconds = integerArg(0);
+const parseLifetime = integerArg(MIN_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS);
 const parseRate = integerArg(1, MAX_ISSUANCE_RATE_PER_SECOND);
 
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
@@ -172,7 +175,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .description('create a client and print its secret (once)')
     .requiredOption('--name <name>', 'a human-readable name')
     .requiredOption('--scopes <scopes>', `space- or comma-separated scopes (${ALL_SCOPES.join(' ')})`)
-    .option('--lifetime <seconds>', 'token lifetime in seconds (default 3600)', parseSeconds)
+    .option('--lifetime <seconds>', 'token lifetime in seconds (default 3600)', parseLifetime)
     .option(
       '--rate <per-second>',
       `tokens this client may get per second (default ${DEFAULT_ISSUANCE_RATE_PER_SECOND})`,
@@ -279,10 +282,10 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('update <clientId>')
-    .description('change name, scopes or token lifetime')
-    .option('--name <name>')
-    .option('--scopes <scopes>')
-    .option('--lifetime <seconds>', 'token lifetime in seconds', parseSeconds)
+    .description('change name, scopes, token lifetime or issuance rate')
+    .option('--name <name>', 'a human-readable name')
+    .option('--scopes <scopes>', 'space- or comma-separated scopes (replaces the current ones)')
+    .option('--lifetime <seconds>', 'token lifetime in seconds', parseLifetime)
     .option('--rate <per-second>', 'tokens this client may get per second', parseRate)
     .action(
       async (
@@ -390,8 +393,6 @@ function hintFor(e: RegistryError, table: string, region?: string, endpoint?: st
       return `table "${table}" was not found (${where}). Deploy the stack (npm run deploy) or pass --table / CLIENTS_TABLE; for a local DynamoDB run: npm run clients -- create-table`;
     case 'unknown_client':
       return 'list the clients with: npm run clients -- list';
-    case 'invalid_scope':
-      return `known scopes: ${ALL_SCOPES.join(' ')}`;
     case 'dependency_unavailable':
     case 'dependency_throttled':
       return `check that DynamoDB is reachable (${where}) and retry`;

@@ -53,6 +53,13 @@ function apiGatewayClient(env: CutoffIo['env']): APIGatewayClient {
  * cache and says what holds. With `wait: false` it only explains what remains cached.
  */
 export async function cutOffTokens(io: CutoffIo, opts: { readonly wait: boolean }): Promise<void> {
+  // API Gateway's native JWT authorizer reads no revocation list and caches no policy (docs/authorizers.md).
+  if (io.env.KEYGATE_AUTHORIZER === 'native') {
+    io.out(
+      "note: KEYGATE_AUTHORIZER=native: API Gateway's JWT authorizer cannot revoke, so these tokens keep working until they expire; keygate's own authorizer refuses them within 30 s.\n",
+    );
+    return;
+  }
   const target = flushTargetFromEnv(io.env);
   if (!target) {
     io.out(
@@ -78,6 +85,6 @@ export async function cutOffTokens(io: CutoffIo, opts: { readonly wait: boolean 
     if (!io.apiGateway) (client as APIGatewayClient).destroy();
   }
   io.out(
-    `Flushed the authorizer cache of ${target.restApiId}/${target.stage}: these tokens now get 401 at every route.\n`,
+    `Flushed the authorizer cache of ${target.restApiId}/${target.stage}: keygate's authorizer now refuses these tokens at every route.\n`,
   );
 }

@@ -7,6 +7,7 @@ import { LOCK_FILE, StateDirInUseError } from '../../local/lock.js';
 import { startLocalStack } from '../../local/stack.js';
 import { banner, TOKEN_OF } from '../../local/start.js';
 import { portClash, startFailure } from '../../local/start-errors.js';
+import { exportLine } from '../../local/upstream.js';
 import { portIsFree, processExists, spawnNpm } from '../support/npm-process.js';
 
 const URL_PORTS =
@@ -130,6 +131,22 @@ describe('the banner', () => {
     } finally {
       await stack.close();
     }
+  });
+
+  it('prints an export line that sh takes whole, a scope list with spaces included', () => {
+    const env = { CLIENTS_TABLE: 'keygate-clients', KEYGATE_SCOPES: "orders/read orders/write it's" };
+    const r = spawnSync(
+      'sh',
+      ['-c', `${exportLine(env)}; printf '%s|%s' "$CLIENTS_TABLE" "$KEYGATE_SCOPES"`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect({ code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      code: 0,
+      stdout: "keygate-clients|orders/read orders/write it's",
+      stderr: '',
+    });
   });
 
   it.each([

@@ -53,7 +53,33 @@ describe('token cutoff', () => {
     expect(slept).toEqual([3000]);
     expect(sent).toEqual([{ restApiId: 'abc123defg', stageName: 'prod' }]);
     expect(out).toBe(
-      'Waiting 3 s for every authorizer to load the revocation list...\nFlushed the authorizer cache of abc123defg/prod: these tokens now get 401 at every route.\n',
+      "Waiting 3 s for every authorizer to load the revocation list...\nFlushed the authorizer cache of abc123defg/prod: keygate's authorizer now refuses these tokens at every route.\n",
+    );
+  });
+
+  it('with the native JWT authorizer says revocation does not reach it, and neither waits nor flushes', async () => {
+    const slept: number[] = [];
+    let out = '';
+    await cutOffTokens(
+      {
+        env: { KEYGATE_AUTHORIZER: 'native', KEYGATE_REST_API_ID: 'abc123defg', KEYGATE_API_STAGE: 'prod' },
+        out: (t) => {
+          out += t;
+        },
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
+        apiGateway: {
+          send: (async () => {
+            throw new Error('no flush expected');
+          }) as never,
+        },
+      },
+      { wait: true },
+    );
+    expect(slept).toEqual([]);
+    expect(out).toBe(
+      "note: KEYGATE_AUTHORIZER=native: API Gateway's JWT authorizer cannot revoke, so these tokens keep working until they expire; keygate's own authorizer refuses them within 30 s.\n",
     );
   });
 });
