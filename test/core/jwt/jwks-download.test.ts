@@ -14,6 +14,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { downloadJwks } from '../../../core/jwt/index.js';
 import { closeNow, listen } from '../../../local/listen.js';
 
+/** A self-signed certificate for 127.0.0.1 (openssl), as key and cert PEM files in `dir`. */
+function selfSignedCert(dir: string): { key: string; cert: string } {
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1'].concat([
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]),
+    { stdio: 'ignore' },
+  );
+  return { key, cert };
+}
+
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await close?.();
@@ -178,20 +195,7 @@ describe('downloadJwks', () => {
   it('refuses an HTTPS endpoint whose certificate no trusted CA signed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keygate-tls-'));
     try {
-      const key = join(dir, 'key.pem');
-      const cert = join(dir, 'cert.pem');
-      execFileSync(
-        'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert].concat([
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-        ]),
-        { stdio: 'ignore' },
-      );
+      const { key, cert } = selfSignedCert(dir);
       let requests = 0;
       const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
         requests++;
@@ -212,18 +216,7 @@ describe('downloadJwks', () => {
   it('resumes the TLS session of an earlier download from the same host instead of a full handshake', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keygate-tls-'));
     try {
-      const key = join(dir, 'key.pem');
-      const cert = join(dir, 'cert.pem');
-      execFileSync(
-        'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1'].concat([
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-        ]),
-        { stdio: 'ignore' },
-      );
+      const { key, cert } = selfSignedCert(dir);
       const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) =>
         res.end('{"keys":[]}'),
       );
