@@ -14,6 +14,7 @@ import { ALL_SCOPES } from '../routes.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
 import type { DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
+import { isReservedItemId } from './key-state.js';
 import { classifyAwsError, type RetryPolicy, withRetry } from './retry.js';
 import type { ClientRecord, ClientStatus } from './types.js';
 
@@ -211,7 +212,8 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
 
   async function get(clientId: string, opts: { consistent?: boolean } = {}) {
     // DynamoDB rejects keys over 2048 bytes with a ValidationException; such ids cannot exist anyway.
-    if (clientId === '' || Buffer.byteLength(clientId) > 1024) return undefined;
+    // `#...` ids are keygate's own items (the key state): never a client, whoever asks for one.
+    if (clientId === '' || isReservedItemId(clientId) || Buffer.byteLength(clientId) > 1024) return undefined;
     const command = new GetItemCommand({
       TableName: tableName,
       Key: { client_id: { S: clientId } },
@@ -305,7 +307,9 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         const page = await dynamodb
           .send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }))
           .catch(fail);
-        for (const item of page.Items ?? []) records.push(fromItem(item));
+        for (const item of page.Items ?? []) {
+          if (!isReservedItemId(item.client_id?.S ?? '')) records.push(fromItem(item));
+        }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
       return records.sort(
