@@ -29,19 +29,24 @@ import {
 } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
+/** The settings a key rotation's waits depend on (handlers/rotation.ts reads them from this Lambda). */
+export const jwksKeySettingsSpec = {
+  JWKS_MAX_AGE_SECONDS: int({ default: 300, min: 0, max: 86_400 }),
+  KEY_STATE_CACHE_SECONDS: int({ default: DEFAULT_KEY_STATE_CACHE_SECONDS, min: 1, max: 300 }),
+} as const;
+
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   const config = readConfig(
     {
       SIGNING_KEY_ID: optionalStr(),
       /** Previous/next keys during a rotation; SIGNING_KEY_ID is always published too. */
       PUBLISHED_KEY_IDS: list({ default: [] }),
-      JWKS_MAX_AGE_SECONDS: int({ default: 300, min: 0, max: 86_400 }),
       /**
        * The table holding the key state: when set, the published keys follow it (a rotation needs no
        * redeploy) and the keys above apply only until the first rotation writes it.
        */
       CLIENTS_TABLE: optionalStr(),
-      KEY_STATE_CACHE_SECONDS: int({ default: DEFAULT_KEY_STATE_CACHE_SECONDS, min: 1, max: 300 }),
+      ...jwksKeySettingsSpec,
       ...loggerConfigSpec('keygate-jwks'),
     },
     env,

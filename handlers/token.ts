@@ -35,6 +35,13 @@ import {
 } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
+/** The settings a key rotation's waits depend on (handlers/rotation.ts reads them from this Lambda). */
+export const tokenKeySettingsSpec = {
+  TOKEN_MAX_LIFETIME_SECONDS: int({ default: 3600, min: 60, max: 86_400 }),
+  /** How long the signing key read from the key state is trusted (rotation without a redeploy). */
+  KEY_STATE_CACHE_SECONDS: int({ default: DEFAULT_KEY_STATE_CACHE_SECONDS, min: 1, max: 300 }),
+} as const;
+
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   return readConfig(
     {
@@ -42,10 +49,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       AUDIENCE: str(),
       CLIENTS_TABLE: str(),
       SIGNING_KEY_ID: str(),
-      TOKEN_MAX_LIFETIME_SECONDS: int({ default: 3600, min: 60, max: 86_400 }),
       CLIENT_CACHE_TTL_SECONDS: int({ default: 30, min: 0, max: 300 }),
-      /** How long the signing key read from the key state is trusted (rotation without a redeploy). */
-      KEY_STATE_CACHE_SECONDS: int({ default: DEFAULT_KEY_STATE_CACHE_SECONDS, min: 1, max: 300 }),
+      ...tokenKeySettingsSpec,
       /** Metrics (CloudWatch EMF lines) only when a namespace is configured. */
       POWERTOOLS_METRICS_NAMESPACE: optionalStr(),
       ...loggerConfigSpec('keygate-token'),
