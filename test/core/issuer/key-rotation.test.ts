@@ -45,6 +45,11 @@ beforeEach(async () => {
   testKms.reset();
 });
 
+/** The rotator's sleep: the injected clock jumps instead of the test waiting. */
+const advance = async (ms: number) => {
+  clock += ms;
+};
+
 const rotator = (over: Partial<KeyRotatorOptions> = {}) =>
   createKeyRotator({
     store,
@@ -112,7 +117,7 @@ describe('key rotation engine', () => {
 
   it('starts nothing for a repeated request id or a resume without a rotation in progress', async () => {
     const r = rotator();
-    await r.run({ start: true, requestId: 'once', sleep: async (ms) => void (clock += ms) });
+    await r.run({ start: true, requestId: 'once', sleep: advance });
     const signing = (await store.read())!.signingKeyId;
     expect(await r.step({ start: true, requestId: 'once' })).toMatchObject({ outcome: 'idle', done: true });
     expect(await r.step({ start: false })).toMatchObject({ outcome: 'idle', done: true });
@@ -145,7 +150,7 @@ describe('key rotation engine', () => {
     await expect(r.step({ start: false })).rejects.toMatchObject({ code: 'dependency_failed' });
     testKms.emu.faults.failAll = false;
     expect((await store.read())!.rotation!.phase).toBe('published');
-    const result = await rotator().run({ start: false, sleep: async (ms) => void (clock += ms) });
+    const result = await rotator().run({ start: false, sleep: advance });
     expect(result).toMatchObject({ outcome: 'key_retired', done: true });
   });
 

@@ -32,8 +32,12 @@ function fixture() {
   return {
     source,
     reads: () => reads,
-    advance: (ms: number) => void (clock += ms),
-    answer: (fn: () => Promise<KeyState | undefined>) => void (next = fn),
+    advance(ms: number) {
+      clock += ms;
+    },
+    answer(fn: () => Promise<KeyState | undefined>) {
+      next = fn;
+    },
   };
 }
 
