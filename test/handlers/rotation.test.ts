@@ -1,0 +1,153 @@
+// The rotation task as Step Functions invokes it: settings read from the three functions' deployed
+// environments (GetFunctionConfiguration through the real @aws-sdk/client-lambda against a local HTTP
+// server), one step per invocation, its output shape for the state machine's Choice and Wait states.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../core/config.js';
+import { createDeps, createHandler, loadConfig, rotationSettingsFrom } from '../../handlers/rotation.js';
+import { createTestRegistry, type DynaliteServer, localDynamo, startDynalite } from '../support/dynalite.js';
+import { startTestKms, type TestKms } from '../support/kms.js';
+
+const FUNCTION_ENVS: Record<string, Record<string, string>> = {
+  token: { TOKEN_MAX_LIFETIME_SECONDS: '1800', KEY_STATE_CACHE_SECONDS: '15' },
+  jwks: { JWKS_MAX_AGE_SECONDS: '120' },
+  authorizer: { JWKS_MAX_AGE_SECONDS: '900', CLOCK_LEEWAY_SECONDS: '5' },
+};
+let db: DynaliteServer;
+let testKms: TestKms;
+let lambdaApi: Server;
+let lambda: LambdaClient;
+const asked: string[] = [];
+const logs: unknown[][] = [];
+
+beforeAll(async () => {
+  [db, testKms] = await Promise.all([startDynalite(), startTestKms()]);
+  await createTestRegistry({ dynamodb: localDynamo(db.endpoint), tableName: 'rotation-task' });
+  // The Lambda API's GetFunctionConfiguration: GET /2015-03-31/functions/{name}/configuration.
+  lambdaApi = createServer((req, res) => {
+    const name = /^\/2015-03-31\/functions\/([^/]+)\/configuration$/.exec(req.url ?? '')?.[1] ?? '';
+    asked.push(name);
+    const variables = FUNCTION_ENVS[name];
+    res.writeHead(variables ? 200 : 404, {
+      'content-type': 'application/json',
+      ...(variables ? {} : { 'x-amzn-errortype': 'ResourceNotFoundException' }),
+    });
+    res.end(
+      JSON.stringify(
+        variables
+          ? { FunctionName: name, Environment: { Variables: variables } }
+          : { Type: 'User', message: 'Function not found' },
+      ),
+    );
+  });
+  await new Promise<void>((r) => lambdaApi.listen(0, '127.0.0.1', r));
+  lambda = new LambdaClient({
+    endpoint: `http://127.0.0.1:${(lambdaApi.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+  });
+});
+afterAll(async () => {
+  lambda?.destroy();
+  await new Promise((r) => lambdaApi?.close(r));
+  await Promise.all([db?.close(), testKms?.close()]);
+});
+
+const config = (over: Record<string, string> = {}) =>
+  loadConfig({
+    CLIENTS_TABLE: 'rotation-task',
+    SIGNING_KEY_ID: testKms.arn,
+    TOKEN_FUNCTION_NAME: 'token',
+    JWKS_FUNCTION_NAME: 'jwks',
+    AUTHORIZER_FUNCTION_NAME: 'authorizer',
+    ...over,
+  });
+const logger = {
+  info: (...a: unknown[]) => void logs.push(['info', ...a]),
+  error: (...a: unknown[]) => void logs.push(['error', ...a]),
+};
+
+describe('rotation task', () => {
+  it('reads the waits’ settings from the deployed functions, each with its own defaults', async () => {
+    const deps = createDeps(config(), {
+      lambda,
+      kms: testKms.kms,
+      dynamodb: localDynamo(db.endpoint),
+      logger,
+    });
+    expect(await deps.settings()).toEqual({
+      jwksMaxAgeSeconds: 120,
+      authorizerJwksMaxAgeSeconds: 900,
+      authorizerRefetchCooldownSeconds: 30,
+      maxTokenLifetimeSeconds: 1800,
+      clockLeewaySeconds: 5,
+      keyStateCacheSeconds: 15,
+      marginSeconds: 60,
+    });
+    expect(asked.sort()).toEqual(['authorizer', 'jwks', 'token']);
+  });
+
+  it('starts a rotation, answers the state machine, then resumes it and logs each step as an event', async () => {
+    const handler = createHandler(
+      createDeps(config(), { lambda, kms: testKms.kms, dynamodb: localDynamo(db.endpoint), logger }),
+    );
+    const created = await handler({ start: true, requestId: '2026-12-01T00:00:00Z' });
+    expect(created).toEqual({
+      outcome: 'key_created',
+      done: false,
+      waitSeconds: 0,
+      rotationId: '2026-12-01T00:00:00Z',
+      signingKeyId: testKms.arn,
+    });
+    // publish: 15 + max(120, 900 + 30) + 60
+    expect(await handler({})).toMatchObject({ outcome: 'key_published', waitSeconds: 1005, done: false });
+    expect(await handler(null)).toMatchObject({ outcome: 'waiting', done: false });
+    expect(logs.filter((l) => l[0] === 'info').map((l) => (l[2] as { outcome: string }).outcome)).toEqual([
+      'key_created',
+      'key_published',
+      'waiting',
+    ]);
+  });
+
+  it('logs and throws a failed step, so Step Functions retries it', async () => {
+    const handler = createHandler(
+      createDeps(config({ JWKS_FUNCTION_NAME: 'missing' }), {
+        lambda,
+        kms: testKms.kms,
+        dynamodb: localDynamo(db.endpoint),
+        logger,
+      }),
+    );
+    await expect(handler({})).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(logs.at(-1)).toMatchObject([
+      'error',
+      'key rotation step failed',
+      { error: 'ResourceNotFoundException' },
+    ]);
+  });
+
+  it('refuses some but not all function names', () => {
+    expect(() =>
+      createDeps(config({ AUTHORIZER_FUNCTION_NAME: '' }), { lambda, kms: testKms.kms, logger }),
+    ).toThrow(ConfigError);
+  });
+
+  it('takes every setting from one environment when no function is named (the local stack)', () => {
+    expect(
+      rotationSettingsFrom(
+        {
+          token: { JWKS_MAX_AGE_SECONDS: '10' },
+          jwks: { JWKS_MAX_AGE_SECONDS: '10' },
+          authorizer: { JWKS_MAX_AGE_SECONDS: '10' },
+        },
+        0,
+      ),
+    ).toMatchObject({
+      jwksMaxAgeSeconds: 10,
+      authorizerJwksMaxAgeSeconds: 10,
+      maxTokenLifetimeSeconds: 3600,
+    });
+  });
+});
