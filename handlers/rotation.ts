@@ -40,6 +40,8 @@ export function loadConfig(env: Env = process.env) {
       SIGNING_KEY_ALIAS: optionalStr(),
       SIGNING_KEY_TAG: str({ default: 'keygate:signing-key=true', pattern: TAG, hint: 'key=value' }),
       KEY_PENDING_WINDOW_DAYS: int({ default: 30, min: 7, max: 30 }),
+      /** Wait after creating a key before anyone uses it by its tag (KMS: up to five minutes). */
+      KMS_TAG_PROPAGATION_SECONDS: int({ default: 300, min: 0, max: 3600 }),
       /** Added to every computed wait (clock differences, a JWKS fetch in flight). */
       ROTATION_MARGIN_SECONDS: int({ default: 60, min: 0, max: 3600 }),
       /** Where the waits' settings are read from (GetFunctionConfiguration); unset: this environment. */
@@ -62,7 +64,10 @@ export interface VerifierEnvs {
 }
 
 /** The rotation settings as those Lambdas read them (their own defaults where a variable is unset). */
-export function rotationSettingsFrom(envs: VerifierEnvs, marginSeconds: number): RotationSettings {
+export function rotationSettingsFrom(
+  envs: VerifierEnvs,
+  own: { readonly marginSeconds: number; readonly keyTagPropagationSeconds: number },
+): RotationSettings {
   const token = readConfig(tokenKeySettingsSpec, envs.token);
   const jwks = readConfig(jwksKeySettingsSpec, envs.jwks);
   const authorizer = readConfig(
@@ -80,7 +85,7 @@ export function rotationSettingsFrom(envs: VerifierEnvs, marginSeconds: number):
     maxTokenLifetimeSeconds: token.TOKEN_MAX_LIFETIME_SECONDS,
     clockLeewaySeconds: authorizer.CLOCK_LEEWAY_SECONDS,
     keyStateCacheSeconds: Math.max(token.KEY_STATE_CACHE_SECONDS, jwks.KEY_STATE_CACHE_SECONDS),
-    marginSeconds,
+    ...own,
   };
 }
 
@@ -133,18 +138,19 @@ export function createDeps(config: RotationConfig, clients: RotationClients = {}
     ]);
   }
   let lambda: LambdaApi | undefined = clients.lambda;
+  const own = {
+    marginSeconds: config.ROTATION_MARGIN_SECONDS,
+    keyTagPropagationSeconds: config.KMS_TAG_PROPAGATION_SECONDS,
+  };
   const settings = async (): Promise<RotationSettings> => {
     if (named === 0) {
       const env = clients.env ?? process.env;
-      return rotationSettingsFrom({ token: env, jwks: env, authorizer: env }, config.ROTATION_MARGIN_SECONDS);
+      return rotationSettingsFrom({ token: env, jwks: env, authorizer: env }, own);
     }
     lambda ??= new LambdaClient({});
     const api = lambda;
     const [token, jwks, authorizer] = await Promise.all(names.map((n) => functionEnv(api, n!)));
-    return rotationSettingsFrom(
-      { token: token!, jwks: jwks!, authorizer: authorizer! },
-      config.ROTATION_MARGIN_SECONDS,
-    );
+    return rotationSettingsFrom({ token: token!, jwks: jwks!, authorizer: authorizer! }, own);
   };
   const [tagKey, ...tagValue] = config.SIGNING_KEY_TAG.split('=');
   const signingKeyId = config.SIGNING_KEY_ID;

@@ -16,11 +16,18 @@ export interface RotationSettings {
   readonly clockLeewaySeconds: number;
   /** How long the token and JWKS Lambdas trust their read of the key state (KEY_STATE_CACHE_SECONDS). */
   readonly keyStateCacheSeconds: number;
+  /**
+   * How long a new key's tags take to reach KMS authorization ("up to five minutes", AWS KMS Developer
+   * Guide, "ABAC for AWS KMS"): the Lambdas may use rotated keys by tag, so no one touches the key sooner.
+   */
+  readonly keyTagPropagationSeconds: number;
   /** Added to every wait: clock differences between Lambdas, a JWKS fetch in flight. */
   readonly marginSeconds: number;
 }
 
 export interface RotationWaits {
+  /** After creating the new key, before publishing it. */
+  readonly createSeconds: number;
   /** After publishing the new key, before signing with it. */
   readonly publishSeconds: number;
   /** After switching signing, before unpublishing the old key. */
@@ -30,6 +37,7 @@ export interface RotationWaits {
 }
 
 /**
+ * - create: the new key's tag reaches KMS authorization, so the JWKS Lambdas can read its public key.
  * - publish: every JWKS Lambda reads the new state (key-state cache), then every verifier's copy of the
  *   old document ages out: HTTP caches by Cache-Control max-age (RFC 9111 §4.2), the authorizer by its
  *   soft max age plus one refetch cooldown (a refresh that failed is retried no sooner).
@@ -43,6 +51,7 @@ export function rotationWaits(s: RotationSettings): RotationWaits {
     if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`${name} must be a whole number ≥ 0`);
   }
   return {
+    createSeconds: s.keyTagPropagationSeconds,
     publishSeconds:
       s.keyStateCacheSeconds +
       Math.max(s.jwksMaxAgeSeconds, s.authorizerJwksMaxAgeSeconds + s.authorizerRefetchCooldownSeconds) +

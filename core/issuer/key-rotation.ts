@@ -13,7 +13,7 @@ import {
 import { KeyRotationError } from './errors.js';
 import type { RotationWaits } from './key-rotation-plan.js';
 import type { KeyRotation, KeyState, KeyStateStore, KeyStateUpdate, SigningKeys } from './key-state.js';
-import { getRsaSigningKey, type KmsApi, kmsRetryPolicy } from './kms.js';
+import { KMS_RS256, type KmsApi } from './kms.js';
 
 export const ROTATION_STEPS = [
   'key_created',
@@ -94,7 +94,6 @@ const ALREADY_RETIRED = new Set(['KMSInvalidStateException', 'DisabledException'
 export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   const { store, kms, waits } = options;
   const now = options.now ?? Date.now;
-  const policy = kmsRetryPolicy({});
 
   const kmsCall = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     try {
@@ -115,10 +114,12 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
         }),
       ),
     );
-    const arn = out.KeyMetadata?.Arn;
-    if (!arn) throw new KeyRotationError('dependency_failed', 'KMS CreateKey returned no key ARN');
-    // Fails loudly here, not at the first token, if the new key cannot sign RS256.
-    await kmsCall('GetPublicKey', () => getRsaSigningKey(kms, arn, policy));
+    const meta = out.KeyMetadata;
+    // Checked from CreateKey's own answer: the new key's tag may not authorize GetPublicKey for minutes.
+    if (!meta?.Arn || !meta.SigningAlgorithms?.includes(KMS_RS256)) {
+      throw new KeyRotationError('dependency_failed', 'KMS CreateKey returned no RS256 signing key');
+    }
+    const arn = meta.Arn;
     return arn;
   }
 
@@ -203,7 +204,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
           previousKeyId: keys.signingKeyId,
           nextKeyId,
           startedAt: now(),
-          notBefore: now(),
+          notBefore: now() + waits.createSeconds * 1000,
         };
         let written: SigningKeys;
         try {
@@ -213,7 +214,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
           await retireKey(nextKeyId).catch(() => undefined);
           throw err;
         }
-        return report('key_created', written, started, { done: false });
+        return report('key_created', written, started, { done: false, waitSeconds: waits.createSeconds });
       }
       const wait = Math.ceil((rotation.notBefore - now()) / 1000);
       if (wait > 0) return report('waiting', keys, rotation, { done: false, waitSeconds: wait });

@@ -163,7 +163,7 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
           ...(view.last_rotation
             ? [`last rotation:  ${view.last_rotation.id}, completed ${view.last_rotation.completedAt}`]
             : []),
-          `waits:          publish ${waits.publishSeconds} s, retire ${waits.retireSeconds} s, disable ${waits.disableSeconds} s`,
+          `waits:          create ${waits.createSeconds} s, publish ${waits.publishSeconds} s, retire ${waits.retireSeconds} s, disable ${waits.disableSeconds} s`,
           '',
         ].join('\n'),
       );

@@ -20,6 +20,7 @@ let testKms: TestKms;
 let lambdaApi: Server;
 let lambda: LambdaClient;
 const asked: string[] = [];
+let clock = 1_800_000_000_000;
 const logs: unknown[][] = [];
 
 beforeAll(async () => {
@@ -84,6 +85,7 @@ describe('rotation task', () => {
       maxTokenLifetimeSeconds: 1800,
       clockLeewaySeconds: 5,
       keyStateCacheSeconds: 15,
+      keyTagPropagationSeconds: 300,
       marginSeconds: 60,
     });
     expect(asked.sort()).toEqual(['authorizer', 'jwks', 'token']);
@@ -91,21 +93,30 @@ describe('rotation task', () => {
 
   it('starts a rotation, answers the state machine, then resumes it and logs each step as an event', async () => {
     const handler = createHandler(
-      createDeps(config(), { lambda, kms: testKms.kms, dynamodb: localDynamo(db.endpoint), logger }),
+      createDeps(config(), {
+        lambda,
+        kms: testKms.kms,
+        dynamodb: localDynamo(db.endpoint),
+        logger,
+        now: () => clock,
+      }),
     );
     const created = await handler({ start: true, requestId: '2026-12-01T00:00:00Z' });
     expect(created).toEqual({
       outcome: 'key_created',
       done: false,
-      waitSeconds: 0,
+      waitSeconds: 300,
       rotationId: '2026-12-01T00:00:00Z',
       signingKeyId: testKms.arn,
     });
+    expect(await handler({})).toMatchObject({ outcome: 'waiting', waitSeconds: 300 });
+    clock += 300_000;
     // publish: 15 + max(120, 900 + 30) + 60
     expect(await handler({})).toMatchObject({ outcome: 'key_published', waitSeconds: 1005, done: false });
     expect(await handler(null)).toMatchObject({ outcome: 'waiting', done: false });
     expect(logs.filter((l) => l[0] === 'info').map((l) => (l[2] as { outcome: string }).outcome)).toEqual([
       'key_created',
+      'waiting',
       'key_published',
       'waiting',
     ]);
@@ -142,7 +153,7 @@ describe('rotation task', () => {
           jwks: { JWKS_MAX_AGE_SECONDS: '10' },
           authorizer: { JWKS_MAX_AGE_SECONDS: '10' },
         },
-        0,
+        { marginSeconds: 0, keyTagPropagationSeconds: 0 },
       ),
     ).toMatchObject({
       jwksMaxAgeSeconds: 10,

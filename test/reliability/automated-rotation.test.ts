@@ -18,6 +18,8 @@ const SETTINGS = {
   TOKEN_MAX_LIFETIME_SECONDS: String(LIFETIME),
   KEY_STATE_CACHE_SECONDS: '2',
   ROTATION_MARGIN_SECONDS: '1',
+  // The emulator authorizes by key id alone: no tag propagation to wait for.
+  KMS_TAG_PROPAGATION_SECONDS: '0',
 };
 let h: Harness;
 

@@ -9,12 +9,18 @@ const DEPLOYED: RotationSettings = {
   maxTokenLifetimeSeconds: 3600,
   clockLeewaySeconds: 0,
   keyStateCacheSeconds: 10,
+  keyTagPropagationSeconds: 300,
   marginSeconds: 60,
 };
 
 describe('rotationWaits', () => {
-  it('computes the defaults’ waits: publish 700 s, retire 3670 s, disable 70 s', () => {
-    expect(rotationWaits(DEPLOYED)).toEqual({ publishSeconds: 700, retireSeconds: 3670, disableSeconds: 70 });
+  it('computes the defaults’ waits: create 300 s, publish 700 s, retire 3670 s, disable 70 s', () => {
+    expect(rotationWaits(DEPLOYED)).toEqual({
+      createSeconds: 300,
+      publishSeconds: 700,
+      retireSeconds: 3670,
+      disableSeconds: 70,
+    });
   });
 
   it.each([
@@ -30,6 +36,11 @@ describe('rotationWaits', () => {
       'a longer key-state cache',
       { keyStateCacheSeconds: 30 },
       { publishSeconds: 720, retireSeconds: 3690, disableSeconds: 90 },
+    ],
+    [
+      'a shorter tag propagation (the local KMS emulator)',
+      { keyTagPropagationSeconds: 0 },
+      { createSeconds: 0 },
     ],
     ['no margin', { marginSeconds: 0 }, { publishSeconds: 640, retireSeconds: 3610, disableSeconds: 10 }],
   ])('moves with %s', (_what, change, moved) => {

@@ -20,7 +20,7 @@ import {
 import { startTestKms, type TestKms } from '../../support/kms.js';
 
 const ALIAS = 'alias/rotation-test';
-const WAITS = { publishSeconds: 40, retireSeconds: 100, disableSeconds: 20 };
+const WAITS = { createSeconds: 5, publishSeconds: 40, retireSeconds: 100, disableSeconds: 20 };
 let db: DynaliteServer;
 let testKms: TestKms;
 let table = 0;
@@ -71,11 +71,13 @@ describe('key rotation engine', () => {
   it('runs the steps in order, each after its computed wait, and retires the old key in KMS', async () => {
     const r = rotator();
     const created = await r.step({ start: true, requestId: 'r1' });
-    expect(created).toMatchObject({ outcome: 'key_created', done: false, waitSeconds: 0, rotationId: 'r1' });
+    expect(created).toMatchObject({ outcome: 'key_created', done: false, waitSeconds: 5, rotationId: 'r1' });
     expect(created.keys).toEqual({ signingKeyId: testKms.arn, publishedKeyIds: [testKms.arn] });
     const next = events[0]!.nextKeyId!;
     expect(next).toMatch(/^arn:aws:kms:us-east-1:\d{12}:key\//);
 
+    expect(await r.step({ start: false })).toMatchObject({ outcome: 'waiting', waitSeconds: 5 });
+    clock += 5_000;
     const published = await r.step({ start: false });
     expect(published).toMatchObject({ outcome: 'key_published', waitSeconds: 40 });
     expect(published.keys).toEqual({ signingKeyId: testKms.arn, publishedKeyIds: [testKms.arn, next] });
@@ -106,6 +108,7 @@ describe('key rotation engine', () => {
     expect((await store.read())?.rotation).toBeUndefined();
     expect(events.map((e) => e.outcome)).toEqual([
       'key_created',
+      'waiting',
       'key_published',
       'waiting',
       'signing_switched',
@@ -144,6 +147,7 @@ describe('key rotation engine', () => {
   it('resumes a rotation whose step failed, from the step it recorded', async () => {
     const r = rotator();
     await r.step({ start: true });
+    clock += 5_000;
     await r.step({ start: false });
     clock += 40_000;
     testKms.emu.faults.failAll = true;

@@ -51,12 +51,15 @@ describe('keys CLI', () => {
       signing_key_id: testKms.arn,
       published_key_ids: [testKms.arn],
       source: 'deployed configuration (no rotation yet)',
-      waits_seconds: { publishSeconds: 700, retireSeconds: 970, disableSeconds: 70 },
+      waits_seconds: { createSeconds: 300, publishSeconds: 700, retireSeconds: 970, disableSeconds: 70 },
     });
   });
 
   it('applies one step per --step run, reports the rotation in status, and ignores a repeated request id', async () => {
-    const first = await cli(['--json', 'rotate', '--step', '--request-id', 'q1']);
+    // The emulator authorizes by key id alone: no tag propagation to wait for.
+    const first = await cli(['--json', 'rotate', '--step', '--request-id', 'q1'], {
+      KMS_TAG_PROPAGATION_SECONDS: '0',
+    });
     expect(first.code).toBe(0);
     const created = JSON.parse(first.stdout);
     expect(created).toMatchObject({
@@ -65,7 +68,7 @@ describe('keys CLI', () => {
       rotationId: 'q1',
     });
 
-    const second = await cli(['--json', 'rotate', '--step']);
+    const second = await cli(['--json', 'rotate', '--step'], { KMS_TAG_PROPAGATION_SECONDS: '0' });
     expect(JSON.parse(second.stdout)).toMatchObject({ outcome: 'key_published', waitSeconds: 700 });
 
     const status = await cli(['status']);
