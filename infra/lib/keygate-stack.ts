@@ -6,7 +6,9 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { AuthServer, type AuthServerProps } from './constructs/auth-server.js';
+import { KeyRotation, type KeyRotationProps } from './constructs/key-rotation.js';
 import type { FunctionOptions } from './constructs/keygate-function.js';
+import { Monitoring, type MonitoringProps } from './constructs/monitoring.js';
 import { acknowledge, REASONS } from './constructs/nag.js';
 import { ResourceApi, type ResourceApiProps } from './constructs/resource-api.js';
 
@@ -28,6 +30,15 @@ export interface KeygateStackProps extends StackProps {
    * @default true
    */
   readonly apiGatewayCloudWatchRole?: boolean;
+  /**
+   * Scheduled signing-key rotation (schedule, state machine, task); `false` leaves rotation to the manual
+   * runbook (docs/operations-rotation.md). @default every 90 days
+   */
+  readonly keyRotation?:
+    | Omit<KeyRotationProps, 'signingKey' | 'table' | 'token' | 'jwks' | 'authorizer'>
+    | false;
+  /** Alarms (optionally to an SNS topic) and the dashboard. */
+  readonly monitoring?: Pick<MonitoringProps, 'alarmTopic' | 'thresholds' | 'dashboardName'>;
 }
 
 export class KeygateStack extends Stack {
@@ -35,6 +46,8 @@ export class KeygateStack extends Stack {
   readonly resourceApi: ResourceApi;
   readonly audience: string;
   readonly apiGatewayAccount?: apigateway.CfnAccount;
+  readonly keyRotation?: KeyRotation;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps = {}) {
     super(scope, id, {
@@ -67,6 +80,32 @@ export class KeygateStack extends Stack {
       ...(props.functionOptions ? { functionOptions: props.functionOptions } : {}),
     });
     this.resourceApi = resourceApi;
+
+    const { authServer: auth } = this;
+    const fnOptions = props.functionOptions ? { functionOptions: props.functionOptions } : {};
+    if (props.keyRotation !== false) {
+      this.keyRotation = new KeyRotation(this, 'KeyRotation', {
+        signingKeyAlias: auth.signingKeyAlias.aliasName,
+        ...fnOptions,
+        ...props.keyRotation,
+        signingKey: auth.signingKey,
+        table: auth.clientsTable,
+        token: auth.token,
+        jwks: auth.jwks,
+        authorizer: resourceApi.authorizerFunction,
+      });
+    }
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      token: auth.token,
+      jwks: auth.jwks,
+      discovery: auth.discovery,
+      authorizer: resourceApi.authorizerFunction,
+      products: resourceApi.products,
+      authApi: auth.api,
+      resourceApi: resourceApi.api,
+      ...(this.keyRotation ? { rotation: this.keyRotation.stateMachine } : {}),
+    });
 
     if (props.apiGatewayCloudWatchRole ?? true) {
       const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {

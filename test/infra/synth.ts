@@ -16,6 +16,7 @@ export const FIXTURE_ENTRY = fileURLToPath(new URL('./fixtures/minimal-handler.t
 export const FIXTURE_ENTRIES = {
   authServer: { entries: { token: FIXTURE_ENTRY, jwks: FIXTURE_ENTRY, discovery: FIXTURE_ENTRY } },
   resourceApi: { entries: { authorizer: FIXTURE_ENTRY, products: FIXTURE_ENTRY } },
+  keyRotation: { entry: FIXTURE_ENTRY },
 } as const;
 
 export interface NagViolation {

@@ -57,9 +57,15 @@ export class KeygateFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** POWERTOOLS_SERVICE_NAME: the `service` dimension of the function's EMF metrics. */
+  readonly serviceName: string;
+  /** POWERTOOLS_METRICS_NAMESPACE: the namespace of its EMF metrics. */
+  readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: KeygateFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
+    this.metricsNamespace = props.metricsNamespace ?? 'keygate';
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -97,7 +103,7 @@ export class KeygateFunction extends Construct {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'keygate',
+        POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
         // Stack traces point at the TypeScript sources; V8 only pays for the mapping when a stack is read.
         NODE_OPTIONS: '--enable-source-maps',
       },
