@@ -179,10 +179,14 @@ export function createDeps(config: RotationConfig, clients: RotationClients = {}
   };
 }
 
-/** The task's input: the schedule starts (`start: true`, its scheduled time as `requestId`); the loop resumes. */
+/**
+ * The task's input: the first task starts (`start: true`) with the execution's input, whose `requestId`
+ * (the schedule's scheduled time) is the idempotency key; the loop's tasks resume (`start: false`).
+ */
 export interface RotationInput {
   readonly start?: boolean;
   readonly requestId?: string;
+  readonly execution?: { readonly requestId?: unknown } | null;
 }
 
 export interface RotationOutput {

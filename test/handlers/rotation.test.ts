@@ -101,7 +101,8 @@ describe('rotation task', () => {
         now: () => clock,
       }),
     );
-    const created = await handler({ start: true, requestId: '2026-12-01T00:00:00Z' });
+    // As the state machine's first task passes it: the execution input under `execution`.
+    const created = await handler({ start: true, execution: { requestId: '2026-12-01T00:00:00Z' } });
     expect(created).toEqual({
       outcome: 'key_created',
       done: false,

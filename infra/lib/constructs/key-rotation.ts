@@ -186,7 +186,8 @@ export class KeyRotation extends Construct {
     };
     const start = invoke(
       'StartRotation',
-      sfn.TaskInput.fromObject({ start: true, 'requestId.$': '$.requestId' }),
+      // The whole execution input: the schedule's carries a requestId, a manual start may carry none.
+      sfn.TaskInput.fromObject({ start: true, 'execution.$': '$' }),
     );
     const next = invoke('ContinueRotation', sfn.TaskInput.fromObject({ start: false }));
     const wait = new sfn.Wait(this, 'WaitOutCaches', { time: sfn.WaitTime.secondsPath('$.waitSeconds') });
