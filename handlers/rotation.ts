@@ -200,11 +200,10 @@ export interface RotationOutput {
 /** Failures throw: Step Functions retries the task (each step is idempotent) and then fails the run. */
 export function createHandler(deps: RotationDeps) {
   return async (input: RotationInput | null | undefined): Promise<RotationOutput> => {
+    const requestId = input?.requestId ?? input?.execution?.requestId;
     const request = {
       start: input?.start === true,
-      ...(typeof input?.requestId === 'string' && input.requestId !== ''
-        ? { requestId: input.requestId }
-        : {}),
+      ...(typeof requestId === 'string' && requestId !== '' ? { requestId } : {}),
     };
     try {
       const result = await (await deps.rotator()).step(request);
