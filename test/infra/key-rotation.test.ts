@@ -27,7 +27,11 @@ const TAGGED = { StringEquals: { [`aws:ResourceTag/${SIGNING_KEY_TAG_KEY}`]: { R
 describe('rotation schedule', () => {
   it('starts the state machine every 90 days with the scheduled time as the idempotency key', () => {
     const schedule = resourcesOfType(s.json, 'AWS::Scheduler::Schedule')[0]![1] as unknown as {
-      Properties: { ScheduleExpression: string; State: string; Target: Record<string, any> };
+      Properties: {
+        ScheduleExpression: string;
+        State: string;
+        Target: { Arn: unknown; Input: string; RoleArn: { 'Fn::GetAtt': [string, string] } };
+      };
     };
     expect(schedule.Properties.ScheduleExpression).toBe('rate(90 days)');
     expect(schedule.Properties.State).toBe('ENABLED');
