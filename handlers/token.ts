@@ -134,13 +134,11 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
   };
 }
 
-/** KmsThrottles: KMS ThrottlingException seen by this Lambda (alarm: infra/lib/constructs/monitoring.ts). */
-export const KMS_THROTTLES_METRIC = 'KmsThrottles';
-
 function recordKmsThrottle(metrics: TokenMetrics | undefined): void {
   if (!metrics) return;
   try {
-    metrics.addMetric(KMS_THROTTLES_METRIC, MetricUnit.Count, 1);
+    // KMS ThrottlingException seen by this Lambda (alarm: infra/lib/constructs/monitoring.ts).
+    metrics.addMetric('KmsThrottles', MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
   } catch {
     // Best effort, as every metric here.

@@ -15,14 +15,13 @@ import type { RotationWaits } from './key-rotation-plan.js';
 import type { KeyRotation, KeyState, KeyStateStore, KeyStateUpdate, SigningKeys } from './key-state.js';
 import { KMS_RS256, type KmsApi } from './kms.js';
 
-export const ROTATION_STEPS = [
-  'key_created',
-  'key_published',
-  'signing_switched',
-  'key_unpublished',
-  'key_retired',
-] as const;
-export type RotationStep = (typeof ROTATION_STEPS)[number];
+/** The steps, in order. */
+export type RotationStep =
+  | 'key_created'
+  | 'key_published'
+  | 'signing_switched'
+  | 'key_unpublished'
+  | 'key_retired';
 
 /** What one call did: a step, a wait that has not run out, nothing to do, or another run got there first. */
 export type RotationOutcome = RotationStep | 'waiting' | 'idle' | 'superseded';
@@ -54,7 +53,7 @@ export interface RotationResult {
 
 export interface KeyRotatorOptions {
   readonly store: KeyStateStore;
-  /** Needs CreateKey, GetPublicKey, UpdateAlias, DisableKey, ScheduleKeyDeletion. */
+  /** Needs CreateKey (with TagResource), UpdateAlias, DisableKey, ScheduleKeyDeletion. */
   readonly kms: KmsApi;
   /** The deployed keys (SIGNING_KEY_ID / PUBLISHED_KEY_IDS) when no rotation has written a state yet. */
   readonly initial?: SigningKeys;
@@ -74,8 +73,8 @@ export interface StartRequest {
   /** Start a rotation when none is in progress (otherwise: resume, or report idle). */
   readonly start: boolean;
   /**
-   * Idempotency key of the request (e.g. the schedule's scheduled time): a start with the id of the
-   * rotation in progress or of the last completed one starts nothing.
+   * Idempotency key (e.g. the schedule's scheduled time), recorded as the rotation's id: a start whose
+   * id is the last completed rotation's starts nothing. A start during a rotation resumes that rotation.
    */
   readonly requestId?: string;
 }
@@ -119,8 +118,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     if (!meta?.Arn || !meta.SigningAlgorithms?.includes(KMS_RS256)) {
       throw new KeyRotationError('dependency_failed', 'KMS CreateKey returned no RS256 signing key');
     }
-    const arn = meta.Arn;
-    return arn;
+    return meta.Arn;
   }
 
   async function retireKey(keyId: string): Promise<void> {

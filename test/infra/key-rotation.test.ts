@@ -171,13 +171,7 @@ describe('rotation task', () => {
       {
         Sid: 'ManageTaggedSigningKeys',
         Effect: 'Allow',
-        Action: [
-          'kms:DescribeKey',
-          'kms:GetPublicKey',
-          'kms:DisableKey',
-          'kms:ScheduleKeyDeletion',
-          'kms:UpdateAlias',
-        ],
+        Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:UpdateAlias'],
         Resource: KEYS,
         Condition: TAGGED,
       },

@@ -139,8 +139,6 @@ export class KeyRotation extends Construct {
       }),
     );
     allowTagged(fn, 'ManageTaggedSigningKeys', [
-      'kms:DescribeKey',
-      'kms:GetPublicKey',
       'kms:DisableKey',
       'kms:ScheduleKeyDeletion',
       'kms:UpdateAlias',
