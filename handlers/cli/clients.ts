@@ -1,8 +1,6 @@
 // Admin CLI for the client registry: `npm run clients -- <command>`. Works against AWS or the local stack
 // (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: 0 ok, 1 error, 2 usage.
-import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   type ClientRecord,
@@ -13,6 +11,7 @@ import {
   RegistryError,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
+import { isMainModule } from './main.js';
 
 export interface CliIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -313,18 +312,7 @@ async function askOnTty(question: string): Promise<boolean> {
   }
 }
 
-const isMain = (() => {
-  try {
-    return (
-      process.argv[1] !== undefined &&
-      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
-    );
-  } catch {
-    return false;
-  }
-})();
-
-if (isMain) {
+if (isMainModule(import.meta.url)) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await runCli(process.argv.slice(2), process.stdin.isTTY ? { confirm: askOnTty } : {});
 }

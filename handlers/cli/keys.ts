@@ -1,9 +1,7 @@
 // Signing-key CLI: `npm run keys -- status | rotate`. Runs the same rotation steps as the scheduled Step
 // Functions rotation (handlers/rotation.ts), against AWS or the local stack (AWS_REGION,
 // AWS_ENDPOINT_URL_KMS / _DYNAMODB, CLIENTS_TABLE). Exit codes: 0 ok, 1 error, 2 usage.
-import { realpathSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../../core/config.js';
@@ -17,6 +15,7 @@ import {
   rotationWaits,
 } from '../../core/issuer/index.js';
 import { createDeps, type LambdaApi, loadConfig } from '../rotation.js';
+import { isMainModule } from './main.js';
 
 export interface KeysCliIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -217,18 +216,7 @@ function describe(e: RotationEvent): string {
   return parts.join('  ');
 }
 
-const isMain = (() => {
-  try {
-    return (
-      process.argv[1] !== undefined &&
-      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
-    );
-  } catch {
-    return false;
-  }
-})();
-
-if (isMain) {
+if (isMainModule(import.meta.url)) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await runKeysCli(process.argv.slice(2));
 }

@@ -7,8 +7,8 @@ import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeysCli } from '../../handlers/cli/keys.js';
 import { type Harness, startHarness } from './support/harness.js';
-import { claimsOf, kidOf } from './support/kms-token.js';
-import { drive, record, requestToken, SOAK, sleep } from './support/load.js';
+import { drive, record, SOAK, sleep } from './support/load.js';
+import { startRotationLoad } from './support/rotation-load.js';
 
 const LIFETIME = 60;
 // One environment for every local Lambda, as `npm start` has: the CLI reads the same one.
@@ -36,61 +36,12 @@ describe('automated key rotation under load', () => {
     'rotates through every step with zero failed requests and leaves the old key unpublished and pending deletion',
     async () => {
       const clients = await Promise.all([1, 2, 3].map(() => h.createClient(['products/read'], LIFETIME)));
-      const pool: { token: string; exp: number }[] = [];
-      const mint = async (n: number) => {
-        const r = await requestToken(h.stack.tokenUrl, clients[n % clients.length]!);
-        if (r.status !== 200) return `mint:${r.status}`;
-        const token = r.body.access_token as string;
-        pool.push({ token, exp: claimsOf(token).exp as number });
-        if (pool.length > 200) pool.splice(0, 100);
-        return 'mint:200';
-      };
-      await mint(0);
+      const { stats, kidA, step, pauseAndRun } = await startRotationLoad(h, clients);
       const keyA = h.stack.signingKeyId;
-      const kidA = kidOf(pool[0]!.token);
-
-      // Workers pause at a gate while the clock jumps (a token valid when picked stays valid until answered).
-      let gate: Promise<void> | undefined;
-      let active = 0;
+      // The CLI's sleep: workers pause while the clock jumps by the wait, then run for a while.
       const jump = async (ms: number) => {
-        let release!: () => void;
-        gate = new Promise((r) => {
-          release = r;
-        });
-        while (active > 0) await sleep(2);
-        h.clock.advance(ms);
-        gate = undefined;
-        release();
-        // Real time for the load to run between steps.
+        await pauseAndRun(() => h.clock.advance(ms));
         await sleep(300);
-      };
-      const stats = { valid: 0, validFailed: 0, mints: 0, mintFailed: 0, kids: {} as Record<string, number> };
-      const step = async (n: number): Promise<string> => {
-        while (gate) await gate;
-        active++;
-        try {
-          if (n % 5 === 0 || pool.length === 0) {
-            stats.mints++;
-            const r = await mint(n);
-            if (r !== 'mint:200') stats.mintFailed++;
-            return r;
-          }
-          const nowSec = h.clock.now() / 1000;
-          const live = pool.filter((p) => p.exp > nowSec + 1);
-          if (live.length === 0) return mint(n);
-          const pick = live[n % live.length]!;
-          const res = await fetch(`${h.stack.apiUrl}/products`, {
-            headers: { authorization: `Bearer ${pick.token}` },
-          });
-          await res.arrayBuffer();
-          stats.valid++;
-          const kid = kidOf(pick.token) === kidA ? 'A' : 'B';
-          stats.kids[kid] = (stats.kids[kid] ?? 0) + 1;
-          if (res.status !== 200) stats.validFailed++;
-          return `valid-${kid}:${res.status}`;
-        } finally {
-          active--;
-        }
       };
 
       let stdout = '';
