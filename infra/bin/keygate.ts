@@ -50,6 +50,8 @@ if (logLevel !== undefined && !['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLe
   throw new Error(`context logLevel must be DEBUG, INFO, WARN or ERROR (got "${logLevel}")`);
 }
 
+const rotationDays = ctxInt('keyRotationDays');
+
 const stack = new KeygateStack(app, ctx('stackName') ?? 'Keygate', {
   ...(ctx('audience') ? { audience: ctx('audience') } : {}),
   functionOptions: {
@@ -67,6 +69,12 @@ const stack = new KeygateStack(app, ctx('stackName') ?? 'Keygate', {
     ...(ctx('stageName') ? { stageName: ctx('stageName') } : {}),
   },
   apiGatewayCloudWatchRole: ctxBool('apiGatewayCloudWatchRole') ?? true,
+  keyRotation:
+    ctxBool('keyRotation') === false
+      ? false
+      : rotationDays !== undefined
+        ? { interval: Duration.days(rotationDays) }
+        : {},
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));

@@ -150,5 +150,13 @@ export class KeygateStack extends Stack {
     out('SigningKeyId', this.authServer.signingKey.keyId, 'KMS signing key id');
     out('SigningKeyArn', this.authServer.signingKey.keyArn, 'KMS signing key ARN');
     out('Region', this.region, 'Region the stack runs in (AWS_REGION for the admin CLI)');
+    if (this.keyRotation) {
+      out(
+        'KeyRotationStateMachineArn',
+        this.keyRotation.stateMachine.stateMachineArn,
+        'Signing-key rotation state machine (start it to rotate now or to resume a failed run)',
+      );
+    }
+    out('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of keygate');
   }
 }

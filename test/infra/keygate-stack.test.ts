@@ -406,7 +406,7 @@ describe('REST APIs', () => {
 });
 
 describe('outputs', () => {
-  it('exports issuer, token, JWKS and API URLs, table name and key id', () => {
+  it('exports issuer, token, JWKS and API URLs, table name, key id, rotation state machine and dashboard', () => {
     const out = s.json.Outputs!;
     expect(render(out.IssuerUrl!.Value)).toBe(issuerText());
     expect(render(out.TokenUrl!.Value)).toBe(`${issuerText()}/oauth2/token`);
@@ -417,6 +417,10 @@ describe('outputs', () => {
     expect(render(out.SigningKeyId!.Value)).toBe(`\${${ids().key}}`);
     expect(render(out.SigningKeyArn!.Value)).toBe(`\${${ids().key}.Arn}`);
     expect(render(out.Region!.Value)).toBe(`\${AWS::Region}`);
+    expect(render(out.KeyRotationStateMachineArn!.Value)).toBe(
+      `\${${s.id(s.stack.keyRotation!.stateMachine)}}`,
+    );
+    expect(render(out.DashboardName!.Value)).toBe(`\${${s.id(s.stack.monitoring.dashboard)}}`);
   });
 });
 
