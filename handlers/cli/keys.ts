@@ -140,12 +140,18 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
         ...(state?.lastRotation
           ? {
               last_rotation: {
-                ...state.lastRotation,
-                completedAt: new Date(state.lastRotation.completedAt).toISOString(),
+                id: state.lastRotation.id,
+                key_id: state.lastRotation.keyId,
+                completed_at: new Date(state.lastRotation.completedAt).toISOString(),
               },
             }
           : {}),
-        waits_seconds: waits,
+        waits_seconds: {
+          create: waits.createSeconds,
+          publish: waits.publishSeconds,
+          retire: waits.retireSeconds,
+          disable: waits.disableSeconds,
+        },
       };
       if (opts.json) {
         out(`${JSON.stringify(view, null, 2)}\n`);
@@ -160,7 +166,7 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
             ? `rotation:       ${view.rotation.id}, phase ${view.rotation.phase}, next step at ${view.rotation.next_step_at}`
             : 'rotation:       none in progress',
           ...(view.last_rotation
-            ? [`last rotation:  ${view.last_rotation.id}, completed ${view.last_rotation.completedAt}`]
+            ? [`last rotation:  ${view.last_rotation.id}, completed ${view.last_rotation.completed_at}`]
             : []),
           `waits:          create ${waits.createSeconds} s, publish ${waits.publishSeconds} s, retire ${waits.retireSeconds} s, disable ${waits.disableSeconds} s`,
           '',

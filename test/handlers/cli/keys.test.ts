@@ -32,11 +32,19 @@ afterAll(async () => {
   await Promise.all([db?.close(), testKms?.close()]);
 });
 
+// The CLI's clock and sleep: waits pass by moving the clock, not by waiting.
+let clock = Date.now();
+const sleep = async (ms: number) => {
+  clock += ms;
+};
+
 async function cli(args: string[], over: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const code = await runKeysCli(args, {
     env: { ...env, ...over },
+    now: () => clock,
+    sleep,
     stdout: { write: (t: string) => (stdout += t) },
     stderr: { write: (t: string) => (stderr += t) },
   });
@@ -51,7 +59,7 @@ describe('keys CLI', () => {
       signing_key_id: testKms.arn,
       published_key_ids: [testKms.arn],
       source: 'deployed configuration (no rotation yet)',
-      waits_seconds: { createSeconds: 300, publishSeconds: 700, retireSeconds: 970, disableSeconds: 70 },
+      waits_seconds: { create: 300, publish: 700, retire: 970, disable: 70 },
     });
   });
 
@@ -78,6 +86,26 @@ describe('keys CLI', () => {
 
     const waiting = await cli(['--json', 'rotate', '--step', '--request-id', 'q1']);
     expect(JSON.parse(waiting.stdout)).toMatchObject({ outcome: 'waiting', rotationId: 'q1' });
+  });
+
+  it('resumes the rotation in progress to the end, retires the old key and reports it as the last rotation', async () => {
+    const r = await cli(['--json', 'rotate', '--request-id', 'q2']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const outcomes = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).outcome)
+      .filter((o) => o !== 'waiting');
+    expect(outcomes).toEqual(['signing_switched', 'key_unpublished', 'key_retired']);
+    const status = JSON.parse((await cli(['--json', 'status'])).stdout);
+    expect(status.source).toBe('key state');
+    expect(status.published_key_ids).toEqual([status.signing_key_id]);
+    expect(status.rotation).toBeUndefined();
+    expect(status.last_rotation).toEqual({
+      id: 'q1',
+      key_id: status.signing_key_id,
+      completed_at: new Date(clock).toISOString(),
+    });
   });
 
   it.each([
