@@ -1,8 +1,6 @@
 // Admin CLI for the client registry: `npm run clients -- <command>`. Works against AWS or the local stack
 // (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: handlers/cli/exit.ts.
-import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import {
   type ClientRecord,
@@ -18,7 +16,13 @@ import { ALL_SCOPES } from '../../core/routes.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
-import { disabledNotice, lifetimeCapWarning, NO_AWS_ENVIRONMENT } from './messages.js';
+import { isMainModule } from './main.js';
+import {
+  disabledNotice,
+  isMissingAwsEnvironment,
+  lifetimeCapWarning,
+  NO_AWS_ENVIRONMENT,
+} from './messages.js';
 import { type CutoffIo, cutOffTokens } from './token-cutoff.js';
 
 export interface CliIo {
@@ -377,12 +381,6 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   }
 }
 
-/** The SDK's "Region is missing" or a credential chain that found nothing (CredentialsProviderError). */
-function isMissingAwsEnvironment(cause: unknown): boolean {
-  const { name = '', message = '' } = (cause ?? {}) as { name?: string; message?: string };
-  return name === 'CredentialsProviderError' || /region is missing/i.test(message);
-}
-
 function hintFor(e: RegistryError, table: string, region?: string, endpoint?: string): string | undefined {
   const where = `region ${region ?? '(SDK default)'}${endpoint ? `, endpoint ${endpoint}` : ''}`;
   switch (e.code) {
@@ -413,18 +411,7 @@ async function askOnTty(question: string): Promise<boolean> {
   }
 }
 
-const isMain = (() => {
-  try {
-    return (
-      process.argv[1] !== undefined &&
-      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
-    );
-  } catch {
-    return false;
-  }
-})();
-
-if (isMain) {
+if (isMainModule(import.meta.url)) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await runCli(process.argv.slice(2), process.stdin.isTTY ? { confirm: askOnTty } : {});
 }
