@@ -30,7 +30,7 @@ import { generateClientId, generateClientSecret, hashClientSecret } from './clie
 import { createClientsTable } from './client-table.js';
 import type { DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
-import { isReservedItemId } from './key-state.js';
+import { isReservedItemId } from './key-state-item.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import type { ClientRecord, ClientStatus } from './types.js';
 

@@ -14,6 +14,7 @@ export * from './jwks-publisher.js';
 export * from './key-rotation.js';
 export * from './key-rotation-plan.js';
 export * from './key-state.js';
+export * from './key-state-item.js';
 export * from './key-state-source.js';
 export * from './kms.js';
 export * from './kms-signer.js';

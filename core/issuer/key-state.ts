@@ -9,12 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoApi } from './dynamo.js';
 import { KeyRotationError } from './errors.js';
-
-/** Partition key of the key-state item. Client ids never start with `#` (the registry skips such items). */
-export const KEY_STATE_ITEM_ID = '#keygate/signing-keys';
-
-/** Items under this prefix are keygate's own records, not clients. */
-export const isReservedItemId = (id: string): boolean => id.startsWith('#');
+import { KEY_STATE_ITEM_ID } from './key-state-item.js';
 
 export const ROTATION_PHASES = ['created', 'published', 'switched', 'unpublished'] as const;
 export type RotationPhase = (typeof ROTATION_PHASES)[number];

@@ -14,7 +14,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEARER_VALIDATION_REGEX } from '../../../core/contract.js';
-import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../../core/routes.js';
 import { SIGNING_KEY_TAG_KEY } from '../../../infra/lib/constructs/key-rotation.js';
 import {

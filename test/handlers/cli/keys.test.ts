@@ -120,6 +120,35 @@ describe('keys CLI', () => {
     expect((await cli(['spin'])).code).toBe(2);
   });
 
+  it.each([
+    [
+      ['--margin', '-1', 'status'],
+      "option '--margin <seconds>' argument '-1' is invalid. must be an integer from 0 to 3600",
+    ],
+    [
+      ['--margin', '1e3', 'status'],
+      "option '--margin <seconds>' argument '1e3' is invalid. must be an integer from 0 to 3600",
+    ],
+  ])('exits 2 with one JSON error line for %j with --json', async (args, message) => {
+    const r = await cli(['--json', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(r.stderr)).toEqual({
+      error: { code: 'usage', message, hint: 'see npm run keys -- --help' },
+    });
+  });
+
+  it('adds --margin to every computed wait', async () => {
+    const base = JSON.parse((await cli(['--json', '--margin', '0', 'status'])).stdout).waits_seconds;
+    const more = JSON.parse((await cli(['--json', '--margin', '100', 'status'])).stdout).waits_seconds;
+    expect(more).toEqual({
+      create: base.create,
+      publish: base.publish + 100,
+      retire: base.retire + 100,
+      disable: base.disable + 100,
+    });
+  });
+
   it('exits 2 for a bad setting, naming it', async () => {
     const r = await cli(['status'], { KEY_PENDING_WINDOW_DAYS: '3' });
     expect(r).toEqual({
@@ -133,5 +162,12 @@ describe('keys CLI', () => {
     const r = await cli(['status'], { SIGNING_KEY_ALIAS: 'alias/none' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: cannot resolve alias\/none \(NotFoundException: [^\n]*\)\n$/);
+  });
+
+  it('exits 1 with one JSON error line, coded, with --json', async () => {
+    const r = await cli(['--json', 'status'], { SIGNING_KEY_ALIAS: 'alias/none' });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 'no_signing_key' } });
+    expect(JSON.parse(r.stderr).error.message).toMatch(/^cannot resolve alias\/none \(NotFoundException: /);
   });
 });
