@@ -10,10 +10,10 @@ import {
   createKeyStateStore,
   createKmsClient,
   createRotatingJwksPublisher,
-  DEFAULT_KEY_STATE_CACHE_SECONDS,
   type DynamoApi,
   type JwksPublisher,
   type KmsApi,
+  keyStateCacheSecondsField,
   kmsIssuerError,
 } from '../core/issuer/index.js';
 import {
@@ -32,7 +32,7 @@ import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 /** The settings a key rotation's waits depend on (handlers/rotation.ts reads them from this Lambda). */
 export const jwksKeySettingsSpec = {
   JWKS_MAX_AGE_SECONDS: int({ default: 300, min: 0, max: 86_400 }),
-  KEY_STATE_CACHE_SECONDS: int({ default: DEFAULT_KEY_STATE_CACHE_SECONDS, min: 1, max: 300 }),
+  KEY_STATE_CACHE_SECONDS: keyStateCacheSecondsField,
 } as const;
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {

@@ -17,10 +17,10 @@ import {
   createTokenMinter,
   createTokenService,
   DEFAULT_ISSUANCE_RATE_PER_SECOND,
-  DEFAULT_KEY_STATE_CACHE_SECONDS,
   type DynamoApi,
   type IssuerError,
   type KmsApi,
+  keyStateCacheSecondsField,
   MAX_ISSUANCE_RATE_PER_SECOND,
   parseTokenRequest,
   RateLimitedError,
@@ -45,7 +45,7 @@ import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 export const tokenKeySettingsSpec = {
   TOKEN_MAX_LIFETIME_SECONDS: int({ default: TOKEN_MAX_LIFETIME_DEFAULT_SECONDS, min: 60, max: 86_400 }),
   /** How long the signing key read from the key state is trusted (rotation without a redeploy). */
-  KEY_STATE_CACHE_SECONDS: int({ default: DEFAULT_KEY_STATE_CACHE_SECONDS, min: 1, max: 300 }),
+  KEY_STATE_CACHE_SECONDS: keyStateCacheSecondsField,
 } as const;
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {

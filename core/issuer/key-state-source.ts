@@ -1,6 +1,7 @@
 // The token and JWKS Lambdas' view of the signing keys: the key-state item, re-read at most every
 // `ttlSeconds` (single flight) so a rotation step reaches every warm container without a redeploy. Before
 // the first rotation there is no item and the deployed keys (SIGNING_KEY_ID / PUBLISHED_KEY_IDS) apply.
+import { int } from '../config.js';
 import { IssuerError, KeyRotationError } from './errors.js';
 import type { KeyStateStore, SigningKeys } from './key-state.js';
 
@@ -23,6 +24,8 @@ export interface KeyStateSourceOptions {
 
 /** Default KEY_STATE_CACHE_SECONDS: one GetItem per warm container per 10 s. */
 export const DEFAULT_KEY_STATE_CACHE_SECONDS = 10;
+/** KEY_STATE_CACHE_SECONDS as the token and JWKS Lambdas read it (and the rotation reads it from them). */
+export const keyStateCacheSecondsField = int({ default: DEFAULT_KEY_STATE_CACHE_SECONDS, min: 1, max: 300 });
 
 export function createKeyStateSource(options: KeyStateSourceOptions): KeyStateSource {
   const now = options.now ?? Date.now;

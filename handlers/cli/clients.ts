@@ -14,6 +14,7 @@ import {
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
 import { UsageError } from '../errors.js';
+import { errorLine } from './error-line.js';
 import { EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
 import { isMainModule } from './main.js';
@@ -348,10 +349,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       else out(`Table "${tableName}" is ready\n`);
     });
 
-  const fail = (code: string, message: string, hint?: string) => {
-    if (json) err(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`);
-    else err(`error: ${message}${hint ? `; ${hint}` : ''}\n`);
-  };
+  const fail = (code: string, message: string, hint?: string) => err(errorLine(json, code, message, hint));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;

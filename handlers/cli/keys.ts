@@ -16,6 +16,7 @@ import {
 } from '../../core/issuer/index.js';
 import { UsageError } from '../errors.js';
 import { createDeps, type LambdaApi, loadConfig } from '../rotation.js';
+import { errorLine } from './error-line.js';
 import { EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
 import { isMainModule } from './main.js';
@@ -213,10 +214,7 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
       else await rotator.run({ ...request, sleep: io.sleep ?? ((ms) => delay(ms)) });
     });
 
-  const fail = (code: string, message: string, hint?: string) => {
-    if (json) err(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`);
-    else err(`error: ${message}${hint ? `; ${hint}` : ''}\n`);
-  };
+  const fail = (code: string, message: string, hint?: string) => err(errorLine(json, code, message, hint));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
