@@ -1,7 +1,7 @@
 // Admin CLI for the client registry: `npm run clients -- <command>`. Works against AWS or the local stack
 // (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: handlers/cli/exit.ts.
 import { createInterface } from 'node:readline/promises';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import {
   type ClientRecord,
   type ClientRegistry,
@@ -14,7 +14,7 @@ import {
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
 import { UsageError } from '../errors.js';
-import { errorLine } from './error-line.js';
+import { errorLine, type Fail, usageExit } from './error-line.js';
 import { EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
 import { isMainModule } from './main.js';
@@ -349,21 +349,13 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       else out(`Table "${tableName}" is ready\n`);
     });
 
-  const fail = (code: string, message: string, hint?: string) => err(errorLine(json, code, message, hint));
+  const fail: Fail = (code, message, hint) => err(errorLine(json, code, message, hint));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help / --version exit 0; everything else commander rejects is a usage error (text printed).
-      if (e.exitCode === 0) return EXIT.ok;
-      if (json) fail('usage', e.message.replace(/^error: /, ''), 'see npm run clients -- --help');
-      return EXIT.usage;
-    }
-    if (e instanceof UsageError) {
-      fail('usage', e.message);
-      return EXIT.usage;
-    }
+    const refused = usageExit(e, json, 'clients', fail);
+    if (refused !== undefined) return refused;
     if (e instanceof RegistryError) {
       if (isMissingAwsEnvironment(e.cause)) {
         fail('no_aws_environment', NO_AWS_ENVIRONMENT.message, NO_AWS_ENVIRONMENT.hint);

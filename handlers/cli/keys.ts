@@ -3,7 +3,7 @@
 // AWS_ENDPOINT_URL_KMS / _DYNAMODB, CLIENTS_TABLE). Exit codes: handlers/cli/exit.ts.
 import { setTimeout as delay } from 'node:timers/promises';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { ConfigError } from '../../core/config.js';
 import {
   createDynamoClient,
@@ -16,7 +16,7 @@ import {
 } from '../../core/issuer/index.js';
 import { UsageError } from '../errors.js';
 import { createDeps, type LambdaApi, loadConfig } from '../rotation.js';
-import { errorLine } from './error-line.js';
+import { errorLine, type Fail, usageExit } from './error-line.js';
 import { EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
 import { isMainModule } from './main.js';
@@ -214,21 +214,13 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
       else await rotator.run({ ...request, sleep: io.sleep ?? ((ms) => delay(ms)) });
     });
 
-  const fail = (code: string, message: string, hint?: string) => err(errorLine(json, code, message, hint));
+  const fail: Fail = (code, message, hint) => err(errorLine(json, code, message, hint));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help exits 0; everything else commander rejects is a usage error (text printed).
-      if (e.exitCode === 0) return EXIT.ok;
-      if (json) fail('usage', e.message.replace(/^error: /, ''), 'see npm run keys -- --help');
-      return EXIT.usage;
-    }
-    if (e instanceof UsageError) {
-      fail('usage', e.message);
-      return EXIT.usage;
-    }
+    const refused = usageExit(e, json, 'keys', fail);
+    if (refused !== undefined) return refused;
     if (e instanceof ConfigError) {
       fail('usage', e.problems.join('; '));
       return EXIT.usage;
