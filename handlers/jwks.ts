@@ -4,10 +4,16 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ConfigError, int, list, optionalStr, readConfig } from '../core/config.js';
 import {
+  createDynamoClient,
   createJwksPublisher,
+  createKeyStateSource,
+  createKeyStateStore,
   createKmsClient,
+  createRotatingJwksPublisher,
+  type DynamoApi,
   type JwksPublisher,
   type KmsApi,
+  keyStateCacheSecondsField,
   kmsIssuerError,
 } from '../core/issuer/index.js';
 import {
@@ -23,13 +29,24 @@ import {
 } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
+/** The settings a key rotation's waits depend on (handlers/rotation.ts reads them from this Lambda). */
+export const jwksKeySettingsSpec = {
+  JWKS_MAX_AGE_SECONDS: int({ default: 300, min: 0, max: 86_400 }),
+  KEY_STATE_CACHE_SECONDS: keyStateCacheSecondsField,
+} as const;
+
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   const config = readConfig(
     {
       SIGNING_KEY_ID: optionalStr(),
       /** Previous/next keys during a rotation; SIGNING_KEY_ID is always published too. */
       PUBLISHED_KEY_IDS: list({ default: [] }),
-      JWKS_MAX_AGE_SECONDS: int({ default: 300, min: 0, max: 86_400 }),
+      /**
+       * The table holding the key state: when set, the published keys follow it (a rotation needs no
+       * redeploy) and the keys above apply only until the first rotation writes it.
+       */
+      CLIENTS_TABLE: optionalStr(),
+      ...jwksKeySettingsSpec,
       ...loggerConfigSpec('keygate-jwks'),
     },
     env,
@@ -53,20 +70,38 @@ export interface JwksDeps {
 
 export interface JwksClients {
   readonly kms?: KmsApi;
+  readonly dynamodb?: DynamoApi;
+  readonly now?: () => number;
   readonly publisher?: JwksPublisher;
   readonly logger?: JwksLogger;
 }
 
 export function createDeps(config: JwksConfig, clients: JwksClients = {}): JwksDeps {
   const logger = clients.logger ?? createLogger(config);
+  const common = {
+    kms: clients.kms ?? createKmsClient(),
+    onKeySkipped: (keyId: string, reason: string) =>
+      safeLog(logger, 'warn', 'published key skipped', { keyId, reason }),
+  };
+  const table = config.CLIENTS_TABLE;
+  const publisher =
+    clients.publisher ??
+    (table
+      ? createRotatingJwksPublisher({
+          ...common,
+          keys: createKeyStateSource({
+            store: createKeyStateStore({
+              dynamodb: clients.dynamodb ?? createDynamoClient(),
+              tableName: table,
+            }),
+            initial: { signingKeyId: config.keyIds[0]!, publishedKeyIds: config.keyIds },
+            ttlSeconds: config.KEY_STATE_CACHE_SECONDS,
+            ...(clients.now ? { now: clients.now } : {}),
+          }),
+        })
+      : createJwksPublisher({ ...common, keyIds: config.keyIds }));
   return {
-    publisher:
-      clients.publisher ??
-      createJwksPublisher({
-        kms: clients.kms ?? createKmsClient(),
-        keyIds: config.keyIds,
-        onKeySkipped: (keyId, reason) => safeLog(logger, 'warn', 'published key skipped', { keyId, reason }),
-      }),
+    publisher,
     maxAgeSeconds: config.JWKS_MAX_AGE_SECONDS,
     logger,
   };

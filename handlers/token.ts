@@ -10,17 +10,21 @@ import {
   createClientRegistry,
   createDynamoClient,
   createIssuanceLimiter,
+  createKeyStateSource,
+  createKeyStateStore,
   createKmsClient,
-  createKmsSigner,
+  createRotatingSigner,
   createTokenMinter,
   createTokenService,
   DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
   type IssuerError,
   type KmsApi,
+  keyStateCacheSecondsField,
   MAX_ISSUANCE_RATE_PER_SECOND,
   parseTokenRequest,
   RateLimitedError,
+  RegistryError,
   type Signer,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
   type TokenMinter,
@@ -37,6 +41,13 @@ import {
 } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
+/** The settings a key rotation's waits depend on (handlers/rotation.ts reads them from this Lambda). */
+export const tokenKeySettingsSpec = {
+  TOKEN_MAX_LIFETIME_SECONDS: int({ default: TOKEN_MAX_LIFETIME_DEFAULT_SECONDS, min: 60, max: 86_400 }),
+  /** How long the signing key read from the key state is trusted (rotation without a redeploy). */
+  KEY_STATE_CACHE_SECONDS: keyStateCacheSecondsField,
+} as const;
+
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   return readConfig(
     {
@@ -44,8 +55,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       AUDIENCE: str(),
       CLIENTS_TABLE: str(),
       SIGNING_KEY_ID: str(),
-      TOKEN_MAX_LIFETIME_SECONDS: int({ default: TOKEN_MAX_LIFETIME_DEFAULT_SECONDS, min: 60, max: 86_400 }),
       CLIENT_CACHE_TTL_SECONDS: int({ default: CLIENT_CACHE_TTL_DEFAULT_SECONDS, min: 0, max: 300 }),
+      ...tokenKeySettingsSpec,
       /** Tokens/s per client (burst twice that) for clients whose record sets no rate. */
       ISSUANCE_RATE_PER_SECOND: int({
         default: DEFAULT_ISSUANCE_RATE_PER_SECOND,
@@ -87,13 +98,33 @@ export interface TokenClients {
 
 export function createDeps(config: TokenConfig, clients: TokenClients = {}): TokenDeps {
   const now = clients.now ?? Date.now;
-  const registry = createClientRegistry({
-    dynamodb: clients.dynamodb ?? createDynamoClient(),
-    tableName: config.CLIENTS_TABLE,
-  });
+  const dynamodb = clients.dynamodb ?? createDynamoClient();
+  const registry = createClientRegistry({ dynamodb, tableName: config.CLIENTS_TABLE });
+  const metrics =
+    clients.metrics ??
+    (config.POWERTOOLS_METRICS_NAMESPACE
+      ? new Metrics({
+          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
+          serviceName: config.POWERTOOLS_SERVICE_NAME,
+        })
+      : undefined);
+  // The key in force comes from the key state (core/issuer/key-state.ts), SIGNING_KEY_ID until the first
+  // rotation writes one; a rotation step reaches this container within KEY_STATE_CACHE_SECONDS.
   const signer =
     clients.signer ??
-    createKmsSigner({ kms: clients.kms ?? createKmsClient(), keyId: config.SIGNING_KEY_ID });
+    createRotatingSigner({
+      kms: clients.kms ?? createKmsClient(),
+      keys: createKeyStateSource({
+        store: createKeyStateStore({ dynamodb, tableName: config.CLIENTS_TABLE }),
+        initial: { signingKeyId: config.SIGNING_KEY_ID, publishedKeyIds: [config.SIGNING_KEY_ID] },
+        ttlSeconds: config.KEY_STATE_CACHE_SECONDS,
+        now,
+      }),
+      // Every throttled KMS attempt, retried or not: the early sign of the shared 500/s RSA quota.
+      onRetry: ({ kind }) => {
+        if (kind === 'throttled') recordKmsThrottle(metrics);
+      },
+    });
   const minter =
     clients.minter ??
     createTokenMinter({
@@ -103,14 +134,6 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       now,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
     });
-  const metrics =
-    clients.metrics ??
-    (config.POWERTOOLS_METRICS_NAMESPACE
-      ? new Metrics({
-          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
-          serviceName: config.POWERTOOLS_SERVICE_NAME,
-        })
-      : undefined);
   return {
     service: createTokenService({
       clients: createClientCache({ source: registry, ttlSeconds: config.CLIENT_CACHE_TTL_SECONDS, now }),
@@ -123,6 +146,17 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
     logger: clients.logger ?? createLogger(config),
     ...(metrics ? { metrics } : {}),
   };
+}
+
+function recordKmsThrottle(metrics: TokenMetrics | undefined): void {
+  if (!metrics) return;
+  try {
+    // KMS ThrottlingException seen by this Lambda (alarm: infra/lib/constructs/monitoring.ts).
+    metrics.addMetric('KmsThrottles', MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+  } catch {
+    // Best effort, as every metric here.
+  }
 }
 
 // RFC 6749 §5.1: token responses (and errors, which may echo client input) are never cached.
@@ -216,6 +250,11 @@ export function createHandler(deps: TokenDeps) {
         requestId: event?.requestContext?.requestId,
       });
       record(error.code);
+      // The last throttled attempt (earlier ones were counted as they were retried); DynamoDB's throttling
+      // arrives as a RegistryError.
+      if (error.code === 'dependency_throttled' && !(error instanceof RegistryError)) {
+        recordKmsThrottle(deps.metrics);
+      }
       return errorResponse(error);
     }
   };

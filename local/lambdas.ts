@@ -65,6 +65,8 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
       jwksHandler.createHandler(
         jwksHandler.createDeps(jwksHandler.loadConfig(env), {
           kms: options.kms,
+          dynamodb: options.dynamodb,
+          ...(options.clocks?.token ? { now: options.clocks.token } : {}),
           ...(logs ? {} : { logger: quietLogger }),
         }),
       ),

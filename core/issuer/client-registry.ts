@@ -30,6 +30,7 @@ import { generateClientId, generateClientSecret, hashClientSecret } from './clie
 import { createClientsTable } from './client-table.js';
 import type { DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
+import { isReservedItemId } from './key-state-item.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import type { ClientRecord, ClientStatus } from './types.js';
 
@@ -120,7 +121,8 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
 
   async function get(clientId: string, opts: { consistent?: boolean } = {}) {
     // DynamoDB rejects keys over 2048 bytes with a ValidationException; such ids cannot exist anyway.
-    if (clientId === '' || Buffer.byteLength(clientId) > 1024) return undefined;
+    // `#...` ids are keygate's own items (the key state): never a client, whoever asks for one.
+    if (clientId === '' || isReservedItemId(clientId) || Buffer.byteLength(clientId) > 1024) return undefined;
     const command = new GetItemCommand({
       TableName: tableName,
       Key: { client_id: { S: clientId } },
@@ -272,7 +274,9 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         const page = await dynamodb
           .send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }))
           .catch(fail);
-        for (const item of page.Items ?? []) records.push(fromItem(item));
+        for (const item of page.Items ?? []) {
+          if (!isReservedItemId(item.client_id?.S ?? '')) records.push(fromItem(item));
+        }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
       return records.sort(

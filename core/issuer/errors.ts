@@ -143,3 +143,17 @@ export class AttemptTimeoutError extends KeygateError<'attempt_timeout'> {
     super('attempt_timeout', `attempt timed out after ${timeoutMs} ms`, options);
   }
 }
+
+/** Codes of signing-key rotation (the rotation engine, its state item, the `keys` CLI). */
+export type KeyRotationErrorCode =
+  /** Another run changed the key state between our read and our write: re-read and continue. */
+  | 'conflict'
+  /** The key-state item does not have the shape keygate writes. */
+  | 'corrupt_state'
+  /** No key state and no initial signing key to start from. */
+  | 'no_signing_key'
+  /** KMS or DynamoDB failed (after retries) during a rotation step. */
+  | 'dependency_failed';
+
+/** A signing-key rotation failure; `message` is for the operator (names keys and tables, never secrets). */
+export class KeyRotationError extends KeygateError<KeyRotationErrorCode> {}

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { validateIssuer } from './discovery.js';
 import { IssuerError } from './errors.js';
-import type { MintedToken, MintRequest, Signer, TokenMinter } from './types.js';
+import type { ActiveKey, MintedToken, MintRequest, Signer, TokenMinter } from './types.js';
 
 export interface TokenMinterOptions {
   readonly signer: Signer;
@@ -49,7 +49,11 @@ export function createTokenMinter(options: TokenMinterOptions): TokenMinter {
       for (const s of scopes) {
         if (!SCOPE_TOKEN.test(s)) throw new IssuerError('internal', 'malformed scope when minting');
       }
-      const kid = await signer.getKid();
+      // kid and signature from the same key, even if a rotating signer switches keys meanwhile.
+      const key: ActiveKey = signer.activeKey
+        ? await signer.activeKey()
+        : { kid: await signer.getKid(), sign: (input) => signer.sign(input) };
+      const { kid } = key;
       if (cachedHeader?.kid !== kid) {
         cachedHeader = { kid, encoded: b64json({ alg: 'RS256', typ: 'at+jwt', kid }) };
       }
@@ -68,7 +72,7 @@ export function createTokenMinter(options: TokenMinterOptions): TokenMinter {
         jti,
       };
       const signingInput = `${cachedHeader.encoded}.${b64json(claims)}`;
-      const signature = await signer.sign(Buffer.from(signingInput, 'ascii'));
+      const signature = await key.sign(Buffer.from(signingInput, 'ascii'));
       return {
         accessToken: `${signingInput}.${signature.toString('base64url')}`,
         expiresIn: lifetimeSeconds,

@@ -6,6 +6,16 @@ export interface Signer {
   getKid(): Promise<string>;
   /** The RS256 signature over `signingInput` (ASCII `base64url(header).base64url(payload)`). */
   sign(signingInput: Buffer): Promise<Buffer>;
+  /**
+   * One consistent key: its kid and a sign() bound to it. A signer whose key can change between getKid()
+   * and sign() (createRotatingSigner) offers this, and the minter prefers it.
+   */
+  activeKey?(): Promise<ActiveKey>;
+}
+
+export interface ActiveKey {
+  readonly kid: string;
+  sign(signingInput: Buffer): Promise<Buffer>;
 }
 
 export interface MintRequest {

@@ -57,6 +57,8 @@ const authorizer = ctx('authorizer') ?? 'lambda';
 if (authorizer !== 'lambda' && authorizer !== 'native') {
   throw new Error(`context authorizer must be lambda or native (got "${authorizer}")`);
 }
+const rotationDays = ctxInt('keyRotationDays');
+if (rotationDays === 0) throw new Error('context keyRotationDays must be at least 1');
 
 const stack = new KeygateStack(app, ctx('stackName') ?? 'Keygate', {
   ...(ctx('audience') ? { audience: ctx('audience') } : {}),
@@ -69,6 +71,12 @@ const stack = new KeygateStack(app, ctx('stackName') ?? 'Keygate', {
     removalPolicy,
     tableDeletionProtection: ctxBool('tableDeletionProtection') ?? retain !== false,
     ...(ctx('stageName') ? { stageName: ctx('stageName') } : {}),
+    // -c keyRotation=false: manual rotation only; -c keyRotationDays=N: every N days (default 90).
+    ...(ctxBool('keyRotation') === false
+      ? { keyRotation: false as const }
+      : rotationDays !== undefined
+        ? { keyRotation: { every: Duration.days(rotationDays) } }
+        : {}),
   },
   resourceApi: {
     ...(cacheTtl !== undefined ? { resultsCacheTtl: Duration.seconds(cacheTtl) } : {}),

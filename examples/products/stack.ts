@@ -1,6 +1,7 @@
 // The products sample as a deployable stack, built only on keygate's public constructs: a KeygateIssuer and
 // the products API behind a KeygateAuthorizer (issuer, JWKS URL and audience flow from one to the other), the
-// account-level API Gateway logging role, and the outputs the load scripts and the admin CLI read.
+// account-level API Gateway logging role, alarms and a dashboard over both (Monitoring), and the outputs the
+// load scripts and the admin CLI read.
 import { CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +10,8 @@ import {
   type FunctionOptions,
   KeygateIssuer,
   type KeygateIssuerProps,
+  Monitoring,
+  type MonitoringProps,
   NativeJwtAuthorizer,
 } from 'keygate/cdk';
 import { ProductsApi, type ProductsApiProps } from './products-api.js';
@@ -19,7 +22,7 @@ export interface KeygateStackProps extends StackProps {
    * @default the resource API's stage URL, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/prod
    */
   readonly audience?: string;
-  /** Settings shared by all five functions (log retention, log level, metrics namespace, tracing). */
+  /** Settings shared by every function (log retention, log level, metrics namespace, tracing). */
   readonly functionOptions?: FunctionOptions;
   /** Auth server settings (key, table, throttling, token lifetime...). */
   readonly authServer?: Omit<KeygateIssuerProps, 'audience' | 'functionOptions'>;
@@ -33,6 +36,8 @@ export interface KeygateStackProps extends StackProps {
   readonly apiGatewayCloudWatchRole?: boolean;
   /** 'native' guards the resource API with API Gateway's JWT authorizer instead (docs/authorizers.md). @default 'lambda' */
   readonly authorizer?: 'lambda' | 'native';
+  /** Alarms (optionally to an SNS topic) and the dashboard (docs/operations-monitoring.md). */
+  readonly monitoring?: Pick<MonitoringProps, 'alarmTopic' | 'thresholds' | 'dashboardName'>;
 }
 
 export class KeygateStack extends Stack {
@@ -41,6 +46,7 @@ export class KeygateStack extends Stack {
   readonly audience: string;
   readonly apiGatewayAccount?: apigateway.CfnAccount;
   readonly nativeJwtAuthorizer?: NativeJwtAuthorizer;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps = {}) {
     super(scope, id, {
@@ -80,6 +86,14 @@ export class KeygateStack extends Stack {
         routes: resourceApi.authorizer,
       });
     }
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      issuer: this.authServer,
+      authorizer: resourceApi.authorizer,
+      resourceApi: resourceApi.api,
+      functions: { Products: resourceApi.products.function },
+    });
 
     if (props.apiGatewayCloudWatchRole ?? true) {
       const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
@@ -154,5 +168,14 @@ export class KeygateStack extends Stack {
       revocationAdmin.managedPolicyArn,
       'Attach to whoever runs clients revoke/disable',
     );
+    const rotation = this.authServer.keyRotation;
+    if (rotation) {
+      out(
+        'KeyRotationStateMachineArn',
+        rotation.stateMachine.stateMachineArn,
+        'Signing-key rotation state machine (start it to rotate now or to resume a failed run)',
+      );
+    }
+    out('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of keygate');
   }
 }

@@ -1,9 +1,7 @@
 // Admin CLI for the client registry: `npm run clients -- <command>`. Works against AWS or the local stack
 // (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: handlers/cli/exit.ts.
-import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import {
   type ClientRecord,
   type ClientRegistry,
@@ -18,9 +16,16 @@ import {
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
 import { UsageError } from '../errors.js';
+import { errorLine, type Fail, usageExit } from './error-line.js';
 import { EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
-import { disabledNotice, lifetimeCapWarning, NO_AWS_ENVIRONMENT } from './messages.js';
+import { isMainModule } from './main.js';
+import {
+  disabledNotice,
+  isMissingAwsEnvironment,
+  lifetimeCapWarning,
+  NO_AWS_ENVIRONMENT,
+} from './messages.js';
 import { type CutoffIo, cutOffTokens } from './token-cutoff.js';
 
 export interface CliIo {
@@ -347,24 +352,13 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       else out(`Table "${tableName}" is ready\n`);
     });
 
-  const fail = (code: string, message: string, hint?: string) => {
-    if (json) err(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`);
-    else err(`error: ${message}${hint ? `; ${hint}` : ''}\n`);
-  };
+  const fail: Fail = (code, message, hint) => err(errorLine(json, code, message, hint));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help / --version exit 0; everything else commander rejects is a usage error (text printed).
-      if (e.exitCode === 0) return EXIT.ok;
-      if (json) fail('usage', e.message.replace(/^error: /, ''), 'see npm run clients -- --help');
-      return EXIT.usage;
-    }
-    if (e instanceof UsageError) {
-      fail('usage', e.message);
-      return EXIT.usage;
-    }
+    const refused = usageExit(e, json, 'clients', fail);
+    if (refused !== undefined) return refused;
     if (e instanceof RegistryError) {
       if (isMissingAwsEnvironment(e.cause)) {
         fail('no_aws_environment', NO_AWS_ENVIRONMENT.message, NO_AWS_ENVIRONMENT.hint);
@@ -378,12 +372,6 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     fail('internal', (e as Error)?.message ?? String(e));
     return EXIT.failure;
   }
-}
-
-/** The SDK's "Region is missing" or a credential chain that found nothing (CredentialsProviderError). */
-function isMissingAwsEnvironment(cause: unknown): boolean {
-  const { name = '', message = '' } = (cause ?? {}) as { name?: string; message?: string };
-  return name === 'CredentialsProviderError' || /region is missing/i.test(message);
 }
 
 function hintFor(e: RegistryError, table: string, region?: string, endpoint?: string): string | undefined {
@@ -414,18 +402,7 @@ async function askOnTty(question: string): Promise<boolean> {
   }
 }
 
-const isMain = (() => {
-  try {
-    return (
-      process.argv[1] !== undefined &&
-      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
-    );
-  } catch {
-    return false;
-  }
-})();
-
-if (isMain) {
+if (isMainModule(import.meta.url)) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await runCli(process.argv.slice(2), process.stdin.isTTY ? { confirm: askOnTty } : {});
 }

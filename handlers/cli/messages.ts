@@ -33,3 +33,9 @@ export const NO_AWS_ENVIRONMENT = {
     'for the local stack, paste the `export AWS_ENDPOINT_URL_DYNAMODB=...` line that `npm start` prints; ' +
     'for AWS, set AWS_REGION and credentials (e.g. AWS_PROFILE)',
 } as const;
+
+/** The SDK's "Region is missing" or a credential chain that found nothing (CredentialsProviderError). */
+export function isMissingAwsEnvironment(cause: unknown): boolean {
+  const { name = '', message = '' } = (cause ?? {}) as { name?: string; message?: string };
+  return name === 'CredentialsProviderError' || /region is missing/i.test(message);
+}

@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { AuthzError } from '../../core/authz/errors.js';
 import { ConfigError, KeygateError } from '../../core/errors.js';
-import { AttemptTimeoutError, IssuerError, RegistryError } from '../../core/issuer/errors.js';
+import {
+  AttemptTimeoutError,
+  IssuerError,
+  KeyRotationError,
+  RegistryError,
+} from '../../core/issuer/errors.js';
 import { VerifyError } from '../../core/jwt/errors.js';
 import { ProductsError } from '../../core/products/errors.js';
 import { AuthorizerFailure, UsageError } from '../../handlers/errors.js';
@@ -20,6 +25,7 @@ describe('error shape', () => {
     ['IssuerError', new IssuerError('invalid_scope', 'unknown scope', { cause }), 'invalid_scope'],
     ['RegistryError', new RegistryError('table_missing', 'no table', { cause }), 'table_missing'],
     ['AttemptTimeoutError', new AttemptTimeoutError(10, { cause }), 'attempt_timeout'],
+    ['KeyRotationError', new KeyRotationError('conflict', 'state changed', { cause }), 'conflict'],
     ['VerifyError', new VerifyError('expired', 'token expired', { cause }), 'expired'],
     ['ProductsError', new ProductsError('not_found', 'no such product', { cause }), 'not_found'],
     ['AuthorizerFailure', new AuthorizerFailure('internal', 'InternalError', { cause }), 'internal'],

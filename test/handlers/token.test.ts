@@ -13,7 +13,13 @@ import {
   startDynalite,
 } from '../../fixtures/dynalite.js';
 import { startJwksServer } from '../../fixtures/jwks-server.js';
-import { createDeps, createHandler, loadConfig, type TokenLogger } from '../../handlers/token.js';
+import {
+  createDeps,
+  createHandler,
+  loadConfig,
+  type TokenLogger,
+  type TokenMetrics,
+} from '../../handlers/token.js';
 import type { KmsEmulator } from '../../local/kms/index.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { proxyEvent } from '../support/events.js';
@@ -252,6 +258,39 @@ describe('token endpoint', () => {
         'error',
         'token request',
         expect.objectContaining({ errorCode: 'dependency_throttled', status: 503 }),
+      ]);
+    });
+
+    it('counts every throttled KMS attempt as KmsThrottles: the two retried and the last', async () => {
+      const recorded: string[] = [];
+      const single = {
+        addDimension: (name: string, value: string) => void recorded.push(`dim ${name}=${value}`),
+        addMetric: (name: string) => void recorded.push(name),
+      };
+      const metrics = {
+        addMetric: (name: string) => void recorded.push(name),
+        singleMetric: () => single,
+        publishStoredMetrics: () => undefined,
+      } as unknown as TokenMetrics;
+      const withMetrics = createHandler(
+        createDeps(loadConfig(env()), {
+          dynamodb: localDynamo(db.endpoint),
+          kms: testKms.kms,
+          logger: recordingLogger,
+          metrics,
+          now: () => clock,
+        }),
+      );
+      await withMetrics(event());
+      recorded.length = 0;
+      kms.faults.throttleEveryN = 1;
+      expect((await withMetrics(event())).statusCode).toBe(503);
+      expect(recorded).toEqual([
+        'KmsThrottles',
+        'KmsThrottles',
+        'dim error=dependency_throttled',
+        'TokenErrors',
+        'KmsThrottles',
       ]);
     });
 

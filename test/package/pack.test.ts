@@ -96,7 +96,11 @@ describe('npm pack installed into an empty project', () => {
       packed.filter((f) => !f.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE)$/.test(f)),
     ).toEqual([]);
     expect(packed).toEqual(
-      expect.arrayContaining(['dist/lambda/authorizer/index.mjs', 'dist/infra/lib/index.d.ts']),
+      expect.arrayContaining([
+        'dist/lambda/authorizer/index.mjs',
+        'dist/lambda/rotation/index.mjs',
+        'dist/infra/lib/index.d.ts',
+      ]),
     );
     expect(packed.filter((f) => f.startsWith('dist/lambda/')).map((f) => f.split('/')[2])).not.toContain(
       'products',
@@ -121,8 +125,9 @@ process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).jo
     expect(existsSync(join(project, 'node_modules', 'esbuild'))).toBe(false);
     writeFileSync(join(project, 'synth.mjs'), CONSUMER_SYNTH);
     const { stdout } = await run(process.execPath, ['synth.mjs', join(dir, 'cdk.out')], { cwd: project });
+    // The issuer's token, JWKS, discovery, revocation-list and rotation functions, and the authorizer.
     expect(JSON.parse(stdout)).toEqual({
-      functions: 5,
+      functions: 6,
       routes: [{ method: 'GET', path: '/orders', scopes: ['orders/read'] }],
     });
   });

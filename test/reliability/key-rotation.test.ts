@@ -5,8 +5,9 @@
 // pass in a few real seconds (workers pause while the clock jumps, so no token expires mid-request).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './support/harness.js';
-import { claimsOf, kidOf, kmsSign } from './support/kms-token.js';
-import { drive, record, requestToken, SOAK, sleep } from './support/load.js';
+import { claimsOf, kmsSign } from './support/kms-token.js';
+import { drive, record, SOAK, sleep } from './support/load.js';
+import { startRotationLoad } from './support/rotation-load.js';
 
 const LIFETIME = 60;
 let h: Harness;
@@ -27,58 +28,8 @@ describe('key rotation under load', () => {
     'publishes, switches and retires keys with zero failed requests carrying valid tokens',
     async () => {
       const clients = await Promise.all([1, 2, 3].map(() => h.createClient(['products/read'], LIFETIME)));
-      const pool: { token: string; exp: number }[] = [];
-      const mint = async (n: number) => {
-        const r = await requestToken(h.stack.tokenUrl, clients[n % clients.length]!);
-        if (r.status !== 200) return `mint:${r.status}`;
-        const token = r.body.access_token as string;
-        pool.push({ token, exp: claimsOf(token).exp as number });
-        if (pool.length > 200) pool.splice(0, 100);
-        return 'mint:200';
-      };
-      await mint(0);
+      const { pool, stats, kidA, step, pauseAndRun } = await startRotationLoad(h, clients);
       const keyA = h.stack.signingKeyId;
-      const kidA = kidOf(pool[0]!.token);
-
-      // Workers pause at a gate while the clock jumps (a token valid when picked stays valid until answered).
-      let gate: Promise<void> | undefined;
-      let active = 0;
-      const pauseAndRun = async (action: () => void | Promise<void>) => {
-        let release!: () => void;
-        gate = new Promise((r) => (release = r));
-        while (active > 0) await sleep(2);
-        await action();
-        gate = undefined;
-        release();
-      };
-      const stats = { valid: 0, validFailed: 0, mints: 0, mintFailed: 0, kids: {} as Record<string, number> };
-      const step = async (n: number): Promise<string> => {
-        while (gate) await gate;
-        active++;
-        try {
-          if (n % 5 === 0 || pool.length === 0) {
-            stats.mints++;
-            const r = await mint(n);
-            if (r !== 'mint:200') stats.mintFailed++;
-            return r;
-          }
-          const nowSec = h.clock.now() / 1000;
-          const live = pool.filter((p) => p.exp > nowSec + 1);
-          if (live.length === 0) return mint(n);
-          const pick = live[n % live.length]!;
-          const res = await fetch(`${h.stack.apiUrl}/products`, {
-            headers: { authorization: `Bearer ${pick.token}` },
-          });
-          await res.arrayBuffer();
-          stats.valid++;
-          const kid = kidOf(pick.token) === kidA ? 'A' : 'B';
-          stats.kids[kid] = (stats.kids[kid] ?? 0) + 1;
-          if (res.status !== 200) stats.validFailed++;
-          return `valid-${kid}:${res.status}`;
-        } finally {
-          active--;
-        }
-      };
 
       const timeline: Record<string, number> = {};
       const started = performance.now();

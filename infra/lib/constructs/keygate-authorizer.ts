@@ -2,7 +2,7 @@
 // with the result cache, for a team's own RestApi. Methods declare their scopes with `require(...)`; at synth
 // the construct collects every such method (verb, resource path, scopes) into the route table its Lambda
 // loads, so each cached policy covers exactly what the token's scopes allow across the whole API.
-import { Annotations, Aspects, Duration, Lazy } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
@@ -18,6 +18,7 @@ import {
   MAX_RESULTS_CACHE_TTL_SECONDS,
   ROUTES_FILE_NAME,
 } from '../../../core/contract.js';
+import type { KeyRotation } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltLambdaDir } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
@@ -36,6 +37,8 @@ export interface KeygateIssuerRef {
    * within the bound of docs/token-lifetime.md. Unset: tokens live until `exp`.
    */
   readonly revocationsUri?: string;
+  /** The issuer's scheduled key rotation (a KeygateIssuer's): its waits then cover this authorizer's caches. */
+  readonly keyRotation?: KeyRotation;
 }
 
 export interface KeygateAuthorizerProps extends AuthorizerTuning {
@@ -123,6 +126,12 @@ export class KeygateAuthorizer extends Construct {
     });
     // No AWS permission beyond writing its own logs: it reads the public JWKS over HTTPS.
     this.function = this.functionConstruct.function;
+    // In another stack the rotation would reference this function across stacks the wrong way round (the
+    // authorizer's stack already depends on the issuer's); there the waits assume the authorizer defaults.
+    const rotation = props.issuer.keyRotation;
+    if (rotation && Stack.of(rotation) === Stack.of(this)) {
+      rotation.followVerifier(this.functionConstruct);
+    }
     this.tokenAuthorizer = new apigateway.TokenAuthorizer(this, 'TokenAuthorizer', {
       authorizerName: props.authorizerName ?? 'keygate',
       handler: this.function,

@@ -44,9 +44,15 @@ export class KeygateFunction extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** POWERTOOLS_SERVICE_NAME: the `service` dimension of the function's EMF metrics. */
+  readonly serviceName: string;
+  /** POWERTOOLS_METRICS_NAMESPACE: the namespace of its EMF metrics. */
+  readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: KeygateFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
+    this.metricsNamespace = props.metricsNamespace ?? 'keygate';
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -82,7 +88,7 @@ export class KeygateFunction extends Construct {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'keygate',
+        POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
         ...(props.sourceMapStackTraces === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
       },
     });

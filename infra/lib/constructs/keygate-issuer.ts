@@ -1,7 +1,7 @@
 // KeygateIssuer, the authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token /
 // JWKS / discovery / revocation-list Lambdas (prebuilt bundles) and the public REST API serving AUTH_ROUTES, with
-// the issuer URL = the API's stage URL (docs/design.md#the-system). Its parts are readonly members so other
-// constructs (key rotation, alarms) attach.
+// the issuer URL = the API's stage URL (docs/design.md#the-system), and the scheduled signing-key rotation
+// (docs/operations-rotation.md). Its parts are readonly members so other constructs (alarms) attach.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -13,6 +13,7 @@ import {
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
 } from '../../../core/issuer/token-defaults.js';
 import { AUTH_ROUTES } from '../../../core/routes.js';
+import { KeyRotation, type KeyRotationOptions } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
@@ -31,7 +32,10 @@ export interface KeygateIssuerProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
-  /** Waiting period before KMS deletes the key once scheduled (7-30 days). @default Duration.days(30) */
+  /**
+   * Waiting period before KMS deletes a signing key once scheduled (7-30 days): the deployed key and every key
+   * a rotation retires. @default Duration.days(30)
+   */
   readonly keyPendingWindow?: Duration;
   /** DynamoDB deletion protection on the clients table. @default true */
   readonly tableDeletionProtection?: boolean;
@@ -71,8 +75,13 @@ export interface KeygateIssuerProps {
   readonly tokenMemorySize?: number;
   /** Retention of the API access logs. @default RetentionDays.ONE_MONTH */
   readonly accessLogRetention?: logs.RetentionDays;
-  /** Settings shared by the three functions. */
+  /** Settings shared by the issuer's functions. */
   readonly functionOptions?: FunctionOptions;
+  /**
+   * Scheduled signing-key rotation (EventBridge Scheduler -> Step Functions -> the rotation function);
+   * `false` leaves rotation to the manual runbook (docs/operations-rotation.md). @default every 90 days
+   */
+  readonly keyRotation?: KeyRotationOptions | false;
 }
 
 export class KeygateIssuer extends Construct {
@@ -95,6 +104,8 @@ export class KeygateIssuer extends Construct {
   readonly jwksUri: string;
   /** GET /revocations: what the authorizer loads (REVOCATIONS_URI). */
   readonly revocationsUri: string;
+  /** The scheduled rotation, unless `keyRotation: false`; a KeygateAuthorizer in this stack registers with it. */
+  readonly keyRotation?: KeyRotation;
 
   constructor(scope: Construct, id: string, props: KeygateIssuerProps) {
     super(scope, id);
@@ -217,6 +228,19 @@ export class KeygateIssuer extends Construct {
     for (const method of methods) {
       acknowledge(method, 'AwsSolutions-APIG4', REASONS.publicAuthEndpoint);
       acknowledge(method, 'AwsSolutions-COG4', REASONS.publicAuthEndpoint);
+    }
+
+    if (props.keyRotation !== false) {
+      this.keyRotation = new KeyRotation(this, 'KeyRotation', {
+        ...props.keyRotation,
+        signingKey: this.key,
+        signingKeyAlias: this.keyAlias.aliasName,
+        table: this.table,
+        token: this.token,
+        jwks: this.jwks,
+        ...(props.keyPendingWindow ? { keyPendingWindow: props.keyPendingWindow } : {}),
+        functionOptions: fnOptions,
+      });
     }
   }
 }

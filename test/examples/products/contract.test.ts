@@ -11,6 +11,7 @@ import * as discovery from '../../../handlers/discovery.js';
 import * as jwks from '../../../handlers/jwks.js';
 import * as products from '../../../handlers/products.js';
 import * as revocations from '../../../handlers/revocations.js';
+import * as rotation from '../../../handlers/rotation.js';
 import * as token from '../../../handlers/token.js';
 import { render, type Synthesized, synthKeygate } from './synth.js';
 
@@ -28,6 +29,7 @@ function resolveLocally(text: string): string {
   return text
     .replace(/\$\{AWS::Region\}/g, 'eu-west-1')
     .replace(/\$\{AWS::URLSuffix\}/g, 'amazonaws.com')
+    .replace(/\$\{AWS::StackName\}/g, 'Keygate')
     .replace(
       /\$\{[A-Za-z0-9]+\.Arn\}/g,
       'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -63,10 +65,11 @@ describe('each function’s environment against its handler’s config loader', 
       revocations: [a.revocations, revocations.loadConfig],
       authorizer: [r.authorizer.functionConstruct, authorizer.loadConfig],
       products: [r.products, products.loadConfig],
+      rotation: [a.keyRotation!.function, rotation.loadConfig],
     } as const;
   };
 
-  it.each(['token', 'jwks', 'discovery', 'revocations', 'authorizer', 'products'] as const)(
+  it.each(['token', 'jwks', 'discovery', 'revocations', 'authorizer', 'products', 'rotation'] as const)(
     '%s: loads without a problem and every variable the stack sets is one the handler reads',
     (name) => {
       const [fn, load] = fns()[name];
@@ -75,6 +78,28 @@ describe('each function’s environment against its handler’s config loader', 
       expect(e.unread()).toEqual([]);
     },
   );
+
+  it('computes the rotation’s waits from the settings the token, JWKS and authorizer functions are deployed with', () => {
+    const { authServer: a, resourceApi: r } = s.stack;
+    const settings = rotation.rotationSettingsFrom(
+      {
+        token: deployedEnv(a.token).env,
+        jwks: deployedEnv(a.jwks).env,
+        authorizers: [deployedEnv(r.authorizer.functionConstruct).env],
+      },
+      { marginSeconds: 60, keyTagPropagationSeconds: 300 },
+    );
+    expect(settings).toEqual({
+      jwksMaxAgeSeconds: 300,
+      authorizerJwksMaxAgeSeconds: 600,
+      authorizerRefetchCooldownSeconds: 30,
+      maxTokenLifetimeSeconds: 3600,
+      clockLeewaySeconds: 5,
+      keyStateCacheSeconds: 10,
+      keyTagPropagationSeconds: 300,
+      marginSeconds: 60,
+    });
+  });
 
   it('gives the authorizer the issuer, audience, JWKS and revocation URIs of the token function’s issuer', () => {
     const { authServer: a, resourceApi: r } = s.stack;

@@ -43,6 +43,7 @@ describe('KeygateStack with every option changed', () => {
         throttlingRateLimit: 50,
         throttlingBurstLimit: 10,
         tokenMaxLifetimeSeconds: 900,
+        keyRotation: { every: Duration.days(30) },
       },
       resourceApi: {
         stageName: 'v1',
@@ -109,6 +110,8 @@ describe('KeygateStack with every option changed', () => {
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
       'kms:GetPublicKey',
+      'kms:GetPublicKey',
+      'dynamodb:GetItem',
     ]);
     expect(statements[2]).toEqual({
       Sid: 'ReadPublicKeys',
@@ -116,8 +119,9 @@ describe('KeygateStack with every option changed', () => {
       Action: 'kms:GetPublicKey',
       Resource: [{ 'Fn::GetAtt': [keyId, 'Arn'] }, PREVIOUS_KEY_ARN],
     });
-    // The only wildcard: X-Ray, which has no resource-level permissions.
+    // The only bare wildcard: X-Ray, which has no resource-level permissions (rotated keys: by tag).
     expect(statements[1]!.Resource).toBe('*');
+    expect(statements[3]!.Sid).toBe('ReadRotatedPublicKeys');
   });
 
   it('turns on active tracing for functions and stages, still passing cdk-nag (X-Ray wildcard acknowledged)', () => {

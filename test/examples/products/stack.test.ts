@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEARER_VALIDATION_REGEX } from '../../../core/contract.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../../core/routes.js';
+import { SIGNING_KEY_TAG_KEY } from '../../../infra/lib/constructs/key-rotation.js';
 import {
   findCycle,
   references,
@@ -25,6 +27,7 @@ afterAll(() => s?.cleanup());
 
 const ids = () => {
   const { authServer: a, resourceApi: r } = s.stack;
+  const rotation = s.stack.authServer.keyRotation!.function;
   return {
     key: s.id(a.key),
     table: s.id(a.table),
@@ -38,6 +41,7 @@ const ids = () => {
       revocations: s.id(a.revocations.function),
       authorizer: s.id(r.authorizer.functionConstruct.function),
       products: s.id(r.products.function),
+      rotation: s.id(rotation.function),
     },
     role: {
       token: s.id(a.token.role),
@@ -46,6 +50,7 @@ const ids = () => {
       revocations: s.id(a.revocations.role),
       authorizer: s.id(r.authorizer.functionConstruct.role),
       products: s.id(r.products.role),
+      rotation: s.id(rotation.role),
     },
     logGroup: {
       token: s.id(a.token.logGroup),
@@ -54,6 +59,7 @@ const ids = () => {
       revocations: s.id(a.revocations.logGroup),
       authorizer: s.id(r.authorizer.functionConstruct.logGroup),
       products: s.id(r.products.logGroup),
+      rotation: s.id(rotation.logGroup),
     },
   };
 };
@@ -94,7 +100,7 @@ describe('signing key and clients table', () => {
 });
 
 describe('functions', () => {
-  it('has exactly the five keygate functions, each nodejs24.x on arm64 with its own log group (30 days)', () => {
+  it('has exactly the six keygate functions (five on the request path, plus the rotation task), each nodejs24.x on arm64 with its own log group (30 days)', () => {
     const fns = resourcesOfType(s.json, 'AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(Object.values(ids().fn).sort());
     for (const [name, fnId] of Object.entries(ids().fn)) {
@@ -204,6 +210,26 @@ describe('IAM: least privilege', () => {
     expect(policies).toHaveLength(1);
     return (policies[0]![1].Properties!.PolicyDocument as { Statement: unknown[] }).Statement;
   };
+  const rotatedKeys = (Sid: string, Action: string) => ({
+    Sid,
+    Effect: 'Allow',
+    Action,
+    Resource: {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':kms:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':key/*',
+        ],
+      ],
+    },
+    Condition: { StringEquals: { [`aws:ResourceTag/${SIGNING_KEY_TAG_KEY}`]: { Ref: 'AWS::StackName' } } },
+  });
   const logs = (name: keyof ReturnType<typeof ids>['logGroup']) => ({
     Sid: 'WriteOwnLogs',
     Effect: 'Allow',
@@ -211,7 +237,7 @@ describe('IAM: least privilege', () => {
     Resource: { 'Fn::GetAtt': [ids().logGroup[name], 'Arn'] },
   });
 
-  it('lets the token function kms:Sign the one key and dynamodb:GetItem the one table, nothing else', () => {
+  it('lets the token function kms:Sign its key and the rotated keys (by tag), and dynamodb:GetItem the one table', () => {
     expect(policyOf(ids().role.token)).toEqual([
       logs('token'),
       {
@@ -226,6 +252,7 @@ describe('IAM: least privilege', () => {
         Action: 'dynamodb:GetItem',
         Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
       },
+      rotatedKeys('SignWithRotatedKeys', 'kms:Sign'),
     ]);
   });
 
@@ -241,7 +268,7 @@ describe('IAM: least privilege', () => {
     ]);
   });
 
-  it('lets the JWKS function only kms:GetPublicKey the key', () => {
+  it('lets the JWKS function kms:GetPublicKey its key and the rotated keys, and read only the key-state item', () => {
     expect(policyOf(ids().role.jwks)).toEqual([
       logs('jwks'),
       {
@@ -249,6 +276,14 @@ describe('IAM: least privilege', () => {
         Effect: 'Allow',
         Action: 'kms:GetPublicKey',
         Resource: { 'Fn::GetAtt': [ids().key, 'Arn'] },
+      },
+      rotatedKeys('ReadRotatedPublicKeys', 'kms:GetPublicKey'),
+      {
+        Sid: 'ReadKeyState',
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [KEY_STATE_ITEM_ID] } },
       },
     ]);
   });
@@ -259,7 +294,7 @@ describe('IAM: least privilege', () => {
     expect(policyOf(ids().role.products)).toEqual([logs('products')]);
   });
 
-  it('attaches no managed or inline policies to function roles, and no wildcard anywhere in their policies', () => {
+  it('attaches no managed or inline policies to function roles, and no wildcard without a signing-key tag condition', () => {
     for (const roleId of Object.values(ids().role)) {
       const role = s.json.Resources[roleId]!.Properties!;
       expect(role.ManagedPolicyArns, roleId).toBeUndefined();
@@ -270,7 +305,14 @@ describe('IAM: least privilege', () => {
           { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
         ],
       });
-      expect(JSON.stringify(policyOf(roleId))).not.toContain('*');
+      // The only wildcards: keys this stack's rotation tagged, and CreateKey/TagResource, which take no
+      // resource and are pinned by request conditions (infra/lib/constructs/key-rotation.ts).
+      for (const st of policyOf(roleId) as { Resource: unknown; Condition?: Record<string, unknown> }[]) {
+        if (!JSON.stringify(st.Resource).includes('*')) continue;
+        expect(JSON.stringify(st.Condition), roleId).toMatch(
+          /aws:(ResourceTag|RequestTag)\/keygate:signing-key/,
+        );
+      }
     }
   });
 
@@ -421,7 +463,7 @@ describe('REST APIs', () => {
 });
 
 describe('outputs', () => {
-  it('exports issuer, token, JWKS and API URLs, table name and key id', () => {
+  it('exports issuer, token, JWKS and API URLs, table name, key id, rotation state machine and dashboard', () => {
     const out = s.json.Outputs!;
     expect(render(out.IssuerUrl!.Value)).toBe(issuerText());
     expect(render(out.TokenUrl!.Value)).toBe(`${issuerText()}/oauth2/token`);
@@ -432,6 +474,10 @@ describe('outputs', () => {
     expect(render(out.SigningKeyId!.Value)).toBe(`\${${ids().key}}`);
     expect(render(out.SigningKeyArn!.Value)).toBe(`\${${ids().key}.Arn}`);
     expect(render(out.Region!.Value)).toBe(`\${AWS::Region}`);
+    expect(render(out.KeyRotationStateMachineArn!.Value)).toBe(
+      `\${${s.id(s.stack.authServer.keyRotation!.stateMachine)}}`,
+    );
+    expect(render(out.DashboardName!.Value)).toBe(`\${${s.id(s.stack.monitoring.dashboard)}}`);
   });
 });
 
@@ -453,6 +499,8 @@ describe('cdk-nag AWS Solutions checks', () => {
         'AwsSolutions-APIG4',
         'AwsSolutions-COG4',
         'AwsSolutions-IAM4',
+        'AwsSolutions-IAM5',
+        'AwsSolutions-SF2',
       ]),
     );
     for (const a of acks) expect(a.reason.length, a.id).toBeGreaterThan(60);
@@ -499,7 +547,8 @@ describe('bundles', () => {
     expect(token.sources.some((src) => src.includes('node_modules/@aws-sdk/client-kms/'))).toBe(true);
     expect(token.sources.some((src) => src.includes('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
     expect(jwks.sources.some((src) => src.includes('node_modules/@aws-sdk/client-kms/'))).toBe(true);
-    expect(jwks.sources.some((src) => src.includes('node_modules/@aws-sdk/client-dynamodb/'))).toBe(false);
+    // The JWKS function reads the key state (one DynamoDB item) to follow rotations.
+    expect(jwks.sources.some((src) => src.includes('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
     // No import left for the runtime to resolve except Node built-ins.
     for (const b of [token, jwks]) {
       const imports = [...b.code.matchAll(/\bfrom\s*"([^"]+)"/g)].map((m) => m[1]!);

@@ -1,7 +1,8 @@
 // KeygateIssuer through `keygate/cdk`: the parts other constructs attach to, and the discovery scopes.
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { KeygateIssuer } from 'keygate/cdk';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { KeygateAuthorizer, KeygateIssuer } from 'keygate/cdk';
 import { describe, expect, it } from 'vitest';
 
 describe('KeygateIssuer', () => {
@@ -26,13 +27,57 @@ describe('KeygateIssuer', () => {
       issuer.jwks.function,
       issuer.revocations.function,
     ]).not.toContain(undefined);
-    // token, JWKS, discovery and the revocation list.
-    t.resourceCountIs('AWS::Lambda::Function', 4);
+    // token, JWKS, discovery, the revocation list and the rotation task.
+    t.resourceCountIs('AWS::Lambda::Function', 5);
+  });
+
+  it('rotates the signing key every 90 days by default', () => {
+    expect(issuer.keyRotation).toBeDefined();
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(90 days)' });
+    t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  });
+
+  it('builds no rotation with keyRotation: false: four functions, no schedule', () => {
+    const manual = new Stack(new App(), 'Manual');
+    const noRotation = new KeygateIssuer(manual, 'Issuer', { audience: 'aud', keyRotation: false });
+    const m = Template.fromStack(manual);
+    expect(noRotation.keyRotation).toBeUndefined();
+    m.resourceCountIs('AWS::Lambda::Function', 4);
+    m.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    m.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
   });
 
   it('publishes the given scopes as the discovery function’s SCOPES', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SCOPES: 'orders/read orders/write' }) },
     });
+  });
+
+  it.each([
+    ['in the issuer’s stack: the rotation reads its settings', true],
+    ['in another stack: the rotation assumes the authorizer defaults (no reference back)', false],
+  ])('registers a KeygateAuthorizer %s', (_, sameStack) => {
+    const app = new App();
+    const issuerStack = new Stack(app, 'Auth');
+    const own = new KeygateIssuer(issuerStack, 'Issuer', { audience: 'aud' });
+    const apiStack = sameStack ? issuerStack : new Stack(app, 'Orders');
+    const authorizer = new KeygateAuthorizer(apiStack, 'Authorizer', { issuer: own });
+    new apigateway.RestApi(apiStack, 'Orders').root.addMethod(
+      'GET',
+      new apigateway.MockIntegration(),
+      authorizer.require('orders/read'),
+    );
+    const env = Template.fromStack(issuerStack).findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('rotation task') },
+    });
+    const variables = Object.values(env)[0]!.Properties.Environment.Variables;
+    if (sameStack) {
+      expect(variables.AUTHORIZER_FUNCTION_NAMES).toEqual({
+        Ref: issuerStack.getLogicalId(authorizer.function.node.defaultChild as never),
+      });
+    } else {
+      expect(variables.AUTHORIZER_FUNCTION_NAMES).toBeUndefined();
+      expect(() => app.synth()).not.toThrow();
+    }
   });
 });

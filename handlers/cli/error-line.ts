@@ -1,0 +1,31 @@
+// The one error line every admin CLI (`clients`, `keys`) writes to stderr: `error: <message>; <hint>` for a
+// person, or with --json one JSON object `{"error":{"code","message","hint"?}}` a script can parse; and the
+// exit code for a refused command line.
+import { CommanderError } from 'commander';
+import { UsageError } from '../errors.js';
+import { EXIT, type ExitCode } from './exit.js';
+
+export function errorLine(json: boolean, code: string, message: string, hint?: string): string {
+  if (json) return `${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`;
+  return `error: ${message}${hint ? `; ${hint}` : ''}\n`;
+}
+
+export type Fail = (code: string, message: string, hint?: string) => void;
+
+/**
+ * The exit code for a command line the CLI refuses: commander's own errors (--help and --version exit 0;
+ * commander printed the usage text, or with --json `fail` writes the JSON line) and UsageError. Undefined
+ * for any other error, which the CLI reports itself.
+ */
+export function usageExit(e: unknown, json: boolean, cli: string, fail: Fail): ExitCode | undefined {
+  if (e instanceof CommanderError) {
+    if (e.exitCode === 0) return EXIT.ok;
+    if (json) fail('usage', e.message.replace(/^error: /, ''), `see npm run ${cli} -- --help`);
+    return EXIT.usage;
+  }
+  if (e instanceof UsageError) {
+    fail('usage', e.message);
+    return EXIT.usage;
+  }
+  return undefined;
+}

@@ -1,0 +1,256 @@
+// Signing-key CLI: `npm run keys -- status | rotate`. Runs the same rotation steps as the scheduled Step
+// Functions rotation (handlers/rotation.ts), against AWS or the local stack (AWS_REGION,
+// AWS_ENDPOINT_URL_KMS / _DYNAMODB, CLIENTS_TABLE). Exit codes: handlers/cli/exit.ts.
+import { setTimeout as delay } from 'node:timers/promises';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { Command, Option } from 'commander';
+import { ConfigError } from '../../core/config.js';
+import {
+  createDynamoClient,
+  createKmsClient,
+  type DynamoApi,
+  KeyRotationError,
+  type KmsApi,
+  type RotationEvent,
+  rotationWaits,
+} from '../../core/issuer/index.js';
+import { UsageError } from '../errors.js';
+import { createDeps, type LambdaApi, loadConfig } from '../rotation.js';
+import { errorLine, type Fail, usageExit } from './error-line.js';
+import { EXIT } from './exit.js';
+import { integerArg } from './integer-arg.js';
+import { isMainModule } from './main.js';
+import { isMissingAwsEnvironment, NO_AWS_ENVIRONMENT } from './messages.js';
+
+export interface KeysCliIo {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stdout?: { write(text: string): unknown };
+  readonly stderr?: { write(text: string): unknown };
+  readonly dynamodb?: DynamoApi;
+  readonly kms?: KmsApi;
+  readonly lambda?: LambdaApi;
+  /** Waits between steps (tests inject a virtual clock's). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+const DEFAULT_TABLE = 'keygate-clients';
+const DEFAULT_ALIAS = 'alias/keygate-signing';
+
+const quiet = { info() {}, error() {} };
+
+export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  const out = (text: string) => void (io.stdout ?? process.stdout).write(text);
+  const err = (text: string) => void (io.stderr ?? process.stderr).write(text);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
+      : undefined;
+  let opts: { table: string; alias: string; json: boolean; margin?: number } = {
+    table: DEFAULT_TABLE,
+    alias: DEFAULT_ALIAS,
+    json: false,
+  };
+  // Read before parsing: a usage error (no action ran) is reported as JSON too.
+  let json = argv.includes('--json');
+
+  const deps = async () => {
+    const kms =
+      io.kms ??
+      createKmsClient({
+        ...(region ? { region } : {}),
+        ...(env.AWS_ENDPOINT_URL_KMS ? { endpoint: env.AWS_ENDPOINT_URL_KMS } : {}),
+        ...(credentials ? { credentials } : {}),
+        // CreateKey generates an RSA key: slower than the request path's calls.
+        requestTimeoutMs: 30_000,
+      });
+    const dynamodb =
+      io.dynamodb ??
+      createDynamoClient({
+        ...(region ? { region } : {}),
+        ...(env.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB } : {}),
+        ...(credentials ? { credentials } : {}),
+        maxAttempts: 3,
+        requestTimeoutMs: 10_000,
+      });
+    // The key in force before any rotation: SIGNING_KEY_ID, else the alias's key (as an ARN, since the
+    // alias moves with the rotation while the retired key must stay named).
+    let signingKeyId = env.SIGNING_KEY_ID;
+    if (!signingKeyId) {
+      const described = await kms.send(new DescribeKeyCommand({ KeyId: opts.alias })).catch((cause) => {
+        throw new KeyRotationError('no_signing_key', `cannot resolve ${opts.alias}`, { cause });
+      });
+      signingKeyId = described.KeyMetadata?.Arn;
+    }
+    const config = loadConfig({
+      ...env,
+      CLIENTS_TABLE: opts.table,
+      SIGNING_KEY_ID: signingKeyId,
+      SIGNING_KEY_ALIAS: opts.alias,
+      ...(opts.margin !== undefined ? { ROTATION_MARGIN_SECONDS: String(opts.margin) } : {}),
+    });
+    return createDeps(config, {
+      kms,
+      dynamodb,
+      env,
+      ...(io.lambda ? { lambda: io.lambda } : {}),
+      ...(io.now ? { now: io.now } : {}),
+      logger: quiet,
+      onEvent: (event) => out(json ? `${JSON.stringify(event)}\n` : `${describe(event)}\n`),
+    });
+  };
+
+  const program = new Command('keys')
+    .description('Rotate and inspect keygate signing keys (KMS) through the key state in the clients table')
+    .addOption(
+      new Option('--table <name>', 'DynamoDB table holding the key state').default(
+        env.CLIENTS_TABLE || DEFAULT_TABLE,
+        'CLIENTS_TABLE or keygate-clients',
+      ),
+    )
+    .addOption(
+      new Option('--alias <alias>', 'KMS alias that names the signing key').default(
+        env.SIGNING_KEY_ALIAS || DEFAULT_ALIAS,
+        `SIGNING_KEY_ALIAS or ${DEFAULT_ALIAS}`,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--margin <seconds>',
+        'added to every computed wait (ROTATION_MARGIN_SECONDS, default 60)',
+      ).argParser(integerArg(0, 3600)),
+    )
+    .option('--json', 'machine-readable output (one JSON object per line)', false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: out,
+      // Usage errors with --json become one JSON line (in the catch below), not commander's text.
+      writeErr: (text) => {
+        if (!json) err(text);
+      },
+    })
+    .showHelpAfterError()
+    .hook('preAction', (cmd) => {
+      opts = cmd.opts<typeof opts>();
+      json = opts.json;
+      if (!opts.alias.startsWith('alias/')) throw new UsageError('--alias must start with alias/');
+    });
+
+  program
+    .command('status')
+    .description('show the signing key, the published keys, a rotation in progress and the computed waits')
+    .action(async () => {
+      const d = await deps();
+      const [{ state, keys }, settings] = await Promise.all([(await d.rotator()).status(), d.settings()]);
+      const waits = rotationWaits(settings);
+      const view = {
+        signing_key_id: keys.signingKeyId,
+        published_key_ids: keys.publishedKeyIds,
+        source: state ? 'key state' : 'deployed configuration (no rotation yet)',
+        ...(state?.rotation
+          ? {
+              rotation: {
+                id: state.rotation.id,
+                phase: state.rotation.phase,
+                previous_key_id: state.rotation.previousKeyId,
+                next_key_id: state.rotation.nextKeyId,
+                next_step_at: new Date(state.rotation.notBefore).toISOString(),
+              },
+            }
+          : {}),
+        ...(state?.lastRotation
+          ? {
+              last_rotation: {
+                id: state.lastRotation.id,
+                key_id: state.lastRotation.keyId,
+                completed_at: new Date(state.lastRotation.completedAt).toISOString(),
+              },
+            }
+          : {}),
+        waits_seconds: {
+          create: waits.createSeconds,
+          publish: waits.publishSeconds,
+          retire: waits.retireSeconds,
+          disable: waits.disableSeconds,
+        },
+      };
+      if (json) {
+        out(`${JSON.stringify(view, null, 2)}\n`);
+        return;
+      }
+      out(
+        [
+          `signing key:    ${view.signing_key_id}`,
+          `published keys: ${view.published_key_ids.join(', ')}`,
+          `source:         ${view.source}`,
+          view.rotation
+            ? `rotation:       ${view.rotation.id}, phase ${view.rotation.phase}, next step at ${view.rotation.next_step_at}`
+            : 'rotation:       none in progress',
+          ...(view.last_rotation
+            ? [`last rotation:  ${view.last_rotation.id}, completed ${view.last_rotation.completed_at}`]
+            : []),
+          `waits:          create ${waits.createSeconds} s, publish ${waits.publishSeconds} s, retire ${waits.retireSeconds} s, disable ${waits.disableSeconds} s`,
+          '',
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('rotate')
+    .description(
+      'start a rotation (or resume the one in progress) and run it to the end, waiting out each cache',
+    )
+    .option('--step', 'apply at most one step and exit (run again to continue)', false)
+    .option('--request-id <id>', 'idempotency key: a rotation with this id already done starts nothing')
+    .action(async (o: { step: boolean; requestId?: string }) => {
+      if (o.requestId !== undefined && !/^[\w.:-]{1,128}$/.test(o.requestId)) {
+        throw new UsageError('--request-id must be 1-128 letters, digits, . : _ or -');
+      }
+      const rotator = await (await deps()).rotator();
+      const request = { start: true, ...(o.requestId ? { requestId: o.requestId } : {}) };
+      if (o.step) await rotator.step(request);
+      else await rotator.run({ ...request, sleep: io.sleep ?? ((ms) => delay(ms)) });
+    });
+
+  const fail: Fail = (code, message, hint) => err(errorLine(json, code, message, hint));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    const refused = usageExit(e, json, 'keys', fail);
+    if (refused !== undefined) return refused;
+    if (e instanceof ConfigError) {
+      fail('usage', e.problems.join('; '));
+      return EXIT.usage;
+    }
+    const cause = (e as Error)?.cause as { name?: string; message?: string } | undefined;
+    if (isMissingAwsEnvironment(cause)) {
+      fail('no_aws_environment', NO_AWS_ENVIRONMENT.message, NO_AWS_ENVIRONMENT.hint);
+      return EXIT.failure;
+    }
+    // The operator's own terminal: the SDK's message (e.g. ECONNREFUSED) is the useful part.
+    const detail = cause?.name ? ` (${cause.name}: ${cause.message ?? ''})` : '';
+    fail(
+      e instanceof KeyRotationError ? e.code : 'internal',
+      `${(e as Error)?.message ?? String(e)}${detail}`,
+    );
+    return EXIT.failure;
+  }
+}
+
+function describe(e: RotationEvent): string {
+  const parts = [`${e.at}  ${e.outcome.padEnd(16)}`];
+  if (e.rotationId) parts.push(`rotation ${e.rotationId}`);
+  if (e.outcome === 'key_created' && e.nextKeyId) parts.push(`new key ${e.nextKeyId}`);
+  if (e.outcome === 'key_retired' && e.previousKeyId) parts.push(`retired ${e.previousKeyId}`);
+  parts.push(`signing ${e.signingKeyId}`);
+  if (e.waitSeconds) parts.push(`next step in ${e.waitSeconds} s`);
+  return parts.join('  ');
+}
+
+if (isMainModule(import.meta.url)) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.exitCode = await runKeysCli(process.argv.slice(2));
+}
