@@ -37,11 +37,20 @@ interface Setup {
   readonly name: string;
   /** A TypeScript entry bundled here, or undefined for keygate's cdk.out asset. */
   readonly entry?: string;
+  /** Template variables this setup runs without. */
+  readonly unset?: readonly string[];
 }
+
+/**
+ * The same asset without its revocation list: what the list costs a cold start (a second document from the
+ * issuer before the first decision), and keygate like for like with peers that cannot revoke.
+ */
+const KEYGATE_NO_REVOCATIONS = 'keygate authorizer, revocation list off (REVOCATIONS_URI unset)';
 
 const SETUPS: readonly Setup[] = [
   { name: FLOOR, entry: join(peers, 'empty.ts') },
   { name: KEYGATE },
+  { name: KEYGATE_NO_REVOCATIONS, unset: ['REVOCATIONS_URI'] },
   { name: AWS, entry: join(peers, 'aws-jwt-verify.ts') },
   { name: 'jose createRemoteJWKSet + jwtVerify', entry: join(peers, 'jose.ts') },
   { name: 'fast-jwt + JWKS fetch', entry: join(peers, 'fast-jwt.ts') },
@@ -202,12 +211,16 @@ export const suite: BenchSuite = {
       );
       const samples = new Map<string, Sample[]>(SETUPS.map((s) => [s.name, []]));
       // One unmeasured round warms the OS file cache for node and every bundle.
-      for (const b of bundles) await runChild(harness, b.outfile, env);
+      const envOf = (setup: Setup): NodeJS.ProcessEnv =>
+        setup.unset
+          ? Object.fromEntries(Object.entries(env).filter(([k]) => !setup.unset!.includes(k)))
+          : env;
+      for (const b of bundles) await runChild(harness, b.outfile, envOf(b.setup));
       for (let i = 0; i < runs; i++) {
         // Each round starts at the next setup, so no setup always runs right after the same one.
         for (let j = 0; j < bundles.length; j++) {
           const b = bundles[(i + j) % bundles.length]!;
-          samples.get(b.setup.name)!.push(await runChild(harness, b.outfile, env));
+          samples.get(b.setup.name)!.push(await runChild(harness, b.outfile, envOf(b.setup)));
         }
       }
 
@@ -253,6 +266,7 @@ export const suite: BenchSuite = {
         `Template environment: ${Object.keys(asset.environment).join(', ')} (as synthesized) + ${asset.deployTime.join(', ')} (local HTTPS issuer).`,
         `keygate phases (child clock, medians): node start ${ms(Number(keygate.extra?.nodeStartMs))}, import ${ms(Number(keygate.extra?.importMs))}, first call (JWKS over HTTPS + verify) ${ms(Number(keygate.extra?.firstCallMs))}.`,
         `Moonshot (not a --check target): keygate overhead < ${MOONSHOT_MS} ms: ${ms(Number(keygate.extra?.overheadMs))}.`,
+        `The revocation list (a second document from the issuer before the first decision, which no peer loads) accounts for ${ms(Number(keygate.extra?.overheadMs) - Number(row(rows, KEYGATE_NO_REVOCATIONS).extra?.overheadMs))} of keygate's overhead.`,
         '',
         `Where keygate's profiled CPU time goes (node --cpu-prof, each sample charged to the innermost keygate frame on its stack, else to the Node area it ran in; mean of ${PROFILE_RUNS} runs; profiling slows everything a little):`,
         '',
