@@ -223,6 +223,7 @@ function deferredLogger(config: AuthorizerConfig, sampleRate: number): DeferredL
   return new DeferredLogger(
     () => import('./lib/powertools.js').then(({ createLogger }) => createLogger(config, sampleRate)),
     sampleRate > 0 ? Math.min(level, LOG_LEVEL_THRESHOLDS.DEBUG) : level,
+    { held: true },
   );
 }
 
@@ -410,7 +411,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     throw new AuthorizerFailure('internal', 'InternalError');
   }
 
-  return async function authorizer(event, context) {
+  const authorizer: AuthorizerHandler = async (event, context) => {
     if (sampleRate > 0 && logger) {
       logger.refreshSampleRateCalculation();
       debugEnabled = logger.level <= DEBUG;
@@ -507,5 +508,18 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       policyDocument: policy.policyDocument as unknown as APIGatewayAuthorizerResult['policyDocument'],
       context: context_,
     };
+  };
+
+  // A deferred Logger holds its lines until the first answer is out, so loading Powertools never delays a
+  // first request (the init-time JWKS line would otherwise start it mid-request: docs/performance.md).
+  if (!(logger instanceof DeferredLogger)) return authorizer;
+  let first = true;
+  return (event, context) => {
+    if (!first) return authorizer(event, context);
+    first = false;
+    const answer = authorizer(event, context);
+    const release = () => logger.release();
+    answer.then(release, release);
+    return answer;
   };
 }

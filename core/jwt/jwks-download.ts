@@ -3,8 +3,8 @@
 // enforced while they stream. Not the global fetch (it loads undici on first use) and not node:https
 // (it loads and sets up Node's HTTP client stack): measured in `npm run bench -- cold-start`, those cost a
 // cold start tens of ms and ~3 ms respectively. The request is the smallest HTTP/1.1 exchange: one GET,
-// `Connection: close`, identity encoding; the answer is read as RFC 9112 frames it (Content-Length,
-// chunked, or until close).
+// identity encoding; the answer is read as RFC 9112 frames it (Content-Length, chunked, or until close), and
+// a Content-Length answer leaves the connection open for the next document from the same issuer.
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { JwksFetchError, type JwksFetchFailureReason } from './errors.js';
@@ -32,13 +32,75 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const fail = (reason: JwksFetchFailureReason, message: string) => new JwksFetchError(reason, message);
 
 /**
- * TLS sessions by host and port. The authorizer downloads two documents from the issuer (the JWKS and the
- * revocation list) and refreshes them later: resuming the first connection's session (RFC 8446 §2.2) skips
- * the certificate chain and key exchange work of a full handshake, which a cold start otherwise pays twice
- * (`npm run bench -- cold-start`). Bounded: an authorizer talks to one issuer.
+ * TLS sessions by host and port: a new connection to the issuer resumes the last one's session (RFC 8446
+ * §2.2) and skips the certificate chain and key exchange work of a full handshake. Bounded: an authorizer
+ * talks to one issuer.
  */
 const tlsSessions = new Map<string, Buffer>();
 const MAX_TLS_SESSIONS = 8;
+
+/**
+ * One idle connection per host and port, kept for a few seconds after an answer framed by Content-Length
+ * (RFC 9112 §9.3 persistence). The authorizer fetches two documents from its issuer before its first
+ * decision (the JWKS, then the revocation list): the second rides the first's connection instead of paying
+ * a TCP connect and a TLS handshake at cold start (`npm run bench -- cold-start`).
+ */
+const idle = new Map<string, { readonly socket: Socket; readonly timer: NodeJS.Timeout }>();
+const IDLE_KEEP_MS = 5000;
+
+function takeIdle(key: string): Socket | undefined {
+  const entry = idle.get(key);
+  if (!entry) return undefined;
+  idle.delete(key);
+  clearTimeout(entry.timer);
+  entry.socket.removeAllListeners('close');
+  entry.socket.removeAllListeners('error');
+  entry.socket.removeAllListeners('end');
+  entry.socket.removeAllListeners('data');
+  return entry.socket.destroyed || !entry.socket.writable ? undefined : entry.socket;
+}
+
+function keepIdle(key: string, socket: Socket): void {
+  socket.removeAllListeners('data');
+  socket.removeAllListeners('end');
+  socket.removeAllListeners('error');
+  socket.removeAllListeners('close');
+  if (idle.has(key)) {
+    socket.destroy();
+    return;
+  }
+  const drop = () => {
+    if (idle.get(key)?.socket === socket) {
+      clearTimeout(idle.get(key)!.timer);
+      idle.delete(key);
+    }
+    socket.destroy();
+  };
+  // Any byte, end or error while idle makes the connection unusable for a next request.
+  socket.on('data', drop).on('end', drop).on('error', drop).on('close', drop);
+  const timer = setTimeout(drop, IDLE_KEEP_MS);
+  timer.unref();
+  socket.unref();
+  idle.set(key, { socket, timer });
+}
+
+function connect(host: string, port: number, secure: boolean): Socket {
+  if (!secure) return netConnect({ host, port });
+  const key = `${host}:${port}`;
+  const session = tlsSessions.get(key);
+  // tls.connect verifies the chain against Node's CA store (plus NODE_EXTRA_CA_CERTS) and the name
+  // against the certificate (RFC 9110 §4.3.4); SNI only for names, never for IP literals (RFC 6066 §3).
+  return tlsConnect({
+    host,
+    port,
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    ALPNProtocols: ['http/1.1'],
+    ...(session ? { session } : {}),
+  }).on('session', (ticket: Buffer) => {
+    if (tlsSessions.size >= MAX_TLS_SESSIONS && !tlsSessions.has(key)) tlsSessions.clear();
+    tlsSessions.set(key, ticket);
+  });
+}
 
 /** The default downloader: HTTPS (or HTTP to a loopback host, which the key store checks). */
 export const downloadJwks: JwksDownloader = (url, { timeoutMs, maxBytes }) => {
@@ -47,57 +109,66 @@ export const downloadJwks: JwksDownloader = (url, { timeoutMs, maxBytes }) => {
   // URL keeps IPv6 literals bracketed ("[::1]"); sockets want them bare.
   const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(target.port) || (secure ? 443 : 80);
+  const key = `${secure ? 'https' : 'http'}://${host}:${port}`;
   const request =
     `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
-    'Accept: application/json\r\nAccept-Encoding: identity\r\nConnection: close\r\n' +
+    'Accept: application/json\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n' +
     'User-Agent: keygate-authorizer\r\n\r\n';
 
   return new Promise<Uint8Array>((resolve, reject) => {
-    // tls.connect verifies the chain against Node's CA store (plus NODE_EXTRA_CA_CERTS) and the name
-    // against the certificate (RFC 9110 §4.3.4); SNI only for names, never for IP literals (RFC 6066 §3).
-    const sessionKey = `${host}:${port}`;
-    const session = tlsSessions.get(sessionKey);
-    const socket: Socket = secure
-      ? tlsConnect({
-          host,
-          port,
-          ...(isIP(host) === 0 ? { servername: host } : {}),
-          ALPNProtocols: ['http/1.1'],
-          ...(session ? { session } : {}),
-        }).on('session', (ticket: Buffer) => {
-          if (tlsSessions.size >= MAX_TLS_SESSIONS && !tlsSessions.has(sessionKey)) tlsSessions.clear();
-          tlsSessions.set(sessionKey, ticket);
-        })
-      : netConnect({ host, port });
-    const reader = new ResponseReader(maxBytes);
     let settled = false;
-    const finish = (err: JwksFetchError | undefined, body?: Uint8Array): void => {
+    let socket: Socket;
+    let reader: ResponseReader;
+    const timer = setTimeout(() => finish(fail('timeout', `JWKS fetch exceeded ${timeoutMs} ms`)), timeoutMs);
+    function finish(err: JwksFetchError | undefined, body?: Uint8Array): void {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      if (!err && reader.reusable) keepIdle(key, socket);
+      else socket.destroy();
       if (err) reject(err);
       else resolve(body!);
-    };
-    const timer = setTimeout(() => finish(fail('timeout', `JWKS fetch exceeded ${timeoutMs} ms`)), timeoutMs);
-    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(request));
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        const body = reader.push(chunk);
-        if (body) finish(undefined, body);
-      } catch (err) {
-        finish(err as JwksFetchError);
-      }
-    });
-    socket.on('end', () => {
-      try {
-        finish(undefined, reader.end());
-      } catch (err) {
-        finish(err as JwksFetchError);
-      }
-    });
-    socket.on('error', (err) => finish(networkError(err)));
-    socket.on('close', () => finish(fail('network', 'JWKS connection closed before a complete answer')));
+    }
+    function start(s: Socket, reused: boolean): void {
+      socket = s;
+      s.ref();
+      reader = new ResponseReader(maxBytes);
+      let received = false;
+      // A kept connection the server closed meanwhile fails before any byte of the answer: once, a fresh
+      // connection takes the request instead (RFC 9112 §9.3.1: a GET is safe to retry).
+      const lost = (err: JwksFetchError) => {
+        if (settled || socket !== s) return;
+        if (reused && !received) {
+          s.removeAllListeners('data').removeAllListeners('end').removeAllListeners('close');
+          s.on('error', () => undefined);
+          s.destroy();
+          start(connect(host, port, secure), false);
+        } else finish(err);
+      };
+      s.on('data', (chunk: Buffer) => {
+        received = true;
+        try {
+          const body = reader.push(chunk);
+          if (body) finish(undefined, body);
+        } catch (err) {
+          finish(err as JwksFetchError);
+        }
+      });
+      s.on('end', () => {
+        if (!received) return lost(fail('network', 'JWKS connection closed before a complete answer'));
+        try {
+          finish(undefined, reader.end());
+        } catch (err) {
+          finish(err as JwksFetchError);
+        }
+      });
+      s.on('error', (err) => lost(networkError(err)));
+      s.on('close', () => lost(fail('network', 'JWKS connection closed before a complete answer')));
+      if (reused) s.write(request);
+      else s.once(secure ? 'secureConnect' : 'connect', () => s.write(request));
+    }
+    const kept = takeIdle(key);
+    start(kept ?? connect(host, port, secure), kept !== undefined);
   });
 };
 
@@ -120,6 +191,14 @@ class ResponseReader {
   #chunkLeft = -1;
   readonly #body: Buffer[] = [];
   #bodyBytes = 0;
+  /** The server asked to close (or spoke HTTP/1.0), or sent more than the framed body. */
+  #noReuse = false;
+  #complete = false;
+
+  /** Whether the connection can carry the next request: a complete Content-Length answer, nothing after. */
+  get reusable(): boolean {
+    return this.#complete && typeof this.#length === 'number' && !this.#noReuse;
+  }
 
   constructor(private readonly maxBytes: number) {}
 
@@ -151,6 +230,7 @@ class ResponseReader {
     const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
     if (!status) throw fail('network', 'JWKS endpoint did not answer HTTP/1.1');
     const code = Number(status[1]);
+    if (lines[0]!.startsWith('HTTP/1.0')) this.#noReuse = true;
     // RFC 9110 §15.4: a 3xx names another location; keys come only from the configured URI.
     if (code >= 300 && code < 400) throw fail('redirect', `JWKS endpoint redirected (HTTP ${code})`);
     if (code !== 200) throw fail('http_status', `JWKS endpoint answered HTTP ${code}`);
@@ -173,6 +253,8 @@ class ResponseReader {
       } else if (name === 'transfer-encoding') {
         if (value !== 'chunked') throw fail('network', `JWKS response uses transfer-encoding ${value}`);
         chunked = true;
+      } else if (name === 'connection' && value.split(',').some((t) => t.trim() === 'close')) {
+        this.#noReuse = true;
       } else if (name === 'content-encoding' && value !== 'identity') {
         throw fail('network', `JWKS response uses content-encoding ${value}`);
       }
@@ -196,8 +278,12 @@ class ResponseReader {
 
   #plain(data: Buffer): Uint8Array | undefined {
     if (typeof this.#length === 'number') {
-      this.#append(data.subarray(0, this.#length - this.#bodyBytes));
-      return this.#bodyBytes === this.#length ? Buffer.concat(this.#body, this.#bodyBytes) : undefined;
+      const wanted = this.#length - this.#bodyBytes;
+      if (data.length > wanted) this.#noReuse = true;
+      this.#append(data.subarray(0, wanted));
+      if (this.#bodyBytes !== this.#length) return undefined;
+      this.#complete = true;
+      return Buffer.concat(this.#body, this.#bodyBytes);
     }
     this.#append(data);
     return undefined;

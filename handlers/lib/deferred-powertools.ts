@@ -24,17 +24,39 @@ export class DeferredLogger implements DecisionLogger {
   #logger: Logger | undefined;
   #loading: Promise<void> | undefined;
   #scheduled = false;
+  /** Lines written while held wait for release(): the load must not compete with a first request. */
+  #held: boolean;
   readonly #pending: [Method, string, LogAttributes][] = [];
   #dropped = 0;
 
   /**
    * @param load builds the real Logger (a dynamic import, so the bundle evaluates Powertools only then)
    * @param initialLevel `level` until the Logger is loaded; lines below the real level are dropped by it
+   * @param options.held lines written before release() do not start the load (init-time lines, such as the
+   *   key store's, would otherwise load Powertools while the first request still waits for a download)
    */
   constructor(
     private readonly load: () => Promise<Logger>,
     private readonly initialLevel: number,
-  ) {}
+    options: { readonly held?: boolean } = {},
+  ) {
+    this.#held = options.held ?? false;
+  }
+
+  /** Lets pending and later lines load the Logger (after the first answer). */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    if (this.#pending.length > 0) this.#schedule();
+  }
+
+  #schedule(): void {
+    // A macrotask: the current invocation answers first, then the Logger loads.
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => void this.loaded());
+    }
+  }
 
   get level(): number {
     return this.#logger ? this.#logger.level : this.initialLevel;
@@ -85,11 +107,7 @@ export class DeferredLogger implements DecisionLogger {
     }
     if (this.#pending.length >= MAX_PENDING_LINES) this.#dropped++;
     else this.#pending.push([method, message, extra]);
-    // A macrotask: the current invocation answers first, then the Logger loads.
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => void this.loaded());
-    }
+    if (!this.#held) this.#schedule();
   }
 }
 

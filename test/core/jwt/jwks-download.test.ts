@@ -61,6 +61,46 @@ async function serveRaw(answer: string): Promise<string> {
   return `http://127.0.0.1:${port}/.well-known/jwks.json`;
 }
 
+/**
+ * A TCP server speaking just enough HTTP/1.1 to show connection reuse: each request gets `answer(connection,
+ * request)` (both numbered from 1), or the connection is dropped when that is undefined.
+ */
+async function serveKeepAlive(
+  answer: (connection: number, request: number) => string | undefined,
+): Promise<{ readonly origin: string; readonly connections: () => number }> {
+  const sockets = new Set<Socket>();
+  let count = 0;
+  const server = createRawServer((socket) => {
+    sockets.add(socket);
+    const connection = ++count;
+    let request = 0;
+    let buffered = '';
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      while (buffered.includes('\r\n\r\n')) {
+        buffered = buffered.slice(buffered.indexOf('\r\n\r\n') + 4);
+        const reply = answer(connection, ++request);
+        if (reply === undefined) {
+          socket.destroy();
+          return;
+        }
+        socket.write(reply);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return { origin: `http://127.0.0.1:${port}`, connections: () => count };
+}
+
+const ok = (body: string, headers = '') =>
+  `HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers}\r\n${body}`;
+
 const limits = { timeoutMs: 1000, maxBytes: 10_000 };
 const text = (body: Uint8Array) => Buffer.from(body).toString('utf8');
 
@@ -213,12 +253,13 @@ describe('downloadJwks', () => {
     }
   });
 
-  it('resumes the TLS session of an earlier download from the same host instead of a full handshake', async () => {
+  it('resumes the TLS session of an earlier connection to the same host instead of a full handshake', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keygate-tls-'));
     try {
       const { key, cert } = selfSignedCert(dir);
+      // `Connection: close`: no kept connection, so the second download opens a new one.
       const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) =>
-        res.end('{"keys":[]}'),
+        res.writeHead(200, { connection: 'close' }).end('{"keys":[]}'),
       );
       const reused: boolean[] = [];
       server.on('secureConnection', (socket: TLSSocket) => reused.push(socket.isSessionReused()));
@@ -242,5 +283,33 @@ describe('downloadJwks', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it.each([
+    ['a Content-Length answer leaves the connection open for the next document', ok('{"keys":[]}'), 1],
+    ['an answer with Connection: close is not reused', ok('{"keys":[]}', 'connection: close\r\n'), 2],
+    [
+      'a chunked answer is not reused',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nb\r\n{"keys":[]}\r\n0\r\n\r\n',
+      2,
+    ],
+  ])('%s', async (_name, answer, connections) => {
+    const server = await serveKeepAlive(() => answer);
+    const first = await downloadJwks(`${server.origin}/.well-known/jwks.json`, limits);
+    const second = await downloadJwks(`${server.origin}/revocations`, limits);
+    expect([text(first), text(second), server.connections()]).toEqual([
+      '{"keys":[]}',
+      '{"keys":[]}',
+      connections,
+    ]);
+  });
+
+  it('retries once on a new connection when the server drops the kept one at the next request', async () => {
+    const server = await serveKeepAlive((connection, request) =>
+      connection === 1 && request === 2 ? undefined : ok(`{"keys":[],"c":${connection}}`),
+    );
+    await downloadJwks(`${server.origin}/.well-known/jwks.json`, limits);
+    const second = await downloadJwks(`${server.origin}/revocations`, limits);
+    expect([text(second), server.connections()]).toEqual(['{"keys":[],"c":2}', 2]);
   });
 });

@@ -22,12 +22,16 @@ function captureStdout(): Record<string, unknown>[] {
 
 const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function deferred(level = 'INFO') {
+function deferred(level = 'INFO', options: { held?: boolean } = {}) {
   let loads = 0;
-  const logger = new DeferredLogger(async () => {
-    loads++;
-    return new Logger({ serviceName: 'test', logLevel: level as 'INFO' });
-  }, LOG_LEVEL_THRESHOLDS.INFO);
+  const logger = new DeferredLogger(
+    async () => {
+      loads++;
+      return new Logger({ serviceName: 'test', logLevel: level as 'INFO' });
+    },
+    LOG_LEVEL_THRESHOLDS.INFO,
+    options,
+  );
   return { logger, loads: () => loads };
 }
 
@@ -52,6 +56,22 @@ describe('DeferredLogger', () => {
     logger.error('third', { n: 4 }); // loaded: written at once
     expect(out.at(-1)).toMatchObject({ level: 'ERROR', message: 'third', n: 4 });
     expect(loads()).toBe(1);
+  });
+
+  it('held: lines before release() load nothing; release() loads after the current task and writes them', async () => {
+    const out = captureStdout();
+    const { logger, loads } = deferred('INFO', { held: true });
+    logger.info('at init', { n: 1 });
+    await nextTask();
+    await nextTask();
+    expect(loads()).toBe(0);
+    expect(out).toEqual([]);
+    logger.release();
+    expect(loads()).toBe(0);
+    await nextTask();
+    expect(loads()).toBe(1);
+    await logger.loaded();
+    expect(out.map((l) => [l.level, l.message, l.n])).toEqual([['INFO', 'at init', 1]]);
   });
 
   it("reports the configured level until loaded, then the Logger's", async () => {
