@@ -304,12 +304,15 @@ describe('downloadJwks', () => {
     ]);
   });
 
-  it('retries once on a new connection when the server drops the kept one at the next request', async () => {
+  it('fails the one download whose kept connection the server dropped, without a retry; the next connects anew', async () => {
     const server = await serveKeepAlive((connection, request) =>
       connection === 1 && request === 2 ? undefined : ok(`{"keys":[],"c":${connection}}`),
     );
     await downloadJwks(`${server.origin}/.well-known/jwks.json`, limits);
-    const second = await downloadJwks(`${server.origin}/revocations`, limits);
-    expect([text(second), server.connections()]).toEqual(['{"keys":[],"c":2}', 2]);
+    await expect(downloadJwks(`${server.origin}/revocations`, limits)).rejects.toMatchObject({
+      reason: 'network',
+    });
+    const third = await downloadJwks(`${server.origin}/revocations`, limits);
+    expect([text(third), server.connections()]).toEqual(['{"keys":[],"c":2}', 2]);
   });
 });
