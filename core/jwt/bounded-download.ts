@@ -37,7 +37,7 @@ export async function downloadJson(url: string, options: DownloadOptions): Promi
   } catch (err) {
     // The transport names the JWKS; the same failure of another document names that document.
     if (err instanceof JwksFetchError) {
-      throw new JwksFetchError(err.reason, err.message.replace(/^JWKS\b/, label), { cause: err });
+      throw new JwksFetchError(err.code, err.message.replace(/^JWKS\b/, label), { cause: err });
     }
     const detail = err instanceof Error ? err.message.slice(0, 200) : 'non-error thrown';
     throw new JwksFetchError('network', `${label} download failed: ${detail}`, { cause: err });
