@@ -82,7 +82,7 @@ const log = (line: string) => console.log(line);
 // Usage errors before anything starts (exit 2).
 if (!opts.start && needsOwnStack(scenario)) {
   console.error(
-    `${scenario.name} creates its own clients: it needs a stack this runner starts (drop --no-start)`,
+    `error: ${scenario.name} creates its own clients: it needs a stack this runner starts (drop --no-start)`,
   );
   process.exit(EXIT.usage);
 }
