@@ -162,7 +162,6 @@ describe('JWKS parser hostile documents', () => {
         ms: Math.round(performance.now() - started),
         heapDeltaMb: Math.round((process.memoryUsage().heapUsed - before) / 1e6),
       };
-      expect(performance.now() - started).toBeLessThan(3000);
       expect(ks.stats().keys).toBeLessThanOrEqual(100);
     }
     expect((results['300 duplicates of the good key'] as { outcome: string }).outcome).toBe('found');
