@@ -11,10 +11,9 @@ import { AuthorizerFailure } from './errors.js';
 import { bearerToken } from './lib/bearer-token.js';
 import type { Decision, DecisionReason } from './lib/decision-telemetry.js';
 
+// What the entries, the local stack and the benches build a handler from, in one import.
 export { type AuthorizerConfig, authorizerConfigSpec, loadConfig } from './authorizer-config.js';
 export { type AuthorizerClients, type AuthorizerDeps, createDeps } from './authorizer-deps.js';
-export { bearerToken } from './lib/bearer-token.js';
-export { type Decision, type DecisionReason, DecisionTelemetry } from './lib/decision-telemetry.js';
 
 type AuthorizerHandler = (
   event: APIGatewayTokenAuthorizerEvent,
