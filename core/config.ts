@@ -1,10 +1,10 @@
 // One typed schema for configuration read from the environment, once, at module init.
 // Every problem is collected and reported together so a misconfigured Lambda fails fast with one clear message.
 
-import { ConfigError } from './errors.js';
+import { ConfigError, ConfigFieldError } from './errors.js';
 import { isHttpsOrLoopback } from './net.js';
 
-export { ConfigError };
+export { ConfigError, ConfigFieldError };
 
 type Parser<T> = (raw: string | undefined, name: string) => T;
 
@@ -17,8 +17,6 @@ export type ConfigOf<S extends Record<string, Field<unknown>>> = {
   readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never;
 };
 
-class FieldProblem extends Error {}
-
 const present = (raw: string | undefined): raw is string => raw !== undefined && raw.trim() !== '';
 
 /** A required (or defaulted) string, optionally constrained by a pattern. */
@@ -27,11 +25,11 @@ export function str(opts: { default?: string; pattern?: RegExp; hint?: string } 
     parse(raw, name) {
       if (!present(raw)) {
         if (opts.default !== undefined) return opts.default;
-        throw new FieldProblem(`${name} is required`);
+        throw new ConfigFieldError(`${name} is required`);
       }
       const value = raw.trim();
       if (opts.pattern && !opts.pattern.test(value)) {
-        throw new FieldProblem(`${name} must be ${opts.hint ?? `of the form ${opts.pattern}`}`);
+        throw new ConfigFieldError(`${name} must be ${opts.hint ?? `of the form ${opts.pattern}`}`);
       }
       return value;
     },
@@ -49,7 +47,7 @@ export function int(opts: { default?: number; min: number; max: number }): Field
     parse(raw, name) {
       if (!present(raw)) {
         if (opts.default !== undefined) return opts.default;
-        throw new FieldProblem(`${name} is required`);
+        throw new ConfigFieldError(`${name} is required`);
       }
       const value = Number(raw.trim());
       if (
@@ -58,7 +56,7 @@ export function int(opts: { default?: number; min: number; max: number }): Field
         value < opts.min ||
         value > opts.max
       ) {
-        throw new FieldProblem(
+        throw new ConfigFieldError(
           `${name} must be an integer from ${opts.min} to ${opts.max} (got "${raw.trim()}")`,
         );
       }
@@ -75,7 +73,7 @@ export function bool(opts: { default: boolean }): Field<boolean> {
       const v = raw.trim().toLowerCase();
       if (v === 'true' || v === '1' || v === 'yes') return true;
       if (v === 'false' || v === '0' || v === 'no') return false;
-      throw new FieldProblem(`${name} must be true or false`);
+      throw new ConfigFieldError(`${name} must be true or false`);
     },
   };
 }
@@ -86,11 +84,11 @@ export function oneOf<const T extends string>(values: readonly T[], opts: { defa
     parse(raw, name) {
       if (!present(raw)) {
         if (opts.default !== undefined) return opts.default;
-        throw new FieldProblem(`${name} is required`);
+        throw new ConfigFieldError(`${name} is required`);
       }
       const v = raw.trim();
       if (!(values as readonly string[]).includes(v))
-        throw new FieldProblem(`${name} must be one of ${values.join(', ')}`);
+        throw new ConfigFieldError(`${name} must be one of ${values.join(', ')}`);
       return v as T;
     },
   };
@@ -101,9 +99,9 @@ export function list(opts: { default?: readonly string[]; min?: number } = {}): 
   return {
     parse(raw, name) {
       const items = present(raw) ? raw.split(/[\s,]+/).filter(Boolean) : [...(opts.default ?? [])];
-      if (!present(raw) && opts.default === undefined) throw new FieldProblem(`${name} is required`);
+      if (!present(raw) && opts.default === undefined) throw new ConfigFieldError(`${name} is required`);
       if (items.length < (opts.min ?? 0))
-        throw new FieldProblem(`${name} needs at least ${opts.min} item(s)`);
+        throw new ConfigFieldError(`${name} needs at least ${opts.min} item(s)`);
       return items;
     },
   };
@@ -116,15 +114,15 @@ export function url(opts: { default?: string; allowHttpLoopback?: boolean } = {}
   return {
     parse(raw, name) {
       const value = present(raw) ? raw.trim() : opts.default;
-      if (value === undefined) throw new FieldProblem(`${name} is required`);
+      if (value === undefined) throw new ConfigFieldError(`${name} is required`);
       let parsed: URL;
       try {
         parsed = new URL(value);
       } catch {
-        throw new FieldProblem(`${name} must be an absolute URL`);
+        throw new ConfigFieldError(`${name} must be an absolute URL`);
       }
       if (opts.allowHttpLoopback === false ? parsed.protocol !== 'https:' : !isHttpsOrLoopback(parsed)) {
-        throw new FieldProblem(`${name} must use https (http is allowed only for loopback hosts)`);
+        throw new ConfigFieldError(`${name} must use https (http is allowed only for loopback hosts)`);
       }
       return value;
     },
@@ -148,7 +146,7 @@ export function readConfig<S extends Record<string, Field<unknown>>>(
     try {
       out[name] = field.parse(env[name], name);
     } catch (err) {
-      if (err instanceof FieldProblem) problems.push(err.message);
+      if (err instanceof ConfigFieldError) problems.push(err.message);
       else throw err;
     }
   }

@@ -22,3 +22,13 @@ export class ConfigError extends KeygateError<'config_invalid'> {
     super('config_invalid', `invalid configuration: ${problems.join('; ')}`, options);
   }
 }
+
+/**
+ * One configuration field is missing or invalid (what a Field's parse throws); readConfig collects every
+ * field's message into one ConfigError.
+ */
+export class ConfigFieldError extends KeygateError<'config_field_invalid'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('config_field_invalid', message, options);
+  }
+}

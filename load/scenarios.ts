@@ -94,7 +94,7 @@ export interface LocalLoad {
   /**
    * The local authorizer's verified-token cache size (TOKEN_CACHE_SIZE). `cache-miss` walks a pool
    * larger than it in order, so the LRU misses on every lookup (and still pays its insert/evict cost),
-   * without minting 10,000+ tokens at the local token endpoint's ~150/s.
+   * without minting 10,000+ tokens at the local token endpoint's rate (one KMS emulator RSA signature each).
    */
   readonly tokenCacheSize?: number;
   /** Also run the same load with the result cache off, in alternating rounds, and report both (what the cache buys). */

@@ -2,17 +2,14 @@
 // discovery) and the resource API behind the API Gateway emulator with the real TOKEN authorizer, which
 // fetches the JWKS over HTTP from the auth API exactly as it does in AWS (or, with `authorizer: 'native'`,
 // API Gateway's native JWT authorizer reading the auth API's discovery). Used by `npm start`, the e2e
-// tests, `npm run load:local` and the reliability tests.
+// tests, `npm run load:local` and the reliability tests. This file wires the servers; the options are in
+// ./stack-options.ts, key rotation in ./signing-keys.ts, the test hooks in ./stack-test-hooks.ts.
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
-import {
-  DEFAULT_RESULTS_CACHE_TTL_SECONDS,
-  GATEWAY_RESPONSE_HEADERS,
-  MAX_RESULTS_CACHE_TTL_SECONDS,
-} from '../core/contract.js';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { GATEWAY_RESPONSE_HEADERS } from '../core/contract.js';
 import {
   type ClientRegistry,
   createClientRegistry,
@@ -20,9 +17,9 @@ import {
   createKmsClient,
 } from '../core/issuer/index.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
-import { type AuthorizerDeps, authorizerConfigSpec } from '../handlers/authorizer.js';
+import { authorizerConfigSpec } from '../handlers/authorizer.js';
 import { DEMO_SCOPES, type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
-import { type DynaliteServer, startDynalite } from './dynalite.js';
+import { startDynalite } from './dynalite.js';
 import { StackStartError } from './errors.js';
 import {
   type AccessLogEntry,
@@ -33,88 +30,40 @@ import {
   startGateway,
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
-import { createLocalLambdas, type HandlerEnv, type LambdaName, type LocalLambdasOptions } from './lambdas.js';
+import { createLocalLambdas, type HandlerEnv } from './lambdas.js';
 import { lockStateDir } from './lock.js';
-import { type UpstreamOptions, upstreamIntegration, upstreamScopes } from './upstream.js';
-
-export { StackStartError };
-
-/** Documented default ports (README "Run it locally"). */
-export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
-export const DEFAULT_STATE_DIR = '.keygate';
-export const SIGNING_KEY_ALIAS = 'alias/keygate-signing';
-export const DEFAULT_TABLE = 'keygate-clients';
-export const DEFAULT_STAGE = 'local';
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT_ID = '123456789012';
-/** Dummy SigV4 credentials: dynalite and the KMS emulator check the signature's shape, not the key. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-
-export type StackPortName = keyof typeof DEFAULT_PORTS;
-
-/** An API Gateway-shaped id (10 lower-case letters and digits) derived from the state directory. */
-function stableApiId(stateDir: string): string {
-  const digest = createHash('sha256').update(stateDir).digest();
-  return Array.from(digest.subarray(0, 10), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
-}
+import { createSigningKeys, ensureSigningKey, type SigningKeyRotation } from './signing-keys.js';
+import {
+  type AuthorizerMode,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalStackOptions,
+  resolveStackOptions,
+  type StackPortName,
+} from './stack-options.js';
+import { createDynamoSwitch, type LocalStackTestHooks } from './stack-test-hooks.js';
+import { upstreamIntegration, upstreamScopes } from './upstream.js';
 
 export type { DemoClient, DemoClientState } from './demo-client.js';
+export { SIGNING_KEY_ALIAS, type SigningKeyRotation } from './signing-keys.js';
+export {
+  AUTHORIZER_MODES,
+  type AuthorizerMode,
+  DEFAULT_PORTS,
+  DEFAULT_STAGE,
+  DEFAULT_STATE_DIR,
+  DEFAULT_TABLE,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalStackOptions,
+  type StackPortName,
+} from './stack-options.js';
+export type { LocalStackTestHooks } from './stack-test-hooks.js';
+export { StackStartError };
 
-/** Who guards the resource API: keygate's Lambda TOKEN authorizer, or API Gateway's native JWT authorizer. */
-export const AUTHORIZER_MODES = ['lambda', 'native'] as const;
-export type AuthorizerMode = (typeof AUTHORIZER_MODES)[number];
-
-export interface LocalStackOptions {
-  /** Keep nothing on disk (a new key and demo client each start). Default false. */
-  readonly inMemory?: boolean;
-  /** Where table data, KMS keys and the demo credentials persist. Default `.keygate` (cwd). */
-  readonly stateDir?: string;
-  /** The auth and resource APIs listen here. Default 127.0.0.1 (local/host-safety.ts). */
-  readonly host?: string;
-  /**
-   * Also put the KMS emulator, dynalite and the gateways' admin endpoints on `host`. Default false: they
-   * stay on 127.0.0.1 (admin endpoints answer loopback peers only) whatever `host` is.
-   */
-  readonly exposeInternals?: boolean;
-  /** Per-server ports; 0 picks a free one (tests). Unset ones take DEFAULT_PORTS. */
-  readonly ports?: Partial<Record<StackPortName, number>>;
-  /** Default 'lambda'. 'native' reads the issuer's discovery at start-up (docs/authorizers.md). */
-  readonly authorizer?: AuthorizerMode;
-  /** The resource API's authorizer result cache TTL (0-3600). Default 300, as in AWS. */
-  readonly resultsCacheTtlSeconds?: number;
-  readonly stage?: string;
-  /** Tokens' `aud`. Default: the resource API URL (as the CDK stack does). */
-  readonly audience?: string;
-  readonly tableName?: string;
-  /** Extra handler environment (e.g. TOKEN_MAX_LIFETIME_SECONDS, TOKEN_CACHE_SIZE, LOG_LEVEL). */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Print the handlers' Powertools JSON logs. Default false (quiet). */
-  readonly handlerLogs?: boolean;
-  /** Clocks for the authorizer's and the token handler's time checks (tests); default Date.now. */
-  readonly clocks?: LocalLambdasOptions['clocks'];
-  /**
-   * Puts something between the authorizer and the JWKS route (e.g. a fault proxy): called with the auth
-   * API's origin once it listens; the authorizer fetches the JWKS through the returned `url` (an origin),
-   * which the stack closes with the rest. `jwksUrl` stays the auth API's own.
-   */
-  readonly jwksVia?: (authOrigin: string) => Promise<{ readonly url: string; close(): Promise<void> }>;
-  /**
-   * SDK attempts per DynamoDB call, on top of the client registry's own bounded retries. Default 1, as the
-   * token Lambda's client on AWS: one retry policy, so an outage costs 3 attempts, not 9.
-   */
-  readonly dynamodbMaxAttempts?: number;
-  /** The KMS emulator's RSA request quota per second. Default 500, as AWS (local/kms/quota.ts). */
-  readonly kmsRsaQuotaPerSecond?: number;
-  /**
-   * Put the resource API in front of the team's own dev server instead of the products sample: `routes` (the
-   * authorizer's route table) are served through an HTTP proxy integration to `url`.
-   */
-  readonly upstream?: UpstreamOptions;
-  /** One call per request on either API (access log). */
-  readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
-}
-
-export interface LocalStack {
+export interface LocalStack extends SigningKeyRotation, LocalStackTestHooks {
   /** Auth API stage URL (= issuer). */
   readonly authUrl: string;
   /** Resource API stage URL. */
@@ -131,28 +80,6 @@ export interface LocalStack {
   readonly dynamodbEndpoint: string;
   readonly tableName: string;
   readonly region: string;
-  /** The KMS key id tokens are signed with now (changes with rotateSigningKey). */
-  readonly signingKeyId: string;
-  /** Key ids whose public keys the JWKS endpoint publishes. */
-  readonly publishedKeyIds: readonly string[];
-  /**
-   * The rotation runbook (docs/operations.md) in one call: create a new KMS key, publish it beside the
-   * current one, switch signing to it (and move the signing alias, so a restart keeps it). The previous key
-   * stays published until retireKey(); verifiers pick the new kid up through their unknown-kid refetch.
-   */
-  rotateSigningKey(): Promise<{ readonly keyId: string; readonly previousKeyId: string }>;
-  /** Stops publishing a key (after the longest token lifetime has passed). Refuses the signing key. */
-  retireKey(keyId: string): Promise<void>;
-  /** Creates an RSA signing key in the KMS emulator (not yet published nor signing). */
-  createKey(): Promise<string>;
-  /** Redeploys one handler: the stack's env (current keys included) with `extraEnv` on top. */
-  deploy(name: LambdaName, extraEnv?: HandlerEnv): void;
-  /** The deployed authorizer's live deps (key store and verifier stats). */
-  authorizerDeps(): AuthorizerDeps;
-  /** Stops DynamoDB (connections refused from now on); its data stays in the state directory. */
-  stopDynamo(): Promise<void>;
-  /** Starts DynamoDB again on the same port and state directory (in memory: empty). */
-  startDynamo(): Promise<void>;
   /** The SDK clients the handlers use, and the client registry on the stack's table. */
   readonly clients: { readonly kms: KMSClient; readonly dynamodb: DynamoDBClient };
   readonly registry: ClientRegistry;
@@ -182,53 +109,16 @@ async function listenAs<T>(server: StackPortName, port: number, start: () => Pro
   }
 }
 
-// Straight into the emulator's store, not over the SDK: RSA key generation on a loaded machine can
-// outlast the KMS client's 2 s request timeout.
-async function createSigningKey(kms: KmsEmulator, alias?: string): Promise<string> {
-  const { keyId } = await kms.createKey({
-    description: 'keygate local signing key',
-    ...(alias ? { alias } : {}),
-  });
-  return keyId;
-}
-
-async function ensureSigningKey(kms: KmsEmulator, kmsClient: KMSClient): Promise<string> {
-  try {
-    const out = await kmsClient.send(new DescribeKeyCommand({ KeyId: SIGNING_KEY_ALIAS }));
-    return out.KeyMetadata!.KeyId!;
-  } catch (err) {
-    if ((err as { name?: string }).name !== 'NotFoundException') throw err;
-  }
-  return createSigningKey(kms, SIGNING_KEY_ALIAS);
-}
-
 /** Starts every local server and wires them; `close()` stops them all (also on a failed start). */
+/** An API Gateway-shaped id (10 lower-case letters and digits) derived from the state directory. */
+function stableApiId(stateDir: string): string {
+  const digest = createHash('sha256').update(stateDir).digest();
+  return Array.from(digest.subarray(0, 10), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const host = options.host ?? '127.0.0.1';
-  const exposeInternals = options.exposeInternals ?? false;
-  const internalHost = exposeInternals ? host : '127.0.0.1';
-  const ports = { ...DEFAULT_PORTS, ...options.ports };
-  const stage = options.stage ?? DEFAULT_STAGE;
-  const tableName = options.tableName ?? DEFAULT_TABLE;
-  const stateDir = options.inMemory ? undefined : resolve(options.stateDir ?? DEFAULT_STATE_DIR);
-  const ttl = options.resultsCacheTtlSeconds ?? DEFAULT_RESULTS_CACHE_TTL_SECONDS;
-  // Checked before anything starts: a bad flag should not cost a full start and teardown.
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
-    throw new StackStartError(
-      'config',
-      `resultsCacheTtlSeconds must be an integer from 0 to ${MAX_RESULTS_CACHE_TTL_SECONDS} (got ${ttl})`,
-      'api',
-    );
-  }
-  for (const [name, p] of Object.entries(ports)) {
-    if (!Number.isInteger(p) || p < 0 || p > 65_535) {
-      throw new StackStartError(
-        'config',
-        `${name} port must be an integer from 0 to 65535`,
-        name as StackPortName,
-      );
-    }
-  }
+  const settings = resolveStackOptions(options);
+  const { host, internalHost, exposeInternals, ports, stage, tableName, stateDir, mode } = settings;
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => {});
@@ -250,11 +140,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     const startDynamo = (port: number) =>
       startDynalite({ host: internalHost, port, ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}) });
-    let dynamo: DynaliteServer | undefined = await listenAs('dynamodb', ports.dynamodb, () =>
-      startDynamo(ports.dynamodb),
-    );
+    const dynamo = await listenAs('dynamodb', ports.dynamodb, () => startDynamo(ports.dynamodb));
     const dynamodbEndpoint = dynamo.endpoint;
-    closers.push(async () => dynamo?.close());
+    const dynamoPort = Number(new URL(dynamodbEndpoint).port);
+    const dynamoSwitch = createDynamoSwitch(dynamo, () => startDynamo(dynamoPort));
+    closers.push(() => dynamoSwitch.close());
     const kms = await listenAs('kms', ports.kms, () =>
       startKmsEmulator({
         host: internalHost,
@@ -292,15 +182,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Both APIs' URLs feed both APIs' handlers (issuer/JWKS URL -> authorizer, API URL -> audience), and
     // port 0 is only resolved by listening: the gateways start with late-bound handlers.
     let handlerEnv: HandlerEnv = {};
-    const keys = { signing: signingKeyId, published: [signingKeyId] };
-    // The token and JWKS Lambdas read their keys from config at init, so a key change means new
-    // "containers": a deploy reads the current SIGNING_KEY_ID / PUBLISHED_KEY_IDS, as a redeploy would.
+    const keys = createSigningKeys(kms, kmsClient, signingKeyId, () => {
+      lambdas.deploy('jwks');
+      lambdas.deploy('token');
+    });
+    // A deploy reads the current SIGNING_KEY_ID / PUBLISHED_KEY_IDS, as a redeploy would.
     const lambdas = createLocalLambdas({
-      env: () => ({
-        ...handlerEnv,
-        SIGNING_KEY_ID: keys.signing,
-        PUBLISHED_KEY_IDS: keys.published.join(','),
-      }),
+      env: () => ({ ...handlerEnv, ...keys.env() }),
       kms: kmsClient,
       dynamodb: dynamoClient,
       logs: options.handlerLogs ?? false,
@@ -308,7 +196,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.upstream ? { routes: options.upstream.routes } : {}),
     });
     const fn = lambdas.functions;
-    const mode = options.authorizer ?? 'lambda';
     // The native authorizer reads the issuer's discovery when created, which needs the deployed auth API:
     // the resource API listens first and holds requests until the authorizer exists.
     let jwtAuthorizer: JwtAuthorizer | undefined;
@@ -325,7 +212,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             },
           }
         : {
-            authorizer: { handler: fn.authorizer, resultsCacheTtlSeconds: ttl, functionName: 'authorizer' },
+            authorizer: {
+              handler: fn.authorizer,
+              resultsCacheTtlSeconds: settings.resultsCacheTtlSeconds,
+              functionName: 'authorizer',
+            },
             // As the CDK stack configures its gateway responses (RFC 6750 §3).
             responseHeaders: GATEWAY_RESPONSE_HEADERS,
           };
@@ -403,11 +294,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     }
 
-    const redeployIssuer = () => {
-      lambdas.deploy('jwks');
-      lambdas.deploy('token');
-    };
-    const dynamoPort = Number(new URL(dynamodbEndpoint).port);
     const clientEnv = {
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
       AWS_ENDPOINT_URL_KMS: kms.url,
@@ -439,38 +325,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbEndpoint,
       tableName,
       region: LOCAL_REGION,
+      // Getters, not a spread: the key ids change with rotation.
       get signingKeyId() {
-        return keys.signing;
+        return keys.signingKeyId;
       },
       get publishedKeyIds() {
-        return [...keys.published];
+        return keys.publishedKeyIds;
       },
-      async rotateSigningKey() {
-        const previousKeyId = keys.signing;
-        const keyId = await createSigningKey(kms);
-        keys.published = [...keys.published, keyId];
-        keys.signing = keyId;
-        redeployIssuer();
-        await kmsClient.send(new UpdateAliasCommand({ AliasName: SIGNING_KEY_ALIAS, TargetKeyId: keyId }));
-        return { keyId, previousKeyId };
-      },
-      async retireKey(keyId: string) {
-        if (keyId === keys.signing) throw new Error('cannot retire the key tokens are signed with');
-        if (!keys.published.includes(keyId)) throw new Error(`key ${keyId} is not published`);
-        keys.published = keys.published.filter((k) => k !== keyId);
-        redeployIssuer();
-      },
-      createKey: () => createSigningKey(kms),
+      rotateSigningKey: keys.rotateSigningKey,
+      retireKey: keys.retireKey,
+      createKey: keys.createKey,
       deploy: lambdas.deploy,
       authorizerDeps: lambdas.authorizerDeps,
-      async stopDynamo() {
-        const running = dynamo;
-        dynamo = undefined;
-        await running?.close();
-      },
-      async startDynamo() {
-        dynamo ??= await startDynamo(dynamoPort);
-      },
+      stopDynamo: dynamoSwitch.stopDynamo,
+      startDynamo: dynamoSwitch.startDynamo,
       clients: { kms: kmsClient, dynamodb: dynamoClient },
       registry,
       stateDir,

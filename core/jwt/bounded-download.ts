@@ -1,7 +1,7 @@
 // The bounded download of the authorizer's small JSON documents (the issuer's JWKS, the revocation list).
 // The transport is jwks-download.ts (one GET over node:tls, no redirects, a deadline, a byte cap enforced
 // while the body streams); this adds the URL rule and the size, UTF-8 and JSON checks. Every failure is a
-// JwksFetchError with a stable reason.
+// JwksFetchError with a stable code.
 import { isUtf8 } from 'node:buffer';
 import { isHttpsOrLoopback } from '../net.js';
 import { JwksFetchError } from './errors.js';
@@ -37,7 +37,7 @@ export async function downloadJson(url: string, options: DownloadOptions): Promi
   } catch (err) {
     // The transport names the JWKS; the same failure of another document names that document.
     if (err instanceof JwksFetchError) {
-      throw new JwksFetchError(err.reason, err.message.replace(/^JWKS\b/, label), { cause: err });
+      throw new JwksFetchError(err.code, err.message.replace(/^JWKS\b/, label), { cause: err });
     }
     const detail = err instanceof Error ? err.message.slice(0, 200) : 'non-error thrown';
     throw new JwksFetchError('network', `${label} download failed: ${detail}`, { cause: err });

@@ -66,15 +66,8 @@ export type JwksFetchFailureReason =
   /** The document parsed but held no key we accept: treated as a failure so last good keys keep serving. */
   | 'no_usable_keys';
 
-/** A failed JWKS download or an unusable document; the key store keeps serving its last good keys. */
-export class JwksFetchError extends Error {
-  override readonly name = 'JwksFetchError';
-
-  constructor(
-    readonly reason: JwksFetchFailureReason,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+/**
+ * A failed JWKS (or revocation list) download or an unusable document; the key store keeps serving its last
+ * good keys. `code` is the stable reason.
+ */
+export class JwksFetchError extends KeygateError<JwksFetchFailureReason> {}

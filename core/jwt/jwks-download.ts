@@ -1,10 +1,10 @@
 // The bounded JWKS download: one HTTP/1.1 GET over node:tls (node:net only for the loopback http URIs the
 // key store allows), no redirects followed, a whole-request timeout, and a byte cap on headers and body
 // enforced while they stream. Not the global fetch (it loads undici on first use) and not node:https
-// (it loads and sets up Node's HTTP client stack): measured in `npm run bench -- cold-start`, those cost a
-// cold start tens of ms and ~3 ms respectively. The request is the smallest HTTP/1.1 exchange: one GET,
-// identity encoding; the answer is read as RFC 9112 frames it (Content-Length, chunked, or until close), and
-// a Content-Length answer leaves the connection open for the next document from the same issuer.
+// (it loads and sets up Node's HTTP client stack): both add to a cold start what `npm run bench -- cold-start`
+// prints. The request is the smallest HTTP/1.1 exchange: one GET, identity encoding; the answer is read as
+// RFC 9112 frames it (Content-Length, chunked, or until close), and a Content-Length answer leaves the
+// connection open for the next document from the same issuer.
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { JwksFetchError, type JwksFetchFailureReason } from './errors.js';

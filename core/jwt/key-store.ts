@@ -1,27 +1,13 @@
-// The JWKS key store: fetches the issuer's JWK Set (https, bounded time and size, no redirects), imports
-// each usable RSA key once into a node:crypto KeyObject, refreshes in the background, keeps serving the
-// last good keys while the endpoint is down, and rate-limits refetches caused by unknown `kid`s.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+// The JWKS key store's refresh state machine: fetches the issuer's JWK Set (./bounded-download.ts), imports
+// it (./jwk-import.ts), refreshes in the background, keeps serving the last good keys while the endpoint is
+// down, and rate-limits refetches caused by unknown `kid`s.
+import type { KeyObject } from 'node:crypto';
 import { BoundedCache } from '../bounded-cache.js';
 import { checkDocumentUri, downloadJson } from './bounded-download.js';
 import { JwksFetchError, type JwksFetchFailureReason, VerifyError } from './errors.js';
+import { importJwks, type KeyMaterial, type KeySkipReason } from './jwk-import.js';
 import { downloadJwks, type JwksDownloader } from './jwks-download.js';
-import { isSaneKid } from './kid.js';
 import type { KeyStore, KeyStoreStats } from './types.js';
-
-export type KeySkipReason =
-  | 'not_object'
-  | 'kid'
-  | 'kty'
-  | 'use'
-  | 'alg'
-  | 'key_ops'
-  | 'invalid_key'
-  | 'modulus_too_small'
-  | 'modulus_too_large'
-  | 'exponent'
-  | 'duplicate_kid'
-  | 'too_many_keys';
 
 /** Why a fetch started. */
 export type FetchTrigger = 'prefetch' | 'initial' | 'soft_refresh' | 'unknown_kid' | 'retry';
@@ -70,16 +56,7 @@ export interface JwksKeyStoreOptions {
   readonly onEvent?: (event: KeyStoreEvent) => void;
 }
 
-export const MIN_RSA_MODULUS_BITS = 2048;
-/** Verification cost grows with the modulus; nobody signs access tokens with more than 8192 bits. */
-export const MAX_RSA_MODULUS_BITS = 8192;
 const MAX_REMEMBERED_UNKNOWN_KIDS = 1000;
-
-interface KeyMaterial {
-  readonly n: string;
-  readonly e: string;
-  readonly key: KeyObject;
-}
 
 function positive(name: string, value: number, allowZero = false): number {
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
@@ -160,77 +137,10 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
       download: downloader,
     });
 
-  /** One JWK to KeyMaterial, or why it is skipped (RFC 7517 §4, RFC 7518 §6.3, RFC 8725 §3.5). */
-  function importJwk(jwk: unknown): KeyMaterial | KeySkipReason {
-    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'not_object';
-    const { kty, use, alg, key_ops: keyOps, n, e } = jwk as Record<string, unknown>;
-    if (kty !== 'RSA') return 'kty';
-    if (use !== undefined && use !== 'sig') return 'use';
-    if (alg !== undefined && alg !== 'RS256') return 'alg';
-    if (keyOps !== undefined && !(Array.isArray(keyOps) && keyOps.includes('verify'))) return 'key_ops';
-    if (typeof n !== 'string' || typeof e !== 'string') return 'invalid_key';
-    const kid = (jwk as { kid: string }).kid;
-    const previous = material.get(kid);
-    if (previous && previous.n === n && previous.e === e) return previous;
-    let key: KeyObject;
-    try {
-      key = createPublicKey({ key: { kty: 'RSA', n, e }, format: 'jwk' });
-    } catch {
-      return 'invalid_key';
-    }
-    const details = key.asymmetricKeyDetails;
-    const bits = details?.modulusLength ?? 0;
-    if (bits < MIN_RSA_MODULUS_BITS) return 'modulus_too_small';
-    if (bits > MAX_RSA_MODULUS_BITS) return 'modulus_too_large';
-    // e = 1 would make any "signature" equal to its own padded digest; real keys use 65537.
-    const exponent = details?.publicExponent ?? 0n;
-    if (exponent < 3n || exponent % 2n === 0n) return 'exponent';
-    return { n, e, key };
-  }
-
   function apply(document: unknown, trigger: FetchTrigger, startedAt: number): void {
-    if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-      throw new JwksFetchError('invalid_jwks', 'JWKS is not a JSON object');
-    }
-    const list = (document as { keys?: unknown }).keys;
-    if (!Array.isArray(list)) throw new JwksFetchError('invalid_jwks', 'JWKS has no "keys" array');
-    const next = new Map<string, KeyMaterial>();
-    const conflicting = new Set<string>();
-    for (const jwk of list) {
-      const rawKid = (jwk as { kid?: unknown } | null)?.kid;
-      const kid = isSaneKid(rawKid) ? rawKid : undefined;
-      if (kid === undefined) {
-        emit({
-          type: 'key_skipped',
-          kid: undefined,
-          reason: typeof jwk === 'object' && jwk ? 'kid' : 'not_object',
-        });
-        continue;
-      }
-      if (conflicting.has(kid)) continue;
-      const result = importJwk(jwk);
-      if (typeof result === 'string') {
-        emit({ type: 'key_skipped', kid, reason: result });
-        continue;
-      }
-      const seen = next.get(kid);
-      if (seen) {
-        // RFC 7517 §4.5: kids SHOULD be distinct. The same key listed twice is harmless; two different
-        // keys under one kid are ambiguous, so neither is trusted (no "first wins" guessing).
-        if (seen.n !== result.n || seen.e !== result.e) {
-          next.delete(kid);
-          conflicting.add(kid);
-          emit({ type: 'key_skipped', kid, reason: 'duplicate_kid' });
-        }
-        continue;
-      }
-      if (next.size >= maxKeys) {
-        emit({ type: 'key_skipped', kid, reason: 'too_many_keys' });
-        continue;
-      }
-      next.set(kid, result);
-    }
-    if (next.size === 0) throw new JwksFetchError('no_usable_keys', 'JWKS holds no usable RS256 key');
+    const next = importJwks(document, material, maxKeys, (kid, reason) =>
+      emit({ type: 'key_skipped', kid, reason }),
+    );
 
     const t = now();
     for (const kid of next.keys()) if (!material.has(kid)) emit({ type: 'key_added', kid });
@@ -249,7 +159,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
     const t = now();
     fetchFailures++;
     nextAttemptAt = t + failureBackoffMs;
-    const reason = err instanceof JwksFetchError ? err.reason : 'network';
+    const reason = err instanceof JwksFetchError ? err.code : 'network';
     const detail = err instanceof Error ? err.message : 'unknown failure';
     emit({ type: 'fetch_failed', trigger, reason, detail, durationMs: t - startedAt });
     if (keys.size > 0) {

@@ -75,9 +75,9 @@ interface ParsedHeader {
 
 /**
  * The token cache's key: the low 6 bits of the five characters before the signature's last one, as one
- * 30-bit Smi (RSA signature bytes are uniform; a Map hashes a Smi for free). Hashing the whole ~800-character
- * token measured 0.4-0.9 µs per fresh string (each Lambda event's token is one), ~2-5% of an RSA verify, on
- * every hit and miss. Keys of different tokens can collide: an entry serves only the token it holds
+ * 30-bit Smi (RSA signature bytes are uniform; a Map hashes a Smi for free). Hashing the whole token would
+ * cost a pass over every fresh string (each Lambda event's token is one) on every hit and miss, a visible
+ * share of an RSA verify (`npm run bench -- verify`). Keys of different tokens can collide: an entry serves only the token it holds
  * (compared in full), and a collision costs one extra verification.
  */
 function cacheKey(token: string): number {

@@ -127,7 +127,7 @@ export function mergeCounts(parts: readonly PhaseCounts[]): PhaseCounts {
 /**
  * Throughput of `a` over `b`, round by round (rounds ran back to back, alternating which went first), and
  * their median: load from other tenants of a shared machine drifts over seconds, so one long run per side
- * measured the same configuration anywhere from 0.73x to 1.61x of itself; paired short rounds cancel it.
+ * can put the same configuration far from 1.0x of itself; paired short rounds cancel the drift.
  */
 export function roundRatios(
   a: readonly PhaseCounts[],

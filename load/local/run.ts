@@ -7,6 +7,7 @@
 // the native JWT authorizer) keep every side's stack up, measure them in alternating rounds and report each
 // side's median per-round ratio to the first; `noisy-client` drives its own clients at their own rates
 // (load/local/noisy-client.ts).
+// The measuring is in ./runner.ts; this file parses the command line, picks the stacks, writes the files.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,25 +18,11 @@ import { EXIT } from '../../handlers/cli/exit.js';
 import { integerArg } from '../../handlers/cli/integer-arg.js';
 import type { AuthorizerMode } from '../../local/stack.js';
 import { environmentRecord, formatEnvironment } from '../../measure/environment.js';
-import { isScenarioName, REQUEST_KINDS, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
-import { evaluateThresholds, parseThresholds, type ThresholdVerdict } from '../thresholds.js';
+import { isScenarioName, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import { loadHtmlReport } from './html-report.js';
-import { type PhaseTokens, runPhase } from './measure.js';
-import { type NoisyClientResult, runNoisyClient } from './noisy-client.js';
-import {
-  formatKinds,
-  formatPhases,
-  formatVerdicts,
-  judge,
-  mergeCounts,
-  type PhaseCounts,
-  type PhaseSummary,
-  roundRatios,
-  summarize,
-} from './report.js';
+import { loadRecord, reportLoad } from './run-record.js';
+import { needsOwnStack, runLoad } from './runner.js';
 import { externalStack, type LoadStack, startStackProcess } from './stack.js';
-import type { SecondSample } from './timeline.js';
-import { invalidSet, mintToken, mintTokens } from './tokens.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -92,7 +79,17 @@ const envDuration = process.env.LOAD_DURATION ? positiveInt(process.env.LOAD_DUR
 const durationSeconds = opts.duration ?? envDuration ?? scenario.local.durationSeconds;
 const connections = opts.connections ?? scenario.local.connections;
 const log = (line: string) => console.log(line);
-const sources = new Set(scenario.blend.map((b) => REQUEST_KINDS[b.kind].token));
+// Usage errors before anything starts (exit 2).
+if (!opts.start && needsOwnStack(scenario)) {
+  console.error(
+    `error: ${scenario.name} creates its own clients: it needs a stack this runner starts (drop --no-start)`,
+  );
+  process.exit(EXIT.usage);
+}
+if (!opts.start && (!process.env.CLIENT_ID || !process.env.CLIENT_SECRET)) {
+  console.error('error: --no-start needs CLIENT_ID and CLIENT_SECRET (npm start prints the demo client)');
+  process.exit(EXIT.usage);
+}
 const interrupt = trapInterrupts();
 
 async function openStack(resultsCacheTtlSeconds: number, authorizer?: AuthorizerMode): Promise<LoadStack> {
@@ -112,364 +109,47 @@ async function openStack(resultsCacheTtlSeconds: number, authorizer?: Authorizer
         `TOKEN_CACHE_SIZE=${scenario.local.tokenCacheSize ?? 'default'}, result cache TTL ${scenario.local.resultsCacheTtlSeconds ?? DEFAULT_RESULTS_CACHE_TTL_SECONDS} s.`,
     );
   }
-  const { CLIENT_ID, CLIENT_SECRET } = process.env;
-  if (!CLIENT_ID || !CLIENT_SECRET) {
-    console.error('error: --no-start needs CLIENT_ID and CLIENT_SECRET (npm start prints the demo client)');
-    process.exit(EXIT.usage);
-  }
   return externalStack({
     apiUrl: (opts.apiUrl ?? 'http://127.0.0.1:4001/local').replace(/\/+$/, ''),
     authUrl,
     tokenUrl: `${authUrl}/oauth2/token`,
     jwksUrl: `${authUrl}/.well-known/jwks.json`,
     issuer: authUrl,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
+    clientId: process.env.CLIENT_ID!,
+    clientSecret: process.env.CLIENT_SECRET!,
   });
-}
-
-async function prepareTokens(stack: LoadStack): Promise<{ tokens: PhaseTokens; stop: () => void }> {
-  const started = performance.now();
-  // At least one: the warm-up reads with it.
-  const hot = await mintTokens(stack, Math.max(scenario.hotTokens, 1));
-  const distinctCount = sources.has('distinct') ? (scenario.local.distinctTokens ?? 1000) : 0;
-  if (distinctCount > 0) log(`minting ${distinctCount.toLocaleString('en-US')} distinct tokens...`);
-  const distinct = await mintTokens(stack, distinctCount, {
-    onProgress: (n) => log(`  ${n.toLocaleString('en-US')} minted`),
-  });
-  const invalid = sources.has('invalid') ? await invalidSet(hot[0]!, stack.jwksUrl) : [];
-  let stop: () => void = () => undefined;
-  let fresh: (() => string) | undefined;
-  if (sources.has('fresh')) {
-    let current = await mintToken(stack);
-    // Re-mint in the background: after a rotation the next token carries the new kid.
-    const timer = setInterval(
-      () => {
-        mintToken(stack).then(
-          (t) => {
-            current = t;
-          },
-          (e: unknown) => log(`  re-mint failed: ${(e as Error).message}`),
-        );
-      },
-      (scenario.remintEverySeconds ?? 5) * 1000,
-    );
-    stop = () => clearInterval(timer);
-    fresh = () => current;
-  }
-  const total = hot.length + distinct.length + (fresh ? 1 : 0);
-  log(
-    `${total.toLocaleString('en-US')} token(s) minted in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-  );
-  return { tokens: { hot, distinct, invalid, ...(fresh ? { fresh } : {}) }, stop };
-}
-
-interface PhaseRecord {
-  readonly summary: PhaseSummary;
-  readonly authorizer?: AuthorizerMode;
-  readonly resultsCacheTtlSeconds: number | 'external';
-  readonly thresholds: ThresholdVerdict[];
-  readonly rotated?: boolean;
-  readonly noisy?: Pick<NoisyClientResult, 'kms' | 'perGroup'>;
-  readonly perSecond: readonly SecondSample[];
-}
-
-interface Prepared {
-  readonly stack: LoadStack;
-  readonly tokens: PhaseTokens;
-  /** Stops the background re-minting and closes the stack. */
-  close(): Promise<void>;
-}
-
-/** A stack with the scenario's tokens minted and the JIT and connections warmed up. */
-async function prepare(label: string, ttl: number, authorizer?: AuthorizerMode): Promise<Prepared> {
-  log(
-    `\n== ${label}: ${connections} connections, result cache TTL ${opts.start ? `${ttl} s` : '(external stack)'}`,
-  );
-  const stack = await openStack(ttl, authorizer);
-  let stop = (): void => undefined;
-  try {
-    log(`stack: api ${stack.apiUrl}, auth ${stack.authUrl}`);
-    const prepared = await prepareTokens(stack);
-    const tokens = prepared.tokens;
-    stop = prepared.stop;
-    if (opts.warmup > 0) {
-      // Same origins and kinds, but never the distinct pool (its tokens must reach the measured run unseen).
-      const blend = scenario.blend.map((b) => {
-        const source = REQUEST_KINDS[b.kind].token;
-        return source === 'distinct' || source === 'fresh' ? { ...b, kind: 'read' as const } : b;
-      });
-      log(`warming up for ${opts.warmup} s...`);
-      await runPhase({
-        scenario: { ...scenario, blend },
-        stack,
-        durationSeconds: opts.warmup,
-        connections,
-        tokens,
-        signal: interrupt.signal,
-      });
-    }
-    return {
-      stack,
-      tokens,
-      async close() {
-        stop();
-        await stack.close();
-      },
-    };
-  } catch (err) {
-    stop();
-    await stack.close();
-    throw err;
-  }
-}
-
-function record(
-  label: string,
-  ttl: number,
-  counts: PhaseCounts,
-  rotated?: boolean,
-  authorizer?: AuthorizerMode,
-): PhaseRecord {
-  return {
-    summary: summarize(label, counts),
-    ...(authorizer ? { authorizer } : {}),
-    resultsCacheTtlSeconds: opts.start ? ttl : 'external',
-    thresholds: judge(scenario.thresholds, counts),
-    ...(rotated === undefined ? {} : { rotated }),
-    perSecond: counts.perSecond ?? [],
-  };
-}
-
-async function phase(label: string, ttl: number): Promise<PhaseRecord> {
-  const { stack, tokens, close } = await prepare(label, ttl);
-  try {
-    let rotated: boolean | undefined;
-    let midRun: { atSeconds: number; action: () => Promise<void> } | undefined;
-    if (scenario.name === 'rotation') {
-      rotated = false;
-      if (stack.canRotate) {
-        midRun = {
-          atSeconds: Math.floor(durationSeconds / 2),
-          action: async () => {
-            await stack.rotate();
-            rotated = true;
-            log('  signing key rotated: new tokens carry the new kid');
-          },
-        };
-      } else {
-        log(
-          'NOTE: this stack cannot rotate its signing key mid-run (no rotateSigningKey()); tokens are re-minted under one key.',
-        );
-      }
-    }
-    log(`measuring for ${durationSeconds} s...`);
-    const counts = await runPhase({
-      scenario,
-      stack,
-      durationSeconds,
-      connections,
-      tokens,
-      log,
-      signal: interrupt.signal,
-      ...(midRun ? { midRun } : {}),
-    });
-    return record(label, ttl, counts, rotated);
-  } finally {
-    await close();
-  }
-}
-
-/** noisy-client: its own clients and arrival rates (load/local/noisy-client.ts) on a fresh stack. */
-async function noisyPhase(ttl: number): Promise<PhaseRecord> {
-  if (!opts.start) {
-    console.error(
-      'noisy-client creates its own clients: it needs a stack this runner starts (drop --no-start)',
-    );
-    process.exit(2);
-  }
-  const label = `${scenario.name} (KMS quota ${scenario.noisy!.kmsQuotaPerSecond}/s)`;
-  log(`\n== ${label}`);
-  const stack = await openStack(ttl);
-  try {
-    log(`stack: auth ${stack.authUrl}; measuring for ${durationSeconds} s...`);
-    const result = await runNoisyClient({ scenario, stack, durationSeconds, log });
-    const base = record(label, ttl, result.counts);
-    const local = evaluateThresholds(parseThresholds(scenario.localThresholds ?? {}), result.metrics);
-    log(
-      `noisy client: ${JSON.stringify(result.perGroup.noisy)}; ten others: ${JSON.stringify(result.perGroup.quiet)}; ` +
-        `KMS busiest second ${result.kms.peakPerSecond}/${result.kms.perSecond}, throttled ${result.kms.throttled}`,
-    );
-    return {
-      ...base,
-      thresholds: [...base.thresholds, ...local],
-      noisy: { kms: result.kms, perGroup: result.perGroup },
-    };
-  } finally {
-    await stack.close();
-  }
-}
-
-/** Rounds of a side-by-side comparison: each side gets durationSeconds in all, in this many slices. */
-const COMPARE_ROUNDS = 4;
-
-interface Side {
-  readonly label: string;
-  readonly ttl: number;
-  readonly authorizer?: AuthorizerMode;
-}
-
-/**
- * The scenario on every side at once (all stacks up), measured in alternating rounds (forward, then reverse
- * order, ...), so machine load drifting over the run hits every side alike. Ratios are req/s of the first
- * side over each other side, per round.
- */
-async function compareSides(
-  sides: readonly Side[],
-): Promise<{ records: PhaseRecord[]; ratios: ReturnType<typeof roundRatios>[] }> {
-  const prepared: Prepared[] = [];
-  try {
-    for (const side of sides) prepared.push(await prepare(side.label, side.ttl, side.authorizer));
-    const slice = Math.max(1, Math.round(durationSeconds / COMPARE_ROUNDS));
-    const rounds: PhaseCounts[][] = sides.map(() => []);
-    const order = sides.map((_, i) => i);
-    for (let r = 0; r < COMPARE_ROUNDS && !interrupt.signal.aborted; r++) {
-      for (const i of r % 2 === 0 ? order : [...order].reverse()) {
-        if (interrupt.signal.aborted) break;
-        const { stack, tokens } = prepared[i]!;
-        log(`round ${r + 1}/${COMPARE_ROUNDS}: ${sides[i]!.label}, ${slice} s`);
-        rounds[i]!.push(
-          await runPhase({
-            scenario,
-            stack,
-            durationSeconds: slice,
-            connections,
-            tokens,
-            log,
-            signal: interrupt.signal,
-          }),
-        );
-      }
-    }
-    const paired = Math.min(...rounds.map((r) => r.length));
-    return {
-      records: sides.map((side, i) =>
-        record(side.label, side.ttl, mergeCounts(rounds[i]!), undefined, side.authorizer),
-      ),
-      // An interrupted run compares only the rounds every side completed.
-      ratios: rounds
-        .slice(1)
-        .flatMap((other) =>
-          paired > 0 ? [roundRatios(rounds[0]!.slice(0, paired), other.slice(0, paired))] : [],
-        ),
-    };
-  } finally {
-    await Promise.all(prepared.map((side) => side.close()));
-  }
 }
 
 const environment = environmentRecord();
 log(`load:local ${scenario.name}: ${scenario.description}`);
 log(`Environment: ${formatEnvironment(environment)}`);
-const ttl = scenario.local.resultsCacheTtlSeconds ?? 300;
-const phases: PhaseRecord[] = [];
-let cacheRatio: ReturnType<typeof roundRatios> | undefined;
-let authorizerRatios: { readonly versus: string; readonly ratio: ReturnType<typeof roundRatios> }[] = [];
-if (scenario.noisy) {
-  phases.push(await noisyPhase(ttl));
-} else if (scenario.local.compareAuthorizers && opts.start) {
-  const sides: Side[] = [
-    { label: `${scenario.name} (Lambda authorizer, cache TTL ${ttl} s)`, ttl, authorizer: 'lambda' },
-    { label: `${scenario.name} (Lambda authorizer, cache off)`, ttl: 0, authorizer: 'lambda' },
-    { label: `${scenario.name} (native JWT authorizer)`, ttl, authorizer: 'native' },
-  ];
-  const compared = await compareSides(sides);
-  phases.push(...compared.records);
-  authorizerRatios = compared.ratios.map((ratio, i) => ({ versus: sides[i + 1]!.label, ratio }));
-} else if (scenario.local.compareCache && opts.compare && opts.start) {
-  const compared = await compareSides([
-    { label: `${scenario.name} (cache TTL ${ttl} s)`, ttl },
-    { label: `${scenario.name} (cache off)`, ttl: 0 },
-  ]);
-  phases.push(...compared.records);
-  cacheRatio = compared.ratios[0];
-} else {
-  phases.push(await phase(`${scenario.name} (cache TTL ${ttl} s)`, ttl));
-}
+const run = await runLoad({
+  scenario,
+  durationSeconds,
+  connections,
+  warmupSeconds: opts.warmup,
+  compare: opts.compare,
+  startsStacks: opts.start,
+  openStack,
+  signal: interrupt.signal,
+  log,
+});
+const failed = reportLoad(scenario, run, log);
 
-log(`\n## ${scenario.name}\n`);
-log(formatPhases(phases.map((p) => p.summary)));
-const main = phases[0]!;
-for (const p of authorizerRatios.length > 0 ? phases : [main]) {
-  if (Object.keys(p.summary.perKind).length > 1) log(`\n${formatKinds(p.summary)}`);
-}
-for (const { versus, ratio } of authorizerRatios) {
-  log(
-    `\n${phases[0]!.summary.label} vs ${versus}: ${ratio.median.toFixed(2)}x req/s (median of ${COMPARE_ROUNDS} alternating rounds: ` +
-      `${ratio.perRound.map((r) => `${r.toFixed(2)}x`).join(', ')})`,
-  );
-}
-if (cacheRatio) {
-  const [on, off] = [phases[0]!.summary, phases[1]!.summary];
-  log(
-    `\nResult cache on vs off: ${cacheRatio.median.toFixed(2)}x req/s (median of ${COMPARE_ROUNDS} alternating rounds: ` +
-      `${cacheRatio.perRound.map((r) => `${r.toFixed(2)}x`).join(', ')}), ` +
-      `p99 ${on.latencyMs.p99.toFixed(2)} ms vs ${off.latencyMs.p99.toFixed(2)} ms`,
-  );
-}
-let failed = false;
-for (const p of phases) {
-  log(`\nThresholds, ${p.summary.label}:\n${formatVerdicts(p.thresholds)}`);
-  failed ||= p.thresholds.some((v) => !v.pass);
-  if (p.rotated === false) {
-    // Zero failures under one key proves nothing about rotation: do not report a pass.
-    log('FAIL  no signing-key rotation happened during the run (the local stack has no rotateSigningKey())');
-    failed = true;
-  }
-}
 await mkdir(resultsDir, { recursive: true });
 const file = join(resultsDir, `${scenario.name}.json`);
 const command = `npm run load:local -- ${process.argv.slice(2).join(' ')}`;
 const interrupted = interrupt.received();
-await writeFile(
-  file,
-  `${JSON.stringify(
-    {
-      scenario: scenario.name,
-      description: scenario.description,
-      command,
-      environment,
-      durationSeconds,
-      connections,
-      thresholds: scenario.thresholds,
-      phases,
-      ...(authorizerRatios.length > 0
-        ? {
-            authorizerComparison: authorizerRatios.map(({ versus, ratio }) => ({
-              first: phases[0]!.summary.label,
-              versus,
-              rounds: COMPARE_ROUNDS,
-              perRound: ratio.perRound,
-              median: ratio.median,
-            })),
-          }
-        : {}),
-      ...(cacheRatio
-        ? {
-            resultCacheOnVsOff: {
-              rounds: COMPARE_ROUNDS,
-              perRound: cacheRatio.perRound,
-              median: cacheRatio.median,
-            },
-          }
-        : {}),
-      pass: !failed,
-      ...(interrupted ? { interrupted } : {}),
-    },
-    null,
-    2,
-  )}\n`,
-);
+const record = loadRecord(run, {
+  scenario,
+  command,
+  environment,
+  durationSeconds,
+  connections,
+  pass: !failed,
+  interrupted,
+});
+await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
 const html = file.replace(/\.json$/, '.html');
 await writeFile(
   html,
@@ -478,7 +158,7 @@ await writeFile(
     description: scenario.description,
     command,
     environment,
-    phases,
+    phases: run.phases,
     pass: !failed,
     ...(interrupted ? { interrupted } : {}),
   }),

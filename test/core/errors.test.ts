@@ -1,14 +1,14 @@
 // Every area's errors share one shape: a KeygateError with a stable code, `name` = its class, and a cause.
 import { describe, expect, it } from 'vitest';
 import { AuthzError } from '../../core/authz/errors.js';
-import { ConfigError, KeygateError } from '../../core/errors.js';
+import { ConfigError, ConfigFieldError, KeygateError } from '../../core/errors.js';
 import {
   AttemptTimeoutError,
   IssuerError,
   KeyRotationError,
   RegistryError,
 } from '../../core/issuer/errors.js';
-import { VerifyError } from '../../core/jwt/errors.js';
+import { JwksFetchError, VerifyError } from '../../core/jwt/errors.js';
 import { ProductsError } from '../../core/products/errors.js';
 import { AuthorizerFailure, UsageError } from '../../handlers/errors.js';
 import { ThresholdSyntaxError } from '../../load/errors.js';
@@ -21,6 +21,8 @@ const cause = new Error('underlying');
 describe('error shape', () => {
   it.each([
     ['ConfigError', new ConfigError(['A is required'], { cause }), 'config_invalid'],
+    ['ConfigFieldError', new ConfigFieldError('A is required', { cause }), 'config_field_invalid'],
+    ['JwksFetchError', new JwksFetchError('too_large', 'JWKS response too large', { cause }), 'too_large'],
     ['AuthzError', new AuthzError('method_arn', 'malformed method ARN', { cause }), 'method_arn'],
     ['IssuerError', new IssuerError('invalid_scope', 'unknown scope', { cause }), 'invalid_scope'],
     ['RegistryError', new RegistryError('table_missing', 'no table', { cause }), 'table_missing'],

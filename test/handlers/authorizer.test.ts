@@ -7,13 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ConfigError } from '../../core/config.js';
 import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
 import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
-import {
-  type AuthorizerConfig,
-  bearerToken,
-  createDeps,
-  createHandler,
-  loadConfig,
-} from '../../handlers/authorizer.js';
+import { type AuthorizerConfig, createDeps, createHandler, loadConfig } from '../../handlers/authorizer.js';
 import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
@@ -129,37 +123,6 @@ describe('JWKS_REFETCH_COOLDOWN_SECONDS', () => {
     clock += 1;
     await expect(handler(forged('unknown-3'))).rejects.toThrow('Unauthorized');
     expect(jwks.requests).toBe(before + 2);
-  });
-});
-
-describe('bearerToken', () => {
-  it.each([
-    ['Bearer abc.def.ghi', 'abc.def.ghi'],
-    ['bearer abc', 'abc'],
-    ['BEARER abc', 'abc'],
-    ['BeArEr   abc', 'abc'],
-  ])('accepts %j', (header, expected) => {
-    expect(bearerToken(header)).toBe(expected);
-  });
-
-  it.each([
-    undefined,
-    null,
-    42,
-    '',
-    'Bearer',
-    'Bearer ',
-    'Bearer    ',
-    'Basic dXNlcjpwYXNz',
-    'Token abc',
-    'Bearerabc',
-    'Bearer\tabc',
-    'Bearer a b',
-    'Bearer abc ',
-    ' Bearer abc',
-    'Bearer abc,Bearer def',
-  ])('rejects %j', (header) => {
-    expect(bearerToken(header)).toBeUndefined();
   });
 });
 

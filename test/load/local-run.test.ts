@@ -21,6 +21,20 @@ describe('npm run load:local', () => {
     30_000,
   );
 
+  it.each([
+    [['noisy-client', '--no-start'], {}, 'error: noisy-client creates its own clients'],
+    [['cache-hit', '--no-start'], { CLIENT_ID: '', CLIENT_SECRET: '' }, 'error: --no-start needs CLIENT_ID'],
+  ])(
+    'with arguments %j and env %j exits 2 before starting anything',
+    async (args, env, message) => {
+      const npm = spawnNpm('load:local', args, env);
+      expect((await npm.exited()).code).toBe(2);
+      expect(npm.stderr()).toContain(message);
+      expect(npm.stdout()).toBe('');
+    },
+    30_000,
+  );
+
   describe('interrupted', () => {
     let results: string;
     beforeEach(async () => {

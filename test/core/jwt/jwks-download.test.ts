@@ -157,21 +157,21 @@ describe('downloadJwks', () => {
   ])('refuses %s as a network failure', async (_name, answer) => {
     await expect(downloadJwks(await serveRaw(answer), limits)).rejects.toMatchObject({
       name: 'JwksFetchError',
-      reason: 'network',
+      code: 'network',
     });
   });
 
   it('refuses a chunked body whose chunk sizes add up past the cap', async () => {
     const answer = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2710\r\n'; // one 10,000-byte chunk
     const url = await serveRaw(`${answer}${'x'.repeat(10_000)}\r\n1\r\nx\r\n0\r\n\r\n`);
-    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ reason: 'too_large' });
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ code: 'too_large' });
   });
 
   it('refuses a body whose content-length exceeds the cap before reading it', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-length': '20000' }).end(' '.repeat(20_000));
     });
-    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ reason: 'too_large' });
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ code: 'too_large' });
   });
 
   it('counts the bytes of a chunked body and stops reading past the cap', async () => {
@@ -189,7 +189,7 @@ describe('downloadJwks', () => {
         res.write(chunk);
       }, 1);
     });
-    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ reason: 'too_large' });
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ code: 'too_large' });
     expect(written).toBeLessThan(1_000_000);
   });
 
@@ -205,21 +205,21 @@ describe('downloadJwks', () => {
       requests++;
       res.writeHead(status, { location: '/elsewhere.json' }).end('{"keys":[]}');
     });
-    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ name: 'JwksFetchError', reason });
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ name: 'JwksFetchError', code: reason });
     expect(requests).toBe(1);
   });
 
   it('gives up after the timeout when the endpoint never answers', async () => {
     const url = await serve(() => undefined);
     await expect(downloadJwks(url, { ...limits, timeoutMs: 150 })).rejects.toMatchObject({
-      reason: 'timeout',
+      code: 'timeout',
       message: 'JWKS fetch exceeded 150 ms',
     });
   });
 
   it('reports a reset connection as a network failure', async () => {
     const url = await serve((_req, res) => res.socket?.resetAndDestroy());
-    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ reason: 'network' });
+    await expect(downloadJwks(url, limits)).rejects.toMatchObject({ code: 'network' });
   });
 
   it('reports a refused connection as a network failure', async () => {
@@ -227,7 +227,7 @@ describe('downloadJwks', () => {
     await close?.();
     close = undefined;
     await expect(downloadJwks(url, limits)).rejects.toMatchObject({
-      reason: 'network',
+      code: 'network',
       message: expect.stringContaining('ECONNREFUSED'),
     });
   });
@@ -244,7 +244,7 @@ describe('downloadJwks', () => {
       const port = await listen(server as unknown as Server, 0, '127.0.0.1');
       close = closeNow(server as unknown as Server);
       await expect(downloadJwks(`https://127.0.0.1:${port}/jwks.json`, limits)).rejects.toMatchObject({
-        reason: 'network',
+        code: 'network',
         message: expect.stringContaining('self-signed certificate'),
       });
       expect(requests).toBe(0);
@@ -310,7 +310,7 @@ describe('downloadJwks', () => {
     );
     await downloadJwks(`${server.origin}/.well-known/jwks.json`, limits);
     await expect(downloadJwks(`${server.origin}/revocations`, limits)).rejects.toMatchObject({
-      reason: 'network',
+      code: 'network',
     });
     const third = await downloadJwks(`${server.origin}/revocations`, limits);
     expect([text(third), server.connections()]).toEqual(['{"keys":[],"c":2}', 2]);

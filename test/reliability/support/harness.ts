@@ -8,19 +8,35 @@ import { MAX_ISSUANCE_RATE_PER_SECOND } from '../../../core/issuer/index.js';
 import { type FaultProxy, startFaultProxy } from '../../../local/fault-proxy.js';
 import { type LocalStack, startLocalStack } from '../../../local/stack.js';
 
-/** Real time plus an offset the test moves forward (cooldowns, max ages, token lifetimes). */
+/**
+ * Real time plus an offset the test moves forward (cooldowns, max ages, token lifetimes). Frozen, it stands
+ * still until advanced, so a count per interval is an exact outcome rather than a bound on elapsed time.
+ */
 export interface VirtualClock {
   now(): number;
   advance(ms: number): void;
+  /** Stops the clock where it is: only advance() moves it until resume(). */
+  freeze(): void;
+  /** Lets it run with real time again, from where it stands (no jump). */
+  resume(): void;
   readonly offsetMs: number;
 }
 
 export function virtualClock(): VirtualClock {
   let offset = 0;
+  let frozenAt: number | undefined;
   return {
-    now: () => Date.now() + offset,
+    now: () => (frozenAt ?? Date.now()) + offset,
     advance(ms) {
       offset += ms;
+    },
+    freeze() {
+      frozenAt ??= Date.now();
+    },
+    resume() {
+      if (frozenAt === undefined) return;
+      offset -= Date.now() - frozenAt;
+      frozenAt = undefined;
     },
     get offsetMs() {
       return offset;

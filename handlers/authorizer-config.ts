@@ -1,0 +1,62 @@
+// The TOKEN authorizer's environment (docs/design.md#token-authorizer): every variable with its default and
+// bounds, parsed once at init. The bundled entry, `keygate/authorizer` and the local stack all read this spec.
+import { clockLeewaySecondsField } from '../core/authz/index.js';
+import { type ConfigOf, int, list, optionalUrl, readConfig, str, url } from '../core/config.js';
+import { ROUTES_FILE_NAME, TOKEN_CACHE_SIZE } from '../core/contract.js';
+import {
+  DEFAULT_REVOCATIONS_MAX_STALE_SECONDS,
+  DEFAULT_REVOCATIONS_REFRESH_SECONDS,
+} from '../core/revocation/index.js';
+import { loggerConfigSpec } from './lib/powertools-config.js';
+
+export const authorizerConfigSpec = {
+  ISSUER: str(),
+  /** Comma- or space-separated: a token must name at least one. */
+  AUDIENCE: list({ min: 1 }),
+  JWKS_URI: url(),
+  /** The route table (JSON), relative to the entry's directory; read once at init by the entry. */
+  ROUTES_FILE: str({ default: ROUTES_FILE_NAME }),
+  CLOCK_LEEWAY_SECONDS: clockLeewaySecondsField,
+  /** Verified-token cache entries (0 disables). */
+  TOKEN_CACHE_SIZE: int({ default: TOKEN_CACHE_SIZE, min: 0, max: 1_000_000 }),
+  TOKEN_CACHE_MAX_TTL_SECONDS: int({ default: 3600, min: 1, max: 86_400 }),
+  POLICY_CACHE_SIZE: int({ default: 1000, min: 1, max: 100_000 }),
+  JWKS_FETCH_TIMEOUT_MS: int({ default: 1500, min: 100, max: 10_000 }),
+  JWKS_MAX_AGE_SECONDS: int({ default: 600, min: 10, max: 86_400 }),
+  /**
+   * Least time between two JWKS fetches caused by unknown kids: a key published moments ago is found
+   * within this, while a flood of forged kids costs the JWKS endpoint at most one request per interval.
+   */
+  JWKS_REFETCH_COOLDOWN_SECONDS: int({ default: 30, min: 1, max: 3600 }),
+  /** The auth API's GET /revocations; unset: no revocation checks (tokens live until exp). */
+  REVOCATIONS_URI: optionalUrl(),
+  /** No decision uses a revocation list older than this (the call that finds it older waits for a fresh one). */
+  REVOCATIONS_REFRESH_SECONDS: int({ default: DEFAULT_REVOCATIONS_REFRESH_SECONDS, min: 1, max: 300 }),
+  /** While GET /revocations fails the last list serves this long, then the authorizer answers 500. */
+  REVOCATIONS_MAX_STALE_SECONDS: int({ default: DEFAULT_REVOCATIONS_MAX_STALE_SECONDS, min: 1, max: 86_400 }),
+  ...loggerConfigSpec('keygate-authorizer'),
+  POWERTOOLS_LOGGER_SAMPLE_RATE: str({
+    default: '0',
+    pattern: /^(?:0(?:\.\d+)?|1(?:\.0+)?|\.\d+)$/,
+    hint: 'a number from 0 to 1',
+  }),
+  POWERTOOLS_METRICS_NAMESPACE: str({ default: 'keygate' }),
+  /**
+   * Level of the decision line for an allow that needed a signature verification. DEBUG by default: a
+   * Powertools line (JSON plus a stdout write) costs a large share of the RSA verify itself (compare the
+   * bench/suites/authorizer.ts rows with logs on and off). Allows served from the token cache are always
+   * DEBUG; deny, unauthorized and error decisions are always INFO/ERROR.
+   */
+  ALLOW_LOG_LEVEL: str({ default: 'DEBUG', pattern: /^(?:DEBUG|INFO)$/i, hint: 'DEBUG or INFO' }),
+  /** Decision counters are aggregated in memory and published as EMF at most this often (0: every call). */
+  METRICS_FLUSH_INTERVAL_SECONDS: int({ default: 60, min: 0, max: 3600 }),
+} as const;
+
+export type AuthorizerConfig = ConfigOf<typeof authorizerConfigSpec>;
+
+/** Parses the authorizer's environment once; throws ConfigError listing every problem. */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AuthorizerConfig {
+  return readConfig(authorizerConfigSpec, env);
+}

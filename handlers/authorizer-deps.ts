@@ -1,0 +1,125 @@
+// The TOKEN authorizer's dependencies, built once per Lambda environment from its config: the JWKS key
+// store, the verifier and its token cache, the policy builder, the revocation list, deferred Powertools.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { createPolicyBuilder, type PolicyBuilder, type PolicyRoute } from '../core/authz/index.js';
+import {
+  createJwksKeyStore,
+  createVerifier,
+  type JwksDownloader,
+  type KeyStoreEvent,
+  type Verifier,
+} from '../core/jwt/index.js';
+import type { KeyStore } from '../core/jwt/types.js';
+import type { RevocationList } from '../core/revocation/index.js';
+import type { AuthorizerConfig } from './authorizer-config.js';
+import { DecisionTelemetry } from './lib/decision-telemetry.js';
+import { type DecisionLogger, DeferredLogger, DeferredMetrics } from './lib/deferred-powertools.js';
+import { LOG_LEVEL_THRESHOLDS, logLevelName } from './lib/powertools-config.js';
+import { createAuthorizerRevocations } from './lib/revocations.js';
+
+export interface AuthorizerDeps {
+  readonly verifier: Verifier;
+  readonly keyStore: KeyStore;
+  readonly policies: PolicyBuilder;
+  /** undefined: REVOCATIONS_URI unset, no revocation checks. */
+  readonly revocations?: RevocationList;
+  /** undefined: no decision logs (bench rows measuring the bare path). */
+  readonly logger: DecisionLogger | undefined;
+  readonly telemetry: DecisionTelemetry;
+  /** POWERTOOLS_LOGGER_SAMPLE_RATE > 0: re-draw the DEBUG sampling decision per invocation. */
+  readonly sampleRate: number;
+  /** Uncached allows are logged at INFO (else DEBUG). */
+  readonly logAllowsAtInfo: boolean;
+  /** Publishes the aggregated metrics and writes every pending log line (shutdown; tests). */
+  drain(): Promise<void>;
+}
+
+export interface AuthorizerClients {
+  /** Replaces the built-in JWKS download (tests). */
+  readonly download?: JwksDownloader;
+  /** Replaces the Powertools Logger built from config; `null` disables decision logs. */
+  readonly logger?: Logger | null;
+  /** Replaces the Powertools Metrics built from config; `null` disables metrics. */
+  readonly metrics?: Metrics | null;
+  /** Epoch-ms clock for token checks (tests). */
+  readonly now?: () => number;
+}
+
+/**
+ * The default Logger is a DeferredLogger (handlers/lib/deferred-powertools.ts): Powertools is imported
+ * after the first answer. Until then whether an invocation is sampled cannot be known, so with a sample
+ * rate the early lines are kept at DEBUG and the loaded Logger decides.
+ */
+function deferredLogger(config: AuthorizerConfig, sampleRate: number): DeferredLogger {
+  const level = LOG_LEVEL_THRESHOLDS[logLevelName(config)];
+  return new DeferredLogger(
+    () => import('./lib/powertools.js').then(({ createLogger }) => createLogger(config, sampleRate)),
+    sampleRate > 0 ? Math.min(level, LOG_LEVEL_THRESHOLDS.DEBUG) : level,
+    { held: true },
+  );
+}
+
+/** Metrics is imported on the first publish (one per flush interval). */
+function deferredMetrics(config: AuthorizerConfig): DeferredMetrics {
+  return new DeferredMetrics(() =>
+    import('@aws-lambda-powertools/metrics').then(
+      ({ Metrics }) =>
+        new Metrics({
+          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
+          serviceName: config.POWERTOOLS_SERVICE_NAME,
+        }),
+    ),
+  );
+}
+
+/** `routes`: the API's route table (the entry reads it from ROUTES_FILE). */
+export function createDeps(
+  config: AuthorizerConfig,
+  clients: AuthorizerClients = {},
+  routes?: readonly PolicyRoute[],
+): AuthorizerDeps {
+  const sampleRate = Number(config.POWERTOOLS_LOGGER_SAMPLE_RATE);
+  const logger = clients.logger === null ? undefined : (clients.logger ?? deferredLogger(config, sampleRate));
+  const metrics = clients.metrics === null ? undefined : (clients.metrics ?? deferredMetrics(config));
+  const onEvent = (event: KeyStoreEvent): void => {
+    // Key-store events are rare (fetches, rotations) and carry no token text; kids come from the JWKS.
+    if (!logger) return;
+    if (event.type === 'fetch_failed' || event.type === 'keys_expired' || event.type === 'stale_serving') {
+      logger.warn('jwks', { ...event });
+    } else logger.info('jwks', { ...event });
+  };
+  const keyStore = createJwksKeyStore({
+    jwksUri: config.JWKS_URI,
+    fetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
+    softMaxAgeMs: config.JWKS_MAX_AGE_SECONDS * 1000,
+    unknownKidCooldownMs: config.JWKS_REFETCH_COOLDOWN_SECONDS * 1000,
+    onEvent,
+    ...(clients.download ? { download: clients.download } : {}),
+    ...(clients.now ? { now: clients.now } : {}),
+  });
+  const verifier = createVerifier({
+    issuer: config.ISSUER,
+    audience: config.AUDIENCE,
+    keyStore,
+    clockLeewaySeconds: config.CLOCK_LEEWAY_SECONDS,
+    tokenCacheSize: config.TOKEN_CACHE_SIZE,
+    tokenCacheMaxTtlSeconds: config.TOKEN_CACHE_MAX_TTL_SECONDS,
+    ...(clients.now ? { now: clients.now } : {}),
+  });
+  const revocations = createAuthorizerRevocations(config, clients, logger);
+  return {
+    verifier,
+    keyStore,
+    ...(revocations ? { revocations } : {}),
+    policies: createPolicyBuilder({ cacheSize: config.POLICY_CACHE_SIZE, ...(routes ? { routes } : {}) }),
+    logger,
+    telemetry: new DecisionTelemetry(metrics, verifier, keyStore, config.METRICS_FLUSH_INTERVAL_SECONDS),
+    sampleRate,
+    logAllowsAtInfo: config.ALLOW_LOG_LEVEL.toUpperCase() === 'INFO',
+    async drain() {
+      await this.telemetry.flush();
+      if (logger instanceof DeferredLogger) await logger.loaded();
+    },
+  };
+}

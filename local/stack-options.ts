@@ -1,0 +1,124 @@
+// The local stack's options: documented defaults (ports, state directory, table, stage, fake account) and the
+// checks made before anything starts, so a bad flag costs no start and teardown.
+import { resolve } from 'node:path';
+import { DEFAULT_RESULTS_CACHE_TTL_SECONDS, MAX_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
+import { StackStartError } from './errors.js';
+import type { AccessLogEntry } from './gateway/index.js';
+import type { LocalLambdasOptions } from './lambdas.js';
+import type { UpstreamOptions } from './upstream.js';
+
+/** Documented default ports (README "Run it locally"). */
+export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
+export const DEFAULT_STATE_DIR = '.keygate';
+export const DEFAULT_TABLE = 'keygate-clients';
+export const DEFAULT_STAGE = 'local';
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '123456789012';
+/** Dummy SigV4 credentials: dynalite and the KMS emulator check the signature's shape, not the key. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+export type StackPortName = keyof typeof DEFAULT_PORTS;
+
+/** Who guards the resource API: keygate's Lambda TOKEN authorizer, or API Gateway's native JWT authorizer. */
+export const AUTHORIZER_MODES = ['lambda', 'native'] as const;
+export type AuthorizerMode = (typeof AUTHORIZER_MODES)[number];
+
+export interface LocalStackOptions {
+  /** Keep nothing on disk (a new key and demo client each start). Default false. */
+  readonly inMemory?: boolean;
+  /** Where table data, KMS keys and the demo credentials persist. Default `.keygate` (cwd). */
+  readonly stateDir?: string;
+  /** The auth and resource APIs listen here. Default 127.0.0.1 (local/host-safety.ts). */
+  readonly host?: string;
+  /**
+   * Also put the KMS emulator, dynalite and the gateways' admin endpoints on `host`. Default false: they
+   * stay on 127.0.0.1 (admin endpoints answer loopback peers only) whatever `host` is.
+   */
+  readonly exposeInternals?: boolean;
+  /** Per-server ports; 0 picks a free one (tests). Unset ones take DEFAULT_PORTS. */
+  readonly ports?: Partial<Record<StackPortName, number>>;
+  /** Default 'lambda'. 'native' reads the issuer's discovery at start-up (docs/authorizers.md). */
+  readonly authorizer?: AuthorizerMode;
+  /** The resource API's authorizer result cache TTL (0-3600). Default 300, as in AWS. */
+  readonly resultsCacheTtlSeconds?: number;
+  readonly stage?: string;
+  /** Tokens' `aud`. Default: the resource API URL (as the CDK stack does). */
+  readonly audience?: string;
+  readonly tableName?: string;
+  /** Extra handler environment (e.g. TOKEN_MAX_LIFETIME_SECONDS, TOKEN_CACHE_SIZE, LOG_LEVEL). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Print the handlers' Powertools JSON logs. Default false (quiet). */
+  readonly handlerLogs?: boolean;
+  /** Clocks for the authorizer's and the token handler's time checks (tests); default Date.now. */
+  readonly clocks?: LocalLambdasOptions['clocks'];
+  /**
+   * Puts something between the authorizer and the JWKS route (e.g. a fault proxy): called with the auth
+   * API's origin once it listens; the authorizer fetches the JWKS through the returned `url` (an origin),
+   * which the stack closes with the rest. `jwksUrl` stays the auth API's own.
+   */
+  readonly jwksVia?: (authOrigin: string) => Promise<{ readonly url: string; close(): Promise<void> }>;
+  /**
+   * SDK attempts per DynamoDB call, on top of the client registry's own bounded retries. Default 1, as the
+   * token Lambda's client on AWS: one retry policy, so an outage costs 3 attempts, not 9.
+   */
+  readonly dynamodbMaxAttempts?: number;
+  /** The KMS emulator's RSA request quota per second. Default 500, as AWS (local/kms/quota.ts). */
+  readonly kmsRsaQuotaPerSecond?: number;
+  /**
+   * Put the resource API in front of the team's own dev server instead of the products sample: `routes` (the
+   * authorizer's route table) are served through an HTTP proxy integration to `url`.
+   */
+  readonly upstream?: UpstreamOptions;
+  /** One call per request on either API (access log). */
+  readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
+}
+
+/** LocalStackOptions with the defaults applied and the values checked. */
+export interface StackSettings {
+  readonly host: string;
+  /** Where the KMS emulator, dynalite and admin endpoints listen. */
+  readonly internalHost: string;
+  readonly exposeInternals: boolean;
+  readonly ports: Readonly<Record<StackPortName, number>>;
+  readonly stage: string;
+  readonly tableName: string;
+  /** Absolute state directory, or undefined in memory. */
+  readonly stateDir: string | undefined;
+  readonly resultsCacheTtlSeconds: number;
+  readonly mode: AuthorizerMode;
+}
+
+/** Applies the defaults; throws StackStartError('config') on a value the stack cannot start with. */
+export function resolveStackOptions(options: LocalStackOptions): StackSettings {
+  const host = options.host ?? '127.0.0.1';
+  const exposeInternals = options.exposeInternals ?? false;
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const ttl = options.resultsCacheTtlSeconds ?? DEFAULT_RESULTS_CACHE_TTL_SECONDS;
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
+    throw new StackStartError(
+      'config',
+      `resultsCacheTtlSeconds must be an integer from 0 to ${MAX_RESULTS_CACHE_TTL_SECONDS} (got ${ttl})`,
+      'api',
+    );
+  }
+  for (const [name, p] of Object.entries(ports)) {
+    if (!Number.isInteger(p) || p < 0 || p > 65_535) {
+      throw new StackStartError(
+        'config',
+        `${name} port must be an integer from 0 to 65535`,
+        name as StackPortName,
+      );
+    }
+  }
+  return {
+    host,
+    internalHost: exposeInternals ? host : '127.0.0.1',
+    exposeInternals,
+    ports,
+    stage: options.stage ?? DEFAULT_STAGE,
+    tableName: options.tableName ?? DEFAULT_TABLE,
+    stateDir: options.inMemory ? undefined : resolve(options.stateDir ?? DEFAULT_STATE_DIR),
+    resultsCacheTtlSeconds: ttl,
+    mode: options.authorizer ?? 'lambda',
+  };
+}
