@@ -1,5 +1,6 @@
 // Admin CLI for the client registry: `npm run clients -- <command>`. Works against AWS or the local stack
 // (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: handlers/cli/exit.ts.
+// One file on purpose: each command is a few lines of the same commander program and registry wiring.
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import {
