@@ -100,3 +100,9 @@ export const CONTEXT_HEADERS = {
   'X-Keygate-Client-Id': 'clientId',
   'X-Keygate-Scope': 'scope',
 } as const;
+
+/** The clients table's name where none is given (the admin CLIs, the local stack). */
+export const DEFAULT_CLIENTS_TABLE = 'keygate-clients';
+
+/** The alias that names the signing key (KeygateIssuer, the rotation, the keys CLI, the local stack). */
+export const DEFAULT_SIGNING_KEY_ALIAS = 'alias/keygate-signing';

@@ -1,10 +1,12 @@
 // The local stack's signing keys: the KMS key tokens are signed with (found again by its alias after a
 // restart) and the rotation runbook (docs/operations.md) as calls: create a key, publish it, sign with it,
 // retire the old one. The token and JWKS Lambdas read the result from their env at (re)deploy.
+
 import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
+import { DEFAULT_SIGNING_KEY_ALIAS } from '../core/contract.js';
 import type { KmsEmulator } from './kms/index.js';
 
-export const SIGNING_KEY_ALIAS = 'alias/keygate-signing';
+export const SIGNING_KEY_ALIAS = DEFAULT_SIGNING_KEY_ALIAS;
 
 /** The rotation calls the local stack exposes. */
 export interface SigningKeyRotation {

@@ -1,7 +1,12 @@
 // The local stack's options: documented defaults (ports, state directory, table, stage, fake account) and the
 // checks made before anything starts, so a bad flag costs no start and teardown.
+
 import { resolve } from 'node:path';
-import { DEFAULT_RESULTS_CACHE_TTL_SECONDS, MAX_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
+import {
+  DEFAULT_CLIENTS_TABLE,
+  DEFAULT_RESULTS_CACHE_TTL_SECONDS,
+  MAX_RESULTS_CACHE_TTL_SECONDS,
+} from '../core/contract.js';
 import { StackStartError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import type { LocalLambdasOptions } from './lambdas.js';
@@ -10,7 +15,7 @@ import type { UpstreamOptions } from './upstream.js';
 /** Documented default ports (README "Run it locally"). */
 export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
 export const DEFAULT_STATE_DIR = '.keygate';
-export const DEFAULT_TABLE = 'keygate-clients';
+export const DEFAULT_TABLE = DEFAULT_CLIENTS_TABLE;
 export const DEFAULT_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '123456789012';

@@ -3,6 +3,7 @@
 // One file on purpose: each command is a few lines of the same commander program and registry wiring.
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
+import { DEFAULT_CLIENTS_TABLE } from '../../core/contract.js';
 import {
   type ClientRecord,
   type ClientRegistry,
@@ -43,7 +44,7 @@ export interface CliIo {
   readonly now?: () => number;
 }
 
-const DEFAULT_TABLE = 'keygate-clients';
+const DEFAULT_TABLE = DEFAULT_CLIENTS_TABLE;
 
 /** What the CLI shows of a client: never the hashes. */
 function publicView(record: ClientRecord) {

@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../../core/config.js';
+import { DEFAULT_CLIENTS_TABLE, DEFAULT_SIGNING_KEY_ALIAS } from '../../core/contract.js';
 import {
   createDynamoClient,
   createKmsClient,
@@ -34,8 +35,8 @@ export interface KeysCliIo {
   readonly now?: () => number;
 }
 
-const DEFAULT_TABLE = 'keygate-clients';
-const DEFAULT_ALIAS = 'alias/keygate-signing';
+const DEFAULT_TABLE = DEFAULT_CLIENTS_TABLE;
+const DEFAULT_ALIAS = DEFAULT_SIGNING_KEY_ALIAS;
 
 const quiet = { info() {}, error() {} };
 

@@ -2,12 +2,14 @@
 // JWKS / discovery / revocation-list Lambdas (prebuilt bundles) and the public REST API serving AUTH_ROUTES, with
 // the issuer URL = the API's stage URL (docs/design.md#the-system), and the scheduled signing-key rotation
 // (docs/operations-rotation.md). Its parts are readonly members so other constructs (alarms) attach.
+
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULT_SIGNING_KEY_ALIAS } from '../../../core/contract.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
@@ -120,7 +122,7 @@ export class KeygateIssuer extends Construct {
       pendingWindow: props.keyPendingWindow ?? Duration.days(30),
       removalPolicy,
     });
-    this.keyAlias = this.key.addAlias(props.keyAlias ?? 'alias/keygate-signing');
+    this.keyAlias = this.key.addAlias(props.keyAlias ?? DEFAULT_SIGNING_KEY_ALIAS);
 
     this.table = new dynamodb.Table(this, 'ClientsTable', {
       partitionKey: { name: 'client_id', type: dynamodb.AttributeType.STRING },
