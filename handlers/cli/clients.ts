@@ -19,7 +19,7 @@ import {
 import { ALL_SCOPES } from '../../core/routes.js';
 import { UsageError } from '../errors.js';
 import { errorLine, type Fail, usageExit } from './error-line.js';
-import { EXIT } from './exit.js';
+import { type CliStreams, EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
 import { isMainModule } from './main.js';
 import {
@@ -30,10 +30,7 @@ import {
 } from './messages.js';
 import { type CutoffIo, cutOffTokens } from './token-cutoff.js';
 
-export interface CliIo {
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly stdout?: { write(text: string): unknown };
-  readonly stderr?: { write(text: string): unknown };
+export interface CliIo extends CliStreams {
   /** Asks a yes/no question (delete without --yes); absent or non-interactive: refuse. */
   readonly confirm?: (question: string) => Promise<boolean>;
   /** Injected DynamoDB client (tests); otherwise one built from the environment. */

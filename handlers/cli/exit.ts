@@ -3,3 +3,10 @@
 // printed with it).
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** What every keygate CLI takes from its caller: the environment and the two output streams (tests inject them). */
+export interface CliStreams {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stdout?: { write(text: string): unknown };
+  readonly stderr?: { write(text: string): unknown };
+}

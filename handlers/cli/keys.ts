@@ -18,15 +18,12 @@ import {
 import { UsageError } from '../errors.js';
 import { createDeps, type LambdaApi, loadConfig } from '../rotation.js';
 import { errorLine, type Fail, usageExit } from './error-line.js';
-import { EXIT } from './exit.js';
+import { type CliStreams, EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
 import { isMainModule } from './main.js';
 import { isMissingAwsEnvironment, NO_AWS_ENVIRONMENT } from './messages.js';
 
-export interface KeysCliIo {
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly stdout?: { write(text: string): unknown };
-  readonly stderr?: { write(text: string): unknown };
+export interface KeysCliIo extends CliStreams {
   readonly dynamodb?: DynamoApi;
   readonly kms?: KmsApi;
   readonly lambda?: LambdaApi;

@@ -5,7 +5,12 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { type AddressInfo, createServer as createRawServer, type Socket } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createRawServer,
+  type Server as RawServer,
+  type Socket,
+} from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -44,6 +49,17 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   return `http://127.0.0.1:${port}/.well-known/jwks.json`;
 }
 
+/** Listens on a free loopback port; the test's close() destroys the open sockets, then the server. */
+async function listenRaw(server: RawServer, sockets: Set<Socket>): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return (server.address() as AddressInfo).port;
+}
+
 /** A TCP server that answers every connection with `answer` as is, then closes. */
 async function serveRaw(answer: string): Promise<string> {
   const sockets = new Set<Socket>();
@@ -51,13 +67,7 @@ async function serveRaw(answer: string): Promise<string> {
     sockets.add(socket);
     socket.once('data', () => socket.end(answer));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+  const port = await listenRaw(server, sockets);
   return `http://127.0.0.1:${port}/.well-known/jwks.json`;
 }
 
@@ -88,13 +98,7 @@ async function serveKeepAlive(
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+  const port = await listenRaw(server, sockets);
   return { origin: `http://127.0.0.1:${port}`, connections: () => count };
 }
 
