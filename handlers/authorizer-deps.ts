@@ -73,15 +73,22 @@ function deferredMetrics(config: AuthorizerConfig): DeferredMetrics {
   );
 }
 
-/** `routes`: the API's route table (the entry reads it from ROUTES_FILE). */
-export function createDeps(
+/** What talks to the issuer: built first so its downloads can start before the rest of the dependencies. */
+export interface IssuerClients {
+  readonly keyStore: KeyStore;
+  /** undefined: REVOCATIONS_URI unset. */
+  readonly revocations: RevocationList | undefined;
+  readonly logger: DecisionLogger | undefined;
+  /** Starts both downloads (JWKS, revocation list); never rejects: the first request retries a failure. */
+  prefetch(): void;
+}
+
+export function createIssuerClients(
   config: AuthorizerConfig,
   clients: AuthorizerClients = {},
-  routes?: readonly PolicyRoute[],
-): AuthorizerDeps {
+): IssuerClients {
   const sampleRate = Number(config.POWERTOOLS_LOGGER_SAMPLE_RATE);
   const logger = clients.logger === null ? undefined : (clients.logger ?? deferredLogger(config, sampleRate));
-  const metrics = clients.metrics === null ? undefined : (clients.metrics ?? deferredMetrics(config));
   const onEvent = (event: KeyStoreEvent): void => {
     // Key-store events are rare (fetches, rotations) and carry no token text; kids come from the JWKS.
     if (!logger) return;
@@ -98,6 +105,33 @@ export function createDeps(
     ...(clients.download ? { download: clients.download } : {}),
     ...(clients.now ? { now: clients.now } : {}),
   });
+  const revocations = createAuthorizerRevocations(config, clients, logger);
+  return {
+    keyStore,
+    revocations,
+    logger,
+    prefetch() {
+      // Both documents come from the issuer: the revocation list's request waits for the JWKS answer's
+      // connection and goes out on it while the keys are imported (core/jwt/origin-connections.ts).
+      keyStore.prefetch().catch(() => undefined);
+      revocations?.refresh().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * `routes`: the API's route table (the entry reads it from ROUTES_FILE). `issuer`: clients made (and their
+ * downloads started) earlier by createIssuerClients with the same config and clients.
+ */
+export function createDeps(
+  config: AuthorizerConfig,
+  clients: AuthorizerClients = {},
+  routes?: readonly PolicyRoute[],
+  issuer: IssuerClients = createIssuerClients(config, clients),
+): AuthorizerDeps {
+  const { keyStore, revocations, logger } = issuer;
+  const sampleRate = Number(config.POWERTOOLS_LOGGER_SAMPLE_RATE);
+  const metrics = clients.metrics === null ? undefined : (clients.metrics ?? deferredMetrics(config));
   const verifier = createVerifier({
     issuer: config.ISSUER,
     audience: config.AUDIENCE,
@@ -107,7 +141,6 @@ export function createDeps(
     tokenCacheMaxTtlSeconds: config.TOKEN_CACHE_MAX_TTL_SECONDS,
     ...(clients.now ? { now: clients.now } : {}),
   });
-  const revocations = createAuthorizerRevocations(config, clients, logger);
   return {
     verifier,
     keyStore,

@@ -14,7 +14,13 @@ import { DeferredLogger } from './lib/deferred-powertools.js';
 
 // What the entries, the local stack and the benches build a handler from, in one import.
 export { type AuthorizerConfig, authorizerConfigSpec, loadConfig } from './authorizer-config.js';
-export { type AuthorizerClients, type AuthorizerDeps, createDeps } from './authorizer-deps.js';
+export {
+  type AuthorizerClients,
+  type AuthorizerDeps,
+  createDeps,
+  createIssuerClients,
+  type IssuerClients,
+} from './authorizer-deps.js';
 
 type AuthorizerHandler = (
   event: APIGatewayTokenAuthorizerEvent,
@@ -151,6 +157,16 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     }
     const { claims, kid, cacheHit } = result;
 
+    // The policy does not depend on the revocation list: built first, it is ready while a due list is on its
+    // way (at a cold start the list's request goes out when the JWKS answer is in: docs/performance.md).
+    let policy: ReturnType<PolicyBuilder['policyFor']>;
+    try {
+      policy = policies.policyFor(event.methodArn, claims.scope);
+    } catch (err) {
+      const reason = err instanceof AuthzError && err.code !== 'route_table' ? err.code : 'internal';
+      failure(reason, err, { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
+    }
+
     // The verified-token cache holds valid tokens; revocation is re-checked on every call (one Map size
     // compare while nothing is revoked). A stale list is refreshed first, so the bound holds.
     if (revocations !== undefined) {
@@ -170,14 +186,6 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       if (revocations.isRevoked(claims.client_id, claims.iat)) {
         unauthorized('revoked', { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
       }
-    }
-
-    let policy: ReturnType<PolicyBuilder['policyFor']>;
-    try {
-      policy = policies.policyFor(event.methodArn, claims.scope);
-    } catch (err) {
-      const reason = err instanceof AuthzError && err.code !== 'route_table' ? err.code : 'internal';
-      failure(reason, err, { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
     }
 
     if (policy.effect === 'Allow') {

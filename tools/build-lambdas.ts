@@ -5,6 +5,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { ESBUILD_TARGET, LAMBDA_CODE_DIR } from '../infra/lib/constructs/lambda-code.js';
+import { builtinsViaRequire } from './builtins-via-require.js';
 
 const ENTRY_DIR = fileURLToPath(new URL('../handlers/entry/', import.meta.url));
 
@@ -29,6 +30,7 @@ export async function buildLambda(name: string, outRoot = LAMBDA_CODE_DIR): Prom
     sourcesContent: false,
     mainFields: ['module', 'main'],
     banner: { js: ESM_REQUIRE_SHIM },
+    plugins: [builtinsViaRequire],
     // Nothing external, the AWS SDK included: the token and JWKS functions ship the exact
     // @aws-sdk/client-kms / client-dynamodb versions the tests ran against (the runtime's copy changes under
     // us), and a tree-shaken, minified single file loads faster at cold start than the runtime's full SDK

@@ -3,14 +3,14 @@
 // enforced while they stream. Not the global fetch (it loads undici on first use) and not node:https
 // (it loads and sets up Node's HTTP client stack): both add to a cold start what `npm run bench -- cold-start`
 // prints. The request is the smallest HTTP/1.1 exchange: one GET, identity encoding; the answer is read as
-// RFC 9112 frames it (Content-Length, chunked, or until close), and a Content-Length answer leaves the
-// connection open for the next document from the same issuer.
-import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+// RFC 9112 frames it (Content-Length, chunked, or until close); a self-delimited answer leaves the connection
+// for the next document from the same issuer (origin-connections.ts).
+import type { Socket } from 'node:net';
 import { JwksFetchError, type JwksFetchFailureReason } from './errors.js';
+import { acquire, type Origin, release } from './origin-connections.js';
 
 export interface DownloadLimits {
-  /** Whole request, connection and body included. */
+  /** Whole request, waiting for the connection, connecting and the body included. */
   readonly timeoutMs: number;
   /** Body bytes beyond this abort the download (declared or counted). */
   readonly maxBytes: number;
@@ -31,88 +31,16 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 
 const fail = (reason: JwksFetchFailureReason, message: string) => new JwksFetchError(reason, message);
 
-/**
- * TLS sessions by host and port: a new connection to the issuer resumes the last one's session (RFC 8446
- * §2.2) and skips the certificate chain and key exchange work of a full handshake. Bounded: an authorizer
- * talks to one issuer.
- */
-const tlsSessions = new Map<string, Buffer>();
-const MAX_TLS_SESSIONS = 8;
-
-/**
- * One idle connection per host and port, kept for a second after an answer framed by Content-Length (RFC
- * 9112 §9.3 persistence). The authorizer fetches two documents from its issuer before its first decision
- * (the JWKS, then the revocation list): the second rides the first's connection instead of paying a TCP
- * connect and a TLS handshake at cold start (`npm run bench -- cold-start`). The window is short so a server
- * rarely closes a kept connection under us; if it does, that one download fails like any network failure
- * (the callers back off and serve what they have), and is not retried, so a failing endpoint never sees
- * more requests than downloads.
- */
-const idle = new Map<string, { readonly socket: Socket; readonly timer: NodeJS.Timeout }>();
-const IDLE_KEEP_MS = 1000;
-
-function takeIdle(key: string): Socket | undefined {
-  const entry = idle.get(key);
-  if (!entry) return undefined;
-  idle.delete(key);
-  clearTimeout(entry.timer);
-  entry.socket.removeAllListeners('close');
-  entry.socket.removeAllListeners('error');
-  entry.socket.removeAllListeners('end');
-  entry.socket.removeAllListeners('data');
-  return entry.socket.destroyed || !entry.socket.writable ? undefined : entry.socket;
-}
-
-function keepIdle(key: string, socket: Socket): void {
-  socket.removeAllListeners('data');
-  socket.removeAllListeners('end');
-  socket.removeAllListeners('error');
-  socket.removeAllListeners('close');
-  if (idle.has(key)) {
-    socket.destroy();
-    return;
-  }
-  const drop = () => {
-    if (idle.get(key)?.socket === socket) {
-      clearTimeout(idle.get(key)!.timer);
-      idle.delete(key);
-    }
-    socket.destroy();
-  };
-  // Any byte, end or error while idle makes the connection unusable for a next request.
-  socket.on('data', drop).on('end', drop).on('error', drop).on('close', drop);
-  const timer = setTimeout(drop, IDLE_KEEP_MS);
-  timer.unref();
-  socket.unref();
-  idle.set(key, { socket, timer });
-}
-
-function connect(host: string, port: number, secure: boolean): Socket {
-  if (!secure) return netConnect({ host, port });
-  const key = `${host}:${port}`;
-  const session = tlsSessions.get(key);
-  // tls.connect verifies the chain against Node's CA store (plus NODE_EXTRA_CA_CERTS) and the name
-  // against the certificate (RFC 9110 §4.3.4); SNI only for names, never for IP literals (RFC 6066 §3).
-  return tlsConnect({
-    host,
-    port,
-    ...(isIP(host) === 0 ? { servername: host } : {}),
-    ALPNProtocols: ['http/1.1'],
-    ...(session ? { session } : {}),
-  }).on('session', (ticket: Buffer) => {
-    if (tlsSessions.size >= MAX_TLS_SESSIONS && !tlsSessions.has(key)) tlsSessions.clear();
-    tlsSessions.set(key, ticket);
-  });
-}
-
 /** The default downloader: HTTPS (or HTTP to a loopback host, which the key store checks). */
 export const downloadJwks: JwksDownloader = (url, { timeoutMs, maxBytes }) => {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
-  // URL keeps IPv6 literals bracketed ("[::1]"); sockets want them bare.
-  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = Number(target.port) || (secure ? 443 : 80);
-  const key = `${secure ? 'https' : 'http'}://${host}:${port}`;
+  const origin: Origin = {
+    // URL keeps IPv6 literals bracketed ("[::1]"); sockets want them bare.
+    host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(target.port) || (secure ? 443 : 80),
+    secure,
+  };
   const request =
     `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
     'Accept: application/json\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n' +
@@ -120,44 +48,45 @@ export const downloadJwks: JwksDownloader = (url, { timeoutMs, maxBytes }) => {
 
   return new Promise<Uint8Array>((resolve, reject) => {
     let settled = false;
-    let socket: Socket;
-    let reader: ResponseReader;
+    let socket: Socket | undefined;
+    let reader: ResponseReader | undefined;
     const timer = setTimeout(() => finish(fail('timeout', `JWKS fetch exceeded ${timeoutMs} ms`)), timeoutMs);
     function finish(err: JwksFetchError | undefined, body?: Uint8Array): void {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (!err && reader.reusable) keepIdle(key, socket);
-      else socket.destroy();
+      // Still waiting for the origin's connection: there is none to return.
+      if (socket) release(origin, socket, !err && reader!.reusable);
       if (err) reject(err);
       else resolve(body!);
     }
-    function start(s: Socket, reused: boolean): void {
-      socket = s;
-      s.ref();
-      reader = new ResponseReader(maxBytes);
-      s.on('data', (chunk: Buffer) => {
-        try {
-          const body = reader.push(chunk);
-          if (body) finish(undefined, body);
-        } catch (err) {
-          finish(err as JwksFetchError);
-        }
-      });
-      s.on('end', () => {
-        try {
-          finish(undefined, reader.end());
-        } catch (err) {
-          finish(err as JwksFetchError);
-        }
-      });
-      s.on('error', (err) => finish(networkError(err)));
-      s.on('close', () => finish(fail('network', 'JWKS connection closed before a complete answer')));
-      if (reused) s.write(request);
-      else s.once(secure ? 'secureConnect' : 'connect', () => s.write(request));
-    }
-    const kept = takeIdle(key);
-    start(kept ?? connect(host, port, secure), kept !== undefined);
+    acquire(origin, {
+      wants: () => !settled,
+      use(s, reused) {
+        socket = s;
+        const r = new ResponseReader(maxBytes);
+        reader = r;
+        s.on('data', (chunk: Buffer) => {
+          try {
+            const body = r.push(chunk);
+            if (body) finish(undefined, body);
+          } catch (err) {
+            finish(err as JwksFetchError);
+          }
+        });
+        s.on('end', () => {
+          try {
+            finish(undefined, r.end());
+          } catch (err) {
+            finish(err as JwksFetchError);
+          }
+        });
+        s.on('error', (err) => finish(networkError(err)));
+        s.on('close', () => finish(fail('network', 'JWKS connection closed before a complete answer')));
+        if (reused) s.write(request);
+        else s.once(secure ? 'secureConnect' : 'connect', () => s.write(request));
+      },
+    });
   });
 };
 
@@ -184,9 +113,12 @@ class ResponseReader {
   #noReuse = false;
   #complete = false;
 
-  /** Whether the connection can carry the next request: a complete Content-Length answer, nothing after. */
+  /**
+   * Whether the connection can carry the next request: a complete self-delimited answer (Content-Length, or
+   * chunked up to the empty trailer section), nothing after it, no `Connection: close`.
+   */
   get reusable(): boolean {
-    return this.#complete && typeof this.#length === 'number' && !this.#noReuse;
+    return this.#complete && this.#length !== 'close' && !this.#noReuse;
   }
 
   constructor(private readonly maxBytes: number) {}
@@ -290,8 +222,13 @@ class ResponseReader {
         const size = /^([0-9a-fA-F]{1,8})(?:;.*)?$/.exec(raw.toString('latin1', 0, eol));
         if (!size) throw fail('network', 'JWKS response has a malformed chunk');
         const bytes = Number.parseInt(size[1]!, 16);
-        // The last chunk: trailers, if any, carry nothing we need (RFC 9112 §7.1.2).
-        if (bytes === 0) return Buffer.concat(this.#body, this.#bodyBytes);
+        if (bytes === 0) {
+          // The last chunk, then the trailer section and its CRLF (RFC 9112 §7.1). Trailers carry nothing we
+          // need; the connection is kept only when the answer ends exactly here (no trailers, no extra bytes).
+          this.#complete = true;
+          if (!raw.subarray(eol + CRLF.length).equals(CRLF)) this.#noReuse = true;
+          return Buffer.concat(this.#body, this.#bodyBytes);
+        }
         if (this.#bodyBytes + bytes > this.maxBytes) {
           throw fail('too_large', `JWKS response exceeds ${this.maxBytes} bytes`);
         }

@@ -1,10 +1,10 @@
-// Lambda entry of the TOKEN authorizer: config parsed, the route table read (ROUTES_FILE, shipped next to
-// this bundle by the KeygateAuthorizer construct) and dependencies built once per environment; the JWKS and
-// revocation-list downloads start during init so the first request usually finds both loaded.
+// Lambda entry of the TOKEN authorizer: config parsed, the JWKS and revocation-list downloads started, then
+// the route table read (ROUTES_FILE, shipped next to this bundle by the KeygateAuthorizer construct) and the
+// rest built once per environment, so the first request usually finds both documents loaded.
 import { readFileSync } from 'node:fs';
 import { parseRouteTable } from '../../core/authz/route-table.js';
 import { ConfigError } from '../../core/config.js';
-import { createDeps, createHandler, loadConfig } from '../authorizer.js';
+import { createDeps, createHandler, createIssuerClients, loadConfig } from '../authorizer.js';
 
 const config = loadConfig(process.env);
 
@@ -25,14 +25,14 @@ function readRoutes(file: string) {
   }
 }
 
-const deps = createDeps(config, {}, readRoutes(config.ROUTES_FILE));
-// Not awaited: a failed prefetch must not fail init (the first request retries). The revocation list loads
-// right after the JWKS, from the same issuer, so its download resumes that TLS session (jwks-download.ts).
-const prefetched = deps.keyStore.prefetch().catch(() => undefined);
-if (deps.revocations) {
-  const revocations = deps.revocations;
-  void prefetched.then(() => revocations.refresh()).catch(() => undefined);
-}
+// The issuer's documents first: their downloads start before anything else is built. A failed download never
+// fails init (the first request retries).
+const issuer = createIssuerClients(config);
+issuer.prefetch();
+// One turn of the event loop (Lambda waits for a top-level await before the first invocation): the issuer
+// connection's TLS ClientHello goes out now, and the rest of init runs while the issuer answers it.
+await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+const deps = createDeps(config, {}, readRoutes(config.ROUTES_FILE), issuer);
 // Lambda sends SIGTERM before shutdown when an extension is registered: publish the aggregated metrics
 // and any log line still waiting for the deferred Logger.
 process.once('SIGTERM', () => {

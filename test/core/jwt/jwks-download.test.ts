@@ -293,10 +293,16 @@ describe('downloadJwks', () => {
     ['a Content-Length answer leaves the connection open for the next document', ok('{"keys":[]}'), 1],
     ['an answer with Connection: close is not reused', ok('{"keys":[]}', 'connection: close\r\n'), 2],
     [
-      'a chunked answer is not reused',
+      'a chunked answer that ends at its last chunk leaves the connection open too',
       'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nb\r\n{"keys":[]}\r\n0\r\n\r\n',
+      1,
+    ],
+    [
+      'a chunked answer with a trailer section is not reused',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nb\r\n{"keys":[]}\r\n0\r\nx-t: 1\r\n\r\n',
       2,
     ],
+    ['an answer followed by extra bytes is not reused', `${ok('{"keys":[]}')}junk`, 2],
   ])('%s', async (_name, answer, connections) => {
     const server = await serveKeepAlive(() => answer);
     const first = await downloadJwks(`${server.origin}/.well-known/jwks.json`, limits);
@@ -318,5 +324,46 @@ describe('downloadJwks', () => {
     });
     const third = await downloadJwks(`${server.origin}/revocations`, limits);
     expect([text(third), server.connections()]).toEqual(['{"keys":[],"c":2}', 2]);
+  });
+
+  it("sends a second document asked for while the first is on its way over the first one's connection", async () => {
+    const server = await serveKeepAlive((_connection, request) => ok(`{"keys":[],"r":${request}}`));
+    const [first, second] = await Promise.all([
+      downloadJwks(`${server.origin}/.well-known/jwks.json`, limits),
+      downloadJwks(`${server.origin}/revocations`, limits),
+    ]);
+    expect([text(first), text(second), server.connections()]).toEqual([
+      '{"keys":[],"r":1}',
+      '{"keys":[],"r":2}',
+      1,
+    ]);
+  });
+
+  it('connects anew for a waiting document when the first answer closes its connection', async () => {
+    const server = await serveKeepAlive((connection) =>
+      ok(`{"keys":[],"c":${connection}}`, 'connection: close\r\n'),
+    );
+    const [first, second] = await Promise.all([
+      downloadJwks(`${server.origin}/.well-known/jwks.json`, limits),
+      downloadJwks(`${server.origin}/revocations`, limits),
+    ]);
+    expect([text(first), text(second), server.connections()]).toEqual([
+      '{"keys":[],"c":1}',
+      '{"keys":[],"c":2}',
+      2,
+    ]);
+  });
+
+  it('times out a document still waiting for a connection the first request holds, without opening another', async () => {
+    const server = await serveKeepAlive(() => '');
+    const [first, second] = await Promise.allSettled([
+      downloadJwks(`${server.origin}/.well-known/jwks.json`, { ...limits, timeoutMs: 400 }),
+      downloadJwks(`${server.origin}/revocations`, { ...limits, timeoutMs: 100 }),
+    ]);
+    expect([first, second, server.connections()]).toMatchObject([
+      { status: 'rejected', reason: { code: 'timeout' } },
+      { status: 'rejected', reason: { code: 'timeout' } },
+      1,
+    ]);
   });
 });
