@@ -1,13 +1,14 @@
-// esbuild the way the CDK stack's NodejsFunction bundles keygate's functions
-// (infra/lib/constructs/keygate-function.ts: ESM, minified, source maps without sources, nothing external,
-// the createRequire banner), so the cold-start suite's peers load the way keygate's cdk.out asset does.
+// Bundles for the cold-start suite: the peers as a CDK NodejsFunction bundles an ESM function (minified,
+// source maps without sources, nothing external, the documented createRequire banner), and keygate's
+// entries with the options of its own prebuilt functions (tools/build-lambdas.ts), for the byte table.
 import { statSync } from 'node:fs';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { entryFile, lambdaBuildOptions } from '../../tools/build-lambdas.js';
 
 /** esbuild target of the Lambda runtime the stack deploys (nodejs24.x -> node24). */
 export const LAMBDA_TARGET = 'node24';
 
-/** The options CDK's NodejsFunction passes for keygate's bundling settings. */
+/** What a NodejsFunction with `format: ESM`, `minify` and the createRequire banner passes to esbuild. */
 export const lambdaBundleOptions: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -31,7 +32,20 @@ export interface LambdaBundle {
   readonly metafile: Metafile;
 }
 
+/** A peer's entry, bundled as its users would deploy it. */
 export async function bundleLambda(entry: string, outfile: string): Promise<LambdaBundle> {
   const result = await build({ ...lambdaBundleOptions, entryPoints: [entry], outfile, metafile: true });
+  return { outfile, bytes: statSync(outfile).size, metafile: result.metafile };
+}
+
+/** One of keygate's functions (`authorizer`, ...), built as `npm run build` builds it. */
+export async function bundleKeygateLambda(name: string, outfile: string): Promise<LambdaBundle> {
+  const result = await build({
+    ...lambdaBuildOptions,
+    entryPoints: [entryFile(name)],
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+  });
   return { outfile, bytes: statSync(outfile).size, metafile: result.metafile };
 }

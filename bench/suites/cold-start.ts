@@ -13,14 +13,13 @@ import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
 import { findFunctionAsset } from '../lib/cold-start/cdk-asset.js';
 import { startHttpsJwks } from '../lib/cold-start/https-jwks.js';
 import { bundleBreakdown, profileBreakdown } from '../lib/cold-start/profile.js';
-import { bundleLambda } from '../lib/lambda-bundle.js';
+import { bundleKeygateLambda, bundleLambda } from '../lib/lambda-bundle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const peers = join(root, 'bench', 'lib', 'cold-start');
 const CDK_OUT = join(root, 'cdk.out');
 const TEMPLATE = 'Keygate.template.json';
 const AUTHORIZER_PATH = '/Authorizer/Function/';
-const KEYGATE_ENTRY = join(root, 'handlers', 'entry', 'authorizer.ts');
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/products';
 const FLOOR = 'node, empty handler (floor)';
 const KEYGATE = 'keygate authorizer (cdk.out asset)';
@@ -201,7 +200,10 @@ export const suite: BenchSuite = {
           methodArn: METHOD_ARN,
         }),
       };
-      const keygateBundle = await bundleLambda(KEYGATE_ENTRY, join(work, 'keygate-metafile', 'index.mjs'));
+      const keygateBundle = await bundleKeygateLambda(
+        'authorizer',
+        join(work, 'keygate-metafile', 'index.mjs'),
+      );
       const bundles = await Promise.all(
         SETUPS.map(async (s, i) =>
           s.entry

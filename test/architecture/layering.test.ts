@@ -13,7 +13,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   local: ['handlers', 'core'],
   fixtures: ['local', 'handlers', 'core'],
   measure: [],
-  bench: ['measure', 'fixtures', 'local', 'handlers', 'core'],
+  bench: ['tools', 'measure', 'fixtures', 'local', 'handlers', 'core'],
   load: ['bench', 'measure', 'fixtures', 'local', 'handlers', 'core'],
   infra: ['core'],
 };
@@ -95,7 +95,11 @@ describe('import layering', () => {
       "const m = await import('../test/support/kms.js');",
       'local/ may import only local, handlers, core',
     ],
-    ['bench/suites/x.ts', "import '../../load/local/run.js';", 'bench/ may import only bench, measure'],
+    [
+      'bench/suites/x.ts',
+      "import '../../load/local/run.js';",
+      'bench/ may import only bench, tools, measure',
+    ],
     ['infra/lib/x.ts', "import { c } from '../../handlers/token.js';", 'infra/ may import only infra, core'],
     ['core/x.ts', "import { App } from 'aws-cdk-lib';", 'aws-cdk-lib belongs to infra'],
     ['handlers/x.ts', "import { it } from 'vitest';", 'vitest belongs to test/ only'],

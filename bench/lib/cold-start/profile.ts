@@ -7,6 +7,7 @@ import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
+import { builtinOfSource } from '../../../tools/node-builtins.js';
 
 interface ProfileNode {
   readonly id: number;
@@ -27,8 +28,13 @@ interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
-/** `node_modules/@scope/name/...` -> `@scope/name`; a repo file -> its path from the repo root. */
+/**
+ * `node_modules/@scope/name/...` -> `@scope/name`; a repo file -> its path from the repo root; a built-in the
+ * bundle loads (tools/node-builtins.ts) -> `node: <name> (loaded by the bundle)`.
+ */
 export function sourceGroup(source: string): string {
+  const builtin = builtinOfSource(source);
+  if (builtin !== undefined) return `node: ${builtin} (loaded by the bundle)`;
   const at = source.lastIndexOf('node_modules/');
   if (at >= 0) {
     const parts = source.slice(at + 'node_modules/'.length).split('/');
