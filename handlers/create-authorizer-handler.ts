@@ -5,7 +5,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ProtectedRoute, parseRouteTable } from '../core/authz/route-table.js';
 import { AUTHORIZER_ENV, type AuthorizerTuning, authorizerTuningEnv } from '../core/contract.js';
-import { createDeps, createHandler, loadConfig } from './authorizer.js';
+import { fetchDownloader } from '../core/jwt/fetch-download.js';
+import {
+  type AuthorizerClients,
+  createDeps,
+  createHandler,
+  createIssuerClients,
+  loadConfig,
+} from './authorizer.js';
 
 export type { ProtectedRoute, RouteMethod } from '../core/authz/route-table.js';
 export type { AuthorizerTuning } from '../core/contract.js';
@@ -17,13 +24,21 @@ export interface AuthorizerHandlerOptions extends AuthorizerTuning {
   readonly audience: string | readonly string[];
   /** Where the signing keys are published (https, or http on loopback for local runs). */
   readonly jwksUri: string;
+  /**
+   * The issuer's revocation list (KeygateIssuer.revocationsUrl): revoked and disabled clients' tokens are
+   * refused within the refresh interval (docs/token-lifetime.md). @default REVOCATIONS_URI, else none
+   */
+  readonly revocationsUri?: string;
   /** The API's protected methods; a token's policy allows every route one of its scopes names. */
   readonly routes: readonly ProtectedRoute[];
   /** A Powertools Logger for decision lines; `null` disables them. @default a Logger from POWERTOOLS_* env */
   readonly logger?: Logger | null;
   /** Powertools Metrics for the decision counters; `null` disables them. @default namespace `keygate` */
   readonly metrics?: Metrics | null;
-  /** The fetch used for the JWKS. @default globalThis.fetch */
+  /**
+   * A fetch for the JWKS and the revocation list (a proxy agent, a custom CA store), used with the same bounds
+   * (timeout, byte cap, no redirects). @default a bounded HTTPS GET over node:tls
+   */
   readonly fetch?: typeof globalThis.fetch;
 }
 
@@ -77,17 +92,18 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Toke
     [AUTHORIZER_ENV.issuer]: options.issuer,
     [AUTHORIZER_ENV.audience]: audience,
     [AUTHORIZER_ENV.jwksUri]: options.jwksUri,
+    ...(options.revocationsUri !== undefined
+      ? { [AUTHORIZER_ENV.revocationsUri]: options.revocationsUri }
+      : {}),
     ...authorizerTuningEnv(options),
   });
-  const deps = createDeps(
-    config,
-    {
-      ...(options.logger !== undefined ? { logger: options.logger } : {}),
-      ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    },
-    routes,
-  );
-  deps.keyStore.prefetch().catch(() => undefined);
-  return createHandler(deps) as unknown as TokenAuthorizerHandler;
+  const clients: AuthorizerClients = {
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
+    ...(options.fetch ? { download: fetchDownloader(options.fetch) } : {}),
+  };
+  // The downloads start first, as in the bundled entry; a failure never throws here (the first request retries).
+  const issuer = createIssuerClients(config, clients);
+  issuer.prefetch();
+  return createHandler(createDeps(config, clients, routes, issuer)) as unknown as TokenAuthorizerHandler;
 }

@@ -69,4 +69,38 @@ describe('createAuthorizerHandler', () => {
       /CLOCK_LEEWAY_SECONDS must be an integer from 0 to 300 \(got "301"\)/,
     );
   });
+
+  it('downloads the JWKS with the fetch it is given', async () => {
+    const fetched: string[] = [];
+    const handler = createAuthorizerHandler({
+      ...options(),
+      fetch: (input, init) => {
+        fetched.push(String(input));
+        return globalThis.fetch(input, init);
+      },
+    });
+    const token = signToken({ claims: { scope: 'orders/read' } });
+    const result = await handler({
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${token}`,
+      methodArn: `${ARN}/GET/x`,
+    });
+    expect([evaluatePolicy(result.policyDocument, `${ARN}/GET/orders/7`), fetched]).toEqual([
+      'allow',
+      [jwks.url],
+    ]);
+  });
+
+  it('refuses the token of a client the revocation list names as disabled', async () => {
+    const revocations = await startJwksServer(JSON.stringify({ disabled: ['client-1'], revoked_at: {} }));
+    try {
+      const handler = createAuthorizerHandler({ ...options(), revocationsUri: revocations.url });
+      const token = signToken({ claims: { scope: 'orders/read' } });
+      await expect(
+        handler({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: `${ARN}/GET/orders/1` }),
+      ).rejects.toThrow(/^Unauthorized$/);
+    } finally {
+      await revocations.close();
+    }
+  });
 });
