@@ -5,7 +5,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, optionalStr, readConfig, str, url } from '../core/config.js';
 import {
-  CLIENT_CACHE_TTL_DEFAULT_SECONDS,
+  BASIC_CHALLENGE,
   createClientCache,
   createClientRegistry,
   createDynamoClient,
@@ -27,10 +27,12 @@ import {
   RegistryError,
   type Signer,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
+  TOKEN_RESPONSE_HEADERS,
   type TokenMinter,
   type TokenService,
   toIssuerError,
 } from '../core/issuer/index.js';
+import { clientRegistryConfigSpec, loggableClientId } from './lib/client-registry-config.js';
 import {
   causeName,
   DEFAULT_RETRY_AFTER,
@@ -53,9 +55,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     {
       ISSUER: url(),
       AUDIENCE: str(),
-      CLIENTS_TABLE: str(),
+      ...clientRegistryConfigSpec,
       SIGNING_KEY_ID: str(),
-      CLIENT_CACHE_TTL_SECONDS: int({ default: CLIENT_CACHE_TTL_DEFAULT_SECONDS, min: 0, max: 300 }),
       ...tokenKeySettingsSpec,
       /** Tokens/s per client (burst twice that) for clients whose record sets no rate. */
       ISSUANCE_RATE_PER_SECOND: int({
@@ -82,8 +83,6 @@ export interface TokenDeps {
   readonly logger: TokenLogger;
   readonly metrics?: TokenMetrics;
   readonly retryAfterSeconds?: RetryAfterSeconds;
-  /** RFC 7617 realm in the invalid_client challenge. */
-  readonly realm?: string;
 }
 
 export interface TokenClients {
@@ -159,25 +158,14 @@ function recordKmsThrottle(metrics: TokenMetrics | undefined): void {
   }
 }
 
-// RFC 6749 §5.1: token responses (and errors, which may echo client input) are never cached.
-const BASE_HEADERS = {
-  'Content-Type': 'application/json;charset=UTF-8',
-  'Cache-Control': 'no-store',
-  Pragma: 'no-cache',
-} as const;
-
-/** A client id fit for a log line: it is client input, so bounded and printable (never the secret). */
-const loggable = (id: string | undefined) =>
-  id === undefined ? undefined : id.replace(/[^\x21-\x7e]/g, '?').slice(0, 128);
-
 export function createHandler(deps: TokenDeps) {
-  const realm = deps.realm ?? 'keygate';
   const retrySeconds = deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER;
 
   function errorResponse(error: IssuerError): APIGatewayProxyResult {
-    const headers: Record<string, string> = { ...BASE_HEADERS };
-    // RFC 6749 §5.2: invalid_client is 401 with a challenge for the scheme the client should use.
-    if (error.status === 401) headers['WWW-Authenticate'] = `Basic realm="${realm}"`;
+    const headers: Record<string, string> = { ...TOKEN_RESPONSE_HEADERS };
+    // RFC 6749 §5.2: invalid_client is 401 with a challenge for the scheme the client should use. Behind a
+    // REST API proxy integration it arrives renamed; the gateway response carries it (docs/token-endpoint-401.md).
+    if (error.status === 401) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
     if (error.status === 503) headers['Retry-After'] = retryAfter(error.code, retrySeconds);
     // RFC 6585 §4: 429 MAY carry Retry-After; we always say when this client's bucket has a token again.
     if (error instanceof RateLimitedError) headers['Retry-After'] = String(error.retryAfterSeconds);
@@ -217,7 +205,7 @@ export function createHandler(deps: TokenDeps) {
       const result = await deps.service.issue(request);
       safeLog(deps.logger, 'info', 'token request', {
         outcome: 'issued',
-        clientId: loggable(clientId),
+        clientId: loggableClientId(clientId),
         authMethod,
         scope: result.scope,
         expiresIn: result.expiresIn,
@@ -233,7 +221,7 @@ export function createHandler(deps: TokenDeps) {
           expires_in: result.expiresIn,
           scope: result.scope,
         },
-        BASE_HEADERS,
+        TOKEN_RESPONSE_HEADERS,
       );
     } catch (err) {
       const error = toIssuerError(err);
@@ -244,7 +232,7 @@ export function createHandler(deps: TokenDeps) {
         errorCode: error.code,
         error: error.error,
         ...(cause ? { cause } : {}),
-        clientId: loggable(clientId),
+        clientId: loggableClientId(clientId),
         authMethod,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
         requestId: event?.requestContext?.requestId,
