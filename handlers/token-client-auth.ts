@@ -3,21 +3,24 @@
 // the RFC 6749 §5.2 401 with the `WWW-Authenticate` a proxy integration cannot send. Everything else is let
 // through to the token Lambda, which authenticates every request again and answers as it always has.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { optionalStr, readConfig } from '../core/config.js';
 import {
   type ClientAuthenticator,
   createClientAuthenticator,
-  createClientCache,
-  createClientRegistry,
   createDynamoClient,
   type DynamoApi,
   IssuerError,
   parseBasicAuth,
 } from '../core/issuer/index.js';
-import { clientRegistryConfigSpec, loggableClientId } from './lib/client-registry-config.js';
+import {
+  clientRegistryConfigSpec,
+  configuredClientCache,
+  loggableClientId,
+} from './lib/client-registry-config.js';
 import { causeName, safeLog } from './lib/http.js';
+import { metricsFromConfig } from './lib/metrics.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
@@ -51,22 +54,11 @@ export interface ClientAuthClients {
 
 export function createDeps(config: ClientAuthConfig, clients: ClientAuthClients = {}): ClientAuthDeps {
   const now = clients.now ?? Date.now;
-  const registry = createClientRegistry({
-    dynamodb: clients.dynamodb ?? createDynamoClient(),
-    tableName: config.CLIENTS_TABLE,
-  });
-  const metrics =
-    clients.metrics ??
-    (config.POWERTOOLS_METRICS_NAMESPACE
-      ? new Metrics({
-          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
-          serviceName: config.POWERTOOLS_SERVICE_NAME,
-        })
-      : undefined);
+  const metrics = clients.metrics ?? metricsFromConfig(config);
   return {
     // The token Lambda's own check, cache bound and all (core/issuer/client-authenticator.ts).
     authenticate: createClientAuthenticator({
-      clients: createClientCache({ source: registry, ttlSeconds: config.CLIENT_CACHE_TTL_SECONDS, now }),
+      clients: configuredClientCache(config, clients.dynamodb ?? createDynamoClient(), now),
       now,
     }),
     logger: clients.logger ?? createLogger(config),

@@ -1,13 +1,11 @@
 // POST /oauth2/token (API Gateway proxy, payload 1.0): the client-credentials grant. Thin adapter over
 // core/issuer: HTTP event -> TokenRequest -> TokenService -> RFC 6749 §5.1/§5.2 response. Never throws.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, optionalStr, readConfig, str, url } from '../core/config.js';
 import {
   BASIC_CHALLENGE,
-  createClientCache,
-  createClientRegistry,
   createDynamoClient,
   createIssuanceLimiter,
   createKeyStateSource,
@@ -32,7 +30,11 @@ import {
   type TokenService,
   toIssuerError,
 } from '../core/issuer/index.js';
-import { clientRegistryConfigSpec, loggableClientId } from './lib/client-registry-config.js';
+import {
+  clientRegistryConfigSpec,
+  configuredClientCache,
+  loggableClientId,
+} from './lib/client-registry-config.js';
 import {
   causeName,
   DEFAULT_RETRY_AFTER,
@@ -41,6 +43,7 @@ import {
   retryAfter,
   safeLog,
 } from './lib/http.js';
+import { metricsFromConfig } from './lib/metrics.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
 /** The settings a key rotation's waits depend on (handlers/rotation.ts reads them from this Lambda). */
@@ -98,15 +101,7 @@ export interface TokenClients {
 export function createDeps(config: TokenConfig, clients: TokenClients = {}): TokenDeps {
   const now = clients.now ?? Date.now;
   const dynamodb = clients.dynamodb ?? createDynamoClient();
-  const registry = createClientRegistry({ dynamodb, tableName: config.CLIENTS_TABLE });
-  const metrics =
-    clients.metrics ??
-    (config.POWERTOOLS_METRICS_NAMESPACE
-      ? new Metrics({
-          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
-          serviceName: config.POWERTOOLS_SERVICE_NAME,
-        })
-      : undefined);
+  const metrics = clients.metrics ?? metricsFromConfig(config);
   // The key in force comes from the key state (core/issuer/key-state.ts), SIGNING_KEY_ID until the first
   // rotation writes one; a rotation step reaches this container within KEY_STATE_CACHE_SECONDS.
   const signer =
@@ -135,7 +130,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
     });
   return {
     service: createTokenService({
-      clients: createClientCache({ source: registry, ttlSeconds: config.CLIENT_CACHE_TTL_SECONDS, now }),
+      clients: configuredClientCache(config, dynamodb, now),
       minter,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,

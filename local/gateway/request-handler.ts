@@ -16,8 +16,7 @@ import { buildProxyEvent, mapProxyResult } from './proxy.js';
 import type { GatewayErrorCase } from './responses.js';
 import type { GatewayRoute } from './router.js';
 import type { GatewayCounters } from './stats.js';
-import type { AuthorizerOutcome } from './token-authorizer.js';
-import { repeatsHeader } from './token-authorizer.js';
+import { type AuthorizerOutcome, repeatsHeader } from './token-authorizer.js';
 
 type RouteMatch = NonNullable<ReturnType<GatewaySettings['router']['match']>>;
 

@@ -117,7 +117,8 @@ describe('DynamoDB stopped and restarted during token-endpoint load', () => {
     async () => {
       // 1 s client-cache TTL: cached records go past their TTL during the outage (stale-if-error path).
       // Both readers of the clients table get it, as KeygateIssuer sets one value for both.
-      for (const fn of ['token', 'token-client-auth'] as const) h.stack.deploy(fn, { CLIENT_CACHE_TTL_SECONDS: '1' });
+      for (const fn of ['token', 'token-client-auth'] as const)
+        h.stack.deploy(fn, { CLIENT_CACHE_TTL_SECONDS: '1' });
       const cached = await Promise.all([1, 2, 3].map(() => h.createClient()));
       const uncached = await Promise.all([1, 2].map(() => h.createClient()));
       for (const c of cached) expect((await requestToken(h.stack.tokenUrl, c)).status).toBe(200);
