@@ -101,8 +101,9 @@ function authorizationValues(event: Pick<APIGatewayRequestAuthorizerEvent, 'head
 }
 
 /**
- * The decision, in the order the token Lambda would reach the same answer (core/issuer/token-request.ts):
- * only a refusal the token Lambda would also give as 401 invalid_client is made here.
+ * The decision from the Authorization header alone (a REQUEST authorizer gets no body), parsed as the token
+ * Lambda parses it (core/issuer/token-request.ts): only a header the token Lambda would also answer with
+ * 401 invalid_client is refused here.
  */
 export async function decide(
   event: Pick<APIGatewayRequestAuthorizerEvent, 'headers' | 'multiValueHeaders'>,

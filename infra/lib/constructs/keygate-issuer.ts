@@ -156,6 +156,8 @@ export class KeygateIssuer extends Construct {
     this.jwksUri = `${this.issuerUrl}/.well-known/jwks.json`;
     this.revocationsUri = `${this.issuerUrl}/revocations`;
     const tokenMaxLifetime = String(props.tokenMaxLifetimeSeconds ?? TOKEN_MAX_LIFETIME_DEFAULT_SECONDS);
+    // One value for both readers of the clients table: a disable reaches them within the same bound.
+    const clientCacheTtl = String(props.clientCacheTtlSeconds ?? CLIENT_CACHE_TTL_DEFAULT_SECONDS);
 
     this.token = new KeygateFunction(this, 'TokenFunction', {
       ...fnOptions,
@@ -171,7 +173,7 @@ export class KeygateIssuer extends Construct {
         CLIENTS_TABLE: this.table.tableName,
         SIGNING_KEY_ID: this.key.keyArn,
         TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,
-        CLIENT_CACHE_TTL_SECONDS: String(props.clientCacheTtlSeconds ?? CLIENT_CACHE_TTL_DEFAULT_SECONDS),
+        CLIENT_CACHE_TTL_SECONDS: clientCacheTtl,
       },
     });
     // Exactly the two calls the token endpoint makes; grant* helpers would add more actions.
@@ -188,7 +190,7 @@ export class KeygateIssuer extends Construct {
       timeout: Duration.seconds(10),
       environment: {
         CLIENTS_TABLE: this.table.tableName,
-        CLIENT_CACHE_TTL_SECONDS: String(props.clientCacheTtlSeconds ?? CLIENT_CACHE_TTL_DEFAULT_SECONDS),
+        CLIENT_CACHE_TTL_SECONDS: clientCacheTtl,
       },
     });
     this.tokenClientAuth.allow('ReadClients', ['dynamodb:GetItem'], [this.table.tableArn]);
@@ -282,8 +284,8 @@ export class KeygateIssuer extends Construct {
       functions,
       { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer: this.tokenClientAuthorizer },
     );
+    for (const method of open) acknowledge(method, 'AwsSolutions-APIG4', REASONS.publicAuthEndpoint);
     for (const method of [...open, ...clientAuthenticated]) {
-      acknowledge(method, 'AwsSolutions-APIG4', REASONS.publicAuthEndpoint);
       acknowledge(method, 'AwsSolutions-COG4', REASONS.publicAuthEndpoint);
     }
 
