@@ -15,6 +15,9 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** Lambda handlers, by file name under handlers/ (`handlers/<name>.ts`). */
 export type HandlerName = 'products' | 'token' | 'jwks' | 'discovery' | 'revocations';
 
+/** REQUEST Lambda authorizers of the auth API, by handler file name (`handlers/<name>.ts`). */
+export type RequestAuthorizerName = 'token-client-auth';
+
 export interface RouteDef {
   readonly method: HttpMethod;
   /** API Gateway resource path; `{name}` is a path parameter. */
@@ -22,6 +25,8 @@ export interface RouteDef {
   readonly handler: HandlerName;
   /** Scopes any one of which grants access. Empty: the route needs no token. */
   readonly scopes: readonly string[];
+  /** A REQUEST authorizer in front of the integration (result cache off, no identity source). */
+  readonly authorizer?: RequestAuthorizerName;
 }
 
 /** The resource API, behind the TOKEN authorizer. */
@@ -31,9 +36,13 @@ export const RESOURCE_ROUTES: readonly RouteDef[] = [
   { method: 'POST', path: '/products', handler: 'products', scopes: [SCOPES.productsWrite] },
 ];
 
-/** The authorization server's API: public by design (clients authenticate in the request itself). */
+/**
+ * The authorization server's API: public by design (clients authenticate in the request itself). The token
+ * endpoint's client authenticator refuses wrong Basic credentials before the token Lambda, so the 401 can
+ * carry `WWW-Authenticate` (docs/token-endpoint-401.md).
+ */
 export const AUTH_ROUTES: readonly RouteDef[] = [
-  { method: 'POST', path: '/oauth2/token', handler: 'token', scopes: [] },
+  { method: 'POST', path: '/oauth2/token', handler: 'token', scopes: [], authorizer: 'token-client-auth' },
   { method: 'GET', path: '/.well-known/jwks.json', handler: 'jwks', scopes: [] },
   { method: 'GET', path: '/.well-known/openid-configuration', handler: 'discovery', scopes: [] },
   { method: 'GET', path: '/.well-known/oauth-authorization-server', handler: 'discovery', scopes: [] },

@@ -1,13 +1,11 @@
 // POST /oauth2/token (API Gateway proxy, payload 1.0): the client-credentials grant. Thin adapter over
 // core/issuer: HTTP event -> TokenRequest -> TokenService -> RFC 6749 §5.1/§5.2 response. Never throws.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, optionalStr, readConfig, str, url } from '../core/config.js';
 import {
-  CLIENT_CACHE_TTL_DEFAULT_SECONDS,
-  createClientCache,
-  createClientRegistry,
+  BASIC_CHALLENGE,
   createDynamoClient,
   createIssuanceLimiter,
   createKeyStateSource,
@@ -27,10 +25,16 @@ import {
   RegistryError,
   type Signer,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
+  TOKEN_RESPONSE_HEADERS,
   type TokenMinter,
   type TokenService,
   toIssuerError,
 } from '../core/issuer/index.js';
+import {
+  clientRegistryConfigSpec,
+  configuredClientCache,
+  loggableClientId,
+} from './lib/client-registry-config.js';
 import {
   causeName,
   DEFAULT_RETRY_AFTER,
@@ -39,6 +43,7 @@ import {
   retryAfter,
   safeLog,
 } from './lib/http.js';
+import { metricsFromConfig } from './lib/metrics.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
 /** The settings a key rotation's waits depend on (handlers/rotation.ts reads them from this Lambda). */
@@ -53,9 +58,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     {
       ISSUER: url(),
       AUDIENCE: str(),
-      CLIENTS_TABLE: str(),
+      ...clientRegistryConfigSpec,
       SIGNING_KEY_ID: str(),
-      CLIENT_CACHE_TTL_SECONDS: int({ default: CLIENT_CACHE_TTL_DEFAULT_SECONDS, min: 0, max: 300 }),
       ...tokenKeySettingsSpec,
       /** Tokens/s per client (burst twice that) for clients whose record sets no rate. */
       ISSUANCE_RATE_PER_SECOND: int({
@@ -82,8 +86,6 @@ export interface TokenDeps {
   readonly logger: TokenLogger;
   readonly metrics?: TokenMetrics;
   readonly retryAfterSeconds?: RetryAfterSeconds;
-  /** RFC 7617 realm in the invalid_client challenge. */
-  readonly realm?: string;
 }
 
 export interface TokenClients {
@@ -99,15 +101,7 @@ export interface TokenClients {
 export function createDeps(config: TokenConfig, clients: TokenClients = {}): TokenDeps {
   const now = clients.now ?? Date.now;
   const dynamodb = clients.dynamodb ?? createDynamoClient();
-  const registry = createClientRegistry({ dynamodb, tableName: config.CLIENTS_TABLE });
-  const metrics =
-    clients.metrics ??
-    (config.POWERTOOLS_METRICS_NAMESPACE
-      ? new Metrics({
-          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
-          serviceName: config.POWERTOOLS_SERVICE_NAME,
-        })
-      : undefined);
+  const metrics = clients.metrics ?? metricsFromConfig(config);
   // The key in force comes from the key state (core/issuer/key-state.ts), SIGNING_KEY_ID until the first
   // rotation writes one; a rotation step reaches this container within KEY_STATE_CACHE_SECONDS.
   const signer =
@@ -136,7 +130,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
     });
   return {
     service: createTokenService({
-      clients: createClientCache({ source: registry, ttlSeconds: config.CLIENT_CACHE_TTL_SECONDS, now }),
+      clients: configuredClientCache(config, dynamodb, now),
       minter,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,
@@ -159,25 +153,14 @@ function recordKmsThrottle(metrics: TokenMetrics | undefined): void {
   }
 }
 
-// RFC 6749 §5.1: token responses (and errors, which may echo client input) are never cached.
-const BASE_HEADERS = {
-  'Content-Type': 'application/json;charset=UTF-8',
-  'Cache-Control': 'no-store',
-  Pragma: 'no-cache',
-} as const;
-
-/** A client id fit for a log line: it is client input, so bounded and printable (never the secret). */
-const loggable = (id: string | undefined) =>
-  id === undefined ? undefined : id.replace(/[^\x21-\x7e]/g, '?').slice(0, 128);
-
 export function createHandler(deps: TokenDeps) {
-  const realm = deps.realm ?? 'keygate';
   const retrySeconds = deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER;
 
   function errorResponse(error: IssuerError): APIGatewayProxyResult {
-    const headers: Record<string, string> = { ...BASE_HEADERS };
-    // RFC 6749 §5.2: invalid_client is 401 with a challenge for the scheme the client should use.
-    if (error.status === 401) headers['WWW-Authenticate'] = `Basic realm="${realm}"`;
+    const headers: Record<string, string> = { ...TOKEN_RESPONSE_HEADERS };
+    // RFC 6749 §5.2: invalid_client is 401 with a challenge for the scheme the client should use. Behind a
+    // REST API proxy integration it arrives renamed; the gateway response carries it (docs/token-endpoint-401.md).
+    if (error.status === 401) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
     if (error.status === 503) headers['Retry-After'] = retryAfter(error.code, retrySeconds);
     // RFC 6585 §4: 429 MAY carry Retry-After; we always say when this client's bucket has a token again.
     if (error instanceof RateLimitedError) headers['Retry-After'] = String(error.retryAfterSeconds);
@@ -217,7 +200,7 @@ export function createHandler(deps: TokenDeps) {
       const result = await deps.service.issue(request);
       safeLog(deps.logger, 'info', 'token request', {
         outcome: 'issued',
-        clientId: loggable(clientId),
+        clientId: loggableClientId(clientId),
         authMethod,
         scope: result.scope,
         expiresIn: result.expiresIn,
@@ -233,7 +216,7 @@ export function createHandler(deps: TokenDeps) {
           expires_in: result.expiresIn,
           scope: result.scope,
         },
-        BASE_HEADERS,
+        TOKEN_RESPONSE_HEADERS,
       );
     } catch (err) {
       const error = toIssuerError(err);
@@ -244,7 +227,7 @@ export function createHandler(deps: TokenDeps) {
         errorCode: error.code,
         error: error.error,
         ...(cause ? { cause } : {}),
-        clientId: loggable(clientId),
+        clientId: loggableClientId(clientId),
         authMethod,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
         requestId: event?.requestContext?.requestId,

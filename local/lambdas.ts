@@ -1,4 +1,4 @@
-// The six keygate Lambdas built in-process from an environment and injected SDK clients, behind stable
+// The seven keygate Lambdas built in-process from an environment and injected SDK clients, behind stable
 // late-bound functions: the gateways are wired before the env is known (port 0 resolves on listen), and a
 // deploy swaps one handler for a fresh "container" (new config, cold caches) without touching the gateway.
 import type { PolicyRoute } from '../core/authz/index.js';
@@ -9,9 +9,18 @@ import * as jwksHandler from '../handlers/jwks.js';
 import * as productsHandler from '../handlers/products.js';
 import * as revocationsHandler from '../handlers/revocations.js';
 import * as tokenHandler from '../handlers/token.js';
+import * as tokenClientAuthHandler from '../handlers/token-client-auth.js';
 import type { LambdaFunction } from './gateway/index.js';
 
-export const LAMBDA_NAMES = ['token', 'jwks', 'discovery', 'revocations', 'products', 'authorizer'] as const;
+export const LAMBDA_NAMES = [
+  'token',
+  'token-client-auth',
+  'jwks',
+  'discovery',
+  'revocations',
+  'products',
+  'authorizer',
+] as const;
 export type LambdaName = (typeof LAMBDA_NAMES)[number];
 export type HandlerEnv = Readonly<Record<string, string>>;
 
@@ -37,7 +46,7 @@ export interface LocalLambdas {
   readonly functions: Readonly<Record<LambdaName, LambdaFunction>>;
   /** (Re)builds one handler from the base env with `extraEnv` on top, as a redeploy would. */
   deploy(name: LambdaName, extraEnv?: HandlerEnv): void;
-  /** Deploys all six from the base env (config errors throw here). */
+  /** Deploys all seven from the base env (config errors throw here). */
   deployAll(): void;
   /** The deployed authorizer's deps (key store and verifier stats). */
   authorizerDeps(): authorizerHandler.AuthorizerDeps;
@@ -57,6 +66,15 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
         tokenHandler.createDeps(tokenHandler.loadConfig(env), {
           dynamodb: options.dynamodb,
           kms: options.kms,
+          ...(logs ? {} : { logger: quietLogger }),
+          ...(options.clocks?.token ? { now: options.clocks.token } : {}),
+        }),
+      ),
+    // The token endpoint's client authenticator shares the token Lambda's clock (cache TTLs, secret grace).
+    'token-client-auth': (env) =>
+      tokenClientAuthHandler.createHandler(
+        tokenClientAuthHandler.createDeps(tokenClientAuthHandler.loadConfig(env), {
+          dynamodb: options.dynamodb,
           ...(logs ? {} : { logger: quietLogger }),
           ...(options.clocks?.token ? { now: options.clocks.token } : {}),
         }),

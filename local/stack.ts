@@ -16,6 +16,7 @@ import {
   createDynamoClient,
   createKmsClient,
 } from '../core/issuer/index.js';
+import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
 import { authorizerConfigSpec } from '../handlers/authorizer.js';
 import { DEMO_SCOPES, type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
@@ -233,6 +234,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startGateway({
         routes: AUTH_ROUTES,
         handlers: { token: fn.token, jwks: fn.jwks, discovery: fn.discovery, revocations: fn.revocations },
+        // As KeygateIssuer deploys it: the client authenticator on the token route, and its gateway responses.
+        requestAuthorizers: { 'token-client-auth': { handler: fn['token-client-auth'] } },
+        gatewayResponses: TOKEN_GATEWAY_RESPONSES,
         stage,
         host,
         adminFromAnyAddress: exposeInternals,

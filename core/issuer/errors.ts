@@ -1,6 +1,7 @@
 // Errors of the authorization-server area. Each has a stable `code`; one table maps codes to the HTTP
 // status and the RFC 6749 §5.2 error string. Descriptions never carry secrets or token text.
 import { KeygateError } from '../errors.js';
+import { SERVER_ERROR_DESCRIPTION } from './token-endpoint-answers.js';
 
 /** RFC 6749 §5.2 error strings, plus `temporarily_unavailable` (used by many servers for 503). */
 export type OAuthErrorString =
@@ -120,11 +121,20 @@ export class RegistryError extends IssuerError {
       code,
       ISSUER_ERRORS[code].status === 503
         ? 'the service is temporarily unavailable, retry later'
-        : 'the server failed to process the request',
+        : SERVER_ERROR_DESCRIPTION,
       options,
     );
     this.message = message;
   }
+}
+
+/**
+ * The token endpoint's view of any failure: IssuerErrors (RegistryErrors included, whose description is
+ * already the generic public text) pass through; anything else is internal.
+ */
+export function toIssuerError(err: unknown): IssuerError {
+  if (err instanceof IssuerError) return err;
+  return new IssuerError('internal', SERVER_ERROR_DESCRIPTION, { cause: err });
 }
 
 /** Too many token requests from one client (RFC 6585 §4): the endpoint answers 429 with Retry-After. */

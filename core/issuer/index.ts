@@ -1,4 +1,5 @@
 // The authorization-server area: client registry and secrets, the token grant, KMS signing, JWKS, discovery.
+export * from './client-authenticator.js';
 export * from './client-cache.js';
 export { fromItem, registryErrorFrom } from './client-item.js';
 export * from './client-registry.js';
@@ -22,6 +23,7 @@ export * from './retry.js';
 export * from './rotating-jwks-publisher.js';
 export * from './rotating-signer.js';
 export * from './token-defaults.js';
+export * from './token-endpoint-answers.js';
 export * from './token-minter.js';
 export * from './token-request.js';
 export * from './token-service.js';

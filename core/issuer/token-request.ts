@@ -1,5 +1,6 @@
 // HTTP -> client-credentials grant request (RFC 6749 §4.4.2, §2.3.1, §3.2, §3.3). Every malformed input ends
 // in an IssuerError with the RFC error code, never an exception of another kind.
+import { clientAuthFailed } from './client-authenticator.js';
 import { IssuerError } from './errors.js';
 
 /** The parts of an HTTP request the token endpoint reads (no API Gateway types in core). */
@@ -215,7 +216,7 @@ export function parseTokenRequest(req: TokenHttpRequest): TokenRequest {
     authMethod = 'client_secret_basic';
   } else if (authorization !== undefined) {
     // Another scheme (e.g. Bearer): the client tried header authentication we do not offer (§5.2: 401).
-    throw new IssuerError('invalid_client', 'client authentication failed');
+    throw clientAuthFailed();
   } else if (bodySecret !== undefined) {
     if (bodyId === undefined) throw invalidRequest('client_id is required with client_secret');
     clientId = bodyId;
@@ -223,10 +224,9 @@ export function parseTokenRequest(req: TokenHttpRequest): TokenRequest {
     authMethod = 'client_secret_post';
   } else {
     // No credentials (or a public client's bare client_id): client_credentials needs a confidential client.
-    throw new IssuerError('invalid_client', 'client authentication failed');
+    throw clientAuthFailed();
   }
-  if (clientId === '' || clientSecret === '')
-    throw new IssuerError('invalid_client', 'client authentication failed');
+  if (clientId === '' || clientSecret === '') throw clientAuthFailed();
 
   const scope = param('scope');
   return { clientId, clientSecret, authMethod, scopes: scope === undefined ? undefined : parseScope(scope) };

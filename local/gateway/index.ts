@@ -4,6 +4,7 @@ export * from './http-integration.js';
 export type { LambdaFunction } from './invoke.js';
 export * from './jwt-authorizer.js';
 export * from './proxy.js';
+export * from './request-authorizer.js';
 export * from './responses.js';
 export * from './router.js';
 export * from './server.js';

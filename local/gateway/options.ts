@@ -5,8 +5,10 @@ import { GatewayError } from './errors.js';
 import type { LambdaFunction } from './invoke.js';
 import type { JwtAuthorizer } from './jwt-authorizer.js';
 import { binaryMediaTypesMatcher, defaultIsBinary } from './proxy.js';
+import { createRequestAuthorizerStep, type RequestAuthorizerOptions } from './request-authorizer.js';
 import {
   type GatewayErrorCase,
+  type GatewayResponseCustomizations,
   type GatewayResponseHeaders,
   type GatewayResponseOverrides,
   resolveGatewayResponses,
@@ -74,6 +76,8 @@ export interface GatewayOptions {
   readonly jwtAuthorizer?: Pick<JwtAuthorizer, 'authorize'>;
   /** Which routes the authorizer guards. Default: routes with at least one scope. */
   readonly authorizeRoute?: (route: GatewayRoute) => boolean;
+  /** REQUEST authorizers by name; a route names its own (GatewayRoute.authorizer). */
+  readonly requestAuthorizers?: Readonly<Record<string, RequestAuthorizerOptions>>;
   /** Fake ARN parts for method ARNs and the proxy event. */
   readonly region?: string;
   readonly accountId?: string;
@@ -85,6 +89,8 @@ export interface GatewayOptions {
   readonly responses?: GatewayResponseOverrides;
   /** Static headers per gateway response type, like CDK `addGatewayResponse({ responseHeaders })`. */
   readonly responseHeaders?: GatewayResponseHeaders;
+  /** Status, headers and body per gateway response type, like CDK `addGatewayResponse`. */
+  readonly gatewayResponses?: GatewayResponseCustomizations;
   /** Lower-case header names renamed to x-amzn-Remapped-*; [] disables. */
   readonly remapResponseHeaders?: readonly string[];
   /** API binaryMediaTypes; default: every non-text media type is binary (base64 in the event). */
@@ -122,6 +128,7 @@ export interface GatewaySettings {
   readonly authorizer: ReturnType<typeof createTokenAuthorizerStep> | undefined;
   readonly jwtAuthorizer: GatewayOptions['jwtAuthorizer'];
   readonly authorizeRoute: (route: GatewayRoute) => boolean;
+  readonly requestAuthorizers: ReadonlyMap<string, ReturnType<typeof createRequestAuthorizerStep>>;
   readonly responses: ReturnType<typeof resolveGatewayResponses>;
   readonly remapped: ReadonlySet<string>;
   readonly isBinary: ReturnType<typeof binaryMediaTypesMatcher>;
@@ -155,6 +162,20 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewaySettings 
       );
     }
   }
+  const requestAuthorizers = new Map(
+    Object.entries(options.requestAuthorizers ?? {}).map(([name, opts]) => [
+      name,
+      createRequestAuthorizerStep({ functionName: name, ...opts }, { region, accountId, now }),
+    ]),
+  );
+  for (const r of options.routes) {
+    if (r.authorizer !== undefined && !requestAuthorizers.has(r.authorizer)) {
+      throw new GatewayError(
+        'gateway_config',
+        `no REQUEST authorizer "${r.authorizer}" (${r.method} ${r.path})`,
+      );
+    }
+  }
   let router: ReturnType<typeof createRouter>;
   try {
     router = createRouter(options.routes);
@@ -176,7 +197,8 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewaySettings 
       : undefined,
     jwtAuthorizer: options.jwtAuthorizer,
     authorizeRoute: options.authorizeRoute ?? ((r: GatewayRoute) => r.scopes.length > 0),
-    responses: resolveGatewayResponses(options.responses, options.responseHeaders),
+    requestAuthorizers,
+    responses: resolveGatewayResponses(options.responses, options.responseHeaders, options.gatewayResponses),
     remapped: new Set(
       (options.remapResponseHeaders ?? DEFAULT_REMAPPED_RESPONSE_HEADERS).map((h) => h.toLowerCase()),
     ),

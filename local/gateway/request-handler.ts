@@ -1,8 +1,9 @@
 // The API Gateway emulator's request pipeline, one named step per stage of a REST API request: parse the
-// target, admin paths, route (payload quota, stage, resource, method ARN), read the body, authorize
-// (TOKEN or JWT authorizer), build the proxy event, invoke the integration, write its response.
+// target, admin paths, route (payload quota, stage, resource, method ARN), read the body, build the proxy
+// event, authorize (TOKEN, REQUEST or JWT authorizer), invoke the integration, write its response.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { BodyTooLargeError } from '../errors.js';
 import { isLoopbackAddress } from '../host-safety.js';
 import { readBody } from '../read-body.js';
@@ -15,7 +16,7 @@ import { buildProxyEvent, mapProxyResult } from './proxy.js';
 import type { GatewayErrorCase } from './responses.js';
 import type { GatewayRoute } from './router.js';
 import type { GatewayCounters } from './stats.js';
-import { repeatsHeader } from './token-authorizer.js';
+import { type AuthorizerOutcome, repeatsHeader } from './token-authorizer.js';
 
 type RouteMatch = NonNullable<ReturnType<GatewaySettings['router']['match']>>;
 
@@ -42,6 +43,29 @@ interface Routed {
 type Authorization =
   | { readonly reject: GatewayErrorCase; readonly headers?: Record<string, string> }
   | { readonly context: Record<string, unknown> | undefined; readonly use: AccessLogEntry['authorizer'] };
+
+/** The proxy event of a routed request (authorizer context added once authorized) and its trace ids. */
+interface BuiltEvent {
+  readonly event: APIGatewayProxyEvent;
+  readonly traceId: string;
+  readonly apigwId: string;
+}
+
+/** A Lambda authorizer's outcome as the gateway answers it. */
+function fromOutcome(outcome: AuthorizerOutcome): Authorization {
+  switch (outcome.kind) {
+    case 'unauthorized':
+      return { reject: 'unauthorized' };
+    case 'explicit_deny':
+      return { reject: 'accessDeniedExplicit' };
+    case 'implicit_deny':
+      return { reject: 'accessDeniedImplicit' };
+    case 'error':
+      return { reject: 'authorizerConfigurationError' };
+    case 'allow':
+      return { context: outcome.authorizer, use: outcome.cached ? 'cached' : 'invoked' };
+  }
+}
 
 /** Request target: origin-form, or absolute-form from proxies; anything else ('*') is not a resource. */
 export function requestTarget(url: string): { fullPath: string; rawQuery: string } | undefined {
@@ -176,7 +200,16 @@ export function createRequestHandler(
     }
   }
 
-  async function authorize(x: Exchange, route: GatewayRoute, methodArn: string): Promise<Authorization> {
+  async function authorize(
+    x: Exchange,
+    route: GatewayRoute,
+    methodArn: string,
+    built: BuiltEvent,
+  ): Promise<Authorization> {
+    if (route.authorizer !== undefined) {
+      const step = settings.requestAuthorizers.get(route.authorizer)!;
+      return fromOutcome(await step.authorize(built.event, methodArn));
+    }
     const guarded = settings.authorizeRoute(route) && (jwtAuthorizer || authorizer);
     if (!guarded) return { context: undefined, use: undefined };
     // Which of two tokens API Gateway judges is undocumented: refuse rather than let the authorizer and
@@ -192,30 +225,12 @@ export function createRequestHandler(
       }
       return { context: outcome.authorizer, use: undefined };
     }
-    const outcome = await authorizer!.authorize(x.req.headers, methodArn);
-    switch (outcome.kind) {
-      case 'unauthorized':
-        return { reject: 'unauthorized' };
-      case 'explicit_deny':
-        return { reject: 'accessDeniedExplicit' };
-      case 'implicit_deny':
-        return { reject: 'accessDeniedImplicit' };
-      case 'error':
-        return { reject: 'authorizerConfigurationError' };
-      case 'allow':
-        return { context: outcome.authorizer, use: outcome.cached ? 'cached' : 'invoked' };
-    }
+    return fromOutcome(await authorizer!.authorize(x.req.headers, methodArn));
   }
 
-  /** Invokes the route's Lambda with the proxy event and writes its response (or a gateway response). */
-  async function integrate(
-    x: Exchange,
-    routed: Routed,
-    rawQuery: string,
-    body: Buffer,
-    authorizerContext: Record<string, unknown> | undefined,
-  ): Promise<void> {
-    const { req, res, requestId, method } = x;
+  /** The proxy event of the request as it arrived; a REQUEST authorizer sees its request parts. */
+  function buildEvent(x: Exchange, routed: Routed, rawQuery: string, body: Buffer): BuiltEvent {
+    const { req, requestId, method } = x;
     const { match, rawPath } = routed;
     const nowMs = Date.now();
     const tid = traceId(nowMs);
@@ -242,11 +257,26 @@ export function createRequestHandler(
         apiId,
         region,
         now: nowMs,
-        ...(authorizerContext ? { authorizer: authorizerContext } : {}),
         binary: settings.isBinary,
         stageVariables: settings.stageVariables,
       },
     );
+    return { event, traceId: tid, apigwId };
+  }
+
+  /** Invokes the route's Lambda with the proxy event and writes its response (or a gateway response). */
+  async function integrate(
+    x: Exchange,
+    routed: Routed,
+    built: BuiltEvent,
+    authorizerContext: Record<string, unknown> | undefined,
+  ): Promise<void> {
+    const { res, requestId, method } = x;
+    const { match } = routed;
+    const { traceId: tid, apigwId } = built;
+    const event = authorizerContext
+      ? { ...built.event, requestContext: { ...built.event.requestContext, authorizer: authorizerContext } }
+      : built.event;
 
     counters.integrationInvocation();
     let result: unknown;
@@ -308,12 +338,13 @@ export function createRequestHandler(
     const body = await readRequestBody(x);
     if (body === undefined) return;
 
-    const auth = await authorize(x, routed.match.route, routed.methodArn);
+    const built = buildEvent(x, routed, target.rawQuery, body);
+    const auth = await authorize(x, routed.match.route, routed.methodArn, built);
     if ('reject' in auth) {
       x.sendGateway(auth.reject, false, auth.headers);
       return;
     }
     x.authorizerUse = auth.use;
-    await integrate(x, routed, target.rawQuery, body, auth.context);
+    await integrate(x, routed, built, auth.context);
   };
 }

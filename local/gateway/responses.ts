@@ -117,20 +117,36 @@ export const DEFAULT_GATEWAY_RESPONSES: Readonly<Record<GatewayErrorCase, Gatewa
 export type GatewayResponseOverrides = Partial<Record<GatewayErrorCase, Partial<GatewayResponseDef>>>;
 export type GatewayResponseHeaders = Partial<Record<GatewayResponseType, Readonly<Record<string, string>>>>;
 
+/** One response type customized the way CDK's `addGatewayResponse` does: status, static headers, body. */
+export interface GatewayResponseCustomization {
+  readonly statusCode?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+export type GatewayResponseCustomizations = Partial<
+  Record<GatewayResponseType, GatewayResponseCustomization>
+>;
+
 export interface ResolvedGatewayResponse extends GatewayResponseDef {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Merges overrides and per-type static headers (DEFAULT_4XX/5XX headers apply under specific ones). */
+/**
+ * Merges per-case overrides, per-type customizations (every case of that type) and per-type static headers
+ * (DEFAULT_4XX/5XX headers apply under specific ones).
+ */
 export function resolveGatewayResponses(
   overrides: GatewayResponseOverrides = {},
   headersByType: GatewayResponseHeaders = {},
+  byType: GatewayResponseCustomizations = {},
 ): Readonly<Record<GatewayErrorCase, ResolvedGatewayResponse>> {
   const out = {} as Record<GatewayErrorCase, ResolvedGatewayResponse>;
   for (const key of Object.keys(DEFAULT_GATEWAY_RESPONSES) as GatewayErrorCase[]) {
-    const def = { ...DEFAULT_GATEWAY_RESPONSES[key], ...overrides[key] };
+    const base = DEFAULT_GATEWAY_RESPONSES[key];
+    const { headers: customHeaders, ...custom } = byType[base.type] ?? {};
+    const def = { ...base, ...custom, ...overrides[key] };
     const fallback = def.statusCode >= 500 ? headersByType.DEFAULT_5XX : headersByType.DEFAULT_4XX;
-    out[key] = { ...def, headers: { ...fallback, ...headersByType[def.type] } };
+    out[key] = { ...def, headers: { ...fallback, ...headersByType[def.type], ...customHeaders } };
   }
   return out;
 }

@@ -11,6 +11,8 @@ export interface GatewayRoute {
   readonly path: string;
   readonly handler: string;
   readonly scopes: readonly string[];
+  /** A REQUEST authorizer in front of this route, by its name in GatewayOptions.requestAuthorizers. */
+  readonly authorizer?: string;
 }
 
 type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string; greedy: boolean };

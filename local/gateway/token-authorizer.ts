@@ -39,7 +39,7 @@ export type AuthorizerOutcome =
   | { readonly kind: 'implicit_deny' }
   | { readonly kind: 'error'; readonly reason: string };
 
-interface ValidResult {
+export interface ValidResult {
   readonly principalId: string;
   readonly policyDocument: unknown;
   /** Already stringified: API Gateway hands every context value to the backend as a string. */
@@ -118,8 +118,32 @@ function compileRegex(r: RegExp | string | null | undefined): RegExp | null {
   }
 }
 
-const isUnauthorized = (err: unknown): boolean =>
+/** The one error an authorizer throws to get 401 UNAUTHORIZED ("Use API Gateway Lambda authorizers"). */
+export const isUnauthorized = (err: unknown): boolean =>
   err === 'Unauthorized' || (err instanceof Error && err.message === 'Unauthorized');
+
+/** API Gateway's answer for a valid authorizer result on one method ARN (TOKEN and REQUEST alike). */
+export function policyOutcome(
+  r: ValidResult,
+  methodArn: string,
+  latency: number,
+  cached: boolean,
+): AuthorizerOutcome {
+  let decision: ReturnType<typeof evaluatePolicy>;
+  try {
+    decision = evaluatePolicy(r.policyDocument, methodArn);
+  } catch {
+    return { kind: 'error', reason: 'policy could not be evaluated' };
+  }
+  if (decision === 'explicit_deny') return { kind: 'explicit_deny' };
+  if (decision === 'implicit_deny') return { kind: 'implicit_deny' };
+  // What the backend sees (docs/design.md#token-authorizer): {principalId, integrationLatency, ...context}; a cache hit has latency 0.
+  return {
+    kind: 'allow',
+    cached,
+    authorizer: { principalId: r.principalId, integrationLatency: latency, ...r.context },
+  };
+}
 
 export function createTokenAuthorizerStep(
   opts: TokenAuthorizerOptions,
@@ -158,23 +182,6 @@ export function createTokenAuthorizerStep(
     },
   };
 
-  const decide = (r: ValidResult, methodArn: string, latency: number, cached: boolean): AuthorizerOutcome => {
-    let decision: ReturnType<typeof evaluatePolicy>;
-    try {
-      decision = evaluatePolicy(r.policyDocument, methodArn);
-    } catch {
-      return { kind: 'error', reason: 'policy could not be evaluated' };
-    }
-    if (decision === 'explicit_deny') return { kind: 'explicit_deny' };
-    if (decision === 'implicit_deny') return { kind: 'implicit_deny' };
-    // What the backend sees (docs/design.md#token-authorizer): {principalId, integrationLatency, ...context}; a cache hit has latency 0.
-    return {
-      kind: 'allow',
-      cached,
-      authorizer: { principalId: r.principalId, integrationLatency: latency, ...r.context },
-    };
-  };
-
   return {
     stats,
     identityHeader: headerName,
@@ -194,7 +201,7 @@ export function createTokenAuthorizerStep(
       const hit = cache?.get(value);
       if (hit) {
         stats.cacheHits++;
-        return decide(hit, methodArn, 0, true);
+        return policyOutcome(hit, methodArn, 0, true);
       }
       stats.invocations++;
       const started = env.now();
@@ -220,7 +227,7 @@ export function createTokenAuthorizerStep(
       }
       // Only well-formed policies are cached (Allow and Deny alike); 401s and errors never are.
       cache?.set(value, valid);
-      return decide(valid, methodArn, Math.max(0, Math.round(env.now() - started)), false);
+      return policyOutcome(valid, methodArn, Math.max(0, Math.round(env.now() - started)), false);
     },
   };
 }

@@ -125,9 +125,10 @@ process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).jo
     expect(existsSync(join(project, 'node_modules', 'esbuild'))).toBe(false);
     writeFileSync(join(project, 'synth.mjs'), CONSUMER_SYNTH);
     const { stdout } = await run(process.execPath, ['synth.mjs', join(dir, 'cdk.out')], { cwd: project });
-    // The issuer's token, JWKS, discovery, revocation-list and rotation functions, and the authorizer.
+    // The issuer's token, token client authenticator, JWKS, discovery, revocation-list and rotation
+    // functions, and the authorizer.
     expect(JSON.parse(stdout)).toEqual({
-      functions: 6,
+      functions: 7,
       routes: [{ method: 'GET', path: '/orders', scopes: ['orders/read'] }],
     });
   });

@@ -116,7 +116,9 @@ describe('DynamoDB stopped and restarted during token-endpoint load', () => {
     'serves cached clients, answers 503 for uncached ones, recovers without a restart',
     async () => {
       // 1 s client-cache TTL: cached records go past their TTL during the outage (stale-if-error path).
-      h.stack.deploy('token', { CLIENT_CACHE_TTL_SECONDS: '1' });
+      // Both readers of the clients table get it, as KeygateIssuer sets one value for both.
+      for (const fn of ['token', 'token-client-auth'] as const)
+        h.stack.deploy(fn, { CLIENT_CACHE_TTL_SECONDS: '1' });
       const cached = await Promise.all([1, 2, 3].map(() => h.createClient()));
       const uncached = await Promise.all([1, 2].map(() => h.createClient()));
       for (const c of cached) expect((await requestToken(h.stack.tokenUrl, c)).status).toBe(200);
@@ -202,6 +204,7 @@ describe('DynamoDB stopped and restarted during token-endpoint load', () => {
         command: 'npx vitest run test/reliability/token-faults.test.ts -t DynamoDB',
       });
       h.stack.deploy('token');
+      h.stack.deploy('token-client-auth');
     },
     30_000 * SOAK,
   );
@@ -213,7 +216,9 @@ describe('client disabled or secret rotated', () => {
     async () => {
       // Long enough that real time passing during the test never crosses it: only clock.advance does.
       const ttlSeconds = 60;
-      h.stack.deploy('token', { CLIENT_CACHE_TTL_SECONDS: String(ttlSeconds) });
+      for (const fn of ['token', 'token-client-auth'] as const) {
+        h.stack.deploy(fn, { CLIENT_CACHE_TTL_SECONDS: String(ttlSeconds) });
+      }
       const disabled = await h.createClient();
       const rotated = await h.createClient();
       const status = async (client: { id: string; secret: string }) =>
@@ -254,6 +259,7 @@ describe('client disabled or secret rotated', () => {
         command: 'npx vitest run test/reliability/token-faults.test.ts -t rotated',
       });
       h.stack.deploy('token');
+      h.stack.deploy('token-client-auth');
     },
     20_000 * SOAK,
   );

@@ -1,6 +1,7 @@
 // KeygateIssuer, the authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token /
 // JWKS / discovery / revocation-list Lambdas (prebuilt bundles) and the public REST API serving AUTH_ROUTES, with
-// the issuer URL = the API's stage URL (docs/design.md#the-system), and the scheduled signing-key rotation
+// the issuer URL = the API's stage URL (docs/design.md#the-system), the token endpoint's client authenticator
+// and its gateway responses (docs/token-endpoint-401.md), and the scheduled signing-key rotation
 // (docs/operations-rotation.md). Its parts are readonly members so other constructs (alarms) attach.
 
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -14,6 +15,7 @@ import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
 } from '../../../core/issuer/token-defaults.js';
+import { TOKEN_GATEWAY_RESPONSES } from '../../../core/issuer/token-endpoint-answers.js';
 import { AUTH_ROUTES } from '../../../core/routes.js';
 import { KeyRotation, type KeyRotationOptions } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
@@ -94,6 +96,9 @@ export class KeygateIssuer extends Construct {
   readonly table: dynamodb.Table;
   readonly api: apigateway.RestApi;
   readonly token: KeygateFunction;
+  /** The REQUEST authorizer on POST /oauth2/token: refuses wrong client_secret_basic with a challenge. */
+  readonly tokenClientAuth: KeygateFunction;
+  readonly tokenClientAuthorizer: apigateway.RequestAuthorizer;
   readonly jwks: KeygateFunction;
   readonly discovery: KeygateFunction;
   readonly revocations: KeygateFunction;
@@ -151,6 +156,8 @@ export class KeygateIssuer extends Construct {
     this.jwksUri = `${this.issuerUrl}/.well-known/jwks.json`;
     this.revocationsUri = `${this.issuerUrl}/revocations`;
     const tokenMaxLifetime = String(props.tokenMaxLifetimeSeconds ?? TOKEN_MAX_LIFETIME_DEFAULT_SECONDS);
+    // One value for both readers of the clients table: a disable reaches them within the same bound.
+    const clientCacheTtl = String(props.clientCacheTtlSeconds ?? CLIENT_CACHE_TTL_DEFAULT_SECONDS);
 
     this.token = new KeygateFunction(this, 'TokenFunction', {
       ...fnOptions,
@@ -166,12 +173,50 @@ export class KeygateIssuer extends Construct {
         CLIENTS_TABLE: this.table.tableName,
         SIGNING_KEY_ID: this.key.keyArn,
         TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,
-        CLIENT_CACHE_TTL_SECONDS: String(props.clientCacheTtlSeconds ?? CLIENT_CACHE_TTL_DEFAULT_SECONDS),
+        CLIENT_CACHE_TTL_SECONDS: clientCacheTtl,
       },
     });
     // Exactly the two calls the token endpoint makes; grant* helpers would add more actions.
     this.token.allow('SignTokens', ['kms:Sign'], [this.key.keyArn]);
     this.token.allow('ReadClients', ['dynamodb:GetItem'], [this.table.tableArn]);
+
+    this.tokenClientAuth = new KeygateFunction(this, 'TokenClientAuthFunction', {
+      ...fnOptions,
+      code: prebuiltCode('token-client-auth'),
+      description: 'keygate token endpoint client authenticator (client_secret_basic, REQUEST authorizer)',
+      serviceName: 'keygate-token-client-auth',
+      // One DynamoDB read (often cached) and one SHA-256: network-bound like the token function.
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      environment: {
+        CLIENTS_TABLE: this.table.tableName,
+        CLIENT_CACHE_TTL_SECONDS: clientCacheTtl,
+      },
+    });
+    this.tokenClientAuth.allow('ReadClients', ['dynamodb:GetItem'], [this.table.tableArn]);
+    this.tokenClientAuthorizer = new apigateway.RequestAuthorizer(this, 'TokenClientAuthorizer', {
+      authorizerName: 'keygate-token-client-auth',
+      handler: this.tokenClientAuth.function,
+      // Cache off, so no identity source: with one, API Gateway would answer 401 itself, without the
+      // Lambda, to every request lacking it (client_secret_post included). AWS API reference, Authorizer
+      // identitySource: "When the authorization caching is not enabled, this property is optional."
+      // (https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html)
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    // CDK joins the empty list into `IdentitySource: ""`; leave the property out instead, as the API expects.
+    (this.tokenClientAuthorizer.node.defaultChild as apigateway.CfnAuthorizer).addPropertyDeletionOverride(
+      'IdentitySource',
+    );
+    // API Gateway's own answers on this API: the token endpoint's 401 with its challenge, and its 500.
+    for (const [type, response] of Object.entries(TOKEN_GATEWAY_RESPONSES)) {
+      this.api.addGatewayResponse(`Token${type}`, {
+        type: apigateway.ResponseType.of(type),
+        statusCode: String(response.statusCode),
+        responseHeaders: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, `'${v}'`])),
+        templates: { 'application/json': response.body },
+      });
+    }
 
     const publishedKeys = [this.key, ...(props.additionalPublishedKeys ?? [])];
     this.jwks = new KeygateFunction(this, 'JwksFunction', {
@@ -221,14 +266,26 @@ export class KeygateIssuer extends Construct {
     // One filtered Scan per REVOCATIONS_MAX_AGE_SECONDS per container: the only call it makes.
     this.revocations.allow('ListRevocations', ['dynamodb:Scan'], [this.table.tableArn]);
 
-    const methods = addRoutes(
+    const functions = {
+      token: this.token,
+      jwks: this.jwks,
+      discovery: this.discovery,
+      revocations: this.revocations,
+    };
+    const open = addRoutes(
       this.api,
-      AUTH_ROUTES,
-      { token: this.token, jwks: this.jwks, discovery: this.discovery, revocations: this.revocations },
+      AUTH_ROUTES.filter((r) => r.authorizer === undefined),
+      functions,
       { authorizationType: apigateway.AuthorizationType.NONE },
     );
-    for (const method of methods) {
-      acknowledge(method, 'AwsSolutions-APIG4', REASONS.publicAuthEndpoint);
+    const clientAuthenticated = addRoutes(
+      this.api,
+      AUTH_ROUTES.filter((r) => r.authorizer === 'token-client-auth'),
+      functions,
+      { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer: this.tokenClientAuthorizer },
+    );
+    for (const method of open) acknowledge(method, 'AwsSolutions-APIG4', REASONS.publicAuthEndpoint);
+    for (const method of [...open, ...clientAuthenticated]) {
       acknowledge(method, 'AwsSolutions-COG4', REASONS.publicAuthEndpoint);
     }
 

@@ -179,6 +179,7 @@ export class Monitoring extends Construct {
     );
     const requestPath: (readonly [string, lambda.IFunction])[] = [
       ['Token', token.function],
+      ['TokenClientAuth', issuer.tokenClientAuth.function],
       ['Jwks', issuer.jwks.function],
       ['Discovery', issuer.discovery.function],
       ['Revocations', issuer.revocations.function],
@@ -249,6 +250,8 @@ export class Monitoring extends Construct {
         emf(token, 'TokensIssued', {}, 'issued'),
         ...TOKEN_5XX_CODES.map((error) => emf(token, 'TokenErrors', { error }, error)),
         emf(token, 'TokenErrors', { error: 'invalid_client' }, 'invalid_client'),
+        // Wrong client_secret_basic is refused before the token Lambda (docs/token-endpoint-401.md).
+        emf(issuer.tokenClientAuth, 'TokenErrors', { error: 'invalid_client' }, 'invalid_client (Basic)'),
         emf(token, 'KmsThrottles', {}, 'KMS throttles'),
       ]),
       graph('Authorizer decisions', [

@@ -1,8 +1,7 @@
 // The issuer area's one error code set: every code has an HTTP status and RFC 6749 error string, and a
 // registry failure keeps its admin detail while showing clients only generic text.
 import { describe, expect, it } from 'vitest';
-import { ISSUER_ERRORS, IssuerError, RegistryError } from '../../../core/issuer/errors.js';
-import { toIssuerError } from '../../../core/issuer/token-service.js';
+import { ISSUER_ERRORS, IssuerError, RegistryError, toIssuerError } from '../../../core/issuer/errors.js';
 
 describe('issuer errors', () => {
   it.each([

@@ -13,6 +13,7 @@ import * as products from '../../../handlers/products.js';
 import * as revocations from '../../../handlers/revocations.js';
 import * as rotation from '../../../handlers/rotation.js';
 import * as token from '../../../handlers/token.js';
+import * as tokenClientAuth from '../../../handlers/token-client-auth.js';
 import { render, type Synthesized, synthKeygate } from './synth.js';
 
 /** Names read by the Node runtime or by Powertools itself (POWERTOOLS_*), not only by a handler's loader. */
@@ -60,6 +61,7 @@ describe('each function’s environment against its handler’s config loader', 
     const { authServer: a, resourceApi: r } = s.stack;
     return {
       token: [a.token, token.loadConfig],
+      'token-client-auth': [a.tokenClientAuth, tokenClientAuth.loadConfig],
       jwks: [a.jwks, jwks.loadConfig],
       discovery: [a.discovery, discovery.loadConfig],
       revocations: [a.revocations, revocations.loadConfig],
@@ -69,7 +71,16 @@ describe('each function’s environment against its handler’s config loader', 
     } as const;
   };
 
-  it.each(['token', 'jwks', 'discovery', 'revocations', 'authorizer', 'products', 'rotation'] as const)(
+  it.each([
+    'token',
+    'token-client-auth',
+    'jwks',
+    'discovery',
+    'revocations',
+    'authorizer',
+    'products',
+    'rotation',
+  ] as const)(
     '%s: loads without a problem and every variable the stack sets is one the handler reads',
     (name) => {
       const [fn, load] = fns()[name];

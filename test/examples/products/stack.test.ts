@@ -34,8 +34,10 @@ const ids = () => {
     authApi: s.id(a.api),
     resourceApi: s.id(r.api),
     authorizer: s.id(r.authorizer.tokenAuthorizer),
+    clientAuthorizer: s.id(a.tokenClientAuthorizer),
     fn: {
       token: s.id(a.token.function),
+      'token-client-auth': s.id(a.tokenClientAuth.function),
       jwks: s.id(a.jwks.function),
       discovery: s.id(a.discovery.function),
       revocations: s.id(a.revocations.function),
@@ -45,6 +47,7 @@ const ids = () => {
     },
     role: {
       token: s.id(a.token.role),
+      'token-client-auth': s.id(a.tokenClientAuth.role),
       jwks: s.id(a.jwks.role),
       discovery: s.id(a.discovery.role),
       revocations: s.id(a.revocations.role),
@@ -54,6 +57,7 @@ const ids = () => {
     },
     logGroup: {
       token: s.id(a.token.logGroup),
+      'token-client-auth': s.id(a.tokenClientAuth.logGroup),
       jwks: s.id(a.jwks.logGroup),
       discovery: s.id(a.discovery.logGroup),
       revocations: s.id(a.revocations.logGroup),
@@ -100,7 +104,7 @@ describe('signing key and clients table', () => {
 });
 
 describe('functions', () => {
-  it('has exactly the six keygate functions (five on the request path, plus the rotation task), each nodejs24.x on arm64 with its own log group (30 days)', () => {
+  it('has exactly the seven keygate functions (six on the request path, plus the rotation task), each nodejs24.x on arm64 with its own log group (30 days)', () => {
     const fns = resourcesOfType(s.json, 'AWS::Lambda::Function');
     expect(fns.map(([id]) => id).sort()).toEqual(Object.values(ids().fn).sort());
     for (const [name, fnId] of Object.entries(ids().fn)) {
@@ -131,6 +135,7 @@ describe('functions', () => {
     };
     expect(mt(f.authorizer)).toEqual([1024, 5]);
     expect(mt(f.token)).toEqual([512, 10]);
+    expect(mt(f['token-client-auth'])).toEqual([256, 10]);
     expect(mt(f.jwks)).toEqual([256, 10]);
     expect(mt(f.discovery)).toEqual([256, 3]);
     expect(mt(f.revocations)).toEqual([256, 10]);
@@ -256,6 +261,22 @@ describe('IAM: least privilege', () => {
     ]);
   });
 
+  it('lets the token client authenticator only dynamodb:GetItem the one table', () => {
+    expect(policyOf(ids().role['token-client-auth'])).toEqual([
+      logs('token-client-auth'),
+      {
+        Sid: 'ReadClients',
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+      },
+    ]);
+    expect(env(ids().fn['token-client-auth'])).toMatchObject({
+      CLIENTS_TABLE: { Ref: ids().table },
+      CLIENT_CACHE_TTL_SECONDS: '30',
+    });
+  });
+
   it('lets the revocations function only dynamodb:Scan the one table', () => {
     expect(policyOf(ids().role.revocations)).toEqual([
       logs('revocations'),
@@ -323,8 +344,8 @@ describe('IAM: least privilege', () => {
       expect(p.Properties!.Action).toBe('lambda:InvokeFunction');
       expect(render(p.Properties!.SourceArn)).toMatch(/^arn:\$\{AWS::Partition\}:execute-api:/);
     }
-    // one per route + one for the authorizer
-    expect(perms).toHaveLength(AUTH_ROUTES.length + RESOURCE_ROUTES.length + 1);
+    // one per route + one per authorizer (the TOKEN authorizer, the token endpoint's client authenticator)
+    expect(perms).toHaveLength(AUTH_ROUTES.length + RESOURCE_ROUTES.length + 2);
   });
 });
 
@@ -358,21 +379,84 @@ describe('REST APIs', () => {
     expect(byId?.props.RequestParameters).toEqual({ 'method.request.path.id': true });
   });
 
-  it('serves every AUTH_ROUTES route without authorization, each on its handler', () => {
+  it('serves every AUTH_ROUTES route on its handler, only POST /oauth2/token behind the client authenticator', () => {
     const methods = methodsOf(ids().authApi);
     expect(methods.map((m) => `${m.method} ${m.path}`).sort()).toEqual(
       AUTH_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
     );
+    const guarded = methods.filter((m) => m.props.AuthorizationType === 'CUSTOM');
+    expect(guarded.map((m) => `${m.method} ${m.path}`)).toEqual(['POST /oauth2/token']);
     for (const route of AUTH_ROUTES) {
       const m = methods.find((x) => x.method === route.method && x.path === route.path)!;
-      expect(m.props.AuthorizationType).toBe('NONE');
-      expect(m.props.AuthorizerId).toBeUndefined();
+      if (route.authorizer) {
+        expect(m.props.AuthorizerId).toEqual({ Ref: ids().clientAuthorizer });
+      } else {
+        expect(m.props.AuthorizationType).toBe('NONE');
+        expect(m.props.AuthorizerId).toBeUndefined();
+      }
       expect(integrationTarget(m.props)).toContain(`\${${ids().fn[route.handler as 'token']}.Arn}`);
     }
   });
 
+  it('configures the client authenticator: REQUEST, result cache off, no identity source', () => {
+    const auth = s.json.Resources[ids().clientAuthorizer]!.Properties!;
+    expect(auth).toEqual({
+      Name: 'keygate-token-client-auth',
+      Type: 'REQUEST',
+      AuthorizerResultTtlInSeconds: 0,
+      AuthorizerUri: auth.AuthorizerUri,
+      RestApiId: { Ref: ids().authApi },
+    });
+    expect([...references(auth.AuthorizerUri)]).toEqual([ids().fn['token-client-auth']]);
+  });
+
+  it('answers the token endpoint’s 401 and authorizer failures with RFC 6749 §5.2 gateway responses', () => {
+    const responses = Object.fromEntries(
+      resourcesOfType(s.json, 'AWS::ApiGateway::GatewayResponse')
+        .filter(([, r]) => (r.Properties!.RestApiId as { Ref: string }).Ref === ids().authApi)
+        .map(([, r]) => [r.Properties!.ResponseType, r.Properties!]),
+    );
+    const headers = {
+      'gatewayresponse.header.Content-Type': `'application/json;charset=UTF-8'`,
+      'gatewayresponse.header.Cache-Control': `'no-store'`,
+      'gatewayresponse.header.Pragma': `'no-cache'`,
+    };
+    const serverError = {
+      StatusCode: '500',
+      ResponseParameters: headers,
+      ResponseTemplates: {
+        'application/json':
+          '{"error":"server_error","error_description":"the server failed to process the request"}',
+      },
+    };
+    expect(responses).toEqual({
+      UNAUTHORIZED: {
+        ResponseType: 'UNAUTHORIZED',
+        RestApiId: { Ref: ids().authApi },
+        StatusCode: '401',
+        ResponseParameters: {
+          ...headers,
+          'gatewayresponse.header.WWW-Authenticate': `'Basic realm="keygate"'`,
+        },
+        ResponseTemplates: {
+          'application/json': '{"error":"invalid_client","error_description":"client authentication failed"}',
+        },
+      },
+      AUTHORIZER_FAILURE: {
+        ResponseType: 'AUTHORIZER_FAILURE',
+        RestApiId: { Ref: ids().authApi },
+        ...serverError,
+      },
+      AUTHORIZER_CONFIGURATION_ERROR: {
+        ResponseType: 'AUTHORIZER_CONFIGURATION_ERROR',
+        RestApiId: { Ref: ids().authApi },
+        ...serverError,
+      },
+    });
+  });
+
   it('configures the TOKEN authorizer: header identity source, RFC 6750 regex, 300 s result cache', () => {
-    s.template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    s.template.resourceCountIs('AWS::ApiGateway::Authorizer', 2);
     const auth = s.json.Resources[ids().authorizer]!.Properties!;
     expect(auth).toMatchObject({
       Type: 'TOKEN',
@@ -391,7 +475,8 @@ describe('REST APIs', () => {
   });
 
   it('adds RFC 6750 WWW-Authenticate headers to the resource API 401 and 403 gateway responses', () => {
-    s.template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 2);
+    // Two here, three on the auth API (above).
+    s.template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 5);
     s.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'UNAUTHORIZED',
       RestApiId: { Ref: ids().resourceApi },

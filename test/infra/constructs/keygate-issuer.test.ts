@@ -24,11 +24,13 @@ describe('KeygateIssuer', () => {
       issuer.table,
       issuer.api,
       issuer.token.function,
+      issuer.tokenClientAuth.function,
+      issuer.tokenClientAuthorizer,
       issuer.jwks.function,
       issuer.revocations.function,
     ]).not.toContain(undefined);
-    // token, JWKS, discovery, the revocation list and the rotation task.
-    t.resourceCountIs('AWS::Lambda::Function', 5);
+    // token, its client authenticator, JWKS, discovery, the revocation list and the rotation task.
+    t.resourceCountIs('AWS::Lambda::Function', 6);
   });
 
   it('rotates the signing key every 90 days by default', () => {
@@ -37,12 +39,12 @@ describe('KeygateIssuer', () => {
     t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
   });
 
-  it('builds no rotation with keyRotation: false: four functions, no schedule', () => {
+  it('builds no rotation with keyRotation: false: five functions, no schedule', () => {
     const manual = new Stack(new App(), 'Manual');
     const noRotation = new KeygateIssuer(manual, 'Issuer', { audience: 'aud', keyRotation: false });
     const m = Template.fromStack(manual);
     expect(noRotation.keyRotation).toBeUndefined();
-    m.resourceCountIs('AWS::Lambda::Function', 4);
+    m.resourceCountIs('AWS::Lambda::Function', 5);
     m.resourceCountIs('AWS::Scheduler::Schedule', 0);
     m.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
   });

@@ -132,11 +132,12 @@ describe('alarms', () => {
     expect(p).toMatchObject({ Threshold: 5, EvaluationPeriods: 1 });
   });
 
-  it.each(['Token', 'Jwks', 'Authorizer', 'Discovery', 'Revocations', 'Products'])(
+  it.each(['Token', 'TokenClientAuth', 'Jwks', 'Authorizer', 'Discovery', 'Revocations', 'Products'])(
     'alarms on any Lambda throttle of %s',
     (name) => {
       const fn = {
         Token: s.stack.authServer.token,
+        TokenClientAuth: s.stack.authServer.tokenClientAuth,
         Jwks: s.stack.authServer.jwks,
         Authorizer: s.stack.resourceApi.authorizer.functionConstruct,
         Discovery: s.stack.authServer.discovery,
@@ -216,6 +217,10 @@ describe('dashboard', () => {
       expect(body, metric).toContain(`"keygate","${metric}"`);
     }
     expect(body).toContain('"type":"alarm"');
+    // Basic refusals made before the token Lambda, under the client authenticator's service.
+    expect(body).toContain(
+      '"keygate","TokenErrors","error","invalid_client","service","keygate-token-client-auth"',
+    );
   });
 
   it('passes cdk-nag', () => {
