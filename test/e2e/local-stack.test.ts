@@ -1,10 +1,12 @@
 // End to end over HTTP against the whole local stack (in memory, ephemeral ports): the admin CLI creates
 // clients, tokens come over client_secret_basic and client_secret_post, the resource API answers through
 // the real TOKEN authorizer (JWKS fetched over HTTP), every auth-server response is checked against its
-// RFC shape, a standard OAuth client library does discovery + the grant, and malformed HTTP is refused.
+// RFC shape, standard OAuth client libraries (oauth4webapi, openid-client) do discovery + the grant, and
+// malformed HTTP is refused.
 import { createHash, createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
+import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../handlers/cli/clients.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
@@ -222,6 +224,42 @@ describe('JWKS and discovery (RFC 7517, RFC 7638, RFC 8414)', () => {
       expect((await api('/products', { token: result.access_token })).status).toBe(200);
     }
   });
+
+  // A wrong Basic secret gets the auth API's RFC 6749 §5.2 challenge (docs/token-endpoint-401.md), which
+  // openid-client surfaces as such; a wrong form secret gets the plain invalid_client body.
+  it.each([
+    [
+      'client_secret_basic',
+      (secret: string) => openid.ClientSecretBasic(secret),
+      {
+        name: 'WWWAuthenticateChallengeError',
+        status: 401,
+        cause: [{ scheme: 'basic', parameters: { realm: 'keygate' } }],
+      },
+    ],
+    [
+      'client_secret_post',
+      (secret: string) => openid.ClientSecretPost(secret),
+      { name: 'ResponseBodyError', status: 401, error: 'invalid_client' },
+    ],
+  ])(
+    'works with openid-client over %s: discovery, the grant, and a refused wrong secret',
+    async (_name, auth, refused) => {
+      const discover = (secret: string) =>
+        openid.discovery(new URL(stack.issuer), writer.id, undefined, auth(secret), {
+          algorithm: 'oidc',
+          execute: [openid.allowInsecureRequests],
+        });
+      const tokens = await openid.clientCredentialsGrant(await discover(writer.secret), {
+        scope: 'products/read',
+      });
+      expect([tokens.token_type, tokens.scope]).toEqual(['bearer', 'products/read']);
+      expect((await api('/products', { token: tokens.access_token })).status).toBe(200);
+      await expect(
+        openid.clientCredentialsGrant(await discover(`${writer.secret}x`), { scope: 'products/read' }),
+      ).rejects.toMatchObject(refused);
+    },
+  );
 });
 
 describe('resource API behind the TOKEN authorizer', () => {
