@@ -79,8 +79,11 @@ export interface IssuerClients {
   /** undefined: REVOCATIONS_URI unset. */
   readonly revocations: RevocationList | undefined;
   readonly logger: DecisionLogger | undefined;
-  /** Starts both downloads (JWKS, revocation list); never rejects: the first request retries a failure. */
-  prefetch(): void;
+  /**
+   * Starts both downloads (JWKS, revocation list); resolves when both are settled and never rejects: a
+   * request after a failure retries it.
+   */
+  prefetch(): Promise<void>;
 }
 
 export function createIssuerClients(
@@ -110,11 +113,13 @@ export function createIssuerClients(
     keyStore,
     revocations,
     logger,
-    prefetch() {
+    async prefetch() {
       // Both documents come from the issuer: the revocation list's request waits for the JWKS answer's
       // connection and goes out on it while the keys are imported (core/jwt/origin-connections.ts).
-      keyStore.prefetch().catch(() => undefined);
-      revocations?.refresh().catch(() => undefined);
+      await Promise.all([
+        keyStore.prefetch().catch(() => undefined),
+        revocations?.refresh().catch(() => undefined),
+      ]);
     },
   };
 }

@@ -104,6 +104,6 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Toke
   };
   // The downloads start first, as in the bundled entry; a failure never throws here (the first request retries).
   const issuer = createIssuerClients(config, clients);
-  issuer.prefetch();
+  void issuer.prefetch();
   return createHandler(createDeps(config, clients, routes, issuer)) as unknown as TokenAuthorizerHandler;
 }

@@ -28,11 +28,16 @@ function readRoutes(file: string) {
 // The issuer's documents first: their downloads start before anything else is built. A failed download never
 // fails init (the first request retries).
 const issuer = createIssuerClients(config);
-issuer.prefetch();
-// One turn of the event loop (Lambda waits for a top-level await before the first invocation): the issuer
-// connection's TLS ClientHello goes out now, and the rest of init runs while the issuer answers it.
+const prefetched = issuer.prefetch();
+// The module is evaluated in a poll-phase callback: the first setImmediate would resume before the event loop
+// polls, the second lets it poll once, so the TCP connect and the TLS ClientHello go out now and the rest of
+// init runs while the issuer answers.
 await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 const deps = createDeps(config, {}, readRoutes(config.ROUTES_FILE), issuer);
+// Lambda waits for a top-level await before the first invocation ("Using Node.js ES modules and top-level
+// await in AWS Lambda", AWS Compute Blog): init ends with both documents loaded (or failed), so an environment
+// initialized ahead of traffic (provisioned concurrency) is frozen with its keys, not mid-download.
+await prefetched;
 // Lambda sends SIGTERM before shutdown when an extension is registered: publish the aggregated metrics
 // and any log line still waiting for the deferred Logger.
 process.once('SIGTERM', () => {
