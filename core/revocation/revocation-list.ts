@@ -24,7 +24,10 @@ export interface RevocationListOptions {
 }
 
 export interface RevocationList {
-  /** True when the copy is older than the refresh interval: await refresh() before deciding. */
+  /**
+   * True when the copy is older than the refresh interval, or missing or too stale to use (a failed load's
+   * backoff included): await refresh() before deciding, which loads a copy or throws.
+   */
   due(): boolean;
   /** Loads a fresh copy (single flight). Rejects with RevocationError when the copy is too stale to use. */
   refresh(): Promise<void>;
@@ -79,7 +82,10 @@ export function createRevocationList(options: RevocationListOptions): Revocation
   }
 
   return {
-    due: () => clock() >= nextCheckAt,
+    due: () => {
+      const t = clock();
+      return t >= nextCheckAt || t - loadedAt > options.maxStaleMs;
+    },
     async refresh() {
       if (clock() >= nextCheckAt) {
         inflight ??= load().finally(() => {

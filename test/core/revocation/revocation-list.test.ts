@@ -111,6 +111,26 @@ describe('createRevocationList', () => {
     expect(l.due()).toBe(false);
   });
 
+  it("stays due while it has no copy, through a failed first load's backoff, and refuses each refresh", async () => {
+    server.mode = 'error500';
+    const clock = { t: 0 };
+    const l = createRevocationList({
+      uri: server.url,
+      refreshMs: 10_000,
+      maxStaleMs: 30_000,
+      fetchTimeoutMs: 500,
+      clock: () => clock.t,
+    });
+    await expect(l.refresh()).rejects.toBeInstanceOf(RevocationError);
+    clock.t = 500;
+    const requests = server.requests;
+    expect(l.due()).toBe(true);
+    // Within the backoff: no new download, and still no copy to decide with.
+    await expect(l.refresh()).rejects.toBeInstanceOf(RevocationError);
+    expect([server.requests - requests, l.stats().loadFailures]).toEqual([0, 1]);
+    server.mode = 'ok';
+  });
+
   it.each([
     ['an oversized body', 'x'.repeat(1_000_001)],
     ['HTML', '<html>'],

@@ -22,7 +22,11 @@ afterAll(async () => {
 });
 
 function authorizer(clock: { t: number }) {
-  const deps = createDeps(
+  return createHandler(authorizerDeps(clock));
+}
+
+function authorizerDeps(clock: { t: number }) {
+  return createDeps(
     loadConfig({
       ISSUER: TEST_ISSUER,
       AUDIENCE: TEST_AUDIENCE,
@@ -33,7 +37,6 @@ function authorizer(clock: { t: number }) {
     }),
     { logger: null, metrics: null, now: () => clock.t },
   );
-  return createHandler(deps);
 }
 
 describe('authorizer with a revocation list', () => {
@@ -71,5 +74,18 @@ describe('authorizer with a revocation list', () => {
     const handler = authorizer({ t: Date.now() });
     await expect(handler(event(signToken()))).rejects.toThrow('RevocationsUnavailable');
     revocations.mode = 'ok';
+  });
+
+  it('answers 500, never an allow, to a disabled client right after a failed init-time load (inside its backoff)', async () => {
+    revocations.mode = 'error503';
+    revocations.body = { disabled: ['gone'], revoked_at: {} };
+    const clock = { t: Date.now() };
+    const deps = authorizerDeps(clock);
+    // The entry's init: both downloads, the list's failing.
+    await Promise.all([deps.keyStore.prefetch(), deps.revocations!.refresh().catch(() => undefined)]);
+    revocations.mode = 'ok';
+    clock.t += 100;
+    const t = signToken({ claims: { client_id: 'gone', sub: 'gone' } });
+    await expect(createHandler(deps)(event(t))).rejects.toThrow('RevocationsUnavailable');
   });
 });
