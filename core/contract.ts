@@ -61,6 +61,12 @@ export function authorizerTuningEnv(tuning: AuthorizerTuning): Record<string, st
   return env;
 }
 
+/**
+ * The Node.js major version of the Lambda runtime keygate's functions deploy on (nodejs24.x, the newest
+ * aws-cdk-lib knows) and of the esbuild target their prebuilt bundles are built for.
+ */
+export const LAMBDA_NODE_MAJOR = 24;
+
 /** API Gateway's authorizer result cache TTL: AWS's default, which keygate keeps (docs/design.md#result-cache). */
 export const DEFAULT_RESULTS_CACHE_TTL_SECONDS = 300;
 

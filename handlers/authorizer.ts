@@ -157,16 +157,6 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     }
     const { claims, kid, cacheHit } = result;
 
-    // The policy does not depend on the revocation list: built first, it is ready while a due list is on its
-    // way (at a cold start the list's request goes out when the JWKS answer is in: docs/performance.md).
-    let policy: ReturnType<PolicyBuilder['policyFor']>;
-    try {
-      policy = policies.policyFor(event.methodArn, claims.scope);
-    } catch (err) {
-      const reason = err instanceof AuthzError && err.code !== 'route_table' ? err.code : 'internal';
-      failure(reason, err, { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
-    }
-
     // The verified-token cache holds valid tokens; revocation is re-checked on every call (one Map size
     // compare while nothing is revoked). A stale list is refreshed first, so the bound holds.
     if (revocations !== undefined) {
@@ -186,6 +176,14 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       if (revocations.isRevoked(claims.client_id, claims.iat)) {
         unauthorized('revoked', { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
       }
+    }
+
+    let policy: ReturnType<PolicyBuilder['policyFor']>;
+    try {
+      policy = policies.policyFor(event.methodArn, claims.scope);
+    } catch (err) {
+      const reason = err instanceof AuthzError && err.code !== 'route_table' ? err.code : 'internal';
+      failure(reason, err, { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
     }
 
     if (policy.effect === 'Allow') {

@@ -3,35 +3,9 @@
 // what deploys is exactly what was tested. `npm run build` runs it after tsc.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, build } from 'esbuild';
-import { ESBUILD_TARGET, LAMBDA_CODE_DIR } from '../infra/lib/constructs/lambda-code.js';
-import { nodeBuiltins } from './node-builtins.js';
-
-const ENTRY_DIR = fileURLToPath(new URL('../handlers/entry/', import.meta.url));
-
-/** The esbuild options of every keygate function (also what the cold-start bench rebuilds for its byte table). */
-export const lambdaBuildOptions: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: ESBUILD_TARGET,
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  // Node built-ins through process.getBuiltinModule: no ESM import of them, no createRequire banner.
-  plugins: [nodeBuiltins],
-  // Nothing external, the AWS SDK included: the token and JWKS functions ship the exact
-  // @aws-sdk/client-kms / client-dynamodb versions the tests ran against (the runtime's copy changes under
-  // us), and a tree-shaken, minified single file loads faster at cold start than the runtime's full SDK
-  // (AWS Lambda guidance on bundling Node.js functions). The authorizer imports no AWS SDK; with nothing
-  // external an accidental import would land in its bundle, where the bundle-size test sees it.
-  external: [],
-  logLevel: 'warning',
-};
-
-/** The entry file of one function. */
-export const entryFile = (name: string): string => `${ENTRY_DIR}${name}.ts`;
+import { build } from 'esbuild';
+import { LAMBDA_CODE_DIR } from '../infra/lib/constructs/lambda-code.js';
+import { ENTRY_DIR, entryFile, lambdaBuildOptions } from './lambda-build-options.js';
 
 /** Bundles one entry; returns the output directory. */
 export async function buildLambda(name: string, outRoot = LAMBDA_CODE_DIR): Promise<string> {

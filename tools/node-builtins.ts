@@ -42,7 +42,7 @@ function esmSource(name: string): string {
 export const nodeBuiltins: Plugin = {
   name: 'keygate-node-builtins',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)*$/ }, ({ path, kind }) => {
+    build.onResolve({ filter: /^(node:)?[a-z0-9_]+(\/[a-z0-9_]+)*$/ }, ({ path, kind }) => {
       const name = path.replace(/^node:/, '');
       if (!BUILTINS.has(name)) return undefined;
       // A bundled CommonJS dependency's require() gets the module object itself.

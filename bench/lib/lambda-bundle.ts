@@ -3,17 +3,15 @@
 // entries with the options of its own prebuilt functions (tools/build-lambdas.ts), for the byte table.
 import { statSync } from 'node:fs';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { entryFile, lambdaBuildOptions } from '../../tools/build-lambdas.js';
-
-/** esbuild target of the Lambda runtime the stack deploys (nodejs24.x -> node24). */
-export const LAMBDA_TARGET = 'node24';
+import { LAMBDA_NODE_MAJOR } from '../../core/contract.js';
+import { entryFile, lambdaBuildOptions } from '../../tools/lambda-build-options.js';
 
 /** What a NodejsFunction with `format: ESM`, `minify` and the createRequire banner passes to esbuild. */
 export const lambdaBundleOptions: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: LAMBDA_TARGET,
+  target: `node${LAMBDA_NODE_MAJOR}`,
   minify: true,
   sourcemap: true,
   sourcesContent: false,

@@ -5,12 +5,15 @@
 // prints. The request is the smallest HTTP/1.1 exchange: one GET, identity encoding; the answer is read as
 // RFC 9112 frames it (Content-Length, chunked, or until close); a self-delimited answer leaves the connection
 // for the next document from the same issuer (origin-connections.ts).
-import type { Socket } from 'node:net';
 import { JwksFetchError, type JwksFetchFailureReason } from './errors.js';
 import { acquire, type Origin, release } from './origin-connections.js';
 
 export interface DownloadLimits {
-  /** Whole request, waiting for the connection, connecting and the body included. */
+  /**
+   * The whole request, from the moment it has its connection: connecting and the body included. A second
+   * document asked for while another from the same origin is on its way waits for that one first (its wait is
+   * bounded by the first request's own limit), so each document gets its full time.
+   */
   readonly timeoutMs: number;
   /** Body bytes beyond this abort the download (declared or counted). */
   readonly maxBytes: number;
@@ -47,45 +50,40 @@ export const downloadJwks: JwksDownloader = (url, { timeoutMs, maxBytes }) => {
     'User-Agent: keygate-authorizer\r\n\r\n';
 
   return new Promise<Uint8Array>((resolve, reject) => {
-    let settled = false;
-    let socket: Socket | undefined;
-    let reader: ResponseReader | undefined;
-    const timer = setTimeout(() => finish(fail('timeout', `JWKS fetch exceeded ${timeoutMs} ms`)), timeoutMs);
-    function finish(err: JwksFetchError | undefined, body?: Uint8Array): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      // Still waiting for the origin's connection: there is none to return.
-      if (socket) release(origin, socket, !err && reader!.reusable);
-      if (err) reject(err);
-      else resolve(body!);
-    }
-    acquire(origin, {
-      wants: () => !settled,
-      use(s, reused) {
-        socket = s;
-        const r = new ResponseReader(maxBytes);
-        reader = r;
-        s.on('data', (chunk: Buffer) => {
-          try {
-            const body = r.push(chunk);
-            if (body) finish(undefined, body);
-          } catch (err) {
-            finish(err as JwksFetchError);
-          }
-        });
-        s.on('end', () => {
-          try {
-            finish(undefined, r.end());
-          } catch (err) {
-            finish(err as JwksFetchError);
-          }
-        });
-        s.on('error', (err) => finish(networkError(err)));
-        s.on('close', () => finish(fail('network', 'JWKS connection closed before a complete answer')));
-        if (reused) s.write(request);
-        else s.once(secure ? 'secureConnect' : 'connect', () => s.write(request));
-      },
+    acquire(origin, (socket, reused) => {
+      let settled = false;
+      const reader = new ResponseReader(maxBytes);
+      const timer = setTimeout(
+        () => finish(fail('timeout', `JWKS fetch exceeded ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      function finish(err: JwksFetchError | undefined, body?: Uint8Array): void {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        release(origin, socket, !err && reader.reusable);
+        if (err) reject(err);
+        else resolve(body!);
+      }
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          const body = reader.push(chunk);
+          if (body) finish(undefined, body);
+        } catch (err) {
+          finish(err as JwksFetchError);
+        }
+      });
+      socket.on('end', () => {
+        try {
+          finish(undefined, reader.end());
+        } catch (err) {
+          finish(err as JwksFetchError);
+        }
+      });
+      socket.on('error', (err) => finish(networkError(err)));
+      socket.on('close', () => finish(fail('network', 'JWKS connection closed before a complete answer')));
+      if (reused) socket.write(request);
+      else socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(request));
     });
   });
 };

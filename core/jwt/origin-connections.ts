@@ -11,12 +11,8 @@ export interface Origin {
   readonly secure: boolean;
 }
 
-/** A caller of acquire(): one request's use of a connection. */
-export interface ConnectionUser {
-  /** False once the caller gave up while it waited (its deadline passed): the connection goes to the next. */
-  wants(): boolean;
-  use(socket: Socket, reused: boolean): void;
-}
+/** Takes a connection for one request; `reused`: it carried an earlier request (no handshake to wait for). */
+export type ConnectionUser = (socket: Socket, reused: boolean) => void;
 
 /**
  * TLS sessions by origin: a new connection to the issuer resumes the last one's session (RFC 8446 §2.2) and
@@ -32,7 +28,10 @@ const MAX_TLS_SESSIONS = 8;
  * fails like any network failure (the callers back off and serve what they have), and is not retried, so a
  * failing endpoint never sees more requests than downloads.
  */
-const idle = new Map<string, { readonly socket: Socket; readonly timer: NodeJS.Timeout }>();
+const idle = new Map<
+  string,
+  { readonly socket: Socket; readonly timer: NodeJS.Timeout; readonly keptAt: number }
+>();
 const IDLE_KEEP_MS = 1000;
 
 /**
@@ -76,7 +75,13 @@ function takeIdle(key: string): Socket | undefined {
   idle.delete(key);
   clearTimeout(entry.timer);
   detach(entry.socket);
-  return entry.socket.destroyed || !entry.socket.writable ? undefined : entry.socket;
+  // The age check covers what the timer cannot: after a Lambda freeze the first request can run before the
+  // overdue timer fires, and the server may have closed the connection meanwhile.
+  if (entry.socket.destroyed || !entry.socket.writable || performance.now() - entry.keptAt > IDLE_KEEP_MS) {
+    entry.socket.destroy();
+    return undefined;
+  }
+  return entry.socket;
 }
 
 function keepIdle(key: string, socket: Socket): void {
@@ -92,7 +97,7 @@ function keepIdle(key: string, socket: Socket): void {
   const timer = setTimeout(drop, IDLE_KEEP_MS);
   timer.unref();
   socket.unref();
-  idle.set(key, { socket, timer });
+  idle.set(key, { socket, timer, keptAt: performance.now() });
 }
 
 /**
@@ -104,10 +109,10 @@ export function acquire(origin: Origin, use: ConnectionUser): void {
   const key = keyOf(origin);
   const kept = takeIdle(key);
   if (kept || !busy.has(key)) {
-    busy.add(key);
     const socket = kept ?? open(origin);
+    busy.add(key);
     socket.ref();
-    use.use(socket, kept !== undefined);
+    use(socket, kept !== undefined);
     return;
   }
   const queue = waiting.get(key);
@@ -122,16 +127,14 @@ export function release(origin: Origin, socket: Socket, reusable: boolean): void
   const keep = reusable && !socket.destroyed && socket.writable;
   if (!keep) socket.destroy();
   const queue = waiting.get(key);
-  while (queue && queue.length > 0) {
-    const next = queue.shift()!;
-    if (!next.wants()) continue;
-    if (queue.length === 0) waiting.delete(key);
+  const next = queue?.shift();
+  if (next) {
+    if (queue!.length === 0) waiting.delete(key);
     const handed = keep ? socket : open(origin);
     handed.ref();
-    next.use(handed, keep);
+    next(handed, keep);
     return;
   }
-  waiting.delete(key);
   busy.delete(key);
   if (keep) keepIdle(key, socket);
 }

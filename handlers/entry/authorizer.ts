@@ -1,6 +1,6 @@
-// Lambda entry of the TOKEN authorizer: config parsed, the JWKS and revocation-list downloads started, then
-// the route table read (ROUTES_FILE, shipped next to this bundle by the KeygateAuthorizer construct) and the
-// rest built once per environment, so the first request usually finds both documents loaded.
+// Lambda entry of the TOKEN authorizer: config parsed, the JWKS and revocation-list downloads started, the
+// route table read (ROUTES_FILE, shipped next to this bundle by the KeygateAuthorizer construct) and the rest
+// built while they run; init then waits for both documents, so the first request finds them loaded.
 import { readFileSync } from 'node:fs';
 import { parseRouteTable } from '../../core/authz/route-table.js';
 import { ConfigError } from '../../core/config.js';
@@ -25,19 +25,29 @@ function readRoutes(file: string) {
   }
 }
 
+/**
+ * Lambda's Init phase is limited to 10 s ("Understanding the Lambda execution environment lifecycle", AWS
+ * Lambda Developer Guide), and the two downloads may each take up to JWKS_FETCH_TIMEOUT_MS (at most 10 s):
+ * init waits this long at most, then the first request waits for what is still on its way.
+ */
+const INIT_WAIT_MS = 5000;
+
 // The issuer's documents first: their downloads start before anything else is built. A failed download never
-// fails init (the first request retries).
+// fails init; a request after it retries.
 const issuer = createIssuerClients(config);
 const prefetched = issuer.prefetch();
 // The module is evaluated in a poll-phase callback: the first setImmediate would resume before the event loop
-// polls, the second lets it poll once, so the TCP connect and the TLS ClientHello go out now and the rest of
-// init runs while the issuer answers.
+// polls, the second lets it poll once. With the issuer on loopback (the bench) the TCP connect and the TLS
+// ClientHello go out now; in AWS the DNS lookup of the issuer's name usually runs longer, and it overlaps the
+// rest of init instead. Either way the rest of init runs while the network works.
 await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 const deps = createDeps(config, {}, readRoutes(config.ROUTES_FILE), issuer);
 // Lambda waits for a top-level await before the first invocation ("Using Node.js ES modules and top-level
 // await in AWS Lambda", AWS Compute Blog): init ends with both documents loaded (or failed), so an environment
 // initialized ahead of traffic (provisioned concurrency) is frozen with its keys, not mid-download.
-await prefetched;
+let initWait: NodeJS.Timeout | undefined;
+await Promise.race([prefetched, new Promise((resolve) => (initWait = setTimeout(resolve, INIT_WAIT_MS)))]);
+clearTimeout(initWait);
 // Lambda sends SIGTERM before shutdown when an extension is registered: publish the aggregated metrics
 // and any log line still waiting for the deferred Logger.
 process.once('SIGTERM', () => {

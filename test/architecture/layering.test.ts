@@ -16,6 +16,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   bench: ['tools', 'measure', 'fixtures', 'local', 'handlers', 'core'],
   load: ['bench', 'measure', 'fixtures', 'local', 'handlers', 'core'],
   infra: ['core'],
+  // Build tooling: the prebuild writes where infra reads (lambda-code.ts); the bench uses only
+  // tools/lambda-build-options.ts and tools/node-builtins.ts, which import core alone.
+  tools: ['infra', 'core'],
 };
 
 /** Packages only some folders may import (a Lambda bundle must not pull in CDK, a bench tool or vitest). */

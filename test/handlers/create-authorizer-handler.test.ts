@@ -70,25 +70,31 @@ describe('createAuthorizerHandler', () => {
     );
   });
 
-  it('downloads the JWKS with the fetch it is given', async () => {
-    const fetched: string[] = [];
-    const handler = createAuthorizerHandler({
-      ...options(),
-      fetch: (input, init) => {
-        fetched.push(String(input));
-        return globalThis.fetch(input, init);
-      },
-    });
-    const token = signToken({ claims: { scope: 'orders/read' } });
-    const result = await handler({
-      type: 'TOKEN',
-      authorizationToken: `Bearer ${token}`,
-      methodArn: `${ARN}/GET/x`,
-    });
-    expect([evaluatePolicy(result.policyDocument, `${ARN}/GET/orders/7`), fetched]).toEqual([
-      'allow',
-      [jwks.url],
-    ]);
+  it('downloads the JWKS and the revocation list with the fetch it is given', async () => {
+    const revocations = await startJwksServer(JSON.stringify({ disabled: [], revoked_at: {} }));
+    try {
+      const fetched: string[] = [];
+      const handler = createAuthorizerHandler({
+        ...options(),
+        revocationsUri: revocations.url,
+        fetch: (input, init) => {
+          fetched.push(String(input));
+          return globalThis.fetch(input, init);
+        },
+      });
+      const token = signToken({ claims: { scope: 'orders/read' } });
+      const result = await handler({
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${token}`,
+        methodArn: `${ARN}/GET/x`,
+      });
+      expect([evaluatePolicy(result.policyDocument, `${ARN}/GET/orders/7`), fetched.sort()]).toEqual([
+        'allow',
+        [jwks.url, revocations.url].sort(),
+      ]);
+    } finally {
+      await revocations.close();
+    }
   });
 
   it('refuses the token of a client the revocation list names as disabled', async () => {

@@ -3,10 +3,15 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LAMBDA_NODE_MAJOR } from '../../../core/contract.js';
 
-/** The newest Node.js runtime aws-cdk-lib 2.276 knows; the bundles' esbuild target matches it. */
-export const RUNTIME = lambda.Runtime.NODEJS_24_X;
-export const ESBUILD_TARGET = 'node24';
+/** The Lambda runtime of every keygate function; the bundles' esbuild target is the same major. */
+export const RUNTIME: lambda.Runtime = (() => {
+  const name = `nodejs${LAMBDA_NODE_MAJOR}.x`;
+  const known = lambda.Runtime.ALL.find((r) => r.name === name);
+  if (!known) throw new Error(`aws-cdk-lib does not know the Lambda runtime ${name}`);
+  return known;
+})();
 
 // From infra/lib/constructs/*.ts the bundles are in <repo>/dist/lambda; from the package's
 // dist/infra/lib/constructs/*.js they are in dist/lambda. Both are three levels up, then (source) dist/.

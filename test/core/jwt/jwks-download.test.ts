@@ -71,12 +71,17 @@ async function serveRaw(answer: string): Promise<string> {
   return `http://127.0.0.1:${port}/.well-known/jwks.json`;
 }
 
+/** What serveKeepAlive writes for one request: the answer, or its parts written `gapMs` apart after `delayMs`. */
+type Reply =
+  | string
+  | { readonly parts: readonly string[]; readonly delayMs?: number; readonly gapMs?: number };
+
 /**
  * A TCP server speaking just enough HTTP/1.1 to show connection reuse: each request gets `answer(connection,
  * request)` (both numbered from 1), or the connection is dropped when that is undefined.
  */
 async function serveKeepAlive(
-  answer: (connection: number, request: number) => string | undefined,
+  answer: (connection: number, request: number) => Reply | undefined,
 ): Promise<{ readonly origin: string; readonly connections: () => number }> {
   const sockets = new Set<Socket>();
   let count = 0;
@@ -94,7 +99,13 @@ async function serveKeepAlive(
           socket.destroy();
           return;
         }
-        socket.write(reply);
+        if (typeof reply === 'string') socket.write(reply);
+        else {
+          for (const [i, part] of reply.parts.entries()) {
+            const at = (reply.delayMs ?? 0) + i * (reply.gapMs ?? 0);
+            setTimeout(() => socket.writable && socket.write(part), at);
+          }
+        }
       }
     });
   });
@@ -354,16 +365,46 @@ describe('downloadJwks', () => {
     ]);
   });
 
-  it('times out a document still waiting for a connection the first request holds, without opening another', async () => {
-    const server = await serveKeepAlive(() => '');
-    const [first, second] = await Promise.allSettled([
-      downloadJwks(`${server.origin}/.well-known/jwks.json`, { ...limits, timeoutMs: 400 }),
+  it("gives a document that waited for its origin's connection its whole deadline once it has it", async () => {
+    const server = await serveKeepAlive((_connection, request) => {
+      const reply = ok(`{"keys":[],"r":${request}}`);
+      return request === 1 ? { parts: [reply], delayMs: 200 } : reply;
+    });
+    const [first, second] = await Promise.all([
+      downloadJwks(`${server.origin}/.well-known/jwks.json`, limits),
       downloadJwks(`${server.origin}/revocations`, { ...limits, timeoutMs: 100 }),
     ]);
-    expect([first, second, server.connections()]).toMatchObject([
-      { status: 'rejected', reason: { code: 'timeout' } },
-      { status: 'rejected', reason: { code: 'timeout' } },
+    expect([text(first), text(second), server.connections()]).toEqual([
+      '{"keys":[],"r":1}',
+      '{"keys":[],"r":2}',
       1,
     ]);
+  });
+
+  it('connects anew for a waiting document when the first request times out, and the origin stays usable', async () => {
+    const server = await serveKeepAlive((connection, request) =>
+      connection === 1 && request === 1 ? '' : ok(`{"keys":[],"c":${connection}}`),
+    );
+    const [first, second] = await Promise.allSettled([
+      downloadJwks(`${server.origin}/.well-known/jwks.json`, { ...limits, timeoutMs: 100 }),
+      downloadJwks(`${server.origin}/revocations`, limits),
+    ]);
+    const third = await downloadJwks(`${server.origin}/revocations`, limits);
+    expect([first, second, text(third), server.connections()]).toMatchObject([
+      { status: 'rejected', reason: { code: 'timeout' } },
+      { status: 'fulfilled' },
+      '{"keys":[],"c":2}',
+      2,
+    ]);
+  });
+
+  it('reads a chunked answer whose last CRLF comes in a later segment, without keeping its connection', async () => {
+    const server = await serveKeepAlive(() => ({
+      parts: ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nb\r\n{"keys":[]}\r\n0\r\n', '\r\n'],
+      gapMs: 20,
+    }));
+    const first = await downloadJwks(`${server.origin}/.well-known/jwks.json`, limits);
+    const second = await downloadJwks(`${server.origin}/revocations`, limits);
+    expect([text(first), text(second), server.connections()]).toEqual(['{"keys":[]}', '{"keys":[]}', 2]);
   });
 });
