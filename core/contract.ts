@@ -67,6 +67,12 @@ export function authorizerTuningEnv(tuning: AuthorizerTuning): Record<string, st
  */
 export const LAMBDA_NODE_MAJOR = 24;
 
+/**
+ * The one error message a Lambda authorizer throws to make API Gateway answer 401 (its UNAUTHORIZED gateway
+ * response) rather than 500 ("Use API Gateway Lambda authorizers", API Gateway Developer Guide).
+ */
+export const AUTHORIZER_UNAUTHORIZED = 'Unauthorized';
+
 /** API Gateway's authorizer result cache TTL: AWS's default, which keygate keeps (docs/design.md#result-cache). */
 export const DEFAULT_RESULTS_CACHE_TTL_SECONDS = 300;
 

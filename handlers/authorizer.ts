@@ -4,6 +4,7 @@
 // costs a cache lookup, a memoized policy and one small object.
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { AuthzError, type PolicyBuilder } from '../core/authz/index.js';
+import { AUTHORIZER_UNAUTHORIZED } from '../core/contract.js';
 import { VerifyError } from '../core/jwt/index.js';
 import type { AccessTokenClaims, VerificationResult } from '../core/jwt/types.js';
 import type { AuthorizerDeps } from './authorizer-deps.js';
@@ -90,7 +91,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     telemetry.count('unauthorized', reason);
     log('unauthorized', reason, fields);
     telemetry.maybeFlush(performance.now());
-    throw new Error('Unauthorized');
+    throw new Error(AUTHORIZER_UNAUTHORIZED);
   }
 
   function failure(

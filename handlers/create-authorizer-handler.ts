@@ -25,7 +25,7 @@ export interface AuthorizerHandlerOptions extends AuthorizerTuning {
   /** Where the signing keys are published (https, or http on loopback for local runs). */
   readonly jwksUri: string;
   /**
-   * The issuer's revocation list (KeygateIssuer.revocationsUrl): revoked and disabled clients' tokens are
+   * The issuer's revocation list (KeygateIssuer.revocationsUri): revoked and disabled clients' tokens are
    * refused within the refresh interval (docs/token-lifetime.md). @default REVOCATIONS_URI, else none
    */
   readonly revocationsUri?: string;

@@ -6,6 +6,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { optionalStr, readConfig } from '../core/config.js';
+import { AUTHORIZER_UNAUTHORIZED } from '../core/contract.js';
 import {
   type ClientAuthenticator,
   createClientAuthenticator,
@@ -135,9 +136,6 @@ export async function decide(
   }
 }
 
-/** What a refusal throws: the one error API Gateway turns into 401 UNAUTHORIZED ("Use API Gateway Lambda authorizers"). */
-export const UNAUTHORIZED = 'Unauthorized';
-
 export function createHandler(deps: ClientAuthDeps) {
   function recordRefusal(): void {
     if (!deps.metrics) return;
@@ -161,7 +159,7 @@ export function createHandler(deps: ClientAuthDeps) {
         requestId,
       });
       recordRefusal();
-      throw new Error(UNAUTHORIZED);
+      throw new Error(AUTHORIZER_UNAUTHORIZED);
     }
     if (decision.reason === 'dependency') {
       const cause = decision.cause;

@@ -15,6 +15,7 @@ import {
   MAX_TOKEN_LIFETIME_SECONDS,
   MIN_TOKEN_LIFETIME_SECONDS,
   RegistryError,
+  type RegistryErrorCode,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
 import { UsageError } from '../errors.js';
@@ -59,9 +60,9 @@ function publicView(record: ClientRecord) {
     ...(record.tokensRevokedAt !== undefined
       ? { tokens_revoked_at: new Date(record.tokensRevokedAt * 1000).toISOString() }
       : {}),
-    ...(record.issuanceRatePerSecond !== undefined
-      ? { issuance_rate_per_second: record.issuanceRatePerSecond }
-      : {}),
+    // The rate the token endpoint applies: the record's own, else the default.
+    issuance_rate_per_second: record.issuanceRatePerSecond ?? DEFAULT_ISSUANCE_RATE_PER_SECOND,
+    issuance_rate_is_default: record.issuanceRatePerSecond === undefined,
   };
 }
 
@@ -115,7 +116,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         `status:         ${v.status}`,
         `scopes:         ${v.scopes.join(' ')}`,
         `token lifetime: ${v.token_lifetime_seconds} s`,
-        `issuance rate:  ${v.issuance_rate_per_second ?? `default (${DEFAULT_ISSUANCE_RATE_PER_SECOND})`} tokens/s`,
+        `issuance rate:  ${v.issuance_rate_is_default ? `default (${v.issuance_rate_per_second})` : v.issuance_rate_per_second} tokens/s`,
         ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
@@ -366,12 +367,23 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       // The admin's own terminal: the SDK's message (e.g. ECONNREFUSED) is the useful part.
       const cause = e.cause instanceof Error && e.cause.message ? ` (${e.cause.message})` : '';
       fail(e.code, `${e.message}${cause}`, hintFor(e, tableName, region, endpoint));
-      return EXIT.failure;
+      // A value the client rules refuse (an unknown scope, a bad name) is bad input, like a bad flag value.
+      return INPUT_CODES.has(e.code) ? EXIT.usage : EXIT.failure;
     }
     fail('internal', (e as Error)?.message ?? String(e));
     return EXIT.failure;
   }
 }
+
+/** Registry refusals of the admin's own values (client-rules.ts): exit 2, as a bad flag value. */
+const INPUT_CODES: ReadonlySet<RegistryErrorCode> = new Set([
+  'invalid_scope',
+  'invalid_name',
+  'invalid_lifetime',
+  'invalid_grace',
+  'invalid_rate',
+  'invalid_status',
+]);
 
 function hintFor(e: RegistryError, table: string, region?: string, endpoint?: string): string | undefined {
   const where = `region ${region ?? '(SDK default)'}${endpoint ? `, endpoint ${endpoint}` : ''}`;

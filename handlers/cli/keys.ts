@@ -175,7 +175,7 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
         },
       };
       if (json) {
-        out(`${JSON.stringify(view, null, 2)}\n`);
+        out(`${JSON.stringify(view)}\n`);
         return;
       }
       out(

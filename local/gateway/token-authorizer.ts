@@ -4,6 +4,7 @@
 // against every new method ARN: exactly what makes a first-route-only policy fail on other routes.
 import { LRUCache } from 'lru-cache';
 import {
+  AUTHORIZER_UNAUTHORIZED,
   BEARER_VALIDATION_REGEX,
   DEFAULT_RESULTS_CACHE_TTL_SECONDS,
   MAX_RESULTS_CACHE_TTL_SECONDS,
@@ -120,7 +121,7 @@ function compileRegex(r: RegExp | string | null | undefined): RegExp | null {
 
 /** The one error an authorizer throws to get 401 UNAUTHORIZED ("Use API Gateway Lambda authorizers"). */
 export const isUnauthorized = (err: unknown): boolean =>
-  err === 'Unauthorized' || (err instanceof Error && err.message === 'Unauthorized');
+  err === AUTHORIZER_UNAUTHORIZED || (err instanceof Error && err.message === AUTHORIZER_UNAUTHORIZED);
 
 /** API Gateway's answer for a valid authorizer result on one method ARN (TOKEN and REQUEST alike). */
 export function policyOutcome(

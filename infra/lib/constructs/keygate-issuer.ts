@@ -16,7 +16,7 @@ import {
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
 } from '../../../core/issuer/token-defaults.js';
 import { TOKEN_GATEWAY_RESPONSES } from '../../../core/issuer/token-endpoint-answers.js';
-import { AUTH_ROUTES } from '../../../core/routes.js';
+import { AUTH_ROUTES, type RequestAuthorizerName } from '../../../core/routes.js';
 import { KeyRotation, type KeyRotationOptions } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode } from './lambda-code.js';
@@ -278,11 +278,18 @@ export class KeygateIssuer extends Construct {
       functions,
       { authorizationType: apigateway.AuthorizationType.NONE },
     );
-    const clientAuthenticated = addRoutes(
-      this.api,
-      AUTH_ROUTES.filter((r) => r.authorizer === 'token-client-auth'),
-      functions,
-      { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer: this.tokenClientAuthorizer },
+    // Every authorizer name the route table may use maps to one here: the Record type makes a new name a
+    // compile error until it is wired.
+    const requestAuthorizers: Record<RequestAuthorizerName, apigateway.RequestAuthorizer> = {
+      'token-client-auth': this.tokenClientAuthorizer,
+    };
+    const clientAuthenticated = Object.entries(requestAuthorizers).flatMap(([name, authorizer]) =>
+      addRoutes(
+        this.api,
+        AUTH_ROUTES.filter((r) => r.authorizer === name),
+        functions,
+        { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer },
+      ),
     );
     for (const method of open) acknowledge(method, 'AwsSolutions-APIG4', REASONS.publicAuthEndpoint);
     for (const method of [...open, ...clientAuthenticated]) {

@@ -1,23 +1,14 @@
 // fetchDownloader: the bounded download over a caller's fetch, against real servers on 127.0.0.1: the body,
 // refused redirects and statuses, the byte cap (declared and counted while streaming), the deadline and a
 // refused connection, each with its stable code.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchDownloader } from '../../../core/jwt/index.js';
-import { closeNow, listen } from '../../../local/listen.js';
+import { testServers } from '../../support/test-servers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server: Server = createServer(handler);
-  const port = await listen(server, 0, '127.0.0.1');
-  close = closeNow(server);
-  return `http://127.0.0.1:${port}/.well-known/jwks.json`;
-}
+const servers = testServers();
+afterEach(() => servers.closeAll());
+const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) => servers.http(handler);
 
 const limits = { timeoutMs: 1000, maxBytes: 100 };
 const download = fetchDownloader(globalThis.fetch);
@@ -65,8 +56,7 @@ describe('fetchDownloader', () => {
 
   it('reports a refused connection as a network failure', async () => {
     const url = await serve(() => undefined);
-    await close?.();
-    close = undefined;
+    await servers.closeAll();
     await expect(download(url, limits)).rejects.toMatchObject({ code: 'network' });
   });
 });

@@ -3,7 +3,7 @@
 // the timeout and connection resets.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import {
   type AddressInfo,
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { downloadJwks } from '../../../core/jwt/index.js';
 import { closeNow, listen } from '../../../local/listen.js';
+import { testServers } from '../../support/test-servers.js';
 
 /** A self-signed certificate for 127.0.0.1 (openssl), as key and cert PEM files in `dir`. */
 function selfSignedCert(dir: string): { key: string; cert: string } {
@@ -36,27 +37,20 @@ function selfSignedCert(dir: string): { key: string; cert: string } {
   return { key, cert };
 }
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const servers = testServers();
+afterEach(() => servers.closeAll());
+const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) => servers.http(handler);
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server: Server = createServer(handler);
-  const port = await listen(server, 0, '127.0.0.1');
-  close = closeNow(server);
-  return `http://127.0.0.1:${port}/.well-known/jwks.json`;
-}
-
-/** Listens on a free loopback port; the test's close() destroys the open sockets, then the server. */
+/** Listens on a free loopback port; closeAll() destroys the open sockets, then the server. */
 async function listenRaw(server: RawServer, sockets: Set<Socket>): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+  servers.track(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
   return (server.address() as AddressInfo).port;
 }
 
@@ -239,8 +233,7 @@ describe('downloadJwks', () => {
 
   it('reports a refused connection as a network failure', async () => {
     const url = await serve(() => undefined);
-    await close?.();
-    close = undefined;
+    await servers.closeAll();
     await expect(downloadJwks(url, limits)).rejects.toMatchObject({
       code: 'network',
       message: expect.stringContaining('ECONNREFUSED'),
@@ -257,7 +250,7 @@ describe('downloadJwks', () => {
         res.end('{"keys":[]}');
       });
       const port = await listen(server as unknown as Server, 0, '127.0.0.1');
-      close = closeNow(server as unknown as Server);
+      servers.track(closeNow(server as unknown as Server));
       await expect(downloadJwks(`https://127.0.0.1:${port}/jwks.json`, limits)).rejects.toMatchObject({
         code: 'network',
         message: expect.stringContaining('self-signed certificate'),
@@ -279,7 +272,7 @@ describe('downloadJwks', () => {
       const reused: boolean[] = [];
       server.on('secureConnection', (socket: TLSSocket) => reused.push(socket.isSessionReused()));
       const port = await listen(server as unknown as Server, 0, '127.0.0.1');
-      close = closeNow(server as unknown as Server);
+      servers.track(closeNow(server as unknown as Server));
       // NODE_EXTRA_CA_CERTS is read at process start: the two downloads run in a child that trusts the cert.
       const module = fileURLToPath(new URL('../../../core/jwt/jwks-download.ts', import.meta.url));
       const script =

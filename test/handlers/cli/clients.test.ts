@@ -103,9 +103,16 @@ describe('clients CLI against dynalite', () => {
     expect(checkClientSecret(secret, record, Date.now() + 121_000)).toBe(false);
 
     const updated = await cli(['--json', 'update', id, '--scopes', 'products/read']);
-    expect(JSON.parse(updated.stdout).scopes).toEqual(['products/read']);
+    expect(JSON.parse(updated.stdout)).toMatchObject({
+      scopes: ['products/read'],
+      issuance_rate_per_second: 5,
+      issuance_rate_is_default: true,
+    });
     const rated = await cli(['--json', 'update', id, '--rate', '7']);
-    expect(JSON.parse(rated.stdout).issuance_rate_per_second).toBe(7);
+    expect(JSON.parse(rated.stdout)).toMatchObject({
+      issuance_rate_per_second: 7,
+      issuance_rate_is_default: false,
+    });
     expect((await cli(['update', id, '--rate', 'fast'])).code).toBe(2);
 
     const revoked = await cli(['--json', 'revoke', id]);
@@ -124,7 +131,7 @@ describe('clients CLI against dynalite', () => {
     expect(await registry.get(id)).toBeUndefined();
   });
 
-  it('reports unknown clients and invalid scopes with exit code 1', async () => {
+  it('reports unknown clients with exit code 1 and invalid scopes as bad input with exit code 2', async () => {
     await cli(['create-table']);
     const unknown = await cli(['show', 'kg_nope']);
     expect(unknown.code).toBe(1);
@@ -132,7 +139,7 @@ describe('clients CLI against dynalite', () => {
     expect((await cli(['delete', 'kg_nope', '--yes'])).code).toBe(1);
     expect((await cli(['disable', 'kg_nope'])).code).toBe(1);
     const bad = await cli(['create', '--name', 'x', '--scopes', 'products/admin']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown scope "products/admin"');
     expect(bad.stderr).toContain('known scopes: products/read products/write');
   });
