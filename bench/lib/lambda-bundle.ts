@@ -3,20 +3,16 @@
 // entries with the options of its own prebuilt functions (tools/build-lambdas.ts), for the byte table.
 import { statSync } from 'node:fs';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { LAMBDA_NODE_MAJOR } from '../../core/contract.js';
 import { entryFile, lambdaBuildOptions } from '../../tools/lambda-build-options.js';
 
-/** What a NodejsFunction with `format: ESM`, `minify` and the createRequire banner passes to esbuild. */
+/**
+ * What a NodejsFunction with `format: ESM` and `minify` passes to esbuild: keygate's settings (same target,
+ * source maps, nothing external) without its built-in plugin, with the createRequire banner the ESM recipe
+ * documents for bundled CommonJS code.
+ */
 export const lambdaBundleOptions: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: `node${LAMBDA_NODE_MAJOR}`,
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  external: [],
+  ...lambdaBuildOptions,
+  plugins: [],
   banner: {
     js: "import { createRequire as __keygateCreateRequire } from 'node:module'; const require = __keygateCreateRequire(import.meta.url);",
   },
