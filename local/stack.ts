@@ -5,7 +5,7 @@
 // tests, `npm run load:local` and the reliability tests. This file wires the servers; the options are in
 // ./stack-options.ts, key rotation in ./signing-keys.ts, the test hooks in ./stack-test-hooks.ts.
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -32,7 +32,7 @@ import {
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv } from './lambdas.js';
-import { lockStateDir } from './lock.js';
+import { lockStateDir, StateDirInUseError } from './lock.js';
 import { createSigningKeys, ensureSigningKey, type SigningKeyRotation } from './signing-keys.js';
 import {
   type AuthorizerMode,
@@ -124,10 +124,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const closeAll = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => {});
   };
+  /** The outermost state folder this start created: a start that fails leaves no state behind. */
+  let createdStateDir: string | undefined;
 
   try {
     if (stateDir) {
       try {
+        createdStateDir = await mkdir(stateDir, { recursive: true, mode: 0o700 });
         await mkdir(join(stateDir, 'kms'), { recursive: true, mode: 0o700 });
         await mkdir(join(stateDir, 'dynamodb'), { recursive: true, mode: 0o700 });
       } catch (err) {
@@ -352,6 +355,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
   } catch (err) {
     await closeAll();
+    // Not when another stack holds the folder: it may have taken the folder this start had just created.
+    if (createdStateDir && !(err instanceof StateDirInUseError)) {
+      await rm(createdStateDir, { recursive: true, force: true }).catch(() => {});
+    }
     throw err;
   }
 }

@@ -158,6 +158,27 @@ describe('startup errors', () => {
     }
   });
 
+  it('removes the state folder it created when it cannot start, and keeps one that was there before', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const busy = (blocker.address() as AddressInfo).port;
+    const parent = await mkdtemp(join(tmpdir(), 'keygate-failed-start-'));
+    try {
+      const fresh = join(parent, 'new', 'state');
+      await expect(
+        startLocalStack({ stateDir: fresh, ports: { ...EPHEMERAL, api: busy } }),
+      ).rejects.toMatchObject({ code: 'port_in_use', server: 'api' });
+      await expect(stat(join(parent, 'new'))).rejects.toMatchObject({ code: 'ENOENT' });
+      await expect(
+        startLocalStack({ stateDir: parent, ports: { ...EPHEMERAL, api: busy } }),
+      ).rejects.toMatchObject({ code: 'port_in_use', server: 'api' });
+      expect((await stat(parent)).isDirectory()).toBe(true);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
   it('rejects an invalid cache TTL as a config error', async () => {
     await expect(
       startLocalStack({ inMemory: true, ports: EPHEMERAL, resultsCacheTtlSeconds: 4000 }),
