@@ -96,7 +96,7 @@ export interface GatewayOptions {
   /** API binaryMediaTypes; default: every non-text media type is binary (base64 in the event). */
   readonly binaryMediaTypes?: readonly string[];
   readonly stageVariables?: Readonly<Record<string, string>>;
-  /** Clock for the authorizer result cache (ms). Default Date.now. */
+  /** Clock (epoch ms) for the authorizer result cache and the request time events carry. Default Date.now. */
   readonly now?: () => number;
   /** Serve `/_keygate/*` admin endpoints. Default true. */
   readonly adminEndpoints?: boolean;
@@ -136,6 +136,7 @@ export interface GatewaySettings {
   readonly adminEnabled: boolean;
   readonly adminFromAnyAddress: boolean;
   readonly onRequest: GatewayOptions['onRequest'];
+  readonly now: () => number;
 }
 
 /** Applies the defaults and checks the options; throws GatewayError('gateway_config') naming the problem. */
@@ -207,5 +208,6 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewaySettings 
     adminEnabled: options.adminEndpoints ?? true,
     adminFromAnyAddress: options.adminFromAnyAddress ?? false,
     onRequest: options.onRequest,
+    now,
   };
 }

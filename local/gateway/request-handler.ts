@@ -232,7 +232,7 @@ export function createRequestHandler(
   function buildEvent(x: Exchange, routed: Routed, rawQuery: string, body: Buffer): BuiltEvent {
     const { req, requestId, method } = x;
     const { match, rawPath } = routed;
-    const nowMs = Date.now();
+    const nowMs = settings.now();
     const tid = traceId(nowMs);
     const apigwId = extendedRequestId();
     const event = buildProxyEvent(
