@@ -19,7 +19,7 @@ import {
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
 import { UsageError } from '../errors.js';
-import { errorLine, type Fail, usageExit } from './error-line.js';
+import { errorLine, type Fail, usageExit, withCliOutput } from './error-line.js';
 import { type CliStreams, EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
 import { isMainModule } from './main.js';
@@ -151,29 +151,25 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     if (message) err(json ? `${JSON.stringify({ warning: message })}\n` : `warning: ${message}\n`);
   };
 
-  const program = new Command('clients')
-    .description('Manage keygate OAuth clients in the DynamoDB clients table')
-    .addOption(
-      new Option('--table <name>', 'DynamoDB table').default(
-        env.CLIENTS_TABLE || DEFAULT_TABLE,
-        'CLIENTS_TABLE or keygate-clients',
+  const program = withCliOutput(
+    new Command('clients')
+      .description('Manage keygate OAuth clients in the DynamoDB clients table')
+      .addOption(
+        new Option('--table <name>', 'DynamoDB table').default(
+          env.CLIENTS_TABLE || DEFAULT_TABLE,
+          'CLIENTS_TABLE or keygate-clients',
+        ),
       ),
-    )
-    .option('--json', 'machine-readable output', false)
-    .exitOverride()
-    .configureOutput({
-      writeOut: out,
-      // Usage errors with --json become one JSON line (in the catch below), not commander's text.
-      writeErr: (text) => {
-        if (!json) err(text);
-      },
-    })
-    .showHelpAfterError()
-    .hook('preAction', (cmd) => {
-      const opts = cmd.opts<{ table: string; json: boolean }>();
-      tableName = opts.table;
-      json = opts.json;
-    });
+    'machine-readable output',
+    out,
+    err,
+    // Usage errors with --json become one JSON line (in the catch below), not commander's text.
+    () => json,
+  ).hook('preAction', (cmd) => {
+    const opts = cmd.opts<{ table: string; json: boolean }>();
+    tableName = opts.table;
+    json = opts.json;
+  });
 
   program
     .command('create')

@@ -1,7 +1,7 @@
 // The one error line every admin CLI (`clients`, `keys`) writes to stderr: `error: <message>; <hint>` for a
 // person, or with --json one JSON object `{"error":{"code","message","hint"?}}` a script can parse; and the
 // exit code for a refused command line.
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { EXIT, type ExitCode } from './exit.js';
 
@@ -28,4 +28,27 @@ export function usageExit(e: unknown, json: boolean, cli: string, fail: Fail): E
     return EXIT.usage;
   }
   return undefined;
+}
+
+/**
+ * The command-line handling both CLIs share: `--json`, no process.exit from commander (usageExit maps its
+ * errors), help on out, and usage errors as commander's text, or with --json as the one JSON line instead.
+ */
+export function withCliOutput(
+  program: Command,
+  jsonHelp: string,
+  out: (text: string) => void,
+  err: (text: string) => void,
+  isJson: () => boolean,
+): Command {
+  return program
+    .option('--json', jsonHelp, false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: out,
+      writeErr: (text) => {
+        if (!isJson()) err(text);
+      },
+    })
+    .showHelpAfterError();
 }

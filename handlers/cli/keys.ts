@@ -17,7 +17,7 @@ import {
 } from '../../core/issuer/index.js';
 import { UsageError } from '../errors.js';
 import { createDeps, type LambdaApi, loadConfig } from '../rotation.js';
-import { errorLine, type Fail, usageExit } from './error-line.js';
+import { errorLine, type Fail, usageExit, withCliOutput } from './error-line.js';
 import { type CliStreams, EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
 import { isMainModule } from './main.js';
@@ -100,41 +100,37 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
     });
   };
 
-  const program = new Command('keys')
-    .description('Rotate and inspect keygate signing keys (KMS) through the key state in the clients table')
-    .addOption(
-      new Option('--table <name>', 'DynamoDB table holding the key state').default(
-        env.CLIENTS_TABLE || DEFAULT_TABLE,
-        'CLIENTS_TABLE or keygate-clients',
+  const program = withCliOutput(
+    new Command('keys')
+      .description('Rotate and inspect keygate signing keys (KMS) through the key state in the clients table')
+      .addOption(
+        new Option('--table <name>', 'DynamoDB table holding the key state').default(
+          env.CLIENTS_TABLE || DEFAULT_TABLE,
+          'CLIENTS_TABLE or keygate-clients',
+        ),
+      )
+      .addOption(
+        new Option('--alias <alias>', 'KMS alias that names the signing key').default(
+          env.SIGNING_KEY_ALIAS || DEFAULT_ALIAS,
+          `SIGNING_KEY_ALIAS or ${DEFAULT_ALIAS}`,
+        ),
+      )
+      .addOption(
+        new Option(
+          '--margin <seconds>',
+          'added to every computed wait (ROTATION_MARGIN_SECONDS, default 60)',
+        ).argParser(integerArg(0, 3600)),
       ),
-    )
-    .addOption(
-      new Option('--alias <alias>', 'KMS alias that names the signing key').default(
-        env.SIGNING_KEY_ALIAS || DEFAULT_ALIAS,
-        `SIGNING_KEY_ALIAS or ${DEFAULT_ALIAS}`,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--margin <seconds>',
-        'added to every computed wait (ROTATION_MARGIN_SECONDS, default 60)',
-      ).argParser(integerArg(0, 3600)),
-    )
-    .option('--json', 'machine-readable output (one JSON object per line)', false)
-    .exitOverride()
-    .configureOutput({
-      writeOut: out,
-      // Usage errors with --json become one JSON line (in the catch below), not commander's text.
-      writeErr: (text) => {
-        if (!json) err(text);
-      },
-    })
-    .showHelpAfterError()
-    .hook('preAction', (cmd) => {
-      opts = cmd.opts<typeof opts>();
-      json = opts.json;
-      if (!opts.alias.startsWith('alias/')) throw new UsageError('--alias must start with alias/');
-    });
+    'machine-readable output (one JSON object per line)',
+    out,
+    err,
+    // Usage errors with --json become one JSON line (in the catch below), not commander's text.
+    () => json,
+  ).hook('preAction', (cmd) => {
+    opts = cmd.opts<typeof opts>();
+    json = opts.json;
+    if (!opts.alias.startsWith('alias/')) throw new UsageError('--alias must start with alias/');
+  });
 
   program
     .command('status')
