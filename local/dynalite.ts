@@ -1,7 +1,8 @@
 // dynalite (DynamoDB's HTTP API, in-process, LevelDB or in-memory) on 127.0.0.1: the local stack's and the
 // tests' DynamoDB. The real @aws-sdk/client-dynamodb talks to it over HTTP with dummy SigV4 credentials.
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { guardRequests } from './host-safety.js';
 import { closeNow, listen, urlHost } from './listen.js';
 
 interface DynaliteOptions {
@@ -37,11 +38,19 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  // dynalite grants CORS to every origin (`Access-Control-Allow-Origin: *`, any preflight 200): any page
+  // could read the clients table and write to it. Its handler never sets an Access-Control-* header now.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name, value) => (/^access-control-/i.test(name) ? res : setHeader(name, value));
+  });
   let requests = 0;
   server.on('request', () => {
     requests += 1;
   });
   const host = options.host ?? '127.0.0.1';
+  // It cannot check Host or Origin itself: the guard runs before it (local/host-safety.ts).
+  guardRequests(server, host);
   const port = await listen(server, options.port ?? 0, host);
   return {
     endpoint: `http://${urlHost(host)}:${port}`,

@@ -2,7 +2,9 @@
 // who reaches it can mint tokens), dynalite has no authentication at all, and the gateway's admin
 // endpoints flush caches: on a non-loopback address they are open to the network. So a non-loopback
 // --host needs --allow-remote (and prints a warning), and those three stay on loopback unless
-// --expose-internals asks otherwise.
+// --expose-internals asks otherwise. Every server the stack starts also runs the request guard below.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { isIPv4, isIPv6 } from 'node:net';
 import { isLoopbackHost } from '../core/net.js';
 
 export interface HostFlags {
@@ -42,4 +44,130 @@ export function checkHostFlags(flags: HostFlags): HostCheck {
     );
   }
   return { ok: true, warnings };
+}
+
+// The request guard every local server runs before anything else (guardRequests): against DNS rebinding and
+// drive-by web pages. A page on a rebinding domain reaches 127.0.0.1 with its own name in Host; a page on any
+// site can fire simple requests (form POSTs) at a loopback port, and reads the answer wherever CORS allows it.
+// So, on every request:
+// - exactly one Host (RFC 9112 §3.2: none, several or a malformed one is 400), and, for an absolute-form
+//   target, its authority too (RFC 9112 §3.2.2: that one is what the server must use), must name this
+//   machine: `localhost` or a name under `.localhost` (RFC 6761 §6.3: those always resolve to loopback, so
+//   no DNS answer can rebind them), a 127.0.0.0/8 address or [::1] in the canonical form browsers send, or
+//   the configured --host (any IP literal when that is a wildcard address: a rebinding page's Host is always
+//   a name); any port. Otherwise 421 Misdirected Request (RFC 9110 §15.5.20: not a name this server answers).
+// - an Origin header must be one such loopback (or configured-host) origin, whatever the method: browsers
+//   attach it to every cross-origin fetch, CORS preflight and non-GET request. `Origin: null` (sandboxed
+//   frames, file:) and repeated Origins are foreign. Otherwise 403.
+// - with no Origin, `Sec-Fetch-Site: cross-site` on anything but GET/HEAD is 403 (a browser that omitted
+//   Origin still says a foreign site sent it). With an Origin, that Origin decides: a page on
+//   http://localhost:5173 calling http://127.0.0.1:4001 is cross-site by the fetch spec, and allowed.
+
+export interface Refusal {
+  readonly status: 400 | 403 | 421;
+  /** One line saying which rule refused the request (never echoing the request's own values). */
+  readonly message: string;
+}
+
+/** Checks one request; undefined when it may proceed. */
+export type RequestGuard = (req: IncomingMessage) => Refusal | undefined;
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+const AUTHORITY = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::\d{1,5})?$/;
+const LOCALHOST_NAME = /^(?:[a-z0-9-]+\.)*localhost\.?$/;
+const ORIGIN = /^https?:\/\/([^/?#@\s]+)$/;
+const ABSOLUTE_TARGET = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/;
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** Every value of header `name` (lower case) as sent, from rawHeaders (req.headers folds duplicates). */
+function headerValues(req: IncomingMessage, name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === name) values.push(req.rawHeaders[i + 1]!);
+  }
+  return values;
+}
+
+/**
+ * Whether an authority (`host[:port]`) names this machine for a server listening on `host`; undefined when
+ * it is not a valid authority at all.
+ */
+export function authorityAllowed(authority: string, host: string): boolean | undefined {
+  const m = AUTHORITY.exec(authority.toLowerCase());
+  if (!m) return undefined;
+  const configured = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const wildcard = WILDCARD_HOSTS.has(configured);
+  const ipv6 = m[1];
+  if (ipv6 !== undefined) {
+    if (!isIPv6(ipv6)) return undefined;
+    return ipv6 === '::1' || ipv6 === configured || wildcard;
+  }
+  const name = m[2]!;
+  if (isIPv4(name)) return name.startsWith('127.') || name === configured || wildcard;
+  return LOCALHOST_NAME.test(name) || name.replace(/\.$/, '') === configured.replace(/\.$/, '');
+}
+
+/** The guard for a server listening on `host` (the --host of the auth and resource APIs, or 127.0.0.1). */
+export function createRequestGuard(host: string): RequestGuard {
+  const misdirected: Refusal = {
+    status: 421,
+    message: `this server answers only requests addressed to ${host} or a loopback name (DNS rebinding guard)`,
+  };
+  return (req) => {
+    const hosts = headerValues(req, 'host');
+    if (hosts.length !== 1) return { status: 400, message: 'a request needs exactly one Host header' };
+    const allowed = authorityAllowed(hosts[0]!.trim(), host);
+    if (allowed === undefined) return { status: 400, message: 'invalid Host header' };
+    if (!allowed) return misdirected;
+    const target = req.url ?? '';
+    if (!target.startsWith('/') && target !== '*') {
+      const authority = ABSOLUTE_TARGET.exec(target)?.[1];
+      const ok =
+        authority === undefined || authority.includes('@') ? undefined : authorityAllowed(authority, host);
+      if (ok === undefined) return { status: 400, message: 'invalid request target' };
+      if (!ok) return misdirected;
+    }
+    const origins = headerValues(req, 'origin');
+    if (origins.length > 0) {
+      const authority = origins.length === 1 ? ORIGIN.exec(origins[0]!.trim().toLowerCase())?.[1] : undefined;
+      if (authority === undefined || !authorityAllowed(authority, host)) {
+        return { status: 403, message: 'requests from a foreign web origin are refused (CSRF guard)' };
+      }
+    } else if (
+      !SAFE_METHODS.has(req.method ?? '') &&
+      headerValues(req, 'sec-fetch-site').some((v) => v.trim().toLowerCase() === 'cross-site')
+    ) {
+      return { status: 403, message: 'cross-site browser requests are refused (CSRF guard)' };
+    }
+    return undefined;
+  };
+}
+
+function refuse(res: ServerResponse, refusal: Refusal): void {
+  const body = JSON.stringify({ message: refusal.message });
+  res.writeHead(refusal.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    // The request's body (if any) is not read: the connection cannot carry another request.
+    connection: 'close',
+  });
+  res.end(body);
+}
+
+/**
+ * Puts the request guard in front of every 'request' listener `server` has now (call it after creating the
+ * server, before listen): a refused request never reaches them.
+ */
+export function guardRequests(server: Server, host: string): void {
+  const guard = createRequestGuard(host);
+  const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = guard(req);
+    if (refusal) {
+      refuse(res, refusal);
+      return;
+    }
+    for (const listener of listeners) listener.call(server, req, res);
+  });
 }

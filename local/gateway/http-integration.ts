@@ -31,7 +31,20 @@ const HOP_BY_HOP = new Set([
   'host',
   'content-length',
 ]);
-const CONTEXT_HEADER_NAMES = new Set(Object.keys(CONTEXT_HEADERS).map((h) => h.toLowerCase()));
+
+/**
+ * Whether a request header name lies in keygate's `X-Keygate-` namespace once case and every character other
+ * than a letter or digit are ignored: `X-Keygate_Client_Id`, `x.keygate.scope` and `XKeygateClientId` too.
+ * Many servers read `_` as `-` (CGI and WSGI turn both into `_`: HTTP_X_KEYGATE_CLIENT_ID), so a client's
+ * look-alike would pass as the gateway's own header. Every such header from a client is dropped before the
+ * gateway sets its own; the whole namespace, so context headers added later are covered.
+ */
+export function isKeygateHeaderName(name: string): boolean {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .startsWith('xkeygate');
+}
 
 // RFC 6750 §3.1 invalid_token, as the products sample answers: API Gateway reuses a cached Allow for the whole
 // result-cache TTL whatever the token's `exp` (docs/token-lifetime.md), so the integration re-checks it.
@@ -68,7 +81,7 @@ export function createHttpIntegration(options: HttpIntegrationOptions): LambdaFu
     for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
       const lower = name.toLowerCase();
       // A client must not be able to claim an identity: the context headers come from the authorizer only.
-      if (HOP_BY_HOP.has(lower) || CONTEXT_HEADER_NAMES.has(lower) || !values) continue;
+      if (HOP_BY_HOP.has(lower) || isKeygateHeaderName(name) || !values) continue;
       headers[name] = values;
     }
     if (authorizer) {

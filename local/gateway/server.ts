@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { urlHost } from '../../core/net.js';
+import { guardRequests } from '../host-safety.js';
 import { listen } from '../listen.js';
 import { GatewayError } from './errors.js';
 import { DEFAULT_MAX_HEADER_BYTES, type GatewayOptions, resolveGatewayOptions } from './options.js';
@@ -77,6 +78,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
     },
   );
+  // Foreign Host or Origin: refused before any route, admin path or control-plane call (local/host-safety.ts).
+  guardRequests(server, host);
   // Parser-level rejections (unknown method, malformed request line, header overflow): answer and close.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { urlHost } from '../../core/net.js';
 import { BodyTooLargeError } from '../errors.js';
+import { guardRequests } from '../host-safety.js';
 import { closeNow, listen } from '../listen.js';
 import { readBody } from '../read-body.js';
 import { KmsError } from './errors.js';
@@ -116,6 +117,8 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     });
   });
   server.keepAliveTimeout = 5000;
+  // Anyone who reaches the emulator can sign: no rebinding page or foreign origin may (local/host-safety.ts).
+  guardRequests(server, host);
   const port = await listen(server, options.port ?? 0, host);
 
   return {

@@ -318,10 +318,10 @@ describe('malformed HTTP', () => {
     const port = stack.gateways.api.port;
     const big = await raw(
       port,
-      `GET /local/products HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`,
+      `GET /local/products HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`,
     );
     expect(statusOf(big)).toBe(431);
-    const method = await raw(port, 'BREW /local/products HTTP/1.1\r\nHost: x\r\n\r\n');
+    const method = await raw(port, 'BREW /local/products HTTP/1.1\r\nHost: localhost\r\n\r\n');
     expect(statusOf(method)).toBe(400);
     // Dot segments never resolve (403 before the authorizer); an encoded slash stays inside one parameter.
     for (const path of ['/local/products/../products', '/local/%2e%2e/local/products', '/local/products/.']) {
@@ -336,7 +336,7 @@ describe('malformed HTTP', () => {
     expect(encoded.status).toBe(404);
     const token = await raw(
       stack.gateways.auth.port,
-      'POST /local/oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5\r\nConnection: close\r\n\r\n%%%%%',
+      'POST /local/oauth2/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5\r\nConnection: close\r\n\r\n%%%%%',
     );
     expect(statusOf(token)).toBe(400);
     expect(JSON.parse(bodyOf(token))).toMatchObject({ error: 'invalid_request' });

@@ -36,7 +36,7 @@ afterAll(async () => {
 async function status(authorization: string): Promise<number> {
   if (/[\r\n\0]/.test(authorization)) {
     // fetch refuses such header values; a raw client can still send them (the HTTP parser answers).
-    const head = `GET ${new URL(stack.apiUrl).pathname}/products HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nConnection: close\r\n\r\n`;
+    const head = `GET ${new URL(stack.apiUrl).pathname}/products HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${authorization}\r\nConnection: close\r\n\r\n`;
     return statusOf((await rawExchange(stack.gateways.api.port, head)).reply);
   }
   const res = await fetch(`${stack.apiUrl}/products`, { headers: { authorization } });
@@ -208,61 +208,61 @@ describe('hostile HTTP against the gateway', () => {
     const cases: [string, string, number[]][] = [
       ['garbage request line', 'GARBAGE\r\n\r\n', [400]],
       ['HTTP/0.9 style', `GET ${p}\r\n\r\n`, [400, 401]],
-      ['header without colon', `GET ${p} HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n`, [400]],
-      ['NUL in the path', `GET ${p}\u0000 HTTP/1.1\r\nHost: x\r\n\r\n`, [400]],
-      ['negative content-length', `POST ${p} HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n`, [400]],
+      ['header without colon', `GET ${p} HTTP/1.1\r\nHost: localhost\r\nNoColonHere\r\n\r\n`, [400]],
+      ['NUL in the path', `GET ${p}\u0000 HTTP/1.1\r\nHost: localhost\r\n\r\n`, [400]],
+      ['negative content-length', `POST ${p} HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n`, [400]],
       [
         'CL and TE together',
-        `POST ${p} HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+        `POST ${p} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
         [400],
       ],
       [
         'bad chunk size',
-        `POST ${p} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n`,
+        `POST ${p} HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n`,
         [400],
       ],
       [
         'header block over 10 KiB',
-        `GET ${p} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        `GET ${p} HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
         [431],
       ],
-      ['request line of 100 KiB', `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, [414, 431]],
-      ['invalid method token', `G(T ${p} HTTP/1.1\r\nHost: x\r\n\r\n`, [400]],
-      ['unknown method', `FROB ${p} HTTP/1.1\r\nHost: x\r\n\r\n`, [400, 403, 405]],
+      ['request line of 100 KiB', `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`, [414, 431]],
+      ['invalid method token', `G(T ${p} HTTP/1.1\r\nHost: localhost\r\n\r\n`, [400]],
+      ['unknown method', `FROB ${p} HTTP/1.1\r\nHost: localhost\r\n\r\n`, [400, 403, 405]],
       [
         'path traversal',
-        `GET /${stack.gateways.api.stage}/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n`,
+        `GET /${stack.gateways.api.stage}/../../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n`,
         [403, 404],
       ],
-      ['encoded traversal', `GET ${p}/..%2F..%2Fetc%2Fpasswd HTTP/1.1\r\nHost: x\r\n\r\n`, [401, 403, 404]],
-      ['encoded slash in id', `GET ${p}/a%2Fb HTTP/1.1\r\nHost: x\r\n\r\n`, [401, 403, 404]],
-      ['asterisk target', `GET * HTTP/1.1\r\nHost: x\r\n\r\n`, [400, 403, 404]],
-      ['no token', `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`, [401]],
+      ['encoded traversal', `GET ${p}/..%2F..%2Fetc%2Fpasswd HTTP/1.1\r\nHost: localhost\r\n\r\n`, [401, 403, 404]],
+      ['encoded slash in id', `GET ${p}/a%2Fb HTTP/1.1\r\nHost: localhost\r\n\r\n`, [401, 403, 404]],
+      ['asterisk target', `GET * HTTP/1.1\r\nHost: localhost\r\n\r\n`, [400, 403, 404]],
+      ['no token', `GET ${p} HTTP/1.1\r\nHost: localhost\r\n\r\n`, [401]],
       [
         'declared 20 MB body',
-        `POST ${p} HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\nAuthorization: Bearer ${good}\r\n\r\n`,
+        `POST ${p} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 20000000\r\nAuthorization: Bearer ${good}\r\n\r\n`,
         [413],
       ],
       [
         'authorization of 9000 chars',
-        `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(9000)}\r\n\r\n`,
+        `GET ${p} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${'a'.repeat(9000)}\r\n\r\n`,
         [401],
       ],
       // Repeated Authorization headers: the gateway refuses before the authorizer (400), so the authorizer
       // and the integration can never see different tokens.
       [
         'two authorization headers',
-        `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${good}\r\nAuthorization: Bearer x\r\n\r\n`,
+        `GET ${p} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${good}\r\nAuthorization: Bearer x\r\n\r\n`,
         [400],
       ],
       [
         'forged then genuine authorization',
-        `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x.y.z\r\nAuthorization: Bearer ${good}\r\n\r\n`,
+        `GET ${p} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer x.y.z\r\nAuthorization: Bearer ${good}\r\n\r\n`,
         [400],
       ],
       [
         'genuine twice',
-        `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${good}\r\nauthorization: Bearer ${good}\r\n\r\n`,
+        `GET ${p} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${good}\r\nauthorization: Bearer ${good}\r\n\r\n`,
         [400],
       ],
     ];
@@ -285,7 +285,7 @@ describe('hostile HTTP against the gateway', () => {
         fc.array(fc.tuple(fc.string({ maxLength: 30 }), fc.string({ maxLength: 200 })), { maxLength: 6 }),
         async (method, path, headers) => {
           fuzzed++;
-          const head = `${method} /${stack.gateways.api.stage}/${path} HTTP/1.1\r\nHost: x\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`;
+          const head = `${method} /${stack.gateways.api.stage}/${path} HTTP/1.1\r\nHost: localhost\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`;
           const { reply, hung } = await rawExchange(port, head, 2000);
           const s = statusOf(reply);
           expect(hung).toBe(false);

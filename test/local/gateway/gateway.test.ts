@@ -151,7 +151,7 @@ describe('routing', () => {
   it('accepts an absolute-form request target', async () => {
     const reply = await raw(
       gw.port,
-      `GET http://example.com/test/items HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      `GET http://localhost/test/items HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
     );
     expect(statusOf(reply)).toBe(200);
   });
@@ -280,14 +280,14 @@ describe('limits and malformed HTTP', () => {
   it('rejects a body over the payload cap with 413 (declared and streamed)', async () => {
     const declared = await raw(
       gw.port,
-      `POST /test/items HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * 1024 + 1}\r\n\r\n`,
+      `POST /test/items HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${64 * 1024 + 1}\r\n\r\n`,
     );
     expect(statusOf(declared)).toBe(413);
     expect(bodyOf(declared)).toBe('{"message":"Request Too Long"}');
     const chunk = Buffer.alloc(40 * 1024, 'a').toString();
     const chunked = await raw(
       gw.port,
-      `POST /test/items HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      `POST /test/items HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n` +
         `${(40 * 1024).toString(16)}\r\n${chunk}\r\n${(40 * 1024).toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
     );
     expect(statusOf(chunked)).toBe(413);
@@ -296,11 +296,11 @@ describe('limits and malformed HTTP', () => {
   it('answers 431 for oversized headers, 400 for an invalid method or request line, and keeps serving', async () => {
     const big = await raw(
       gw.port,
-      `GET /test/items HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(12_000)}\r\n\r\n`,
+      `GET /test/items HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(12_000)}\r\n\r\n`,
     );
     expect(statusOf(big)).toBe(431);
     expect(bodyOf(big)).toBe('{"message":"Request Header Fields Too Large"}');
-    const bad = await raw(gw.port, 'FROB /test/items HTTP/1.1\r\nHost: x\r\n\r\n');
+    const bad = await raw(gw.port, 'FROB /test/items HTTP/1.1\r\nHost: localhost\r\n\r\n');
     expect(statusOf(bad)).toBe(400);
     expect(bodyOf(bad)).toBe('{"message":"Bad Request"}');
     const garbage = await raw(gw.port, '\x00\x01\x02 nonsense\r\n\r\n');
@@ -316,7 +316,7 @@ describe('limits and malformed HTTP', () => {
   });
 
   it('survives a client that disconnects mid-body', async () => {
-    await raw(gw.port, 'POST /test/items HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc', 100);
+    await raw(gw.port, 'POST /test/items HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc', 100);
     expect((await send(gw.origin, { path: '/test/items' })).status).toBe(200);
   });
 });
