@@ -4,7 +4,7 @@
 // --host needs --allow-remote (and prints a warning), and those three stay on loopback unless
 // --expose-internals asks otherwise. Every server the stack starts also runs the request guard below.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { isLoopbackHost } from '../core/net.js';
 
 export interface HostFlags {
@@ -104,7 +104,9 @@ export function authorityAllowed(authority: string, host: string): boolean | und
   }
   const name = m[2]!;
   if (isIPv4(name)) return name.startsWith('127.') || name === configured || wildcard;
-  return LOCALHOST_NAME.test(name) || name.replace(/\.$/, '') === configured.replace(/\.$/, '');
+  if (LOCALHOST_NAME.test(name)) return true;
+  // A name may end in the root's dot (`devbox.example.`); an address may not (`127.0.0.1.` is no address).
+  return !isIP(configured) && name.replace(/\.$/, '') === configured.replace(/\.$/, '');
 }
 
 /** The guard for a server listening on `host` (the --host of the auth and resource APIs, or 127.0.0.1). */

@@ -1,11 +1,19 @@
 // Which addresses the local stack listens on: a non-loopback --host needs --allow-remote and warns, and
-// the KMS emulator, dynalite and the admin endpoints stay on loopback unless --expose-internals.
+// the KMS emulator, dynalite and the admin endpoints stay on loopback unless --expose-internals. And the
+// request guard every local server runs: which Host, request target, Origin and Sec-Fetch-Site it refuses.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHostFlags, isLoopbackAddress } from '../../local/host-safety.js';
+import {
+  checkHostFlags,
+  createRequestGuard,
+  guardRequests,
+  isLoopbackAddress,
+} from '../../local/host-safety.js';
+import { closeNow, listen } from '../../local/listen.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { main } from '../../local/start.js';
-import { send } from './gateway/http.js';
+import { raw, send } from './gateway/http.js';
 
 describe('checkHostFlags', () => {
   it.each(['127.0.0.1', 'localhost', '::1', '127.1.2.3'])('accepts loopback %s silently', (host) => {
@@ -99,4 +107,292 @@ describe('a stack on 0.0.0.0', () => {
       expect(r.text).toBe('{"message":"Missing Authentication Token"}');
     },
   );
+});
+
+/** A request as the guard reads it: rawHeaders as name/value pairs, the target and the method. */
+function request(headers: [string, string][], url = '/', method = 'POST'): IncomingMessage {
+  return { rawHeaders: headers.flat(), url, method } as unknown as IncomingMessage;
+}
+
+const MISDIRECTED = {
+  status: 421,
+  message:
+    'this server answers only requests addressed to 127.0.0.1 or a loopback name (DNS rebinding guard)',
+};
+const FOREIGN_ORIGIN = {
+  status: 403,
+  message: 'requests from a foreign web origin are refused (CSRF guard)',
+};
+
+describe('createRequestGuard on 127.0.0.1', () => {
+  const guard = createRequestGuard('127.0.0.1');
+
+  it.each([
+    'localhost',
+    'localhost:4001',
+    'LOCALHOST:4001',
+    'localhost.:4001',
+    'api.localhost:4001',
+    'a.b.localhost',
+    '127.0.0.1',
+    '127.0.0.1:4003',
+    '127.1.2.3:80',
+    '[::1]:4000',
+    '[::1]',
+  ])('lets Host %s through', (host) => {
+    expect(guard(request([['Host', host]]))).toBeUndefined();
+  });
+
+  it.each([
+    'evil.com',
+    'evil.com:4001',
+    '127.0.0.1.evil.com',
+    'localhost.evil.com',
+    'localhost.evil.com.',
+    'evillocalhost',
+    '0x7f000001',
+    '2130706433',
+    '0177.0.0.1',
+    '127.1',
+    '127.000.000.001',
+    '127.0.0.1.',
+    '[::ffff:127.0.0.1]',
+    '[0:0:0:0:0:0:0:1]',
+    '192.168.1.10',
+    '[fe80::1]',
+    '0.0.0.0',
+  ])('answers Host %s 421 Misdirected Request', (host) => {
+    expect(guard(request([['Host', host]]))).toEqual(MISDIRECTED);
+  });
+
+  it.each([
+    ['an empty Host', [['Host', '']]],
+    ['a Host with a path', [['Host', 'localhost/x']]],
+    ['a Host with userinfo', [['Host', 'evil.com@localhost']]],
+    ['a Host with a space inside', [['Host', 'local host']]],
+    ['a Host with an empty port', [['Host', 'localhost:']]],
+    ['an IPv6 Host without brackets', [['Host', '::1']]],
+    ['a bracketed non-address', [['Host', '[evil.com]']]],
+  ] as [string, [string, string][]][])('answers %s 400 invalid Host', (_, headers) => {
+    expect(guard(request(headers))).toEqual({ status: 400, message: 'invalid Host header' });
+  });
+
+  it.each([
+    ['no Host', []],
+    [
+      'two Hosts, the loopback one first',
+      [
+        ['Host', 'localhost'],
+        ['Host', 'evil.com'],
+      ],
+    ],
+    [
+      'two Hosts, the loopback one last',
+      [
+        ['Host', 'evil.com'],
+        ['host', 'localhost'],
+      ],
+    ],
+    [
+      'two identical Hosts',
+      [
+        ['Host', 'localhost'],
+        ['HOST', 'localhost'],
+      ],
+    ],
+  ] as [string, [string, string][]][])('answers %s 400', (_, headers) => {
+    expect(guard(request(headers))).toEqual({
+      status: 400,
+      message: 'a request needs exactly one Host header',
+    });
+  });
+
+  it.each([
+    'http://evil.com/local/oauth2/token',
+    'http://evil.com:4000/local/oauth2/token',
+    'https://127.0.0.1.evil.com/',
+    'foo://evil.com/local',
+  ])('answers an absolute-form target %s 421 even with Host localhost (RFC 9112 §3.2.2)', (target) => {
+    expect(guard(request([['Host', 'localhost']], target))).toEqual(MISDIRECTED);
+  });
+
+  it.each(['http://localhost:4001/local/items', 'http://127.0.0.1/x', 'http://[::1]:4000/'])(
+    'lets the absolute-form target %s through',
+    (target) => {
+      expect(guard(request([['Host', 'localhost']], target))).toBeUndefined();
+    },
+  );
+
+  it.each(['http://evil.com@localhost/x', 'localhost:4001', 'mailto:x'])(
+    'answers the target %s 400 invalid request target',
+    (target) => {
+      expect(guard(request([['Host', 'localhost']], target))).toEqual({
+        status: 400,
+        message: 'invalid request target',
+      });
+    },
+  );
+
+  it('lets the asterisk target through to the server (OPTIONS *)', () => {
+    expect(guard(request([['Host', 'localhost']], '*', 'OPTIONS'))).toBeUndefined();
+  });
+
+  it.each([
+    'http://localhost:5173',
+    'http://LOCALHOST:5173',
+    'https://app.localhost',
+    'http://127.0.0.1:4001',
+    'http://[::1]:3000',
+  ])('lets Origin %s through', (origin) => {
+    expect(
+      guard(
+        request([
+          ['Host', '127.0.0.1:4001'],
+          ['Origin', origin],
+        ]),
+      ),
+    ).toBeUndefined();
+  });
+
+  it.each([
+    'http://evil.com',
+    'https://evil.com',
+    'http://127.0.0.1.evil.com:4001',
+    'http://localhost.evil.com',
+    'null',
+    'file://',
+    'chrome-extension://abcdef',
+    'http://localhost:5173/path',
+    'http://user@localhost',
+    '',
+  ])('answers Origin %s 403, on any method', (origin) => {
+    for (const method of ['POST', 'GET', 'OPTIONS', 'DELETE']) {
+      expect(
+        guard(
+          request(
+            [
+              ['Host', 'localhost:4001'],
+              ['Origin', origin],
+            ],
+            '/',
+            method,
+          ),
+        ),
+      ).toEqual(FOREIGN_ORIGIN);
+    }
+  });
+
+  it('answers two Origin headers 403, even both loopback', () => {
+    const headers: [string, string][] = [
+      ['Host', 'localhost'],
+      ['Origin', 'http://localhost'],
+      ['origin', 'http://localhost'],
+    ];
+    expect(guard(request(headers))).toEqual(FOREIGN_ORIGIN);
+  });
+
+  it.each(['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'])(
+    'answers %s with Sec-Fetch-Site: cross-site and no Origin 403',
+    (method) => {
+      const headers: [string, string][] = [
+        ['Host', 'localhost'],
+        ['Sec-Fetch-Site', 'Cross-Site'],
+      ];
+      expect(guard(request(headers, '/', method))).toEqual({
+        status: 403,
+        message: 'cross-site browser requests are refused (CSRF guard)',
+      });
+    },
+  );
+
+  it.each([
+    ['GET, cross-site, no Origin (a link followed)', 'GET', 'cross-site', undefined],
+    ['HEAD, cross-site, no Origin', 'HEAD', 'cross-site', undefined],
+    ['POST, same-origin, no Origin', 'POST', 'same-origin', undefined],
+    ['POST, none (typed in the address bar)', 'POST', 'none', undefined],
+    ['POST, cross-site, from a loopback Origin', 'POST', 'cross-site', 'http://localhost:5173'],
+  ])('lets %s through', (_, method, site, origin) => {
+    const headers: [string, string][] = [
+      ['Host', '127.0.0.1:4001'],
+      ['Sec-Fetch-Site', site],
+    ];
+    if (origin) headers.push(['Origin', origin]);
+    expect(guard(request(headers, '/', method))).toBeUndefined();
+  });
+});
+
+describe('createRequestGuard with a configured --host', () => {
+  it('accepts the configured name and address, loopback names still, nothing else', () => {
+    const named = createRequestGuard('devbox.example');
+    expect(named(request([['Host', 'devbox.example:4001']]))).toBeUndefined();
+    expect(named(request([['Host', 'DevBox.Example.']]))).toBeUndefined();
+    expect(named(request([['Host', 'localhost']]))).toBeUndefined();
+    expect(named(request([['Host', 'evil.com']]))?.status).toBe(421);
+    const address = createRequestGuard('192.0.2.10');
+    expect(address(request([['Host', '192.0.2.10:4001']]))).toBeUndefined();
+    expect(address(request([['Host', '192.0.2.11:4001']]))?.status).toBe(421);
+    expect(
+      address(
+        request([
+          ['Host', '192.0.2.10:4001'],
+          ['Origin', 'http://192.0.2.10:5173'],
+        ]),
+      ),
+    ).toBeUndefined();
+  });
+
+  it.each(['0.0.0.0', '::'])(
+    'on the wildcard %s accepts any IP literal (never a rebinding name) and loopback names',
+    (host) => {
+      const guard = createRequestGuard(host);
+      for (const ok of ['192.0.2.10:4001', '[2001:db8::1]:4001', 'localhost', '127.0.0.1']) {
+        expect(guard(request([['Host', ok]]))).toBeUndefined();
+      }
+      for (const bad of ['evil.com', 'devbox.example', '0x7f000001']) {
+        expect(guard(request([['Host', bad]]))?.status).toBe(421);
+      }
+    },
+  );
+});
+
+describe('guardRequests on a real server', () => {
+  let server: Server;
+  let port: number;
+  let reached = 0;
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      reached += 1;
+      res.end('reached');
+    });
+    guardRequests(server, '127.0.0.1');
+    port = await listen(server, 0, '127.0.0.1');
+  });
+  afterAll(() => closeNow(server)());
+
+  it('answers a foreign Host 421 with a JSON message, closes, and never reaches the handler', async () => {
+    const before = reached;
+    const r = await send(`http://127.0.0.1:${port}`, { headers: { host: 'evil.com' } });
+    expect(r.status).toBe(421);
+    expect(r.headers['content-type']).toBe('application/json');
+    expect(r.headers.connection).toBe('close');
+    expect(r.json()).toEqual({ message: MISDIRECTED.message });
+    expect(reached).toBe(before);
+  });
+
+  it('answers duplicate Host lines 400 (node keeps only the first in req.headers)', async () => {
+    const reply = await raw(port, 'GET / HTTP/1.1\r\nHost: localhost\r\nHost: evil.com\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toContain('{"message":"a request needs exactly one Host header"}');
+  });
+
+  it('answers an HTTP/1.0 request without Host 400', async () => {
+    const reply = await raw(port, 'GET / HTTP/1.0\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it('lets a loopback request reach the handler', async () => {
+    const r = await send(`http://127.0.0.1:${port}`);
+    expect(r.status).toBe(200);
+    expect(r.text).toBe('reached');
+  });
 });

@@ -5,6 +5,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProtectedRoute } from '../../../core/authz/index.js';
+import { CONTEXT_HEADERS } from '../../../core/contract.js';
+import { isKeygateHeaderName } from '../../../local/gateway/http-integration.js';
 import { createHttpIntegration } from '../../../local/gateway/index.js';
 import { closeNow, listen } from '../../../local/listen.js';
 import { type LocalStack, startLocalStack } from '../../../local/stack.js';
@@ -238,5 +240,32 @@ describe('HTTP integration', () => {
         () => undefined,
       ) as Promise<unknown>,
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('isKeygateHeaderName', () => {
+  it.each([
+    ...Object.keys(CONTEXT_HEADERS),
+    'x-keygate-client-id',
+    'X-Keygate_Client_Id',
+    'X_KEYGATE_SCOPE',
+    'x.keygate.scope',
+    'XKeygateClientId',
+    'X-Keygate-Resource-Path',
+    'x-keygate-claim-tenant',
+    'x--keygate--client-id',
+    'X-Key-Gate-Client-Id',
+  ])('counts %s as keygate’s (dropped when a client sends it)', (name) => {
+    expect(isKeygateHeaderName(name)).toBe(true);
+  });
+
+  it.each([
+    'x-keygat',
+    'x-key-gate-client-id',
+    'x-custom-keygate-client-id',
+    'keygate-client-id',
+    'authorization',
+  ])('leaves %s to the client', (name) => {
+    expect(isKeygateHeaderName(name)).toBe(false);
   });
 });
