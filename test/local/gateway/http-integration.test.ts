@@ -259,13 +259,10 @@ describe('isKeygateHeaderName', () => {
     expect(isKeygateHeaderName(name)).toBe(true);
   });
 
-  it.each([
-    'x-keygat',
-    'x-key-gate-client-id',
-    'x-custom-keygate-client-id',
-    'keygate-client-id',
-    'authorization',
-  ])('leaves %s to the client', (name) => {
-    expect(isKeygateHeaderName(name)).toBe(false);
-  });
+  it.each(['x-keygat', 'x-custom-keygate-client-id', 'keygate-client-id', 'authorization'])(
+    'leaves %s to the client',
+    (name) => {
+      expect(isKeygateHeaderName(name)).toBe(false);
+    },
+  );
 });
