@@ -79,13 +79,22 @@ const ORIGIN = /^https?:\/\/([^/?#@\s]+)$/;
 const ABSOLUTE_TARGET = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/;
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
-/** Every value of header `name` (lower case) as sent, from rawHeaders (req.headers folds duplicates). */
-function headerValues(req: IncomingMessage, name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i]!.toLowerCase() === name) values.push(req.rawHeaders[i + 1]!);
+/** The headers the guard reads, every value as sent: req.headers keeps only the first Host and Origin. */
+interface GuardedHeaders {
+  readonly host: string[];
+  readonly origin: string[];
+  readonly fetchSite: string[];
+}
+
+function guardedHeaders(rawHeaders: readonly string[]): GuardedHeaders {
+  const found: GuardedHeaders = { host: [], origin: [], fetchSite: [] };
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (name === 'host') found.host.push(rawHeaders[i + 1]!);
+    else if (name === 'origin') found.origin.push(rawHeaders[i + 1]!);
+    else if (name === 'sec-fetch-site') found.fetchSite.push(rawHeaders[i + 1]!);
   }
-  return values;
+  return found;
 }
 
 /**
@@ -116,7 +125,7 @@ export function createRequestGuard(host: string): RequestGuard {
     message: `this server answers only requests addressed to ${host} or a loopback name (DNS rebinding guard)`,
   };
   return (req) => {
-    const hosts = headerValues(req, 'host');
+    const { host: hosts, origin: origins, fetchSite } = guardedHeaders(req.rawHeaders);
     if (hosts.length !== 1) return { status: 400, message: 'a request needs exactly one Host header' };
     const allowed = authorityAllowed(hosts[0]!.trim(), host);
     if (allowed === undefined) return { status: 400, message: 'invalid Host header' };
@@ -129,7 +138,6 @@ export function createRequestGuard(host: string): RequestGuard {
       if (ok === undefined) return { status: 400, message: 'invalid request target' };
       if (!ok) return misdirected;
     }
-    const origins = headerValues(req, 'origin');
     if (origins.length > 0) {
       const authority = origins.length === 1 ? ORIGIN.exec(origins[0]!.trim().toLowerCase())?.[1] : undefined;
       if (authority === undefined || !authorityAllowed(authority, host)) {
@@ -137,7 +145,7 @@ export function createRequestGuard(host: string): RequestGuard {
       }
     } else if (
       !SAFE_METHODS.has(req.method ?? '') &&
-      headerValues(req, 'sec-fetch-site').some((v) => v.trim().toLowerCase() === 'cross-site')
+      fetchSite.some((v) => v.trim().toLowerCase() === 'cross-site')
     ) {
       return { status: 403, message: 'cross-site browser requests are refused (CSRF guard)' };
     }
