@@ -76,7 +76,7 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 const AUTHORITY = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::\d{1,5})?$/;
 const LOCALHOST_NAME = /^(?:[a-z0-9-]+\.)*localhost\.?$/;
 const ORIGIN = /^https?:\/\/([^/?#@\s]+)$/;
-const ABSOLUTE_TARGET = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/;
+const ABSOLUTE_TARGET = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /** The headers the guard reads, every value as sent: req.headers keeps only the first Host and Origin. */

@@ -212,16 +212,19 @@ describe('createRequestGuard on 127.0.0.1', () => {
     'http://evil.com:4000/local/oauth2/token',
     'https://127.0.0.1.evil.com/',
     'foo://evil.com/local',
+    'HTTP://EVIL.COM/local',
   ])('answers an absolute-form target %s 421 even with Host localhost (RFC 9112 §3.2.2)', (target) => {
     expect(guard(request([['Host', 'localhost']], target))).toEqual(MISDIRECTED);
   });
 
-  it.each(['http://localhost:4001/local/items', 'http://127.0.0.1/x', 'http://[::1]:4000/'])(
-    'lets the absolute-form target %s through',
-    (target) => {
-      expect(guard(request([['Host', 'localhost']], target))).toBeUndefined();
-    },
-  );
+  it.each([
+    'http://localhost:4001/local/items',
+    'HTTP://LOCALHOST/x',
+    'http://127.0.0.1/x',
+    'http://[::1]:4000/',
+  ])('lets the absolute-form target %s through', (target) => {
+    expect(guard(request([['Host', 'localhost']], target))).toBeUndefined();
+  });
 
   it.each(['http://evil.com@localhost/x', 'localhost:4001', 'mailto:x'])(
     'answers the target %s 400 invalid request target',
