@@ -2,7 +2,7 @@
 // runs it (a routes file of its own and its own dev server): DNS rebinding (a foreign Host) and drive-by web
 // pages (a foreign Origin, a CORS preflight, Sec-Fetch-Site) against the auth API, the resource API, the
 // admin and control-plane paths, the KMS emulator and dynalite; and spoofed X-Keygate-* identity headers.
-// Each attack is first sent without its attacking part, to show the request itself works.
+// Each request is first sent without its attacking part (Host, Origin), to show the request itself works.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -241,6 +241,7 @@ describe('DNS rebinding: a foreign Host', () => {
 describe('drive-by pages: a foreign Origin', () => {
   it.each(ATTACK_NAMES)('%s: 403 from a foreign Origin, and from Origin: null', async (name) => {
     const attack = ATTACKS[name]!();
+    expect((await call(attack)).status).toBe(attack.ok);
     for (const origin of [EVIL_ORIGIN, 'null']) {
       const r = await call(attack, { origin });
       expect(r.status).toBe(403);
