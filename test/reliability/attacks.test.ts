@@ -210,7 +210,11 @@ describe('hostile HTTP against the gateway', () => {
       ['HTTP/0.9 style', `GET ${p}\r\n\r\n`, [400, 401]],
       ['header without colon', `GET ${p} HTTP/1.1\r\nHost: localhost\r\nNoColonHere\r\n\r\n`, [400]],
       ['NUL in the path', `GET ${p}\u0000 HTTP/1.1\r\nHost: localhost\r\n\r\n`, [400]],
-      ['negative content-length', `POST ${p} HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n`, [400]],
+      [
+        'negative content-length',
+        `POST ${p} HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n`,
+        [400],
+      ],
       [
         'CL and TE together',
         `POST ${p} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
@@ -226,7 +230,11 @@ describe('hostile HTTP against the gateway', () => {
         `GET ${p} HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
         [431],
       ],
-      ['request line of 100 KiB', `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`, [414, 431]],
+      [
+        'request line of 100 KiB',
+        `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+        [414, 431],
+      ],
       ['invalid method token', `G(T ${p} HTTP/1.1\r\nHost: localhost\r\n\r\n`, [400]],
       ['unknown method', `FROB ${p} HTTP/1.1\r\nHost: localhost\r\n\r\n`, [400, 403, 405]],
       [
@@ -234,7 +242,11 @@ describe('hostile HTTP against the gateway', () => {
         `GET /${stack.gateways.api.stage}/../../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n`,
         [403, 404],
       ],
-      ['encoded traversal', `GET ${p}/..%2F..%2Fetc%2Fpasswd HTTP/1.1\r\nHost: localhost\r\n\r\n`, [401, 403, 404]],
+      [
+        'encoded traversal',
+        `GET ${p}/..%2F..%2Fetc%2Fpasswd HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+        [401, 403, 404],
+      ],
       ['encoded slash in id', `GET ${p}/a%2Fb HTTP/1.1\r\nHost: localhost\r\n\r\n`, [401, 403, 404]],
       ['asterisk target', `GET * HTTP/1.1\r\nHost: localhost\r\n\r\n`, [400, 403, 404]],
       ['no token', `GET ${p} HTTP/1.1\r\nHost: localhost\r\n\r\n`, [401]],
