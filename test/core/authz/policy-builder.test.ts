@@ -5,6 +5,7 @@ import { AuthzError } from '../../../core/authz/errors.js';
 import { createPolicyBuilder, routeResourcePath } from '../../../core/authz/policy-builder.js';
 import type { RouteDef } from '../../../core/routes.js';
 import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
+import { canonicalPath } from '../../../local/gateway/canonical-path.js';
 import { createRouter } from '../../../local/gateway/router.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
@@ -244,7 +245,8 @@ describe('no over-grant through wildcards', () => {
                   : s,
             )
             .join('/');
-          const routed = router.match(source.method, path || '/');
+          const canon = canonicalPath(path || '/');
+          const routed = typeof canon === 'string' ? undefined : router.match(source.method, canon);
           if (!routed) return;
           const { policyDocument } = createPolicyBuilder({ routes: table }).policyFor(
             method(source.method, path || '/'),
