@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { AuthzError } from '../../../core/authz/errors.js';
 import { createPolicyBuilder, routeResourcePath } from '../../../core/authz/policy-builder.js';
 import type { RouteDef } from '../../../core/routes.js';
-import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 import { canonicalPath } from '../../../local/gateway/canonical-path.js';
+import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 import { createRouter } from '../../../local/gateway/router.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
@@ -160,10 +160,51 @@ describe('no over-grant through wildcards', () => {
         Effect: 'Allow',
         Resource: [`${PREFIX}/GET/products`, `${PREFIX}/GET/products/*`],
       },
-      { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${PREFIX}/GET/products/*/audit`] },
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Deny',
+        Resource: [
+          `${PREFIX}/GET/products/*/audit`,
+          `${PREFIX}/GET/products/*/audit/`,
+          `${PREFIX}/GET/products/*/audit//*`,
+        ],
+      },
     ]);
     expect(evaluatePolicy(policyDocument, method('GET', '/products/p-1/audit'))).toBe('explicit_deny');
     expect(evaluatePolicy(policyDocument, method('GET', '/products/p-1'))).toBe('allow');
+  });
+
+  // API Gateway routes `/products/p-1/audit/` to the audit route; should its method ARN keep the slash,
+  // `GET/products/*` would allow it but for these Denies (docs/security.md#paths).
+  it.each(['/products/p-1/audit/', '/products/p-1/audit//', '/products/p-1/audit///'])(
+    'denies the nested route spelled with trailing slashes: GET %s',
+    (path) => {
+      const { policyDocument } = createPolicyBuilder({ routes: routes([audit]) }).policyFor(
+        method('GET', '/products'),
+        'products/read',
+      );
+      expect(evaluatePolicy(policyDocument, method('GET', path))).toBe('explicit_deny');
+    },
+  );
+
+  it('denies a parent route that a {param} Allow reaches through its trailing slash: GET /orders/', () => {
+    const table: RouteDef[] = [
+      { method: 'GET', path: '/orders', handler: 'products', scopes: ['orders/admin'] },
+      { method: 'GET', path: '/orders/{id}', handler: 'products', scopes: ['orders/read'] },
+    ];
+    const { policyDocument } = createPolicyBuilder({ routes: table }).policyFor(
+      method('GET', '/orders/1'),
+      'orders/read',
+    );
+    expect(policyDocument.Statement[1]).toEqual({
+      Action: 'execute-api:Invoke',
+      Effect: 'Deny',
+      Resource: [`${PREFIX}/GET/orders`, `${PREFIX}/GET/orders/`, `${PREFIX}/GET/orders//*`],
+    });
+    expect(evaluatePolicy(policyDocument, method('GET', '/orders/'))).toBe('explicit_deny');
+    expect(evaluatePolicy(policyDocument, method('GET', '/orders//'))).toBe('explicit_deny');
+    expect(evaluatePolicy(policyDocument, method('GET', '/orders/1'))).toBe('allow');
+    expect(evaluatePolicy(policyDocument, method('GET', '/orders/1/'))).toBe('allow');
   });
 
   it('gives an audit-only token the audit route and nothing else, with no Deny needed', () => {
