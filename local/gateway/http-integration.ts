@@ -1,13 +1,14 @@
 // HTTP proxy integration (REST API `HTTP_PROXY`) for the local gateway: the request API Gateway built
 // (payload 1.0 event) goes to the team's own dev server with its method, path, query, headers and body, plus
-// the authorizer context as X-Keygate-Client-Id / X-Keygate-Scope; the answer comes back as a proxy result.
+// the authorizer context as X-Keygate-Client-Id / X-Keygate-Scope and the matched resource template as
+// X-Keygate-Resource-Path (what AWS maps from context.resourcePath); the answer comes back as a proxy result.
 // Shaped as a Lambda handler so the gateway's timeout (504) and failure (502) handling applies unchanged
 // (INTEGRATION_TIMEOUT / INTEGRATION_FAILURE in AWS's "Gateway response types for API Gateway",
 // https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
 import { request } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { contextTokenState } from '../../core/authz/token-expiry.js';
-import { CONTEXT_HEADERS } from '../../core/contract.js';
+import { CONTEXT_HEADERS, RESOURCE_PATH_HEADER } from '../../core/contract.js';
 import type { LambdaFunction } from './invoke.js';
 
 export interface HttpIntegrationOptions {
@@ -32,6 +33,9 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 const CONTEXT_HEADER_NAMES = new Set(Object.keys(CONTEXT_HEADERS).map((h) => h.toLowerCase()));
+// Compared with `_` read as `-`: many servers and proxies treat the two alike in header names.
+const RESOURCE_PATH_NAME = RESOURCE_PATH_HEADER.toLowerCase();
+const isResourcePathHeader = (lower: string) => lower.replaceAll('_', '-') === RESOURCE_PATH_NAME;
 
 // RFC 6750 §3.1 invalid_token, as the products sample answers: API Gateway reuses a cached Allow for the whole
 // result-cache TTL whatever the token's `exp` (docs/token-lifetime.md), so the integration re-checks it.
@@ -68,9 +72,18 @@ export function createHttpIntegration(options: HttpIntegrationOptions): LambdaFu
     for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
       const lower = name.toLowerCase();
       // A client must not be able to claim an identity: the context headers come from the authorizer only.
-      if (HOP_BY_HOP.has(lower) || CONTEXT_HEADER_NAMES.has(lower) || !values) continue;
+      if (
+        HOP_BY_HOP.has(lower) ||
+        CONTEXT_HEADER_NAMES.has(lower) ||
+        isResourcePathHeader(lower) ||
+        !values
+      ) {
+        continue;
+      }
       headers[name] = values;
     }
+    // The route the gateway matched and the authorizer judged, never one the client names.
+    headers[RESOURCE_PATH_HEADER] = [event.resource];
     if (authorizer) {
       for (const [header, key] of Object.entries(CONTEXT_HEADERS)) {
         const value = authorizer[key];

@@ -196,11 +196,14 @@ describe('no over-grant through wildcards', () => {
       method('GET', '/orders/1'),
       'orders/read',
     );
-    expect(policyDocument.Statement[1]).toEqual({
-      Action: 'execute-api:Invoke',
-      Effect: 'Deny',
-      Resource: [`${PREFIX}/GET/orders`, `${PREFIX}/GET/orders/`, `${PREFIX}/GET/orders//*`],
-    });
+    expect(policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${PREFIX}/GET/orders/*`] },
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Deny',
+        Resource: [`${PREFIX}/GET/orders`, `${PREFIX}/GET/orders/`, `${PREFIX}/GET/orders//*`],
+      },
+    ]);
     expect(evaluatePolicy(policyDocument, method('GET', '/orders/'))).toBe('explicit_deny');
     expect(evaluatePolicy(policyDocument, method('GET', '/orders//'))).toBe('explicit_deny');
     expect(evaluatePolicy(policyDocument, method('GET', '/orders/1'))).toBe('allow');

@@ -127,6 +127,29 @@ describe('local gateway in front of an upstream server', () => {
     });
   });
 
+  // The defence for a backend that routes the path again (docs/security.md#paths): it learns the route the
+  // authorizer judged from the gateway, never from the client.
+  it.each([
+    ['x-keygate-resource-path', '/orders'],
+    ['X-Keygate_Resource_Path', '/orders'],
+    ['x_keygate_resource_path', '/admin/{x}'],
+  ])(
+    'sends X-Keygate-Resource-Path = the matched template, dropping a client-sent %s',
+    async (name, forged) => {
+      const r = await call('/orders/42/', {
+        headers: { authorization: `Bearer ${tokens.read}`, [name]: forged },
+      });
+      expect(r.status).toBe(200);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.url).toBe('/orders/42/');
+      const names = Object.keys(seen[0]!.headers).filter(
+        (h) => h.replaceAll('_', '-') === 'x-keygate-resource-path',
+      );
+      expect(names).toEqual(['x-keygate-resource-path']);
+      expect(seen[0]!.headers['x-keygate-resource-path']).toBe('/orders/{id}');
+    },
+  );
+
   it('forwards a request body to the upstream and its status back', async () => {
     const r = await call('/orders', {
       method: 'POST',
