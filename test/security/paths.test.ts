@@ -11,6 +11,7 @@ import { closeNow, listen } from '../../local/listen.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { readRouteFile } from '../../local/upstream.js';
 import { bodyOf, raw, statusOf } from '../local/gateway/http.js';
+import { clientToken } from '../support/client-token.js';
 
 const ROUTES = [
   { method: 'GET', path: '/items/{id}', scopes: ['items:read'] },
@@ -49,20 +50,7 @@ beforeAll(async () => {
     ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
     upstream: { url: upstreamUrl, routes: readRouteFile(routesFile) },
   });
-  const { record, clientSecret } = await stack.registry.create({
-    name: 'reader',
-    scopes: ['items:read', 'files:read'],
-  });
-  const res = await fetch(stack.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: record.clientId,
-      client_secret: clientSecret,
-    }),
-  });
-  token = ((await res.json()) as { access_token: string }).access_token;
+  token = await clientToken(stack, ['items:read', 'files:read'], 'reader');
 }, 60_000);
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import type { ProtectedRoute } from '../../../core/authz/index.js';
 import { createHttpIntegration } from '../../../local/gateway/index.js';
 import { closeNow, listen } from '../../../local/listen.js';
 import { type LocalStack, startLocalStack } from '../../../local/stack.js';
+import { clientToken } from '../../support/client-token.js';
 import { send } from './http.js';
 
 interface Seen {
@@ -32,19 +33,7 @@ let stack: LocalStack;
 let clockMs = Date.now();
 const tokens = { read: '', write: '', client: '' };
 
-async function tokenFor(scopes: string[]): Promise<string> {
-  const { record, clientSecret } = await stack.registry.create({ name: scopes.join('+'), scopes });
-  const res = await fetch(stack.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: record.clientId,
-      client_secret: clientSecret,
-    }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const tokenFor = (scopes: string[]) => clientToken(stack, scopes);
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
