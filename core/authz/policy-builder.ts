@@ -93,7 +93,7 @@ const routeTemplate = (r: Pick<PolicyRoute, 'method' | 'path'>) => `${r.method}$
  * The method ARNs of requests API Gateway routes to a route, as patterns: its own, and its trailing-slash
  * spellings. REST APIs route `/items/1/secret/` to `/items/{id}/secret` (trailing slashes are ignored
  * when matching: localstack resource_router.py, aws/aws-sam-cli#1495), and whether the method ARN keeps
- * the slash is undocumented. If it does, `GET/items/1/secret/` escapes the Deny for route `/items/{id}/secret` yet
+ * the slash is undocumented. If it does, `GET/items/1/secret/` escapes the Deny for the route itself yet
  * matches the Allow `GET/items/*`, hence `.../secret/` and `.../secret//*` (two or more) are denied too.
  * A pattern ending in `*` already covers them.
  */

@@ -1,6 +1,6 @@
-// fast-check settings for the property tests: a fixed seed and the given number of runs under `npm test`;
-// `npm run fuzz` (KEYGATE_FUZZ=1, every *properties.test.ts file) draws a random seed, prints it, and runs KEYGATE_FUZZ_RUNS_FACTOR (20)
-// times as many cases. Replay a failure with `KEYGATE_FUZZ_SEED=<seed> npm run fuzz`.
+// fast-check settings for the property tests: a fixed seed and the given number of runs under `npm test`.
+// `npm run fuzz` (KEYGATE_FUZZ=1, every *properties.test.ts file) draws a random seed, prints it, and runs
+// KEYGATE_FUZZ_RUNS_FACTOR (default 20) times as many cases. Replay: `KEYGATE_FUZZ_SEED=<seed> npm run fuzz`.
 import type { Parameters } from 'fast-check';
 
 /** The seed `npm test` uses: the same cases on every run, so a failure there always reproduces. */
