@@ -219,91 +219,98 @@ describe('locally: a request reaches the upstream as route R only if the token a
     return templateSegments(p.length > 1 ? p.replace(/\/$/, '') : p);
   };
 
-  it('for random tables and random spellings of their paths (real HTTP, real authorizer and cache)', async () => {
-    let probe = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        tableArb.chain((table) =>
-          fc.record({
-            table: fc.constant(table),
-            scopes: fc.subarray(SCOPES, { minLength: 1 }),
-            requests: fc.array(
-              fc.nat({ max: table.length - 1 }).chain((i) =>
-                fc.array(paramValue, { minLength: 4, maxLength: 4 }).chain((values) => {
-                  const path = concretePath(table[i]!, values);
-                  return fc.record({
-                    route: fc.constant(table[i]!),
-                    path: fc.constant(path),
-                    variant: variantArb(path),
-                  });
-                }),
+  // Each run starts a gateway and sends up to 12 requests: about 25 ms on a busy machine, so 200 ms is slack.
+  const localRuns = fuzzParameters<unknown>('local gateway paths', 100);
+
+  it(
+    'for random tables and random spellings of their paths (real HTTP, real authorizer and cache)',
+    async () => {
+      let probe = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          tableArb.chain((table) =>
+            fc.record({
+              table: fc.constant(table),
+              scopes: fc.subarray(SCOPES, { minLength: 1 }),
+              requests: fc.array(
+                fc.nat({ max: table.length - 1 }).chain((i) =>
+                  fc.array(paramValue, { minLength: 4, maxLength: 4 }).chain((values) => {
+                    const path = concretePath(table[i]!, values);
+                    return fc.record({
+                      route: fc.constant(table[i]!),
+                      path: fc.constant(path),
+                      variant: variantArb(path),
+                    });
+                  }),
+                ),
+                { minLength: 1, maxLength: 4 },
               ),
-              { minLength: 1, maxLength: 4 },
-            ),
-          }),
-        ),
-        async ({ table, scopes, requests }) => {
-          const gateway = await startGateway({
-            routes: table.map((r) => ({ ...r, handler: 'upstream' })),
-            handlers: { upstream: createHttpIntegration({ upstream: upstreamUrl }) },
-            stage: STAGE,
-            apiId: 'abcdef1234',
-            adminEndpoints: false,
-            authorizer: {
-              handler: createAuthorizerHandler({
-                issuer: TEST_ISSUER,
-                audience: TEST_AUDIENCE,
-                jwksUri: jwks.url,
-                routes: table,
-                logger: null,
-                metrics: null,
-              }) as never,
-            },
-          });
-          const token = signToken({ claims: { scope: scopes.join(' ') } });
-          const policy = createPolicyBuilder({ routes: table }).policyFor(
-            `${PREFIX}/GET/`,
-            scopes.join(' '),
-          ).policyDocument;
-          try {
-            for (const { route, path, variant } of requests) {
-              // The path as the table spells it, with one trailing slash, and a variant.
-              const targets = [path, path === '/' ? path : `${path}/`, variant.spelled].map((p) =>
-                variant.absolute ? `http://127.0.0.1:${gateway.port}/${STAGE}${p}` : `/${STAGE}${p}`,
-              );
-              for (const [n, target] of targets.entries()) {
-                const id = String(++probe);
-                const reply = await raw(
-                  gateway.port,
-                  `${route.method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nX-Probe: ${id}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+            }),
+          ),
+          async ({ table, scopes, requests }) => {
+            const gateway = await startGateway({
+              routes: table.map((r) => ({ ...r, handler: 'upstream' })),
+              handlers: { upstream: createHttpIntegration({ upstream: upstreamUrl }) },
+              stage: STAGE,
+              apiId: 'abcdef1234',
+              adminEndpoints: false,
+              authorizer: {
+                handler: createAuthorizerHandler({
+                  issuer: TEST_ISSUER,
+                  audience: TEST_AUDIENCE,
+                  jwksUri: jwks.url,
+                  routes: table,
+                  logger: null,
+                  metrics: null,
+                }) as never,
+              },
+            });
+            const token = signToken({ claims: { scope: scopes.join(' ') } });
+            const policy = createPolicyBuilder({ routes: table }).policyFor(
+              `${PREFIX}/GET/`,
+              scopes.join(' '),
+            ).policyDocument;
+            try {
+              for (const { route, path, variant } of requests) {
+                // The path as the table spells it, with one trailing slash, and a variant.
+                const targets = [path, path === '/' ? path : `${path}/`, variant.spelled].map((p) =>
+                  variant.absolute ? `http://127.0.0.1:${gateway.port}/${STAGE}${p}` : `/${STAGE}${p}`,
                 );
-                const status = statusOf(reply);
-                const got = seen.get(id);
-                const where = `${route.method} ${target} -> ${status}`;
-                expect([200, 400, 403, 414], where).toContain(status);
-                expect(got !== undefined, where).toBe(status === 200);
-                if (n < 2) {
-                  // The path as the table spells it (a trailing slash routes the same): served exactly when
-                  // the policy allows its route.
-                  const r = oracleRoute(table, route.method, templateSegments(path))!;
-                  const allowed = evaluatePolicy(policy, `${PREFIX}/${route.method}${path}`) === 'allow';
-                  expect(status, where).toBe(allowed && granted(r, scopes) ? 200 : 403);
+                for (const [n, target] of targets.entries()) {
+                  const id = String(++probe);
+                  const reply = await raw(
+                    gateway.port,
+                    `${route.method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nX-Probe: ${id}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+                  );
+                  const status = statusOf(reply);
+                  const got = seen.get(id);
+                  const where = `${route.method} ${target} -> ${status}`;
+                  expect([200, 400, 403, 414], where).toContain(status);
+                  expect(got !== undefined, where).toBe(status === 200);
+                  if (n < 2) {
+                    // The path as the table spells it (a trailing slash routes the same): served exactly when
+                    // the policy allows its route.
+                    const r = oracleRoute(table, route.method, templateSegments(path))!;
+                    const allowed = evaluatePolicy(policy, `${PREFIX}/${route.method}${path}`) === 'allow';
+                    expect(status, where).toBe(allowed && granted(r, scopes) ? 200 : 403);
+                  }
+                  if (!got) continue;
+                  // The route the gateway says it served, the one the upstream reads, the one the table
+                  // routes the received path to: one route, and the token may call it.
+                  const served = table.find((r) => r.method === got.method && r.path === got.resourcePath);
+                  expect(served, where).toBeDefined();
+                  expect(granted(served!, scopes), where).toBe(true);
+                  expect(oracleRoute(table, got.method, upstreamSegments(got.url)), where).toBe(served);
                 }
-                if (!got) continue;
-                // The route the gateway says it served, the one the upstream reads, the one the table
-                // routes the received path to: one route, and the token may call it.
-                const served = table.find((r) => r.method === got.method && r.path === got.resourcePath);
-                expect(served, where).toBeDefined();
-                expect(granted(served!, scopes), where).toBe(true);
-                expect(oracleRoute(table, got.method, upstreamSegments(got.url)), where).toBe(served);
               }
+            } finally {
+              await gateway.close();
             }
-          } finally {
-            await gateway.close();
-          }
-        },
-      ),
-      fuzzParameters('local gateway paths', 100),
-    );
-  }, 60_000);
+          },
+        ),
+        localRuns,
+      );
+    },
+    20_000 + localRuns.numRuns! * 200,
+  );
 });
