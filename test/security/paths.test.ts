@@ -1,12 +1,17 @@
 // Attacks on "one path, one meaning" against the local stack as a user runs it (`npm start -- --routes
 // routes.json --upstream <dev server>`): a token with only the read scopes tries to reach the admin routes
 // through every spelling of their paths. Each is refused with an exact answer, and the upstream never
-// receives a request for an admin route (docs/security.md#paths).
+// receives a request for an admin route. Then the policy `keygate/authorizer` returns for that token, against
+// the method ARNs API Gateway could send for those spellings (docs/security.md#paths).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAuthorizerHandler } from 'keygate/authorizer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
+import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 import { closeNow, listen } from '../../local/listen.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { readRouteFile } from '../../local/upstream.js';
@@ -20,6 +25,13 @@ const ROUTES = [
   { method: 'GET', path: '/files/private/{name}', scopes: ['files:admin'] },
 ];
 const ADMIN_ROUTES = ['/items/{id}/secret', '/files/private/{name}'];
+
+/** The routes as a user's routes.json, read the way `npm start -- --routes` reads it. */
+function readRouteFileOf(routes: readonly unknown[]) {
+  const file = join(mkdtempSync(join(tmpdir(), 'keygate-paths-')), 'routes.json');
+  writeFileSync(file, JSON.stringify(routes));
+  return readRouteFile(file);
+}
 
 interface Seen {
   readonly url: string;
@@ -43,12 +55,10 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
   const upstreamUrl = `http://127.0.0.1:${await listen(upstream, 0, '127.0.0.1')}`;
-  const routesFile = join(mkdtempSync(join(tmpdir(), 'keygate-paths-')), 'routes.json');
-  writeFileSync(routesFile, JSON.stringify(ROUTES));
   stack = await startLocalStack({
     inMemory: true,
     ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
-    upstream: { url: upstreamUrl, routes: readRouteFile(routesFile) },
+    upstream: { url: upstreamUrl, routes: readRouteFileOf(ROUTES) },
   });
   token = await clientToken(stack, ['items:read', 'files:read'], 'reader');
 }, 60_000);
@@ -216,5 +226,52 @@ describe('the upstream', () => {
   it('never received a request for an admin route', () => {
     expect(everything.length).toBeGreaterThan(0);
     expect(everything.filter((s) => ADMIN_ROUTES.includes(s.resourcePath ?? ''))).toEqual([]);
+  });
+});
+
+// On AWS the same token's cached policy is matched against whatever method ARN API Gateway builds. A trailing
+// slash routes to the same resource and may stay in the ARN; `%2F` stays encoded inside one segment.
+describe("keygate/authorizer: the read token's policy against the method ARNs of those spellings", () => {
+  const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET';
+  let jwks: JwksServer;
+  let policy: unknown;
+
+  beforeAll(async () => {
+    jwks = await startJwksServer({ keys: [testKey().jwk] });
+    const handler = createAuthorizerHandler({
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      jwksUri: jwks.url,
+      routes: readRouteFileOf(ROUTES),
+      logger: null,
+      metrics: null,
+    });
+    const result = await handler({
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${signToken({ claims: { scope: 'items:read files:read' } })}`,
+      methodArn: `${ARN}/items/1`,
+    });
+    policy = result.policyDocument;
+  });
+  afterAll(() => jwks?.close());
+
+  it.each([
+    ['/items/1/secret', 'explicit_deny'],
+    ['/items/1/secret/', 'explicit_deny'],
+    ['/items/1/secret//', 'explicit_deny'],
+    ['/items/1/secret///', 'explicit_deny'],
+    ['/items/a%2Fb/secret', 'explicit_deny'],
+    ['/items/*/secret', 'explicit_deny'],
+    ['/files/private/x', 'explicit_deny'],
+    ['/files/private/x/', 'explicit_deny'],
+    ['/files/private/a%2Fb', 'explicit_deny'],
+    ['/items/1', 'allow'],
+    ['/items/1/', 'allow'],
+    ['/items/1%2Fsecret', 'allow'],
+    ['/files/x', 'allow'],
+    ['/files/private', 'allow'],
+    ['/files/private%2Fx', 'allow'],
+  ])('GET %s: %s', (path, decision) => {
+    expect(evaluatePolicy(policy, `${ARN}${path}`)).toBe(decision);
   });
 });
