@@ -118,3 +118,10 @@ export const DEFAULT_CLIENTS_TABLE = 'keygate-clients';
 
 /** The alias that names the signing key (KeygateIssuer, the rotation, the keys CLI, the local stack). */
 export const DEFAULT_SIGNING_KEY_ALIAS = 'alias/keygate-signing';
+
+/**
+ * Request header carrying the resource template API Gateway matched (`context.resourcePath`, e.g.
+ * `/items/{id}`) to an HTTP backend, set by the gateway over anything the client sent: the route the
+ * authorizer judged, for a backend whose own router could read the path differently (docs/security.md#paths).
+ */
+export const RESOURCE_PATH_HEADER = 'X-Keygate-Resource-Path';

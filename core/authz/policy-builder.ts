@@ -2,8 +2,9 @@
 // it for EVERY route behind the authorizer (docs/design.md#result-cache), so the policy allows every route
 // the token's scopes permit, not just the method ARN that triggered the call. A `{param}` becomes `*`, which
 // in IAM also spans `/`: wherever an Allow could so reach a route the token may not call, an explicit Deny
-// for that route is added (Deny wins). Policies depend only on the API/stage prefix and the token's route
-// scopes, so they are memoized and shared.
+// for that route is added (Deny wins), also for its spellings with trailing slashes, which API Gateway
+// routes to the same resource (docs/security.md#paths). Policies depend only on the API/stage prefix and
+// the token's route scopes, so they are memoized and shared.
 import { BoundedCache } from '../bounded-cache.js';
 import { RESOURCE_ROUTES } from '../routes.js';
 import { AuthzError } from './errors.js';
@@ -89,21 +90,42 @@ function freezePolicy(
 const routeTemplate = (r: Pick<PolicyRoute, 'method' | 'path'>) => `${r.method}${r.path}`;
 
 /**
+ * The method ARNs of requests API Gateway routes to a route, as patterns: its own, and its trailing-slash
+ * spellings. REST APIs route `/items/1/secret/` to `/items/{id}/secret` (trailing slashes are ignored
+ * when matching: localstack resource_router.py, aws/aws-sam-cli#1495), and whether the method ARN keeps
+ * the slash is undocumented. If it does, `GET/items/1/secret/` escapes the Deny for the route itself yet
+ * matches the Allow `GET/items/*`, hence `.../secret/` and `.../secret//*` (two or more) are denied too.
+ * A pattern ending in `*` already covers them.
+ */
+function denyPatterns(arn: string): string[] {
+  return arn.endsWith('*') ? [arn] : [arn, `${arn}/`, `${arn}//*`];
+}
+
+/**
  * For each route, the other routes its Allow pattern could reach (empty for a pattern without `*`: a
- * literal path is routed to its own literal route, which beats a parameter). A route the token may not call
- * but an allowed pattern reaches gets an explicit Deny. A Deny pattern can in turn cover requests to an
- * allowed route (e.g. `GET/a/*` over `GET/a/{x}/b`): Deny wins, so such a request is refused (403), never
- * wrongly allowed (docs/token-lifetime.md). Fixed by the table, so each row is worked out once, on first use.
+ * literal path is routed to its own literal route, which beats a parameter), counting their trailing-slash
+ * spellings (`GET/orders/*` reaches `GET/orders/`, a request to the route `/orders`). A route the token may
+ * not call but an allowed pattern reaches gets an explicit Deny. A Deny pattern can in turn cover requests
+ * to an allowed route (e.g. `GET/a/*` over `GET/a/{x}/b`): Deny wins, so such a request is refused (403),
+ * never wrongly allowed (docs/token-lifetime.md). Fixed by the table, so each row is worked out once.
  */
 function createReach(routes: readonly PolicyRoute[]): (i: number) => readonly number[] {
   const rows = new Map<number, readonly number[]>();
+  const reaches = (pattern: string, r: PolicyRoute) => {
+    const t = routeTemplate(r);
+    return (
+      patternOverlapsRoute(pattern, t) ||
+      patternOverlapsRoute(pattern, `${t}/`) ||
+      patternOverlapsRoute(pattern, `${t}//`)
+    );
+  };
   return (i) => {
     let row = rows.get(i);
     if (row === undefined) {
       const route = routes[i]!;
       const pattern = `${route.method}${routeResourcePath(route.path)}`;
       row = pattern.includes('*')
-        ? routes.flatMap((r, j) => (j !== i && patternOverlapsRoute(pattern, routeTemplate(r)) ? [j] : []))
+        ? routes.flatMap((r, j) => (j !== i && reaches(pattern, r) ? [j] : []))
         : [];
       rows.set(i, row);
     }
@@ -138,7 +160,10 @@ export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyB
     const denied = new Set<string>();
     granted.forEach((isGranted, i) => {
       if (!isGranted) return;
-      for (const j of reach(i)) if (!granted[j]) denied.add(checkLength(routeArn(prefix, routes[j]!)));
+      for (const j of reach(i)) {
+        if (!granted[j])
+          for (const arn of denyPatterns(routeArn(prefix, routes[j]!))) denied.add(checkLength(arn));
+      }
     });
     return freezePolicy('Allow', resources, allowed, [...denied]);
   }

@@ -19,7 +19,10 @@ export interface ProtectedRoute {
   readonly scopes: readonly string[];
 }
 
-const LITERAL = /^[A-Za-z0-9._~!$&'()*+,;=:@%-]+$/;
+// A static path part as API Gateway accepts one (CreateResource pathPart: letters, digits, `.`, `_`, `-`,
+// `:`). Nothing else: a `*` or `?` would be an IAM wildcard in the policy's Resource ARN, and `%`, `;` or
+// `~` a spelling the local gateway refuses or reads two ways (local/gateway/canonical-path.ts).
+const LITERAL = /^[A-Za-z0-9._:-]+$/;
 const PARAM = /^\{[A-Za-z0-9._-]+\}$/;
 const GREEDY = /^\{[A-Za-z0-9._-]+\+\}$/;
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )

@@ -1,13 +1,14 @@
 // HTTP proxy integration (REST API `HTTP_PROXY`) for the local gateway: the request API Gateway built
 // (payload 1.0 event) goes to the team's own dev server with its method, path, query, headers and body, plus
-// the authorizer context as X-Keygate-Client-Id / X-Keygate-Scope; the answer comes back as a proxy result.
+// the authorizer context as X-Keygate-Client-Id / X-Keygate-Scope and the matched resource template as
+// X-Keygate-Resource-Path (what AWS maps from context.resourcePath); the answer comes back as a proxy result.
 // Shaped as a Lambda handler so the gateway's timeout (504) and failure (502) handling applies unchanged
 // (INTEGRATION_TIMEOUT / INTEGRATION_FAILURE in AWS's "Gateway response types for API Gateway",
 // https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
 import { request } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { contextTokenState } from '../../core/authz/token-expiry.js';
-import { CONTEXT_HEADERS } from '../../core/contract.js';
+import { CONTEXT_HEADERS, RESOURCE_PATH_HEADER } from '../../core/contract.js';
 import type { LambdaFunction } from './invoke.js';
 
 export interface HttpIntegrationOptions {
@@ -84,6 +85,8 @@ export function createHttpIntegration(options: HttpIntegrationOptions): LambdaFu
       if (HOP_BY_HOP.has(lower) || isKeygateHeaderName(name) || !values) continue;
       headers[name] = values;
     }
+    // The route the gateway matched and the authorizer judged, never one the client names.
+    headers[RESOURCE_PATH_HEADER] = [event.resource];
     if (authorizer) {
       for (const [header, key] of Object.entries(CONTEXT_HEADERS)) {
         const value = authorizer[key];

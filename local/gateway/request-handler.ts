@@ -8,6 +8,7 @@ import { BodyTooLargeError } from '../errors.js';
 import { isLoopbackAddress } from '../host-safety.js';
 import { readBody } from '../read-body.js';
 import { ADMIN_PREFIX, serveAdmin } from './admin.js';
+import { canonicalPath } from './canonical-path.js';
 import { CONTROL_PLANE_PREFIX, serveControlPlane } from './control-plane.js';
 import { InvocationTimeout } from './errors.js';
 import { invokeLambda } from './invoke.js';
@@ -33,7 +34,11 @@ interface Exchange {
   sendGateway(kind: GatewayErrorCase, close?: boolean, headers?: Record<string, string>): void;
 }
 
-/** A routed stage request: the matched resource and the method ARN an authorizer sees. */
+/**
+ * A routed stage request: the matched resource, the path as sent (the proxy event's `path`, which keeps a
+ * trailing slash: aws/aws-sam-cli#1495) and the method ARN an authorizer sees, built from the same
+ * canonical path the router matched (canonical-path.ts): one path, one meaning.
+ */
 interface Routed {
   readonly match: RouteMatch;
   readonly rawPath: string;
@@ -67,16 +72,19 @@ function fromOutcome(outcome: AuthorizerOutcome): Authorization {
   }
 }
 
+// RFC 9112 §3.2.2 absolute-form (`GET http://host/stage/path`), as proxies send it: only the scheme and
+// authority are dropped. `new URL()` is not used: it resolves dot segments and reads `\` as `/` (WHATWG URL),
+// a second reading of the path that the router would then never see.
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
+
 /** Request target: origin-form, or absolute-form from proxies; anything else ('*') is not a resource. */
 export function requestTarget(url: string): { fullPath: string; rawQuery: string } | undefined {
   let target = url;
   if (!target.startsWith('/')) {
-    try {
-      const u = new URL(target);
-      target = `${u.pathname}${u.search}`;
-    } catch {
-      return undefined;
-    }
+    const authority = ABSOLUTE_FORM.exec(target);
+    if (!authority) return undefined;
+    target = target.slice(authority[0].length);
+    if (!target.startsWith('/')) target = `/${target}`;
   }
   const q = target.indexOf('?');
   return { fullPath: q < 0 ? target : target.slice(0, q), rawQuery: q < 0 ? '' : target.slice(q + 1) };
@@ -172,7 +180,11 @@ export function createRequestHandler(
     return true;
   }
 
-  /** The checks API Gateway makes before reading a body: payload quota, stage, resource, ARN length. */
+  /**
+   * The checks API Gateway makes before reading a body: payload quota, stage, path, resource, ARN length.
+   * Routing precedes the authorizer, so an unknown resource is 403 Missing Authentication Token whatever
+   * the token (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
+   */
   function route(x: Exchange, fullPath: string): Routed | GatewayErrorCase {
     const declared = Number(x.req.headers['content-length'] ?? 0);
     if (declared > settings.maxPayloadBytes) return 'requestTooLarge';
@@ -180,9 +192,12 @@ export function createRequestHandler(
       return 'missingAuthenticationToken';
     }
     const rawPath = fullPath.length === stagePrefix.length ? '/' : fullPath.slice(stagePrefix.length);
-    const match = settings.router.match(x.method, rawPath);
+    const path = canonicalPath(rawPath);
+    if (typeof path === 'string') return path;
+    const match = settings.router.match(x.method, path);
     if (!match) return 'missingAuthenticationToken';
-    const methodArn = `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${x.method}${rawPath}`;
+    // The concrete request path, not the resource template (dherault/serverless-offline#273).
+    const methodArn = `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${x.method}${path.canonical}`;
     if (Buffer.byteLength(methodArn) > MAX_METHOD_ARN_BYTES) return 'uriTooLong';
     return { match, rawPath, methodArn };
   }

@@ -1,6 +1,7 @@
 // Resource matching the way a REST API does it: `{name}` takes one segment, `{name+}` the rest (greedy),
 // a literal segment beats a parameter at the same depth, and a miss on path OR method is the same 403
 // MISSING_AUTHENTICATION_TOKEN (the caller learns nothing about which paths exist).
+import type { CanonicalPath } from './canonical-path.js';
 
 /**
  * A route as the emulator sees it: core/routes.ts GatewayRoute fits; tests may use any handler names.
@@ -27,13 +28,17 @@ interface CompiledRoute {
 export interface RouteMatch {
   readonly route: GatewayRoute;
   readonly resourceId: string;
-  /** Decoded values; null when the resource has no parameters (payload 1.0 sends null, not {}). */
+  /** Values as sent (percent-encoded); null when the resource has no parameters (payload 1.0 sends null). */
   readonly pathParameters: Record<string, string> | null;
 }
 
 export interface Router {
-  /** `rawPath` is the request path after the stage, still percent-encoded, starting with `/`. */
-  match(method: string, rawPath: string): RouteMatch | undefined;
+  /**
+   * The resource for `path` (canonical-path.ts): segments compared as they arrived, so an escape never
+   * equals a static segment (whose names allow no `%`: route-table.ts) and `{name}` takes the segment
+   * still percent-encoded, as REST APIs do.
+   */
+  match(method: string, path: CanonicalPath): RouteMatch | undefined;
 }
 
 function compileSegment(part: string, path: string): Segment {
@@ -50,17 +55,6 @@ function resourceIdOf(path: string): string {
   for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 16777619);
   return (h >>> 0).toString(36).padStart(6, '0').slice(0, 6);
 }
-
-const decode = (raw: string): string | undefined => {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
-};
-
-/** `.`/`..` (also percent-encoded) never name a resource: no traversal through the route table. */
-const isDotSegment = (decoded: string): boolean => decoded === '.' || decoded === '..';
 
 export function createRouter(routes: readonly GatewayRoute[]): Router {
   const compiled: CompiledRoute[] = routes.map((route) => {
@@ -80,17 +74,8 @@ export function createRouter(routes: readonly GatewayRoute[]): Router {
   }
 
   return {
-    match(method, rawPath) {
-      if (!rawPath.startsWith('/')) return undefined;
-      let parts = rawPath === '/' ? [] : rawPath.slice(1).split('/');
-      // One trailing slash is tolerated (`/products/` is `/products`), as API Gateway does.
-      if (parts.length > 0 && parts[parts.length - 1] === '') parts = parts.slice(0, -1);
-      const decoded: string[] = [];
-      for (const raw of parts) {
-        const d = decode(raw);
-        if (raw === '' || d === undefined || isDotSegment(d)) return undefined;
-        decoded.push(d);
-      }
+    match(method, path) {
+      const parts = path.segments;
 
       let best: { c: CompiledRoute; score: number[]; params: Record<string, string> } | undefined;
       for (const c of compiled) {
@@ -100,13 +85,13 @@ export function createRouter(routes: readonly GatewayRoute[]): Router {
         let ok = true;
         for (let i = 0; i < c.segments.length && ok; i++) {
           const seg = c.segments[i]!;
-          const value = decoded[i];
+          const value = parts[i];
           if (value === undefined) ok = false;
           else if (seg.kind === 'literal') {
             ok = seg.value === value;
             score.push(2);
           } else if (seg.greedy) {
-            params[seg.name] = decoded.slice(i).join('/');
+            params[seg.name] = parts.slice(i).join('/');
             score.push(0);
             break;
           } else {
@@ -116,7 +101,7 @@ export function createRouter(routes: readonly GatewayRoute[]): Router {
         }
         const last = c.segments[c.segments.length - 1];
         const greedy = last?.kind === 'param' && last.greedy;
-        if (!ok || (!greedy && c.segments.length !== decoded.length)) continue;
+        if (!ok || (!greedy && c.segments.length !== parts.length)) continue;
         if (!best || compareScores(score, best.score) > 0) best = { c, score, params };
       }
       if (!best) return undefined;

@@ -324,11 +324,17 @@ describe('malformed HTTP', () => {
     const method = await raw(port, 'BREW /local/products HTTP/1.1\r\nHost: localhost\r\n\r\n');
     expect(statusOf(method)).toBe(400);
     // Dot segments never resolve (403 before the authorizer); an encoded slash stays inside one parameter.
-    for (const path of ['/local/products/../products', '/local/%2e%2e/local/products', '/local/products/.']) {
+    for (const path of ['/local/products/../products', '/local/products/.']) {
       const r = await send(stack.gateways.api.origin, { path, headers: { authorization: `Bearer ${rw}` } });
       expect(r.status, path).toBe(403);
       expect(r.text).toBe('{"message":"Missing Authentication Token"}');
     }
+    // An escaped dot has two readings (RFC 3986 §2.3): refused (test/security/paths.test.ts has the rest).
+    const dots = await send(stack.gateways.api.origin, {
+      path: '/local/%2e%2e/local/products',
+      headers: { authorization: `Bearer ${rw}` },
+    });
+    expect([dots.status, dots.text]).toEqual([400, '{"message":"Bad Request"}']);
     const encoded = await send(stack.gateways.api.origin, {
       path: '/local/products/..%2f..%2fetc%2fpasswd',
       headers: { authorization: `Bearer ${rw}` },

@@ -46,6 +46,13 @@ describe('route file', () => {
       '[{"method":"GET","path":"/a","scopes":["a b"]}]',
       /routes\[0\]\.scopes\[0\] must be a scope token/,
     ],
+    // A literal `*` would become an IAM wildcard in the authorizer's Resource ARNs.
+    [
+      'star.json',
+      '[{"method":"GET","path":"/a*","scopes":["s"]}]',
+      /routes\[0\]\.path has an invalid segment "a\*"/,
+    ],
+    ['semicolon.json', '[{"method":"GET","path":"/a;b","scopes":["s"]}]', /invalid segment "a;b"/],
     [
       'dup.json',
       '[{"method":"GET","path":"/a/{x}","scopes":["s"]},{"method":"GET","path":"/a/{y}","scopes":["s"]}]',

@@ -16,6 +16,7 @@ import {
   DEFAULT_RESULTS_CACHE_TTL_SECONDS,
   GATEWAY_RESPONSE_HEADERS,
   MAX_RESULTS_CACHE_TTL_SECONDS,
+  RESOURCE_PATH_HEADER,
   ROUTES_FILE_NAME,
 } from '../../../core/contract.js';
 import type { KeyRotation } from './key-rotation.js';
@@ -71,14 +72,18 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
 export class KeygateAuthorizer extends Construct {
   /**
    * Integration request parameters that pass the authorizer's context to an HTTP backend as
-   * `X-Keygate-Client-Id` and `X-Keygate-Scope` (put them in `HttpIntegration`'s `options.requestParameters`).
+   * `X-Keygate-Client-Id` and `X-Keygate-Scope`, and the matched resource template as
+   * `X-Keygate-Resource-Path` (`context.resourcePath`, a mapping source REST APIs accept:
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-parameter-mapping-sources.html).
+   * Put them in `HttpIntegration`'s `options.requestParameters`.
    */
-  static readonly CONTEXT_REQUEST_PARAMETERS: Readonly<Record<string, string>> = Object.fromEntries(
-    Object.entries(CONTEXT_HEADERS).map(([header, key]) => [
+  static readonly CONTEXT_REQUEST_PARAMETERS: Readonly<Record<string, string>> = Object.fromEntries([
+    ...Object.entries(CONTEXT_HEADERS).map(([header, key]) => [
       `integration.request.header.${header}`,
       `context.authorizer.${key}`,
     ]),
-  );
+    [`integration.request.header.${RESOURCE_PATH_HEADER}`, 'context.resourcePath'],
+  ]);
 
   readonly function: lambda.Function;
   readonly functionConstruct: KeygateFunction;

@@ -217,10 +217,11 @@ describe('KeygateAuthorizer on an Orders RestApi', () => {
 });
 
 describe('KeygateAuthorizer props and misuse', () => {
-  it('maps the authorizer context to X-Keygate-Client-Id and X-Keygate-Scope for HTTP integrations', () => {
+  it('maps the authorizer context and the matched resource to X-Keygate-* headers for HTTP integrations', () => {
     expect(KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS).toEqual({
       'integration.request.header.X-Keygate-Client-Id': 'context.authorizer.clientId',
       'integration.request.header.X-Keygate-Scope': 'context.authorizer.scope',
+      'integration.request.header.X-Keygate-Resource-Path': 'context.resourcePath',
     });
   });
 
@@ -242,6 +243,7 @@ describe('KeygateAuthorizer props and misuse', () => {
         RequestParameters: {
           'integration.request.header.X-Keygate-Client-Id': 'context.authorizer.clientId',
           'integration.request.header.X-Keygate-Scope': 'context.authorizer.scope',
+          'integration.request.header.X-Keygate-Resource-Path': 'context.resourcePath',
         },
       },
     });

@@ -123,9 +123,10 @@ describe('routing', () => {
     expect(greedy.pathParameters).toEqual({ key: 'a/b/c.txt' });
   });
 
-  it('decodes path parameters, keeps the raw path and keeps an encoded slash inside one segment', async () => {
+  // REST APIs keep the escapes in `pathParameters` too (aws/aws-sam-cli#3524: `my-id%2F100`).
+  it('keeps path parameters and the path percent-encoded, an encoded slash inside one segment', async () => {
     const ev = await echo('/test/items/a%2Fb%20c');
-    expect(ev.pathParameters).toEqual({ id: 'a/b c' });
+    expect(ev.pathParameters).toEqual({ id: 'a%2Fb%20c' });
     expect(ev.path).toBe('/items/a%2Fb%20c');
     expect(ev.requestContext.path).toBe('/test/items/a%2Fb%20c');
   });
@@ -134,19 +135,22 @@ describe('routing', () => {
     expect((await echo('/test/items/')).resource).toBe('/items');
   });
 
-  it.each([
-    '/test/items/..',
-    '/test/items/../items',
-    '/test/items/%2e%2e',
-    '/test/items/.',
-    '/test//items',
-    '/test/items/%E0%A4%A',
-    '/test/../test/items',
-  ])('refuses %s (traversal, empty segment, bad escape) without resolving it', async (path) => {
-    const r = await send(gw.origin, { path });
-    expect(r.status).toBe(403);
-    expect(r.text).toBe('{"message":"Missing Authentication Token"}');
-  });
+  it.each(['/test/items/..', '/test/items/../items', '/test/items/.', '/test//items', '/test/../test/items'])(
+    'refuses %s (traversal, empty segment) without resolving it',
+    async (path) => {
+      const r = await send(gw.origin, { path });
+      expect(r.status).toBe(403);
+      expect(r.text).toBe('{"message":"Missing Authentication Token"}');
+    },
+  );
+
+  it.each(['/test/items/%2e%2e', '/test/items/%E0%A4%A', '/test/%69tems'])(
+    'answers 400 to %s (an escape with two readings, or a broken one)',
+    async (path) => {
+      const r = await send(gw.origin, { path });
+      expect([r.status, r.text]).toEqual([400, '{"message":"Bad Request"}']);
+    },
+  );
 
   it('accepts an absolute-form request target', async () => {
     const reply = await raw(

@@ -10,6 +10,7 @@ import { isKeygateHeaderName } from '../../../local/gateway/http-integration.js'
 import { createHttpIntegration } from '../../../local/gateway/index.js';
 import { closeNow, listen } from '../../../local/listen.js';
 import { type LocalStack, startLocalStack } from '../../../local/stack.js';
+import { clientToken } from '../../support/client-token.js';
 import { send } from './http.js';
 
 interface Seen {
@@ -34,19 +35,7 @@ let stack: LocalStack;
 let clockMs = Date.now();
 const tokens = { read: '', write: '', client: '' };
 
-async function tokenFor(scopes: string[]): Promise<string> {
-  const { record, clientSecret } = await stack.registry.create({ name: scopes.join('+'), scopes });
-  const res = await fetch(stack.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: record.clientId,
-      client_secret: clientSecret,
-    }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const tokenFor = (scopes: string[]) => clientToken(stack, scopes);
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
@@ -128,6 +117,29 @@ describe('local gateway in front of an upstream server', () => {
       authorization: `Bearer ${tokens.read}`,
     });
   });
+
+  // The defence for a backend that routes the path again (docs/security.md#paths): it learns the route the
+  // authorizer judged from the gateway, never from the client.
+  it.each([
+    ['x-keygate-resource-path', '/orders'],
+    ['X-Keygate_Resource_Path', '/orders'],
+    ['x_keygate_resource_path', '/admin/{x}'],
+  ])(
+    'sends X-Keygate-Resource-Path = the matched template, dropping a client-sent %s',
+    async (name, forged) => {
+      const r = await call('/orders/42/', {
+        headers: { authorization: `Bearer ${tokens.read}`, [name]: forged },
+      });
+      expect(r.status).toBe(200);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.url).toBe('/orders/42/');
+      const names = Object.keys(seen[0]!.headers).filter(
+        (h) => h.replaceAll('_', '-') === 'x-keygate-resource-path',
+      );
+      expect(names).toEqual(['x-keygate-resource-path']);
+      expect(seen[0]!.headers['x-keygate-resource-path']).toBe('/orders/{id}');
+    },
+  );
 
   it('forwards a request body to the upstream and its status back', async () => {
     const r = await call('/orders', {
