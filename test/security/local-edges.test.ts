@@ -346,7 +346,7 @@ describe('spoofed identity headers', () => {
     'X-Keygate-Claim-Tenant: other-tenant',
   ];
 
-  it('reach the upstream only as the gateway sets them: the caller’s client id and scope', async () => {
+  it('reach the upstream only as the gateway sets them: the matched route, the caller’s client id and scope', async () => {
     upstreamSaw = [];
     const path = `${new URL(stack.apiUrl).pathname}/items/1`;
     const port = stack.gateways.api.port;
@@ -357,6 +357,7 @@ describe('spoofed identity headers', () => {
     expect(statusOf(reply)).toBe(200);
     expect(upstreamSaw).toHaveLength(1);
     expect(keygateHeadersSeen(upstreamSaw[0]!)).toEqual([
+      ['X-Keygate-Resource-Path', '/items/{id}'],
       ['X-Keygate-Client-Id', readClientId],
       ['X-Keygate-Scope', 'items:read'],
     ]);

@@ -76,6 +76,8 @@ const ANSWERS = {
   deny: [403, '{"Message":"User is not authorized to access this resource with an explicit deny"}'],
   missing: [403, '{"message":"Missing Authentication Token"}'],
   bad: [400, '{"message":"Bad Request"}'],
+  // The request guard (local/host-safety.ts) refuses a target whose authority carries userinfo first.
+  badTarget: [400, '{"message":"invalid request target"}'],
   tooLong: [414, '{"message":"Request-URI Too Long"}'],
   headersTooLarge: [431, '{"message":"Request Header Fields Too Large"}'],
 } as const;
@@ -109,7 +111,7 @@ const REFUSED: readonly (readonly [string, Answer])[] = [
   ['{origin}/local/items/1/secret/', 'deny'],
   ['{origin}/local/files/private/x', 'deny'],
   ['HTTP://127.0.0.1/local/items/1/secret', 'deny'],
-  ['http://user@127.0.0.1/local/items/1/secret', 'deny'],
+  ['http://user@127.0.0.1/local/items/1/secret', 'badTarget'],
   ['{origin}/local/items/1\\secret', 'bad'],
   ['{origin}/local/items/1/x/../secret', 'missing'],
   ['{origin}/local/items/1/%73ecret', 'bad'],
