@@ -1,6 +1,6 @@
 // The key policy of a signing key that a rotation creates, and the actions each keygate role gets in a
 // signing key's policy. A key policy is that one key's resource policy, so these grants reach no other key:
-// no role needs a KMS permission on `*` but kms:CreateKey (docs/security.md#least-privilege-in-aws).
+// no role needs a KMS permission on `*` but kms:CreateKey (docs/operations-rotation.md#iam).
 
 /**
  * What the rotation role may do on a signing key: move the alias off it and retire it. Also in the deployed
