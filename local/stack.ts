@@ -294,7 +294,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     if (mode === 'native') {
       try {
-        jwtAuthorizer = await createJwtAuthorizer({ issuer, audiences: [audience] });
+        jwtAuthorizer = await createJwtAuthorizer({
+          issuer,
+          audiences: [audience],
+          ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
+        });
         nativeCreated(jwtAuthorizer);
       } catch (err) {
         throw new StackStartError('config', `native JWT authorizer: ${(err as Error).message}`, 'api');
