@@ -118,3 +118,10 @@ export const DEFAULT_CLIENTS_TABLE = 'keygate-clients';
 
 /** The alias that names the signing key (KeygateIssuer, the rotation, the keys CLI, the local stack). */
 export const DEFAULT_SIGNING_KEY_ALIAS = 'alias/keygate-signing';
+
+/**
+ * Claims every keygate access token carries as one non-empty string (RFC 9068 §2.2) that API Gateway's native
+ * JWT authorizer is configured to require (JwtIssuerInput.additionalClaims, format SINGLE_STRING, required:
+ * API Gateway API reference, JwtAdditionalClaim), so a token without them is refused there as well.
+ */
+export const NATIVE_JWT_REQUIRED_CLAIMS = ['sub', 'client_id'] as const;

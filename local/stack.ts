@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { GATEWAY_RESPONSE_HEADERS } from '../core/contract.js';
+import { GATEWAY_RESPONSE_HEADERS, NATIVE_JWT_REQUIRED_CLAIMS } from '../core/contract.js';
 import {
   type ClientRegistry,
   createClientRegistry,
@@ -297,6 +297,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         jwtAuthorizer = await createJwtAuthorizer({
           issuer,
           audiences: [audience],
+          // As NativeJwtAuthorizer configures it on AWS.
+          additionalClaims: NATIVE_JWT_REQUIRED_CLAIMS.map((claimName) => ({
+            claimName,
+            format: 'SINGLE_STRING' as const,
+            required: true,
+          })),
           ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
         });
         nativeCreated(jwtAuthorizer);

@@ -1,5 +1,5 @@
-// The tokens API Gateway's native JWT authorizer lets through and keygate's Lambda authorizer refuses (and the
-// two the other way round), each sent through the local stack in both modes: the real gateway emulator, the
+// The tokens API Gateway's native JWT authorizer lets through and keygate's Lambda authorizer refuses (the two
+// the other way round, and the ones keygate's NativeJwtAuthorizer configuration closes), each sent through the local stack in both modes: the real gateway emulator, the
 // real authorizers, the user's own route table and upstream server. Every token carries a genuine RS256
 // signature from the issuer's KMS key. These are documented differences (docs/authorizers.md#differences):
 // the test pins them, so a change in either authorizer shows up here.
@@ -92,8 +92,11 @@ const CASES: Case[] = [
   { differs: 'nothing (the token keygate mints)', token: {}, keygate: 200, native: 200 },
   { differs: 'typ "JWT"', token: { header: { typ: 'JWT' } }, keygate: 401, native: 200 },
   { differs: 'no typ', token: { header: { typ: undefined } }, keygate: 401, native: 200 },
-  { differs: 'no sub', token: { claims: { sub: undefined } }, keygate: 401, native: 200 },
-  { differs: 'no client_id', token: { claims: { client_id: undefined } }, keygate: 401, native: 200 },
+  // Closed: NativeJwtAuthorizer requires sub and client_id as single strings (JwtIssuerInput.additionalClaims).
+  { differs: 'no sub', token: { claims: { sub: undefined } }, keygate: 401, native: 401 },
+  { differs: 'no client_id', token: { claims: { client_id: undefined } }, keygate: 401, native: 401 },
+  { differs: 'a numeric client_id', token: { claims: { client_id: 7 } }, keygate: 401, native: 401 },
+  { differs: 'an empty sub', token: { claims: { sub: '' } }, keygate: 401, native: 200 },
   {
     differs: 'a jku header naming an attacker’s key set',
     token: { header: { jku: 'https://attacker.example/jwks.json' } },
