@@ -5,10 +5,10 @@
 // choose. Run on the policy keygate used to ship, it finds the takeover; on today's, it finds nothing.
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { KeygateIssuer } from 'keygate/cdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signingKeyPolicy } from '../../core/issuer/signing-key-policy.js';
 import { CREATE_KEY_CONDITIONS } from '../../infra/lib/constructs/key-rotation.js';
-import { KeygateIssuer } from '../../infra/lib/constructs/keygate-issuer.js';
 import { arnMatches } from '../../local/gateway/arn-match.js';
 import { type CfnTemplate, type Synthesized, synthKeygate } from '../examples/products/synth.js';
 
@@ -258,14 +258,8 @@ describe('the policy of a key the rotation creates', () => {
       );
     expect(by(role('token'))).toEqual(['kms:Sign']);
     expect(by(role('jwks'))).toEqual(['kms:GetPublicKey']);
-    expect(by(role('rotation'))).toEqual([
-      'kms:DescribeKey',
-      'kms:UpdateAlias',
-      'kms:DisableKey',
-      'kms:ScheduleKeyDeletion',
-      'kms:TagResource',
-      'kms:PutKeyPolicy',
-    ]);
+    // The rotation role's exact grant on the key: test/core/issuer/key-rotation.test.ts (read back from KMS).
+    expect(by(role('rotation'))).toContain('kms:TagResource');
     // The account keeps the key manageable through IAM (the default key policy's first statement).
     expect(by(`arn:aws:iam::${ACCOUNT}:root`)).toEqual(['kms:*']);
     expect(policy.Statement.every((st) => st.Resource === '*' && st.Effect === 'Allow')).toBe(true);
