@@ -6,12 +6,7 @@
  * What the rotation role may do on a signing key: move the alias off it and retire it. Also in the deployed
  * key's policy (infra), which CloudFormation owns.
  */
-export const KEY_ROTATOR_ACTIONS = [
-  'kms:DescribeKey',
-  'kms:UpdateAlias',
-  'kms:DisableKey',
-  'kms:ScheduleKeyDeletion',
-] as const;
+export const KEY_ROTATOR_ACTIONS = ['kms:UpdateAlias', 'kms:DisableKey', 'kms:ScheduleKeyDeletion'] as const;
 
 /**
  * Only on the keys the rotation creates, on top of KEY_ROTATOR_ACTIONS. kms:TagResource: the key is created

@@ -238,7 +238,7 @@ describe.each(STACKS)('IAM policies of %s', (name) => {
       .KeyPolicy as { Statement: Statement[] };
     const naming = keyPolicy.Statement.filter((st) => JSON.stringify(st.Principal).includes(role));
     expect(naming.map((st) => st.Action)).toEqual([
-      ['kms:DescribeKey', 'kms:UpdateAlias', 'kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+      ['kms:UpdateAlias', 'kms:DisableKey', 'kms:ScheduleKeyDeletion'],
     ]);
   });
 });

@@ -148,7 +148,6 @@ describe('key rotation engine', () => {
           Effect: 'Allow',
           Principal: { AWS: [role('rotation')] },
           Action: [
-            'kms:DescribeKey',
             'kms:UpdateAlias',
             'kms:DisableKey',
             'kms:ScheduleKeyDeletion',

@@ -145,7 +145,7 @@ describe('rotation task', () => {
       Sid: 'RotateThisKey',
       Effect: 'Allow',
       Principal: { AWS: { 'Fn::GetAtt': [s.id(rotation().function.role), 'Arn'] } },
-      Action: ['kms:DescribeKey', 'kms:UpdateAlias', 'kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+      Action: ['kms:UpdateAlias', 'kms:DisableKey', 'kms:ScheduleKeyDeletion'],
       Resource: '*',
     });
   });
