@@ -125,3 +125,10 @@ export const DEFAULT_SIGNING_KEY_ALIAS = 'alias/keygate-signing';
  * authorizer judged, for a backend whose own router could read the path differently (docs/security.md#paths).
  */
 export const RESOURCE_PATH_HEADER = 'X-Keygate-Resource-Path';
+
+/**
+ * Claims every keygate access token carries as one non-empty string (RFC 9068 §2.2) that API Gateway's native
+ * JWT authorizer is configured to require (JwtIssuerInput.additionalClaims, format SINGLE_STRING, required:
+ * API Gateway API reference, JwtAdditionalClaim), so a token without them is refused there as well.
+ */
+export const NATIVE_JWT_REQUIRED_CLAIMS = ['sub', 'client_id'] as const;

@@ -17,6 +17,7 @@ import {
   type RotationOutcome,
   type RotationSettings,
   rotationWaits,
+  signingKeyPolicy,
 } from '../core/issuer/index.js';
 import { authorizerConfigSpec } from './authorizer.js';
 import { jwksKeySettingsSpec } from './jwks.js';
@@ -26,7 +27,7 @@ import { tokenKeySettingsSpec } from './token.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** `key=value`: the tag created keys carry (the token and JWKS roles may use keys with it). */
+/** `key=value`: the tag created keys carry (it names the stack; key policies, not tags, grant use). */
 const TAG = /^[\w.:/=+\-@]{1,128}=[\w.:/=+\-@ ]{0,256}$/;
 
 export function loadConfig(env: Env = process.env) {
@@ -39,8 +40,16 @@ export function loadConfig(env: Env = process.env) {
       /** Moved to the new key when signing switches. */
       SIGNING_KEY_ALIAS: optionalStr(),
       SIGNING_KEY_TAG: str({ default: 'keygate:signing-key=true', pattern: TAG, hint: 'key=value' }),
+      /**
+       * The roles named in each created key's policy (core/issuer/signing-key-policy.ts): this task's own role,
+       * the token role(s) (kms:Sign) and the JWKS role(s) (kms:GetPublicKey). No rotator: the default key
+       * policy, where IAM decides (the local emulator, an operator's credentials).
+       */
+      SIGNING_KEY_ROTATOR_ARN: optionalStr(),
+      SIGNING_KEY_SIGNER_ARNS: list({ default: [] }),
+      SIGNING_KEY_READER_ARNS: list({ default: [] }),
       KEY_PENDING_WINDOW_DAYS: int({ default: 30, min: 7, max: 30 }),
-      /** Wait after creating a key before anyone uses it by its tag (KMS: up to five minutes). */
+      /** Wait after creating a key before tagging and publishing it (KMS eventual consistency: minutes). */
       KMS_TAG_PROPAGATION_SECONDS: int({ default: 300, min: 0, max: 3600 }),
       /** Added to every computed wait (clock differences, a JWKS fetch in flight). */
       ROTATION_MARGIN_SECONDS: int({ default: 60, min: 0, max: 3600 }),
@@ -143,6 +152,21 @@ export function createDeps(config: RotationConfig, clients: RotationClients = {}
       'TOKEN_FUNCTION_NAME and JWKS_FUNCTION_NAME go together, and AUTHORIZER_FUNCTION_NAMES needs both',
     ]);
   }
+  const rotator = config.SIGNING_KEY_ROTATOR_ARN;
+  const keyPrincipals = rotator
+    ? { rotator, signers: config.SIGNING_KEY_SIGNER_ARNS, readers: config.SIGNING_KEY_READER_ARNS }
+    : undefined;
+  if (keyPrincipals) {
+    try {
+      signingKeyPolicy(keyPrincipals);
+    } catch (err) {
+      throw new ConfigError([`SIGNING_KEY_*_ARN(S): ${(err as Error).message}`]);
+    }
+  } else if (config.SIGNING_KEY_SIGNER_ARNS.length > 0 || config.SIGNING_KEY_READER_ARNS.length > 0) {
+    throw new ConfigError([
+      'SIGNING_KEY_SIGNER_ARNS and SIGNING_KEY_READER_ARNS need SIGNING_KEY_ROTATOR_ARN',
+    ]);
+  }
   let lambda: LambdaApi | undefined = clients.lambda;
   const own = {
     marginSeconds: config.ROTATION_MARGIN_SECONDS,
@@ -176,6 +200,7 @@ export function createDeps(config: RotationConfig, clients: RotationClients = {}
         waits: rotationWaits(await settings()),
         ...(config.SIGNING_KEY_ALIAS ? { alias: config.SIGNING_KEY_ALIAS } : {}),
         keyTags: { [tagKey!]: tagValue.join('=') },
+        ...(keyPrincipals ? { keyPrincipals } : {}),
         pendingWindowDays: config.KEY_PENDING_WINDOW_DAYS,
         ...(clients.now ? { now: clients.now } : {}),
         onEvent: (event) => {

@@ -54,7 +54,7 @@ export interface LocalStackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly handlerLogs?: boolean;
-  /** Clocks for the authorizer's and the token handler's time checks (tests); default Date.now. */
+  /** Clocks for the time checks of the authorizer (either mode's) and the token handler (tests); default Date.now. */
   readonly clocks?: LocalLambdasOptions['clocks'];
   /**
    * Puts something between the authorizer and the JWKS route (e.g. a fault proxy): called with the auth

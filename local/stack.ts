@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { GATEWAY_RESPONSE_HEADERS } from '../core/contract.js';
+import { GATEWAY_RESPONSE_HEADERS, NATIVE_JWT_REQUIRED_CLAIMS } from '../core/contract.js';
 import {
   type ClientRegistry,
   createClientRegistry,
@@ -294,7 +294,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     if (mode === 'native') {
       try {
-        jwtAuthorizer = await createJwtAuthorizer({ issuer, audiences: [audience] });
+        jwtAuthorizer = await createJwtAuthorizer({
+          issuer,
+          audiences: [audience],
+          // As NativeJwtAuthorizer configures it on AWS.
+          additionalClaims: NATIVE_JWT_REQUIRED_CLAIMS.map((claimName) => ({
+            claimName,
+            format: 'SINGLE_STRING' as const,
+            required: true,
+          })),
+          ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
+        });
         nativeCreated(jwtAuthorizer);
       } catch (err) {
         throw new StackStartError('config', `native JWT authorizer: ${(err as Error).message}`, 'api');

@@ -1,19 +1,23 @@
 // The signing-key rotation engine (KMS asymmetric keys do not rotate themselves): one call applies at
 // most one step and records it in the key state, so the same code runs from a Step Functions loop on
 // AWS and from `npm run keys -- rotate` locally, and a failed or repeated run resumes where it stopped.
-// Steps: create the new key; publish it; (wait) switch signing to it; (wait) unpublish the old key;
-// (wait) disable the old key and schedule its deletion.
+// Steps: create the new key; (wait) tag and publish it; (wait) switch signing to it; (wait) unpublish the old
+// key; (wait) disable the old key and schedule its deletion. A new key is created without tags and with a key
+// policy naming the roles that use it, then tagged by a separate TagResource that its own policy allows
+// (core/issuer/signing-key-policy.ts): no role needs a KMS permission on keys it did not create.
 import { randomUUID } from 'node:crypto';
 import {
   CreateKeyCommand,
   DisableKeyCommand,
   ScheduleKeyDeletionCommand,
+  TagResourceCommand,
   UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
 import { KeyRotationError } from './errors.js';
 import type { RotationWaits } from './key-rotation-plan.js';
 import type { KeyRotation, KeyState, KeyStateStore, KeyStateUpdate, SigningKeys } from './key-state.js';
 import { KMS_RS256, type KmsApi } from './kms.js';
+import { type SigningKeyPrincipals, signingKeyPolicy } from './signing-key-policy.js';
 
 /** The steps, in order. */
 export type RotationStep =
@@ -53,15 +57,20 @@ export interface RotationResult {
 
 export interface KeyRotatorOptions {
   readonly store: KeyStateStore;
-  /** Needs CreateKey (with TagResource), UpdateAlias, DisableKey, ScheduleKeyDeletion. */
+  /** Needs CreateKey; then TagResource, UpdateAlias, DisableKey, ScheduleKeyDeletion on the keys it made. */
   readonly kms: KmsApi;
   /** The deployed keys (SIGNING_KEY_ID / PUBLISHED_KEY_IDS) when no rotation has written a state yet. */
   readonly initial?: SigningKeys;
   readonly waits: RotationWaits;
   /** Moved to the new key when signing switches, so the alias always names the signing key. */
   readonly alias?: string;
-  /** Tags on created keys (the Lambdas' IAM policies grant use of keys carrying them). */
+  /** Tags put on created keys (they name the stack; they grant nothing). */
   readonly keyTags?: Readonly<Record<string, string>>;
+  /**
+   * The roles named in a created key's policy (signingKeyPolicy). Unset: KMS's default key policy, where
+   * the account's IAM policies decide (the local emulator, an operator's own credentials).
+   */
+  readonly keyPrincipals?: SigningKeyPrincipals;
   readonly keyDescription?: string;
   /** KMS waiting period before deletion of the retired key (7-30 days). */
   readonly pendingWindowDays: number;
@@ -102,19 +111,26 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     }
   };
 
+  // Built once: a bad principal ARN is a configuration error before any key exists.
+  const keyPolicy = options.keyPrincipals
+    ? JSON.stringify(signingKeyPolicy(options.keyPrincipals))
+    : undefined;
+  const tags = Object.entries(options.keyTags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
+
   async function createKey(rotationId: string): Promise<string> {
+    // No Tags here: tagging inside CreateKey needs kms:TagResource on every key in the account.
     const out = await kmsCall('CreateKey', () =>
       kms.send(
         new CreateKeyCommand({
           KeySpec: 'RSA_2048',
           KeyUsage: 'SIGN_VERIFY',
           Description: `${options.keyDescription ?? 'keygate access-token signing key'} (rotation ${rotationId})`,
-          Tags: Object.entries(options.keyTags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+          ...(keyPolicy ? { Policy: keyPolicy } : {}),
         }),
       ),
     );
     const meta = out.KeyMetadata;
-    // Checked from CreateKey's own answer: the new key's tag may not authorize GetPublicKey for minutes.
+    // Checked from CreateKey's own answer: the new key's policy may not authorize GetPublicKey for minutes.
     if (!meta?.Arn || !meta.SigningAlgorithms?.includes(KMS_RS256)) {
       throw new KeyRotationError('dependency_failed', 'KMS CreateKey returned no RS256 signing key');
     }
@@ -223,6 +239,13 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       });
       switch (rotation.phase) {
         case 'created': {
+          // After the create wait, so the new key and its policy have reached every KMS host (AWS KMS
+          // Developer Guide, "AWS KMS eventual consistency"). Tagging again with the same values is a no-op.
+          if (tags.length > 0) {
+            await kmsCall('TagResource', () =>
+              kms.send(new TagResourceCommand({ KeyId: rotation.nextKeyId, Tags: tags })),
+            );
+          }
           const r = advance('published', waits.publishSeconds);
           const publishedKeyIds = [...new Set([...keys.publishedKeyIds, rotation.nextKeyId])];
           const written = await write({ publishedKeyIds, rotation: r });

@@ -1,6 +1,7 @@
 // API Gateway's native JWT authorizer for REST APIs, as documented: the issuer's OIDC discovery document is
 // read when the authorizer is created, the keys it names are cached (up to 1 h) and refetched for an unseen
-// kid, and each request is validated in the gateway (alg, signature, iss, aud, exp/nbf/iat, method scopes).
+// kid, and each request is validated in the gateway (alg, signature, iss, aud, exp/nbf/iat, the issuer's
+// additional claims, method scopes).
 // Only what AWS documents is enforced (no `typ` check, no revocation, no result cache): docs/authorizers.md.
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
@@ -25,11 +26,27 @@ export const NATIVE_MAX_JWKS_BYTES = 150_000;
 /** Emulator choice (undocumented): at most one unknown-kid refetch per this period, so junk kids cannot flood. */
 export const UNKNOWN_KID_REFETCH_MS = 5_000;
 
+/** JwtIssuerInput.additionalClaims (API Gateway API reference, JwtAdditionalClaim). */
+export interface JwtAdditionalClaim {
+  /** Not iss, aud, exp, nbf, iat, scope or scp. */
+  readonly claimName: string;
+  /** "The only valid value is SINGLE_STRING." */
+  readonly format: 'SINGLE_STRING';
+  /** "When true, the token must contain the claim." Default false. */
+  readonly required?: boolean;
+  /** The claim must equal one of these exactly (case-sensitive) when given. */
+  readonly expectedValues?: readonly string[];
+}
+
+const RESERVED_CLAIMS = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'scope', 'scp']);
+
 export interface JwtAuthorizerOptions {
   /** JwtIssuerInput.issuer: must equal the token's `iss` exactly, trailing slash included. */
   readonly issuer: string;
   /** JwtIssuerInput.audiences: the token's `aud` must contain at least one. */
   readonly audiences: readonly string[];
+  /** The issuer's additional claim rules. Default none. */
+  readonly additionalClaims?: readonly JwtAdditionalClaim[];
   /** JwtConfigurationInput.defaultAlgorithms. Default ['RS256'] (keygate signs RS256 only). */
   readonly algorithms?: readonly JwtAlgorithm[];
   /** Header the token is read from. Default `Authorization`. */
@@ -148,6 +165,18 @@ export async function createJwtAuthorizer(options: JwtAuthorizerOptions): Promis
     throw new JwtAuthorizerError('issuer', 'issuer has user information');
   if (options.audiences.length === 0 || options.audiences.some((a) => a === '')) {
     throw new JwtAuthorizerError('issuer', 'audiences must be non-empty strings');
+  }
+  const additionalClaims = options.additionalClaims ?? [];
+  for (const rule of additionalClaims) {
+    if (rule.claimName === '' || RESERVED_CLAIMS.has(rule.claimName)) {
+      throw new JwtAuthorizerError(
+        'issuer',
+        `additional claim ${JSON.stringify(rule.claimName)} is not allowed`,
+      );
+    }
+  }
+  if (new Set(additionalClaims.map((r) => r.claimName)).size !== additionalClaims.length) {
+    throw new JwtAuthorizerError('issuer', 'additional claim names must be unique');
   }
   const algorithms = options.algorithms ?? ['RS256'];
   const audiences = new Set(options.audiences);
@@ -269,6 +298,17 @@ export async function createJwtAuthorizer(options: JwtAuthorizerOptions): Promis
       }
       if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > nowSec)) {
         return reject('the token was issued in the future');
+      }
+      for (const rule of additionalClaims) {
+        const value = claims[rule.claimName];
+        if (value === undefined) {
+          if (rule.required) return reject(`the token has no ${rule.claimName} claim`);
+          continue;
+        }
+        // SINGLE_STRING: one JSON string; an empty string is one (AWS documents nothing stricter).
+        if (typeof value !== 'string' || (rule.expectedValues && !rule.expectedValues.includes(value))) {
+          return reject(`the token has an invalid ${rule.claimName} claim`);
+        }
       }
       if (methodScopes.length > 0) {
         const held = tokenScopes(claims);

@@ -1,5 +1,6 @@
 // The KMS operations the emulator answers, over its key store: request members in, the KMS response shape out
-// (CreateKey, DescribeKey, GetPublicKey, Sign, Verify, the alias and key-state operations, ListKeys/Aliases).
+// (CreateKey, DescribeKey, GetPublicKey, Sign, Verify, the alias, key-state and tag operations, GetKeyPolicy,
+// ListKeys/Aliases). Key policies are checked for shape and kept, not evaluated: every caller is the account.
 // Shapes and error types follow the KMS API reference (docs/design.md#kms-protocol).
 import { KmsError } from './errors.js';
 import {
@@ -54,6 +55,54 @@ const KNOWN_SIGNING_ALGORITHMS = new Set<string>([
   'ED25519_PH_SHA_512',
 ]);
 const MAX_MESSAGE_BYTES = 4096;
+// KMS API Reference: a key policy is at most 32 KiB; a tag key 1-128 characters, a value 0-256; 50 tags.
+const MAX_POLICY_CHARS = 32_768;
+const MAX_TAGS = 50;
+
+/** CreateKey's `Policy`: a JSON object, or MalformedPolicyDocumentException as KMS answers. */
+function policyOf(body: Body): string | undefined {
+  const policy = optionalString(body, 'Policy');
+  if (policy === undefined) return undefined;
+  if (policy.length === 0 || policy.length > MAX_POLICY_CHARS) {
+    throw validation('policy', `Member must have length between 1 and ${MAX_POLICY_CHARS}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(policy);
+  } catch {
+    throw new KmsError('MalformedPolicyDocumentException', 'The key policy is not valid JSON.');
+  }
+  if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as { Statement?: unknown }).Statement)) {
+    throw new KmsError('MalformedPolicyDocumentException', 'The key policy has no Statement list.');
+  }
+  return policy;
+}
+
+/** `Tags` of CreateKey / TagResource: `[{ TagKey, TagValue }]`, checked the way KMS checks them. */
+function tagsOf(body: Body, required: boolean): Map<string, string> {
+  const raw = body.Tags;
+  if (raw === undefined || raw === null) {
+    if (required) throw validation('tags', 'Member must not be null');
+    return new Map();
+  }
+  if (!Array.isArray(raw)) throw new KmsError('SerializationException', 'Tags must be a list');
+  const tags = new Map<string, string>();
+  for (const tag of raw) {
+    const t = (tag ?? {}) as Body;
+    const key = requiredString(t, 'TagKey');
+    const value = optionalString(t, 'TagValue');
+    if (value === undefined) throw validation('tagValue', 'Member must not be null');
+    if (key.length > 128) throw validation('tagKey', 'Member must have length less than or equal to 128');
+    if (value.length > 256) throw validation('tagValue', 'Member must have length less than or equal to 256');
+    if (key.toLowerCase().startsWith('aws:')) {
+      throw new KmsError('TagException', 'Tag keys beginning with aws: are reserved.');
+    }
+    tags.set(key, value);
+  }
+  if (tags.size > MAX_TAGS)
+    throw new KmsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS} tags.`);
+  return tags;
+}
 
 /** Every operation by name (the part of `x-amz-target` after `TrentService.`). */
 export function createOperations(store: KeyStore, accountId: string): Readonly<Record<string, Operation>> {
@@ -185,8 +234,13 @@ export function createOperations(store: KeyStore, accountId: string): Readonly<R
       if (origin !== undefined && origin !== 'AWS_KMS') {
         throw new KmsError('UnsupportedOperationException', `Origin ${origin} is not supported.`);
       }
+      const policy = policyOf(body);
+      const tags = tagsOf(body, false);
       dryRun(body);
-      const key = await store.createKey(spec as RsaKeySpec, description);
+      const key = await store.createKey(spec as RsaKeySpec, description, {
+        ...(policy !== undefined ? { policy } : {}),
+        tags,
+      });
       return { KeyMetadata: metadata(key) };
     },
 
@@ -284,6 +338,31 @@ export function createOperations(store: KeyStore, accountId: string): Readonly<R
         KeyState: 'PendingDeletion',
         PendingWindowInDays: days,
       };
+    },
+
+    TagResource(body) {
+      const key = notPendingDeletion(store.resolve(requiredString(body, 'KeyId'), { allowAlias: false }));
+      const tags = tagsOf(body, true);
+      const merged = new Map([...key.tags, ...tags]);
+      if (merged.size > MAX_TAGS) {
+        throw new KmsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS} tags.`);
+      }
+      for (const [k, v] of tags) key.tags.set(k, v);
+      store.persist();
+      return undefined;
+    },
+
+    ListResourceTags(body) {
+      const key = store.resolve(requiredString(body, 'KeyId'), { allowAlias: false });
+      const { page, ...rest } = paginate([...key.tags], body, 50);
+      return { Tags: page.map(([TagKey, TagValue]) => ({ TagKey, TagValue })), ...rest };
+    },
+
+    GetKeyPolicy(body) {
+      const key = store.resolve(requiredString(body, 'KeyId'), { allowAlias: false });
+      const name = optionalString(body, 'PolicyName') ?? 'default';
+      if (name !== 'default') throw new KmsError('NotFoundException', `Policy ${name} is not found.`);
+      return { Policy: key.policy, PolicyName: 'default' };
     },
 
     CancelKeyDeletion(body) {

@@ -24,6 +24,10 @@ export interface KeyRecord {
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
   readonly publicKeyDer: Buffer;
+  /** The key policy document as given to CreateKey (or KMS's default one); stored, not evaluated. */
+  readonly policy: string;
+  /** Tag key -> value (TagResource, CreateKey's Tags). */
+  readonly tags: Map<string, string>;
 }
 
 export interface AliasRecord {
@@ -44,6 +48,9 @@ interface PersistedState {
     deletionDate?: number;
     pendingWindowInDays?: number;
     privateKeyPem: string;
+    /** Absent in files written before policies and tags were kept. */
+    policy?: string;
+    tags?: Record<string, string>;
   }[];
   readonly aliases: readonly AliasRecord[];
 }
@@ -71,7 +78,31 @@ export class KeyStore {
     return `arn:aws:kms:${this.region}:${this.accountId}:${name}`;
   }
 
-  async createKey(keySpec: RsaKeySpec, description: string): Promise<KeyRecord> {
+  /**
+   * KMS's default key policy for a key created through the API without one: the account may grant access
+   * through IAM (AWS KMS Developer Guide, "Default key policy").
+   */
+  defaultPolicy(): string {
+    return JSON.stringify({
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${this.accountId}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    });
+  }
+
+  async createKey(
+    keySpec: RsaKeySpec,
+    description: string,
+    extra: { readonly policy?: string; readonly tags?: ReadonlyMap<string, string> } = {},
+  ): Promise<KeyRecord> {
     const modulusLength = Number(keySpec.slice(4));
     const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength });
     const record = this.makeRecord({
@@ -82,6 +113,8 @@ export class KeyStore {
       state: 'Enabled',
       privateKey,
       publicKey,
+      policy: extra.policy ?? this.defaultPolicy(),
+      tags: new Map(extra.tags),
     });
     this.keys.set(record.keyId, record);
     this.persist();
@@ -166,6 +199,8 @@ export class KeyStore {
         ...(k.deletionDate !== undefined && { deletionDate: k.deletionDate }),
         ...(k.pendingWindowInDays !== undefined && { pendingWindowInDays: k.pendingWindowInDays }),
         privateKeyPem: k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        policy: k.policy,
+        tags: Object.fromEntries(k.tags),
       })),
       aliases: [...this.aliases.values()],
     };
@@ -189,7 +224,14 @@ export class KeyStore {
     if (state.version !== 1) throw new Error(`unsupported KMS emulator state version in ${stateDir}`);
     for (const k of state.keys) {
       const privateKey = createPrivateKey(k.privateKeyPem);
-      const record = this.makeRecord({ ...k, privateKey, publicKey: createPublicKey(privateKey) });
+      const { privateKeyPem: _pem, policy, tags, ...fields } = k;
+      const record = this.makeRecord({
+        ...fields,
+        privateKey,
+        publicKey: createPublicKey(privateKey),
+        policy: policy ?? this.defaultPolicy(),
+        tags: new Map(Object.entries(tags ?? {})),
+      });
       this.keys.set(record.keyId, record);
     }
     for (const a of state.aliases) this.aliases.set(a.name, { ...a });

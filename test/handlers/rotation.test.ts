@@ -3,6 +3,7 @@
 // server), one step per invocation, its output shape for the state machine's Choice and Wait states.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.js';
@@ -71,6 +72,7 @@ const config = (over: Record<string, string> = {}) =>
     AUTHORIZER_FUNCTION_NAMES: 'authorizer',
     ...over,
   });
+const role = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
 const logger = {
   info: (...a: unknown[]) => void logs.push(['info', ...a]),
   error: (...a: unknown[]) => void logs.push(['error', ...a]),
@@ -150,8 +152,43 @@ describe('rotation task', () => {
     ['the token function without the JWKS function', { JWKS_FUNCTION_NAME: '' }],
     ['the JWKS function without the token function', { TOKEN_FUNCTION_NAME: '' }],
     ['authorizers without the token and JWKS functions', { TOKEN_FUNCTION_NAME: '', JWKS_FUNCTION_NAME: '' }],
+    ['key signers without the key rotator', { SIGNING_KEY_SIGNER_ARNS: role('token') }],
+    ['a key rotator that is not an IAM role ARN', { SIGNING_KEY_ROTATOR_ARN: '*' }],
+    [
+      'a key reader in another account',
+      {
+        SIGNING_KEY_ROTATOR_ARN: role('rotation'),
+        SIGNING_KEY_READER_ARNS: 'arn:aws:iam::444455556666:role/x',
+      },
+    ],
   ])('refuses %s', (_, over) => {
     expect(() => createDeps(config(over), { lambda, kms: testKms.kms, logger })).toThrow(ConfigError);
+  });
+
+  it('creates the key under a policy naming the rotator, signer and reader roles it is configured with', async () => {
+    const deps = createDeps(
+      config({
+        CLIENTS_TABLE: 'rotation-policy',
+        SIGNING_KEY_ROTATOR_ARN: role('rotation'),
+        SIGNING_KEY_SIGNER_ARNS: role('token'),
+        SIGNING_KEY_READER_ARNS: role('jwks'),
+      }),
+      { lambda, kms: testKms.kms, dynamodb: localDynamo(db.endpoint), logger, now: () => clock },
+    );
+    await createTestRegistry({ dynamodb: localDynamo(db.endpoint), tableName: 'rotation-policy' });
+    const out = await createHandler(deps)({ start: true, requestId: 'with-policy' });
+    expect(out.outcome).toBe('key_created');
+    const nextKeyId = (await (await deps.rotator()).status()).state!.rotation!.nextKeyId;
+    const { Policy } = await testKms.kms.send(new GetKeyPolicyCommand({ KeyId: nextKeyId }));
+    const principals = (
+      JSON.parse(Policy!) as { Statement: { Sid: string; Principal: unknown }[] }
+    ).Statement.map((st) => [st.Sid, st.Principal]);
+    expect(principals).toEqual([
+      ['EnableIamPolicies', { AWS: ['arn:aws:iam::111122223333:root'] }],
+      ['RotateThisKey', { AWS: [role('rotation')] }],
+      ['SignWithThisKey', { AWS: [role('token')] }],
+      ['PublishThisKey', { AWS: [role('jwks')] }],
+    ]);
   });
 
   it('waits for the slowest of several authorizers, setting by setting', async () => {

@@ -1,9 +1,11 @@
 // Scheduled signing-key rotation: EventBridge Scheduler starts a Step Functions state machine `every` 90 days
 // by default; the state machine invokes the rotation task (handlers/rotation.ts) and waits the seconds each
-// step returns, until the old key is retired (docs/operations-rotation.md). Keys created by a rotation carry
-// a tag, and the token, JWKS and rotation roles may use keys by that tag only (ABAC for AWS KMS), since
-// their ARNs do not exist at deploy time. The key state lives in the clients table (one reserved item).
-// KeygateIssuer creates it (prop `keyRotation`); a KeygateAuthorizer in the same stack registers itself.
+// step returns, until the old key is retired (docs/operations-rotation.md). Keys do not exist at deploy time,
+// so the roles get them through key policies: each key the rotation creates names the rotation, token and
+// JWKS roles in its own policy (core/issuer/signing-key-policy.ts), and the deployed key's policy names the
+// rotation role. No IAM policy grants a KMS action on `*` but kms:CreateKey. The key state lives in the
+// clients table (one reserved item). KeygateIssuer creates it (prop `keyRotation`); a KeygateAuthorizer in
+// the same stack registers itself.
 import { Aws, type CfnElement, Duration, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,11 +17,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import { KEY_ROTATOR_ACTIONS } from '../../../core/issuer/signing-key-policy.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 
-/** Tag key on every keygate signing key; its value names the stack, so stacks never share keys. */
+/** Tag key on every keygate signing key; its value names the stack. It identifies keys and grants nothing. */
 export const SIGNING_KEY_TAG_KEY = 'keygate:signing-key';
 
 /** What a KeygateIssuer user sets (prop `keyRotation`). */
@@ -67,18 +70,8 @@ export class KeyRotation extends Construct {
     this.tag = { key: SIGNING_KEY_TAG_KEY, value: Aws.STACK_NAME };
     Tags.of(props.signingKey).add(this.tag.key, this.tag.value);
 
-    const keysArn = `arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`;
-    const tagged = { StringEquals: { [`aws:ResourceTag/${this.tag.key}`]: this.tag.value } };
     // dynamodb:LeadingKeys: only the key-state item, never a client record.
     const stateItemOnly = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [KEY_STATE_ITEM_ID] } };
-    const allowTagged = (fn: KeygateFunction, sid: string, actions: string[]) =>
-      fn.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid, actions, resources: [keysArn], conditions: tagged }),
-      );
-
-    // The request path follows the key state: sign / publish with rotated keys, by tag.
-    allowTagged(props.token, 'SignWithRotatedKeys', ['kms:Sign']);
-    allowTagged(props.jwks, 'ReadRotatedPublicKeys', ['kms:GetPublicKey']);
     props.jwks.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadKeyState',
@@ -88,9 +81,6 @@ export class KeyRotation extends Construct {
       }),
     );
     props.jwks.function.addEnvironment('CLIENTS_TABLE', props.table.tableName);
-    for (const fn of [props.token, props.jwks]) {
-      acknowledge(fn.role, `AwsSolutions-IAM5[Resource::${nagArn}]`, REASONS.rotatedKeysByTag);
-    }
 
     this.function = new KeygateFunction(this, 'RotationFunction', {
       ...fnOptions,
@@ -105,6 +95,9 @@ export class KeyRotation extends Construct {
         SIGNING_KEY_ID: props.signingKey.keyArn,
         ...(props.signingKeyAlias ? { SIGNING_KEY_ALIAS: props.signingKeyAlias } : {}),
         SIGNING_KEY_TAG: `${this.tag.key}=${this.tag.value}`,
+        // The principals of each created key's policy: the only way any role reaches a rotated key.
+        SIGNING_KEY_SIGNER_ARNS: props.token.role.roleArn,
+        SIGNING_KEY_READER_ARNS: props.jwks.role.roleArn,
         KEY_PENDING_WINDOW_DAYS: String(pendingDays),
         ROTATION_MARGIN_SECONDS: String(props.marginSeconds ?? 60),
         TOKEN_FUNCTION_NAME: props.token.function.functionName,
@@ -112,41 +105,31 @@ export class KeyRotation extends Construct {
       },
     });
     const fn = this.function;
-    // CreateKey has no resource to scope (Service Authorization Reference: resource `*`); the conditions
-    // pin what may be created: an RSA_2048 SIGN_VERIFY key carrying our tag. Tagging at creation needs
-    // kms:TagResource in a policy "not restricted to particular KMS keys" (AWS KMS, "Controlling access
-    // to tags"), limited here to setting our tag to our value.
+    fn.function.addEnvironment('SIGNING_KEY_ROTATOR_ARN', fn.role.roleArn);
+    // CreateKey takes no resource (Service Authorization Reference: `*`), so the request is what is pinned:
+    // an RSA_2048 SIGN_VERIFY key with KMS key material in this Region, no tags (tagging in CreateKey would
+    // need kms:TagResource on every key) and the lockout safety check on. KMS evaluates request conditions
+    // with the default value when a parameter is absent (AWS KMS Developer Guide, "AWS KMS condition keys",
+    // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
     fn.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'CreateTaggedSigningKeys',
+        sid: 'CreateSigningKeys',
         actions: ['kms:CreateKey'],
         resources: ['*'],
-        conditions: {
-          StringEquals: {
-            [`aws:RequestTag/${this.tag.key}`]: this.tag.value,
-            'kms:KeySpec': 'RSA_2048',
-            'kms:KeyUsage': 'SIGN_VERIFY',
-          },
-        },
+        conditions: CREATE_KEY_CONDITIONS,
       }),
     );
-    fn.role.addToPrincipalPolicy(
+    // The deployed key: retired by the first rotation, so its policy (CloudFormation's) names this role too.
+    props.signingKey.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'TagNewSigningKeys',
-        actions: ['kms:TagResource'],
+        sid: 'RotateThisKey',
+        principals: [fn.role],
+        actions: [...KEY_ROTATOR_ACTIONS],
         resources: ['*'],
-        conditions: {
-          StringEquals: { [`aws:RequestTag/${this.tag.key}`]: this.tag.value },
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [this.tag.key] },
-        },
       }),
     );
-    allowTagged(fn, 'ManageTaggedSigningKeys', [
-      'kms:DisableKey',
-      'kms:ScheduleKeyDeletion',
-      'kms:UpdateAlias',
-    ]);
     if (props.signingKeyAlias) {
+      // UpdateAlias needs the permission on the alias in an IAM policy, and on both keys (their key policies).
       fn.allow(
         'MoveSigningAlias',
         ['kms:UpdateAlias'],
@@ -167,7 +150,6 @@ export class KeyRotation extends Construct {
       resources: [props.token, props.jwks].map((f) => f.function.functionArn),
     });
     fn.role.addToPrincipalPolicy(this.readSettings);
-    acknowledge(fn.role, `AwsSolutions-IAM5[Resource::${nagArn}]`, REASONS.rotatedKeysByTag);
     acknowledge(fn.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.kmsCreateKey);
 
     // start -> (wait N s -> continue)* -> done. Each task is idempotent: retries are safe.
@@ -253,5 +235,9 @@ export class KeyRotation extends Construct {
   }
 }
 
-// How cdk-nag renders the key ARN pattern in a finding id.
-const nagArn = 'arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*';
+/** The only condition under which any keygate role may call kms:CreateKey (the one KMS action on `*`). */
+export const CREATE_KEY_CONDITIONS = {
+  StringEquals: { 'kms:KeySpec': 'RSA_2048', 'kms:KeyUsage': 'SIGN_VERIFY', 'kms:KeyOrigin': 'AWS_KMS' },
+  Bool: { 'kms:MultiRegion': 'false', 'kms:BypassPolicyLockoutSafetyCheck': 'false' },
+  Null: { 'aws:TagKeys': 'true' },
+} as const;

@@ -27,14 +27,10 @@ export const REASONS = {
   xrayWildcard:
     'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (AWS service ' +
     'authorization reference); `*` is the only valid resource. Only present when tracing is enabled.',
-  rotatedKeysByTag:
-    'Signing keys made by the scheduled rotation do not exist at deploy time, so no ARN can be listed; the ' +
-    'statement is limited to this account and region’s KMS keys that carry this stack’s signing-key tag ' +
-    '(aws:ResourceTag, ABAC for AWS KMS), which only the rotation can set on the keys it creates.',
   kmsCreateKey:
-    'kms:CreateKey takes no resource (AWS Service Authorization Reference: `*`), and tagging a key as it is ' +
-    'created needs kms:TagResource not restricted to particular keys (AWS KMS "Controlling access to tags"); ' +
-    'conditions allow only RSA_2048 SIGN_VERIFY keys carrying this stack’s tag, and only that tag.',
+    'kms:CreateKey takes no resource (AWS Service Authorization Reference: `*`). Conditions allow only ' +
+    'untagged single-Region RSA_2048 SIGN_VERIFY keys with the lockout safety check on; every other KMS ' +
+    'permission of the rotation comes from the key policy of a key it created (or of the deployed key).',
   tracingOff:
     'X-Ray tracing follows functionOptions.tracing (off by default, as for the functions); every step is ' +
     'logged by the state machine (level ALL) and by the rotation task as a structured event.',

@@ -5,6 +5,7 @@ import { Aspects, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct, type IConstruct } from 'constructs';
 import type { ProtectedRoute } from '../../../core/authz/route-table.js';
+import { NATIVE_JWT_REQUIRED_CLAIMS } from '../../../core/contract.js';
 
 /** JwtConfigurationInput.defaultAlgorithms valid values (API Gateway API reference, JwtConfigurationInput). */
 export type NativeJwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512';
@@ -32,7 +33,8 @@ export interface NativeJwtAuthorizerProps {
 
 /**
  * `AWS::ApiGateway::Authorizer` with `Type: JWT` and `JwtConfiguration {DefaultAlgorithms, Issuers: [{Issuer,
- * Audiences}]}` (CloudFormation reference "AWS::ApiGateway::Authorizer JwtConfiguration / JwtIssuer"); methods
+ * Audiences, AdditionalClaims}]}` (CloudFormation reference "AWS::ApiGateway::Authorizer JwtConfiguration /
+ * JwtIssuer / JwtAdditionalClaim"; `sub` and `client_id` required, docs/authorizers.md#differences); methods
  * get `AuthorizationType: JWT`, the authorizer's id and `AuthorizationScopes` (AWS, "Attach a JWT authorizer
  * to methods and require scopes": a token passes when it carries at least one of the method's scopes).
  */
@@ -46,7 +48,18 @@ export class NativeJwtAuthorizer extends Construct {
     if (audiences.length === 0) throw new Error('NativeJwtAuthorizer: at least one audience is required');
     const jwtConfiguration = {
       DefaultAlgorithms: [...(props.algorithms ?? ['RS256'])],
-      Issuers: [{ Issuer: props.issuerUrl, Audiences: audiences }],
+      Issuers: [
+        {
+          Issuer: props.issuerUrl,
+          Audiences: audiences,
+          // Refused in the gateway like in keygate's authorizer: a signed JWT without a client identity.
+          AdditionalClaims: NATIVE_JWT_REQUIRED_CLAIMS.map((ClaimName) => ({
+            ClaimName,
+            Format: 'SINGLE_STRING',
+            Required: true,
+          })),
+        },
+      ],
     };
 
     this.authorizer = new apigateway.CfnAuthorizer(this, 'Resource', {

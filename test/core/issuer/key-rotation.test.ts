@@ -1,7 +1,12 @@
 // The rotation engine against dynalite and the KMS emulator over the real SDK clients, with an injected
 // clock: the step order and the waits between steps, idempotent repeats, two concurrent runs, resuming
 // after a failed step, and the retired key's final state in KMS.
-import { DescribeKeyCommand, ListKeysCommand } from '@aws-sdk/client-kms';
+import {
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  ListKeysCommand,
+  ListResourceTagsCommand,
+} from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createKeyRotator,
@@ -116,6 +121,72 @@ describe('key rotation engine', () => {
       'key_retired',
     ]);
     expect(events.every((e) => e.event === 'keygate.key_rotation')).toBe(true);
+  });
+
+  it('creates the key untagged under a policy naming the rotation, token and JWKS roles, then tags it', async () => {
+    const role = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
+    const r = rotator({
+      keyPrincipals: { rotator: role('rotation'), signers: [role('token')], readers: [role('jwks')] },
+    });
+    await r.step({ start: true });
+    const next = events[0]!.nextKeyId!;
+    const tags = async () => (await testKms.kms.send(new ListResourceTagsCommand({ KeyId: next }))).Tags;
+    expect(await tags()).toEqual([]);
+    const { Policy } = await testKms.kms.send(new GetKeyPolicyCommand({ KeyId: next }));
+    expect(JSON.parse(Policy!)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'EnableIamPolicies',
+          Effect: 'Allow',
+          Principal: { AWS: ['arn:aws:iam::111122223333:root'] },
+          Action: ['kms:*'],
+          Resource: '*',
+        },
+        {
+          Sid: 'RotateThisKey',
+          Effect: 'Allow',
+          Principal: { AWS: [role('rotation')] },
+          Action: [
+            'kms:UpdateAlias',
+            'kms:DisableKey',
+            'kms:ScheduleKeyDeletion',
+            'kms:TagResource',
+            'kms:PutKeyPolicy',
+          ],
+          Resource: '*',
+        },
+        {
+          Sid: 'SignWithThisKey',
+          Effect: 'Allow',
+          Principal: { AWS: [role('token')] },
+          Action: ['kms:Sign'],
+          Resource: '*',
+        },
+        {
+          Sid: 'PublishThisKey',
+          Effect: 'Allow',
+          Principal: { AWS: [role('jwks')] },
+          Action: ['kms:GetPublicKey'],
+          Resource: '*',
+        },
+      ],
+    });
+    clock += 5_000;
+    expect(await r.step({ start: false })).toMatchObject({ outcome: 'key_published' });
+    expect(await tags()).toEqual([{ TagKey: 'keygate:signing-key', TagValue: 'true' }]);
+  });
+
+  it('refuses key principals that are not IAM role ARNs of one account before creating anything', () => {
+    const role = 'arn:aws:iam::111122223333:role/rotation';
+    expect(() => rotator({ keyPrincipals: { rotator: '*', signers: [], readers: [] } })).toThrow(
+      '"*" is not an IAM role or user ARN',
+    );
+    expect(() =>
+      rotator({
+        keyPrincipals: { rotator: role, signers: ['arn:aws:iam::444455556666:role/token'], readers: [] },
+      }),
+    ).toThrow('arn:aws:iam::444455556666:role/token is not in account 111122223333');
   });
 
   it('starts nothing for a repeated request id or a resume without a rotation in progress', async () => {

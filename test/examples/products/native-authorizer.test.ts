@@ -18,7 +18,7 @@ const jwtAuthorizers = () =>
   resourcesOfType(s.json, 'AWS::ApiGateway::Authorizer').filter(([, r]) => r.Properties?.Type === 'JWT');
 
 describe("KeygateStack with authorizer: 'native'", () => {
-  it('creates one JWT authorizer on the resource API naming the issuer, the audience and RS256', () => {
+  it('creates one JWT authorizer on the resource API naming the issuer, the audience, RS256 and the required claims', () => {
     const [, authorizer] = jwtAuthorizers()[0]!;
     const ids = { authApi: s.id(s.stack.authServer.api), resourceApi: s.id(s.stack.resourceApi.api) };
     const url = (id: string) => `https://\${${id}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/prod`;
@@ -26,7 +26,10 @@ describe("KeygateStack with authorizer: 'native'", () => {
       Name: string;
       RestApiId: unknown;
       IdentitySource: string;
-      JwtConfiguration: { DefaultAlgorithms: string[]; Issuers: { Issuer: unknown; Audiences: unknown[] }[] };
+      JwtConfiguration: {
+        DefaultAlgorithms: string[];
+        Issuers: { Issuer: unknown; Audiences: unknown[]; AdditionalClaims: unknown[] }[];
+      };
     };
     expect(jwtAuthorizers()).toHaveLength(1);
     expect(p.Name).toBe('keygate-jwt');
@@ -40,6 +43,11 @@ describe("KeygateStack with authorizer: 'native'", () => {
     expect(render(p.JwtConfiguration.Issuers[0]!.Issuer)).toBe(
       render(s.stack.resolve(s.stack.authServer.issuerUrl)),
     );
+    // Like keygate's authorizer, the gateway refuses a token without a client identity.
+    expect(p.JwtConfiguration.Issuers[0]!.AdditionalClaims).toEqual([
+      { ClaimName: 'sub', Format: 'SINGLE_STRING', Required: true },
+      { ClaimName: 'client_id', Format: 'SINGLE_STRING', Required: true },
+    ]);
   });
 
   it.each(RESOURCE_ROUTES.map((r) => [r.method, r.path, r.scopes] as const))(

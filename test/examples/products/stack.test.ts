@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEARER_VALIDATION_REGEX } from '../../../core/contract.js';
 import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../../core/routes.js';
-import { SIGNING_KEY_TAG_KEY } from '../../../infra/lib/constructs/key-rotation.js';
+import { CREATE_KEY_CONDITIONS } from '../../../infra/lib/constructs/key-rotation.js';
 import {
   findCycle,
   references,
@@ -215,26 +215,6 @@ describe('IAM: least privilege', () => {
     expect(policies).toHaveLength(1);
     return (policies[0]![1].Properties!.PolicyDocument as { Statement: unknown[] }).Statement;
   };
-  const rotatedKeys = (Sid: string, Action: string) => ({
-    Sid,
-    Effect: 'Allow',
-    Action,
-    Resource: {
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':kms:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          ':key/*',
-        ],
-      ],
-    },
-    Condition: { StringEquals: { [`aws:ResourceTag/${SIGNING_KEY_TAG_KEY}`]: { Ref: 'AWS::StackName' } } },
-  });
   const logs = (name: keyof ReturnType<typeof ids>['logGroup']) => ({
     Sid: 'WriteOwnLogs',
     Effect: 'Allow',
@@ -242,7 +222,7 @@ describe('IAM: least privilege', () => {
     Resource: { 'Fn::GetAtt': [ids().logGroup[name], 'Arn'] },
   });
 
-  it('lets the token function kms:Sign its key and the rotated keys (by tag), and dynamodb:GetItem the one table', () => {
+  it('lets the token function kms:Sign its key (rotated keys: their key policies) and dynamodb:GetItem the one table', () => {
     expect(policyOf(ids().role.token)).toEqual([
       logs('token'),
       {
@@ -257,7 +237,6 @@ describe('IAM: least privilege', () => {
         Action: 'dynamodb:GetItem',
         Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
       },
-      rotatedKeys('SignWithRotatedKeys', 'kms:Sign'),
     ]);
   });
 
@@ -289,7 +268,7 @@ describe('IAM: least privilege', () => {
     ]);
   });
 
-  it('lets the JWKS function kms:GetPublicKey its key and the rotated keys, and read only the key-state item', () => {
+  it('lets the JWKS function kms:GetPublicKey its key (rotated keys: their key policies) and read only the key-state item', () => {
     expect(policyOf(ids().role.jwks)).toEqual([
       logs('jwks'),
       {
@@ -298,7 +277,6 @@ describe('IAM: least privilege', () => {
         Action: 'kms:GetPublicKey',
         Resource: { 'Fn::GetAtt': [ids().key, 'Arn'] },
       },
-      rotatedKeys('ReadRotatedPublicKeys', 'kms:GetPublicKey'),
       {
         Sid: 'ReadKeyState',
         Effect: 'Allow',
@@ -315,7 +293,7 @@ describe('IAM: least privilege', () => {
     expect(policyOf(ids().role.products)).toEqual([logs('products')]);
   });
 
-  it('attaches no managed or inline policies to function roles, and no wildcard without a signing-key tag condition', () => {
+  it('attaches no managed or inline policies to function roles, and no wildcard but the conditioned kms:CreateKey', () => {
     for (const roleId of Object.values(ids().role)) {
       const role = s.json.Resources[roleId]!.Properties!;
       expect(role.ManagedPolicyArns, roleId).toBeUndefined();
@@ -326,13 +304,14 @@ describe('IAM: least privilege', () => {
           { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
         ],
       });
-      // The only wildcards: keys this stack's rotation tagged, and CreateKey/TagResource, which take no
-      // resource and are pinned by request conditions (infra/lib/constructs/key-rotation.ts).
-      for (const st of policyOf(roleId) as { Resource: unknown; Condition?: Record<string, unknown> }[]) {
+      // The only wildcard: CreateKey, which takes no resource and is pinned by request conditions
+      // (test/security/kms-least-privilege.test.ts checks every policy of the stack).
+      for (const st of policyOf(roleId) as { Action: unknown; Resource: unknown; Condition?: unknown }[]) {
         if (!JSON.stringify(st.Resource).includes('*')) continue;
-        expect(JSON.stringify(st.Condition), roleId).toMatch(
-          /aws:(ResourceTag|RequestTag)\/keygate:signing-key/,
-        );
+        expect({ Action: st.Action, Condition: st.Condition }, roleId).toEqual({
+          Action: 'kms:CreateKey',
+          Condition: CREATE_KEY_CONDITIONS,
+        });
       }
     }
   });

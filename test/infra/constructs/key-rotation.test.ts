@@ -21,8 +21,6 @@ const statementsOf = (roleId: string) => {
   );
   return (policy![1].Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
 };
-const KEYS = `arn:\${AWS::Partition}:kms:\${AWS::Region}:\${AWS::AccountId}:key/*`;
-const TAGGED = { StringEquals: { [`aws:ResourceTag/${SIGNING_KEY_TAG_KEY}`]: { Ref: 'AWS::StackName' } } };
 
 describe('rotation schedule', () => {
   it('starts the state machine every 90 days with the scheduled time as the idempotency key', () => {
@@ -123,6 +121,9 @@ describe('rotation task', () => {
       SIGNING_KEY_ID: { 'Fn::GetAtt': [s.id(a.key), 'Arn'] },
       SIGNING_KEY_ALIAS: 'alias/keygate-signing',
       SIGNING_KEY_TAG: { 'Fn::Join': ['', [`${SIGNING_KEY_TAG_KEY}=`, { Ref: 'AWS::StackName' }]] },
+      SIGNING_KEY_ROTATOR_ARN: { 'Fn::GetAtt': [s.id(rotation().function.role), 'Arn'] },
+      SIGNING_KEY_SIGNER_ARNS: { 'Fn::GetAtt': [s.id(a.token.role), 'Arn'] },
+      SIGNING_KEY_READER_ARNS: { 'Fn::GetAtt': [s.id(a.jwks.role), 'Arn'] },
       KEY_PENDING_WINDOW_DAYS: '30',
       ROTATION_MARGIN_SECONDS: '60',
       TOKEN_FUNCTION_NAME: { Ref: s.id(a.token.function) },
@@ -131,14 +132,25 @@ describe('rotation task', () => {
     });
   });
 
-  it('tags the deployed signing key so the request path may use rotated keys by the same tag', () => {
+  it('tags the deployed signing key (a label: no policy grants anything by it)', () => {
     expect(props(s.id(s.stack.authServer.key)).Tags).toContainEqual({
       Key: SIGNING_KEY_TAG_KEY,
       Value: { Ref: 'AWS::StackName' },
     });
   });
 
-  it('may create only tagged RSA signing keys, manage only tagged keys, and write only the key-state item', () => {
+  it('is named in the deployed key’s policy, which lets it move the alias off the key and retire it', () => {
+    const policy = props(s.id(s.stack.authServer.key)).KeyPolicy as { Statement: Record<string, unknown>[] };
+    expect(policy.Statement).toContainEqual({
+      Sid: 'RotateThisKey',
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::GetAtt': [s.id(rotation().function.role), 'Arn'] } },
+      Action: ['kms:UpdateAlias', 'kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+      Resource: '*',
+    });
+  });
+
+  it('may create only untagged RSA signing keys, move only the alias, and write only the key-state item', () => {
     const { authServer: a, resourceApi: r } = s.stack;
     const statements = statementsOf(s.id(rotation().function.role)).map((st) => ({
       ...st,
@@ -146,34 +158,19 @@ describe('rotation task', () => {
     }));
     expect(statements.slice(1)).toEqual([
       {
-        Sid: 'CreateTaggedSigningKeys',
+        Sid: 'CreateSigningKeys',
         Effect: 'Allow',
         Action: 'kms:CreateKey',
         Resource: '*',
         Condition: {
           StringEquals: {
-            [`aws:RequestTag/${SIGNING_KEY_TAG_KEY}`]: { Ref: 'AWS::StackName' },
             'kms:KeySpec': 'RSA_2048',
             'kms:KeyUsage': 'SIGN_VERIFY',
+            'kms:KeyOrigin': 'AWS_KMS',
           },
+          Bool: { 'kms:MultiRegion': 'false', 'kms:BypassPolicyLockoutSafetyCheck': 'false' },
+          Null: { 'aws:TagKeys': 'true' },
         },
-      },
-      {
-        Sid: 'TagNewSigningKeys',
-        Effect: 'Allow',
-        Action: 'kms:TagResource',
-        Resource: '*',
-        Condition: {
-          StringEquals: { [`aws:RequestTag/${SIGNING_KEY_TAG_KEY}`]: { Ref: 'AWS::StackName' } },
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [SIGNING_KEY_TAG_KEY] },
-        },
-      },
-      {
-        Sid: 'ManageTaggedSigningKeys',
-        Effect: 'Allow',
-        Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:UpdateAlias'],
-        Resource: KEYS,
-        Condition: TAGGED,
       },
       {
         Sid: 'MoveSigningAlias',

@@ -194,6 +194,56 @@ describe('request validation (AWS "Control access to REST APIs using JWT authori
   });
 });
 
+describe('additional claims (API reference, JwtIssuerInput.additionalClaims / JwtAdditionalClaim)', () => {
+  const required = (claimName: string, expectedValues?: string[]) => ({
+    claimName,
+    format: 'SINGLE_STRING' as const,
+    required: true,
+    ...(expectedValues ? { expectedValues } : {}),
+  });
+
+  it.each([
+    ['a required claim is missing', { sub: undefined }, invalidToken('the token has no sub claim')],
+    ['a claim is not a single string', { sub: ['a'] }, invalidToken('the token has an invalid sub claim')],
+    ['a claim is a number', { client_id: 7 }, invalidToken('the token has an invalid client_id claim')],
+  ])('answers 401 when %s', async (_what, claims, wwwAuthenticate) => {
+    const authz = await create({ additionalClaims: [required('sub'), required('client_id')] });
+    expect(await authz.authorize(bearer(token(claims)), [])).toEqual({
+      kind: 'unauthorized',
+      wwwAuthenticate,
+    });
+  });
+
+  it('accepts an empty string as a single string (AWS documents nothing stricter)', async () => {
+    const authz = await create({ additionalClaims: [required('sub')] });
+    expect((await authz.authorize(bearer(token({ sub: '' })), [])).kind).toBe('allow');
+  });
+
+  it('matches expectedValues exactly and case-sensitively; an optional claim may be absent', async () => {
+    const authz = await create({
+      additionalClaims: [required('tenant', ['Acme']), { claimName: 'env', format: 'SINGLE_STRING' }],
+    });
+    expect((await authz.authorize(bearer(token({ tenant: 'Acme' })), [])).kind).toBe('allow');
+    expect((await authz.authorize(bearer(token({ tenant: 'acme' })), [])).kind).toBe('unauthorized');
+    expect((await authz.authorize(bearer(token({ tenant: 'Acme', env: 1 })), [])).kind).toBe('unauthorized');
+  });
+
+  it.each(['iss', 'aud', 'exp', 'nbf', 'iat', 'scope', 'scp', ''])(
+    'refuses to be created with a rule on %j',
+    async (claimName) => {
+      await expect(create({ additionalClaims: [required(claimName)] })).rejects.toMatchObject({
+        reason: 'issuer',
+      });
+    },
+  );
+
+  it('refuses to be created with two rules on one claim', async () => {
+    await expect(create({ additionalClaims: [required('sub'), required('sub')] })).rejects.toMatchObject({
+      reason: 'issuer',
+    });
+  });
+});
+
 describe('key cache (AWS "Signing keys and troubleshooting JWT authorizers")', () => {
   it('refetches the key set for an unseen kid, then accepts a token signed with the new key', async () => {
     const authz = await create();

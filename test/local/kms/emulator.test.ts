@@ -12,13 +12,16 @@ import {
   DescribeKeyCommand,
   DisableKeyCommand,
   EnableKeyCommand,
+  GetKeyPolicyCommand,
   GetPublicKeyCommand,
   KMSClient,
   ListAliasesCommand,
   ListKeysCommand,
+  ListResourceTagsCommand,
   ScheduleKeyDeletionCommand,
   SignCommand,
   type SignCommandInput,
+  TagResourceCommand,
   UpdateAliasCommand,
   VerifyCommand,
 } from '@aws-sdk/client-kms';
@@ -185,6 +188,144 @@ describe('key management', () => {
     const { Keys, Truncated } = await kms.send(new ListKeysCommand({}));
     expect(Keys).toContainEqual({ KeyId: keyId, KeyArn: arn });
     expect(Truncated).toBe(false);
+  });
+});
+
+describe('key policies and tags', () => {
+  const POLICY = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::000000000000:root' },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  });
+  const create = (extra: Record<string, unknown> = {}) =>
+    kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', ...extra }));
+  const tagsOf = async (KeyId: string) => (await kms.send(new ListResourceTagsCommand({ KeyId }))).Tags;
+
+  it('keeps the Policy given to CreateKey and answers it from GetKeyPolicy', async () => {
+    const { KeyMetadata } = await create({ Policy: POLICY });
+    expect(await kms.send(new GetKeyPolicyCommand({ KeyId: KeyMetadata!.KeyId! }))).toMatchObject({
+      Policy: POLICY,
+      PolicyName: 'default',
+    });
+  });
+
+  it('gives a key created without Policy the default key policy that enables IAM policies', async () => {
+    const { Policy } = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId }));
+    expect(JSON.parse(Policy!)).toEqual({
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::000000000000:root' },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    });
+  });
+
+  it('tags at CreateKey and with TagResource (an existing key is overwritten), listed by ListResourceTags', async () => {
+    const { KeyMetadata } = await create({ Tags: [{ TagKey: 'a', TagValue: '1' }] });
+    const id = KeyMetadata!.KeyId!;
+    expect(await tagsOf(id)).toEqual([{ TagKey: 'a', TagValue: '1' }]);
+    await kms.send(
+      new TagResourceCommand({
+        KeyId: KeyMetadata!.Arn!,
+        Tags: [
+          { TagKey: 'a', TagValue: '2' },
+          { TagKey: 'b', TagValue: '' },
+        ],
+      }),
+    );
+    expect(await tagsOf(id)).toEqual([
+      { TagKey: 'a', TagValue: '2' },
+      { TagKey: 'b', TagValue: '' },
+    ]);
+  });
+
+  it.each([
+    [
+      'a policy that is not JSON',
+      { Policy: '{' },
+      'MalformedPolicyDocumentException',
+      'The key policy is not valid JSON.',
+    ],
+    [
+      'a policy without Statement',
+      { Policy: '{}' },
+      'MalformedPolicyDocumentException',
+      'The key policy has no Statement list.',
+    ],
+    [
+      'a policy over 32 KiB',
+      { Policy: ' '.repeat(32_769) },
+      'ValidationException',
+      "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length between 1 and 32768",
+    ],
+    [
+      'a reserved aws: tag',
+      { Tags: [{ TagKey: 'aws:x', TagValue: 'y' }] },
+      'TagException',
+      'Tag keys beginning with aws: are reserved.',
+    ],
+  ])('refuses CreateKey with %s', async (_what, extra, name, message) => {
+    expect(await failure(create(extra))).toEqual({ name, message, status: 400 });
+  });
+
+  it('refuses TagResource on an alias and on a key pending deletion', async () => {
+    const { KeyMetadata } = await create();
+    const tags = [{ TagKey: 'a', TagValue: '1' }];
+    expect(
+      await failure(kms.send(new TagResourceCommand({ KeyId: 'alias/keygate-signing', Tags: tags }))),
+    ).toEqual({ name: 'ValidationException', message: 'TargetKeyId cannot be an alias', status: 400 });
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId!, PendingWindowInDays: 7 }));
+    expect(
+      await failure(kms.send(new TagResourceCommand({ KeyId: KeyMetadata!.KeyId!, Tags: tags }))),
+    ).toEqual({
+      name: 'KMSInvalidStateException',
+      message: `${KeyMetadata!.Arn!} is pending deletion.`,
+      status: 400,
+    });
+  });
+
+  it('keeps policies and tags across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keygate-kms-'));
+    try {
+      const first = await startKmsEmulator({ stateDir: dir });
+      const firstKms = client(first.url);
+      const { KeyMetadata } = await firstKms.send(
+        new CreateKeyCommand({
+          KeySpec: 'RSA_2048',
+          KeyUsage: 'SIGN_VERIFY',
+          Policy: POLICY,
+          Tags: [{ TagKey: 't', TagValue: 'v' }],
+        }),
+      );
+      firstKms.destroy();
+      await first.close();
+      const second = await startKmsEmulator({ stateDir: dir });
+      const secondKms = client(second.url);
+      try {
+        const KeyId = KeyMetadata!.KeyId!;
+        expect((await secondKms.send(new GetKeyPolicyCommand({ KeyId }))).Policy).toBe(POLICY);
+        expect((await secondKms.send(new ListResourceTagsCommand({ KeyId }))).Tags).toEqual([
+          { TagKey: 't', TagValue: 'v' },
+        ]);
+      } finally {
+        secondKms.destroy();
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
