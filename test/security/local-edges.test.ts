@@ -174,6 +174,16 @@ const MISDIRECTED = {
 };
 const FOREIGN_ORIGIN = { message: 'requests from a foreign web origin are refused (CSRF guard)' };
 
+/** Every server the stack starts, by name: its origin. */
+const SERVERS: [string, () => string][] = [
+  ['KMS', () => stack.kms.url],
+  ['dynalite', () => stack.dynamodbEndpoint],
+  ['the auth API', () => stack.gateways.auth.origin],
+  ['the resource API', () => stack.gateways.api.origin],
+];
+const portOf = (url: () => string) => Number(new URL(url()).port);
+const statusesOf = (reply: string) => [...reply.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+
 describe('DNS rebinding: a foreign Host', () => {
   it.each(ATTACK_NAMES)('%s: works from loopback, 421 from a rebinding name', async (name) => {
     const attack = ATTACKS[name]!();
@@ -236,6 +246,52 @@ describe('DNS rebinding: a foreign Host', () => {
     );
     expect(statusOf(reply)).toBe(400);
   });
+
+  const REBIND = `Host: ${REBINDING_HOST}`;
+  it.each(SERVERS)(
+    '%s refuses Expect: 100-continue from a rebinding name with 421, before any 100 Continue',
+    async (_, url) => {
+      const reply = await raw(
+        portOf(url),
+        `POST / HTTP/1.1\r\n${REBIND}\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n`,
+      );
+      expect(statusesOf(reply)).toEqual([421]);
+    },
+  );
+
+  it.each(SERVERS)('%s refuses a WebSocket Upgrade from a rebinding name with 421', async (_, url) => {
+    const reply = await raw(
+      portOf(url),
+      `GET / HTTP/1.1\r\n${REBIND}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    expect(statusesOf(reply)).toEqual([421]);
+  });
+
+  it.each(SERVERS)(
+    '%s checks every request pipelined on one connection: loopback answered, then 421',
+    async (_, url) => {
+      const reply = await raw(
+        portOf(url),
+        `GET /_keygate/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /_keygate/health HTTP/1.1\r\n${REBIND}\r\n\r\n`,
+      );
+      const statuses = statusesOf(reply);
+      expect(statuses).toHaveLength(2);
+      expect(statuses[0]).not.toBe(421);
+      expect(statuses[1]).toBe(421);
+    },
+  );
+
+  it.each([
+    ['the auth API', () => stack.gateways.auth],
+    ['the resource API', () => stack.gateways.api],
+  ])('%s answers CONNECT from a rebinding name 421 before its own CONNECT answer', async (_, gateway) => {
+    const before = { ...gateway().stats.gatewayResponses };
+    const reply = await raw(gateway().port, `CONNECT localhost:443 HTTP/1.1\r\n${REBIND}\r\n\r\n`);
+    expect(statusesOf(reply)).toEqual([421]);
+    expect(gateway().stats.gatewayResponses).toEqual(before);
+    const loopback = await raw(gateway().port, 'CONNECT localhost:443 HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(statusesOf(loopback)).toEqual([403]);
+  });
 });
 
 describe('drive-by pages: a foreign Origin', () => {
@@ -296,6 +352,18 @@ describe('drive-by pages: a foreign Origin', () => {
       expect(r.json()).toEqual({ message: 'cross-site browser requests are refused (CSRF guard)' });
     },
   );
+
+  it('an Origin behind 2000 other headers still gets 403: the flush never happens', async () => {
+    expect((await call(ATTACKS['a resource API route with a valid token']!())).status).toBe(200);
+    const cached = stack.gateways.api.stats.authorizerCacheSize;
+    const port = stack.gateways.api.port;
+    const reply = await raw(
+      port,
+      `DELETE /_keygate/authorizer-cache HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${'a:\r\n'.repeat(2000)}Origin: ${EVIL_ORIGIN}\r\n\r\n`,
+    );
+    expect(statusesOf(reply)).toEqual([403]);
+    expect(stack.gateways.api.stats.authorizerCacheSize).toBe(cached);
+  });
 
   it('dynalite grants no CORS even to a loopback origin (request and preflight)', async () => {
     const list = ATTACKS['dynalite ListTables']!();
@@ -363,10 +431,37 @@ describe('spoofed identity headers', () => {
   });
 
   it.each([
+    [
+      'in a chunked body’s trailers',
+      'Transfer-Encoding: chunked\r\nTrailer: X-Keygate-Client-Id\r\n\r\n3\r\nabc\r\n0\r\nX-Keygate-Client-Id: forged\r\nX-Keygate_Scope: items:admin\r\n\r\n',
+    ],
+    [
+      'with Connection naming the gateway’s own headers (hop-by-hop removal)',
+      'Connection: close, X-Keygate-Client-Id, X-Keygate-Scope\r\n\r\n',
+    ],
+  ])('a spoof %s: the upstream sees the gateway’s headers, and only those', async (_, tail) => {
+    upstreamSaw = [];
+    const path = `${new URL(stack.apiUrl).pathname}/items/1`;
+    const port = stack.gateways.api.port;
+    const reply = await raw(
+      port,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${readToken}\r\n${tail}`,
+    );
+    expect(statusesOf(reply)).toEqual([200]);
+    expect(upstreamSaw).toHaveLength(1);
+    expect(keygateHeadersSeen(upstreamSaw[0]!)).toEqual([
+      ['X-Keygate-Client-Id', readClientId],
+      ['X-Keygate-Scope', 'items:read'],
+    ]);
+  });
+
+  it.each([
     ['an obs-fold continuation line', 'X-Foo: a\r\n X-Keygate-Client-Id: forged'],
     ['whitespace before the colon', 'X-Keygate-Client-Id : forged'],
     ['a tab before the colon', 'X-Keygate-Client-Id\t: forged'],
     ['a bare LF inside the header block', 'X-Foo: a\nX-Keygate-Client-Id: forged'],
+    ['a Cyrillic і in the name', 'X-Keygate-Cl\u0456ent-Id: forged'],
+    ['a NUL after the name', 'X-Keygate-Client-Id\u0000: forged'],
   ])('%s is a 400 and never reaches the upstream', async (_, header) => {
     upstreamSaw = [];
     const path = `${new URL(stack.apiUrl).pathname}/items/1`;
