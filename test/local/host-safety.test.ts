@@ -182,6 +182,8 @@ describe('createRequestGuard on 127.0.0.1', () => {
     '192.168.1.10',
     '[fe80::1]',
     '0.0.0.0',
+    'xn--lcalhost-7fg',
+    'localhost.127.0.0.1.nip.io',
   ])('answers Host %s 421 Misdirected Request', (host) => {
     expect(guard(request([['Host', host]]))).toEqual(MISDIRECTED);
   });
@@ -194,6 +196,12 @@ describe('createRequestGuard on 127.0.0.1', () => {
     ['a Host with an empty port', [['Host', 'localhost:']]],
     ['an IPv6 Host without brackets', [['Host', '::1']]],
     ['a bracketed non-address', [['Host', '[evil.com]']]],
+    ['a Host with userinfo after a loopback address', [['Host', '127.0.0.1@evil.com']]],
+    ['an IPv6 zone id', [['Host', '[fe80::1%25lo]']]],
+    ['a zone id on ::1', [['Host', '[::1%lo]']]],
+    ['a tab inside the name', [['Host', 'local\thost']]],
+    ['a Cyrillic о look-alike', [['Host', 'l\u043ecalhost']]],
+    ['two ports', [['Host', 'localhost:80:80']]],
   ] as [string, [string, string][]][])('answers %s 400 invalid Host', (_, headers) => {
     expect(guard(request(headers))).toEqual({ status: 400, message: 'invalid Host header' });
   });
@@ -274,6 +282,7 @@ describe('createRequestGuard on 127.0.0.1', () => {
     'https://app.localhost',
     'http://127.0.0.1:4001',
     'http://[::1]:3000',
+    'http://localhost.:5173',
   ])('lets Origin %s through', (origin) => {
     expect(
       guard(
@@ -296,6 +305,13 @@ describe('createRequestGuard on 127.0.0.1', () => {
     'http://localhost:5173/path',
     'http://user@localhost',
     '',
+    'http://localhost:80@evil.com',
+    'http://127.0.0.1.evil.com',
+    'HTTP://EVIL.COM',
+    'http://[::1%25lo]:4001',
+    'https://xn--lcalhost-7fg',
+    'http://localhost,http://evil.com',
+    'http://l\u043ecalhost',
   ])('answers Origin %s 403, on any method', (origin) => {
     for (const method of ['POST', 'GET', 'OPTIONS', 'DELETE']) {
       expect(

@@ -365,6 +365,41 @@ describe('drive-by pages: a foreign Origin', () => {
     expect(stack.gateways.api.stats.authorizerCacheSize).toBe(cached);
   });
 
+  it.each([
+    ['GET with X-HTTP-Method-Override: DELETE', 'GET', '', { 'x-http-method-override': 'DELETE' }],
+    ['POST with X-HTTP-Method-Override: DELETE', 'POST', '', { 'x-http-method-override': 'DELETE' }],
+    ['POST ?_method=DELETE', 'POST', '?_method=DELETE', {}],
+    [
+      'a cross-site GET with X-HTTP-Method: DELETE',
+      'GET',
+      '',
+      { 'x-http-method': 'DELETE', 'sec-fetch-site': 'cross-site' },
+    ],
+  ])('the cache flush is DELETE only: %s is 404 and flushes nothing', async (_, method, query, headers) => {
+    expect((await call(ATTACKS['a resource API route with a valid token']!())).status).toBe(200);
+    const cached = stack.gateways.api.stats.authorizerCacheSize;
+    const r = await send(`${stack.gateways.api.origin}/_keygate/authorizer-cache${query}`, {
+      method,
+      headers,
+    });
+    expect(r.status).toBe(404);
+    expect(stack.gateways.api.stats.authorizerCacheSize).toBe(cached);
+  });
+
+  it('a cross-site GET (no Origin, as an <img> sends it) cannot mint a token: 403, no KMS Sign', async () => {
+    const { clientId, clientSecret } = stack.demoClient;
+    const query = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    });
+    const before = stack.kms.calls.Sign ?? 0;
+    const r = await send(`${stack.tokenUrl}?${query}`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(r.status).toBe(403);
+    expect(r.json()).toEqual({ message: 'Missing Authentication Token' });
+    expect(stack.kms.calls.Sign ?? 0).toBe(before);
+  });
+
   it('dynalite grants no CORS even to a loopback origin (request and preflight)', async () => {
     const list = ATTACKS['dynalite ListTables']!();
     const r = await call(list, { origin: 'http://localhost:3000' });
