@@ -449,20 +449,26 @@ describe('spoofed identity headers', () => {
     'X-Keygate-Claim-Tenant: other-tenant',
   ];
 
-  it('reach the upstream only as the gateway sets them: the caller’s client id and scope', async () => {
+  /** GET /items/1 with a valid read token, then `tail` (more header lines and the rest); the raw reply. */
+  async function spoof(tail: string): Promise<string> {
     upstreamSaw = [];
     const path = `${new URL(stack.apiUrl).pathname}/items/1`;
     const port = stack.gateways.api.port;
-    const reply = await raw(
+    return raw(
       port,
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${readToken}\r\n${SPOOFS.join('\r\n')}\r\nConnection: close\r\n\r\n`,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${readToken}\r\n${tail}`,
     );
+  }
+  const GATEWAY_HEADERS = () => [
+    ['X-Keygate-Client-Id', readClientId],
+    ['X-Keygate-Scope', 'items:read'],
+  ];
+
+  it('reach the upstream only as the gateway sets them: the caller’s client id and scope', async () => {
+    const reply = await spoof(`${SPOOFS.join('\r\n')}\r\nConnection: close\r\n\r\n`);
     expect(statusOf(reply)).toBe(200);
     expect(upstreamSaw).toHaveLength(1);
-    expect(keygateHeadersSeen(upstreamSaw[0]!)).toEqual([
-      ['X-Keygate-Client-Id', readClientId],
-      ['X-Keygate-Scope', 'items:read'],
-    ]);
+    expect(keygateHeadersSeen(upstreamSaw[0]!)).toEqual(GATEWAY_HEADERS());
   });
 
   it.each([
@@ -475,19 +481,9 @@ describe('spoofed identity headers', () => {
       'Connection: close, X-Keygate-Client-Id, X-Keygate-Scope\r\n\r\n',
     ],
   ])('a spoof %s: the upstream sees the gateway’s headers, and only those', async (_, tail) => {
-    upstreamSaw = [];
-    const path = `${new URL(stack.apiUrl).pathname}/items/1`;
-    const port = stack.gateways.api.port;
-    const reply = await raw(
-      port,
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${readToken}\r\n${tail}`,
-    );
-    expect(statusesOf(reply)).toEqual([200]);
+    expect(statusesOf(await spoof(tail))).toEqual([200]);
     expect(upstreamSaw).toHaveLength(1);
-    expect(keygateHeadersSeen(upstreamSaw[0]!)).toEqual([
-      ['X-Keygate-Client-Id', readClientId],
-      ['X-Keygate-Scope', 'items:read'],
-    ]);
+    expect(keygateHeadersSeen(upstreamSaw[0]!)).toEqual(GATEWAY_HEADERS());
   });
 
   it.each([
@@ -498,14 +494,7 @@ describe('spoofed identity headers', () => {
     ['a Cyrillic і in the name', 'X-Keygate-Cl\u0456ent-Id: forged'],
     ['a NUL after the name', 'X-Keygate-Client-Id\u0000: forged'],
   ])('%s is a 400 and never reaches the upstream', async (_, header) => {
-    upstreamSaw = [];
-    const path = `${new URL(stack.apiUrl).pathname}/items/1`;
-    const port = stack.gateways.api.port;
-    const reply = await raw(
-      port,
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${readToken}\r\n${header}\r\n\r\n`,
-    );
-    expect(statusOf(reply)).toBe(400);
+    expect(statusOf(await spoof(`${header}\r\n\r\n`))).toBe(400);
     expect(upstreamSaw).toEqual([]);
   });
 });
