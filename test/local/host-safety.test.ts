@@ -3,6 +3,7 @@
 // request guard every local server runs: which Host, request target, Origin and Sec-Fetch-Site it refuses.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkHostFlags,
@@ -13,7 +14,8 @@ import {
 import { closeNow, listen } from '../../local/listen.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { main } from '../../local/start.js';
-import { raw, send } from './gateway/http.js';
+import { basicAuth } from '../support/basic-auth.js';
+import { bodyOf, raw, send } from './gateway/http.js';
 
 describe('checkHostFlags', () => {
   it.each(['127.0.0.1', 'localhost', '::1', '127.1.2.3'])('accepts loopback %s silently', (host) => {
@@ -96,6 +98,25 @@ describe('a stack on 0.0.0.0', () => {
     expect(r.status).toBe(200);
   });
 
+  it.each([
+    ['a page served from an IP address (Origin http://203.0.113.5)', '127.0.0.1', 'http://203.0.113.5', 403],
+    ['a page on another LAN address', '192.0.2.10', 'http://192.0.2.99:5173', 403],
+    ['a loopback front-end', '127.0.0.1', 'http://localhost:5173', 200],
+    ['a front-end on the same LAN address as Host', '192.0.2.10', 'http://192.0.2.10:5173', 200],
+  ])('answers a POST to the token endpoint from %s %i', async (_, hostAddress, origin, status) => {
+    const r = await send(stack.tokenUrl, {
+      method: 'POST',
+      headers: {
+        host: `${hostAddress}:${stack.gateways.auth.port}`,
+        origin,
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(stack.demoClient.clientId, stack.demoClient.clientSecret),
+      },
+      body: 'grant_type=client_credentials',
+    });
+    expect(r.status).toBe(status);
+  });
+
   it.skipIf(external === undefined)(
     'refuses admin endpoints to a non-loopback peer (403, as an unknown path)',
     async () => {
@@ -161,6 +182,8 @@ describe('createRequestGuard on 127.0.0.1', () => {
     '192.168.1.10',
     '[fe80::1]',
     '0.0.0.0',
+    'xn--lcalhost-7fg',
+    'localhost.127.0.0.1.nip.io',
   ])('answers Host %s 421 Misdirected Request', (host) => {
     expect(guard(request([['Host', host]]))).toEqual(MISDIRECTED);
   });
@@ -173,6 +196,12 @@ describe('createRequestGuard on 127.0.0.1', () => {
     ['a Host with an empty port', [['Host', 'localhost:']]],
     ['an IPv6 Host without brackets', [['Host', '::1']]],
     ['a bracketed non-address', [['Host', '[evil.com]']]],
+    ['a Host with userinfo after a loopback address', [['Host', '127.0.0.1@evil.com']]],
+    ['an IPv6 zone id', [['Host', '[fe80::1%25lo]']]],
+    ['a zone id on ::1', [['Host', '[::1%lo]']]],
+    ['a tab inside the name', [['Host', 'local\thost']]],
+    ['a Cyrillic о look-alike', [['Host', 'l\u043ecalhost']]],
+    ['two ports', [['Host', 'localhost:80:80']]],
   ] as [string, [string, string][]][])('answers %s 400 invalid Host', (_, headers) => {
     expect(guard(request(headers))).toEqual({ status: 400, message: 'invalid Host header' });
   });
@@ -236,6 +265,13 @@ describe('createRequestGuard on 127.0.0.1', () => {
     },
   );
 
+  it.each([
+    ['localhost', undefined],
+    ['evil.com', MISDIRECTED],
+  ])('checks a CONNECT (authority-form target, RFC 9112 §3.2.3) by its Host %s only', (host, answer) => {
+    expect(guard(request([['Host', host]], 'evil.com:443', 'CONNECT'))).toEqual(answer);
+  });
+
   it('lets the asterisk target through to the server (OPTIONS *)', () => {
     expect(guard(request([['Host', 'localhost']], '*', 'OPTIONS'))).toBeUndefined();
   });
@@ -246,6 +282,7 @@ describe('createRequestGuard on 127.0.0.1', () => {
     'https://app.localhost',
     'http://127.0.0.1:4001',
     'http://[::1]:3000',
+    'http://localhost.:5173',
   ])('lets Origin %s through', (origin) => {
     expect(
       guard(
@@ -268,6 +305,13 @@ describe('createRequestGuard on 127.0.0.1', () => {
     'http://localhost:5173/path',
     'http://user@localhost',
     '',
+    'http://localhost:80@evil.com',
+    'http://127.0.0.1.evil.com',
+    'HTTP://EVIL.COM',
+    'http://[::1%25lo]:4001',
+    'https://xn--lcalhost-7fg',
+    'http://localhost,http://evil.com',
+    'http://l\u043ecalhost',
   ])('answers Origin %s 403, on any method', (origin) => {
     for (const method of ['POST', 'GET', 'OPTIONS', 'DELETE']) {
       expect(
@@ -356,6 +400,28 @@ describe('createRequestGuard with a configured --host', () => {
       }
     },
   );
+
+  it.each([
+    ['0.0.0.0', '127.0.0.1:4001', 'http://203.0.113.5', 'refuses'],
+    ['0.0.0.0', '192.0.2.10:4001', 'http://192.0.2.99:5173', 'refuses'],
+    ['::', '[2001:db8::1]:4001', 'http://[2001:db8::2]', 'refuses'],
+    ['0.0.0.0', '192.0.2.10:4001', 'http://192.0.2.10:5173', 'lets through'],
+    ['0.0.0.0', '192.0.2.10:4001', 'http://0.0.0.0:5173', 'lets through'],
+    ['0.0.0.0', '127.0.0.1:4001', 'http://[::1]:5173', 'lets through'],
+    ['::', '[2001:db8::1]:4001', 'https://[2001:DB8::1]', 'lets through'],
+    ['devbox.example', 'devbox.example:4001', 'http://devbox.example.:5173', 'lets through'],
+  ])(
+    'on %s, with Host %s, Origin %s: %s (an IP-literal page is foreign unless it is Host’s)',
+    (host, hostHeader, origin, answer) => {
+      const headers: [string, string][] = [
+        ['Host', hostHeader],
+        ['Origin', origin],
+      ];
+      expect(createRequestGuard(host)(request(headers))).toEqual(
+        answer === 'refuses' ? FOREIGN_ORIGIN : undefined,
+      );
+    },
+  );
 });
 
 describe('guardRequests on a real server', () => {
@@ -368,9 +434,64 @@ describe('guardRequests on a real server', () => {
       res.end('reached');
     });
     guardRequests(server, '127.0.0.1');
+    // Listeners added after the guard, for requests that never raise 'request': guarded all the same.
+    for (const event of ['connect', 'upgrade'] as const) {
+      server.on(event, (_req: IncomingMessage, socket: Duplex) => {
+        reached += 1;
+        socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${event.length}\r\nConnection: close\r\n\r\n${event}`);
+      });
+    }
     port = await listen(server, 0, '127.0.0.1');
   });
   afterAll(() => closeNow(server)());
+
+  const FOREIGN = 'Host: rebind.attacker.example';
+  it.each([
+    ['CONNECT', `CONNECT localhost:443 HTTP/1.1\r\n${FOREIGN}\r\n\r\n`],
+    ['an Upgrade', `GET / HTTP/1.1\r\n${FOREIGN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`],
+    [
+      'Expect: 100-continue',
+      `POST / HTTP/1.1\r\n${FOREIGN}\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n`,
+    ],
+    [
+      'the second of two pipelined requests',
+      `GET / HTTP/1.1\r\nHost: localhost\r\n\r\nGET / HTTP/1.1\r\n${FOREIGN}\r\n\r\n`,
+    ],
+    [
+      'a second Host behind 2000 other headers',
+      `GET / HTTP/1.1\r\nHost: localhost\r\n${'a:\r\n'.repeat(2000)}${FOREIGN}\r\n\r\n`,
+    ],
+    [
+      'an Origin behind 2000 other headers',
+      `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n${'a:\r\n'.repeat(2000)}Origin: https://attacker.example\r\n\r\n`,
+    ],
+  ])('refuses %s from a rebinding page before any listener sees it', async (_, request) => {
+    const before = reached;
+    const reply = await raw(port, request);
+    const statuses = reply.match(/HTTP\/1\.1 \d{3}/g);
+    expect(statuses?.at(-1)).toMatch(/ (400|403|421)$/);
+    expect(statuses).not.toContain('HTTP/1.1 100');
+    expect(reply).toContain('"message"');
+    expect(reached - before).toBe(statuses!.length - 1);
+  });
+
+  it.each([
+    ['CONNECT', 'CONNECT localhost:443 HTTP/1.1\r\nHost: localhost\r\n\r\n', 'connect'],
+    [
+      'an Upgrade',
+      'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+      'upgrade',
+    ],
+    [
+      'Expect: 100-continue',
+      'POST / HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      'reached',
+    ],
+  ])('lets %s with a loopback Host reach its listener', async (_, request, answer) => {
+    const reply = await raw(port, request);
+    expect(reply).toMatch(/HTTP\/1\.1 200 OK/);
+    expect(bodyOf(reply).endsWith(answer)).toBe(true);
+  });
 
   it('answers a foreign Host 421 with a JSON message, closes, and never reaches the handler', async () => {
     const before = reached;

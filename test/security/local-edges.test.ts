@@ -174,6 +174,16 @@ const MISDIRECTED = {
 };
 const FOREIGN_ORIGIN = { message: 'requests from a foreign web origin are refused (CSRF guard)' };
 
+/** Every server the stack starts, by name: its origin. */
+const SERVERS: [string, () => string][] = [
+  ['KMS', () => stack.kms.url],
+  ['dynalite', () => stack.dynamodbEndpoint],
+  ['the auth API', () => stack.gateways.auth.origin],
+  ['the resource API', () => stack.gateways.api.origin],
+];
+const portOf = (url: () => string) => Number(new URL(url()).port);
+const statusesOf = (reply: string) => [...reply.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+
 describe('DNS rebinding: a foreign Host', () => {
   it.each(ATTACK_NAMES)('%s: works from loopback, 421 from a rebinding name', async (name) => {
     const attack = ATTACKS[name]!();
@@ -236,6 +246,52 @@ describe('DNS rebinding: a foreign Host', () => {
     );
     expect(statusOf(reply)).toBe(400);
   });
+
+  const REBIND = `Host: ${REBINDING_HOST}`;
+  it.each(SERVERS)(
+    '%s refuses Expect: 100-continue from a rebinding name with 421, before any 100 Continue',
+    async (_, url) => {
+      const reply = await raw(
+        portOf(url),
+        `POST / HTTP/1.1\r\n${REBIND}\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n`,
+      );
+      expect(statusesOf(reply)).toEqual([421]);
+    },
+  );
+
+  it.each(SERVERS)('%s refuses a WebSocket Upgrade from a rebinding name with 421', async (_, url) => {
+    const reply = await raw(
+      portOf(url),
+      `GET / HTTP/1.1\r\n${REBIND}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    expect(statusesOf(reply)).toEqual([421]);
+  });
+
+  it.each(SERVERS)(
+    '%s checks every request pipelined on one connection: loopback answered, then 421',
+    async (_, url) => {
+      const reply = await raw(
+        portOf(url),
+        `GET /_keygate/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /_keygate/health HTTP/1.1\r\n${REBIND}\r\n\r\n`,
+      );
+      const statuses = statusesOf(reply);
+      expect(statuses).toHaveLength(2);
+      expect(statuses[0]).not.toBe(421);
+      expect(statuses[1]).toBe(421);
+    },
+  );
+
+  it.each([
+    ['the auth API', () => stack.gateways.auth],
+    ['the resource API', () => stack.gateways.api],
+  ])('%s answers CONNECT from a rebinding name 421 before its own CONNECT answer', async (_, gateway) => {
+    const before = { ...gateway().stats.gatewayResponses };
+    const reply = await raw(gateway().port, `CONNECT localhost:443 HTTP/1.1\r\n${REBIND}\r\n\r\n`);
+    expect(statusesOf(reply)).toEqual([421]);
+    expect(gateway().stats.gatewayResponses).toEqual(before);
+    const loopback = await raw(gateway().port, 'CONNECT localhost:443 HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(statusesOf(loopback)).toEqual([403]);
+  });
 });
 
 describe('drive-by pages: a foreign Origin', () => {
@@ -297,6 +353,53 @@ describe('drive-by pages: a foreign Origin', () => {
     },
   );
 
+  it('an Origin behind 2000 other headers still gets 403: the flush never happens', async () => {
+    expect((await call(ATTACKS['a resource API route with a valid token']!())).status).toBe(200);
+    const cached = stack.gateways.api.stats.authorizerCacheSize;
+    const port = stack.gateways.api.port;
+    const reply = await raw(
+      port,
+      `DELETE /_keygate/authorizer-cache HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${'a:\r\n'.repeat(2000)}Origin: ${EVIL_ORIGIN}\r\n\r\n`,
+    );
+    expect(statusesOf(reply)).toEqual([403]);
+    expect(stack.gateways.api.stats.authorizerCacheSize).toBe(cached);
+  });
+
+  it.each([
+    ['GET with X-HTTP-Method-Override: DELETE', 'GET', '', { 'x-http-method-override': 'DELETE' }],
+    ['POST with X-HTTP-Method-Override: DELETE', 'POST', '', { 'x-http-method-override': 'DELETE' }],
+    ['POST ?_method=DELETE', 'POST', '?_method=DELETE', {}],
+    [
+      'a cross-site GET with X-HTTP-Method: DELETE',
+      'GET',
+      '',
+      { 'x-http-method': 'DELETE', 'sec-fetch-site': 'cross-site' },
+    ],
+  ])('the cache flush is DELETE only: %s is 404 and flushes nothing', async (_, method, query, headers) => {
+    expect((await call(ATTACKS['a resource API route with a valid token']!())).status).toBe(200);
+    const cached = stack.gateways.api.stats.authorizerCacheSize;
+    const r = await send(`${stack.gateways.api.origin}/_keygate/authorizer-cache${query}`, {
+      method,
+      headers,
+    });
+    expect(r.status).toBe(404);
+    expect(stack.gateways.api.stats.authorizerCacheSize).toBe(cached);
+  });
+
+  it('a cross-site GET (no Origin, as an <img> sends it) cannot mint a token: 403, no KMS Sign', async () => {
+    const { clientId, clientSecret } = stack.demoClient;
+    const query = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    });
+    const before = stack.kms.calls.Sign ?? 0;
+    const r = await send(`${stack.tokenUrl}?${query}`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(r.status).toBe(403);
+    expect(r.json()).toEqual({ message: 'Missing Authentication Token' });
+    expect(stack.kms.calls.Sign ?? 0).toBe(before);
+  });
+
   it('dynalite grants no CORS even to a loopback origin (request and preflight)', async () => {
     const list = ATTACKS['dynalite ListTables']!();
     const r = await call(list, { origin: 'http://localhost:3000' });
@@ -346,21 +449,42 @@ describe('spoofed identity headers', () => {
     'X-Keygate-Claim-Tenant: other-tenant',
   ];
 
-  it('reach the upstream only as the gateway sets them: the matched route, the caller’s client id and scope', async () => {
+  /** GET /items/1 with a valid read token, then `tail` (more header lines and the rest); the raw reply. */
+  async function spoof(tail: string): Promise<string> {
     upstreamSaw = [];
     const path = `${new URL(stack.apiUrl).pathname}/items/1`;
     const port = stack.gateways.api.port;
-    const reply = await raw(
+    return raw(
       port,
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${readToken}\r\n${SPOOFS.join('\r\n')}\r\nConnection: close\r\n\r\n`,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${readToken}\r\n${tail}`,
     );
+  }
+  const GATEWAY_HEADERS = () => [
+    ['X-Keygate-Resource-Path', '/items/{id}'],
+    ['X-Keygate-Client-Id', readClientId],
+    ['X-Keygate-Scope', 'items:read'],
+  ];
+
+  it('reach the upstream only as the gateway sets them: the matched route, the caller’s client id and scope', async () => {
+    const reply = await spoof(`${SPOOFS.join('\r\n')}\r\nConnection: close\r\n\r\n`);
     expect(statusOf(reply)).toBe(200);
     expect(upstreamSaw).toHaveLength(1);
-    expect(keygateHeadersSeen(upstreamSaw[0]!)).toEqual([
-      ['X-Keygate-Resource-Path', '/items/{id}'],
-      ['X-Keygate-Client-Id', readClientId],
-      ['X-Keygate-Scope', 'items:read'],
-    ]);
+    expect(keygateHeadersSeen(upstreamSaw[0]!)).toEqual(GATEWAY_HEADERS());
+  });
+
+  it.each([
+    [
+      'in a chunked body’s trailers',
+      'Transfer-Encoding: chunked\r\nTrailer: X-Keygate-Client-Id\r\n\r\n3\r\nabc\r\n0\r\nX-Keygate-Client-Id: forged\r\nX-Keygate_Scope: items:admin\r\n\r\n',
+    ],
+    [
+      'with Connection naming the gateway’s own headers (hop-by-hop removal)',
+      'Connection: close, X-Keygate-Client-Id, X-Keygate-Scope\r\n\r\n',
+    ],
+  ])('a spoof %s: the upstream sees the gateway’s headers, and only those', async (_, tail) => {
+    expect(statusesOf(await spoof(tail))).toEqual([200]);
+    expect(upstreamSaw).toHaveLength(1);
+    expect(keygateHeadersSeen(upstreamSaw[0]!)).toEqual(GATEWAY_HEADERS());
   });
 
   it.each([
@@ -368,15 +492,10 @@ describe('spoofed identity headers', () => {
     ['whitespace before the colon', 'X-Keygate-Client-Id : forged'],
     ['a tab before the colon', 'X-Keygate-Client-Id\t: forged'],
     ['a bare LF inside the header block', 'X-Foo: a\nX-Keygate-Client-Id: forged'],
+    ['a Cyrillic і in the name', 'X-Keygate-Cl\u0456ent-Id: forged'],
+    ['a NUL after the name', 'X-Keygate-Client-Id\u0000: forged'],
   ])('%s is a 400 and never reaches the upstream', async (_, header) => {
-    upstreamSaw = [];
-    const path = `${new URL(stack.apiUrl).pathname}/items/1`;
-    const port = stack.gateways.api.port;
-    const reply = await raw(
-      port,
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${readToken}\r\n${header}\r\n\r\n`,
-    );
-    expect(statusOf(reply)).toBe(400);
+    expect(statusOf(await spoof(`${header}\r\n\r\n`))).toBe(400);
     expect(upstreamSaw).toEqual([]);
   });
 });
