@@ -7,6 +7,14 @@ import type { ClientRecord } from './types.js';
 
 export type Item = Record<string, AttributeValue>;
 
+/**
+ * The status of a deleted client's tombstone: it keeps the id (and `deleted_at`) so the revocation list can
+ * refuse the client's tokens after the delete; it is never a client again (no secret, skipped by reads).
+ */
+export const DELETED_STATUS = 'deleted';
+
+export const isTombstone = (item: Item): boolean => item.status?.S === DELETED_STATUS;
+
 export function toItem(record: ClientRecord): Item {
   const item: Item = {
     client_id: { S: record.clientId },
