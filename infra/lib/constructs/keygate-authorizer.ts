@@ -16,6 +16,7 @@ import {
   DEFAULT_RESULTS_CACHE_TTL_SECONDS,
   GATEWAY_RESPONSE_HEADERS,
   MAX_RESULTS_CACHE_TTL_SECONDS,
+  REVOCATIONS_OFF,
   ROUTES_FILE_NAME,
 } from '../../../core/contract.js';
 import type { KeyRotation } from './key-rotation.js';
@@ -34,9 +35,10 @@ export interface KeygateIssuerRef {
   readonly audience?: string;
   /**
    * The issuer's revocation list (a KeygateIssuer's `revocationsUri`): the authorizer refuses revoked tokens
-   * within the bound of docs/token-lifetime.md. Unset: tokens live until `exp`.
+   * within the bound of docs/token-lifetime.md. Unset: `${issuerUrl}/revocations`, where a keygate issuer
+   * serves it. `false`: no revocation checks, tokens live until `exp`.
    */
-  readonly revocationsUri?: string;
+  readonly revocationsUri?: string | false;
   /** The issuer's scheduled key rotation (a KeygateIssuer's): its waits then cover this authorizer's caches. */
   readonly keyRotation?: KeyRotation;
 }
@@ -118,8 +120,11 @@ export class KeygateAuthorizer extends Construct {
         [AUTHORIZER_ENV.issuer]: props.issuer.issuerUrl,
         [AUTHORIZER_ENV.audience]: typeof audience === 'string' ? audience : audience.join(' '),
         [AUTHORIZER_ENV.jwksUri]: props.issuer.jwksUri,
-        ...(props.issuer.revocationsUri
-          ? { [AUTHORIZER_ENV.revocationsUri]: props.issuer.revocationsUri }
+        ...(props.issuer.revocationsUri !== undefined
+          ? {
+              [AUTHORIZER_ENV.revocationsUri]:
+                props.issuer.revocationsUri === false ? REVOCATIONS_OFF : props.issuer.revocationsUri,
+            }
           : {}),
         ...authorizerTuningEnv(props),
       },

@@ -10,7 +10,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULT_SIGNING_KEY_ALIAS } from '../../../core/contract.js';
+import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
@@ -154,7 +154,7 @@ export class KeygateIssuer extends Construct {
     this.issuerUrl = stageUrl(this.api, this.stageName);
     this.tokenUrl = `${this.issuerUrl}/oauth2/token`;
     this.jwksUri = `${this.issuerUrl}/.well-known/jwks.json`;
-    this.revocationsUri = `${this.issuerUrl}/revocations`;
+    this.revocationsUri = defaultRevocationsUri(this.issuerUrl);
     const tokenMaxLifetime = String(props.tokenMaxLifetimeSeconds ?? TOKEN_MAX_LIFETIME_DEFAULT_SECONDS);
     // One value for both readers of the clients table: a disable reaches them within the same bound.
     const clientCacheTtl = String(props.clientCacheTtlSeconds ?? CLIENT_CACHE_TTL_DEFAULT_SECONDS);
