@@ -52,6 +52,8 @@ function config(env: Record<string, string> = {}): AuthorizerConfig {
     ISSUER: TEST_ISSUER,
     AUDIENCE: TEST_AUDIENCE,
     JWKS_URI: jwks.url,
+    // Revocation has its own tests (test/handlers/lib/revocations.test.ts); these need no issuer.
+    REVOCATIONS_URI: 'none',
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...env,
   });
@@ -523,6 +525,7 @@ describe('authorizer Lambda entry', () => {
         ISSUER: TEST_ISSUER,
         AUDIENCE: TEST_AUDIENCE,
         JWKS_URI: down.url,
+        REVOCATIONS_URI: 'none',
         ROUTES_FILE: routesFile,
         POWERTOOLS_LOG_LEVEL: 'SILENT',
         POWERTOOLS_METRICS_DISABLED: 'true',

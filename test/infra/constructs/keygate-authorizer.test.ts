@@ -34,7 +34,8 @@ function synthOrders(
   const stack = new Stack(app, 'Orders');
   const api = new apigateway.RestApi(stack, 'OrdersApi');
   const authorizer = new KeygateAuthorizer(stack, 'Auth', {
-    issuer: { issuerUrl: TEST_ISSUER, jwksUri },
+    // The bundle's policies are under test here; its revocation list is tested with the handler.
+    issuer: { issuerUrl: TEST_ISSUER, jwksUri, revocationsUri: false },
     audience: TEST_AUDIENCE,
   });
   const backend = new apigateway.MockIntegration();
