@@ -15,7 +15,8 @@ beforeAll(async () => {
   stack = await startLocalStack({
     inMemory: true,
     ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
-    clocks: { authorizer: now, token: now, products: now },
+    // dynalite too: revocation cutoffs are stamped with its clock (the Date of its answers).
+    clocks: { authorizer: now, token: now, products: now, dynamodb: now },
     // The auth API serves a fresh list on every request here; its reuse window is part of the CLI's wait.
     env: { REVOCATIONS_MAX_AGE_SECONDS: '0' },
   });
