@@ -245,10 +245,10 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           sets.push('#status = :status', '#tokens_revoked_at = :stamp');
           names['#tokens_revoked_at'] = 'tokens_revoked_at';
           values[':status'] = { S: status };
-          values[':from'] = { S: from };
+          values[':read_status'] = { S: from };
           const item = await writeCutoff(clientId, 'tokens_revoked_at', at, (stamp) => ({
             UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: `${live} AND #status = :from`,
+            ConditionExpression: `${live} AND #status = :read_status`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: { ...values, ':stamp': stamp },
           })).catch((err: unknown) => {

@@ -38,7 +38,7 @@ export interface CliIo extends CliStreams {
   readonly dynamodb?: DynamoApi;
   /** The wait before the authorizer-cache flush of revoke/disable (tests skip it). */
   readonly sleep?: CutoffIo['sleep'];
-  /** Epoch-ms clock for the registry's timestamps (tests). */
+  /** Epoch-ms clock for created/updated times (tests); revocation cutoffs come from DynamoDB's clock. */
   readonly now?: () => number;
 }
 
