@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack } from '../../local/stack.js';
+import { mintToken } from '../support/client-token.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -156,17 +157,7 @@ process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).jo
         name: 'pkg',
         scopes: ['products/read'],
       });
-      const mint = async () => {
-        const res = await fetch(stack.tokenUrl, {
-          method: 'POST',
-          headers: {
-            authorization: `Basic ${Buffer.from(`${record.clientId}:${clientSecret}`).toString('base64')}`,
-          },
-          body: new URLSearchParams({ grant_type: 'client_credentials' }),
-        });
-        expect(res.status).toBe(200);
-        return ((await res.json()) as { access_token: string }).access_token;
-      };
+      const mint = () => mintToken(stack.tokenUrl, { id: record.clientId, secret: clientSecret });
       const revoked = await mint();
       await stack.registry.revokeTokens(record.clientId);
       shiftMs = 0;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../handlers/cli/clients.js';
 import { closeNow, listen } from '../../local/listen.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type ClientCredentials, mintToken, requestToken } from '../support/client-token.js';
 
 const ROUTES = [
   { method: 'GET', path: '/items/{id}', scopes: ['items:read'] },
@@ -70,21 +71,8 @@ async function newClient() {
   return { id: record.clientId, secret: clientSecret };
 }
 
-const tokenRequest = (c: { id: string; secret: string }) =>
-  fetch(stack.tokenUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${c.id}:${c.secret}`).toString('base64')}`,
-    },
-    body: 'grant_type=client_credentials',
-  });
-
-async function token(c: { id: string; secret: string }): Promise<string> {
-  const res = await tokenRequest(c);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const tokenRequest = (c: ClientCredentials) => requestToken(stack.tokenUrl, c);
+const token = (c: ClientCredentials) => mintToken(stack.tokenUrl, c);
 
 const iatOf = (t: string): number =>
   (JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { iat: number }).iat;
