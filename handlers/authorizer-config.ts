@@ -90,11 +90,12 @@ export function loadConfig(
   const config = readConfig(authorizerConfigSpec, env);
   if (config.REVOCATIONS_URI === undefined) {
     // The derived URL must pass the same https-or-loopback rule as a given one, at init, not per request.
+    const derived = defaultRevocationsUri(config.ISSUER);
     try {
-      checkDocumentUri(defaultRevocationsUri(config.ISSUER), 'REVOCATIONS_URI');
+      checkDocumentUri(derived, `the one derived from ISSUER (${derived})`);
     } catch (err) {
       throw new ConfigError([
-        `REVOCATIONS_URI is unset and ${(err as Error).message.replace('REVOCATIONS_URI', `the one derived from ISSUER (${defaultRevocationsUri(config.ISSUER)})`)}; set REVOCATIONS_URI, or ${REVOCATIONS_OFF} to turn revocation checks off`,
+        `REVOCATIONS_URI is unset and ${(err as Error).message}; set REVOCATIONS_URI, or ${REVOCATIONS_OFF} to turn revocation checks off`,
       ]);
     }
   }
