@@ -31,6 +31,11 @@ export function defaultRevocationsUri(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}${REVOCATIONS_PATH}`;
 }
 
+/** The env entry for a `revocationsUri` option: none when unset (derived), REVOCATIONS_OFF for `false`. */
+export function revocationsUriEnv(uri: string | false | undefined): Record<string, string> {
+  return uri === undefined ? {} : { [AUTHORIZER_ENV.revocationsUri]: uri === false ? REVOCATIONS_OFF : uri };
+}
+
 /** The route file's name inside the authorizer's asset, next to index.mjs. */
 export const ROUTES_FILE_NAME = 'routes.json';
 

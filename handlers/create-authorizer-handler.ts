@@ -8,7 +8,7 @@ import {
   AUTHORIZER_ENV,
   type AuthorizerTuning,
   authorizerTuningEnv,
-  REVOCATIONS_OFF,
+  revocationsUriEnv,
 } from '../core/contract.js';
 import { fetchDownloader } from '../core/jwt/fetch-download.js';
 import {
@@ -105,12 +105,7 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Toke
     [AUTHORIZER_ENV.issuer]: options.issuer,
     [AUTHORIZER_ENV.audience]: audience,
     [AUTHORIZER_ENV.jwksUri]: options.jwksUri,
-    ...(options.revocationsUri !== undefined
-      ? {
-          [AUTHORIZER_ENV.revocationsUri]:
-            options.revocationsUri === false ? REVOCATIONS_OFF : options.revocationsUri,
-        }
-      : {}),
+    ...revocationsUriEnv(options.revocationsUri),
     ...authorizerTuningEnv(options),
   });
   const clients: AuthorizerClients = {

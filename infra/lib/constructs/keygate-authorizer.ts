@@ -16,8 +16,8 @@ import {
   DEFAULT_RESULTS_CACHE_TTL_SECONDS,
   GATEWAY_RESPONSE_HEADERS,
   MAX_RESULTS_CACHE_TTL_SECONDS,
-  REVOCATIONS_OFF,
   ROUTES_FILE_NAME,
+  revocationsUriEnv,
 } from '../../../core/contract.js';
 import type { KeyRotation } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
@@ -120,12 +120,7 @@ export class KeygateAuthorizer extends Construct {
         [AUTHORIZER_ENV.issuer]: props.issuer.issuerUrl,
         [AUTHORIZER_ENV.audience]: typeof audience === 'string' ? audience : audience.join(' '),
         [AUTHORIZER_ENV.jwksUri]: props.issuer.jwksUri,
-        ...(props.issuer.revocationsUri !== undefined
-          ? {
-              [AUTHORIZER_ENV.revocationsUri]:
-                props.issuer.revocationsUri === false ? REVOCATIONS_OFF : props.issuer.revocationsUri,
-            }
-          : {}),
+        ...revocationsUriEnv(props.issuer.revocationsUri),
         ...authorizerTuningEnv(props),
       },
     });
