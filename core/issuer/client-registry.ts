@@ -11,12 +11,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   DELETED_STATUS,
+  EXPIRES_AT_ATTRIBUTE,
   fromItem,
   type Item,
   isConditionFailure,
   isTombstone,
   optionalInt,
   registryErrorFrom,
+  TOMBSTONE_TTL_SECONDS,
   toItem,
 } from './client-item.js';
 import {
@@ -441,12 +443,13 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         // revocation list refuses all its tokens for as long as any of them can be valid (handlers/revocations.ts).
         await writeCutoff(clientId, 'deleted_at', at, (stamp) => ({
           UpdateExpression:
-            'SET #status = :deleted, deleted_at = :at, updated_at = :updated_at REMOVE secret_hash, previous_secret_hash, previous_secret_expires_at',
+            'SET #status = :deleted, deleted_at = :at, #expires_at = :expires_at, updated_at = :updated_at REMOVE secret_hash, previous_secret_hash, previous_secret_expires_at',
           ConditionExpression: 'attribute_exists(client_id) AND #status <> :deleted',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#expires_at': EXPIRES_AT_ATTRIBUTE },
           ExpressionAttributeValues: {
             ':deleted': { S: DELETED_STATUS },
             ':at': stamp,
+            ':expires_at': { N: String(at + TOMBSTONE_TTL_SECONDS) },
             ':updated_at': { S: iso() },
           },
         }));

@@ -11,6 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
+import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/client-item.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
@@ -137,6 +138,8 @@ export class KeygateIssuer extends Construct {
       // AWS-managed key (aws/dynamodb): encryption at rest with key use visible in CloudTrail, no monthly key
       // fee, and callers need no kms:Decrypt, so the token function's policy stays one GetItem statement.
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Deleted clients' tombstones expire (core/issuer/client-item.ts); no other item has the attribute.
+      timeToLiveAttribute: EXPIRES_AT_ATTRIBUTE,
       removalPolicy,
     });
 

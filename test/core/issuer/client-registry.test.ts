@@ -194,6 +194,8 @@ describe('client registry over DynamoDB (dynalite)', () => {
     expect(raw.Item).toMatchObject({
       status: { S: 'deleted' },
       deleted_at: { N: String(Math.floor(clock / 1000)) },
+      // DynamoDB TTL removes it two maximum token lifetimes later.
+      expires_at: { N: String(Math.floor(clock / 1000) + 2 * 86_400) },
     });
     expect(raw.Item?.secret_hash).toBeUndefined();
   });
