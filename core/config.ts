@@ -129,12 +129,6 @@ export function url(opts: { default?: string; allowHttpLoopback?: boolean } = {}
   };
 }
 
-/** An optional absolute URL with url()'s rules: undefined when unset. */
-export function optionalUrl(): Field<string | undefined> {
-  const required = url();
-  return { parse: (raw, name) => (present(raw) ? required.parse(raw, name) : undefined) };
-}
-
 /** Reads every field of `spec` from `env`, collecting all problems into one ConfigError. */
 export function readConfig<S extends Record<string, Field<unknown>>>(
   spec: S,

@@ -8,11 +8,33 @@ export const AUTHORIZER_ENV = {
   issuer: 'ISSUER',
   audience: 'AUDIENCE',
   jwksUri: 'JWKS_URI',
-  /** The issuer's revocation list (GET {issuer}/revocations); unset: tokens cannot be revoked. */
+  /**
+   * The issuer's revocation list. Unset: `{ISSUER}/revocations` (defaultRevocationsUri), where keygate's
+   * issuer serves it; REVOCATIONS_OFF turns revocation checks off (tokens then live until exp).
+   */
   revocationsUri: 'REVOCATIONS_URI',
   /** Route table file, relative to the bundle's directory (the KeygateAuthorizer asset ships it). */
   routesFile: 'ROUTES_FILE',
 } as const;
+
+/** REVOCATIONS_URI's explicit opt-out: no revocation checks at all. */
+export const REVOCATIONS_OFF = 'none';
+
+/** Where keygate's auth API serves the revocation list, below the issuer URL (its AUTH_ROUTES). */
+export const REVOCATIONS_PATH = '/revocations';
+
+/**
+ * The revocation list of a keygate issuer, derived from the issuer URL with no request (a discovery lookup
+ * would put a round trip before the authorizer's first download at every cold start).
+ */
+export function defaultRevocationsUri(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}${REVOCATIONS_PATH}`;
+}
+
+/** The env entry for a `revocationsUri` option: none when unset (derived), REVOCATIONS_OFF for `false`. */
+export function revocationsUriEnv(uri: string | false | undefined): Record<string, string> {
+  return uri === undefined ? {} : { [AUTHORIZER_ENV.revocationsUri]: uri === false ? REVOCATIONS_OFF : uri };
+}
 
 /** The route file's name inside the authorizer's asset, next to index.mjs. */
 export const ROUTES_FILE_NAME = 'routes.json';
@@ -37,6 +59,11 @@ export interface AuthorizerTuning {
   readonly metricsFlushIntervalSeconds?: number;
   /** Largest age of the revocation list a decision may use (part of the revocation bound). @default 10 */
   readonly revocationsRefreshSeconds?: number;
+  /**
+   * While the revocation list cannot be loaded, the last one decides this long; then every decision fails
+   * closed (500) rather than ignore revocations. @default 300
+   */
+  readonly revocationsMaxStaleSeconds?: number;
 }
 
 export const AUTHORIZER_TUNING_ENV: { readonly [K in keyof Required<AuthorizerTuning>]: string } = {
@@ -49,6 +76,7 @@ export const AUTHORIZER_TUNING_ENV: { readonly [K in keyof Required<AuthorizerTu
   jwksRefetchCooldownSeconds: 'JWKS_REFETCH_COOLDOWN_SECONDS',
   metricsFlushIntervalSeconds: 'METRICS_FLUSH_INTERVAL_SECONDS',
   revocationsRefreshSeconds: 'REVOCATIONS_REFRESH_SECONDS',
+  revocationsMaxStaleSeconds: 'REVOCATIONS_MAX_STALE_SECONDS',
 };
 
 /** The env entries for the knobs that are set (unset ones keep the handler's defaults). */

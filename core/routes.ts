@@ -1,6 +1,7 @@
 // The products sample's route table (the policy builder's and the local stack's default; the sample's CDK
 // stack declares the same methods with KeygateAuthorizer.require(), and a test checks they agree) and the
 // authorization server's own public routes.
+import { REVOCATIONS_PATH } from './contract.js';
 
 export const SCOPES = {
   productsRead: 'products/read',
@@ -47,5 +48,5 @@ export const AUTH_ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/.well-known/openid-configuration', handler: 'discovery', scopes: [] },
   { method: 'GET', path: '/.well-known/oauth-authorization-server', handler: 'discovery', scopes: [] },
   /** Which clients' tokens the authorizer refuses (core/revocation/document.ts). */
-  { method: 'GET', path: '/revocations', handler: 'revocations', scopes: [] },
+  { method: 'GET', path: REVOCATIONS_PATH, handler: 'revocations', scopes: [] },
 ];

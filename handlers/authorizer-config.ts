@@ -1,13 +1,31 @@
 // The TOKEN authorizer's environment (docs/design.md#token-authorizer): every variable with its default and
 // bounds, parsed once at init. The bundled entry, `keygate/authorizer` and the local stack all read this spec.
 import { clockLeewaySecondsField } from '../core/authz/index.js';
-import { type ConfigOf, int, list, optionalUrl, readConfig, str, url } from '../core/config.js';
-import { ROUTES_FILE_NAME, TOKEN_CACHE_SIZE } from '../core/contract.js';
+import { ConfigError, type ConfigOf, type Field, int, list, readConfig, str, url } from '../core/config.js';
+import {
+  defaultRevocationsUri,
+  REVOCATIONS_OFF,
+  ROUTES_FILE_NAME,
+  TOKEN_CACHE_SIZE,
+} from '../core/contract.js';
+import { checkDocumentUri } from '../core/jwt/bounded-download.js';
 import {
   DEFAULT_REVOCATIONS_MAX_STALE_SECONDS,
   DEFAULT_REVOCATIONS_REFRESH_SECONDS,
 } from '../core/revocation/index.js';
 import { loggerConfigSpec } from './lib/powertools-config.js';
+
+/** REVOCATIONS_URI as given: a URL, REVOCATIONS_OFF, or undefined (derived from ISSUER by revocationsUriOf). */
+function revocationsUriField(): Field<string | undefined> {
+  const uri = url();
+  return {
+    parse: (raw, name) => {
+      const value = raw?.trim();
+      if (!value) return undefined;
+      return value === REVOCATIONS_OFF ? REVOCATIONS_OFF : uri.parse(value, name);
+    },
+  };
+}
 
 export const authorizerConfigSpec = {
   ISSUER: str(),
@@ -28,8 +46,11 @@ export const authorizerConfigSpec = {
    * within this, while a flood of forged kids costs the JWKS endpoint at most one request per interval.
    */
   JWKS_REFETCH_COOLDOWN_SECONDS: int({ default: 30, min: 1, max: 3600 }),
-  /** The auth API's GET /revocations; unset: no revocation checks (tokens live until exp). */
-  REVOCATIONS_URI: optionalUrl(),
+  /**
+   * The auth API's GET /revocations. Unset: `{ISSUER}/revocations`, where keygate's issuer serves it;
+   * `none`: no revocation checks (tokens live until exp). Read through revocationsUriOf.
+   */
+  REVOCATIONS_URI: revocationsUriField(),
   /** No decision uses a revocation list older than this (the call that finds it older waits for a fresh one). */
   REVOCATIONS_REFRESH_SECONDS: int({ default: DEFAULT_REVOCATIONS_REFRESH_SECONDS, min: 1, max: 300 }),
   /** While GET /revocations fails the last list serves this long, then the authorizer answers 500. */
@@ -54,9 +75,29 @@ export const authorizerConfigSpec = {
 
 export type AuthorizerConfig = ConfigOf<typeof authorizerConfigSpec>;
 
+/** The revocation list the authorizer loads, or undefined when REVOCATIONS_URI is `none`. */
+export function revocationsUriOf(
+  config: Pick<AuthorizerConfig, 'ISSUER' | 'REVOCATIONS_URI'>,
+): string | undefined {
+  if (config.REVOCATIONS_URI === REVOCATIONS_OFF) return undefined;
+  return config.REVOCATIONS_URI ?? defaultRevocationsUri(config.ISSUER);
+}
+
 /** Parses the authorizer's environment once; throws ConfigError listing every problem. */
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): AuthorizerConfig {
-  return readConfig(authorizerConfigSpec, env);
+  const config = readConfig(authorizerConfigSpec, env);
+  if (config.REVOCATIONS_URI === undefined) {
+    // The derived URL must pass the same https-or-loopback rule as a given one, at init, not per request.
+    const derived = defaultRevocationsUri(config.ISSUER);
+    try {
+      checkDocumentUri(derived, `the one derived from ISSUER (${derived})`);
+    } catch (err) {
+      throw new ConfigError([
+        `REVOCATIONS_URI is unset and ${(err as Error).message}; set REVOCATIONS_URI, or ${REVOCATIONS_OFF} to turn revocation checks off`,
+      ]);
+    }
+  }
+  return config;
 }

@@ -4,7 +4,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ProtectedRoute, parseRouteTable } from '../core/authz/route-table.js';
-import { AUTHORIZER_ENV, type AuthorizerTuning, authorizerTuningEnv } from '../core/contract.js';
+import {
+  AUTHORIZER_ENV,
+  type AuthorizerTuning,
+  authorizerTuningEnv,
+  revocationsUriEnv,
+} from '../core/contract.js';
 import { fetchDownloader } from '../core/jwt/fetch-download.js';
 import {
   type AuthorizerClients,
@@ -25,10 +30,13 @@ export interface AuthorizerHandlerOptions extends AuthorizerTuning {
   /** Where the signing keys are published (https, or http on loopback for local runs). */
   readonly jwksUri: string;
   /**
-   * The issuer's revocation list (KeygateIssuer.revocationsUri): revoked and disabled clients' tokens are
-   * refused within the refresh interval (docs/token-lifetime.md). @default REVOCATIONS_URI, else none
+   * The issuer's revocation list: tokens of revoked, disabled and deleted clients are refused within the
+   * revocation bound (30 s with the defaults, docs/token-lifetime.md). `false` turns the checks off, and a
+   * token then lives until its `exp` whatever happens to its client. While the list cannot be loaded the
+   * last one decides for `revocationsMaxStaleSeconds`, then every call fails closed (500).
+   * @default REVOCATIONS_URI, else `${issuer}/revocations` (where KeygateIssuer serves it)
    */
-  readonly revocationsUri?: string;
+  readonly revocationsUri?: string | false;
   /** The API's protected methods; a token's policy allows every route one of its scopes names. */
   readonly routes: readonly ProtectedRoute[];
   /** A Powertools Logger for decision lines; `null` disables them. @default a Logger from POWERTOOLS_* env */
@@ -75,11 +83,16 @@ export type TokenAuthorizerHandler = (
  * A TOKEN authorizer handler: verifies the `Bearer` token (RS256, issuer, audience, time claims) and returns
  * a policy for every route its scopes allow, so API Gateway's result cache is right on every route. Invalid
  * tokens throw `Unauthorized` (401). Throws ConfigError / AuthzError `route_table` for bad options.
+ *
+ * Revocation is on: the issuer's `/revocations` list is loaded, and a token of a client that was revoked,
+ * disabled or deleted is refused within 30 s (docs/token-lifetime.md). With `revocationsUri: false` no
+ * list is read and a token is accepted until its `exp`, whatever happens to its client.
  * @example
  * export const handler = createAuthorizerHandler({
  *   issuer: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod',
  *   audience: 'https://orders.example.com',
  *   jwksUri: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/.well-known/jwks.json',
+ *   // Revoked clients' tokens: 401 within 30 s, from the list at `${issuer}/revocations`.
  *   routes: [{ method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] }],
  * });
  */
@@ -92,9 +105,7 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Toke
     [AUTHORIZER_ENV.issuer]: options.issuer,
     [AUTHORIZER_ENV.audience]: audience,
     [AUTHORIZER_ENV.jwksUri]: options.jwksUri,
-    ...(options.revocationsUri !== undefined
-      ? { [AUTHORIZER_ENV.revocationsUri]: options.revocationsUri }
-      : {}),
+    ...revocationsUriEnv(options.revocationsUri),
     ...authorizerTuningEnv(options),
   });
   const clients: AuthorizerClients = {

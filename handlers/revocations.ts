@@ -1,7 +1,9 @@
 // GET /revocations (API Gateway proxy, payload 1.0): which clients' tokens the authorizer must refuse
 // (core/revocation/document.ts), read from the clients table with one consistent Scan at most every
 // REVOCATIONS_MAX_AGE_SECONDS per container, cacheable for that long (Cache-Control + strong ETag).
-// Entries older than the longest token lifetime are left out: every token they covered has expired.
+// Entries older than the longest token lifetime are left out: every token they covered has expired. A
+// deleted client's tombstone is listed (every token refused) longer, by the time a token endpoint may
+// still mint from a cached record of it (MAX_CLIENT_RECORD_AGE_SECONDS).
 import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -11,6 +13,7 @@ import {
   createClientRegistry,
   createDynamoClient,
   type DynamoApi,
+  MAX_CLIENT_RECORD_AGE_SECONDS,
   toIssuerError,
 } from '../core/issuer/index.js';
 import { DEFAULT_REVOCATIONS_MAX_AGE_SECONDS, toRevocationDocument } from '../core/revocation/index.js';
@@ -75,7 +78,10 @@ export function createHandler(deps: RevocationsDeps) {
   async function load(): Promise<CacheableDocument> {
     const at = deps.now();
     const since = Math.floor(at / 1000) - deps.maxLifetimeSeconds - MAX_LEEWAY_SECONDS;
-    const body = JSON.stringify(toRevocationDocument(await deps.registry.listRevocations(since)));
+    const deletedSince = since - MAX_CLIENT_RECORD_AGE_SECONDS;
+    const body = JSON.stringify(
+      toRevocationDocument(await deps.registry.listRevocations(since, deletedSince)),
+    );
     const doc = { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
     cached = { doc, at };
     return doc;

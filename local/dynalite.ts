@@ -28,6 +28,12 @@ export interface StartDynaliteOptions {
   readonly path?: string;
   readonly host?: string;
   readonly port?: number;
+  /**
+   * The server's clock (epoch ms) for the `Date` header of every answer, which the client registry stamps
+   * revocation cutoffs with (core/issuer/server-clock.ts). Tests move it with the handlers' clocks; default:
+   * Node's own Date header, as DynamoDB sends one from its clock.
+   */
+  readonly clock?: () => number;
 }
 
 export async function startDynalite(options: StartDynaliteOptions = {}): Promise<DynaliteServer> {
@@ -45,8 +51,11 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     res.setHeader = (name, value) => (/^access-control-/i.test(name) ? res : setHeader(name, value));
   });
   let requests = 0;
-  server.on('request', () => {
+  const clock = options.clock;
+  // Before dynalite's own listener, which answers later: an explicit Date replaces the one Node adds.
+  server.prependListener('request', (_req, res) => {
     requests += 1;
+    if (clock) res.setHeader('Date', new Date(clock()).toUTCString());
   });
   const host = options.host ?? '127.0.0.1';
   // It cannot check Host or Origin itself: the guard runs before it (local/host-safety.ts).

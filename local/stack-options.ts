@@ -55,7 +55,10 @@ export interface LocalStackOptions {
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly handlerLogs?: boolean;
   /** Clocks for the time checks of the authorizer (either mode's) and the token handler (tests); default Date.now. */
-  readonly clocks?: LocalLambdasOptions['clocks'];
+  readonly clocks?: LocalLambdasOptions['clocks'] & {
+    /** dynalite's clock: its answers' Date header, which revocation cutoffs are stamped with. */
+    readonly dynamodb?: () => number;
+  };
   /**
    * Puts something between the authorizer and the JWKS route (e.g. a fault proxy): called with the auth
    * API's origin once it listens; the authorizer fetches the JWKS through the returned `url` (an origin),

@@ -143,7 +143,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       closers.push(await lockStateDir(stateDir));
     }
     const startDynamo = (port: number) =>
-      startDynalite({ host: internalHost, port, ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}) });
+      startDynalite({
+        host: internalHost,
+        port,
+        ...(stateDir ? { path: join(stateDir, 'dynamodb') } : {}),
+        ...(options.clocks?.dynamodb ? { clock: options.clocks.dynamodb } : {}),
+      });
     const dynamo = await listenAs('dynamodb', ports.dynamodb, () => startDynamo(ports.dynamodb));
     const dynamodbEndpoint = dynamo.endpoint;
     const dynamoPort = Number(new URL(dynamodbEndpoint).port);

@@ -78,6 +78,8 @@ export const suite: BenchSuite = {
         ISSUER: TEST_ISSUER,
         AUDIENCE: TEST_AUDIENCE,
         JWKS_URI: jwks.url,
+        // Off unless a row turns it on (its cost is measured by the revocation rows).
+        REVOCATIONS_URI: 'none',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_METRICS_DISABLED: 'false',
       };

@@ -45,12 +45,20 @@ interface Entry {
 }
 
 export const DEFAULT_CLIENT_CACHE_TTL_SECONDS = 30;
+/** The largest TTL a deployment may set (CLIENT_CACHE_TTL_SECONDS). */
+export const MAX_CLIENT_CACHE_TTL_SECONDS = 300;
+const DEFAULT_STALE_IF_ERROR_SECONDS = 300;
+/**
+ * Longest a token endpoint can keep minting from a record read before a change (largest TTL plus the
+ * stale-if-error window): how long after a delete a deleted client's tokens can still be minted.
+ */
+export const MAX_CLIENT_RECORD_AGE_SECONDS = MAX_CLIENT_CACHE_TTL_SECONDS + DEFAULT_STALE_IF_ERROR_SECONDS;
 
 export function createClientCache(options: ClientCacheOptions): ClientCache {
   const now = options.now ?? Date.now;
   const ttlMs = (options.ttlSeconds ?? DEFAULT_CLIENT_CACHE_TTL_SECONDS) * 1000;
   const negativeTtlMs = Math.min(ttlMs, (options.negativeTtlSeconds ?? 5) * 1000);
-  const staleMs = (options.staleIfErrorSeconds ?? 300) * 1000;
+  const staleMs = (options.staleIfErrorSeconds ?? DEFAULT_STALE_IF_ERROR_SECONDS) * 1000;
   // lru-cache bounds the entries; freshness is judged here against the injectable clock.
   const entries = new LRUCache<string, Entry>({ max: options.maxEntries ?? 1000 });
   const inflight = new Map<string, Promise<CachedClient>>();

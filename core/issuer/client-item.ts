@@ -1,11 +1,31 @@
 // A client record as a DynamoDB item (one item per client, keyed by `client_id`) and back, plus how SDK
 // failures map to registry errors. Parsing is defensive: a foreign or hand-edited item is corrupt_record.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { MAX_TOKEN_LIFETIME_SECONDS } from './client-rules.js';
 import { RegistryError } from './errors.js';
 import { classifyAwsError } from './retry.js';
 import type { ClientRecord } from './types.js';
 
 export type Item = Record<string, AttributeValue>;
+
+/**
+ * The status of a deleted client's tombstone: it keeps the id (and `deleted_at`) so the revocation list can
+ * refuse the client's tokens after the delete; it is never a client again (no secret, skipped by reads).
+ */
+export const DELETED_STATUS = 'deleted';
+
+export const isTombstone = (item: Item): boolean => item.status?.S === DELETED_STATUS;
+
+/** The table's DynamoDB TTL attribute (epoch s): only tombstones carry it (KeygateIssuer enables TTL on it). */
+export const EXPIRES_AT_ATTRIBUTE = 'expires_at';
+
+/**
+ * How long a tombstone is kept: two of the longest token lifetimes, well past the longest the revocation
+ * list can need it (that lifetime + 300 s of leeway + MAX_CLIENT_RECORD_AGE_SECONDS). DynamoDB deletes an
+ * expired item some time after its TTL, never before ("Using time to live (TTL) in DynamoDB", DynamoDB
+ * Developer Guide).
+ */
+export const TOMBSTONE_TTL_SECONDS = 2 * MAX_TOKEN_LIFETIME_SECONDS;
 
 export function toItem(record: ClientRecord): Item {
   const item: Item = {

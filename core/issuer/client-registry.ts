@@ -3,18 +3,22 @@
 // client-rules.ts, the item mapping in client-item.ts, the table itself in client-table.ts.
 import {
   type AttributeValue,
-  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
+  DELETED_STATUS,
+  EXPIRES_AT_ATTRIBUTE,
   fromItem,
   type Item,
   isConditionFailure,
+  isTombstone,
   optionalInt,
   registryErrorFrom,
+  TOMBSTONE_TTL_SECONDS,
   toItem,
 } from './client-item.js';
 import {
@@ -32,6 +36,7 @@ import type { DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
 import { isReservedItemId } from './key-state-item.js';
 import { type RetryPolicy, withRetry } from './retry.js';
+import { captureServerDate } from './server-clock.js';
 import type { ClientRecord, ClientStatus } from './types.js';
 
 export interface NewClient {
@@ -46,7 +51,10 @@ export interface ClientUpdate {
   readonly scopes?: readonly string[];
   readonly tokenLifetimeSeconds?: number;
   readonly issuanceRatePerSecond?: number;
-  /** `disabled` also revokes every token issued so far (tokensRevokedAt = now). */
+  /**
+   * A status change stamps tokensRevokedAt with the registry's time of the write: enabling therefore
+   * refuses every token issued before the enable, tokens minted from a stale client cache included.
+   */
   readonly status?: ClientStatus;
 }
 
@@ -77,12 +85,19 @@ export interface ClientRegistry {
   list(): Promise<ClientRecord[]>;
   update(clientId: string, changes: ClientUpdate): Promise<ClientRecord>;
   setStatus(clientId: string, status: ClientStatus): Promise<ClientRecord>;
-  /** Revokes every token issued so far (iat <= now); the client keeps working with new tokens. */
+  /** Revokes every token issued so far (iat <= the registry's time); new tokens keep working. */
   revokeTokens(clientId: string): Promise<ClientRecord>;
-  /** Disabled clients, and clients with tokens revoked at or after `sinceSeconds` (consistent Scan). */
-  listRevocations(sinceSeconds: number): Promise<Revocation[]>;
+  /**
+   * Disabled clients, clients with tokens revoked at or after `sinceSeconds`, and clients deleted at or
+   * after `deletedSinceSeconds` (every token refused) (consistent Scan).
+   */
+  listRevocations(sinceSeconds: number, deletedSinceSeconds?: number): Promise<Revocation[]>;
   /** New secret; the previous one stays valid for `graceSeconds` (0: revoked at once). */
   rotateSecret(clientId: string, graceSeconds: number): Promise<IssuedSecret>;
+  /**
+   * Leaves a tombstone (no secret, never a client again) stamped with the registry's time: the revocation
+   * list refuses every token of the client while tokens minted before or from a stale cache can live.
+   */
   delete(clientId: string): Promise<void>;
   /** Creates the table on demand (PAY_PER_REQUEST) if missing and waits until ACTIVE (local stack, tests). */
   createTable(options?: { waitMs?: number }): Promise<void>;
@@ -132,7 +147,73 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       (signal) => dynamodb.send(command, signal ? { abortSignal: signal } : {}),
       options.readRetry ?? DEFAULT_READ_RETRY,
     ).catch(fail);
-    return out.Item ? fromItem(out.Item) : undefined;
+    return out.Item && !isTombstone(out.Item) ? fromItem(out.Item) : undefined;
+  }
+
+  const key = (clientId: string) => ({ client_id: { S: clientId } });
+
+  /**
+   * The client's item (consistent) and the registry's time (epoch s) from the answer's Date header. A
+   * tombstone or a missing client is unknown_client.
+   */
+  async function readLive(clientId: string): Promise<{ item: Item; at: number }> {
+    if (clientId === '' || isReservedItemId(clientId) || Buffer.byteLength(clientId) > 1024)
+      throw unknown(clientId);
+    const read = captureServerDate(
+      new GetItemCommand({ TableName: tableName, Key: key(clientId), ConsistentRead: true }),
+    );
+    const out = await dynamodb.send(read.command).catch(fail);
+    if (!out.Item || isTombstone(out.Item)) throw unknown(clientId);
+    return { item: out.Item, at: read.seconds() };
+  }
+
+  /**
+   * A write that stamps the cutoff attribute `attr` with the registry's time, never the caller's clock.
+   * The write carries a provisional stamp (the read's server second + 1, so at least the second the write
+   * applies unless it took over a second); its own answer's Date is the second it applied (or later), and
+   * the stamp is then set to exactly that. A token iat comes from an issuer clock in the same second or
+   * earlier for every token minted before the write, so `iat <= stamp` covers them all (RFC 9068 tokens
+   * carry whole seconds). Returns the item after the stamp.
+   */
+  async function writeCutoff(
+    clientId: string,
+    attr: string,
+    readAt: number,
+    build: (stamp: AttributeValue) => Omit<UpdateItemCommandInput, 'TableName' | 'Key' | 'ReturnValues'>,
+  ): Promise<Item> {
+    const provisional = readAt + 1;
+    const write = captureServerDate(
+      new UpdateItemCommand({
+        ...build({ N: String(provisional) }),
+        TableName: tableName,
+        Key: key(clientId),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const first = await dynamodb.send(write.command);
+    const appliedAt = write.seconds();
+    if (appliedAt === provisional) return first.Attributes ?? {};
+    try {
+      const fixed = await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: key(clientId),
+          UpdateExpression: 'SET #cutoff = :at',
+          // A later write that stamped again wins: its stamp is later still.
+          ConditionExpression: '#cutoff = :provisional',
+          ExpressionAttributeNames: { '#cutoff': attr },
+          ExpressionAttributeValues: {
+            ':at': { N: String(appliedAt) },
+            ':provisional': { N: String(provisional) },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fixed.Attributes ?? {};
+    } catch (err) {
+      if (isConditionFailure(err)) return first.Attributes ?? {};
+      throw err;
+    }
   }
 
   async function update(clientId: string, changes: ClientUpdate): Promise<ClientRecord> {
@@ -151,18 +232,44 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       set('token_lifetime_seconds', { N: String(checkLifetime(changes.tokenLifetimeSeconds)) });
     if (changes.issuanceRatePerSecond !== undefined)
       set('issuance_rate_per_second', { N: String(checkIssuanceRate(changes.issuanceRatePerSecond)) });
-    if (changes.status !== undefined) {
-      set('status', { S: checkStatus(changes.status) });
-      // Enabling again must not bring back the tokens the client held when it was disabled.
-      if (changes.status === 'disabled') set('tokens_revoked_at', { N: String(Math.floor(now() / 1000)) });
-    }
+    names['#status'] = 'status';
+    values[':deleted'] = { S: DELETED_STATUS };
+    const live = 'attribute_exists(client_id) AND #status <> :deleted';
+    const status = changes.status === undefined ? undefined : checkStatus(changes.status);
     try {
+      if (status !== undefined) {
+        const { item, at } = await readLive(clientId);
+        const from = item.status?.S ?? '';
+        if (from !== status) {
+          // A status change is stamped, and only applies to the status it was read from. Enabling stamps
+          // the cutoff that makes the disablement final: tokens minted while the client was disabled (from
+          // a token endpoint's stale client cache) have iat at or before it.
+          sets.push('#status = :status', '#tokens_revoked_at = :stamp');
+          names['#tokens_revoked_at'] = 'tokens_revoked_at';
+          values[':status'] = { S: status };
+          values[':read_status'] = { S: from };
+          const item = await writeCutoff(clientId, 'tokens_revoked_at', at, (stamp) => ({
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: `${live} AND #status = :read_status`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ...values, ':stamp': stamp },
+          })).catch((err: unknown) => {
+            if (isConditionFailure(err))
+              throw new RegistryError(
+                'concurrent_update',
+                `client ${clientId} changed during the update (status changed or deleted concurrently); retry`,
+              );
+            throw err;
+          });
+          return fromItem(item);
+        }
+      }
       const out = await dynamodb.send(
         new UpdateItemCommand({
           TableName: tableName,
-          Key: { client_id: { S: clientId } },
+          Key: key(clientId),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(client_id)',
+          ConditionExpression: live,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -183,27 +290,25 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
 
     async revokeTokens(clientId) {
       try {
-        const out = await dynamodb.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { client_id: { S: clientId } },
-            UpdateExpression: 'SET tokens_revoked_at = :at, updated_at = :updated_at',
-            ConditionExpression: 'attribute_exists(client_id)',
-            ExpressionAttributeValues: {
-              ':at': { N: String(Math.floor(now() / 1000)) },
-              ':updated_at': { S: iso() },
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return fromItem(out.Attributes ?? {});
+        const { at } = await readLive(clientId);
+        const item = await writeCutoff(clientId, 'tokens_revoked_at', at, (stamp) => ({
+          UpdateExpression: 'SET tokens_revoked_at = :at, updated_at = :updated_at',
+          ConditionExpression: 'attribute_exists(client_id) AND #status <> :deleted',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':at': stamp,
+            ':updated_at': { S: iso() },
+            ':deleted': { S: DELETED_STATUS },
+          },
+        }));
+        return fromItem(item);
       } catch (err) {
         if (isConditionFailure(err)) throw unknown(clientId);
         return fail(err);
       }
     },
 
-    async listRevocations(sinceSeconds) {
+    async listRevocations(sinceSeconds, deletedSinceSeconds = sinceSeconds) {
       const out: Revocation[] = [];
       let startKey: Item | undefined;
       do {
@@ -213,12 +318,15 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
               TableName: tableName,
               ExclusiveStartKey: startKey,
               ConsistentRead: true,
-              FilterExpression: '#status = :disabled OR tokens_revoked_at >= :since',
-              ProjectionExpression: 'client_id, #status, tokens_revoked_at',
+              FilterExpression:
+                '#status = :disabled OR tokens_revoked_at >= :since OR (#status = :deleted AND deleted_at >= :deleted_since)',
+              ProjectionExpression: 'client_id, #status, tokens_revoked_at, deleted_at',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
                 ':disabled': { S: 'disabled' },
+                ':deleted': { S: DELETED_STATUS },
                 ':since': { N: String(sinceSeconds) },
+                ':deleted_since': { N: String(deletedSinceSeconds) },
               },
             }),
           )
@@ -226,7 +334,10 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         for (const item of page.Items ?? []) {
           const clientId = item.client_id?.S;
           if (clientId === undefined) continue;
-          const all = item.status?.S === 'disabled';
+          const status = item.status?.S;
+          const all =
+            status === 'disabled' ||
+            (status === DELETED_STATUS && (optionalInt(item.deleted_at) ?? 0) >= deletedSinceSeconds);
           out.push({ clientId, all, revokedAt: optionalInt(item.tokens_revoked_at) ?? 0 });
         }
         startKey = page.LastEvaluatedKey;
@@ -275,7 +386,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           .send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }))
           .catch(fail);
         for (const item of page.Items ?? []) {
-          if (!isReservedItemId(item.client_id?.S ?? '')) records.push(fromItem(item));
+          if (!isReservedItemId(item.client_id?.S ?? '') && !isTombstone(item)) records.push(fromItem(item));
         }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
@@ -327,13 +438,21 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
 
     async delete(clientId) {
       try {
-        await dynamodb.send(
-          new DeleteItemCommand({
-            TableName: tableName,
-            Key: { client_id: { S: clientId } },
-            ConditionExpression: 'attribute_exists(client_id)',
-          }),
-        );
+        const { at } = await readLive(clientId);
+        // The item stays as a tombstone: the token path reads it as no client (get() is undefined), the
+        // revocation list refuses all its tokens for as long as any of them can be valid (handlers/revocations.ts).
+        await writeCutoff(clientId, 'deleted_at', at, (stamp) => ({
+          UpdateExpression:
+            'SET #status = :deleted, deleted_at = :at, #expires_at = :expires_at, updated_at = :updated_at REMOVE secret_hash, previous_secret_hash, previous_secret_expires_at',
+          ConditionExpression: 'attribute_exists(client_id) AND #status <> :deleted',
+          ExpressionAttributeNames: { '#status': 'status', '#expires_at': EXPIRES_AT_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':deleted': { S: DELETED_STATUS },
+            ':at': stamp,
+            ':expires_at': { N: String(at + TOMBSTONE_TTL_SECONDS) },
+            ':updated_at': { S: iso() },
+          },
+        }));
       } catch (err) {
         if (isConditionFailure(err)) throw unknown(clientId);
         fail(err);

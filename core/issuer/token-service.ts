@@ -16,7 +16,15 @@ export interface TokenServiceOptions extends ClientAuthenticatorOptions {
   readonly limiter?: IssuanceLimiter;
   /** Tokens/s for clients whose record sets no rate. */
   readonly defaultRatePerSecond?: number;
+  /** Waits (tests move their clock instead). @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * Longest a token request waits for the second after the client's last cutoff. The registry's clock and
+ * this one agree to the second (docs/token-lifetime.md#whose-clock); a stamp further ahead is not waited for.
+ */
+const MAX_CUTOFF_WAIT_MS = 2000;
 
 export interface TokenResult {
   readonly accessToken: string;
@@ -32,6 +40,8 @@ export interface TokenService {
 
 export function createTokenService(options: TokenServiceOptions): TokenService {
   const authenticate = createClientAuthenticator(options);
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   function grantedScopes(record: ClientRecord, requested: readonly string[] | undefined): string[] {
     // RFC 6749 §3.3: without `scope` the default applies, here every scope the client is allowed.
@@ -53,6 +63,12 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           record.issuanceRatePerSecond ?? options.defaultRatePerSecond ?? DEFAULT_ISSUANCE_RATE_PER_SECOND;
         const decision = options.limiter.take(record.clientId, rate);
         if (!decision.ok) throw new RateLimitedError(decision.retryAfterSeconds);
+      }
+      // The authorizer refuses iat <= the client's cutoff, so a token minted in the cutoff's own second (a
+      // client enabled or revoked just now) would be refused until exp: mint it in the next second instead.
+      if (record.tokensRevokedAt !== undefined) {
+        const waitMs = (record.tokensRevokedAt + 1) * 1000 - now();
+        if (waitMs > 0 && waitMs <= MAX_CUTOFF_WAIT_MS) await sleep(waitMs);
       }
       try {
         const token = await options.minter.mint({ clientId: record.clientId, scopes, lifetimeSeconds });

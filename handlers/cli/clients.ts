@@ -38,7 +38,7 @@ export interface CliIo extends CliStreams {
   readonly dynamodb?: DynamoApi;
   /** The wait before the authorizer-cache flush of revoke/disable (tests skip it). */
   readonly sleep?: CutoffIo['sleep'];
-  /** Epoch-ms clock for the registry's timestamps (tests). */
+  /** Epoch-ms clock for created/updated times (tests); revocation cutoffs come from DynamoDB's clock. */
   readonly now?: () => number;
 }
 
@@ -260,10 +260,17 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('enable <clientId>')
-    .description('enable a client again (tokens revoked while it was disabled stay revoked)')
+    .description(
+      'enable a client again: every token issued before now stays revoked, tokens minted while it was disabled included',
+    )
     .action(async (clientId: string) => {
       const record = await registry().setStatus(clientId, 'active');
-      emit(record, `Enabled client ${record.clientId}`);
+      emit(
+        record,
+        record.tokensRevokedAt === undefined
+          ? `Enabled client ${record.clientId}`
+          : `Enabled client ${record.clientId}; its tokens issued up to ${new Date(record.tokensRevokedAt * 1000).toISOString()} stay revoked`,
+      );
     });
 
   program
@@ -327,16 +334,20 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('delete <clientId>')
-    .description('delete a client (tokens already issued stay valid until they expire)')
+    .description(
+      'delete a client: no new tokens, and every token issued to it gets 401 within the revocation bound (see revoke)',
+    )
     .option('--yes', 'do not ask for confirmation', false)
-    .action(async (clientId: string, opts: { yes: boolean }) => {
+    .option('--no-wait', 'do not wait to flush the API Gateway authorizer cache')
+    .action(async (clientId: string, opts: { yes: boolean; wait: boolean }) => {
       if (!opts.yes) {
         const ok = io.confirm ? await io.confirm(`Delete client ${clientId}? [y/N] `) : false;
         if (!ok) throw new UsageError(io.confirm ? 'not deleted' : 'refusing to delete without --yes');
       }
       await registry().delete(clientId);
       if (json) out(`${JSON.stringify({ deleted: clientId })}\n`);
-      else out(`Deleted client ${clientId}\n`);
+      else out(`Deleted client ${clientId}; every token issued to it is revoked\n`);
+      await cutoff(opts);
     });
 
   program

@@ -1,14 +1,22 @@
 // The client-registry settings the token Lambda and the token endpoint's client authenticator share, so both
 // read the same table with the same cache bound (a disable or rotation reaches both within the TTL).
 import { int, str } from '../../core/config.js';
-import { type ClientCache, createClientCache } from '../../core/issuer/client-cache.js';
+import {
+  type ClientCache,
+  createClientCache,
+  MAX_CLIENT_CACHE_TTL_SECONDS,
+} from '../../core/issuer/client-cache.js';
 import { createClientRegistry } from '../../core/issuer/client-registry.js';
 import type { DynamoApi } from '../../core/issuer/dynamo.js';
 import { CLIENT_CACHE_TTL_DEFAULT_SECONDS } from '../../core/issuer/token-defaults.js';
 
 export const clientRegistryConfigSpec = {
   CLIENTS_TABLE: str(),
-  CLIENT_CACHE_TTL_SECONDS: int({ default: CLIENT_CACHE_TTL_DEFAULT_SECONDS, min: 0, max: 300 }),
+  CLIENT_CACHE_TTL_SECONDS: int({
+    default: CLIENT_CACHE_TTL_DEFAULT_SECONDS,
+    min: 0,
+    max: MAX_CLIENT_CACHE_TTL_SECONDS,
+  }),
 } as const;
 
 /** The cached client registry both authenticate against (eventually consistent reads, TTL from config). */

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../handlers/cli/clients.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type ClientCredentials, mintToken, requestToken } from '../support/client-token.js';
 
 let stack: LocalStack;
 let shiftMs = 0;
@@ -15,7 +16,8 @@ beforeAll(async () => {
   stack = await startLocalStack({
     inMemory: true,
     ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
-    clocks: { authorizer: now, token: now, products: now },
+    // dynalite too: revocation cutoffs are stamped with its clock (the Date of its answers).
+    clocks: { authorizer: now, token: now, products: now, dynamodb: now },
     // The auth API serves a fresh list on every request here; its reuse window is part of the CLI's wait.
     env: { REVOCATIONS_MAX_AGE_SECONDS: '0' },
   });
@@ -46,22 +48,8 @@ async function newClient(tokenLifetimeSeconds?: number) {
   return { id: record.clientId, secret: clientSecret };
 }
 
-async function tokenRequest(c: { id: string; secret: string }): Promise<Response> {
-  return fetch(stack.tokenUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${c.id}:${c.secret}`).toString('base64')}`,
-    },
-    body: 'grant_type=client_credentials',
-  });
-}
-
-async function token(c: { id: string; secret: string }): Promise<string> {
-  const res = await tokenRequest(c);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const tokenRequest = (c: ClientCredentials) => requestToken(stack.tokenUrl, c);
+const token = (c: ClientCredentials) => mintToken(stack.tokenUrl, c);
 
 async function get(path: string, t: string): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${t}` } });

@@ -18,10 +18,13 @@ let good: string;
 
 beforeAll(async () => {
   jwks = await startJwksServer({ keys: [testKey('fuzz-authz').jwk] });
-  deps = createDeps(loadConfig({ ISSUER: TEST_ISSUER, AUDIENCE: TEST_AUDIENCE, JWKS_URI: jwks.url }), {
-    logger: null,
-    metrics: null,
-  });
+  deps = createDeps(
+    loadConfig({ ISSUER: TEST_ISSUER, AUDIENCE: TEST_AUDIENCE, JWKS_URI: jwks.url, REVOCATIONS_URI: 'none' }),
+    {
+      logger: null,
+      metrics: null,
+    },
+  );
   authorize = createHandler(deps);
   good = signToken({ key: testKey('fuzz-authz') });
 });

@@ -8,6 +8,7 @@ import { ConfigError } from '../../core/config.js';
 import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
 import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { type AuthorizerConfig, createDeps, createHandler, loadConfig } from '../../handlers/authorizer.js';
+import { revocationsUriOf } from '../../handlers/authorizer-config.js';
 import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
@@ -52,6 +53,8 @@ function config(env: Record<string, string> = {}): AuthorizerConfig {
     ISSUER: TEST_ISSUER,
     AUDIENCE: TEST_AUDIENCE,
     JWKS_URI: jwks.url,
+    // Revocation has its own tests (test/handlers/lib/revocations.test.ts); these need no issuer.
+    REVOCATIONS_URI: 'none',
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...env,
   });
@@ -91,6 +94,24 @@ describe('loadConfig', () => {
       expect(problems).toContain('CLOCK_LEEWAY_SECONDS must be an integer from 0 to 300');
       expect(problems).toContain('POWERTOOLS_LOG_LEVEL must be one of');
     }
+  });
+});
+
+describe('REVOCATIONS_URI', () => {
+  const base = { ISSUER: TEST_ISSUER, AUDIENCE: TEST_AUDIENCE, JWKS_URI: 'https://auth.keygate.test/jwks' };
+  it.each([
+    ["unset: the issuer's own list", {}, `${TEST_ISSUER}/revocations`],
+    ['unset, issuer with a trailing slash', { ISSUER: `${TEST_ISSUER}/` }, `${TEST_ISSUER}/revocations`],
+    ['a given list', { REVOCATIONS_URI: 'https://lists.example/r' }, 'https://lists.example/r'],
+    ['none: the explicit opt-out', { REVOCATIONS_URI: 'none' }, undefined],
+  ])('%s', (_, env, expected) => {
+    expect(revocationsUriOf(loadConfig({ ...base, ...env }))).toBe(expected);
+  });
+
+  it('refuses a derived list URL that is not https (or loopback http), naming the opt-out', () => {
+    expect(() => loadConfig({ ...base, ISSUER: 'http://auth.example.com' })).toThrow(
+      'REVOCATIONS_URI is unset and the one derived from ISSUER (http://auth.example.com/revocations) must use https (http is allowed only for loopback hosts); set REVOCATIONS_URI, or none to turn revocation checks off',
+    );
   });
 });
 
@@ -523,6 +544,7 @@ describe('authorizer Lambda entry', () => {
         ISSUER: TEST_ISSUER,
         AUDIENCE: TEST_AUDIENCE,
         JWKS_URI: down.url,
+        REVOCATIONS_URI: 'none',
         ROUTES_FILE: routesFile,
         POWERTOOLS_LOG_LEVEL: 'SILENT',
         POWERTOOLS_METRICS_DISABLED: 'true',

@@ -1,6 +1,8 @@
 // createAuthorizerHandler (keygate/authorizer): a TOKEN authorizer from options, with the route table as
 // data, against a real JWKS server: policies over `{param}` and `{proxy+}` routes, and misconfiguration
 // refused at creation with the field named.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.js';
 import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
@@ -25,6 +27,8 @@ const options = () => ({
   audience: [TEST_AUDIENCE, 'https://other.example.com'],
   jwksUri: jwks.url,
   routes: ROUTES,
+  // Revocation off where a test is about something else; the default is tested below.
+  revocationsUri: false as const,
   logger: null,
   metrics: null,
 });
@@ -95,6 +99,71 @@ describe('createAuthorizerHandler', () => {
     } finally {
       await revocations.close();
     }
+  });
+
+  describe('revocation by default', () => {
+    let issuer: { url: string; paths: string[]; close(): Promise<void> };
+    beforeAll(async () => {
+      // A keygate-like issuer on loopback: the list at {issuer}/revocations names client-1 as disabled.
+      const paths: string[] = [];
+      const server = createServer((req, res) => {
+        paths.push(req.url ?? '');
+        if (req.url !== '/prod/revocations') return void res.writeHead(404).end();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ disabled: ['client-1'], revoked_at: {} }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      issuer = {
+        url: `http://127.0.0.1:${port}/prod`,
+        paths,
+        close: () => new Promise((resolve) => server.close(() => resolve())),
+      };
+    });
+    afterAll(() => issuer.close());
+
+    const withIssuer = (extra: { revocationsUri?: string | false } = {}) => {
+      const { revocationsUri: _off, ...rest } = options();
+      return { ...rest, issuer: issuer.url, ...extra };
+    };
+    const call = (handler: ReturnType<typeof createAuthorizerHandler>) =>
+      handler({
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${signToken({ claims: { iss: issuer.url, scope: 'orders/read' } })}`,
+        methodArn: `${ARN}/GET/orders/1`,
+      });
+
+    it('with no revocation option, loads {issuer}/revocations and refuses a disabled client', async () => {
+      issuer.paths.length = 0;
+      await expect(call(createAuthorizerHandler(withIssuer()))).rejects.toThrow(/^Unauthorized$/);
+      expect(issuer.paths).toEqual(['/prod/revocations']);
+    });
+
+    it('with revocationsUri: false, reads no list and accepts the token until exp', async () => {
+      issuer.paths.length = 0;
+      const result = await call(createAuthorizerHandler(withIssuer({ revocationsUri: false })));
+      expect(result.principalId).toBe('client-1');
+      expect(issuer.paths).toEqual([]);
+    });
+
+    it('refuses an issuer whose derived list URL is not https, naming the setting and the opt-out', () => {
+      expect(() =>
+        createAuthorizerHandler({ ...withIssuer(), issuer: 'http://auth.example.com/prod' }),
+      ).toThrow(
+        'REVOCATIONS_URI is unset and the one derived from ISSUER (http://auth.example.com/prod/revocations) must use https (http is allowed only for loopback hosts); set REVOCATIONS_URI, or none to turn revocation checks off',
+      );
+    });
+
+    it('fails closed (an error: 500, not a policy) while the list cannot be loaded; max stale is bounded', async () => {
+      const handler = createAuthorizerHandler({
+        ...withIssuer({ revocationsUri: `${issuer.url}/gone` }),
+        revocationsMaxStaleSeconds: 1,
+      });
+      await expect(call(handler)).rejects.toThrow(/^RevocationsUnavailable$/);
+      expect(() => createAuthorizerHandler({ ...withIssuer(), revocationsMaxStaleSeconds: 0 })).toThrow(
+        /REVOCATIONS_MAX_STALE_SECONDS must be an integer from 1 to 86400 \(got "0"\)/,
+      );
+    });
   });
 
   it('refuses the token of a client the revocation list names as disabled', async () => {

@@ -1,6 +1,7 @@
 // GET /revocations over a real dynalite table: the document shape, its reuse window on an injected clock,
 // conditional GET, method refusal and a 503 with Retry-After when DynamoDB is down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CLIENT_RECORD_AGE_SECONDS } from '../../core/issuer/client-cache.js';
 import {
   createTestRegistry,
   type DynaliteServer,
@@ -11,14 +12,16 @@ import { createDeps, createHandler, loadConfig } from '../../handlers/revocation
 import { proxyEvent } from '../support/events.js';
 
 let db: DynaliteServer;
+// One clock for the handler and dynalite, whose Date header the registry stamps cutoffs with.
+const clock = { t: 0 };
 beforeAll(async () => {
-  db = await startDynalite();
+  db = await startDynalite({ clock: () => clock.t });
 });
 afterAll(() => db.close());
 
 async function setup() {
   const tableName = `rev-${Math.random().toString(36).slice(2)}`;
-  const clock = { t: Date.parse('2030-01-01T00:00:00Z') };
+  clock.t = Date.parse('2030-01-01T00:00:00Z');
   const dynamodb = localDynamo(db.endpoint);
   const registry = await createTestRegistry({ dynamodb, tableName, now: () => clock.t });
   const handler = createHandler(
@@ -68,6 +71,19 @@ describe('GET /revocations', () => {
     const a = (await registry.create({ name: 'a', scopes: ['products/read'] })).record.clientId;
     await registry.revokeTokens(a);
     clock.t += (3600 + 300 + 1) * 1000;
+    expect(JSON.parse((await handler(get())).body)).toEqual({ disabled: [], revoked_at: {} });
+  });
+
+  it('lists a deleted client as disabled until none of its tokens, minted even from a stale cache, can live', async () => {
+    const { clock, registry, handler } = await setup();
+    const a = (await registry.create({ name: 'a', scopes: ['products/read'] })).record.clientId;
+    await registry.delete(a);
+    clock.t += 5_000;
+    expect(JSON.parse((await handler(get())).body)).toEqual({ disabled: [a], revoked_at: {} });
+    // Longest token lifetime + leeway + the longest a token endpoint mints from a cached record.
+    clock.t += (3600 + 300 + MAX_CLIENT_RECORD_AGE_SECONDS - 5) * 1000;
+    expect(JSON.parse((await handler(get())).body)).toEqual({ disabled: [a], revoked_at: {} });
+    clock.t += 5_000;
     expect(JSON.parse((await handler(get())).body)).toEqual({ disabled: [], revoked_at: {} });
   });
 

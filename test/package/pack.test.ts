@@ -1,6 +1,7 @@
 // The package as users get it: `npm run build`, `npm pack`, then an install into an empty project (from
 // the npm cache `npm ci` filled) with only aws-cdk-lib, constructs and type packages beside it. Plain node
-// imports the three entry points and synthesizes a stack; tsc checks the types, including misuse.
+// imports the three entry points and synthesizes a stack; tsc checks the types, including misuse. The
+// packed authorizer revokes by default (an attack test of docs/token-lifetime.md, next to the pack it needs).
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack } from '../../local/stack.js';
+import { mintToken } from '../support/client-token.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -38,6 +41,12 @@ new apigateway.RestApi(stack, 'Api').root.addMethod('GET', undefined, authorizer
 export const parts: string[] = [issuer.issuerUrl, issuer.jwksUri, issuer.tokenUrl, issuer.table.tableName, issuer.key.keyArn];
 // @ts-expect-error routes are required
 createAuthorizerHandler({ issuer: 'x', audience: 'a', jwksUri: 'https://x' });
+export const unrevocable = createAuthorizerHandler({
+  issuer: 'https://issuer.example', audience: 'a', jwksUri: 'https://issuer.example/jwks', routes,
+  revocationsUri: false, revocationsMaxStaleSeconds: 60,
+});
+// @ts-expect-error revocation is turned off with false; it is on by default
+createAuthorizerHandler({ issuer: 'x', audience: 'a', jwksUri: 'https://x', routes, revocationsUri: true });
 // @ts-expect-error a route's method is a REST verb
 export const bad: ProtectedRoute = { method: 'FETCH', path: '/', scopes: ['s'] };
 `;
@@ -132,6 +141,46 @@ process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).jo
       routes: [{ method: 'GET', path: '/orders', scopes: ['orders/read'] }],
     });
   });
+
+  it("createAuthorizerHandler with no revocation option refuses a revoked client's token from a real issuer", async () => {
+    // The local stack is the issuer (127.0.0.1, port 0); its token clock and dynalite's run 10 s behind
+    // for the first token and the revocation, so the second token is the next seconds' and none is future.
+    let shiftMs = -10_000;
+    const clock = () => Date.now() + shiftMs;
+    const stack = await startLocalStack({
+      inMemory: true,
+      ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
+      clocks: { token: clock, dynamodb: clock },
+    });
+    try {
+      const { record, clientSecret } = await stack.registry.create({
+        name: 'pkg',
+        scopes: ['products/read'],
+      });
+      const mint = () => mintToken(stack.tokenUrl, { id: record.clientId, secret: clientSecret });
+      const revoked = await mint();
+      await stack.registry.revokeTokens(record.clientId);
+      shiftMs = 0;
+      const fresh = await mint();
+      const script = `import { createAuthorizerHandler } from 'keygate/authorizer';
+const [issuer, audience, jwksUri, ...tokens] = process.argv.slice(2);
+const handler = createAuthorizerHandler({ issuer, audience, jwksUri, logger: null, metrics: null,
+  routes: [{ method: 'GET', path: '/products', scopes: ['products/read'] }] });
+const methodArn = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/products';
+const decide = (t) => handler({ type: 'TOKEN', authorizationToken: 'Bearer ' + t, methodArn })
+  .then((r) => r.policyDocument.Statement[0].Effect, (e) => e.message);
+console.log(JSON.stringify(await Promise.all(tokens.map(decide))));`;
+      writeFileSync(join(project, 'revocation.mjs'), script);
+      const { stdout } = await run(
+        process.execPath,
+        ['revocation.mjs', stack.issuer, stack.audience, stack.jwksUrl, revoked, fresh],
+        { cwd: project },
+      );
+      expect(JSON.parse(stdout)).toEqual(['Unauthorized', 'Allow']);
+    } finally {
+      await stack.close();
+    }
+  }, 60_000);
 
   it('type-checks a consumer under tsc (strict, library types checked), misuse included', async () => {
     writeFileSync(join(project, 'app.ts'), CONSUMER_TS);

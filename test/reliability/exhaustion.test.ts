@@ -49,6 +49,7 @@ describe('resource exhaustion', () => {
         ISSUER: TEST_ISSUER,
         AUDIENCE: TEST_AUDIENCE,
         JWKS_URI: jwks.url,
+        REVOCATIONS_URI: 'none',
         TOKEN_CACHE_SIZE: '500',
       }),
       { logger: null, metrics: null },

@@ -18,6 +18,7 @@ import {
   MAX_RESULTS_CACHE_TTL_SECONDS,
   RESOURCE_PATH_HEADER,
   ROUTES_FILE_NAME,
+  revocationsUriEnv,
 } from '../../../core/contract.js';
 import type { KeyRotation } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
@@ -35,9 +36,10 @@ export interface KeygateIssuerRef {
   readonly audience?: string;
   /**
    * The issuer's revocation list (a KeygateIssuer's `revocationsUri`): the authorizer refuses revoked tokens
-   * within the bound of docs/token-lifetime.md. Unset: tokens live until `exp`.
+   * within the bound of docs/token-lifetime.md. Unset: `${issuerUrl}/revocations`, where a keygate issuer
+   * serves it. `false`: no revocation checks, tokens live until `exp`.
    */
-  readonly revocationsUri?: string;
+  readonly revocationsUri?: string | false;
   /** The issuer's scheduled key rotation (a KeygateIssuer's): its waits then cover this authorizer's caches. */
   readonly keyRotation?: KeyRotation;
 }
@@ -123,9 +125,7 @@ export class KeygateAuthorizer extends Construct {
         [AUTHORIZER_ENV.issuer]: props.issuer.issuerUrl,
         [AUTHORIZER_ENV.audience]: typeof audience === 'string' ? audience : audience.join(' '),
         [AUTHORIZER_ENV.jwksUri]: props.issuer.jwksUri,
-        ...(props.issuer.revocationsUri
-          ? { [AUTHORIZER_ENV.revocationsUri]: props.issuer.revocationsUri }
-          : {}),
+        ...revocationsUriEnv(props.issuer.revocationsUri),
         ...authorizerTuningEnv(props),
       },
     });

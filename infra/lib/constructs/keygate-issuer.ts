@@ -10,7 +10,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULT_SIGNING_KEY_ALIAS } from '../../../core/contract.js';
+import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
+import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/client-item.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
@@ -137,6 +138,8 @@ export class KeygateIssuer extends Construct {
       // AWS-managed key (aws/dynamodb): encryption at rest with key use visible in CloudTrail, no monthly key
       // fee, and callers need no kms:Decrypt, so the token function's policy stays one GetItem statement.
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Deleted clients' tombstones expire (core/issuer/client-item.ts); no other item has the attribute.
+      timeToLiveAttribute: EXPIRES_AT_ATTRIBUTE,
       removalPolicy,
     });
 
@@ -154,7 +157,7 @@ export class KeygateIssuer extends Construct {
     this.issuerUrl = stageUrl(this.api, this.stageName);
     this.tokenUrl = `${this.issuerUrl}/oauth2/token`;
     this.jwksUri = `${this.issuerUrl}/.well-known/jwks.json`;
-    this.revocationsUri = `${this.issuerUrl}/revocations`;
+    this.revocationsUri = defaultRevocationsUri(this.issuerUrl);
     const tokenMaxLifetime = String(props.tokenMaxLifetimeSeconds ?? TOKEN_MAX_LIFETIME_DEFAULT_SECONDS);
     // One value for both readers of the clients table: a disable reaches them within the same bound.
     const clientCacheTtl = String(props.clientCacheTtlSeconds ?? CLIENT_CACHE_TTL_DEFAULT_SECONDS);

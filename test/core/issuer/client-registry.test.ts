@@ -1,4 +1,4 @@
-import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryErrorFrom } from '../../../core/issuer/client-item.js';
 import { createClientRegistry } from '../../../core/issuer/client-registry.js';
@@ -16,7 +16,8 @@ let clock = Date.parse('2030-01-01T00:00:00Z');
 const now = () => clock;
 
 beforeAll(async () => {
-  db = await startDynalite();
+  // dynalite answers with this clock's Date: the registry stamps cutoffs with the server's time.
+  db = await startDynalite({ clock: now });
 });
 afterAll(async () => {
   await db.close();
@@ -174,12 +175,29 @@ describe('client registry over DynamoDB (dynalite)', () => {
     expect(raced).toBe(true);
   });
 
-  it('deletes clients; deleting twice is unknown_client', async () => {
+  it('deletes clients into a tombstone: no client to any read or write, deleting twice is unknown_client', async () => {
     const registry = await freshRegistry();
     const { record } = await registry.create({ name: 'a', scopes: ['products/read'] });
     await registry.delete(record.clientId);
     expect(await registry.get(record.clientId)).toBeUndefined();
+    expect(await registry.get(record.clientId, { consistent: true })).toBeUndefined();
+    expect((await registry.list()).map((c) => c.clientId)).not.toContain(record.clientId);
     expect(await codeOf(registry.delete(record.clientId))).toBe('unknown_client');
+    expect(await codeOf(registry.setStatus(record.clientId, 'active'))).toBe('unknown_client');
+    expect(await codeOf(registry.update(record.clientId, { name: 'back' }))).toBe('unknown_client');
+    expect(await codeOf(registry.revokeTokens(record.clientId))).toBe('unknown_client');
+    expect(await codeOf(registry.rotateSecret(record.clientId, 0))).toBe('unknown_client');
+    // The tombstone keeps no secret hash.
+    const raw = await localDynamo(db.endpoint).send(
+      new GetItemCommand({ TableName: registry.tableName, Key: { client_id: { S: record.clientId } } }),
+    );
+    expect(raw.Item).toMatchObject({
+      status: { S: 'deleted' },
+      deleted_at: { N: String(Math.floor(clock / 1000)) },
+      // DynamoDB TTL removes it two maximum token lifetimes later.
+      expires_at: { N: String(Math.floor(clock / 1000) + 2 * 86_400) },
+    });
+    expect(raw.Item?.secret_hash).toBeUndefined();
   });
 
   it('createTable is idempotent', async () => {
@@ -244,33 +262,103 @@ describe('revocations in the registry', () => {
     expect(await codeOf(registry.revokeTokens('kg_nobody'))).toBe('unknown_client');
   });
 
-  it('disabling revokes every token issued so far; enabling again does not bring them back', async () => {
+  it('disabling stamps the cutoff; enabling stamps it again, so no token issued before the enable survives', async () => {
     const registry = await freshRegistry();
     const { record } = await registry.create({ name: 'd', scopes: ['products/read'] });
     const disabled = await registry.setStatus(record.clientId, 'disabled');
     expect(disabled.tokensRevokedAt).toBe(Math.floor(clock / 1000));
+    clock += 20_000;
     const enabled = await registry.setStatus(record.clientId, 'active');
-    expect(enabled.tokensRevokedAt).toBe(disabled.tokensRevokedAt);
+    expect(enabled).toMatchObject({ status: 'active', tokensRevokedAt: Math.floor(clock / 1000) });
+    // Enabling an active client changes nothing: its live tokens stay valid.
+    clock += 5_000;
+    expect((await registry.setStatus(record.clientId, 'active')).tokensRevokedAt).toBe(
+      enabled.tokensRevokedAt,
+    );
   });
 
-  it('lists disabled clients and revocations since a time, and nothing else', async () => {
+  it.each([
+    ['ahead', 3_600_000],
+    ['behind', -3_600_000],
+  ])("stamps cutoffs with DynamoDB's clock, not a caller clock an hour %s", async (_, skewMs) => {
+    const skewed = createClientRegistry({
+      dynamodb: localDynamo(db.endpoint),
+      tableName: (await freshRegistry()).tableName,
+      now: () => clock + skewMs,
+    });
+    const { record } = await skewed.create({ name: 's', scopes: ['products/read'] });
+    expect((await skewed.revokeTokens(record.clientId)).tokensRevokedAt).toBe(Math.floor(clock / 1000));
+    expect((await skewed.setStatus(record.clientId, 'disabled')).tokensRevokedAt).toBe(
+      Math.floor(clock / 1000),
+    );
+  });
+
+  it('sets the stamp to the second the write applied when the write lands after the provisional one', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'slow', scopes: ['products/read'] });
+    const dynamodb = localDynamo(db.endpoint);
+    const send = dynamodb.send.bind(dynamodb);
+    // The write is answered 3 s after the read (a slow network): its own Date decides the stamp.
+    dynamodb.send = (async (command: object, ...rest: unknown[]) => {
+      if (command instanceof UpdateItemCommand) clock += 3_000;
+      return (send as (c: object, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
+    }) as typeof dynamodb.send;
+    const slow = createClientRegistry({ dynamodb, tableName: registry.tableName, now });
+    const revoked = await slow.revokeTokens(record.clientId);
+    expect(revoked.tokensRevokedAt).toBe(Math.floor(clock / 1000) - 3);
+    expect(await registry.get(record.clientId, { consistent: true })).toEqual(revoked);
+  });
+
+  it('fails rather than use the local clock when DynamoDB sends no Date header', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'nodate', scopes: ['products/read'] });
+    const dynamodb = localDynamo(db.endpoint);
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const headers = (result.response as { headers: Record<string, string> }).headers;
+        delete headers.date;
+        return result;
+      },
+      { step: 'deserialize', name: 'dropDate', priority: 'low' },
+    );
+    const blind = createClientRegistry({ dynamodb, tableName: registry.tableName, now });
+    const err = await blind.revokeTokens(record.clientId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect((err as RegistryError).code).toBe('dependency_unavailable');
+    expect((err as Error).message).toContain('Date header');
+  });
+
+  it('lists disabled clients, revocations since a time and deletions since a time, and nothing else', async () => {
     const registry = await freshRegistry();
     const make = async () =>
       (await registry.create({ name: 'x', scopes: ['products/read'] })).record.clientId;
-    const [plain, old, recent, off] = [await make(), await make(), await make(), await make()];
+    const [plain, old, recent, off, gone, goneLong] = [
+      await make(),
+      await make(),
+      await make(),
+      await make(),
+      await make(),
+      await make(),
+    ];
     await registry.revokeTokens(old);
+    await registry.delete(goneLong);
     clock += 10_000;
     await registry.revokeTokens(recent);
     await registry.setStatus(off, 'disabled');
+    await registry.delete(gone);
     const since = Math.floor(clock / 1000) - 5;
-    const list = await registry.listRevocations(since);
+    const list = await registry.listRevocations(since, since - 4);
     expect(list.sort((a, b) => a.clientId.localeCompare(b.clientId))).toEqual(
       [
         { clientId: recent, all: false, revokedAt: Math.floor(clock / 1000) },
         { clientId: off, all: true, revokedAt: Math.floor(clock / 1000) },
+        { clientId: gone, all: true, revokedAt: 0 },
       ].sort((a, b) => a.clientId.localeCompare(b.clientId)),
     );
     expect(list.map((r) => r.clientId)).not.toContain(plain);
+    // A longer deletion window keeps the older tombstone listed.
+    expect((await registry.listRevocations(since, since - 10)).map((r) => r.clientId)).toContain(goneLong);
   });
 
   it('stores a per-client issuance rate within 1-500 tokens/s', async () => {

@@ -28,6 +28,7 @@ function setup(records: Record<string, ClientRecord>, opts: { failing?: boolean 
   let clock = Date.parse('2030-01-01T00:00:00Z');
   const data = new Map(Object.entries(records));
   const hashed: string[] = [];
+  const slept: number[] = [];
   let reads = 0;
   const cache = createClientCache({
     source: {
@@ -49,6 +50,10 @@ function setup(records: Record<string, ClientRecord>, opts: { failing?: boolean 
     }),
     maxLifetimeSeconds: 3600,
     now: () => clock,
+    sleep: async (ms) => {
+      slept.push(ms);
+      clock += ms;
+    },
     hasher: (s) => {
       hashed.push(s);
       return sha256Hasher(s);
@@ -58,6 +63,7 @@ function setup(records: Record<string, ClientRecord>, opts: { failing?: boolean 
     service,
     data,
     hashed,
+    slept,
     reads: () => reads,
     advance: (ms: number) => {
       clock += ms;
@@ -83,7 +89,30 @@ async function code(p: Promise<unknown>) {
   throw new Error('expected an IssuerError');
 }
 
+const iatOf = (token: string): number =>
+  (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number }).iat;
+
 describe('token service', () => {
+  const start = Date.parse('2030-01-01T00:00:00Z') / 1000;
+  it.each([
+    ['in the second of the cutoff: waits for the next one', start, [1_000], start + 1],
+    [
+      'a second before the cutoff (the registry clock slightly ahead): waits up to 2 s',
+      start + 1,
+      [2_000],
+      start + 2,
+    ],
+    ['after the cutoff second: no wait', start - 1, [], start],
+    ['far before the cutoff (clocks disagree): no wait', start + 5, [], start],
+  ])(
+    'mints a client just enabled or revoked a token the authorizer accepts: %s',
+    async (_, cutoff, waits, iat) => {
+      const { service, slept } = setup({ kg_a: client({ tokensRevokedAt: cutoff }) });
+      const token = (await service.issue(request())).accessToken;
+      expect([slept, iatOf(token)]).toEqual([waits, iat]);
+    },
+  );
+
   it('grants every allowed scope by default, the requested subset otherwise, in a stable order', async () => {
     const { service } = setup({ kg_a: client() });
     expect(await service.issue(request())).toMatchObject({

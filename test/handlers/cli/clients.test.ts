@@ -91,8 +91,13 @@ describe('clients CLI against dynalite', () => {
     // No resource API configured: it says what stays cached instead of flushing.
     expect(disabled.stdout).toContain('note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set');
     expect(JSON.parse((await cli(['--json', 'show', id])).stdout).status).toBe('disabled');
-    expect((await cli(['enable', id])).code).toBe(0);
-    expect((await registry.get(id, { consistent: true }))?.status).toBe('active');
+    const enabled = await cli(['enable', id]);
+    expect(enabled.code).toBe(0);
+    const afterEnable = await registry.get(id, { consistent: true });
+    expect(afterEnable?.status).toBe('active');
+    expect(enabled.stdout).toBe(
+      `Enabled client ${id}; its tokens issued up to ${new Date(afterEnable!.tokensRevokedAt! * 1000).toISOString()} stay revoked\n`,
+    );
 
     const rotated = await cli(['--json', 'rotate-secret', id, '--grace', '120']);
     const next = JSON.parse(rotated.stdout);
@@ -127,7 +132,11 @@ describe('clients CLI against dynalite', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--yes');
     expect((await cli(['delete', id], { confirm: async () => false })).code).toBe(2);
-    expect((await cli(['delete', id], { confirm: async () => true })).code).toBe(0);
+    const deleted = await cli(['delete', id], { confirm: async () => true });
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain(`Deleted client ${id}; every token issued to it is revoked\n`);
+    // Like revoke: without the resource API configured it says what stays cached.
+    expect(deleted.stdout).toContain('note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set');
     expect(await registry.get(id)).toBeUndefined();
   });
 

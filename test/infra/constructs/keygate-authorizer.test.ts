@@ -34,7 +34,8 @@ function synthOrders(
   const stack = new Stack(app, 'Orders');
   const api = new apigateway.RestApi(stack, 'OrdersApi');
   const authorizer = new KeygateAuthorizer(stack, 'Auth', {
-    issuer: { issuerUrl: TEST_ISSUER, jwksUri },
+    // The bundle's policies are under test here; its revocation list is tested with the handler.
+    issuer: { issuerUrl: TEST_ISSUER, jwksUri, revocationsUri: false },
     audience: TEST_AUDIENCE,
   });
   const backend = new apigateway.MockIntegration();
@@ -276,6 +277,36 @@ describe('KeygateAuthorizer props and misuse', () => {
       },
     });
     expect(a.routes).toEqual([{ method: 'GET', path: '/', scopes: ['x/read'] }]);
+  });
+
+  it.each([
+    ['leaves REVOCATIONS_URI unset (the authorizer loads {issuer}/revocations)', undefined, undefined],
+    [
+      'passes an explicit revocation list',
+      'https://lists.example/revocations',
+      'https://lists.example/revocations',
+    ],
+    ['turns revocation off only when told to, with REVOCATIONS_URI=none', false, 'none'],
+  ] as const)('%s', (_, revocationsUri, expected) => {
+    const stack = new Stack(new App(), 'R');
+    const api = new apigateway.RestApi(stack, 'Api');
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: {
+        issuerUrl: TEST_ISSUER,
+        jwksUri: 'https://auth.keygate.test/prod/jwks.json',
+        audience: TEST_AUDIENCE,
+        ...(revocationsUri !== undefined ? { revocationsUri } : {}),
+      },
+      revocationsMaxStaleSeconds: 120,
+    });
+    api.root.addMethod('GET', new apigateway.MockIntegration(), a.require('x/read'));
+    const fns = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+    const vars = Object.values(fns).map(
+      (f) => (f.Properties.Environment as { Variables: Record<string, string> }).Variables,
+    );
+    expect(vars.map((v) => [v.REVOCATIONS_URI, v.REVOCATIONS_MAX_STALE_SECONDS])).toEqual([
+      [expected, '120'],
+    ]);
   });
 
   it('fails synth for an ANY method, naming the route', () => {

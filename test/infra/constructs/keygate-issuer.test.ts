@@ -33,6 +33,12 @@ describe('KeygateIssuer', () => {
     t.resourceCountIs('AWS::Lambda::Function', 6);
   });
 
+  it('expires deleted clients\' tombstones with DynamoDB TTL on expires_at', () => {
+    t.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+  });
+
   it('rotates the signing key every 90 days by default', () => {
     expect(issuer.keyRotation).toBeDefined();
     t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(90 days)' });
