@@ -259,6 +259,8 @@ describe('locally: a request reaches the upstream as route R only if the token a
                   issuer: TEST_ISSUER,
                   audience: TEST_AUDIENCE,
                   jwksUri: jwks.url,
+                  // Paths, not revocation, are under test here: the issuer is a bare JWKS server.
+                  revocationsUri: false,
                   routes: table,
                   logger: null,
                   metrics: null,

@@ -244,6 +244,8 @@ describe("keygate/authorizer: the read token's policy against the method ARNs of
       issuer: TEST_ISSUER,
       audience: TEST_AUDIENCE,
       jwksUri: jwks.url,
+      // Paths, not revocation, are under test here: the issuer is a bare JWKS server.
+      revocationsUri: false,
       routes: readRouteFileOf(ROUTES),
       logger: null,
       metrics: null,
