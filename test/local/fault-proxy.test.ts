@@ -1,6 +1,5 @@
 // The fault proxy's latency mode (startLatencyProxy) against real servers on 127.0.0.1: bytes relayed
 // unchanged and in order both ways, TLS end to end through it, half-closes and resets passed on.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, request } from 'node:https';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
@@ -8,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LatencyProxy, startLatencyProxy } from '../../local/fault-proxy.js';
+import { selfSignedCert } from '../support/self-signed-cert.js';
 import { testServers } from '../support/test-servers.js';
 
 const servers = testServers();
@@ -100,18 +100,7 @@ describe('startLatencyProxy', () => {
   it('carries TLS end to end: the client verifies the upstream certificate through it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keygate-latency-proxy-'));
     try {
-      const key = join(dir, 'key.pem');
-      const cert = join(dir, 'cert.pem');
-      execFileSync(
-        'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1'].concat([
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-        ]),
-        { stdio: 'ignore' },
-      );
+      const { key, cert } = selfSignedCert(dir);
       const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) =>
         res.end('{"keys":[]}'),
       );
