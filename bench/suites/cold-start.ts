@@ -1,8 +1,8 @@
 // Cold start: the authorizer asset `npm run synth` writes to cdk.out, run with its template's environment in
-// a fresh Node process per sample, from spawn to the first verified token with the JWKS fetched over HTTPS
-// through a latency proxy at several round-trip times, interleaved with an empty handler and peers bundled
-// the way CDK bundles ours. Reports medians, overhead over the empty handler, round trips, RSS after the
-// first token, and where keygate's milliseconds and bytes go.
+// a fresh Node process per sample up to the first verified token, with the JWKS fetched over HTTPS through a
+// latency proxy at several round-trip times, interleaved with an empty handler and peers bundled the way CDK
+// bundles ours. Reports spawn-to-token medians, overhead over the empty handler (import to first token),
+// round trips, RSS after the first token, and where keygate's milliseconds and bytes go.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
