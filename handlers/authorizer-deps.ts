@@ -6,12 +6,13 @@ import { createPolicyBuilder, type PolicyBuilder, type PolicyRoute } from '../co
 import {
   createJwksKeyStore,
   createVerifier,
+  downloadJwks,
   type JwksDownloader,
   type KeyStoreEvent,
   type Verifier,
 } from '../core/jwt/index.js';
 import type { KeyStore } from '../core/jwt/types.js';
-import type { RevocationList } from '../core/revocation/index.js';
+import { firstDownloadShared, MAX_REVOCATIONS_BYTES, type RevocationList } from '../core/revocation/index.js';
 import type { AuthorizerConfig } from './authorizer-config.js';
 import { DecisionTelemetry } from './lib/decision-telemetry.js';
 import { type DecisionLogger, DeferredLogger, DeferredMetrics } from './lib/deferred-powertools.js';
@@ -99,23 +100,35 @@ export function createIssuerClients(
       logger.warn('jwks', { ...event });
     } else logger.info('jwks', { ...event });
   };
+  // With a revocation list, the first JWKS download is answered from the keys the list carries (one GET at
+  // cold start, core/revocation/first-download.ts); later downloads go to each document's own URI.
+  const base = clients.download ?? downloadJwks;
+  const download =
+    config.REVOCATIONS_URI === undefined
+      ? base
+      : firstDownloadShared({
+          jwksUri: config.JWKS_URI,
+          revocationsUri: config.REVOCATIONS_URI,
+          revocationsLimits: { timeoutMs: config.JWKS_FETCH_TIMEOUT_MS, maxBytes: MAX_REVOCATIONS_BYTES },
+          download: base,
+        });
   const keyStore = createJwksKeyStore({
     jwksUri: config.JWKS_URI,
     fetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
     softMaxAgeMs: config.JWKS_MAX_AGE_SECONDS * 1000,
     unknownKidCooldownMs: config.JWKS_REFETCH_COOLDOWN_SECONDS * 1000,
     onEvent,
-    ...(clients.download ? { download: clients.download } : {}),
+    download,
     ...(clients.now ? { now: clients.now } : {}),
   });
-  const revocations = createAuthorizerRevocations(config, clients, logger);
+  const revocations = createAuthorizerRevocations(config, { ...clients, download }, logger);
   return {
     keyStore,
     revocations,
     logger,
     async prefetch() {
-      // Both documents come from the issuer: the revocation list's request waits for the JWKS answer's
-      // connection and goes out on it while the keys are imported (core/jwt/origin-connections.ts).
+      // Both documents come from the issuer: one GET when the list carries the keys, else the list's request
+      // waits for the JWKS answer's connection and goes out on it (core/jwt/origin-connections.ts).
       await Promise.all([
         keyStore.prefetch().catch(() => undefined),
         revocations?.refresh().catch(() => undefined),

@@ -1,5 +1,6 @@
-// A JWKS endpoint (and the issuer's revocation list, empty) over HTTPS for the cold-start children, as an
-// issuer serves them in AWS: a self-signed
+// A JWKS endpoint (and the issuer's revocation list, empty, carrying the JWKS's keys as the issuer publishes
+// it: core/revocation/keyed-document.ts) over HTTPS for the cold-start children, as an issuer serves them
+// in AWS: a self-signed
 // certificate made at bench time with openssl in a temp folder, trusted by the children through
 // NODE_EXTRA_CA_CERTS. The folder goes on close(), on exit and on SIGINT/SIGTERM.
 import { execFileSync } from 'node:child_process';
@@ -8,14 +9,17 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type SigningKeys, withSigningKeys } from '../../../core/revocation/keyed-document.js';
 
 /** An issuer's revocation document with nothing revoked (core/revocation/document.ts). */
-const EMPTY_REVOCATIONS = JSON.stringify({ disabled: [], revoked_at: {} });
+const EMPTY_REVOCATIONS = { disabled: [], revoked_at: {} };
 
 export interface HttpsJwks {
   readonly url: string;
   /** GET /revocations on the same server: what a KeygateIssuer's authorizer loads besides the JWKS. */
   readonly revocationsUrl: string;
+  /** The same list without the keys, as an issuer that predates keyed-document.ts serves it. */
+  readonly revocationsWithoutKeysUrl: string;
   /** The PEM certificate to put in NODE_EXTRA_CA_CERTS. */
   readonly caFile: string;
   /** A private temp folder (removed with the server) for the bench's other files. */
@@ -57,8 +61,14 @@ export async function startHttpsJwks(body: string): Promise<HttpsJwks> {
     remove();
     throw new Error(`openssl could not make the bench certificate: ${(error as Error).message}`);
   }
+  const revocations = JSON.stringify(withSigningKeys(EMPTY_REVOCATIONS, JSON.parse(body) as SigningKeys));
   const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (req, res) => {
-    const doc = req.url === '/revocations' ? EMPTY_REVOCATIONS : body;
+    const doc =
+      req.url === '/revocations'
+        ? revocations
+        : req.url === '/revocations-without-keys'
+          ? JSON.stringify(EMPTY_REVOCATIONS)
+          : body;
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' }).end(doc);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,6 +76,7 @@ export async function startHttpsJwks(body: string): Promise<HttpsJwks> {
   return {
     url: `https://127.0.0.1:${port}/.well-known/jwks.json`,
     revocationsUrl: `https://127.0.0.1:${port}/revocations`,
+    revocationsWithoutKeysUrl: `https://127.0.0.1:${port}/revocations-without-keys`,
     caFile,
     dir,
     close: () =>

@@ -1,7 +1,7 @@
 // The JWKS downloader against real servers on 127.0.0.1: the body however it is framed, the byte cap
 // (declared and counted while a chunked body streams), refused redirects, HTTP errors, malformed answers,
 // the timeout and connection resets.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -18,24 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { downloadJwks } from '../../../core/jwt/index.js';
 import { closeNow, listen } from '../../../local/listen.js';
+import { selfSignedCert } from '../../support/self-signed-cert.js';
 import { testServers } from '../../support/test-servers.js';
-
-/** A self-signed certificate for 127.0.0.1 (openssl), as key and cert PEM files in `dir`. */
-function selfSignedCert(dir: string): { key: string; cert: string } {
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1'].concat([
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]),
-    { stdio: 'ignore' },
-  );
-  return { key, cert };
-}
 
 const servers = testServers();
 afterEach(() => servers.closeAll());
