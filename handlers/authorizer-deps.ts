@@ -13,7 +13,7 @@ import {
 } from '../core/jwt/index.js';
 import type { KeyStore } from '../core/jwt/types.js';
 import { firstDownloadShared, MAX_REVOCATIONS_BYTES, type RevocationList } from '../core/revocation/index.js';
-import type { AuthorizerConfig } from './authorizer-config.js';
+import { type AuthorizerConfig, revocationsUriOf } from './authorizer-config.js';
 import { DecisionTelemetry } from './lib/decision-telemetry.js';
 import { type DecisionLogger, DeferredLogger, DeferredMetrics } from './lib/deferred-powertools.js';
 import { LOG_LEVEL_THRESHOLDS, logLevelName } from './lib/powertools-config.js';
@@ -23,7 +23,7 @@ export interface AuthorizerDeps {
   readonly verifier: Verifier;
   readonly keyStore: KeyStore;
   readonly policies: PolicyBuilder;
-  /** undefined: REVOCATIONS_URI unset, no revocation checks. */
+  /** undefined: REVOCATIONS_URI is `none`, no revocation checks. */
   readonly revocations?: RevocationList;
   /** undefined: no decision logs (bench rows measuring the bare path). */
   readonly logger: DecisionLogger | undefined;
@@ -77,7 +77,7 @@ function deferredMetrics(config: AuthorizerConfig): DeferredMetrics {
 /** What talks to the issuer: built first so its downloads can start before the rest of the dependencies. */
 export interface IssuerClients {
   readonly keyStore: KeyStore;
-  /** undefined: REVOCATIONS_URI unset. */
+  /** undefined: REVOCATIONS_URI is `none`. */
   readonly revocations: RevocationList | undefined;
   readonly logger: DecisionLogger | undefined;
   /**
@@ -103,12 +103,13 @@ export function createIssuerClients(
   // With a revocation list, the first JWKS download is answered from the keys the list carries (one GET at
   // cold start, core/revocation/first-download.ts); later downloads go to each document's own URI.
   const base = clients.download ?? downloadJwks;
+  const revocationsUri = revocationsUriOf(config);
   const download =
-    config.REVOCATIONS_URI === undefined
+    revocationsUri === undefined
       ? base
       : firstDownloadShared({
           jwksUri: config.JWKS_URI,
-          revocationsUri: config.REVOCATIONS_URI,
+          revocationsUri,
           revocationsLimits: { timeoutMs: config.JWKS_FETCH_TIMEOUT_MS, maxBytes: MAX_REVOCATIONS_BYTES },
           download: base,
         });
