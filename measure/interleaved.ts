@@ -21,6 +21,11 @@ export interface InterleavedOptions {
   readonly warmupMs: number;
   /** Default 5 for full runs, 2 for quick ones (timeMs < 1000). */
   readonly rounds?: number;
+  /**
+   * Every other round runs the task before the floor: whatever the first of a pair leaves behind (GC debt,
+   * a cooled cache) falls on each side equally. For small differences (a 2% target); default false.
+   */
+  readonly alternate?: boolean;
 }
 
 export const median = (values: readonly number[]): number => {
@@ -61,9 +66,12 @@ export async function runInterleaved(options: InterleavedOptions): Promise<Bench
         warmupTime: round === 0 ? warmupMs : Math.min(warmupMs, 20),
         throws: true,
       });
-      bench.add(floor.name, floor.fn).add(task.name, task.fn);
+      if (options.alternate && round % 2 === 1) bench.add(task.name, task.fn).add(floor.name, floor.fn);
+      else bench.add(floor.name, floor.fn).add(task.name, task.fn);
       await bench.run();
-      const [f, t] = rowsFromBench(bench, { [floor.name]: floor.batch ?? 1, [task.name]: task.batch ?? 1 });
+      const measured = rowsFromBench(bench, { [floor.name]: floor.batch ?? 1, [task.name]: task.batch ?? 1 });
+      const f = measured.find((r) => r.name === floor.name);
+      const t = measured.find((r) => r.name === task.name);
       floorRuns.push(f!);
       runs.get(task.name)!.push(t!);
       ratios.get(task.name)!.push(f!.opsPerSec > 0 ? t!.opsPerSec / f!.opsPerSec : Number.NaN);

@@ -42,6 +42,8 @@ export function retryAfterSeconds(value: string | null, nowEpochMs: number): num
   if (value === null) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text);
+  // IMF-fixdate only (RFC 9110 §5.6.7): Date.parse alone would read "-1" or "1.5" as dates.
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - nowEpochMs) / 1000));
 }
