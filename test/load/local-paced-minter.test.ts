@@ -50,12 +50,11 @@ async function endpoint(
 }
 
 const ok = [200, {}, { access_token: 'a.b.c' }] as const;
-const busy = (retryAfter?: string) =>
-  [
-    503,
-    retryAfter === undefined ? {} : { 'retry-after': retryAfter },
-    { error: 'temporarily_unavailable' },
-  ] as const;
+const busy = (retryAfter?: string): readonly [number, Record<string, string>, object] => [
+  503,
+  retryAfter === undefined ? {} : { 'retry-after': retryAfter },
+  { error: 'temporarily_unavailable' },
+];
 const credentials = { clientId: 'kg_load', clientSecret: 'secret' };
 
 describe('paced minter', () => {
