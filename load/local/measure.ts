@@ -34,8 +34,8 @@ const basePath = (url: string) => new URL(url).pathname.replace(/\/+$/, '');
 
 /**
  * Token requests start at most at this share of the stack's KMS RSA quota (one Sign each): a closed loop
- * that outruns the quota measures KMS throttling (503s), not keygate. Minting (./paced-minter.ts) uses the
- * same share before the run, never during it.
+ * that outruns the quota measures KMS throttling (503s), not keygate. Minting (./paced-minter.ts) has the
+ * same budget before the run; during it only rotation re-mints, one token every few seconds.
  */
 export const TOKEN_LOAD_QUOTA_SHARE = 0.5;
 

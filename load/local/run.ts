@@ -1,8 +1,10 @@
-// `npm run load:local -- <scenario> [--duration s] [--connections n] [--no-compare] [--no-start ...]`:
+// `npm run load:local -- <scenario> [--duration s] [--connections n] [--distinct-tokens n] [--no-compare]
+// [--no-start ...]`:
 // runs a scenario from load/scenarios.ts with autocannon against the local stack (started in a child
 // process on free 127.0.0.1 ports unless --no-start), prints progress, req/s, latency percentiles and
 // status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json and a charted
-// <scenario>.html, exits 1 on a failed threshold; Ctrl-C stops the measurement and reports the run so far.
+// <scenario>.html, exits 1 on a failed threshold or a failed preparation (one line); Ctrl-C stops the
+// measurement and reports the run so far.
 // Scenarios with `compareCache` (result cache on vs off) or `compareAuthorizers` (Lambda TOKEN authorizer vs
 // the native JWT authorizer) keep every side's stack up, measure them in alternating rounds and report each
 // side's median per-round ratio to the first; `noisy-client` drives its own clients at their own rates
