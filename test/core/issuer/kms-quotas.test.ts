@@ -32,6 +32,7 @@ describe('KMS RSA request quota', () => {
     ['docs/cost.md', `caps RSA operations at ${figure}/s per account and region`],
     ['docs/token-lifetime.md', `KMS allows ${figure} RSA \`Sign\` requests per second`],
     ['README.md', `KMS's whole RSA quota, ${figure}/s`],
+    ['docs/token-lifetime.md', `(1-${figure}: at most KMS's whole RSA quota)`],
   ])('%s states the figure', (path, text) => {
     expect(doc(path)).toContain(text);
   });
