@@ -114,7 +114,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
         ttlSeconds: config.KEY_STATE_CACHE_SECONDS,
         now,
       }),
-      // Every throttled KMS attempt, retried or not: the early sign of the shared 500/s RSA quota.
+      // Every throttled KMS attempt, retried or not: the early sign of the shared RSA quota (core/issuer/kms-quotas.ts).
       onRetry: ({ kind }) => {
         if (kind === 'throttled') recordKmsThrottle(metrics);
       },

@@ -7,3 +7,12 @@ export class ThresholdSyntaxError extends KeygateError<'threshold_syntax'> {
     super('threshold_syntax', message, options);
   }
 }
+
+export type MintErrorCode = 'refused' | 'unreachable' | 'aborted';
+
+/**
+ * Minting the tokens a load run needs failed: the token endpoint refused (after Retry-After was honoured
+ * MAX_REFUSALS times, or with a status no wait can fix), could not be reached, or the run was interrupted.
+ * The message is one line for the CLI.
+ */
+export class MintError extends KeygateError<MintErrorCode> {}

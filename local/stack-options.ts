@@ -70,7 +70,7 @@ export interface LocalStackOptions {
    * token Lambda's client on AWS: one retry policy, so an outage costs 3 attempts, not 9.
    */
   readonly dynamodbMaxAttempts?: number;
-  /** The KMS emulator's RSA request quota per second. Default 500, as AWS (local/kms/quota.ts). */
+  /** The KMS emulator's RSA request quota per second. Default: AWS's (core/issuer/kms-quotas.ts). */
   readonly kmsRsaQuotaPerSecond?: number;
   /**
    * Put the resource API in front of the team's own dev server instead of the products sample: `routes` (the

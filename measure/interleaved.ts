@@ -74,3 +74,46 @@ export async function runInterleaved(options: InterleavedOptions): Promise<Bench
     ...tasks.map((t) => mergeRuns(t.name, runs.get(t.name)!, ratios.get(t.name)!)),
   ];
 }
+
+export interface PairedRatioOptions {
+  /** The denominator: its throughput is 1. */
+  readonly base: InterleavedTask;
+  readonly task: InterleavedTask;
+  /** Total measured time, both sides together. */
+  readonly timeMs: number;
+  /** Unmeasured alternation first (JIT, caches). */
+  readonly warmupMs: number;
+  /** Milliseconds, monotonic (tests pass a virtual clock). */
+  readonly now?: () => number;
+}
+
+/**
+ * Throughput of `task` over `base`, for targets a few percent wide. The two run in alternating calls (ABBA:
+ * neither always goes first), each call timed, so both see the same moments of a shared machine; the ratio
+ * is of the two sides' median call times. Why medians: on a loaded 2-core machine the scheduler preempts
+ * this process for milliseconds at a time, which lands on whichever call is running, and summed times (or
+ * the rounds of runInterleaved, hundreds of ms per side) moved an A/A comparison by up to 8%. A preempted
+ * call is an outlier on either side, and the median ignores it. What it also ignores is a cost paid only in
+ * a minority of calls (a periodic refresh, a rare major GC): use it for per-call work, as here.
+ */
+export async function pairedRatio(options: PairedRatioOptions): Promise<number> {
+  const { base, task } = options;
+  const now = options.now ?? (() => performance.now());
+  const sides = [base, task] as const;
+  const run = async (until: number): Promise<[number[], number[]]> => {
+    const times: [number[], number[]] = [[], []];
+    for (let call = 0; now() < until; call++) {
+      // ABBA: calls 0 and 3 run base first, calls 1 and 2 task first.
+      const first = (call & 1) ^ ((call >> 1) & 1);
+      for (const i of [first, 1 - first]) {
+        const started = now();
+        await sides[i]!.fn();
+        times[i]!.push(now() - started);
+      }
+    }
+    return times;
+  };
+  await run(now() + options.warmupMs);
+  const [baseTimes, taskTimes] = await run(now() + options.timeMs);
+  return (task.batch ?? 1) / median(taskTimes) / ((base.batch ?? 1) / median(baseTimes));
+}

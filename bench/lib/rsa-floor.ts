@@ -1,9 +1,12 @@
-// The floor every RS256 suite compares against: node:crypto's verify over a KeyObject on the token's signing
-// input, with no parsing or claim checks; no JWT verifier can beat it, so ratios say what the rest costs.
-import { type KeyObject, verify } from 'node:crypto';
+// The floors the RS256 suites compare against: node:crypto's verify over a KeyObject on the token's signing
+// input, with no parsing or claim checks (no JWT verifier can beat it), and node:crypto's sign of that
+// input with the issuer's private key (the local signing floor: no issuer can mint faster). Ratios say
+// what the rest costs.
+import { type KeyObject, sign, verify } from 'node:crypto';
 import type { InterleavedTask } from '../../measure/interleaved.js';
 
 export const RSA_FLOOR = 'raw crypto.verify, KeyObject (floor)';
+export const RSA_SIGN_FLOOR = 'local RS256 sign, same key (floor)';
 
 /** Each compact JWS split into what RS256 signs (header.payload) and the decoded signature. */
 export function signingInputs(tokens: readonly string[]): { data: Buffer; sig: Buffer }[] {
@@ -30,6 +33,16 @@ export function rsaFloorTask(
         if (!verify('sha256', input.data, publicKey, input.sig)) throw new Error('floor verify failed');
         i = (i + 1) % inputs.length;
       }
+    },
+  };
+}
+
+/** The signing floor: one RS256 signature of `signingInput` (a token's header.payload) per call. */
+export function rsaSignFloorTask(signingInput: Buffer, privateKey: KeyObject): InterleavedTask {
+  return {
+    name: RSA_SIGN_FLOOR,
+    fn: () => {
+      sign('sha256', signingInput, privateKey);
     },
   };
 }

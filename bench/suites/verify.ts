@@ -12,7 +12,7 @@ import jsonwebtoken from 'jsonwebtoken';
 import { createJwksKeyStore, createVerifier } from '../../core/jwt/index.js';
 import { startJwksServer } from '../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
-import { runInterleaved } from '../../measure/interleaved.js';
+import { pairedRatio, runInterleaved } from '../../measure/interleaved.js';
 import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
 import { RSA_FLOOR, rsaFloorTask, signingInputs } from '../lib/rsa-floor.js';
 
@@ -114,10 +114,19 @@ export const suite: BenchSuite = {
         return i;
       };
 
+      const floor = rsaFloorTask(tokens, key.publicKey, BATCH);
+      const evictingTask = {
+        name: KEYGATE_EVICTING,
+        batch: BATCH,
+        fn: async () => {
+          for (let n = 0; n < BATCH; n++)
+            await evictingVerifier.verify(evicting[next('evicting', EVICTING_POOL)]!);
+        },
+      };
       const rows = await runInterleaved({
         timeMs,
         warmupMs,
-        floor: rsaFloorTask(tokens, key.publicKey, BATCH),
+        floor,
         tasks: [
           {
             name: KEYGATE_MISS,
@@ -126,14 +135,7 @@ export const suite: BenchSuite = {
               for (let n = 0; n < BATCH; n++) await missVerifier.verify(tokens[next('miss')]!);
             },
           },
-          {
-            name: KEYGATE_EVICTING,
-            batch: BATCH,
-            fn: async () => {
-              for (let n = 0; n < BATCH; n++)
-                await evictingVerifier.verify(evicting[next('evicting', EVICTING_POOL)]!);
-            },
-          },
+          evictingTask,
           {
             name: KEYGATE_HIT,
             batch: HIT_BATCH,
@@ -216,7 +218,11 @@ export const suite: BenchSuite = {
         `The ${KEYGATE_EVICTING} row is the production miss path: ${DEFAULT_CACHE.toLocaleString('en-US')} cache entries, ${EVICTING_POOL.toLocaleString('en-US')} distinct tokens in turn, so every call misses and every insert evicts. ` +
           'The earlier cache-off targets (0.95x, then 0.85x of the floor) are retired: they measured a path production never runs, down to payload parsing.\n',
       );
-      return rows;
+      // The target's figure: the evicting miss path paired call by call with the floor (measure/interleaved.ts
+      // pairedRatio). The rounds above put it at 0.69x in one full run on a loaded machine and 0.76x in the
+      // next; paired calls gave 0.761-0.773x in three runs.
+      const pairedToFloor = await pairedRatio({ base: floor, task: evictingTask, timeMs, warmupMs });
+      return rows.map((r) => (r.name === KEYGATE_EVICTING ? { ...r, extra: { pairedToFloor } } : r));
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await jwks.close();
@@ -226,9 +232,9 @@ export const suite: BenchSuite = {
     {
       description:
         'keygate cache miss with the default cache on and evicting >= 0.80x the raw crypto.verify floor',
-      // The ratio from interleaved pairings (bench/lib/interleaved.ts), not the two rows' medians.
+      // Paired call by call with the floor (measure/interleaved.ts pairedRatio), not the two rows' medians.
       check: (rows) => {
-        const ratio = row(rows, KEYGATE_EVICTING).ratio ?? Number.NaN;
+        const ratio = Number(row(rows, KEYGATE_EVICTING).extra?.pairedToFloor ?? Number.NaN);
         return { pass: ratio >= 0.8, actual: `${ratio.toFixed(3)}x` };
       },
     },

@@ -2,6 +2,7 @@
 // lifetime, rotation grace and issuance rate, and a status of active or disabled. Each failure is a RegistryError.
 import { ALL_SCOPES } from '../routes.js';
 import { RegistryError } from './errors.js';
+import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from './kms-quotas.js';
 import type { ClientStatus } from './types.js';
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
@@ -12,11 +13,12 @@ export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
 /**
  * Tokens per second one client may get unless its record says otherwise (burst twice that). A client needs
- * one token per lifetime; 5/s leaves room for many instances while 100 clients at their limit stay within
- * KMS's 500 RSA signatures/s per account and region.
+ * one token per lifetime; 5/s leaves room for many instances while 200 clients at their limit stay within
+ * KMS's RSA request quota per account and region (core/issuer/kms-quotas.ts).
  */
 export const DEFAULT_ISSUANCE_RATE_PER_SECOND = 5;
-export const MAX_ISSUANCE_RATE_PER_SECOND = 500;
+/** No one client may be allowed more than the whole account's KMS RSA quota. */
+export const MAX_ISSUANCE_RATE_PER_SECOND = KMS_RSA_REQUEST_QUOTA_PER_SECOND;
 const MAX_NAME_LENGTH = 200;
 
 /**

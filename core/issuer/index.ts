@@ -18,6 +18,7 @@ export * from './key-state.js';
 export * from './key-state-item.js';
 export * from './key-state-source.js';
 export * from './kms.js';
+export * from './kms-quotas.js';
 export * from './kms-signer.js';
 export * from './retry.js';
 export * from './rotating-jwks-publisher.js';

@@ -1,5 +1,5 @@
-// Per-client token issuance limit (fair share of the KMS Sign quota, 500 RSA requests/s per account and
-// region shared by every caller): a token bucket per client id, refilled at the client's rate with a
+// Per-client token issuance limit (fair share of the KMS Sign quota, RSA requests/s per account and
+// region shared by every caller: core/issuer/kms-quotas.ts): a token bucket per client id, refilled at the client's rate with a
 // burst of twice that. Checked after the client authenticated (a stranger cannot drain someone else's
 // bucket) and before KMS is called. One bucket set per process: on Lambda each concurrent environment
 // has its own, so the account-wide ceiling is rate x environments (docs/token-lifetime.md).

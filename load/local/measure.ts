@@ -32,6 +32,13 @@ export interface PhasePlan {
 
 const basePath = (url: string) => new URL(url).pathname.replace(/\/+$/, '');
 
+/**
+ * Token requests start at most at this share of the stack's KMS RSA quota (one Sign each): a closed loop
+ * that outruns the quota measures KMS throttling (503s), not keygate. Minting (./paced-minter.ts) has the
+ * same budget before the run; during it only rotation re-mints, one token every few seconds.
+ */
+export const TOKEN_LOAD_QUOTA_SHARE = 0.5;
+
 export async function runPhase(plan: PhasePlan): Promise<PhaseCounts> {
   const { scenario, stack, tokens } = plan;
   const latenciesMs: number[] = [];
@@ -123,6 +130,9 @@ export async function runPhase(plan: PhasePlan): Promise<PhaseCounts> {
     const instance = autocannon({
       url,
       connections,
+      ...(g.target === 'auth'
+        ? { overallRate: Math.max(1, Math.floor(stack.kmsRsaQuotaPerSecond * TOKEN_LOAD_QUOTA_SHARE)) }
+        : {}),
       duration: plan.durationSeconds,
       timeout: 10,
       requests: blendSequence({ blend: g.blend }, 100).map(request),

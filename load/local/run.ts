@@ -1,8 +1,10 @@
-// `npm run load:local -- <scenario> [--duration s] [--connections n] [--no-compare] [--no-start ...]`:
+// `npm run load:local -- <scenario> [--duration s] [--connections n] [--distinct-tokens n] [--no-compare]
+// [--no-start ...]`:
 // runs a scenario from load/scenarios.ts with autocannon against the local stack (started in a child
 // process on free 127.0.0.1 ports unless --no-start), prints progress, req/s, latency percentiles and
 // status counts, judges the scenario's k6 thresholds, writes load/results/<scenario>.json and a charted
-// <scenario>.html, exits 1 on a failed threshold; Ctrl-C stops the measurement and reports the run so far.
+// <scenario>.html, exits 1 on a failed threshold or a failed preparation (one line); Ctrl-C stops the
+// measurement and reports the run so far.
 // Scenarios with `compareCache` (result cache on vs off) or `compareAuthorizers` (Lambda TOKEN authorizer vs
 // the native JWT authorizer) keep every side's stack up, measure them in alternating rounds and report each
 // side's median per-round ratio to the first; `noisy-client` drives its own clients at their own rates
@@ -21,7 +23,7 @@ import { environmentRecord, formatEnvironment } from '../../measure/environment.
 import { isScenarioName, SCENARIO_NAMES, SCENARIOS, type ScenarioDef } from '../scenarios.js';
 import { loadHtmlReport } from './html-report.js';
 import { loadRecord, reportLoad } from './run-record.js';
-import { needsOwnStack, runLoad } from './runner.js';
+import { type LoadRun, needsOwnStack, runLoad } from './runner.js';
 import { externalStack, type LoadStack, startStackProcess } from './stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -37,6 +39,11 @@ const program: Command = new Command()
     positiveInt,
   )
   .option('--connections <n>', "concurrent connections (default: the scenario's)", positiveInt)
+  .option(
+    '--distinct-tokens <n>',
+    "distinct tokens to mint up front (default: the scenario's; a smaller pool repeats tokens)",
+    positiveInt,
+  )
   .option('--warmup <seconds>', 'unmeasured seconds before each run (JIT, connections)', (v) => Number(v), 3)
   .option('--no-compare', 'skip the result-cache off run of cache-hit')
   .option('--no-start', 'use a running stack: --api-url, --auth-url, env CLIENT_ID, CLIENT_SECRET')
@@ -62,6 +69,7 @@ const program: Command = new Command()
 const opts = program.opts<{
   duration?: number;
   connections?: number;
+  distinctTokens?: number;
   warmup: number;
   compare: boolean;
   start: boolean;
@@ -123,17 +131,31 @@ async function openStack(resultsCacheTtlSeconds: number, authorizer?: Authorizer
 const environment = environmentRecord();
 log(`load:local ${scenario.name}: ${scenario.description}`);
 log(`Environment: ${formatEnvironment(environment)}`);
-const run = await runLoad({
-  scenario,
-  durationSeconds,
-  connections,
-  warmupSeconds: opts.warmup,
-  compare: opts.compare,
-  startsStacks: opts.start,
-  openStack,
-  signal: interrupt.signal,
-  log,
-});
+let run: LoadRun;
+try {
+  run = await runLoad({
+    scenario,
+    durationSeconds,
+    connections,
+    ...(opts.distinctTokens === undefined ? {} : { distinctTokens: opts.distinctTokens }),
+    warmupSeconds: opts.warmup,
+    compare: opts.compare,
+    startsStacks: opts.start,
+    openStack,
+    signal: interrupt.signal,
+    log,
+  });
+} catch (error) {
+  // Preparation failed (a stack that did not start, tokens the endpoint would not mint): one line, no
+  // stack trace; runLoad has closed whatever it opened.
+  const interrupted = interrupt.received();
+  console.error(
+    interrupted
+      ? `\nINTERRUPTED by ${interrupted} before the measurement: nothing measured`
+      : `error: ${scenario.name}: ${(error as Error).message.split('\n')[0]}`,
+  );
+  process.exit(interrupted ? interrupt.exitCode() : EXIT.failure);
+}
 const failed = reportLoad(scenario, run, log);
 
 await mkdir(resultsDir, { recursive: true });

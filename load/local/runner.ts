@@ -3,13 +3,19 @@
 // and returns their records (./run-record.ts prints and serializes them; ./run.ts is the CLI).
 import type { AuthorizerMode } from '../../local/stack.js';
 import { REQUEST_KINDS, type ScenarioDef } from '../scenarios.js';
-import { evaluateThresholds, parseThresholds, type ThresholdVerdict } from '../thresholds.js';
+import {
+  evaluateThresholds,
+  type MetricSample,
+  parseThresholds,
+  type ThresholdVerdict,
+} from '../thresholds.js';
 import { type PhaseTokens, runPhase } from './measure.js';
 import { type NoisyClientResult, runNoisyClient } from './noisy-client.js';
+import { createPacedMinter } from './paced-minter.js';
 import { judge, mergeCounts, type PhaseCounts, type PhaseSummary, roundRatios, summarize } from './report.js';
-import type { LoadStack } from './stack.js';
+import type { KmsQuotaReport, LoadStack } from './stack.js';
 import type { SecondSample } from './timeline.js';
-import { invalidSet, mintToken, mintTokens } from './tokens.js';
+import { invalidSet } from './tokens.js';
 
 /** Rounds of a side-by-side comparison: each side gets durationSeconds in all, in this many slices. */
 export const COMPARE_ROUNDS = 4;
@@ -28,6 +34,8 @@ export interface LoadRunOptions {
    */
   readonly startsStacks: boolean;
   readonly openStack: (resultsCacheTtlSeconds: number, authorizer?: AuthorizerMode) => Promise<LoadStack>;
+  /** Distinct tokens to mint instead of the scenario's `local.distinctTokens` (short smoke runs). */
+  readonly distinctTokens?: number;
   /** Aborting stops the measurement; the phases measured so far are returned. */
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
@@ -40,6 +48,8 @@ export interface PhaseRecord {
   readonly thresholds: ThresholdVerdict[];
   readonly rotated?: boolean;
   readonly noisy?: Pick<NoisyClientResult, 'kms' | 'perGroup'>;
+  /** The KMS emulator's quota counters over a measured run that requested tokens (a stack this runner started). */
+  readonly kms?: KmsQuotaReport;
   readonly perSecond: readonly SecondSample[];
 }
 
@@ -51,6 +61,14 @@ export interface LoadRun {
   readonly cacheRatio?: RoundRatio;
   /** compareAuthorizers: the first side over each other side. */
   readonly authorizerRatios: readonly { readonly versus: string; readonly ratio: RoundRatio }[];
+}
+
+/** The local-only metrics of a run that requested tokens, from the KMS emulator's quota counters. */
+export function kmsMetrics(kms: KmsQuotaReport, counts: PhaseCounts): Record<string, MetricSample> {
+  return {
+    kms_throttled: { type: 'counter', count: kms.throttled, durationSeconds: counts.durationSeconds },
+    kms_quota_share: { type: 'trend', values: [kms.peakPerSecond / kms.perSecond] },
+  };
 }
 
 /** The scenario needs a stack the runner starts (its own clients): refuse a running one up front. */
@@ -72,22 +90,29 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRun> {
 
   async function prepareTokens(stack: LoadStack): Promise<{ tokens: PhaseTokens; stop: () => void }> {
     const started = performance.now();
+    const minter = createPacedMinter(stack, { kmsRsaQuotaPerSecond: stack.kmsRsaQuotaPerSecond, signal });
     // At least one: the warm-up reads with it.
-    const hot = await mintTokens(stack, Math.max(scenario.hotTokens, 1));
-    const distinctCount = sources.has('distinct') ? (scenario.local.distinctTokens ?? 1000) : 0;
-    if (distinctCount > 0) log(`minting ${distinctCount.toLocaleString('en-US')} distinct tokens...`);
-    const distinct = await mintTokens(stack, distinctCount, {
-      onProgress: (n) => log(`  ${n.toLocaleString('en-US')} minted`),
-    });
+    const hot = await minter.mintMany(Math.max(scenario.hotTokens, 1));
+    const distinctCount = sources.has('distinct')
+      ? (options.distinctTokens ?? scenario.local.distinctTokens ?? 1000)
+      : 0;
+    if (distinctCount > 0) {
+      log(
+        `minting ${distinctCount.toLocaleString('en-US')} distinct tokens at most ${minter.ratePerSecond}/s (KMS RSA quota ${stack.kmsRsaQuotaPerSecond}/s)...`,
+      );
+    }
+    const distinct = await minter.mintMany(distinctCount, (n) =>
+      log(`  ${n.toLocaleString('en-US')} minted`),
+    );
     const invalid = sources.has('invalid') ? await invalidSet(hot[0]!, stack.jwksUrl) : [];
     let stop: () => void = () => undefined;
     let fresh: (() => string) | undefined;
     if (sources.has('fresh')) {
-      let current = await mintToken(stack);
+      let current = await minter.mint();
       // Re-mint in the background: after a rotation the next token carries the new kid.
       const timer = setInterval(
         () => {
-          mintToken(stack).then(
+          minter.mint().then(
             (t) => {
               current = t;
             },
@@ -195,6 +220,9 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRun> {
           );
         }
       }
+      // Token requests are KMS Signs: count them against the emulator's quota over the measured run only.
+      const watchKms = options.startsStacks && sources.has('client');
+      if (watchKms) await stack.kmsQuota(true);
       log(`measuring for ${durationSeconds} s...`);
       const counts = await runPhase({
         scenario,
@@ -206,7 +234,20 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRun> {
         signal: signal,
         ...(midRun ? { midRun } : {}),
       });
-      return record(label, ttl, counts, rotated);
+      const base = record(label, ttl, counts, rotated);
+      if (!watchKms) return base;
+      const kms = await stack.kmsQuota();
+      const token = counts.perKind.token;
+      const issuedPerSecond = token ? (token.count - token.unexpected) / counts.durationSeconds : 0;
+      log(
+        `KMS: ${issuedPerSecond.toFixed(0)} tokens/s = ${((100 * issuedPerSecond) / kms.perSecond).toFixed(1)}% of the RSA quota (${kms.perSecond}/s); ` +
+          `busiest second ${kms.peakPerSecond} (${((100 * kms.peakPerSecond) / kms.perSecond).toFixed(1)}%), throttled ${kms.throttled}`,
+      );
+      const local = evaluateThresholds(
+        parseThresholds(scenario.localThresholds ?? {}),
+        kmsMetrics(kms, counts),
+      );
+      return { ...base, thresholds: [...base.thresholds, ...local], kms };
     } finally {
       await close();
     }

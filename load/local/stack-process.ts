@@ -28,6 +28,7 @@ const info: StackInfo = {
   clientId: stack.demoClient.clientId,
   clientSecret: stack.demoClient.clientSecret,
   canRotate: true,
+  kmsRsaQuotaPerSecond: stack.kms.quota.stats().perSecond,
 };
 process.stdout.write(`${STACK_MARK}${JSON.stringify(info)}\n`);
 

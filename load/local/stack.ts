@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../core/issuer/kms-quotas.js';
 import type { AuthorizerMode } from '../../local/stack.js';
 
 export const STACK_MARK = '__KEYGATE_STACK__';
@@ -12,7 +13,7 @@ export interface StackProcessOptions {
   readonly resultsCacheTtlSeconds?: number;
   /** Default 'lambda'. */
   readonly authorizer?: AuthorizerMode;
-  /** The KMS emulator's RSA quota per second (default 500, as AWS). */
+  /** The KMS emulator's RSA quota per second (default: AWS's, core/issuer/kms-quotas.ts). */
   readonly kmsRsaQuotaPerSecond?: number;
   /** Extra handler environment (e.g. TOKEN_CACHE_SIZE). */
   readonly env?: Readonly<Record<string, string>>;
@@ -28,6 +29,8 @@ export interface StackInfo {
   readonly clientSecret: string;
   /** Whether `rotate` can publish a new signing key mid-run. */
   readonly canRotate: boolean;
+  /** The KMS RSA request quota behind the token endpoint: minting and token load stay inside it. */
+  readonly kmsRsaQuotaPerSecond: number;
 }
 
 /** The KMS emulator's quota counters (local/kms/quota.ts). */
@@ -113,11 +116,12 @@ export async function startStackProcess(
   };
 }
 
-/** A stack someone else runs (`npm start`): URLs and client from flags/env. */
-export function externalStack(info: Omit<StackInfo, 'canRotate'>): LoadStack {
+/** A stack someone else runs (`npm start`, whose KMS emulator has AWS's quota): URLs and client from flags/env. */
+export function externalStack(info: Omit<StackInfo, 'canRotate' | 'kmsRsaQuotaPerSecond'>): LoadStack {
   return {
     ...info,
     canRotate: false,
+    kmsRsaQuotaPerSecond: KMS_RSA_REQUEST_QUOTA_PER_SECOND,
     flush: async () => undefined,
     rotate: async () => {
       throw new Error('cannot rotate the signing key of a stack this runner did not start');

@@ -1,7 +1,8 @@
-// The KMS request quota the emulator enforces: RSA cryptographic operations (Sign, GetPublicKey) share
-// 500 requests/s per account and region (AWS KMS "Request quotas", cryptographic operations, RSA);
-// beyond it KMS answers ThrottlingException. Counted per one-second window; the busiest window is kept
-// so a load run can show it stayed within the quota.
+// The KMS request quota the emulator enforces: RSA cryptographic operations (Sign here) share one
+// requests/s quota per account and region (core/issuer/kms-quotas.ts: the figure and its source); beyond
+// it KMS answers ThrottlingException. Counted per one-second window; the busiest window is kept so a load
+// run can show it stayed within the quota.
+import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../core/issuer/kms-quotas.js';
 
 export interface KmsQuotaStats {
   readonly perSecond: number;
@@ -19,7 +20,7 @@ export interface KmsQuota {
 }
 
 /** AWS's default for RSA cryptographic operations per account and region. */
-export const DEFAULT_RSA_QUOTA_PER_SECOND = 500;
+export const DEFAULT_RSA_QUOTA_PER_SECOND = KMS_RSA_REQUEST_QUOTA_PER_SECOND;
 
 export function createKmsQuota(perSecond: number, now: () => number = () => performance.now()): KmsQuota {
   let windowStart = now();

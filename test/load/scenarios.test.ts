@@ -110,6 +110,17 @@ describe('scenarios', () => {
     ]);
   });
 
+  it.each(['token-endpoint', 'mixed'] as const)(
+    '%s asks for tokens, so a local run holds KMS to no throttling and its busiest second inside the quota',
+    (name) => {
+      expect(SCENARIOS[name].blend.some((b) => REQUEST_KINDS[b.kind].token === 'client')).toBe(true);
+      expect(SCENARIOS[name].localThresholds).toEqual({
+        kms_throttled: ['count==0'],
+        kms_quota_share: ['max<=1'],
+      });
+    },
+  );
+
   it('invalid expects only 401 and tolerates no failed check', () => {
     const s = SCENARIOS.invalid;
     for (const b of s.blend) expect(REQUEST_KINDS[b.kind].expect).toEqual([401]);

@@ -1,7 +1,7 @@
 // The shared interleaved measurement: every task is paired with the floor in every round, and a row's
 // ratio is the median of its per-pairing ratios, not a quotient of two separately measured medians.
 import { describe, expect, it } from 'vitest';
-import { median, mergeRuns, runInterleaved } from '../../measure/interleaved.js';
+import { median, mergeRuns, pairedRatio, runInterleaved } from '../../measure/interleaved.js';
 import { applyFloor } from '../../measure/results.js';
 import type { BenchRow } from '../../measure/suite.js';
 
@@ -64,5 +64,47 @@ describe('interleaved bench rounds', () => {
       { ...run(50, 1, 1), name: 'plain' },
     ];
     expect(applyFloor(rows, 'floor').map((r) => r.ratio)).toEqual([1, 0.95, 0.5]);
+  });
+
+  describe('pairedRatio', () => {
+    /** Each call advances a virtual clock by its side's cost; the 5th task call is preempted for 100 ms. */
+    function costed() {
+      let t = 0;
+      const calls: string[] = [];
+      let taskCalls = 0;
+      return {
+        calls,
+        now: () => t,
+        base: {
+          name: 'base',
+          batch: 4,
+          fn: () => {
+            calls.push('base');
+            t += 2;
+          },
+        },
+        task: {
+          name: 'task',
+          fn: () => {
+            calls.push('task');
+            t += ++taskCalls === 5 ? 100 : 1;
+          },
+        },
+      };
+    }
+
+    it('alternates ABBA so neither side always goes first', async () => {
+      const c = costed();
+      await pairedRatio({ base: c.base, task: c.task, timeMs: 12, warmupMs: 0, now: c.now });
+      expect(c.calls.slice(0, 8)).toEqual(['base', 'task', 'task', 'base', 'task', 'base', 'base', 'task']);
+    });
+
+    it('is the ratio of median call times per operation: a preempted call does not move it', async () => {
+      const c = costed();
+      // Task: 1 op per 1 ms; base: 4 ops per 2 ms. Task over base = 1 / 2 exactly, the 100 ms call ignored.
+      expect(await pairedRatio({ base: c.base, task: c.task, timeMs: 300, warmupMs: 0, now: c.now })).toBe(
+        0.5,
+      );
+    });
   });
 });

@@ -50,8 +50,8 @@ export interface KeygateIssuerProps {
    */
   readonly additionalPublishedKeys?: readonly kms.IKey[];
   /**
-   * Stage-wide steady-state rate limit (requests/s). The default stays under KMS's 500 RSA operations/s
-   * account quota (docs/design.md#kms-quotas), so an overload is a 429 from API Gateway before it is a KMS ThrottlingException.
+   * Stage-wide steady-state rate limit (requests/s). The default stays under KMS's RSA request quota
+   * (1,000/s by default, core/issuer/kms-quotas.ts; docs/design.md#kms-quotas), so an overload is a 429 from API Gateway before it is a KMS ThrottlingException.
    * @default 400
    */
   readonly throttlingRateLimit?: number;

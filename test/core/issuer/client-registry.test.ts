@@ -4,6 +4,7 @@ import { registryErrorFrom } from '../../../core/issuer/client-item.js';
 import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret, hashClientSecret } from '../../../core/issuer/client-secret.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
+import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../../core/issuer/kms-quotas.js';
 import {
   createTestRegistry,
   type DynaliteServer,
@@ -361,7 +362,7 @@ describe('revocations in the registry', () => {
     expect((await registry.listRevocations(since, since - 10)).map((r) => r.clientId)).toContain(goneLong);
   });
 
-  it('stores a per-client issuance rate within 1-500 tokens/s', async () => {
+  it('stores a per-client issuance rate from 1 token/s up to the KMS RSA quota', async () => {
     const registry = await freshRegistry();
     const { record } = await registry.create({
       name: 'n',
@@ -374,7 +375,13 @@ describe('revocations in the registry', () => {
     ).toBe(50);
     expect(await codeOf(registry.update(record.clientId, { issuanceRatePerSecond: 0 }))).toBe('invalid_rate');
     expect(
-      await codeOf(registry.create({ name: 'n', scopes: ['products/read'], issuanceRatePerSecond: 501 })),
+      await codeOf(
+        registry.create({
+          name: 'n',
+          scopes: ['products/read'],
+          issuanceRatePerSecond: KMS_RSA_REQUEST_QUOTA_PER_SECOND + 1,
+        }),
+      ),
     ).toBe('invalid_rate');
   });
 });

@@ -78,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         return jwksProxy;
       },
       ...(options.env ? { env: options.env } : {}),
-      // The faults these suites inject are their own; the emulator's account-wide RSA quota (500/s, as AWS)
+      // The faults these suites inject are their own; the emulator's account-wide RSA quota (AWS's default)
       // would add throttling that depends on how fast this machine drives load.
       kmsRsaQuotaPerSecond: 1_000_000,
     });
