@@ -2,7 +2,6 @@
 // (core/revocation/document.ts), read from the clients table with one consistent Scan at most every
 // REVOCATIONS_MAX_AGE_SECONDS per container, cacheable for that long (Cache-Control + strong ETag).
 // Entries older than the longest token lifetime are left out: every token they covered has expired.
-import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, readConfig, str } from '../core/config.js';
@@ -13,7 +12,8 @@ import {
   type DynamoApi,
   toIssuerError,
 } from '../core/issuer/index.js';
-import { DEFAULT_REVOCATIONS_MAX_AGE_SECONDS, toRevocationDocument } from '../core/revocation/index.js';
+import { buildRevocationsBody, strongEtag } from '../core/publish/index.js';
+import { DEFAULT_REVOCATIONS_MAX_AGE_SECONDS } from '../core/revocation/index.js';
 import {
   type CacheableDocument,
   causeName,
@@ -26,9 +26,6 @@ import {
   safeLog,
 } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
-
-/** The authorizer's largest clock leeway: a revoked token may be accepted that long past exp. */
-const MAX_LEEWAY_SECONDS = 300;
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   return readConfig(
@@ -74,9 +71,12 @@ export function createHandler(deps: RevocationsDeps) {
 
   async function load(): Promise<CacheableDocument> {
     const at = deps.now();
-    const since = Math.floor(at / 1000) - deps.maxLifetimeSeconds - MAX_LEEWAY_SECONDS;
-    const body = JSON.stringify(toRevocationDocument(await deps.registry.listRevocations(since)));
-    const doc = { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+    const body = await buildRevocationsBody({
+      registry: deps.registry,
+      maxLifetimeSeconds: deps.maxLifetimeSeconds,
+      nowMs: at,
+    });
+    const doc = { body, etag: strongEtag(body) };
     cached = { doc, at };
     return doc;
   }

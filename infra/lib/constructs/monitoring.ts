@@ -180,9 +180,7 @@ export class Monitoring extends Construct {
     const requestPath: (readonly [string, lambda.IFunction])[] = [
       ['Token', token.function],
       ['TokenClientAuth', issuer.tokenClientAuth.function],
-      ['Jwks', issuer.jwks.function],
       ['Discovery', issuer.discovery.function],
-      ['Revocations', issuer.revocations.function],
       ['Authorizer', authorizer.function],
       ...Object.entries(props.functions ?? {}),
     ];
@@ -194,6 +192,16 @@ export class Monitoring extends Construct {
         `Lambda throttled the ${name.toLowerCase()} function (concurrency limit).`,
       );
     }
+    // Not a throttle alarm: with reserved concurrency 1, batches from two stream shards take turns by design.
+    alarm(
+      'PublisherErrors',
+      issuer.documents.publisher.function.metricErrors({
+        period: FIVE_MINUTES,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      1,
+      'The document publisher failed: the JWKS or revocation list the auth API serves is stale until a retry succeeds.',
+    );
     for (const [name, fn, ms] of [
       ['Authorizer', authorizer, t.authorizerP99Ms ?? 1000],
       ['Token', token, t.tokenP99Ms ?? 2000],

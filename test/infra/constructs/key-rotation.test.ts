@@ -126,7 +126,7 @@ describe('rotation task', () => {
       KEY_PENDING_WINDOW_DAYS: '30',
       ROTATION_MARGIN_SECONDS: '60',
       TOKEN_FUNCTION_NAME: { Ref: s.id(a.token.function) },
-      JWKS_FUNCTION_NAME: { Ref: s.id(a.jwks.function) },
+      JWKS_FUNCTION_NAME: { Ref: s.id(a.documents.publisher.function) },
       AUTHORIZER_FUNCTION_NAMES: { Ref: s.id(r.authorizer.function) },
     });
   });
@@ -192,7 +192,9 @@ describe('rotation task', () => {
         Sid: 'ReadDeployedSettings',
         Effect: 'Allow',
         Action: 'lambda:GetFunctionConfiguration',
-        Resource: [a.token.function, a.jwks.function, r.authorizer.function].map((f) => `\${${s.id(f)}.Arn}`),
+        Resource: [a.token.function, a.documents.publisher.function, r.authorizer.function].map(
+          (f) => `\${${s.id(f)}.Arn}`,
+        ),
       },
     ]);
   });

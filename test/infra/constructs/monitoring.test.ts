@@ -132,16 +132,14 @@ describe('alarms', () => {
     expect(p).toMatchObject({ Threshold: 5, EvaluationPeriods: 1 });
   });
 
-  it.each(['Token', 'TokenClientAuth', 'Jwks', 'Authorizer', 'Discovery', 'Revocations', 'Products'])(
+  it.each(['Token', 'TokenClientAuth', 'Authorizer', 'Discovery', 'Products'])(
     'alarms on any Lambda throttle of %s',
     (name) => {
       const fn = {
         Token: s.stack.authServer.token,
         TokenClientAuth: s.stack.authServer.tokenClientAuth,
-        Jwks: s.stack.authServer.jwks,
         Authorizer: s.stack.resourceApi.authorizer.functionConstruct,
         Discovery: s.stack.authServer.discovery,
-        Revocations: s.stack.authServer.revocations,
         Products: s.stack.resourceApi.products,
       }[name]!;
       expect(alarm(`${name}Throttles`)).toMatchObject({
