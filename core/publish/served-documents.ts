@@ -12,6 +12,16 @@ export type DocumentName = keyof typeof PUBLISHED_DOCUMENTS;
 export const DOCUMENT_NAMES = Object.keys(PUBLISHED_DOCUMENTS) as readonly DocumentName[];
 
 /**
+ * How late a published document may follow the change it reflects: a DynamoDB stream record reaching the
+ * publisher (AWS documents no upper bound: "near-real time"; Lambda polls each shard 4 times a second), a
+ * publisher cold start, one Scan, the public keys, one S3 PutObject (after which S3's strong read-after-write
+ * consistency serves the new copy). Measured figures are in docs/design.md; the budget leaves room for a cold
+ * start and one throttled retry. Both bounds that depend on it add it: the revocation bound and the key
+ * rotation's waits (the publisher's KEY_STATE_CACHE_SECONDS).
+ */
+export const PUBLISH_LATENCY_BUDGET_SECONDS = 10;
+
+/**
  * application/json rather than RFC 7517 §8.5's application/jwk-set+json: what Cognito, Auth0 and Google
  * serve, and what every JWKS client accepts.
  */

@@ -15,7 +15,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
-import { type DocumentName, PUBLISHED_DOCUMENTS } from '../../../core/publish/served-documents.js';
+import {
+  type DocumentName,
+  PUBLISH_LATENCY_BUDGET_SECONDS,
+  PUBLISHED_DOCUMENTS,
+} from '../../../core/publish/served-documents.js';
 import type { RouteDef } from '../../../core/routes.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode, prebuiltCodeHash } from './lambda-code.js';
@@ -116,6 +120,9 @@ export class PublishedDocuments extends Construct {
         CLIENTS_TABLE: props.table.tableName,
         SIGNING_KEY_ID: props.signingKey.keyArn,
         PUBLISHED_KEY_IDS: props.additionalPublishedKeys.map((k) => k.keyArn).join(','),
+        // A rotation reads this from the function building the JWKS and waits it out after each key-state
+        // change: here it is how late the published JWKS may follow one.
+        KEY_STATE_CACHE_SECONDS: String(PUBLISH_LATENCY_BUDGET_SECONDS),
       },
     });
     // One publish at a time: two concurrent batches (two stream shards, or a deploy during a change) could
