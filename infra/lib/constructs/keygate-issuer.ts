@@ -74,9 +74,9 @@ export interface KeygateIssuerProps {
    * The auth API's TLS security policy (API Gateway "Security policies for REST APIs"). The default
    * accepts TLS 1.3 and TLS 1.2: a TLS 1.3 handshake takes one round trip fewer, and TLS 1.2 clients
    * keep working. Enhanced policies (`SecurityPolicy_*`) come with endpoint access mode STRICT.
-   * @default 'SecurityPolicy_TLS13_1_2_2021_06'
+   * @default apigateway.SecurityPolicy.TLS13_1_2_PQ_2025_09
    */
-  readonly securityPolicy?: string;
+  readonly securityPolicy?: apigateway.SecurityPolicy;
   /** How long the token function caches a client record (CLIENT_CACHE_TTL_SECONDS). @default 30 */
   readonly clientCacheTtlSeconds?: number;
   /**
@@ -162,7 +162,7 @@ export class KeygateIssuer extends Construct {
     // own policy (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html).
     // aws-cdk-lib's RestApi has no prop for it yet; CfnRestApi does (SecurityPolicy, EndpointAccessMode).
     const cfnApi = this.api.node.defaultChild as apigateway.CfnRestApi;
-    cfnApi.securityPolicy = props.securityPolicy ?? 'SecurityPolicy_TLS13_1_2_2021_06';
+    cfnApi.securityPolicy = props.securityPolicy ?? apigateway.SecurityPolicy.TLS13_1_2_PQ_2025_09;
     if (cfnApi.securityPolicy.startsWith('SecurityPolicy_')) cfnApi.endpointAccessMode = 'STRICT';
 
     this.audience = props.audience;

@@ -36,15 +36,15 @@ describe('KeygateIssuer', () => {
   it('offers TLS 1.3 (and 1.2) on the auth API with the enhanced policy and strict endpoint access', () => {
     t.hasResourceProperties('AWS::ApiGateway::RestApi', {
       Name: 'keygate-auth',
-      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_2021_06',
+      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_PQ_2025_09',
       EndpointAccessMode: 'STRICT',
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
   });
 
   it.each([
-    ['TLS_1_2', undefined],
-    ['SecurityPolicy_TLS13_1_3_2025_09', 'STRICT'],
+    [apigateway.SecurityPolicy.TLS_1_2, undefined],
+    [apigateway.SecurityPolicy.TLS13_1_3_2025_09, 'STRICT'],
   ])('takes securityPolicy %s (endpoint access mode %s)', (securityPolicy, mode) => {
     const stack = new Stack(new App(), 'Tls');
     new KeygateIssuer(stack, 'Issuer', { audience: 'aud', securityPolicy, keyRotation: false });
