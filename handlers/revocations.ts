@@ -12,7 +12,8 @@ import {
   type DynamoApi,
   toIssuerError,
 } from '../core/issuer/index.js';
-import { buildRevocationsBody, strongEtag } from '../core/publish/index.js';
+import { buildRevocationsBody } from '../core/publish/documents.js';
+import { strongEtag } from '../core/publish/served-documents.js';
 import { DEFAULT_REVOCATIONS_MAX_AGE_SECONDS } from '../core/revocation/index.js';
 import {
   type CacheableDocument,

@@ -1,6 +1,6 @@
 // Where published documents go: a port with one operation (put an object with its HTTP metadata), and its
 // S3 adapter. The auth API reads the objects back through an API Gateway AWS-service integration (S3
-// GetObject), which passes Content-Type, Cache-Control and ETag through (infra/lib/constructs/documents-api.ts).
+// GetObject), which passes Content-Type, Cache-Control and ETag through (infra/lib/constructs/published-documents.ts).
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishError } from './errors.js';
 

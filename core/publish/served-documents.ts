@@ -15,8 +15,8 @@ export const DOCUMENT_NAMES = Object.keys(PUBLISHED_DOCUMENTS) as readonly Docum
  * How late a published document may follow the change it reflects: a DynamoDB stream record reaching the
  * publisher (AWS documents no upper bound: "near-real time"; Lambda polls each shard 4 times a second), a
  * publisher cold start, one Scan, the public keys, one S3 PutObject (after which S3's strong read-after-write
- * consistency serves the new copy). Measured figures are in docs/design.md; the budget leaves room for a cold
- * start and one throttled retry. Both bounds that depend on it add it: the revocation bound and the key
+ * consistency serves the new copy). What AWS documents about each part is in docs/design.md; the budget
+ * leaves room for a cold start and one throttled retry. Both bounds that depend on it add it: the revocation bound and the key
  * rotation's waits (the publisher's KEY_STATE_CACHE_SECONDS).
  */
 export const PUBLISH_LATENCY_BUDGET_SECONDS = 10;
