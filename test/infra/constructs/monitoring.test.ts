@@ -186,6 +186,29 @@ describe('alarms', () => {
     });
   });
 
+  it('alarms on a failed publish, and on a table change reaching the publisher later than its 10 s budget', () => {
+    const publisher = fnName(s.stack.authServer.documents.publisher);
+    expect(alarm('PublisherErrors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: publisher }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarm('PublisherBehind')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: publisher }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 10_000,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
   it('alarms on a failed rotation run', () => {
     expect(alarm('RotationFailed')).toMatchObject({
       Namespace: 'AWS/States',
