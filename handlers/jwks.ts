@@ -1,5 +1,6 @@
 // GET /.well-known/jwks.json (API Gateway proxy, payload 1.0): the published KMS keys as a JWK Set,
 // computed once per container, cacheable (Cache-Control + strong ETag, 304 on If-None-Match). Never throws.
+// The local stack serves it this way; on AWS the auth API serves the publisher's copy from S3 (publisher.ts).
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ConfigError, int, list, optionalStr, readConfig } from '../core/config.js';

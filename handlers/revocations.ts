@@ -1,10 +1,8 @@
 // GET /revocations (API Gateway proxy, payload 1.0): which clients' tokens the authorizer must refuse
 // (core/revocation/document.ts), read from the clients table with one consistent Scan at most every
 // REVOCATIONS_MAX_AGE_SECONDS per container, cacheable for that long (Cache-Control + strong ETag).
-// Entries older than the longest token lifetime are left out: every token they covered has expired. A
-// deleted client's tombstone is listed (every token refused) longer, by the time a token endpoint may
-// still mint from a cached record of it (MAX_CLIENT_RECORD_AGE_SECONDS).
-import { createHash } from 'node:crypto';
+// Entries older than the longest token lifetime are left out: every token they covered has expired; a
+// deleted client's tombstone stays listed longer (core/publish/documents.ts).
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, readConfig, str } from '../core/config.js';
@@ -13,10 +11,11 @@ import {
   createClientRegistry,
   createDynamoClient,
   type DynamoApi,
-  MAX_CLIENT_RECORD_AGE_SECONDS,
   toIssuerError,
 } from '../core/issuer/index.js';
-import { DEFAULT_REVOCATIONS_MAX_AGE_SECONDS, toRevocationDocument } from '../core/revocation/index.js';
+import { buildRevocationsBody } from '../core/publish/documents.js';
+import { strongEtag } from '../core/publish/served-documents.js';
+import { DEFAULT_REVOCATIONS_MAX_AGE_SECONDS } from '../core/revocation/index.js';
 import {
   type CacheableDocument,
   causeName,
@@ -29,9 +28,6 @@ import {
   safeLog,
 } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
-
-/** The authorizer's largest clock leeway: a revoked token may be accepted that long past exp. */
-const MAX_LEEWAY_SECONDS = 300;
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   return readConfig(
@@ -77,12 +73,12 @@ export function createHandler(deps: RevocationsDeps) {
 
   async function load(): Promise<CacheableDocument> {
     const at = deps.now();
-    const since = Math.floor(at / 1000) - deps.maxLifetimeSeconds - MAX_LEEWAY_SECONDS;
-    const deletedSince = since - MAX_CLIENT_RECORD_AGE_SECONDS;
-    const body = JSON.stringify(
-      toRevocationDocument(await deps.registry.listRevocations(since, deletedSince)),
-    );
-    const doc = { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+    const body = await buildRevocationsBody({
+      registry: deps.registry,
+      maxLifetimeSeconds: deps.maxLifetimeSeconds,
+      nowMs: at,
+    });
+    const doc = { body, etag: strongEtag(body) };
     cached = { doc, at };
     return doc;
   }

@@ -1,7 +1,7 @@
 // The JWKS document (RFC 7517 §5) for the published KMS keys: GetPublicKey per key id, SPKI DER -> JWK,
 // deduplicated by kid, computed once per container (single flight; a failure is retried on the next call).
-import { createHash } from 'node:crypto';
 import type { RsaPublicJwk } from '../jwk.js';
+import { strongEtag } from '../publish/served-documents.js';
 import { IssuerError } from './errors.js';
 import { getRsaSigningKey, type KmsApi, type KmsRetryOptions, kmsRetryPolicy } from './kms.js';
 
@@ -59,7 +59,7 @@ export function createJwksPublisher(options: JwksPublisherOptions): JwksPublishe
     }
     if (keys.length === 0) throw new IssuerError('internal', 'no published key is usable');
     const body = JSON.stringify({ keys });
-    return { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"`, keys };
+    return { body, etag: strongEtag(body), keys };
   }
 
   return {

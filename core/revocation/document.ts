@@ -3,8 +3,9 @@
 // issuer, so the resource side needs this list; it stays small because an entry only matters for the
 // longest token lifetime after the revocation (disabled clients stay listed while disabled).
 import type { Revocation } from '../issuer/client-registry.js';
+import { PUBLISH_LATENCY_BUDGET_SECONDS } from '../publish/served-documents.js';
 
-/** How long the auth API reuses one list (and lets HTTP caches keep it). */
+/** How long HTTP caches may keep the list (and the local stack's handler reuses one Scan). */
 export const DEFAULT_REVOCATIONS_MAX_AGE_SECONDS = 5;
 /** How old the authorizer's copy may be before a call waits for a fresh one. */
 export const DEFAULT_REVOCATIONS_REFRESH_SECONDS = 10;
@@ -14,15 +15,17 @@ export const DEFAULT_REVOCATIONS_MAX_STALE_SECONDS = 300;
 export const MAX_REVOCATIONS_BYTES = 1_000_000;
 
 /**
- * Seconds after a revocation by which every authorizer decides with it: the auth API's reuse window,
- * the authorizer's refresh interval and a second for clock granularity. `clients revoke` waits this long,
- * then flushes the gateway's authorizer cache (docs/token-lifetime.md).
+ * Seconds after a revocation by which every authorizer decides with it: how late the served list follows
+ * the change (on AWS the publisher's latency budget; the local stack's revocations handler reuses a list
+ * for REVOCATIONS_MAX_AGE_SECONDS, less than that), the authorizer's refresh interval and a second for clock
+ * granularity. `clients revoke` waits this long, then flushes the gateway's authorizer cache
+ * (docs/token-lifetime.md).
  */
 export function revocationPropagationSeconds(
-  maxAgeSeconds = DEFAULT_REVOCATIONS_MAX_AGE_SECONDS,
+  servedListLagSeconds = PUBLISH_LATENCY_BUDGET_SECONDS,
   refreshSeconds = DEFAULT_REVOCATIONS_REFRESH_SECONDS,
 ): number {
-  return maxAgeSeconds + refreshSeconds + 1;
+  return servedListLagSeconds + refreshSeconds + 1;
 }
 
 /** JSON shape: `disabled` clients lose every token; `revoked_at[id]` refuses tokens with iat <= it. */

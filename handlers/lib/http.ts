@@ -2,6 +2,7 @@
 // RFC 6749 §5.2 error bodies, Retry-After for dependency outages, and cacheable metadata documents.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ifNoneMatchMatches } from '../../core/issuer/etag.js';
+import { DOCUMENT_CONTENT_TYPE, documentCacheControl } from '../../core/publish/served-documents.js';
 
 export type HttpEvent = Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>;
 
@@ -92,15 +93,13 @@ export function documentResponse(
   doc: CacheableDocument,
   maxAgeSeconds: number,
 ): APIGatewayProxyResult {
-  const cacheHeaders = { 'Cache-Control': `public, max-age=${maxAgeSeconds}`, ETag: doc.etag };
+  const cacheHeaders = { 'Cache-Control': documentCacheControl(maxAgeSeconds), ETag: doc.etag };
   if (ifNoneMatchMatches(header(event, 'if-none-match'), doc.etag)) {
     return { statusCode: 304, headers: cacheHeaders, body: '' };
   }
   return {
     statusCode: 200,
-    // application/json rather than RFC 7517 §8.5's application/jwk-set+json: what Cognito, Auth0 and
-    // Google serve, and what every JWKS client accepts.
-    headers: { 'Content-Type': 'application/json', ...cacheHeaders },
+    headers: { 'Content-Type': DOCUMENT_CONTENT_TYPE, ...cacheHeaders },
     body: method === 'HEAD' ? '' : doc.body,
   };
 }

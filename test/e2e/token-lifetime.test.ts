@@ -91,7 +91,7 @@ describe('clients revoke', () => {
     const r = await cli(['revoke', c.id]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(new RegExp(`^Revoked every token of client ${c.id} issued up to `));
-    expect(r.out).toContain('Waiting 16 s for every authorizer to load the revocation list...');
+    expect(r.out).toContain('Waiting 21 s for every authorizer to load the revocation list...');
     expect(r.out).toContain(
       `Flushed the authorizer cache of ${stack.gateways.api.apiId}/${stack.gateways.api.stage}`,
     );

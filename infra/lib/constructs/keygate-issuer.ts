@@ -1,7 +1,8 @@
-// KeygateIssuer, the authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token /
-// JWKS / discovery / revocation-list Lambdas (prebuilt bundles) and the public REST API serving AUTH_ROUTES, with
-// the issuer URL = the API's stage URL (docs/design.md#the-system), the token endpoint's client authenticator
-// and its gateway responses (docs/token-endpoint-401.md), and the scheduled signing-key rotation
+// KeygateIssuer, the authorization server on AWS: the KMS signing key, the DynamoDB clients table, the token and
+// discovery Lambdas (prebuilt bundles), the JWKS and revocation list published to S3 and served from there
+// without a Lambda (published-documents.ts), and the public REST API serving AUTH_ROUTES (TLS 1.3 and 1.2),
+// with the issuer URL = the API's stage URL (docs/design.md#the-system), the token endpoint's client
+// authenticator and its gateway responses (docs/token-endpoint-401.md), and the scheduled signing-key rotation
 // (docs/operations-rotation.md). Its parts are readonly members so other constructs (alarms) attach.
 
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -17,11 +18,13 @@ import {
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
 } from '../../../core/issuer/token-defaults.js';
 import { TOKEN_GATEWAY_RESPONSES } from '../../../core/issuer/token-endpoint-answers.js';
-import { AUTH_ROUTES, type RequestAuthorizerName } from '../../../core/routes.js';
+import { DOCUMENT_NAMES, type DocumentName } from '../../../core/publish/served-documents.js';
+import { AUTH_ROUTES, type RequestAuthorizerName, type RouteDef } from '../../../core/routes.js';
 import { KeyRotation, type KeyRotationOptions } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
+import { PublishedDocuments } from './published-documents.js';
 import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
 
 export interface KeygateIssuerProps {
@@ -46,7 +49,7 @@ export interface KeygateIssuerProps {
   readonly tableDeletionProtection?: boolean;
   /**
    * Further keys to publish in the JWKS during a rotation (the previous or the next signing key, docs/design.md#keys).
-   * The JWKS function may call kms:GetPublicKey on each of them and nothing else. @default none
+   * The publisher may call kms:GetPublicKey on each of them and nothing else. @default none
    */
   readonly additionalPublishedKeys?: readonly kms.IKey[];
   /**
@@ -66,11 +69,15 @@ export interface KeygateIssuerProps {
   readonly tokenMaxLifetimeSeconds?: number;
   /** Cache-Control max-age of the JWKS response (JWKS_MAX_AGE_SECONDS). @default 300 */
   readonly jwksMaxAgeSeconds?: number;
-  /**
-   * How long the revocation list is reused and cacheable (REVOCATIONS_MAX_AGE_SECONDS); part of the
-   * revocation bound (docs/token-lifetime.md). @default 5
-   */
+  /** Cache-Control max-age of the revocation list (REVOCATIONS_MAX_AGE_SECONDS). @default 5 */
   readonly revocationsMaxAgeSeconds?: number;
+  /**
+   * The auth API's TLS security policy (API Gateway "Security policies for REST APIs"). The default
+   * accepts TLS 1.3 and TLS 1.2: a TLS 1.3 handshake takes one round trip fewer, and TLS 1.2 clients
+   * keep working. Enhanced policies (`SecurityPolicy_*`) come with endpoint access mode STRICT.
+   * @default apigateway.SecurityPolicy.TLS13_1_2_PQ_2025_09
+   */
+  readonly securityPolicy?: apigateway.SecurityPolicy;
   /** How long the token function caches a client record (CLIENT_CACHE_TTL_SECONDS). @default 30 */
   readonly clientCacheTtlSeconds?: number;
   /**
@@ -100,9 +107,9 @@ export class KeygateIssuer extends Construct {
   /** The REQUEST authorizer on POST /oauth2/token: refuses wrong client_secret_basic with a challenge. */
   readonly tokenClientAuth: KeygateFunction;
   readonly tokenClientAuthorizer: apigateway.RequestAuthorizer;
-  readonly jwks: KeygateFunction;
   readonly discovery: KeygateFunction;
-  readonly revocations: KeygateFunction;
+  /** The JWKS and the revocation list in S3, their publisher and the auth API's S3 integrations. */
+  readonly documents: PublishedDocuments;
   readonly stageName: string;
   /** The stage URL, no trailing slash: every token's `iss`. */
   readonly issuerUrl: string;
@@ -135,6 +142,8 @@ export class KeygateIssuer extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: props.tableDeletionProtection ?? true,
+      // Keys only: the publisher needs to know which items changed, never their contents (secret hashes).
+      stream: dynamodb.StreamViewType.KEYS_ONLY,
       // AWS-managed key (aws/dynamodb): encryption at rest with key use visible in CloudTrail, no monthly key
       // fee, and callers need no kms:Decrypt, so the token function's policy stays one GetItem statement.
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
@@ -152,6 +161,12 @@ export class KeygateIssuer extends Construct {
       accessLogRetention: props.accessLogRetention,
       functionOptions: fnOptions,
     });
+    // The policy applies to the default execute-api endpoint too: API Gateway negotiates TLS with the API's
+    // own policy (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html).
+    // aws-cdk-lib's RestApi has no prop for it yet; CfnRestApi does (SecurityPolicy, EndpointAccessMode).
+    const cfnApi = this.api.node.defaultChild as apigateway.CfnRestApi;
+    cfnApi.securityPolicy = props.securityPolicy ?? apigateway.SecurityPolicy.TLS13_1_2_PQ_2025_09;
+    if (cfnApi.securityPolicy.startsWith('SecurityPolicy_')) cfnApi.endpointAccessMode = 'STRICT';
 
     this.audience = props.audience;
     this.issuerUrl = stageUrl(this.api, this.stageName);
@@ -221,25 +236,6 @@ export class KeygateIssuer extends Construct {
       });
     }
 
-    const publishedKeys = [this.key, ...(props.additionalPublishedKeys ?? [])];
-    this.jwks = new KeygateFunction(this, 'JwksFunction', {
-      ...fnOptions,
-      code: prebuiltCode('jwks'),
-      description: 'keygate JWKS endpoint (public keys from KMS GetPublicKey)',
-      serviceName: 'keygate-jwks',
-      memorySize: 256,
-      timeout: Duration.seconds(10),
-      environment: {
-        PUBLISHED_KEY_IDS: publishedKeys.map((k) => k.keyArn).join(','),
-        JWKS_MAX_AGE_SECONDS: String(props.jwksMaxAgeSeconds ?? 300),
-      },
-    });
-    this.jwks.allow(
-      'ReadPublicKeys',
-      ['kms:GetPublicKey'],
-      publishedKeys.map((k) => k.keyArn),
-    );
-
     this.discovery = new KeygateFunction(this, 'DiscoveryFunction', {
       ...fnOptions,
       code: prebuiltCode('discovery'),
@@ -253,34 +249,34 @@ export class KeygateIssuer extends Construct {
       },
     });
 
-    this.revocations = new KeygateFunction(this, 'RevocationsFunction', {
-      ...fnOptions,
-      code: prebuiltCode('revocations'),
-      description: 'keygate revocation list (disabled clients, revoked tokens) for the authorizer',
-      serviceName: 'keygate-revocations',
-      memorySize: 256,
-      timeout: Duration.seconds(10),
-      environment: {
-        CLIENTS_TABLE: this.table.tableName,
+    const isDocumentRoute = (r: RouteDef): r is RouteDef & { handler: DocumentName } =>
+      (DOCUMENT_NAMES as readonly string[]).includes(r.handler);
+    this.documents = new PublishedDocuments(this, 'Documents', {
+      api: this.api,
+      routes: AUTH_ROUTES.filter(isDocumentRoute),
+      table: this.table,
+      signingKey: this.key,
+      additionalPublishedKeys: props.additionalPublishedKeys ?? [],
+      settings: {
         TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,
+        JWKS_MAX_AGE_SECONDS: String(props.jwksMaxAgeSeconds ?? 300),
         REVOCATIONS_MAX_AGE_SECONDS: String(props.revocationsMaxAgeSeconds ?? 5),
       },
+      accessLogRetention: props.accessLogRetention,
+      grantKeyStateRead: props.keyRotation === false,
+      functionOptions: fnOptions,
     });
-    // One filtered Scan per REVOCATIONS_MAX_AGE_SECONDS per container: the only call it makes.
-    this.revocations.allow('ListRevocations', ['dynamodb:Scan'], [this.table.tableArn]);
 
-    const functions = {
-      token: this.token,
-      jwks: this.jwks,
-      discovery: this.discovery,
-      revocations: this.revocations,
-    };
-    const open = addRoutes(
-      this.api,
-      AUTH_ROUTES.filter((r) => r.authorizer === undefined),
-      functions,
-      { authorizationType: apigateway.AuthorizationType.NONE },
-    );
+    const functions = { token: this.token, discovery: this.discovery };
+    const open = [
+      ...addRoutes(
+        this.api,
+        AUTH_ROUTES.filter((r) => r.authorizer === undefined && !isDocumentRoute(r)),
+        functions,
+        { authorizationType: apigateway.AuthorizationType.NONE },
+      ),
+      ...this.documents.methods,
+    ];
     // Every authorizer name the route table may use maps to one here: the Record type makes a new name a
     // compile error until it is wired.
     const requestAuthorizers: Record<RequestAuthorizerName, apigateway.RequestAuthorizer> = {
@@ -306,7 +302,9 @@ export class KeygateIssuer extends Construct {
         signingKeyAlias: this.keyAlias.aliasName,
         table: this.table,
         token: this.token,
-        jwks: this.jwks,
+        // The publisher builds the JWKS: it reads the key state and uses rotated keys by tag, and its
+        // settings (JWKS max age, publish latency) enter the rotation's waits.
+        jwks: this.documents.publisher,
         ...(props.keyPendingWindow ? { keyPendingWindow: props.keyPendingWindow } : {}),
         functionOptions: fnOptions,
       });

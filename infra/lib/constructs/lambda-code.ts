@@ -1,6 +1,7 @@
 // Where the prebuilt Lambda bundles live (dist/lambda/<name>/index.mjs, made by `npm run build`) and the
 // runtime they target. The same path works from the TypeScript sources (repo) and from the compiled package.
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LAMBDA_NODE_MAJOR } from '../../../core/contract.js';
@@ -33,4 +34,11 @@ export function prebuiltLambdaDir(name: string): string {
 /** The prebuilt code of one keygate function. */
 export function prebuiltCode(name: string): lambda.Code {
   return lambda.Code.fromAsset(prebuiltLambdaDir(name));
+}
+
+/** SHA-256 of one prebuilt function's bundle: changes whenever its code does (a deploy-time trigger). */
+export function prebuiltCodeHash(name: string): string {
+  return createHash('sha256')
+    .update(readFileSync(`${prebuiltLambdaDir(name)}/index.mjs`))
+    .digest('hex');
 }

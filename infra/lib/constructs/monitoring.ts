@@ -9,6 +9,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { PUBLISH_LATENCY_BUDGET_SECONDS } from '../../../core/publish/served-documents.js';
 import type { KeygateAuthorizer } from './keygate-authorizer.js';
 import type { KeygateFunction } from './keygate-function.js';
 import type { KeygateIssuer } from './keygate-issuer.js';
@@ -180,9 +181,7 @@ export class Monitoring extends Construct {
     const requestPath: (readonly [string, lambda.IFunction])[] = [
       ['Token', token.function],
       ['TokenClientAuth', issuer.tokenClientAuth.function],
-      ['Jwks', issuer.jwks.function],
       ['Discovery', issuer.discovery.function],
-      ['Revocations', issuer.revocations.function],
       ['Authorizer', authorizer.function],
       ...Object.entries(props.functions ?? {}),
     ];
@@ -194,6 +193,29 @@ export class Monitoring extends Construct {
         `Lambda throttled the ${name.toLowerCase()} function (concurrency limit).`,
       );
     }
+    // Not a throttle alarm: with reserved concurrency 1, batches from two stream shards take turns by design.
+    alarm(
+      'PublisherErrors',
+      issuer.documents.publisher.function.metricErrors({
+        period: FIVE_MINUTES,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      1,
+      'The document publisher failed: the JWKS or revocation list the auth API serves is stale until a retry succeeds.',
+    );
+    // The revocation bound and the rotation waits count on a publish within its budget; a stream record
+    // older than that when the publisher gets it means the bound does not hold right now.
+    alarm(
+      'PublisherBehind',
+      issuer.documents.publisher.function.metric('IteratorAge', {
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      PUBLISH_LATENCY_BUDGET_SECONDS * 1000,
+      `The publisher got a table change more than ${PUBLISH_LATENCY_BUDGET_SECONDS} s after it was written: revocations and key changes reach authorizers later than documented.`,
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
     for (const [name, fn, ms] of [
       ['Authorizer', authorizer, t.authorizerP99Ms ?? 1000],
       ['Token', token, t.tokenP99Ms ?? 2000],

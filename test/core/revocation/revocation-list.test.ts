@@ -52,7 +52,7 @@ describe('document', () => {
   });
 
   it('states the propagation time from its parts', () => {
-    expect(revocationPropagationSeconds()).toBe(16);
+    expect(revocationPropagationSeconds()).toBe(21);
     expect(revocationPropagationSeconds(0, 3)).toBe(4);
   });
 });

@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRouteTable } from '../../../core/authz/index.js';
 import * as authorizer from '../../../handlers/authorizer.js';
 import * as discovery from '../../../handlers/discovery.js';
-import * as jwks from '../../../handlers/jwks.js';
 import * as products from '../../../handlers/products.js';
-import * as revocations from '../../../handlers/revocations.js';
+import * as publisher from '../../../handlers/publisher.js';
 import * as rotation from '../../../handlers/rotation.js';
 import * as token from '../../../handlers/token.js';
 import * as tokenClientAuth from '../../../handlers/token-client-auth.js';
@@ -62,9 +61,8 @@ describe('each function’s environment against its handler’s config loader', 
     return {
       token: [a.token, token.loadConfig],
       'token-client-auth': [a.tokenClientAuth, tokenClientAuth.loadConfig],
-      jwks: [a.jwks, jwks.loadConfig],
+      publisher: [a.documents.publisher, publisher.loadConfig],
       discovery: [a.discovery, discovery.loadConfig],
-      revocations: [a.revocations, revocations.loadConfig],
       authorizer: [r.authorizer.functionConstruct, authorizer.loadConfig],
       products: [r.products, products.loadConfig],
       rotation: [a.keyRotation!.function, rotation.loadConfig],
@@ -74,9 +72,8 @@ describe('each function’s environment against its handler’s config loader', 
   it.each([
     'token',
     'token-client-auth',
-    'jwks',
+    'publisher',
     'discovery',
-    'revocations',
     'authorizer',
     'products',
     'rotation',
@@ -95,7 +92,7 @@ describe('each function’s environment against its handler’s config loader', 
     const settings = rotation.rotationSettingsFrom(
       {
         token: deployedEnv(a.token).env,
-        jwks: deployedEnv(a.jwks).env,
+        jwks: deployedEnv(a.documents.publisher).env,
         authorizers: [deployedEnv(r.authorizer.functionConstruct).env],
       },
       { marginSeconds: 60, keyTagPropagationSeconds: 300 },

@@ -100,19 +100,23 @@ describe('KeygateStack with every option changed', () => {
   it('publishes and may read the public key of an additional key during a rotation, and signs only with its own', () => {
     const { authServer: a } = s.stack;
     const keyId = s.id(a.key);
-    expect(render(env(fnId(a.jwks)).PUBLISHED_KEY_IDS)).toBe(`\${${keyId}.Arn},${PREVIOUS_KEY_ARN}`);
+    expect(render(env(fnId(a.documents.publisher)).PUBLISHED_KEY_IDS)).toBe(PREVIOUS_KEY_ARN);
     const [policy] = resourcesOfType(s.json, 'AWS::IAM::Policy').filter(
-      ([, p]) => JSON.stringify(p.Properties!.Roles) === JSON.stringify([{ Ref: s.id(a.jwks.role) }]),
+      ([, p]) =>
+        JSON.stringify(p.Properties!.Roles) === JSON.stringify([{ Ref: s.id(a.documents.publisher.role) }]),
     );
     const statements = (policy![1].Properties!.PolicyDocument as { Statement: Record<string, unknown>[] })
       .Statement;
     expect(statements.map((st) => st.Action)).toEqual([
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      's3:PutObject',
+      'dynamodb:Scan',
       'kms:GetPublicKey',
+      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
       'dynamodb:GetItem',
     ]);
-    expect(statements[2]).toEqual({
+    expect(statements[4]).toEqual({
       Sid: 'ReadPublicKeys',
       Effect: 'Allow',
       Action: 'kms:GetPublicKey',

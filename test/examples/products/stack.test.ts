@@ -7,7 +7,13 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEARER_VALIDATION_REGEX } from '../../../core/contract.js';
 import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import {
+  DOCUMENT_NAMES,
+  type DocumentName,
+  PUBLISHED_DOCUMENTS,
+} from '../../../core/publish/served-documents.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../../core/routes.js';
+import { documentResponse } from '../../../handlers/lib/http.js';
 import { CREATE_KEY_CONDITIONS } from '../../../infra/lib/constructs/key-rotation.js';
 import {
   findCycle,
@@ -25,6 +31,7 @@ beforeAll(() => {
 }, 180_000);
 afterAll(() => s?.cleanup());
 
+const isDocument = (handler: string) => (DOCUMENT_NAMES as readonly string[]).includes(handler);
 const ids = () => {
   const { authServer: a, resourceApi: r } = s.stack;
   const rotation = s.stack.authServer.keyRotation!.function;
@@ -38,9 +45,8 @@ const ids = () => {
     fn: {
       token: s.id(a.token.function),
       'token-client-auth': s.id(a.tokenClientAuth.function),
-      jwks: s.id(a.jwks.function),
+      publisher: s.id(a.documents.publisher.function),
       discovery: s.id(a.discovery.function),
-      revocations: s.id(a.revocations.function),
       authorizer: s.id(r.authorizer.functionConstruct.function),
       products: s.id(r.products.function),
       rotation: s.id(rotation.function),
@@ -48,9 +54,8 @@ const ids = () => {
     role: {
       token: s.id(a.token.role),
       'token-client-auth': s.id(a.tokenClientAuth.role),
-      jwks: s.id(a.jwks.role),
+      publisher: s.id(a.documents.publisher.role),
       discovery: s.id(a.discovery.role),
-      revocations: s.id(a.revocations.role),
       authorizer: s.id(r.authorizer.functionConstruct.role),
       products: s.id(r.products.role),
       rotation: s.id(rotation.role),
@@ -58,9 +63,8 @@ const ids = () => {
     logGroup: {
       token: s.id(a.token.logGroup),
       'token-client-auth': s.id(a.tokenClientAuth.logGroup),
-      jwks: s.id(a.jwks.logGroup),
+      publisher: s.id(a.documents.publisher.logGroup),
       discovery: s.id(a.discovery.logGroup),
-      revocations: s.id(a.revocations.logGroup),
       authorizer: s.id(r.authorizer.functionConstruct.logGroup),
       products: s.id(r.products.logGroup),
       rotation: s.id(rotation.logGroup),
@@ -136,9 +140,8 @@ describe('functions', () => {
     expect(mt(f.authorizer)).toEqual([1024, 5]);
     expect(mt(f.token)).toEqual([512, 10]);
     expect(mt(f['token-client-auth'])).toEqual([256, 10]);
-    expect(mt(f.jwks)).toEqual([256, 10]);
+    expect(mt(f.publisher)).toEqual([256, 30]);
     expect(mt(f.discovery)).toEqual([256, 3]);
-    expect(mt(f.revocations)).toEqual([256, 10]);
     expect(mt(f.products)).toEqual([256, 5]);
   });
 
@@ -158,8 +161,9 @@ describe('functions', () => {
       TOKEN_MAX_LIFETIME_SECONDS: '3600',
       CLIENT_CACHE_TTL_SECONDS: '30',
     });
-    expect(render(env(f.jwks).PUBLISHED_KEY_IDS)).toBe(`\${${ids().key}.Arn}`);
-    expect(env(f.jwks).JWKS_MAX_AGE_SECONDS).toBe('300');
+    expect(render(env(f.publisher).SIGNING_KEY_ID)).toBe(`\${${ids().key}.Arn}`);
+    expect(env(f.publisher).PUBLISHED_KEY_IDS).toBe('');
+    expect(env(f.publisher).JWKS_MAX_AGE_SECONDS).toBe('300');
   });
 
   it('wires revocation: the authorizer loads GET /revocations, the products function re-checks exp', () => {
@@ -167,8 +171,8 @@ describe('functions', () => {
     expect(render(env(f.authorizer).REVOCATIONS_URI)).toBe(`${issuerText()}/revocations`);
     // Unset: the authorizer's own default (10 s) applies.
     expect(env(f.authorizer).REVOCATIONS_REFRESH_SECONDS).toBeUndefined();
-    expect(render(env(f.revocations).CLIENTS_TABLE)).toBe(`\${${ids().table}}`);
-    expect(env(f.revocations)).toMatchObject({
+    expect(render(env(f.publisher).CLIENTS_TABLE)).toBe(`\${${ids().table}}`);
+    expect(env(f.publisher)).toMatchObject({
       TOKEN_MAX_LIFETIME_SECONDS: '3600',
       REVOCATIONS_MAX_AGE_SECONDS: '5',
     });
@@ -256,26 +260,39 @@ describe('IAM: least privilege', () => {
     });
   });
 
-  it('lets the revocations function only dynamodb:Scan the one table', () => {
-    expect(policyOf(ids().role.revocations)).toEqual([
-      logs('revocations'),
+  it('lets the publisher put only the two documents, Scan the table, read its stream, the public keys and the key-state item', () => {
+    const bucket = s.id(s.stack.authServer.documents.bucket);
+    const object = (key: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${key}`]] });
+    expect(policyOf(ids().role.publisher)).toEqual([
+      logs('publisher'),
+      {
+        Sid: 'PublishDocuments',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: [object('jwks.json'), object('revocations.json')],
+      },
       {
         Sid: 'ListRevocations',
         Effect: 'Allow',
         Action: 'dynamodb:Scan',
         Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
       },
-    ]);
-  });
-
-  it('lets the JWKS function kms:GetPublicKey its key (rotated keys: their key policies) and read only the key-state item', () => {
-    expect(policyOf(ids().role.jwks)).toEqual([
-      logs('jwks'),
       {
         Sid: 'ReadPublicKeys',
         Effect: 'Allow',
         Action: 'kms:GetPublicKey',
         Resource: { 'Fn::GetAtt': [ids().key, 'Arn'] },
+      },
+      {
+        Sid: 'ReadTableStream',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ],
+        Resource: { 'Fn::GetAtt': [ids().table, 'StreamArn'] },
       },
       {
         Sid: 'ReadKeyState',
@@ -323,8 +340,34 @@ describe('IAM: least privilege', () => {
       expect(p.Properties!.Action).toBe('lambda:InvokeFunction');
       expect(render(p.Properties!.SourceArn)).toMatch(/^arn:\$\{AWS::Partition\}:execute-api:/);
     }
-    // one per route + one per authorizer (the TOKEN authorizer, the token endpoint's client authenticator)
-    expect(perms).toHaveLength(AUTH_ROUTES.length + RESOURCE_ROUTES.length + 2);
+    // one per Lambda route (the published documents are read from S3) + one per authorizer (the TOKEN
+    // authorizer, the token endpoint's client authenticator)
+    const lambdaRoutes = AUTH_ROUTES.filter((r) => !isDocument(r.handler));
+    expect(perms).toHaveLength(lambdaRoutes.length + RESOURCE_ROUTES.length + 2);
+  });
+
+  it('lets API Gateway only s3:GetObject the two documents, and the publisher only s3:PutObject them', () => {
+    const documents = s.stack.authServer.documents;
+    const bucket = s.id(documents.bucket);
+    const object = (key: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${key}`]] });
+    expect(policyOf(s.id(documents.readRole))).toEqual([
+      {
+        Sid: 'ReadPublishedDocuments',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [object('jwks.json'), object('revocations.json')],
+      },
+    ]);
+    const trust = s.json.Resources[s.id(documents.readRole)]!.Properties!.AssumeRolePolicyDocument;
+    expect(trust).toMatchObject({ Statement: [{ Principal: { Service: 'apigateway.amazonaws.com' } }] });
+    const s3Actions = Object.values(s.json.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap(
+        (r) => (r.Properties!.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+      )
+      .flatMap((st) => [st.Action].flat())
+      .filter((a) => a.startsWith('s3:'));
+    expect(s3Actions.sort()).toEqual(['s3:GetObject', 's3:PutObject']);
   });
 });
 
@@ -373,8 +416,112 @@ describe('REST APIs', () => {
         expect(m.props.AuthorizationType).toBe('NONE');
         expect(m.props.AuthorizerId).toBeUndefined();
       }
+      if (isDocument(route.handler)) continue;
       expect(integrationTarget(m.props)).toContain(`\${${ids().fn[route.handler as 'token']}.Arn}`);
     }
+  });
+
+  it.each(AUTH_ROUTES.filter((r) => isDocument(r.handler)))(
+    'serves $method $path from S3 with no Lambda: GetObject of its key, its headers through, errors as RFC 6749 bodies',
+    (route) => {
+      const m = methodsOf(ids().authApi).find((x) => x.method === route.method && x.path === route.path)!;
+      const documents = s.stack.authServer.documents;
+      const key = PUBLISHED_DOCUMENTS[route.handler as DocumentName];
+      const integration = m.props.Integration as Record<string, unknown>;
+      expect(integration.Type).toBe('AWS');
+      expect(integration.IntegrationHttpMethod).toBe('GET');
+      expect(render(integration.Uri)).toBe(
+        `arn:\${AWS::Partition}:apigateway:\${AWS::Region}:s3:path/\${${s.id(documents.bucket)}}/${key}`,
+      );
+      expect(integration.Credentials).toEqual({ 'Fn::GetAtt': [s.id(documents.readRole), 'Arn'] });
+      expect(integration.RequestParameters).toEqual({
+        'integration.request.header.If-None-Match': 'method.request.header.If-None-Match',
+      });
+      const responses = integration.IntegrationResponses as Record<string, unknown>[];
+      const pass = (names: string[]) =>
+        Object.fromEntries(
+          names.map((n) => [`method.response.header.${n}`, `integration.response.header.${n}`]),
+        );
+      expect(responses.map((r) => [r.StatusCode, r.SelectionPattern])).toEqual([
+        ['200', undefined],
+        ['304', '304'],
+        ['503', '5\\d{2}'],
+        ['500', '4\\d{2}'],
+      ]);
+      // Exactly the headers the Lambda path (the local stack) answers with, for a 200 and a 304.
+      const local = (ifNoneMatch?: string) =>
+        Object.keys(
+          documentResponse(
+            { headers: ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : {}, multiValueHeaders: {} },
+            'GET',
+            { body: '{}', etag: '"e"' },
+            5,
+          ).headers ?? {},
+        );
+      expect(local()).toEqual(['Content-Type', 'Cache-Control', 'ETag']);
+      expect(responses[0]!.ResponseParameters).toEqual(pass(local()));
+      expect(responses[1]!.ResponseParameters).toEqual(pass(local('"e"')));
+      expect(responses[2]).toMatchObject({
+        ResponseParameters: {
+          'method.response.header.Content-Type': "'application/json'",
+          'method.response.header.Cache-Control': "'no-store'",
+          'method.response.header.Retry-After': "'5'",
+        },
+        ResponseTemplates: {
+          'application/json':
+            '{"error":"temporarily_unavailable","error_description":"the document is temporarily unavailable"}',
+        },
+      });
+      expect(
+        JSON.parse((responses[3]!.ResponseTemplates as Record<string, string>)['application/json']!),
+      ).toEqual({
+        error: 'server_error',
+        error_description: 'the document cannot be served',
+      });
+    },
+  );
+
+  it('keeps the documents private: block public access, TLS only, SSE-S3, server access logs', () => {
+    const bucket = s.json.Resources[s.id(s.stack.authServer.documents.bucket)]!.Properties!;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    const logs = s.id(s.stack.authServer.documents.accessLogs);
+    expect(bucket.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logs },
+      LogFilePrefix: 'documents/',
+    });
+    // Log delivery by bucket policy (scoped to this bucket and account), not the LogDeliveryWrite ACL.
+    expect(s.json.Resources[logs]!.Properties!.AccessControl).toBeUndefined();
+  });
+
+  it('publishes on every clients-table change (keys-only stream) and once at deploy, before the auth stage exists', () => {
+    const table = s.json.Resources[ids().table]!.Properties!;
+    expect(table.StreamSpecification).toEqual({ StreamViewType: 'KEYS_ONLY' });
+    const [, mapping] = resourcesOfType(s.json, 'AWS::Lambda::EventSourceMapping')[0]!;
+    expect(mapping.Properties).toEqual({
+      FunctionName: { Ref: ids().fn.publisher },
+      EventSourceArn: { 'Fn::GetAtt': [ids().table, 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 0,
+    });
+    expect(s.json.Resources[ids().fn.publisher]!.Properties!.ReservedConcurrentExecutions).toBe(1);
+    const [crId, cr] = resourcesOfType(s.json, 'Custom::KeygatePublishedDocuments')[0]!;
+    expect(cr.Properties).toMatchObject({
+      ServiceToken: { 'Fn::GetAtt': [ids().fn.publisher, 'Arn'] },
+      codeSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      JWKS_MAX_AGE_SECONDS: '300',
+      REVOCATIONS_MAX_AGE_SECONDS: '5',
+    });
+    const stage = s.id(s.stack.authServer.api.deploymentStage);
+    expect(s.json.Resources[stage]!.DependsOn).toContain(crId);
   });
 
   it('configures the client authenticator: REQUEST, result cache off, no identity source', () => {
@@ -602,18 +749,19 @@ describe('bundles', () => {
     expect(b.code.split('\n').length).toBeLessThan(50);
   });
 
-  it('bundles the pinned AWS SDK clients into the token and JWKS functions', () => {
+  it('bundles the pinned AWS SDK clients into the token and publisher functions', () => {
     const token = bundle(ids().fn.token);
-    const jwks = bundle(ids().fn.jwks);
+    const jwks = bundle(ids().fn.publisher);
     console.log(
       `token bundle: ${token.bytes} bytes (${(token.bytes / 1024).toFixed(1)} KiB), ${token.sources.length} sources`,
     );
-    console.log(`jwks bundle: ${jwks.bytes} bytes (${(jwks.bytes / 1024).toFixed(1)} KiB)`);
+    console.log(`publisher bundle: ${jwks.bytes} bytes (${(jwks.bytes / 1024).toFixed(1)} KiB)`);
     expect(token.sources.some((src) => src.includes('node_modules/@aws-sdk/client-kms/'))).toBe(true);
     expect(token.sources.some((src) => src.includes('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
     expect(jwks.sources.some((src) => src.includes('node_modules/@aws-sdk/client-kms/'))).toBe(true);
-    // The JWKS function reads the key state (one DynamoDB item) to follow rotations.
+    // The publisher reads the key state and the clients table, and writes to S3.
     expect(jwks.sources.some((src) => src.includes('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
+    expect(jwks.sources.some((src) => src.includes('node_modules/@aws-sdk/client-s3/'))).toBe(true);
     // No import left for the runtime to resolve, Node built-ins included (tools/node-builtins.ts).
     for (const b of [token, jwks]) {
       expect([...b.code.matchAll(/\bfrom\s*["']([^"']+)["']/g)].map((m) => m[1])).toEqual([]);
@@ -634,6 +782,7 @@ describe('bundles', () => {
       CLIENTS_TABLE: 'clients',
       SIGNING_KEY_ID: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       PUBLISHED_KEY_IDS: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      DOCUMENTS_BUCKET: 'documents',
     };
     const probe =
       "import('./index.mjs').then((m) => { process.stdout.write(typeof m.handler); process.exit(0); })";

@@ -17,9 +17,9 @@ describe('token cutoff', () => {
   });
 
   it.each([
-    [{}, 16],
+    [{}, 21],
     [{ KEYGATE_REVOCATION_WAIT_SECONDS: '4' }, 4],
-    [{ KEYGATE_REVOCATION_WAIT_SECONDS: 'soon' }, 16],
+    [{ KEYGATE_REVOCATION_WAIT_SECONDS: 'soon' }, 21],
   ])('waits %o -> %i s', (env, seconds) => {
     expect(waitSeconds(env)).toBe(seconds);
   });

@@ -123,11 +123,11 @@ describe('rotation task', () => {
       SIGNING_KEY_TAG: { 'Fn::Join': ['', [`${SIGNING_KEY_TAG_KEY}=`, { Ref: 'AWS::StackName' }]] },
       SIGNING_KEY_ROTATOR_ARN: { 'Fn::GetAtt': [s.id(rotation().function.role), 'Arn'] },
       SIGNING_KEY_SIGNER_ARNS: { 'Fn::GetAtt': [s.id(a.token.role), 'Arn'] },
-      SIGNING_KEY_READER_ARNS: { 'Fn::GetAtt': [s.id(a.jwks.role), 'Arn'] },
+      SIGNING_KEY_READER_ARNS: { 'Fn::GetAtt': [s.id(a.documents.publisher.role), 'Arn'] },
       KEY_PENDING_WINDOW_DAYS: '30',
       ROTATION_MARGIN_SECONDS: '60',
       TOKEN_FUNCTION_NAME: { Ref: s.id(a.token.function) },
-      JWKS_FUNCTION_NAME: { Ref: s.id(a.jwks.function) },
+      JWKS_FUNCTION_NAME: { Ref: s.id(a.documents.publisher.function) },
       AUTHORIZER_FUNCTION_NAMES: { Ref: s.id(r.authorizer.function) },
     });
   });
@@ -189,7 +189,9 @@ describe('rotation task', () => {
         Sid: 'ReadDeployedSettings',
         Effect: 'Allow',
         Action: 'lambda:GetFunctionConfiguration',
-        Resource: [a.token.function, a.jwks.function, r.authorizer.function].map((f) => `\${${s.id(f)}.Arn}`),
+        Resource: [a.token.function, a.documents.publisher.function, r.authorizer.function].map(
+          (f) => `\${${s.id(f)}.Arn}`,
+        ),
       },
     ]);
   });

@@ -26,14 +26,34 @@ describe('KeygateIssuer', () => {
       issuer.token.function,
       issuer.tokenClientAuth.function,
       issuer.tokenClientAuthorizer,
-      issuer.jwks.function,
-      issuer.revocations.function,
+      issuer.documents.publisher.function,
+      issuer.documents.bucket,
     ]).not.toContain(undefined);
-    // token, its client authenticator, JWKS, discovery, the revocation list and the rotation task.
-    t.resourceCountIs('AWS::Lambda::Function', 6);
+    // token, its client authenticator, discovery, the document publisher and the rotation task.
+    t.resourceCountIs('AWS::Lambda::Function', 5);
   });
 
-  it('expires deleted clients\' tombstones with DynamoDB TTL on expires_at', () => {
+  it('offers TLS 1.3 (and 1.2) on the auth API with the enhanced policy and strict endpoint access', () => {
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      Name: 'keygate-auth',
+      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_PQ_2025_09',
+      EndpointAccessMode: 'STRICT',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  });
+
+  it.each([
+    [apigateway.SecurityPolicy.TLS_1_2, undefined],
+    [apigateway.SecurityPolicy.TLS13_1_3_2025_09, 'STRICT'],
+  ])('takes securityPolicy %s (endpoint access mode %s)', (securityPolicy, mode) => {
+    const stack = new Stack(new App(), 'Tls');
+    new KeygateIssuer(stack, 'Issuer', { audience: 'aud', securityPolicy, keyRotation: false });
+    const [api] = Object.values(Template.fromStack(stack).findResources('AWS::ApiGateway::RestApi'));
+    expect(api!.Properties.SecurityPolicy).toBe(securityPolicy);
+    expect(api!.Properties.EndpointAccessMode).toBe(mode);
+  });
+
+  it("expires deleted clients' tombstones with DynamoDB TTL on expires_at", () => {
     t.hasResourceProperties('AWS::DynamoDB::Table', {
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
     });
@@ -45,12 +65,12 @@ describe('KeygateIssuer', () => {
     t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
   });
 
-  it('builds no rotation with keyRotation: false: five functions, no schedule', () => {
+  it('builds no rotation with keyRotation: false: four functions, no schedule', () => {
     const manual = new Stack(new App(), 'Manual');
     const noRotation = new KeygateIssuer(manual, 'Issuer', { audience: 'aud', keyRotation: false });
     const m = Template.fromStack(manual);
     expect(noRotation.keyRotation).toBeUndefined();
-    m.resourceCountIs('AWS::Lambda::Function', 5);
+    m.resourceCountIs('AWS::Lambda::Function', 4);
     m.resourceCountIs('AWS::Scheduler::Schedule', 0);
     m.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
   });

@@ -132,16 +132,14 @@ describe('alarms', () => {
     expect(p).toMatchObject({ Threshold: 5, EvaluationPeriods: 1 });
   });
 
-  it.each(['Token', 'TokenClientAuth', 'Jwks', 'Authorizer', 'Discovery', 'Revocations', 'Products'])(
+  it.each(['Token', 'TokenClientAuth', 'Authorizer', 'Discovery', 'Products'])(
     'alarms on any Lambda throttle of %s',
     (name) => {
       const fn = {
         Token: s.stack.authServer.token,
         TokenClientAuth: s.stack.authServer.tokenClientAuth,
-        Jwks: s.stack.authServer.jwks,
         Authorizer: s.stack.resourceApi.authorizer.functionConstruct,
         Discovery: s.stack.authServer.discovery,
-        Revocations: s.stack.authServer.revocations,
         Products: s.stack.resourceApi.products,
       }[name]!;
       expect(alarm(`${name}Throttles`)).toMatchObject({
@@ -185,6 +183,29 @@ describe('alarms', () => {
       ],
       Statistic: 'Sum',
       Threshold: 5,
+    });
+  });
+
+  it('alarms on a failed publish, and on a table change reaching the publisher later than its 10 s budget', () => {
+    const publisher = fnName(s.stack.authServer.documents.publisher);
+    expect(alarm('PublisherErrors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: publisher }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarm('PublisherBehind')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: publisher }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 10_000,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
     });
   });
 
