@@ -26,6 +26,8 @@ export const ENTRY_NAMES = readdirSync(ENTRY_DIR)
   .sort();
 
 export async function buildLambdas(outRoot = LAMBDA_CODE_DIR): Promise<void> {
+  // A bundle whose entry is gone must not ship: the package carries every folder under dist/lambda.
+  rmSync(outRoot, { recursive: true, force: true });
   await Promise.all(ENTRY_NAMES.map((name) => buildLambda(name, outRoot)));
 }
 

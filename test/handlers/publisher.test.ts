@@ -18,7 +18,7 @@ import { testServers } from '../support/test-servers.js';
 let db: DynaliteServer;
 let kms: TestKms;
 beforeAll(async () => {
-  [db, kms] = await Promise.all([startDynalite(), startTestKms()]);
+  [db, kms] = await Promise.all([startDynalite({ clock: () => NOW }), startTestKms()]);
 });
 afterAll(async () => {
   await Promise.all([db.close(), kms.close()]);
@@ -26,6 +26,7 @@ afterAll(async () => {
 const servers = testServers();
 afterEach(() => servers.closeAll());
 
+/** The one clock: the registry's, dynalite's (revocation stamps carry DynamoDB's time) and the publisher's. */
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 
 async function setup() {
