@@ -246,7 +246,7 @@ describe('rotation task', () => {
 
   it('with no roles configured, refuses to create a key when the signing key names none, and creates nothing', async () => {
     const current = await keyWithPolicy();
-    const before = (await testKms.kms.send(new ListKeysCommand({}))).Keys!.length;
+    const before = (await testKms.kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length;
     const { deps, out } = await startIn('rotation-no-roles', current);
     await expect(out).rejects.toMatchObject({
       name: 'KeyRotationError',
@@ -256,7 +256,7 @@ describe('rotation task', () => {
         'SIGNING_KEY_SIGNER_ARNS and SIGNING_KEY_READER_ARNS to the roles of the rotation, token and JWKS functions, ' +
         'or run `keys adopt` first if this stack rotated before keys named their roles',
     });
-    expect((await testKms.kms.send(new ListKeysCommand({}))).Keys!.length).toBe(before);
+    expect((await testKms.kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length).toBe(before);
     expect((await (await deps.rotator()).status()).state).toBeUndefined();
   });
 
