@@ -121,6 +121,30 @@ describe('keys CLI', () => {
     });
   });
 
+  it('refuses to rotate with one line when the signing key names no roles and none are set, creating nothing', async () => {
+    const { arn } = await testKms.emu.createKey({ alias: 'alias/keys-no-roles' });
+    await createTestRegistry({ dynamodb: localDynamo(db.endpoint), tableName: 'keys-no-roles' });
+    const r = await cli(['--table', 'keys-no-roles', '--alias', 'alias/keys-no-roles', 'rotate']);
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `error: the policy of the signing key ${arn} names no keygate roles for the new key: set ` +
+        'SIGNING_KEY_ROTATOR_ARN, SIGNING_KEY_SIGNER_ARNS and SIGNING_KEY_READER_ARNS to the roles of the ' +
+        'rotation, token and JWKS functions, or run `keys adopt` first if this stack rotated before keys ' +
+        'named their roles\n',
+    });
+    const status = await cli([
+      '--json',
+      '--table',
+      'keys-no-roles',
+      '--alias',
+      'alias/keys-no-roles',
+      'status',
+    ]);
+    expect(JSON.parse(status.stdout).source).toBe('deployed configuration (no rotation yet)');
+  });
+
   it.each([
     [['rotate', '--request-id', 'has space'], '--request-id must be 1-128 letters, digits, . : _ or -'],
     [['--alias', 'keygate', 'status'], '--alias must start with alias/'],
