@@ -144,12 +144,10 @@ export async function planKeyAdoption(options: AdoptionOptions): Promise<Adoptio
   const signingFirst = [...byArn].sort(
     ([, a], [, b]) => Number(b.uses.has('signing')) - Number(a.uses.has('signing')),
   );
-  for (const [arn] of principals ? [] : signingFirst) {
+  for (const [arn] of signingFirst) {
+    if (principals) break;
     principals = principalsIn(policies.get(arn)!, arn);
-    if (principals) {
-      principalsFrom = arn;
-      break;
-    }
+    if (principals) principalsFrom = arn;
   }
   const needsPolicy = [...byArn.keys()].some((arn) => created.has(arn));
   if (needsPolicy && !principals) {
