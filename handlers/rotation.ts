@@ -4,19 +4,21 @@
 // Lambdas run with, read from their deployed configuration at every step, or from this process's
 // environment where they share one (the local stack, `npm run keys`).
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ConfigError, int, list, optionalStr, readConfig, str } from '../core/config.js';
+import { ConfigError, int, list, oneOf, optionalStr, readConfig, str } from '../core/config.js';
 import {
   createDynamoClient,
   createKeyRotator,
   createKeyStateStore,
   createKmsClient,
   type DynamoApi,
+  inheritedKeyPrincipals,
   type KeyRotator,
   type KmsApi,
   type RotationEvent,
   type RotationOutcome,
   type RotationSettings,
   rotationWaits,
+  type SigningKeyPrincipals,
   signingKeyPolicy,
 } from '../core/issuer/index.js';
 import { authorizerConfigSpec } from './authorizer.js';
@@ -30,6 +32,23 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** `key=value`: the tag created keys carry (it names the stack; key policies, not tags, grant use). */
 const TAG = /^[\w.:/=+\-@]{1,128}=[\w.:/=+\-@ ]{0,256}$/;
 
+/** Which policy a created key gets, and the roles it names. */
+const keyPolicySpec = {
+  /**
+   * `keygate`: each created key's policy names the keygate roles (core/issuer/signing-key-policy.ts), the
+   * ones below or, when none are set, the ones the signing key it replaces names. `default`: KMS's default
+   * key policy, where IAM policies decide (the local emulator, which evaluates no policy).
+   */
+  SIGNING_KEY_POLICY: oneOf(['keygate', 'default'] as const, { default: 'keygate' }),
+  /**
+   * The roles a created key's policy names: this task's own role, the token role(s) (kms:Sign) and the
+   * JWKS role(s) (kms:GetPublicKey).
+   */
+  SIGNING_KEY_ROTATOR_ARN: optionalStr(),
+  SIGNING_KEY_SIGNER_ARNS: list({ default: [] }),
+  SIGNING_KEY_READER_ARNS: list({ default: [] }),
+} as const;
+
 export function loadConfig(env: Env = process.env) {
   return readConfig(
     {
@@ -40,14 +59,7 @@ export function loadConfig(env: Env = process.env) {
       /** Moved to the new key when signing switches. */
       SIGNING_KEY_ALIAS: optionalStr(),
       SIGNING_KEY_TAG: str({ default: 'keygate:signing-key=true', pattern: TAG, hint: 'key=value' }),
-      /**
-       * The roles named in each created key's policy (core/issuer/signing-key-policy.ts): this task's own role,
-       * the token role(s) (kms:Sign) and the JWKS role(s) (kms:GetPublicKey). No rotator: the default key
-       * policy, where IAM decides (the local emulator, an operator's credentials).
-       */
-      SIGNING_KEY_ROTATOR_ARN: optionalStr(),
-      SIGNING_KEY_SIGNER_ARNS: list({ default: [] }),
-      SIGNING_KEY_READER_ARNS: list({ default: [] }),
+      ...keyPolicySpec,
       KEY_PENDING_WINDOW_DAYS: int({ default: 30, min: 7, max: 30 }),
       /** Wait after creating a key before tagging and publishing it (KMS eventual consistency: minutes). */
       KMS_TAG_PROPAGATION_SECONDS: int({ default: 300, min: 0, max: 3600 }),
@@ -65,6 +77,38 @@ export function loadConfig(env: Env = process.env) {
 }
 
 export type RotationConfig = ReturnType<typeof loadConfig>;
+
+/** SIGNING_KEY_POLICY and SIGNING_KEY_*_ARN(S) alone (`keys adopt` needs no other setting). */
+export const keyPolicyConfig = (env: Env) => readConfig(keyPolicySpec, env);
+
+/** The roles SIGNING_KEY_*_ARN(S) name, checked (ConfigError); undefined when none is set. */
+export function configuredKeyPrincipals(
+  config: ReturnType<typeof keyPolicyConfig>,
+): SigningKeyPrincipals | undefined {
+  const rotator = config.SIGNING_KEY_ROTATOR_ARN;
+  const some = config.SIGNING_KEY_SIGNER_ARNS.length > 0 || config.SIGNING_KEY_READER_ARNS.length > 0;
+  if (!rotator) {
+    if (some)
+      throw new ConfigError([
+        'SIGNING_KEY_SIGNER_ARNS and SIGNING_KEY_READER_ARNS need SIGNING_KEY_ROTATOR_ARN',
+      ]);
+    return undefined;
+  }
+  if (config.SIGNING_KEY_POLICY === 'default') {
+    throw new ConfigError(['SIGNING_KEY_POLICY=default names no roles: unset SIGNING_KEY_ROTATOR_ARN']);
+  }
+  const principals = {
+    rotator,
+    signers: config.SIGNING_KEY_SIGNER_ARNS,
+    readers: config.SIGNING_KEY_READER_ARNS,
+  };
+  try {
+    signingKeyPolicy(principals);
+  } catch (err) {
+    throw new ConfigError([`SIGNING_KEY_*_ARN(S): ${(err as Error).message}`]);
+  }
+  return principals;
+}
 
 /** The environments of the Lambdas whose caches and lifetimes a rotation waits out. */
 export interface VerifierEnvs {
@@ -152,21 +196,9 @@ export function createDeps(config: RotationConfig, clients: RotationClients = {}
       'TOKEN_FUNCTION_NAME and JWKS_FUNCTION_NAME go together, and AUTHORIZER_FUNCTION_NAMES needs both',
     ]);
   }
-  const rotator = config.SIGNING_KEY_ROTATOR_ARN;
-  const keyPrincipals = rotator
-    ? { rotator, signers: config.SIGNING_KEY_SIGNER_ARNS, readers: config.SIGNING_KEY_READER_ARNS }
-    : undefined;
-  if (keyPrincipals) {
-    try {
-      signingKeyPolicy(keyPrincipals);
-    } catch (err) {
-      throw new ConfigError([`SIGNING_KEY_*_ARN(S): ${(err as Error).message}`]);
-    }
-  } else if (config.SIGNING_KEY_SIGNER_ARNS.length > 0 || config.SIGNING_KEY_READER_ARNS.length > 0) {
-    throw new ConfigError([
-      'SIGNING_KEY_SIGNER_ARNS and SIGNING_KEY_READER_ARNS need SIGNING_KEY_ROTATOR_ARN',
-    ]);
-  }
+  const configured = configuredKeyPrincipals(config);
+  const keyPrincipals =
+    config.SIGNING_KEY_POLICY === 'default' ? undefined : (configured ?? inheritedKeyPrincipals(kms));
   let lambda: LambdaApi | undefined = clients.lambda;
   const own = {
     marginSeconds: config.ROTATION_MARGIN_SECONDS,

@@ -331,6 +331,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // `clients revoke` says the native JWT authorizer cannot revoke instead of claiming a cutoff.
       ...(mode === 'native' ? { KEYGATE_AUTHORIZER: 'native' } : {}),
       KEYGATE_SCOPES: scopes.join(' '),
+      // `keys rotate`: the emulator evaluates no key policy, so rotated keys keep KMS's default one.
+      SIGNING_KEY_POLICY: 'default',
     };
     return {
       authUrl: auth.url,

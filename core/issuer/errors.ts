@@ -162,6 +162,8 @@ export type KeyRotationErrorCode =
   | 'corrupt_state'
   /** No key state and no initial signing key to start from. */
   | 'no_signing_key'
+  /** No keygate roles to name in a signing key's policy: none configured, and the current key's policy names none. */
+  | 'no_key_principals'
   /** KMS or DynamoDB failed (after retries) during a rotation step. */
   | 'dependency_failed';
 

@@ -23,6 +23,7 @@ export * from './kms-signer.js';
 export * from './retry.js';
 export * from './rotating-jwks-publisher.js';
 export * from './rotating-signer.js';
+export * from './signing-key-adoption.js';
 export * from './signing-key-policy.js';
 export * from './token-defaults.js';
 export * from './token-endpoint-answers.js';

@@ -67,10 +67,11 @@ export interface KeyRotatorOptions {
   /** Tags put on created keys (they name the stack; they grant nothing). */
   readonly keyTags?: Readonly<Record<string, string>>;
   /**
-   * The roles named in a created key's policy (signingKeyPolicy). Unset: KMS's default key policy, where
-   * the account's IAM policies decide (the local emulator, an operator's own credentials).
+   * The roles named in a created key's policy (signingKeyPolicy), or how to find them from the signing key
+   * being replaced (called only when a key is created; e.g. inheritedKeyPrincipals). Unset: KMS's default
+   * key policy, where the account's IAM policies decide (the local emulator).
    */
-  readonly keyPrincipals?: SigningKeyPrincipals;
+  readonly keyPrincipals?: SigningKeyPrincipals | ((signingKeyId: string) => Promise<SigningKeyPrincipals>);
   readonly keyDescription?: string;
   /** KMS waiting period before deletion of the retired key (7-30 days). */
   readonly pendingWindowDays: number;
@@ -111,13 +112,25 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     }
   };
 
-  // Built once: a bad principal ARN is a configuration error before any key exists.
-  const keyPolicy = options.keyPrincipals
-    ? JSON.stringify(signingKeyPolicy(options.keyPrincipals))
-    : undefined;
+  // Built once when given: a bad principal ARN is a configuration error before any key exists.
+  const given = options.keyPrincipals;
+  const fixedPolicy =
+    given && typeof given !== 'function' ? JSON.stringify(signingKeyPolicy(given)) : undefined;
+  const policyFor = async (signingKeyId: string): Promise<string | undefined> => {
+    if (typeof given !== 'function') return fixedPolicy;
+    const principals = await given(signingKeyId);
+    try {
+      return JSON.stringify(signingKeyPolicy(principals));
+    } catch (err) {
+      throw new KeyRotationError('no_key_principals', `the new key's policy: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  };
   const tags = Object.entries(options.keyTags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
 
-  async function createKey(rotationId: string): Promise<string> {
+  async function createKey(rotationId: string, signingKeyId: string): Promise<string> {
+    const keyPolicy = await policyFor(signingKeyId);
     // No Tags here: tagging inside CreateKey needs kms:TagResource on every key in the account.
     const out = await kmsCall('CreateKey', () =>
       kms.send(
@@ -211,7 +224,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
         const repeated = request.requestId !== undefined && state?.lastRotation?.id === request.requestId;
         if (!request.start || repeated) return report('idle', keys, undefined, { done: true });
         const id = request.requestId ?? randomUUID();
-        const nextKeyId = await createKey(id);
+        const nextKeyId = await createKey(id, keys.signingKeyId);
         const started: KeyRotation = {
           id,
           phase: 'created',

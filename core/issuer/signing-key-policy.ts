@@ -34,6 +34,17 @@ export interface SigningKeyPrincipals {
   readonly readers: readonly string[];
 }
 
+/**
+ * The Sid of each statement signingKeyPolicy writes: how a key's policy is read back (keygatePrincipalsOf), so
+ * a new key can name the same roles as the key it replaces.
+ */
+export const KEY_POLICY_SIDS = {
+  account: 'EnableIamPolicies',
+  rotator: 'RotateThisKey',
+  signers: 'SignWithThisKey',
+  readers: 'PublishThisKey',
+} as const;
+
 interface KeyPolicyStatement {
   readonly Sid: string;
   readonly Effect: 'Allow';
@@ -85,10 +96,74 @@ export function signingKeyPolicy(p: SigningKeyPrincipals): KeyPolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
-      ...statement('EnableIamPolicies', [`arn:${partition}:iam::${account}:root`], ['kms:*']),
-      ...statement('RotateThisKey', [p.rotator], CREATED_KEY_ROTATOR_ACTIONS),
-      ...statement('SignWithThisKey', p.signers, KEY_SIGNER_ACTIONS),
-      ...statement('PublishThisKey', p.readers, KEY_READER_ACTIONS),
+      ...statement(KEY_POLICY_SIDS.account, [`arn:${partition}:iam::${account}:root`], ['kms:*']),
+      ...statement(KEY_POLICY_SIDS.rotator, [p.rotator], CREATED_KEY_ROTATOR_ACTIONS),
+      ...statement(KEY_POLICY_SIDS.signers, p.signers, KEY_SIGNER_ACTIONS),
+      ...statement(KEY_POLICY_SIDS.readers, p.readers, KEY_READER_ACTIONS),
     ],
   };
 }
+
+/**
+ * The keygate roles a key policy names, read back from the statements signingKeyPolicy writes (by Sid), or
+ * undefined when it names no rotator (KMS's default key policy, for one). Throws TypeError for a document that
+ * is not a policy, or a keygate statement naming something other than IAM role or user ARNs: a resource
+ * policy shows a deleted role by its unique id instead of its ARN (IAM User Guide, "AWS JSON policy elements:
+ * Principal", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html),
+ * and such a principal must not be copied onto a new key.
+ */
+export function keygatePrincipalsOf(policy: string): SigningKeyPrincipals | undefined {
+  let doc: { Statement?: unknown };
+  try {
+    doc = JSON.parse(policy) as { Statement?: unknown };
+  } catch {
+    throw new TypeError('the key policy is not JSON');
+  }
+  const raw = doc?.Statement;
+  const statements = (Array.isArray(raw) ? raw : raw ? [raw] : []) as {
+    Sid?: unknown;
+    Effect?: unknown;
+    Principal?: { AWS?: unknown };
+  }[];
+  const principalsOf = (sid: string): string[] => {
+    const found = statements.filter((st) => st?.Sid === sid && st.Effect === 'Allow');
+    const arns = found.flatMap((st) => {
+      const aws = st.Principal?.AWS;
+      return Array.isArray(aws) ? aws : [aws];
+    });
+    for (const arn of arns) {
+      if (typeof arn !== 'string')
+        throw new TypeError(`statement ${sid} names a principal that is not an ARN`);
+      checkPrincipalArn(arn);
+    }
+    return [...new Set(arns as string[])];
+  };
+  const rotators = principalsOf(KEY_POLICY_SIDS.rotator);
+  if (rotators.length === 0) return undefined;
+  if (rotators.length > 1)
+    throw new TypeError(`statement ${KEY_POLICY_SIDS.rotator} names ${rotators.length} principals`);
+  return {
+    rotator: rotators[0]!,
+    signers: principalsOf(KEY_POLICY_SIDS.signers),
+    readers: principalsOf(KEY_POLICY_SIDS.readers),
+  };
+}
+
+/** Whether a key's policy (as GetKeyPolicy returns it) is `doc`, whatever its formatting and key order. */
+export function isKeyPolicy(policy: string, doc: KeyPolicyDocument): boolean {
+  try {
+    return canonical(JSON.parse(policy)) === canonical(doc);
+  } catch {
+    return false;
+  }
+}
+
+const canonical = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(',')}]`
+    : v !== null && typeof v === 'object'
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : JSON.stringify(v);

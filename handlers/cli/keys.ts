@@ -1,22 +1,33 @@
-// Signing-key CLI: `npm run keys -- status | rotate`. Runs the same rotation steps as the scheduled Step
-// Functions rotation (handlers/rotation.ts), against AWS or the local stack (AWS_REGION,
-// AWS_ENDPOINT_URL_KMS / _DYNAMODB, CLIENTS_TABLE). Exit codes: handlers/cli/exit.ts.
+// Signing-key CLI: `npm run keys -- status | rotate | adopt`. Runs the same rotation steps as the scheduled
+// Step Functions rotation (handlers/rotation.ts), against AWS or the local stack (AWS_REGION,
+// AWS_ENDPOINT_URL_KMS / _DYNAMODB, CLIENTS_TABLE), and adopts keys rotated before keys named their roles
+// (core/issuer/signing-key-adoption.ts). Exit codes: handlers/cli/exit.ts.
 import { setTimeout as delay } from 'node:timers/promises';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../../core/config.js';
 import { DEFAULT_CLIENTS_TABLE, DEFAULT_SIGNING_KEY_ALIAS } from '../../core/contract.js';
 import {
+  type AdoptionPlan,
+  applyKeyAdoption,
   createDynamoClient,
+  createKeyStateStore,
   createKmsClient,
   type DynamoApi,
   KeyRotationError,
   type KmsApi,
+  planKeyAdoption,
   type RotationEvent,
   rotationWaits,
 } from '../../core/issuer/index.js';
 import { UsageError } from '../errors.js';
-import { createDeps, type LambdaApi, loadConfig } from '../rotation.js';
+import {
+  configuredKeyPrincipals,
+  createDeps,
+  keyPolicyConfig,
+  type LambdaApi,
+  loadConfig,
+} from '../rotation.js';
 import { errorLine, type Fail, usageExit, withCliOutput } from './error-line.js';
 import { type CliStreams, EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
@@ -54,7 +65,7 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
   // Read before parsing: a usage error (no action ran) is reported as JSON too.
   let json = argv.includes('--json');
 
-  const deps = async () => {
+  const clients = () => {
     const kms =
       io.kms ??
       createKmsClient({
@@ -73,6 +84,11 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
         maxAttempts: 3,
         requestTimeoutMs: 10_000,
       });
+    return { kms, dynamodb };
+  };
+
+  const deps = async () => {
+    const { kms, dynamodb } = clients();
     // The key in force before any rotation: SIGNING_KEY_ID, else the alias's key (as an ARN, since the
     // alias moves with the rotation while the retired key must stay named).
     let signingKeyId = env.SIGNING_KEY_ID;
@@ -208,6 +224,34 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
       else await rotator.run({ ...request, sleep: io.sleep ?? ((ms) => delay(ms)) });
     });
 
+  program
+    .command('adopt')
+    .description(
+      'show, then with --apply put, the key policy naming the keygate roles on every key in use that a rotation ' +
+        'created before keys named their roles (run before deploying the version without tag grants)',
+    )
+    .option('--apply', 'put the policies (without it: a dry run that changes nothing)', false)
+    .action(async (o: { apply: boolean }) => {
+      // The roles: SIGNING_KEY_*_ARN(S) when set (checked as the rotation task checks them), else read back
+      // from a key in use that names them.
+      const config = keyPolicyConfig(env);
+      if (config.SIGNING_KEY_POLICY === 'default') {
+        throw new UsageError(
+          "SIGNING_KEY_POLICY=default: keys keep KMS's default policy, there is nothing to adopt",
+        );
+      }
+      const principals = configuredKeyPrincipals(config);
+      const { kms, dynamodb } = clients();
+      const plan = await planKeyAdoption({
+        kms,
+        store: createKeyStateStore({ dynamodb, tableName: opts.table }),
+        alias: opts.alias,
+        ...(principals ? { principals } : {}),
+      });
+      if (o.apply) await applyKeyAdoption(kms, plan);
+      out(json ? `${JSON.stringify(adoptionView(plan, o.apply))}\n` : describeAdoption(plan, o.apply));
+    });
+
   const fail: Fail = (code, message, hint) => err(errorLine(json, code, message, hint));
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -232,6 +276,51 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
     );
     return EXIT.failure;
   }
+}
+
+function adoptionView(plan: AdoptionPlan, applied: boolean) {
+  return {
+    applied,
+    keys: plan.keys.map((k) => ({ key_id: k.keyId, uses: k.uses, key_state: k.keyState, action: k.action })),
+    ...(plan.principals
+      ? {
+          roles: {
+            rotator: plan.principals.rotator,
+            signers: plan.principals.signers,
+            readers: plan.principals.readers,
+            from: plan.principalsFrom,
+          },
+          policy: plan.policy,
+        }
+      : {}),
+  };
+}
+
+const ACTION_TEXT = { put_policy: 'put policy', unchanged: 'unchanged', skipped: 'skipped' } as const;
+
+function describeAdoption(plan: AdoptionPlan, applied: boolean): string {
+  const todo = plan.keys.filter((k) => k.action === 'put_policy').length;
+  const lines = plan.keys.map(
+    (k) =>
+      `${ACTION_TEXT[k.action].padEnd(11)}  ${k.keyId}  (${k.uses.join(', ')}; ${k.keyState})` +
+      (k.action === 'skipped' ? '  not created by a rotation: its own policy and IAM grants apply' : ''),
+  );
+  if (plan.principals) {
+    const p = plan.principals;
+    lines.push(
+      `roles named:  rotation ${p.rotator}; token ${p.signers.join(', ') || '(none)'}; JWKS ${p.readers.join(', ') || '(none)'}`,
+      `              (from ${plan.principalsFrom === 'configuration' ? 'SIGNING_KEY_*_ARN(S)' : `the policy of ${plan.principalsFrom}`})`,
+    );
+  }
+  const s = todo === 1 ? '' : 's';
+  lines.push(
+    todo === 0
+      ? 'Nothing to change: every key a rotation created names the keygate roles.'
+      : applied
+        ? `Put the key policy on ${todo} key${s}.`
+        : `Dry run, nothing changed: run again with --apply to put the key policy on ${todo} key${s}.`,
+  );
+  return `${lines.join('\n')}\n`;
 }
 
 function describe(e: RotationEvent): string {

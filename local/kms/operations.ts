@@ -1,5 +1,5 @@
 // The KMS operations the emulator answers, over its key store: request members in, the KMS response shape out
-// (CreateKey, DescribeKey, GetPublicKey, Sign, Verify, the alias, key-state and tag operations, GetKeyPolicy,
+// (CreateKey, DescribeKey, GetPublicKey, Sign, Verify, the alias, key-state and tag operations, Get/PutKeyPolicy,
 // ListKeys/Aliases). Key policies are checked for shape and kept, not evaluated: every caller is the account.
 // Shapes and error types follow the KMS API reference (docs/design.md#kms-protocol).
 import { KmsError } from './errors.js';
@@ -59,9 +59,9 @@ const MAX_MESSAGE_BYTES = 4096;
 const MAX_POLICY_CHARS = 32_768;
 const MAX_TAGS = 50;
 
-/** CreateKey's `Policy`: a JSON object, or MalformedPolicyDocumentException as KMS answers. */
-function policyOf(body: Body): string | undefined {
-  const policy = optionalString(body, 'Policy');
+/** `Policy` of CreateKey / PutKeyPolicy: a JSON object, or MalformedPolicyDocumentException as KMS answers. */
+function policyOf(body: Body, required: boolean): string | undefined {
+  const policy = required ? requiredString(body, 'Policy') : optionalString(body, 'Policy');
   if (policy === undefined) return undefined;
   if (policy.length === 0 || policy.length > MAX_POLICY_CHARS) {
     throw validation('policy', `Member must have length between 1 and ${MAX_POLICY_CHARS}`);
@@ -102,6 +102,12 @@ function tagsOf(body: Body, required: boolean): Map<string, string> {
   if (tags.size > MAX_TAGS)
     throw new KmsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS} tags.`);
   return tags;
+}
+
+/** `PolicyName` of Get/PutKeyPolicy: "The only valid value is default" (KMS API Reference, PutKeyPolicy). */
+function policyName(body: Body): void {
+  const name = optionalString(body, 'PolicyName') ?? 'default';
+  if (name !== 'default') throw new KmsError('NotFoundException', `Policy ${name} is not found.`);
 }
 
 /** Every operation by name (the part of `x-amz-target` after `TrentService.`). */
@@ -234,7 +240,7 @@ export function createOperations(store: KeyStore, accountId: string): Readonly<R
       if (origin !== undefined && origin !== 'AWS_KMS') {
         throw new KmsError('UnsupportedOperationException', `Origin ${origin} is not supported.`);
       }
-      const policy = policyOf(body);
+      const policy = policyOf(body, false);
       const tags = tagsOf(body, false);
       dryRun(body);
       const key = await store.createKey(spec as RsaKeySpec, description, {
@@ -360,9 +366,18 @@ export function createOperations(store: KeyStore, accountId: string): Readonly<R
 
     GetKeyPolicy(body) {
       const key = store.resolve(requiredString(body, 'KeyId'), { allowAlias: false });
-      const name = optionalString(body, 'PolicyName') ?? 'default';
-      if (name !== 'default') throw new KmsError('NotFoundException', `Policy ${name} is not found.`);
+      policyName(body);
       return { Policy: key.policy, PolicyName: 'default' };
+    },
+
+    // Answers an empty 200. KMS allows it in every key state, pending deletion included (AWS KMS Developer
+    // Guide, "Key states of AWS KMS keys", https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html).
+    PutKeyPolicy(body) {
+      const key = store.resolve(requiredString(body, 'KeyId'), { allowAlias: false });
+      policyName(body);
+      key.policy = policyOf(body, true)!;
+      store.persist();
+      return undefined;
     },
 
     CancelKeyDeletion(body) {

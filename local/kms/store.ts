@@ -24,8 +24,8 @@ export interface KeyRecord {
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
   readonly publicKeyDer: Buffer;
-  /** The key policy document as given to CreateKey (or KMS's default one); stored, not evaluated. */
-  readonly policy: string;
+  /** The key policy document as given to CreateKey or PutKeyPolicy (or KMS's default one); stored, not evaluated. */
+  policy: string;
   /** Tag key -> value (TagResource, CreateKey's Tags). */
   readonly tags: Map<string, string>;
 }

@@ -3,10 +3,11 @@
 // server), one step per invocation, its output shape for the state machine's Choice and Wait states.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GetKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, GetKeyPolicyCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.js';
+import { signingKeyPolicy } from '../../core/issuer/index.js';
 import {
   createTestRegistry,
   type DynaliteServer,
@@ -70,9 +71,15 @@ const config = (over: Record<string, string> = {}) =>
     TOKEN_FUNCTION_NAME: 'token',
     JWKS_FUNCTION_NAME: 'jwks',
     AUTHORIZER_FUNCTION_NAMES: 'authorizer',
+    // As the construct sets them.
+    SIGNING_KEY_ROTATOR_ARN: role('rotation'),
+    SIGNING_KEY_SIGNER_ARNS: role('token'),
+    SIGNING_KEY_READER_ARNS: role('jwks'),
     ...over,
   });
-const role = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
+function role(name: string) {
+  return `arn:aws:iam::111122223333:role/${name}`;
+}
 const logger = {
   info: (...a: unknown[]) => void logs.push(['info', ...a]),
   error: (...a: unknown[]) => void logs.push(['error', ...a]),
@@ -152,7 +159,9 @@ describe('rotation task', () => {
     ['the token function without the JWKS function', { JWKS_FUNCTION_NAME: '' }],
     ['the JWKS function without the token function', { TOKEN_FUNCTION_NAME: '' }],
     ['authorizers without the token and JWKS functions', { TOKEN_FUNCTION_NAME: '', JWKS_FUNCTION_NAME: '' }],
-    ['key signers without the key rotator', { SIGNING_KEY_SIGNER_ARNS: role('token') }],
+    ['key signers without the key rotator', { SIGNING_KEY_ROTATOR_ARN: '' }],
+    ['the default key policy with roles to name', { SIGNING_KEY_POLICY: 'default' }],
+    ['a key policy kind it does not know', { SIGNING_KEY_POLICY: 'none' }],
     ['a key rotator that is not an IAM role ARN', { SIGNING_KEY_ROTATOR_ARN: '*' }],
     [
       'a key reader in another account',
@@ -189,6 +198,66 @@ describe('rotation task', () => {
       ['SignWithThisKey', { AWS: [role('token')] }],
       ['PublishThisKey', { AWS: [role('jwks')] }],
     ]);
+  });
+
+  const UNCONFIGURED = {
+    SIGNING_KEY_ROTATOR_ARN: '',
+    SIGNING_KEY_SIGNER_ARNS: '',
+    SIGNING_KEY_READER_ARNS: '',
+  };
+  const keyWithPolicy = async (policy?: string) =>
+    (
+      await testKms.kms.send(
+        new CreateKeyCommand({
+          KeySpec: 'RSA_2048',
+          KeyUsage: 'SIGN_VERIFY',
+          ...(policy ? { Policy: policy } : {}),
+        }),
+      )
+    ).KeyMetadata!.Arn!;
+  const startIn = async (tableName: string, signingKeyId: string) => {
+    await createTestRegistry({ dynamodb: localDynamo(db.endpoint), tableName });
+    const deps = createDeps(
+      config({ ...UNCONFIGURED, CLIENTS_TABLE: tableName, SIGNING_KEY_ID: signingKeyId }),
+      {
+        lambda,
+        kms: testKms.kms,
+        dynamodb: localDynamo(db.endpoint),
+        logger,
+        now: () => clock,
+      },
+    );
+    return { deps, out: createHandler(deps)({ start: true, requestId: tableName }) };
+  };
+
+  it('with no roles configured, gives the new key the roles the signing key it replaces names', async () => {
+    const policy = signingKeyPolicy({
+      rotator: role('r'),
+      signers: [role('t1'), role('t2')],
+      readers: [role('j')],
+    });
+    const current = await keyWithPolicy(JSON.stringify(policy));
+    const { deps, out } = await startIn('rotation-inherit', current);
+    expect(await out).toMatchObject({ outcome: 'key_created' });
+    const nextKeyId = (await (await deps.rotator()).status()).state!.rotation!.nextKeyId;
+    const { Policy } = await testKms.kms.send(new GetKeyPolicyCommand({ KeyId: nextKeyId }));
+    expect(JSON.parse(Policy!)).toEqual(policy);
+  });
+
+  it('with no roles configured, refuses to create a key when the signing key names none, and creates nothing', async () => {
+    const current = await keyWithPolicy();
+    const before = (await testKms.kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length;
+    const { deps, out } = await startIn('rotation-no-roles', current);
+    await expect(out).rejects.toMatchObject({
+      name: 'KeyRotationError',
+      code: 'no_key_principals',
+      message:
+        `the policy of the signing key ${current} names no keygate roles for the new key: set SIGNING_KEY_ROTATOR_ARN, ` +
+        'SIGNING_KEY_SIGNER_ARNS and SIGNING_KEY_READER_ARNS to the roles of the rotation, token and JWKS functions, ' +
+        'or run `keys adopt` first if this stack rotated before keys named their roles',
+    });
+    expect((await testKms.kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length).toBe(before);
+    expect((await (await deps.rotator()).status()).state).toBeUndefined();
   });
 
   it('waits for the slowest of several authorizers, setting by setting', async () => {

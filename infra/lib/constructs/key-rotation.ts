@@ -2,8 +2,8 @@
 // by default; the state machine invokes the rotation task (handlers/rotation.ts) and waits the seconds each
 // step returns, until the old key is retired (docs/operations-rotation.md). Keys do not exist at deploy time,
 // so the roles get them through key policies: each key the rotation creates names the rotation, token and
-// JWKS roles in its own policy (core/issuer/signing-key-policy.ts), and the deployed key's policy names the
-// rotation role. No IAM policy grants a KMS action on `*` but kms:CreateKey. The key state lives in the
+// JWKS roles in its own policy (core/issuer/signing-key-policy.ts); the deployed key is granted by IAM on its
+// ARN. No IAM policy grants a KMS action on `*` but kms:CreateKey. The key state lives in the
 // clients table (one reserved item). KeygateIssuer creates it (prop `keyRotation`); a KeygateAuthorizer in
 // the same stack registers itself.
 import { Aws, type CfnElement, Duration, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
@@ -119,15 +119,12 @@ export class KeyRotation extends Construct {
         conditions: CREATE_KEY_CONDITIONS,
       }),
     );
-    // The deployed key: retired by the first rotation, so its policy (CloudFormation's) names this role too.
-    props.signingKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'RotateThisKey',
-        principals: [fn.role],
-        actions: [...KEY_ROTATOR_ACTIONS],
-        resources: ['*'],
-      }),
-    );
+    // The deployed key, retired by the first rotation: an IAM grant on its ARN, never a change to its key
+    // policy. After that rotation the key is pending deletion, then deleted, and CloudFormation's update of an
+    // AWS::KMS::Key answers NotFound for a key pending deletion (aws-cloudformation-resource-providers-kms,
+    // key/src/main/java/software/amazon/kms/key/BaseHandlerStd.java, resourceStateCheck): any template change
+    // to that key would fail every later deploy of a stack that has rotated. Its template stays as it was.
+    fn.allow('RetireDeployedKey', [...KEY_ROTATOR_ACTIONS], [props.signingKey.keyArn]);
     if (props.signingKeyAlias) {
       // UpdateAlias needs the permission on the alias in an IAM policy, and on both keys (their key policies).
       fn.allow(

@@ -15,6 +15,7 @@ import {
   type KeyRotatorOptions,
   type KeyStateStore,
   type RotationEvent,
+  signingKeyPolicy,
 } from '../../../core/issuer/index.js';
 import {
   createTestRegistry,
@@ -187,6 +188,37 @@ describe('key rotation engine', () => {
         keyPrincipals: { rotator: role, signers: ['arn:aws:iam::444455556666:role/token'], readers: [] },
       }),
     ).toThrow('arn:aws:iam::444455556666:role/token is not in account 111122223333');
+  });
+
+  it('asks a principals function for the roles once, with the key being replaced, when it creates the key', async () => {
+    const role = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
+    const roles = { rotator: role('rotation'), signers: [role('token')], readers: [role('jwks')] };
+    const asked: string[] = [];
+    const r = rotator({
+      keyPrincipals: async (keyId) => {
+        asked.push(keyId);
+        return roles;
+      },
+    });
+    await r.run({ start: true, sleep: advance });
+    expect(asked).toEqual([testKms.arn]);
+    const next = events[0]!.nextKeyId!;
+    const { Policy } = await testKms.kms.send(new GetKeyPolicyCommand({ KeyId: next }));
+    expect(JSON.parse(Policy!)).toEqual(signingKeyPolicy(roles));
+  });
+
+  it('refuses roles from a principals function that are not IAM role ARNs, before creating a key', async () => {
+    const before = (await testKms.kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length;
+    const r = rotator({
+      keyPrincipals: async () => ({ rotator: 'AROAEXAMPLEID', signers: [], readers: [] }),
+    });
+    await expect(r.step({ start: true })).rejects.toMatchObject({
+      name: 'KeyRotationError',
+      code: 'no_key_principals',
+      message: `the new key's policy: "AROAEXAMPLEID" is not an IAM role or user ARN`,
+    });
+    expect((await testKms.kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length).toBe(before);
+    expect(await store.read()).toBeUndefined();
   });
 
   it('starts nothing for a repeated request id or a resume without a rotation in progress', async () => {

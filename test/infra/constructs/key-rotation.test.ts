@@ -139,18 +139,29 @@ describe('rotation task', () => {
     });
   });
 
-  it('is named in the deployed key’s policy, which lets it move the alias off the key and retire it', () => {
-    const policy = props(s.id(s.stack.authServer.key)).KeyPolicy as { Statement: Record<string, unknown>[] };
-    expect(policy.Statement).toContainEqual({
-      Sid: 'RotateThisKey',
-      Effect: 'Allow',
-      Principal: { AWS: { 'Fn::GetAtt': [s.id(rotation().function.role), 'Arn'] } },
-      Action: ['kms:UpdateAlias', 'kms:DisableKey', 'kms:ScheduleKeyDeletion'],
-      Resource: '*',
+  it('leaves the deployed key’s policy as CDK’s default, so a deploy after the key is retired never updates it', () => {
+    // CloudFormation answers NotFound to an update of a key pending deletion: see the construct.
+    expect(props(s.id(s.stack.authServer.key)).KeyPolicy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: {
+            AWS: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root'],
+              ],
+            },
+          },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
     });
   });
 
-  it('may create only untagged RSA signing keys, move only the alias, and write only the key-state item', () => {
+  it('may create only untagged RSA signing keys, retire only the deployed key, move only the alias, and write only the key-state item', () => {
     const { authServer: a, resourceApi: r } = s.stack;
     const statements = statementsOf(s.id(rotation().function.role)).map((st) => ({
       ...st,
@@ -171,6 +182,12 @@ describe('rotation task', () => {
           Bool: { 'kms:MultiRegion': 'false', 'kms:BypassPolicyLockoutSafetyCheck': 'false' },
           Null: { 'aws:TagKeys': 'true' },
         },
+      },
+      {
+        Sid: 'RetireDeployedKey',
+        Effect: 'Allow',
+        Action: ['kms:UpdateAlias', 'kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+        Resource: `\${${s.id(a.key)}.Arn}`,
       },
       {
         Sid: 'MoveSigningAlias',

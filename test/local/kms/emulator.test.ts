@@ -18,6 +18,7 @@ import {
   ListAliasesCommand,
   ListKeysCommand,
   ListResourceTagsCommand,
+  PutKeyPolicyCommand,
   ScheduleKeyDeletionCommand,
   SignCommand,
   type SignCommandInput,
@@ -278,6 +279,56 @@ describe('key policies and tags', () => {
     ],
   ])('refuses CreateKey with %s', async (_what, extra, name, message) => {
     expect(await failure(create(extra))).toEqual({ name, message, status: 400 });
+  });
+
+  it('replaces the policy with PutKeyPolicy in every key state, pending deletion included, and keeps it', async () => {
+    const { KeyMetadata } = await create();
+    const KeyId = KeyMetadata!.Arn!;
+    const other = POLICY.replace('kms:*', 'kms:Sign');
+    const put = await kms.send(new PutKeyPolicyCommand({ KeyId, Policy: POLICY }));
+    expect(put.$metadata.httpStatusCode).toBe(200);
+    expect((await kms.send(new GetKeyPolicyCommand({ KeyId }))).Policy).toBe(POLICY);
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
+    await kms.send(new PutKeyPolicyCommand({ KeyId, Policy: other, PolicyName: 'default' }));
+    expect((await kms.send(new GetKeyPolicyCommand({ KeyId }))).Policy).toBe(other);
+  });
+
+  it.each([
+    [
+      'an alias',
+      { KeyId: 'alias/keygate-signing', Policy: POLICY },
+      'ValidationException',
+      'TargetKeyId cannot be an alias',
+    ],
+    [
+      'a policy name other than default',
+      { PolicyName: 'other', Policy: POLICY },
+      'NotFoundException',
+      'Policy other is not found.',
+    ],
+    [
+      'a policy that is not JSON',
+      { Policy: '{' },
+      'MalformedPolicyDocumentException',
+      'The key policy is not valid JSON.',
+    ],
+    [
+      'no policy',
+      {},
+      'ValidationException',
+      "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must not be null",
+    ],
+    [
+      'an unknown key',
+      { KeyId: '00000000-0000-0000-0000-000000000000', Policy: POLICY },
+      'NotFoundException',
+      "Key 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000' does not exist",
+    ],
+  ])('refuses PutKeyPolicy for %s and leaves the policy as it was', async (_what, input, name, message) => {
+    const before = (await kms.send(new GetKeyPolicyCommand({ KeyId: keyId }))).Policy;
+    const refused = kms.send(new PutKeyPolicyCommand({ KeyId: keyId, ...input } as never));
+    expect(await failure(refused)).toEqual({ name, message, status: 400 });
+    expect((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId }))).Policy).toBe(before);
   });
 
   it('refuses TagResource on an alias and on a key pending deletion', async () => {
