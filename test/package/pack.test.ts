@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startJwksServer } from '../../fixtures/jwks-server.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
+import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 import { startLocalStack } from '../../local/stack.js';
 import { mintToken } from '../support/client-token.js';
 
@@ -181,6 +184,49 @@ console.log(JSON.stringify(await Promise.all(tokens.map(decide))));`;
       await stack.close();
     }
   }, 60_000);
+
+  it('builds a policy that denies every spelling of a route the scopes lack (docs/security.md#paths)', async () => {
+    const jwks = await startJwksServer({ keys: [testKey().jwk] });
+    try {
+      const routes = [
+        { method: 'GET', path: '/items/{id}', scopes: ['items:read'] },
+        { method: 'GET', path: '/items/{id}/secret', scopes: ['items:admin'] },
+        { method: 'GET', path: '/files/{name}', scopes: ['files:read'] },
+        { method: 'GET', path: '/files/private/{name}', scopes: ['files:admin'] },
+      ];
+      const script = `import { createAuthorizerHandler } from 'keygate/authorizer';
+const [issuer, audience, jwksUri, routes, token] = process.argv.slice(2);
+const handler = createAuthorizerHandler({ issuer, audience, jwksUri, revocationsUri: false, logger: null,
+  metrics: null, routes: JSON.parse(routes) });
+const methodArn = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/items/1';
+const result = await handler({ type: 'TOKEN', authorizationToken: 'Bearer ' + token, methodArn });
+console.log(JSON.stringify(result.policyDocument));`;
+      writeFileSync(join(project, 'paths.mjs'), script);
+      const token = signToken({ claims: { scope: 'items:read files:read' } });
+      const { stdout } = await run(
+        process.execPath,
+        ['paths.mjs', TEST_ISSUER, TEST_AUDIENCE, jwks.url, JSON.stringify(routes), token],
+        { cwd: project },
+      );
+      const policy = JSON.parse(stdout) as unknown;
+      const arn = (path: string) => `arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET${path}`;
+      const decide = (path: string) => evaluatePolicy(policy, arn(path));
+      expect(
+        [
+          '/items/1/secret',
+          '/items/1/secret/',
+          '/items/1/secret//',
+          '/items/a%2Fb/secret',
+          '/files/private/x/',
+        ].map(decide),
+      ).toEqual(Array(5).fill('explicit_deny'));
+      expect(['/items/1', '/items/1/', '/items/1%2Fsecret', '/files/private%2Fx'].map(decide)).toEqual(
+        Array(4).fill('allow'),
+      );
+    } finally {
+      await jwks.close();
+    }
+  });
 
   it('type-checks a consumer under tsc (strict, library types checked), misuse included', async () => {
     writeFileSync(join(project, 'app.ts'), CONSUMER_TS);
