@@ -75,6 +75,7 @@ export interface RevocationsClients {
 export function createDeps(config: RevocationsConfig, clients: RevocationsClients = {}): RevocationsDeps {
   const dynamodb = clients.dynamodb ?? createDynamoClient();
   const logger = clients.logger ?? createLogger(config);
+  const keyStateNow = clients.keyStateNow ?? clients.now;
   return {
     registry: createClientRegistry({ dynamodb, tableName: config.CLIENTS_TABLE }),
     jwks: createJwksDocuments(
@@ -82,7 +83,7 @@ export function createDeps(config: RevocationsConfig, clients: RevocationsClient
       {
         dynamodb,
         ...(clients.kms ? { kms: clients.kms } : {}),
-        ...((clients.keyStateNow ?? clients.now) ? { now: clients.keyStateNow ?? clients.now } : {}),
+        ...(keyStateNow ? { now: keyStateNow } : {}),
       },
       logger,
     ),
