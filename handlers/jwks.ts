@@ -36,27 +36,37 @@ export const jwksKeySettingsSpec = {
   KEY_STATE_CACHE_SECONDS: keyStateCacheSecondsField,
 } as const;
 
+/** The keys the JWKS publishes and how it follows the key state (the revocation list carries them too). */
+export const jwksKeysSpec = {
+  SIGNING_KEY_ID: optionalStr(),
+  /** Previous/next keys during a rotation; SIGNING_KEY_ID is always published too. */
+  PUBLISHED_KEY_IDS: list({ default: [] }),
+  ...jwksKeySettingsSpec,
+} as const;
+
+/** The deployed key ids to publish: SIGNING_KEY_ID first, then PUBLISHED_KEY_IDS. */
+export function deployedKeyIds(config: { SIGNING_KEY_ID?: string; PUBLISHED_KEY_IDS: readonly string[] }) {
+  const keyIds = [
+    ...new Set([...(config.SIGNING_KEY_ID ? [config.SIGNING_KEY_ID] : []), ...config.PUBLISHED_KEY_IDS]),
+  ];
+  if (keyIds.length === 0) throw new ConfigError(['SIGNING_KEY_ID or PUBLISHED_KEY_IDS is required']);
+  return keyIds;
+}
+
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   const config = readConfig(
     {
-      SIGNING_KEY_ID: optionalStr(),
-      /** Previous/next keys during a rotation; SIGNING_KEY_ID is always published too. */
-      PUBLISHED_KEY_IDS: list({ default: [] }),
+      ...jwksKeysSpec,
       /**
        * The table holding the key state: when set, the published keys follow it (a rotation needs no
        * redeploy) and the keys above apply only until the first rotation writes it.
        */
       CLIENTS_TABLE: optionalStr(),
-      ...jwksKeySettingsSpec,
       ...loggerConfigSpec('keygate-jwks'),
     },
     env,
   );
-  const keyIds = [
-    ...new Set([...(config.SIGNING_KEY_ID ? [config.SIGNING_KEY_ID] : []), ...config.PUBLISHED_KEY_IDS]),
-  ];
-  if (keyIds.length === 0) throw new ConfigError(['SIGNING_KEY_ID or PUBLISHED_KEY_IDS is required']);
-  return { ...config, keyIds };
+  return { ...config, keyIds: deployedKeyIds(config) };
 }
 
 export type JwksConfig = ReturnType<typeof loadConfig>;
@@ -77,32 +87,44 @@ export interface JwksClients {
   readonly logger?: JwksLogger;
 }
 
-export function createDeps(config: JwksConfig, clients: JwksClients = {}): JwksDeps {
-  const logger = clients.logger ?? createLogger(config);
+/** The settings createJwksDocuments reads. */
+export type JwksKeysConfig = Pick<JwksConfig, 'keyIds' | 'CLIENTS_TABLE' | 'KEY_STATE_CACHE_SECONDS'>;
+
+/**
+ * The JWKS as served: following the key state (re-read at most every KEY_STATE_CACHE_SECONDS) when
+ * CLIENTS_TABLE is set, else the deployed keys. The revocations Lambda builds its keys with this too.
+ */
+export function createJwksDocuments(
+  config: JwksKeysConfig,
+  clients: Omit<JwksClients, 'publisher' | 'logger'>,
+  logger: Pick<Logger, 'warn'>,
+): JwksPublisher {
   const common = {
     kms: clients.kms ?? createKmsClient(),
     onKeySkipped: (keyId: string, reason: string) =>
       safeLog(logger, 'warn', 'published key skipped', { keyId, reason }),
   };
   const table = config.CLIENTS_TABLE;
-  const publisher =
-    clients.publisher ??
-    (table
-      ? createRotatingJwksPublisher({
-          ...common,
-          keys: createKeyStateSource({
-            store: createKeyStateStore({
-              dynamodb: clients.dynamodb ?? createDynamoClient(),
-              tableName: table,
-            }),
-            initial: { signingKeyId: config.keyIds[0]!, publishedKeyIds: config.keyIds },
-            ttlSeconds: config.KEY_STATE_CACHE_SECONDS,
-            ...(clients.now ? { now: clients.now } : {}),
+  return table
+    ? createRotatingJwksPublisher({
+        ...common,
+        keys: createKeyStateSource({
+          store: createKeyStateStore({
+            dynamodb: clients.dynamodb ?? createDynamoClient(),
+            tableName: table,
           }),
-        })
-      : createJwksPublisher({ ...common, keyIds: config.keyIds }));
+          initial: { signingKeyId: config.keyIds[0]!, publishedKeyIds: config.keyIds },
+          ttlSeconds: config.KEY_STATE_CACHE_SECONDS,
+          ...(clients.now ? { now: clients.now } : {}),
+        }),
+      })
+    : createJwksPublisher({ ...common, keyIds: config.keyIds });
+}
+
+export function createDeps(config: JwksConfig, clients: JwksClients = {}): JwksDeps {
+  const logger = clients.logger ?? createLogger(config);
   return {
-    publisher,
+    publisher: clients.publisher ?? createJwksDocuments(config, clients, logger),
     maxAgeSeconds: config.JWKS_MAX_AGE_SECONDS,
     logger,
   };

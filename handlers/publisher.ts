@@ -19,6 +19,7 @@ import { isHttpsOrLoopback } from '../core/net.js';
 import {
   buildJwksDocument,
   buildRevocationsDocument,
+  coldStartBodies,
   createDocumentPublisher,
   createS3Client,
   createS3ObjectStore,
@@ -97,30 +98,33 @@ export function createDeps(config: PublisherConfig, clients: PublisherClients = 
     clients.store ??
     createS3ObjectStore({ s3: clients.s3 ?? createS3Client(), bucket: config.DOCUMENTS_BUCKET });
   const logger = clients.logger ?? createLogger(config);
-  const jwks = () =>
-    buildJwksDocument({
-      kms,
-      keyState,
-      initial: { signingKeyId, publishedKeyIds: [...new Set([signingKeyId, ...config.PUBLISHED_KEY_IDS])] },
-      onKeySkipped: (keyId, reason) => safeLog(logger, 'info', 'published key skipped', { keyId, reason }),
-    });
-  const revocations = () =>
-    buildRevocationsDocument({
-      registry,
-      maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
-      nowMs: now(),
-    });
+  // One JWKS build per publish, shared by jwks.json and the keys inside the revocation list.
+  const bodies = coldStartBodies({
+    jwks: () =>
+      buildJwksDocument({
+        kms,
+        keyState,
+        initial: { signingKeyId, publishedKeyIds: [...new Set([signingKeyId, ...config.PUBLISHED_KEY_IDS])] },
+        onKeySkipped: (keyId, reason) => safeLog(logger, 'info', 'published key skipped', { keyId, reason }),
+      }),
+    revocations: () =>
+      buildRevocationsDocument({
+        registry,
+        maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
+        nowMs: now(),
+      }),
+    onKeysUnavailable: (err) =>
+      safeLog(logger, 'error', 'revocation list published without keys', {
+        errorCode: (err as { code?: unknown })?.code,
+        cause: ((err as Error)?.cause as Error | undefined)?.name,
+      }),
+  });
   return {
     publisher: createDocumentPublisher({
       store,
       sources: {
-        jwks: { maxAgeSeconds: config.JWKS_MAX_AGE_SECONDS, build: async () => (await jwks()).body },
-        revocations: {
-          maxAgeSeconds: config.REVOCATIONS_MAX_AGE_SECONDS,
-          // The combined cold-start document (signing keys inside the revocation list) is one line here:
-          // JSON.stringify(withSigningKeys(await revocations(), await jwks())).
-          build: async () => JSON.stringify(await revocations()),
-        },
+        jwks: { maxAgeSeconds: config.JWKS_MAX_AGE_SECONDS, build: bodies.jwks },
+        revocations: { maxAgeSeconds: config.REVOCATIONS_MAX_AGE_SECONDS, build: bodies.revocations },
       },
     }),
     logger,

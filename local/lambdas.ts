@@ -92,8 +92,11 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
       discoveryHandler.createHandler(discoveryHandler.createDeps(discoveryHandler.loadConfig(env))),
     revocations: (env) =>
       revocationsHandler.createHandler(
+        // The keys inside the list follow the key state on the JWKS Lambda's clock, as its own keys do.
         revocationsHandler.createDeps(revocationsHandler.loadConfig(env), {
           dynamodb: options.dynamodb,
+          kms: options.kms,
+          ...(options.clocks?.token ? { keyStateNow: options.clocks.token } : {}),
           ...(logs ? {} : { logger: quietLogger }),
         }),
       ),

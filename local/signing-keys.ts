@@ -1,6 +1,6 @@
 // The local stack's signing keys: the KMS key tokens are signed with (found again by its alias after a
 // restart) and the rotation runbook (docs/operations.md) as calls: create a key, publish it, sign with it,
-// retire the old one. The token and JWKS Lambdas read the result from their env at (re)deploy.
+// retire the old one. The token, JWKS and revocations Lambdas read the result from their env at (re)deploy.
 
 import { DescribeKeyCommand, type KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
 import { DEFAULT_SIGNING_KEY_ALIAS } from '../core/contract.js';

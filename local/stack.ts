@@ -193,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let handlerEnv: HandlerEnv = {};
     const keys = createSigningKeys(kms, kmsClient, signingKeyId, () => {
       lambdas.deploy('jwks');
+      lambdas.deploy('revocations');
       lambdas.deploy('token');
     });
     // A deploy reads the current SIGNING_KEY_ID / PUBLISHED_KEY_IDS, as a redeploy would.

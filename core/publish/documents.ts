@@ -11,6 +11,8 @@ import {
 } from '../issuer/jwks-publisher.js';
 import type { KeyStateStore, SigningKeys } from '../issuer/key-state.js';
 import { type RevocationDocument, toRevocationDocument } from '../revocation/document.js';
+import { type SigningKeys as JwkSet, withSigningKeys } from '../revocation/keyed-document.js';
+import { strongEtag } from './served-documents.js';
 
 /** The authorizer's largest clock leeway: a revoked token may be accepted that long past exp. */
 export const MAX_CLOCK_LEEWAY_SECONDS = 300;
@@ -34,9 +36,61 @@ export async function buildRevocationsDocument(options: RevocationsBodyOptions):
   return toRevocationDocument(await options.registry.listRevocations(since, deletedSince));
 }
 
-/** The revocation document as served. */
-export async function buildRevocationsBody(options: RevocationsBodyOptions): Promise<string> {
-  return JSON.stringify(await buildRevocationsDocument(options));
+/** A body as served, with its strong ETag. */
+export interface ServedBody {
+  readonly body: string;
+  readonly etag: string;
+}
+
+/**
+ * The revocation list as served: the revocation document with the `keys` of the JWKS served beside it, so
+ * a cold authorizer needs this one GET (core/revocation/keyed-document.ts). Without a JWKS (it could not be
+ * built) the list goes out without keys: authorizers then GET the JWKS (correct, one round trip slower),
+ * and a revocation never waits on KMS.
+ */
+export function revocationsBody(revocations: RevocationDocument, jwks: JwkSet | undefined): ServedBody {
+  const body = JSON.stringify(jwks ? withSigningKeys(revocations, jwks) : revocations);
+  return { body, etag: strongEtag(body) };
+}
+
+export interface ColdStartBuilders {
+  /** Builds the JWKS for the keys published now. */
+  readonly jwks: () => Promise<JwksDocument>;
+  /** Builds the revocation document from the current state. */
+  readonly revocations: () => Promise<RevocationDocument>;
+  /** Hears why the list went out without keys. */
+  readonly onKeysUnavailable?: (err: unknown) => void;
+}
+
+/**
+ * The two cold-start bodies for a publisher whose publish builds its documents concurrently
+ * (core/publish/publisher.ts): concurrent builds share one JWKS build, so the list carries exactly the keys
+ * written as jwks.json in the same publish; a publish of the list alone builds the JWKS too, so the list
+ * always carries the current keys. A failed JWKS build fails jwks.json (the publish is retried) but not the
+ * list, which then goes out without keys (revocationsBody).
+ */
+export function coldStartBodies(builders: ColdStartBuilders): {
+  readonly jwks: () => Promise<string>;
+  readonly revocations: () => Promise<string>;
+} {
+  let inflight: Promise<JwksDocument> | undefined;
+  const jwks = () => {
+    inflight ??= builders.jwks().finally(() => {
+      inflight = undefined;
+    });
+    return inflight;
+  };
+  return {
+    jwks: async () => (await jwks()).body,
+    revocations: async () => {
+      const keys = jwks().catch((err: unknown) => {
+        builders.onKeysUnavailable?.(err);
+        return undefined;
+      });
+      const [revocations, jwksDocument] = await Promise.all([builders.revocations(), keys]);
+      return revocationsBody(revocations, jwksDocument).body;
+    },
+  };
 }
 
 export interface JwksBodyOptions extends Omit<JwksPublisherOptions, 'keyIds'> {

@@ -1,8 +1,9 @@
 // End to end over HTTP against the whole local stack (in memory, ephemeral ports): the admin CLI creates
 // clients, tokens come over client_secret_basic and client_secret_post, the resource API answers through
 // the real TOKEN authorizer (JWKS fetched over HTTP), every auth-server response is checked against its
-// RFC shape, standard OAuth client libraries (oauth4webapi, openid-client) do discovery + the grant, and
-// malformed HTTP is refused.
+// RFC shape, standard OAuth client libraries (oauth4webapi, openid-client) do discovery + the grant, a
+// cold authorizer needs one request to the auth API (the revocation list carries the keys), and malformed
+// HTTP is refused.
 import { createHash, createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
@@ -171,6 +172,21 @@ describe('JWKS and discovery (RFC 7517, RFC 7638, RFC 8414)', () => {
     expect(again.status).toBe(304);
   });
 
+  it('serves the revocation list with the JWKS keys in it, cacheable for REVOCATIONS_MAX_AGE_SECONDS', async () => {
+    const { keys } = (await (await fetch(stack.jwksUrl)).json()) as { keys: unknown[] };
+    const res = await fetch(`${stack.authUrl}/revocations`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=5');
+    const etag = res.headers.get('etag');
+    expect(etag).toMatch(/^"[^"]+"$/);
+    const doc = (await res.json()) as { keys: unknown[] };
+    expect(Object.keys(doc).sort()).toEqual(['disabled', 'keys', 'revoked_at']);
+    expect(doc.keys).toEqual(keys);
+    expect(
+      (await fetch(`${stack.authUrl}/revocations`, { headers: { 'if-none-match': etag! } })).status,
+    ).toBe(304);
+  });
+
   it('serves RFC 8414 metadata at both well-known paths, consistent with the issuer', async () => {
     const a = await fetch(stack.discoveryUrl);
     const b = await fetch(`${stack.issuer}/.well-known/oauth-authorization-server`);
@@ -294,6 +310,17 @@ describe('resource API behind the TOKEN authorizer', () => {
     sig[10]! ^= 1;
     expect((await api('/products', { token: `${h}.${p}.${sig.toString('base64url')}` })).status).toBe(401);
     expect((await api('/products', { token: 'not-a-jwt' })).status).toBe(401);
+  });
+
+  it('a cold authorizer makes exactly one request to the auth API before its first decision', async () => {
+    const t = await tokenFor(reader);
+    const before = stack.gateways.auth.stats.requests;
+    stack.deploy('authorizer'); // a fresh container: empty key store, no revocation list
+    stack.gateways.api.flushAuthorizerCache();
+    const res = await api('/products', { token: t });
+    expect(res.status).toBe(200);
+    // GET /revocations only: its keys start the key store, so no GET of /.well-known/jwks.json.
+    expect(stack.gateways.auth.stats.requests - before).toBe(1);
   });
 
   it('invokes the authorizer once for N calls with one token, and a cached GET allow does not open POST', async () => {

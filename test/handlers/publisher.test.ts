@@ -1,9 +1,10 @@
 // The publisher Lambda with the real SDK clients: dynalite for the clients table, the KMS emulator for the
 // public keys, and a server speaking S3's PutObject. A stream batch republishes what its items affect; a
-// CloudFormation custom resource event publishes both documents and answers at its ResponseURL.
+// CloudFormation custom resource event publishes both documents and answers at its ResponseURL. The list
+// carries the keys of the JWKS built in the same publish (one build), or none when KMS is down.
 import type { CloudFormationCustomResourceEvent, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyStateStore, KEY_STATE_ITEM_ID } from '../../core/issuer/index.js';
+import { createJwksPublisher, createKeyStateStore, KEY_STATE_ITEM_ID } from '../../core/issuer/index.js';
 import {
   createTestRegistry,
   type DynaliteServer,
@@ -11,7 +12,7 @@ import {
   startDynalite,
 } from '../../fixtures/dynalite.js';
 import { createDeps, createHandler, loadConfig } from '../../handlers/publisher.js';
-import { startTestKms, type TestKms } from '../support/kms.js';
+import { localKms, startTestKms, type TestKms } from '../support/kms.js';
 import { localS3, startTestS3 } from '../support/s3-server.js';
 import { testServers } from '../support/test-servers.js';
 
@@ -24,12 +25,19 @@ afterAll(async () => {
   await Promise.all([db.close(), kms.close()]);
 });
 const servers = testServers();
-afterEach(() => servers.closeAll());
+afterEach(async () => {
+  kms.reset();
+  await servers.closeAll();
+});
+
+/** The JWK Set for these KMS keys, built apart from the publisher: what jwks.json and the list must carry. */
+const jwkSet = async (...keyIds: string[]) =>
+  (await createJwksPublisher({ kms: kms.kms, keyIds }).document()).keys;
 
 /** The one clock: the registry's, dynalite's (revocation stamps carry DynamoDB's time) and the publisher's. */
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 
-async function setup() {
+async function setup(clients: { kms?: TestKms['kms'] } = {}) {
   const tableName = `pub-${Math.random().toString(36).slice(2)}`;
   const dynamodb = localDynamo(db.endpoint);
   const registry = await createTestRegistry({ dynamodb, tableName, now: () => NOW });
@@ -47,7 +55,7 @@ async function setup() {
       }),
       {
         dynamodb,
-        kms: kms.kms,
+        kms: clients.kms ?? kms.kms,
         s3: localS3(s3.endpoint),
         now: () => NOW,
         logger: { info: (m: string) => logged.push(m), error: (m: string) => logged.push(m) },
@@ -97,7 +105,12 @@ describe('publisher on a DynamoDB stream batch', () => {
     await handler(streamEvent(a));
     expect(s3.puts.map((p) => p.path)).toEqual(['/docs/revocations.json']);
     const put = s3.object('docs', 'revocations.json')!;
-    expect(JSON.parse(put.body)).toEqual({ disabled: [], revoked_at: { [a]: NOW / 1000 } });
+    // A list-only publish builds the JWKS too: the list always carries the keys in force.
+    expect(JSON.parse(put.body)).toEqual({
+      disabled: [],
+      revoked_at: { [a]: NOW / 1000 },
+      keys: await jwkSet(kms.arn),
+    });
     expect(put.headers['cache-control']).toBe('public, max-age=5');
     expect(put.headers['content-type']).toBe('application/json');
   });
@@ -109,11 +122,43 @@ describe('publisher on a DynamoDB stream batch', () => {
       { signingKeyId: kms.arn, publishedKeyIds: [kms.arn, next.arn] },
       undefined,
     );
+    kms.emu.resetCalls();
     await handler(streamEvent(KEY_STATE_ITEM_ID));
+    // One JWKS build for both objects: one GetPublicKey per published key.
+    expect(kms.emu.calls.GetPublicKey).toBe(2);
     expect(s3.puts.map((p) => p.path).sort()).toEqual(['/docs/jwks.json', '/docs/revocations.json']);
     const jwks = s3.object('docs', 'jwks.json')!;
-    expect(JSON.parse(jwks.body).keys).toHaveLength(2);
+    const keys = await jwkSet(kms.arn, next.arn);
+    expect(JSON.parse(jwks.body)).toEqual({ keys });
     expect(jwks.headers['cache-control']).toBe('public, max-age=300');
+    // The same key set in the list.
+    expect(JSON.parse(s3.object('docs', 'revocations.json')!.body)).toEqual({
+      disabled: [],
+      revoked_at: {},
+      keys,
+    });
+  });
+
+  it('publishes the list without keys when KMS is unreachable, so a revocation never waits on KMS', async () => {
+    const { registry, s3, handler, logged } = await setup({ kms: localKms('http://127.0.0.1:9') });
+    const a = (await registry.create({ name: 'a', scopes: ['products/read'] })).record.clientId;
+    await registry.setStatus(a, 'disabled');
+    await handler(streamEvent(a));
+    expect(JSON.parse(s3.object('docs', 'revocations.json')!.body)).toEqual({
+      disabled: [a],
+      revoked_at: {},
+    });
+    expect(logged).toEqual(['revocation list published without keys', 'documents published']);
+  });
+
+  it('fails a key-state publish when KMS is unreachable, so Lambda retries it with the keys', async () => {
+    const { s3, handler, logged } = await setup({ kms: localKms('http://127.0.0.1:9') });
+    await expect(handler(streamEvent(KEY_STATE_ITEM_ID))).rejects.toMatchObject({
+      code: 'build_failed',
+      document: 'jwks',
+    });
+    expect(s3.puts.map((p) => p.path)).toEqual(['/docs/revocations.json']);
+    expect(logged).toEqual(['revocation list published without keys', 'publish failed']);
   });
 
   it('throws when S3 refuses, so Lambda retries the batch', async () => {
@@ -132,7 +177,13 @@ describe('publisher as a CloudFormation custom resource', () => {
       const { s3, handler, answers, cfnServer } = await setup();
       await handler(cfnEvent(type, cfnServer));
       expect(s3.puts.map((p) => p.path).sort()).toEqual(['/docs/jwks.json', '/docs/revocations.json']);
-      expect(JSON.parse(s3.object('docs', 'jwks.json')!.body).keys).toHaveLength(1);
+      const keys = await jwkSet(kms.arn);
+      expect(JSON.parse(s3.object('docs', 'jwks.json')!.body)).toEqual({ keys });
+      expect(JSON.parse(s3.object('docs', 'revocations.json')!.body)).toEqual({
+        disabled: [],
+        revoked_at: {},
+        keys,
+      });
       expect(answers).toEqual([
         {
           url: '/cfn-response?X-Amz-Signature=abc',

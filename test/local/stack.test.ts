@@ -66,10 +66,15 @@ describe('signing-key rotation', () => {
     JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()).kid as string;
   const publishedKids = async () =>
     ((await (await fetch(stack.jwksUrl)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+  // The keys inside the revocation list (the cold-start document) follow every step as jwks.json does.
+  const listedKids = async () =>
+    ((await (await fetch(`${stack.authUrl}/revocations`)).json()) as { keys: { kid: string }[] }).keys.map(
+      (k) => k.kid,
+    );
   const status = async (t: string) =>
     (await fetch(`${stack.apiUrl}/products`, { headers: { authorization: `Bearer ${t}` } })).status;
 
-  it('publishes the new key, signs with it, keeps old tokens valid until the old key is retired', async () => {
+  it('publishes the new key (in jwks.json and the revocation list), signs with it, keeps old tokens valid until the old key is retired', async () => {
     const before = await token(stack);
     expect(await status(before)).toBe(200);
     const firstKey = stack.signingKeyId;
@@ -82,12 +87,14 @@ describe('signing-key rotation', () => {
     const after = await token(stack);
     expect(kidOf(after)).not.toBe(kidOf(before));
     expect((await publishedKids()).sort()).toEqual([kidOf(before), kidOf(after)].sort());
+    expect(await listedKids()).toEqual(await publishedKids());
     expect(await status(after)).toBe(200);
     expect(await status(before)).toBe(200);
 
     await expect(stack.retireKey(keyId)).rejects.toThrow('cannot retire the key tokens are signed with');
     await stack.retireKey(firstKey);
     expect(await publishedKids()).toEqual([kidOf(after)]);
+    expect(await listedKids()).toEqual([kidOf(after)]);
     expect(await status(after)).toBe(200);
   });
 });
