@@ -1,4 +1,5 @@
-// GET /revocations (API Gateway proxy, payload 1.0): which clients' tokens the authorizer must refuse
+// GET /revocations as the local stack serves it (API Gateway proxy, payload 1.0; on AWS the publisher writes the
+// same document to S3, handlers/publisher.ts): which clients' tokens the authorizer must refuse
 // (core/revocation/document.ts), read from the clients table with one consistent Scan at most every
 // REVOCATIONS_MAX_AGE_SECONDS per container, cacheable for that long (Cache-Control + strong ETag).
 // Entries older than the longest token lifetime are left out: every token they covered has expired; a
