@@ -113,11 +113,8 @@ function createReach(routes: readonly PolicyRoute[]): (i: number) => readonly nu
   const rows = new Map<number, readonly number[]>();
   const reaches = (pattern: string, r: PolicyRoute) => {
     const t = routeTemplate(r);
-    return (
-      patternOverlapsRoute(pattern, t) ||
-      patternOverlapsRoute(pattern, `${t}/`) ||
-      patternOverlapsRoute(pattern, `${t}//`)
-    );
+    // Any number of trailing slashes: `GET/a/*/*/*` reaches `GET/a///` (each `*` empty), a request to `/a`.
+    return patternOverlapsRoute(pattern, t) || patternOverlapsRoute(pattern, t, true);
   };
   return (i) => {
     let row = rows.get(i);

@@ -4,7 +4,10 @@
 // including `/` and `?` = one character (AWS IAM "Wildcards in resource ARNs"). The check is a search over
 // (pattern position, template position) pairs, exact for these two languages: O(pattern x template).
 
-type Item = { readonly kind: 'char'; readonly c: string } | { readonly kind: 'segment' | 'greedy' };
+type Item =
+  | { readonly kind: 'char'; readonly c: string }
+  /** `segment`: 1+ characters but `/`; `greedy`: 1+ of any; `slashes`: 1+ `/` (trailing-slash spellings). */
+  | { readonly kind: 'segment' | 'greedy' | 'slashes' };
 
 /** `GET/products/{id}` -> items: the verb and literal characters, one item per `{param}`. */
 function templateItems(template: string): Item[] {
@@ -23,9 +26,12 @@ function templateItems(template: string): Item[] {
 /**
  * True when some request path the route template (`VERB` + API Gateway resource path, e.g.
  * `GET/products/{id}`) describes is matched by the IAM `pattern` (same `VERB/path` form, no ARN prefix).
+ * With `trailingSlashes`, the paths are the template's followed by one or more `/`: the spellings API
+ * Gateway routes to the same resource (trailing slashes are ignored when routing), any number of them.
  */
-export function patternOverlapsRoute(pattern: string, template: string): boolean {
+export function patternOverlapsRoute(pattern: string, template: string, trailingSlashes = false): boolean {
   const items = templateItems(template);
+  if (trailingSlashes) items.push({ kind: 'slashes' });
   const P = pattern.length;
   const T = items.length;
   // State: pattern index i, template item j, and whether the current {param} already has a character.
@@ -61,7 +67,11 @@ export function patternOverlapsRoute(pattern: string, template: string): boolean
     const ni = p === '*' ? i : i + 1;
     if (p === '*' || p === '?') {
       next(ni);
-    } else if (item.kind === 'char' ? item.c === p : item.kind === 'greedy' || p !== '/') {
+    } else if (
+      item.kind === 'char'
+        ? item.c === p
+        : item.kind === 'greedy' || (item.kind === 'slashes' ? p === '/' : p !== '/')
+    ) {
       next(ni);
     }
   }

@@ -184,6 +184,21 @@ describe('no over-grant through wildcards', () => {
     },
   );
 
+  it('denies a parent route that an Allow reaches only through three trailing slashes: GET /a/// (found by npm run fuzz)', () => {
+    const table: RouteDef[] = [
+      { method: 'GET', path: '/a/{p1}/{p2}/{proxy+}', handler: 'products', scopes: ['s2'] },
+      { method: 'GET', path: '/a', handler: 'products', scopes: ['s3'] },
+    ];
+    const { policyDocument } = createPolicyBuilder({ routes: table }).policyFor(
+      method('GET', '/a/1/2/3'),
+      's2',
+    );
+    // `GET/a/*/*/*` matches `GET/a///` (each `*` empty): a request API Gateway routes to `/a`.
+    expect(evaluatePolicy(policyDocument, method('GET', '/a///'))).toBe('explicit_deny');
+    expect(evaluatePolicy(policyDocument, method('GET', '/a////'))).toBe('explicit_deny');
+    expect(evaluatePolicy(policyDocument, method('GET', '/a/1/2/3'))).toBe('allow');
+  });
+
   it('denies a parent route that a {param} Allow reaches through its trailing slash: GET /orders/', () => {
     const table: RouteDef[] = [
       { method: 'GET', path: '/orders', handler: 'products', scopes: ['orders/admin'] },

@@ -27,6 +27,17 @@ describe('patternOverlapsRoute', () => {
     expect(patternOverlapsRoute(pattern, template)).toBe(overlaps);
   });
 
+  it.each([
+    ['GET/a/*/*/*', 'GET/a', true],
+    ['GET/a/*/*/*', 'GET/b', false],
+    ['GET/a/*/b', 'GET/a', false],
+    ['GET/a/?', 'GET/a', true],
+    ['GET/a', 'GET/a', false],
+    ['GET/a//*', 'GET/a', true],
+  ])('%s over %s followed by one or more slashes: %s', (pattern, template, overlaps) => {
+    expect(patternOverlapsRoute(pattern, template, true)).toBe(overlaps);
+  });
+
   // Ground truth: fill the template's parameters from a small alphabet and match with arnMatches.
   const seg = fc.constantFrom('a', 'b', 'ab');
   const template = fc.array(fc.oneof(fc.constantFrom('a', 'b', 'ab'), fc.constant('{x}')), { maxLength: 3 });
