@@ -1,7 +1,12 @@
-// Full-jitter retries: classification of AWS/network failures, bounded attempts, per-attempt deadlines.
-import { describe, expect, it } from 'vitest';
+// Full-jitter retries: classification of AWS/network failures, bounded attempts, per-attempt deadlines; and
+// the two facts about the SDK's own retry strategy that keep it off the request path (docs/design.md#retries).
+import { createServer, type ServerResponse } from 'node:http';
+import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptTimeoutError } from '../../../core/issuer/errors.js';
+import { createKmsClient } from '../../../core/issuer/kms.js';
 import { classifyAwsError, fullJitterDelay, withRetry } from '../../../core/issuer/retry.js';
+import { closeNow, listen } from '../../../local/listen.js';
 
 const awsError = (name: string, status?: number) =>
   Object.assign(new Error(name), {
@@ -122,4 +127,101 @@ describe('withRetry', () => {
   it('rejects a maxAttempts below 1', async () => {
     await expect(withRetry(async () => 1, { ...noSleep, maxAttempts: 0 })).rejects.toThrow(RangeError);
   });
+});
+
+describe("the SDK's retry strategy, measured against withRetry (why the request path keeps withRetry)", () => {
+  const JSON_11 = { 'content-type': 'application/x-amz-json-1.1' };
+  // A Sign answer ("AAAA" is the signature 00 00 00).
+  const SIGNED = '{"KeyId":"k","SigningAlgorithm":"RSASSA_PKCS1_V1_5_SHA_256","Signature":"AAAA"}';
+  let answer: (res: ServerResponse) => void = () => undefined;
+  let requests = 0;
+  let endpoint: string;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      req.on('end', () => answer(res));
+    });
+    endpoint = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+    close = closeNow(server);
+  });
+  afterAll(() => close());
+
+  const base = () => ({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+  });
+  const sign = () =>
+    new SignCommand({
+      KeyId: 'k',
+      Message: Buffer.alloc(32),
+      MessageType: 'DIGEST',
+      SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
+    });
+
+  it('one SDK attempt outlives requestTimeout and socketTimeout while the body trickles; withRetry ends each attempt at its deadline', async () => {
+    // Headers at once, then one byte per 20 ms (about 1.7 s in all): never idle for the 300 ms socketTimeout.
+    answer = (res) => {
+      res.writeHead(200, JSON_11);
+      let i = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer);
+        res.write(SIGNED[i++]!);
+        if (i === SIGNED.length) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 20);
+    };
+    requests = 0;
+    const sdk = new KMSClient({
+      ...base(),
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true, socketTimeout: 300 },
+    });
+    expect((await sdk.send(sign())).Signature).toEqual(new Uint8Array(3));
+    expect(requests).toBe(1);
+
+    requests = 0;
+    const kms = createKmsClient(base());
+    const error = await withRetry((signal) => kms.send(sign(), signal ? { abortSignal: signal } : {}), {
+      maxAttempts: 2,
+      baseDelayMs: 0,
+      maxDelayMs: 0,
+      attemptTimeoutMs: 100,
+    }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(AttemptTimeoutError);
+    expect(requests).toBe(2);
+    sdk.destroy();
+    kms.destroy();
+  }, 15_000);
+
+  it("the SDK's retry quota stops retrying a failing dependency after a run of failed calls; withRetry retries every call", async () => {
+    answer = (res) => res.writeHead(500, JSON_11).end('{"__type":"KMSInternalException","message":"down"}');
+    const attemptsPerCall = async (call: () => Promise<unknown>) => {
+      const counts: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        requests = 0;
+        await call().catch(() => undefined);
+        counts.push(requests);
+      }
+      return counts;
+    };
+    const sdk = new KMSClient({ ...base(), maxAttempts: 3 });
+    const sdkCounts = await attemptsPerCall(() => sdk.send(sign()));
+    expect(sdkCounts[0]).toBe(3);
+    expect(sdkCounts.at(-1)).toBe(1);
+
+    const kms = createKmsClient(base());
+    const policy = { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 };
+    const ours = await attemptsPerCall(() =>
+      withRetry((signal) => kms.send(sign(), signal ? { abortSignal: signal } : {}), policy),
+    );
+    expect(ours).toEqual(Array(20).fill(3));
+    sdk.destroy();
+    kms.destroy();
+  }, 15_000);
 });
