@@ -1,69 +1,17 @@
 // Can the AWS SDK's own retry strategy give the token endpoint's latency bound? Runs the real
-// @aws-sdk/client-kms against a local server that misbehaves in the ways that decide it, next to the one
+// @aws-sdk/client-kms against a KMS stand-in that misbehaves in the ways that decide it, next to the one
 // mechanism the request path uses (core/issuer/retry.ts), and prints the figures docs/design.md#retries cites.
 // Run: node --import tsx bench/sdk-retry-bound.ts (about 40 s; one process, one connection at a time).
-import { createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { kmsRetryPolicy } from '../core/issuer/kms.js';
 import { fullJitterDelay, withRetry } from '../core/issuer/retry.js';
+import { type KmsMisbehaviour, signCommand, startMisbehavingKms } from '../fixtures/misbehaving-kms.js';
 
-type Fault = 'drip_body' | 'slow_headers' | 'retry_after' | 'throttle' | 'outage';
-const JSON_11 = { 'content-type': 'application/x-amz-json-1.1' };
-const SIGNED = '{"KeyId":"k","SigningAlgorithm":"RSASSA_PKCS1_V1_5_SHA_256","Signature":"AAAA"}';
-/** Longer than the token Lambda's 10 s timeout (infra/lib/constructs/keygate-issuer.ts). */
-const DRIP_MS = 12_000;
-const DRIP_TICK_MS = 100;
-
-let fault: Fault = 'outage';
-let attempts = 0;
-const sockets = new Set<Socket>();
-const server = createServer((req, res) => {
-  attempts++;
-  req.resume();
-  req.on('end', () => {
-    switch (fault) {
-      case 'outage':
-        res.writeHead(500, JSON_11).end('{"__type":"KMSInternalException","message":"x"}');
-        return;
-      case 'throttle':
-        res.writeHead(400, JSON_11).end('{"__type":"ThrottlingException","message":"x"}');
-        return;
-      case 'retry_after':
-        // What a proxy or load balancer in front of a service may add to a 503.
-        res
-          .writeHead(503, { ...JSON_11, 'retry-after': '5' })
-          .end('{"__type":"ServiceUnavailableException"}');
-        return;
-      case 'slow_headers':
-        setTimeout(() => res.writeHead(200, JSON_11).end(SIGNED), 3000);
-        return;
-      case 'drip_body': {
-        // Headers at once, then one byte per tick for DRIP_MS: the socket is never idle for long.
-        res.writeHead(200, JSON_11);
-        const padded = `${SIGNED.slice(0, -1)}${' '.repeat(DRIP_MS / DRIP_TICK_MS - SIGNED.length)}}`;
-        let i = 0;
-        const timer = setInterval(() => {
-          if (res.destroyed || i >= padded.length - 1) {
-            clearInterval(timer);
-            if (!res.destroyed) res.end(padded.slice(i));
-            return;
-          }
-          res.write(padded[i++]!);
-        }, DRIP_TICK_MS);
-        return;
-      }
-    }
-  });
-});
-server.on('connection', (s) => {
-  sockets.add(s);
-  s.on('close', () => sockets.delete(s));
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+// The body trickles for longer than the token Lambda's 10 s timeout (infra/lib/constructs/keygate-issuer.ts).
+const kms = await startMisbehavingKms({ dripMs: 12_000, lateMs: 3000 });
 const base = {
-  endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  endpoint: kms.url,
   region: 'us-east-1',
   credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
 };
@@ -82,26 +30,19 @@ const sdkClient = () =>
       socketTimeout: 1000,
     },
   });
-// The request path's client today: SDK retries off, retry.ts around each call.
+// The request path's client before createKmsClient set throwOnRequestTimeout: SDK retries off, retry.ts around each call.
 const requestPathClient = new KMSClient({
   ...base,
   maxAttempts: 1,
   requestHandler: { connectionTimeout: 1000, requestTimeout: policy.attemptTimeoutMs },
 });
-const sign = () =>
-  new SignCommand({
-    KeyId: 'k',
-    Message: Buffer.alloc(32),
-    MessageType: 'DIGEST',
-    SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
-  });
 const viaRetryTs = () =>
-  withRetry((signal) => requestPathClient.send(sign(), signal ? { abortSignal: signal } : {}), policy);
+  withRetry((signal) => requestPathClient.send(signCommand(), signal ? { abortSignal: signal } : {}), policy);
 
 const rows: string[][] = [];
-async function run(row: Fault, mechanism: string, call: () => Promise<unknown>): Promise<void> {
-  fault = row;
-  attempts = 0;
+async function run(mode: KmsMisbehaviour, mechanism: string, call: () => Promise<unknown>): Promise<void> {
+  kms.mode = mode;
+  kms.resetCounts();
   const t0 = performance.now();
   let outcome = 'answer';
   try {
@@ -109,48 +50,36 @@ async function run(row: Fault, mechanism: string, call: () => Promise<unknown>):
   } catch (err) {
     outcome = (err as Error).name;
   }
-  rows.push([row, mechanism, `${Math.round(performance.now() - t0)} ms`, String(attempts), outcome]);
-  for (const s of sockets) s.destroy();
+  rows.push([mode, mechanism, `${Math.round(performance.now() - t0)} ms`, String(kms.requests), outcome]);
 }
 
 const sdkLabel =
   'SDK: ConfiguredRetryStrategy(3, full jitter) + requestTimeout 2000 (throwing) + socketTimeout 1000';
-await run('drip_body', sdkLabel, () => sdkClient().send(sign()));
+await run('drip_body', sdkLabel, () => sdkClient().send(signCommand()));
 await run('drip_body', 'retry.ts (3 attempts, 2000 ms each)', viaRetryTs);
-await run('slow_headers', 'SDK: requestTimeout 2000 without throwOnRequestTimeout, 1 attempt', () =>
-  new KMSClient({ ...base, maxAttempts: 1, requestHandler: { requestTimeout: 2000 } }).send(sign()),
+await run('late_headers', 'SDK: requestTimeout 2000 without throwOnRequestTimeout, 1 attempt', () =>
+  new KMSClient({ ...base, maxAttempts: 1, requestHandler: { requestTimeout: 2000 } }).send(signCommand()),
 );
-await run('retry_after', sdkLabel, () => sdkClient().send(sign()));
+await run('retry_after', sdkLabel, () => sdkClient().send(signCommand()));
 await run('retry_after', 'retry.ts', viaRetryTs);
 await run('throttle', 'SDK: default standard mode, maxAttempts 3', () =>
-  new KMSClient({ ...base, maxAttempts: 3 }).send(sign()),
+  new KMSClient({ ...base, maxAttempts: 3 }).send(signCommand()),
 );
-await run('throttle', sdkLabel, () => sdkClient().send(sign()));
+await run('throttle', sdkLabel, () => sdkClient().send(signCommand()));
 await run('throttle', 'retry.ts', viaRetryTs);
 
 // A sustained outage: the SDK's retry quota (one bucket per client) drains and it stops retrying.
-fault = 'outage';
+kms.mode = 'outage';
 const shared = sdkClient();
-const perCall: number[] = [];
-for (let i = 0; i < 40; i++) {
-  attempts = 0;
-  await shared.send(sign()).catch(() => undefined);
-  perCall.push(attempts);
-}
-let retryTsTotal = 0;
-for (let i = 0; i < 40; i++) {
-  attempts = 0;
-  await viaRetryTs().catch(() => undefined);
-  retryTsTotal += attempts;
-}
+const sdkCounts = await kms.attemptsPerCall(40, () => shared.send(signCommand()));
+const ours = await kms.attemptsPerCall(40, viaRetryTs);
 
 console.log('| fault | mechanism | time | attempts | outcome |\n|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-const firstSingle = perCall.indexOf(1);
 console.log(
-  `\noutage, 40 calls on one client: SDK attempts per call ${perCall.join(',')} ` +
-    `(1 from call ${firstSingle + 1}); retry.ts ${retryTsTotal} attempts (3 per call)`,
+  `\noutage, 40 calls on one client: SDK attempts per call ${sdkCounts.join(',')} ` +
+    `(1 from call ${sdkCounts.indexOf(1) + 1}); retry.ts ${ours.join(',')}`,
 );
 shared.destroy();
 requestPathClient.destroy();
-server.close();
+await kms.close();

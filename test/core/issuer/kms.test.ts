@@ -1,8 +1,8 @@
 // createKmsClient against a KMS that never answers: its requestTimeout ends the attempt (the SDK only warns
 // unless throwOnRequestTimeout is set) and it makes one attempt, retries being retry.ts's (docs/design.md#retries).
-import { SignCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKmsClient } from '../../../core/issuer/kms.js';
+import { signCommand } from '../../../fixtures/misbehaving-kms.js';
 import { type FaultProxy, startFaultProxy } from '../../../local/fault-proxy.js';
 
 let hung: FaultProxy;
@@ -19,13 +19,7 @@ describe('createKmsClient', () => {
       credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
       requestTimeoutMs: 100,
     });
-    const sign = new SignCommand({
-      KeyId: 'k',
-      Message: Buffer.alloc(32),
-      MessageType: 'DIGEST',
-      SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
-    });
-    await expect(kms.send(sign)).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(kms.send(signCommand())).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(hung.requests).toBe(1);
     kms.destroy();
   });

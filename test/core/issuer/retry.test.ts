@@ -1,12 +1,21 @@
 // Full-jitter retries: classification of AWS/network failures, bounded attempts, per-attempt deadlines; and
 // the two facts about the SDK's own retry strategy that keep it off the request path (docs/design.md#retries).
-import { createServer, type ServerResponse } from 'node:http';
-import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptTimeoutError } from '../../../core/issuer/errors.js';
 import { createKmsClient } from '../../../core/issuer/kms.js';
-import { classifyAwsError, fullJitterDelay, withRetry } from '../../../core/issuer/retry.js';
-import { closeNow, listen } from '../../../local/listen.js';
+import {
+  classifyAwsError,
+  fullJitterDelay,
+  type RetryPolicy,
+  withRetry,
+} from '../../../core/issuer/retry.js';
+import {
+  type MisbehavingKms,
+  SIGNATURE,
+  signCommand,
+  startMisbehavingKms,
+} from '../../../fixtures/misbehaving-kms.js';
 
 const awsError = (name: string, status?: number) =>
   Object.assign(new Error(name), {
@@ -130,98 +139,55 @@ describe('withRetry', () => {
 });
 
 describe("the SDK's retry strategy, measured against withRetry (why the request path keeps withRetry)", () => {
-  const JSON_11 = { 'content-type': 'application/x-amz-json-1.1' };
-  // A Sign answer ("AAAA" is the signature 00 00 00).
-  const SIGNED = '{"KeyId":"k","SigningAlgorithm":"RSASSA_PKCS1_V1_5_SHA_256","Signature":"AAAA"}';
-  let answer: (res: ServerResponse) => void = () => undefined;
-  let requests = 0;
-  let endpoint: string;
-  let close: () => Promise<void>;
-
+  let kms: MisbehavingKms;
   beforeAll(async () => {
-    const server = createServer((req, res) => {
-      requests++;
-      req.resume();
-      req.on('end', () => answer(res));
-    });
-    endpoint = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
-    close = closeNow(server);
+    kms = await startMisbehavingKms({ dripMs: 2000 });
   });
-  afterAll(() => close());
+  afterAll(() => kms.close());
 
   const base = () => ({
-    endpoint,
+    endpoint: kms.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
   });
-  const sign = () =>
-    new SignCommand({
-      KeyId: 'k',
-      Message: Buffer.alloc(32),
-      MessageType: 'DIGEST',
-      SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
-    });
+  const viaWithRetry = (client: KMSClient, policy: RetryPolicy) =>
+    withRetry((signal) => client.send(signCommand(), signal ? { abortSignal: signal } : {}), policy);
 
   it('one SDK attempt outlives requestTimeout and socketTimeout while the body trickles; withRetry ends each attempt at its deadline', async () => {
-    // Headers at once, then one byte per 20 ms (about 1.7 s in all): never idle for the 300 ms socketTimeout.
-    answer = (res) => {
-      res.writeHead(200, JSON_11);
-      let i = 0;
-      const timer = setInterval(() => {
-        if (res.destroyed) return clearInterval(timer);
-        res.write(SIGNED[i++]!);
-        if (i === SIGNED.length) {
-          clearInterval(timer);
-          res.end();
-        }
-      }, 20);
-    };
-    requests = 0;
+    // One byte per 20 ms for 2 s: never idle for the 300 ms socketTimeout.
+    kms.mode = 'drip_body';
+    kms.resetCounts();
     const sdk = new KMSClient({
       ...base(),
       maxAttempts: 1,
       requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true, socketTimeout: 300 },
     });
-    expect((await sdk.send(sign())).Signature).toEqual(new Uint8Array(3));
-    expect(requests).toBe(1);
+    expect((await sdk.send(signCommand())).Signature).toEqual(SIGNATURE);
+    expect(kms.requests).toBe(1);
 
-    requests = 0;
-    const kms = createKmsClient(base());
-    const error = await withRetry((signal) => kms.send(sign(), signal ? { abortSignal: signal } : {}), {
-      maxAttempts: 2,
-      baseDelayMs: 0,
-      maxDelayMs: 0,
-      attemptTimeoutMs: 100,
-    }).catch((err: unknown) => err);
+    kms.resetCounts();
+    const client = createKmsClient(base());
+    const policy = { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0, attemptTimeoutMs: 100 };
+    const error = await viaWithRetry(client, policy).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(AttemptTimeoutError);
-    expect(requests).toBe(2);
+    expect(kms.requests).toBe(2);
     sdk.destroy();
-    kms.destroy();
+    client.destroy();
   }, 15_000);
 
   it("the SDK's retry quota stops retrying a failing dependency after a run of failed calls; withRetry retries every call", async () => {
-    answer = (res) => res.writeHead(500, JSON_11).end('{"__type":"KMSInternalException","message":"down"}');
-    const attemptsPerCall = async (call: () => Promise<unknown>) => {
-      const counts: number[] = [];
-      for (let i = 0; i < 20; i++) {
-        requests = 0;
-        await call().catch(() => undefined);
-        counts.push(requests);
-      }
-      return counts;
-    };
+    kms.mode = 'outage';
     const sdk = new KMSClient({ ...base(), maxAttempts: 3 });
-    const sdkCounts = await attemptsPerCall(() => sdk.send(sign()));
+    const sdkCounts = await kms.attemptsPerCall(20, () => sdk.send(signCommand()));
     expect(sdkCounts[0]).toBe(3);
     expect(sdkCounts.at(-1)).toBe(1);
 
-    const kms = createKmsClient(base());
-    const policy = { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 };
-    const ours = await attemptsPerCall(() =>
-      withRetry((signal) => kms.send(sign(), signal ? { abortSignal: signal } : {}), policy),
+    const client = createKmsClient(base());
+    const ours = await kms.attemptsPerCall(20, () =>
+      viaWithRetry(client, { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }),
     );
     expect(ours).toEqual(Array(20).fill(3));
     sdk.destroy();
-    kms.destroy();
+    client.destroy();
   }, 15_000);
 });
