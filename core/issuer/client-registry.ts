@@ -32,7 +32,7 @@ import {
 } from './client-rules.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
 import { createClientsTable } from './client-table.js';
-import type { DynamoApi } from './dynamo.js';
+import { DYNAMO_ATTEMPT_TIMEOUT_MS, type DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
 import { isReservedItemId } from './key-state-item.js';
 import { type RetryPolicy, withRetry } from './retry.js';
@@ -116,12 +116,12 @@ export interface ClientRegistryOptions {
   readonly scopes?: readonly string[];
 }
 
-/** 3 attempts, 25-200 ms full jitter, 1 s per attempt: a GetItem takes single-digit ms in-region. */
+/** 3 attempts, 25-200 ms full jitter, 1 s per attempt (docs/design.md#retries: the token request's bound). */
 export const DEFAULT_READ_RETRY: RetryPolicy = {
   maxAttempts: 3,
   baseDelayMs: 25,
   maxDelayMs: 200,
-  attemptTimeoutMs: 1000,
+  attemptTimeoutMs: DYNAMO_ATTEMPT_TIMEOUT_MS,
 };
 
 export function createClientRegistry(options: ClientRegistryOptions): ClientRegistry {

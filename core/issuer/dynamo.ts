@@ -9,8 +9,8 @@ export interface DynamoClientOptions {
   /** e.g. dynalite's URL; otherwise the SDK reads AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL. */
   readonly endpoint?: string;
   /**
-   * SDK attempts including the first. Default 1: the registry retries its reads itself (retry.ts, shorter
-   * backoff than the SDK's standard mode). The admin CLI, whose writes go through the SDK, passes 3.
+   * SDK attempts including the first. Default 1: the registry retries its reads itself (retry.ts; why not
+   * the SDK's strategy: docs/design.md#retries). The admin CLI, whose writes go through the SDK, passes 3.
    */
   readonly maxAttempts?: number;
   readonly connectionTimeoutMs?: number;
@@ -19,10 +19,13 @@ export interface DynamoClientOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
+/** Deadline of one DynamoDB attempt: a GetItem takes single-digit milliseconds in-region, so 1 s is generous. */
+export const DYNAMO_ATTEMPT_TIMEOUT_MS = 1000;
+
 /**
  * A DynamoDB client tuned for a request path: short timeouts, so an outage turns into a 503 within a
- * few seconds instead of hanging until the Lambda (or API Gateway's 29 s) timeout. A GetItem takes
- * single-digit milliseconds in-region, so 1 s per attempt is generous.
+ * few seconds instead of hanging until the Lambda (or API Gateway's 29 s) timeout. `throwOnRequestTimeout`:
+ * without it the SDK only logs a warning when requestTimeout passes (docs/design.md#retries).
  */
 export function createDynamoClient(options: DynamoClientOptions = {}): DynamoDBClient {
   return new DynamoDBClient({
@@ -32,7 +35,8 @@ export function createDynamoClient(options: DynamoClientOptions = {}): DynamoDBC
     maxAttempts: options.maxAttempts ?? 1,
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? 500,
-      requestTimeout: options.requestTimeoutMs ?? 1000,
+      requestTimeout: options.requestTimeoutMs ?? DYNAMO_ATTEMPT_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
     },
   });
 }

@@ -1,6 +1,7 @@
 // The KMS seam: signer and JWKS publisher take anything with the SDK client's `send`, so tests and the
 // local stack point the real @aws-sdk/client-kms at the emulator. One retry policy (core/issuer/retry.ts)
-// wraps every KMS call; the default client therefore has SDK retries off so attempts never multiply.
+// wraps every KMS call; the default client therefore has SDK retries off so attempts never multiply
+// (why not the SDK's retry strategy: docs/design.md#retries).
 import { GetPublicKeyCommand, type GetPublicKeyCommandOutput, KMSClient } from '@aws-sdk/client-kms';
 import { type RsaPublicJwk, toRsaPublicJwk } from '../jwk.js';
 import { IssuerError } from './errors.js';
@@ -21,10 +22,14 @@ export interface KmsClientOptions {
   readonly requestTimeoutMs?: number;
 }
 
+/** Deadline of one KMS attempt: a Sign takes ~10-30 ms in-region; 3 of them fit the token Lambda (docs/design.md#retries). */
+export const KMS_ATTEMPT_TIMEOUT_MS = 2000;
+
 /**
  * A KMS client for the request path. `maxAttempts: 1`: retries belong to createKmsSigner /
- * createJwksPublisher (full jitter, 50-400 ms), which suit a token endpoint better than the SDK's standard
- * mode (500 ms base delay on throttling). Pass a client with SDK retries on and the attempts multiply.
+ * createJwksPublisher (full jitter, 50-400 ms), which bound a token request where the SDK's strategy
+ * cannot (docs/design.md#retries). Pass a client with SDK retries on and the attempts multiply.
+ * `throwOnRequestTimeout`: without it the SDK only logs a warning when requestTimeout passes.
  */
 export function createKmsClient(options: KmsClientOptions = {}): KMSClient {
   return new KMSClient({
@@ -34,7 +39,8 @@ export function createKmsClient(options: KmsClientOptions = {}): KMSClient {
     maxAttempts: 1,
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? 1000,
-      requestTimeout: options.requestTimeoutMs ?? 2000,
+      requestTimeout: options.requestTimeoutMs ?? KMS_ATTEMPT_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
     },
   });
 }
@@ -45,7 +51,7 @@ export interface KmsRetryOptions {
   readonly maxAttempts?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
-  /** Deadline per attempt (default 2000 ms; a KMS Sign takes ~10-30 ms in-region). */
+  /** Deadline per attempt, body included (default KMS_ATTEMPT_TIMEOUT_MS). */
   readonly attemptTimeoutMs?: number;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -57,7 +63,7 @@ export function kmsRetryPolicy(options: KmsRetryOptions): RetryPolicy {
     maxAttempts: options.maxAttempts ?? 3,
     baseDelayMs: options.baseDelayMs ?? 50,
     maxDelayMs: options.maxDelayMs ?? 400,
-    attemptTimeoutMs: options.attemptTimeoutMs ?? 2000,
+    attemptTimeoutMs: options.attemptTimeoutMs ?? KMS_ATTEMPT_TIMEOUT_MS,
     ...(options.random ? { random: options.random } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),

@@ -1,6 +1,7 @@
 // Bounded retries with full-jitter exponential backoff for calls to AWS dependencies (KMS, DynamoDB):
 // classify the failure (throttled / transient / permanent), retry only the first two, and give every attempt
-// its own deadline so a hung connection costs one attempt, not the whole Lambda timeout.
+// its own deadline so a hung connection costs one attempt, not the whole Lambda timeout. The SDK's own retry
+// strategy cannot give that bound (measured: docs/design.md#retries), so request-path clients run with it off.
 
 import { AttemptTimeoutError } from './errors.js';
 

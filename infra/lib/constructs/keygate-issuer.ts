@@ -183,7 +183,7 @@ export class KeygateIssuer extends Construct {
       description: 'keygate token endpoint (OAuth 2.0 client credentials)',
       serviceName: 'keygate-token',
       memorySize: props.tokenMemorySize ?? 512,
-      // Worst case: a DynamoDB read and a KMS Sign, each with SDK retries on throttling.
+      // Worst case: a DynamoDB read and a KMS Sign, 3 bounded attempts each: 9.2 s (docs/design.md#retries).
       timeout: Duration.seconds(10),
       environment: {
         ISSUER: this.issuerUrl,

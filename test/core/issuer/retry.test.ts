@@ -1,7 +1,21 @@
-// Full-jitter retries: classification of AWS/network failures, bounded attempts, per-attempt deadlines.
-import { describe, expect, it } from 'vitest';
+// Full-jitter retries: classification of AWS/network failures, bounded attempts, per-attempt deadlines; and
+// the two facts about the SDK's own retry strategy that keep it off the request path (docs/design.md#retries).
+import { KMSClient } from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptTimeoutError } from '../../../core/issuer/errors.js';
-import { classifyAwsError, fullJitterDelay, withRetry } from '../../../core/issuer/retry.js';
+import { createKmsClient } from '../../../core/issuer/kms.js';
+import {
+  classifyAwsError,
+  fullJitterDelay,
+  type RetryPolicy,
+  withRetry,
+} from '../../../core/issuer/retry.js';
+import {
+  type MisbehavingKms,
+  SIGNATURE,
+  signCommand,
+  startMisbehavingKms,
+} from '../../../fixtures/misbehaving-kms.js';
 
 const awsError = (name: string, status?: number) =>
   Object.assign(new Error(name), {
@@ -122,4 +136,58 @@ describe('withRetry', () => {
   it('rejects a maxAttempts below 1', async () => {
     await expect(withRetry(async () => 1, { ...noSleep, maxAttempts: 0 })).rejects.toThrow(RangeError);
   });
+});
+
+describe("the SDK's retry strategy, measured against withRetry (why the request path keeps withRetry)", () => {
+  let kms: MisbehavingKms;
+  beforeAll(async () => {
+    kms = await startMisbehavingKms({ dripMs: 2000 });
+  });
+  afterAll(() => kms.close());
+
+  const base = () => ({
+    endpoint: kms.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+  });
+  const viaWithRetry = (client: KMSClient, policy: RetryPolicy) =>
+    withRetry((signal) => client.send(signCommand(), signal ? { abortSignal: signal } : {}), policy);
+
+  it('one SDK attempt outlives requestTimeout and socketTimeout while the body trickles; withRetry ends each attempt at its deadline', async () => {
+    // One byte per 20 ms for 2 s: never idle for the 300 ms socketTimeout.
+    kms.mode = 'drip_body';
+    kms.resetCounts();
+    const sdk = new KMSClient({
+      ...base(),
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true, socketTimeout: 300 },
+    });
+    expect((await sdk.send(signCommand())).Signature).toEqual(SIGNATURE);
+    expect(kms.requests).toBe(1);
+
+    kms.resetCounts();
+    const client = createKmsClient(base());
+    const policy = { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0, attemptTimeoutMs: 100 };
+    const error = await viaWithRetry(client, policy).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(AttemptTimeoutError);
+    expect(kms.requests).toBe(2);
+    sdk.destroy();
+    client.destroy();
+  }, 15_000);
+
+  it("the SDK's retry quota stops retrying a failing dependency after a run of failed calls; withRetry retries every call", async () => {
+    kms.mode = 'outage';
+    const sdk = new KMSClient({ ...base(), maxAttempts: 3 });
+    const sdkCounts = await kms.attemptsPerCall(20, () => sdk.send(signCommand()));
+    expect(sdkCounts[0]).toBe(3);
+    expect(sdkCounts.at(-1)).toBe(1);
+
+    const client = createKmsClient(base());
+    const ours = await kms.attemptsPerCall(20, () =>
+      viaWithRetry(client, { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }),
+    );
+    expect(ours).toEqual(Array(20).fill(3));
+    sdk.destroy();
+    client.destroy();
+  }, 15_000);
 });
