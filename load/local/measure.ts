@@ -159,12 +159,17 @@ export async function runPhase(plan: PhasePlan): Promise<PhaseCounts> {
   };
   if (plan.signal?.aborted) stop();
   plan.signal?.addEventListener('abort', stop, { once: true });
+  let midAction: Promise<void> | undefined;
+  let midSettled = false;
   const mid = plan.midRun
     ? setTimeout(() => {
         plan.log?.(`  -- ${plan.midRun!.atSeconds}s: mid-run action`);
-        plan
+        midAction = plan
           .midRun!.action()
-          .catch((e: unknown) => plan.log?.(`  mid-run action failed: ${(e as Error).message}`));
+          .catch((e: unknown) => plan.log?.(`  mid-run action failed: ${(e as Error).message}`))
+          .finally(() => {
+            midSettled = true;
+          });
       }, plan.midRun.atSeconds * 1000)
     : undefined;
   try {
@@ -174,6 +179,12 @@ export async function runPhase(plan: PhasePlan): Promise<PhaseCounts> {
     clearInterval(ticker);
     if (mid) clearTimeout(mid);
     plan.signal?.removeEventListener('abort', stop);
+  }
+  // An action the run started is awaited, never left running against a stack that is about to close (a
+  // key rotation on a loaded machine can outlast a short run: requests then met it in progress only).
+  if (midAction && !midSettled) {
+    plan.log?.('  the mid-run action outlasted the run: waiting for it');
+    await midAction;
   }
   if (timeline.pending()) timeline.tick();
   return {

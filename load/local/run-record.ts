@@ -35,7 +35,7 @@ export function reportLoad(scenario: ScenarioDef, run: LoadRun, log: (line: stri
     if (p.rotated === false) {
       // Zero failures under one key proves nothing about rotation: do not report a pass.
       log(
-        'FAIL  no signing-key rotation happened during the run (the local stack has no rotateSigningKey())',
+        'FAIL  no signing-key rotation completed (the stack cannot rotate, or the rotation failed: see above)',
       );
       failed = true;
     }
