@@ -11,6 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { type KeyObject, verify as rsaVerify } from 'node:crypto';
 import { BoundedCache } from '../bounded-cache.js';
 import { TOKEN_CACHE_SIZE } from '../contract.js';
+import { decodeBase64url } from './base64url.js';
 import { VerifyError, type VerifyErrorCode } from './errors.js';
 import { isSaneKid } from './kid.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from './types.js';
@@ -132,21 +133,23 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Parses the base64url JSON object of a header or payload. JSON.parse keeps the last of duplicate member
+ * Parses the base64url JSON object of a header or payload whose ASCII bytes are `bytes[start, end)`, decoding
+ * it in place to the start of `bytes`. JSON.parse keeps the last of duplicate member
  * names, which RFC 7515 §5.2 allows ("reject or use a parser that returns only the lexically last"); the
  * payload is signed by our issuer, so duplicates could only come from it. Invalid UTF-8 is rejected as
  * RFC 7519 §7.2 requires (jose does the same with a fatal TextDecoder).
  */
 function decodeJsonObject(
-  segment: string,
-  into: Buffer,
+  bytes: Buffer,
+  start: number,
+  end: number,
   view: (length: number) => Buffer,
 ): Record<string, unknown> | undefined {
-  const length = into.write(segment, 0, 'base64url');
-  if (!isUtf8(view(length))) return undefined;
+  const length = decodeBase64url(bytes, start, end, bytes, 0);
+  if (length < 0 || !isUtf8(view(length))) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(into.toString('utf8', 0, length));
+    value = JSON.parse(bytes.toString('utf8', 0, length));
   } catch {
     return undefined;
   }
@@ -263,7 +266,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       header = headerCache.get(headerB64);
       if (header === undefined) {
         if (!BASE64URL.test(headerB64)) fail('malformed', 'header is not base64url');
-        const json = decodeJsonObject(headerB64, scratch.input, inputView);
+        // ASCII (the test above), so latin1 writes it byte for byte.
+        scratch.input.write(headerB64, 0, 'latin1');
+        const json = decodeJsonObject(scratch.input, 0, dot1, inputView);
         if (json === undefined) fail('malformed', 'header is not a base64url JSON object');
         header = checkHeader(json as Record<string, unknown>);
         if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
@@ -337,25 +342,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
     kid: string,
     key: KeyObject,
   ): AccessTokenClaims {
-    // RFC 8017 §8.2.2 step 1: the signature is exactly k octets (the modulus length). Buffer's base64url
-    // decoder skips characters outside the alphabet and stops at '=', so an exact decoded length plus
-    // zero spare bits in the last character leaves one accepted spelling, except '+' and '/', which it
-    // decodes like '-' and '_' and which are refused explicitly.
     // The whole token goes into a scratch buffer (3 bytes per UTF-16 unit always fit) as UTF-8: byte count
-    // equal to character count proves it ASCII. Buffer's base64url decoder maps a non-ASCII character to
-    // its low byte (U+0141 reads as 'A'), so without this a look-alike signature would verify. The first
-    // dot2 bytes are then the signing input: the ASCII text itself (RFC 7515 §5.2 step 8).
-    if (scratch.input.write(token, 0, 'utf8') !== token.length) fail('malformed', 'token is not ASCII');
+    // equal to character count proves it ASCII (a look-alike such as U+0141 for 'A' never reaches a
+    // decoder). The first dot2 bytes are then the signing input: the ASCII text itself (RFC 7515 §5.2 step 8).
+    const input = scratch.input;
+    if (input.write(token, 0, 'utf8') !== token.length) fail('malformed', 'token is not ASCII');
+    // RFC 8017 §8.2.2 step 1: the signature is exactly k octets (the modulus length). The decoder refuses
+    // every byte outside the base64url alphabet ('+', '/', '=' included), so the exact character count
+    // plus zero spare bits in the last character leaves one accepted spelling.
     const modulusBytes = modulusBytesOf(key);
     const sigChars = token.length - dot2 - 1;
     const spareBits = sigChars * 6 - modulusBytes * 8;
-    const sigB64 = token.slice(dot2 + 1);
-    const sigBytes = scratch.signature.write(sigB64, 0, 'base64url');
     if (
       sigChars !== Math.ceil((modulusBytes * 4) / 3) ||
-      sigBytes !== modulusBytes ||
-      sigB64.indexOf('+') >= 0 ||
-      sigB64.indexOf('/') >= 0
+      decodeBase64url(input, dot2 + 1, token.length, scratch.signature, 0) !== modulusBytes
     ) {
       signatureFailure(token, dot1, dot2, 'signature length does not match the key');
     }
@@ -363,12 +363,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
       fail('malformed', 'signature is not canonical base64url');
     }
     // Non-base64url ASCII in the payload is covered by the signature (no issuer signs it), so the payload
-    // needs no charset scan on the success path (a scan costs a share of an RSA verify); the failure path
-    // still reports it as malformed.
-    if (!rsaVerify('sha256', inputView(dot2), key, signatureView(sigBytes))) {
+    // needs no charset scan before it (the decoder after it refuses such bytes); the failure path still
+    // reports it as malformed.
+    if (!rsaVerify('sha256', inputView(dot2), key, signatureView(modulusBytes))) {
       signatureFailure(token, dot1, dot2, 'signature verification failed');
     }
-    const payload = decodeJsonObject(token.slice(dot1 + 1, dot2), scratch.input, inputView);
+    // Decoded in place over the signing input, which the verify above was the last to need.
+    const payload = decodeJsonObject(input, dot1 + 1, dot2, inputView);
     if (payload === undefined) fail('malformed', 'payload is not a base64url JSON object');
     const nowMs = now();
     const claims = checkClaims(payload as Record<string, unknown>, Math.floor(nowMs / 1000));

@@ -217,6 +217,23 @@ describe('RFC 8725 attacks (docs/design.md#jwt-attacks)', () => {
     await expectCode(v.verify(`${h}.${p}é.${s}`), 'malformed');
   });
 
+  it.each([
+    ['base64 "+" for "-"', (p: string) => p.replace('-', '+').replace('_', '/')],
+    ['padding', (p: string) => `${p}${'='.repeat((4 - (p.length % 4)) % 4 || 4)}`],
+    ['a length no encoding has (4n + 1)', (p: string) => `${p}${'A'.repeat(((1 - p.length) & 3) || 4)}`],
+  ])('rejects a payload spelled with %s even when the issuer key signed it', async (_name, respell) => {
+    const v = makeVerifier();
+    // Claims whose base64url spelling has both '-' and '_', so the respelling changes something.
+    const h = b64url({ alg: 'RS256', typ: 'at+jwt', kid: key.kid });
+    const claims = { iss: TEST_ISSUER, sub: 'client-1', aud: TEST_AUDIENCE, client_id: 'client-1' };
+    const p = b64url({ ...claims, exp: NOW + 60, scope: 'a', jti: '>>>??>' });
+    expect(p).toMatch(/-.*_|_.*-/);
+    await expect(v.verify(signRaw(h, p, key.privateKey))).resolves.toMatchObject({ sub: 'client-1' });
+    const respelled = respell(p);
+    expect(respelled).not.toBe(p);
+    await expectCode(v.verify(signRaw(h, respelled, key.privateKey)), 'malformed');
+  });
+
   it('rejects non-ASCII look-alikes whose low byte matches the genuine character', async () => {
     // U+0141 truncates to 0x41 ('A') in latin1: the signing input must never be built that way.
     const v = makeVerifier({ tokenCacheSize: 0 });
