@@ -220,7 +220,7 @@ describe('RFC 8725 attacks (docs/design.md#jwt-attacks)', () => {
   it.each([
     ['base64 "+" for "-"', (p: string) => p.replace('-', '+').replace('_', '/')],
     ['padding', (p: string) => `${p}${'='.repeat((4 - (p.length % 4)) % 4 || 4)}`],
-    ['a length no encoding has (4n + 1)', (p: string) => `${p}${'A'.repeat(((1 - p.length) & 3) || 4)}`],
+    ['a length no encoding has (4n + 1)', (p: string) => `${p}${'A'.repeat((1 - p.length) & 3 || 4)}`],
   ])('rejects a payload spelled with %s even when the issuer key signed it', async (_name, respell) => {
     const v = makeVerifier();
     // Claims whose base64url spelling has both '-' and '_', so the respelling changes something.
