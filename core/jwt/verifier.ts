@@ -146,10 +146,16 @@ function decodeJsonObject(
   view: (length: number) => Buffer,
 ): Record<string, unknown> | undefined {
   const length = decodeBase64url(bytes, start, end, bytes, 0);
-  if (length < 0 || !isUtf8(view(length))) return undefined;
+  if (length < 0) return undefined;
+  // The UTF-8 decoder replaces every invalid sequence with U+FFFD (WHATWG Encoding §4.1), so a text without
+  // one came from valid UTF-8; only a text with one needs the exact check (the JSON may spell U+FFFD itself).
+  // V8 answers indexOf of a non-Latin-1 character in a one-byte string without a scan: the common case
+  // costs no second pass over the bytes.
+  const text = bytes.toString('utf8', 0, length);
+  if (text.indexOf('\uFFFD') >= 0 && !isUtf8(view(length))) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8', 0, length));
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
