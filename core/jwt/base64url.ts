@@ -1,7 +1,7 @@
 // Strict base64url decoding (RFC 4648 §5, unpadded as RFC 7515 §2 requires) of ASCII bytes already in a
 // buffer, in plain JS, for the verifier's hot path. Buffer#write(s, 'base64url') is simdutf's AVX-512 kernel
-// on CPUs that have it, and on an Intel Xeon calling it before each crypto.verify slowed that RSA verify by
-// ~2 µs (10%; 0.2 µs alone): see the comment on decodeBase64url.
+// on CPUs that have it, and on an Intel Xeon calling it before each crypto.verify slowed that verify by
+// ~2 µs (10%) while costing 0.2 µs alone: see decodeBase64url.
 
 /** Byte -> 6-bit value of the base64url alphabet; 255 for every other byte ('+', '/', '=', non-ASCII). */
 const VALUE = new Uint8Array(256).fill(255);
@@ -18,8 +18,8 @@ const VALUE = new Uint8Array(256).fill(255);
  * Why not Buffer: measured paired with the raw crypto.verify floor (`npm run bench -- verify`), decoding a
  * 342-character RS256 signature with Buffer#write before each verify cost 2.1 µs per token on an Intel Xeon
  * with AVX-512 (0.8 µs with SIMDUTF_FORCE_IMPLEMENTATION=haswell), this loop 0.4 µs: the vector kernel is
- * fast alone but slows the RSA code that follows it (AVX-512 frequency licensing, Intel 64 and IA-32
- * Architectures Optimization Reference Manual, "Skylake Server Power Management").
+ * fast alone but slows the scalar RSA code that follows it, most likely by license-based downclocking
+ * (https://travisdowns.github.io/blog/2020/08/19/icl-avx512-freq.html). An AMD EPYC showed far less of it.
  */
 export function decodeBase64url(
   src: Uint8Array,
