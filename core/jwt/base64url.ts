@@ -4,9 +4,9 @@
 // ~2 µs (10%) while costing 0.2 µs alone: see decodeBase64url.
 
 /** Byte -> 6-bit value of the base64url alphabet; 255 for every other byte ('+', '/', '=', non-ASCII). */
-const VALUE = new Uint8Array(256).fill(255);
+export const BASE64URL_VALUE = new Uint8Array(256).fill(255);
 [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].forEach((c, i) => {
-  VALUE[c.charCodeAt(0)] = i;
+  BASE64URL_VALUE[c.charCodeAt(0)] = i;
 });
 
 /**
@@ -36,10 +36,10 @@ export function decodeBase64url(
   let seen = 0;
   let i = start;
   for (; i < whole; i += 4) {
-    const a = VALUE[src[i]!]!;
-    const b = VALUE[src[i + 1]!]!;
-    const c = VALUE[src[i + 2]!]!;
-    const d = VALUE[src[i + 3]!]!;
+    const a = BASE64URL_VALUE[src[i]!]!;
+    const b = BASE64URL_VALUE[src[i + 1]!]!;
+    const c = BASE64URL_VALUE[src[i + 2]!]!;
+    const d = BASE64URL_VALUE[src[i + 3]!]!;
     seen |= a | b | c | d;
     out[o] = (a << 2) | (b >> 4);
     out[o + 1] = (b << 4) | (c >> 2);
@@ -47,12 +47,12 @@ export function decodeBase64url(
     o += 3;
   }
   if (rest !== 0) {
-    const a = VALUE[src[i]!]!;
-    const b = VALUE[src[i + 1]!]!;
+    const a = BASE64URL_VALUE[src[i]!]!;
+    const b = BASE64URL_VALUE[src[i + 1]!]!;
     seen |= a | b;
     out[o++] = (a << 2) | (b >> 4);
     if (rest === 3) {
-      const c = VALUE[src[i + 2]!]!;
+      const c = BASE64URL_VALUE[src[i + 2]!]!;
       seen |= c;
       out[o++] = (b << 4) | (c >> 2);
     }

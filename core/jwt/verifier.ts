@@ -12,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import { type KeyObject, verify as rsaVerify } from 'node:crypto';
 import { BoundedCache } from '../bounded-cache.js';
 import { TOKEN_CACHE_SIZE } from '../contract.js';
-import { decodeBase64url } from './base64url.js';
+import { BASE64URL_VALUE, decodeBase64url } from './base64url.js';
 import { VerifyError, type VerifyErrorCode } from './errors.js';
 import { isSaneKid } from './kid.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from './types.js';
@@ -95,12 +95,6 @@ function cacheKey(token: string): number {
 
 /** RFC 4648 §5 base64url alphabet, unpadded (RFC 7515 §2). */
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
-/** 6-bit values of the base64url alphabet (for the canonical-encoding check on the signature). */
-const B64URL_VALUE = new Uint8Array(128);
-[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].forEach((c, i) => {
-  B64URL_VALUE[c.charCodeAt(0)] = i;
-});
 
 /** Modulus length in bytes per key (asymmetricKeyDetails builds a fresh object on every read). */
 const modulusBytesCache = new WeakMap<KeyObject, number>();
@@ -366,7 +360,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ) {
       signatureFailure(token, dot1, dot2, 'signature length does not match the key');
     }
-    if ((B64URL_VALUE[token.charCodeAt(token.length - 1)]! & ((1 << spareBits) - 1)) !== 0) {
+    if ((BASE64URL_VALUE[input[token.length - 1]!]! & ((1 << spareBits) - 1)) !== 0) {
       fail('malformed', 'signature is not canonical base64url');
     }
     // Non-base64url ASCII in the payload is covered by the signature (no issuer signs it), so the payload
