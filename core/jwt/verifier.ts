@@ -10,11 +10,11 @@
 // decoded in JS (./base64url.ts says why Buffer's decoder cost more than it seems to).
 import { isUtf8 } from 'node:buffer';
 import { type KeyObject, verify as rsaVerify } from 'node:crypto';
-import { BoundedCache } from '../bounded-cache.js';
 import { TOKEN_CACHE_SIZE } from '../contract.js';
 import { BASE64URL_VALUE, decodeBase64url } from './base64url.js';
 import { VerifyError, type VerifyErrorCode } from './errors.js';
 import { isSaneKid } from './kid.js';
+import { TOKEN_CACHE_MAX, TokenCache } from './token-cache.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from './types.js';
 
 export interface VerifierOptions {
@@ -200,8 +200,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw new RangeError('maxTokenLength must be an integer >= 16');
   }
   const cacheSize = options.tokenCacheSize ?? TOKEN_CACHE_SIZE;
-  if (!Number.isInteger(cacheSize) || cacheSize < 0)
-    throw new RangeError('tokenCacheSize must be an integer >= 0');
+  if (!Number.isInteger(cacheSize) || cacheSize < 0 || cacheSize > TOKEN_CACHE_MAX)
+    throw new RangeError('tokenCacheSize must be an integer from 0 to 2^22');
   const cacheMaxTtlMs = (options.tokenCacheMaxTtlSeconds ?? 3600) * 1000;
   if (!Number.isFinite(cacheMaxTtlMs) || cacheMaxTtlMs < 0) {
     throw new RangeError('tokenCacheMaxTtlSeconds must be >= 0');
@@ -209,8 +209,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const keyStore = options.keyStore;
   const now = options.now ?? Date.now;
 
-  // Expiry is checked by us on every read (exact, and with the injected clock); the BoundedCache only bounds size.
-  const cache = cacheSize > 0 ? new BoundedCache<number, CacheEntry>(cacheSize) : undefined;
+  // Expiry is checked by us on every read (exact, and with the injected clock); the TokenCache only bounds size.
+  const cache = cacheSize > 0 ? new TokenCache<CacheEntry>(cacheSize) : undefined;
   const headerCache = new Map<string, ParsedHeader>();
   let parsedDot1 = 0;
   let parsedDot2 = 0;
