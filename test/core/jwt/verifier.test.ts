@@ -434,6 +434,11 @@ describe('claims', () => {
     expect(() => createVerifier({ ...base, clockLeewaySeconds: -1 })).toThrow(RangeError);
     expect(() => createVerifier({ ...base, audience: [] })).toThrow(TypeError);
     expect(() => createVerifier({ ...base, issuer: '' })).toThrow(TypeError);
+    expect(() => createVerifier({ ...base, tokenCacheSize: -1 })).toThrow(RangeError);
+    expect(() => createVerifier({ ...base, tokenCacheSize: 2 ** 22 + 1 })).toThrow(
+      'tokenCacheSize must be an integer from 0 to 2^22',
+    );
+    expect(createVerifier({ ...base, tokenCacheSize: 1_000_000 }).stats().tokenCacheSize).toBe(0);
   });
 });
 
