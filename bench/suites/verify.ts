@@ -220,7 +220,7 @@ export const suite: BenchSuite = {
       );
       // The target's figure: the evicting miss path paired call by call with the floor (measure/interleaved.ts
       // pairedRatio). The rounds above put it at 0.69x in one full run on a loaded machine and 0.76x in the
-      // next; paired calls gave 0.761-0.773x in three runs.
+      // next; paired calls gave 0.761-0.773x in three runs, 0.819-0.827x after docs/performance.md's cuts.
       const pairedToFloor = await pairedRatio({ base: floor, task: evictingTask, timeMs, warmupMs });
       return rows.map((r) => (r.name === KEYGATE_EVICTING ? { ...r, extra: { pairedToFloor } } : r));
     } finally {

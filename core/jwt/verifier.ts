@@ -6,13 +6,15 @@
 // and the others add parsing and checks we do not need. Here almost all the time is crypto.verify itself
 // plus the payload decode any verifier must do (`npm run bench -- verify` prints the ratios against the
 // raw crypto.verify floor and against the peers). Hence: no per-token allocation we can avoid, no
-// full-token charset scan on the success path, header validated once per distinct header.
+// full-token charset scan on the success path, header validated once per distinct header, and base64url
+// decoded in JS (./base64url.ts says why Buffer's decoder cost more than it seems to).
 import { isUtf8 } from 'node:buffer';
 import { type KeyObject, verify as rsaVerify } from 'node:crypto';
-import { BoundedCache } from '../bounded-cache.js';
 import { TOKEN_CACHE_SIZE } from '../contract.js';
+import { BASE64URL_VALUE, decodeBase64url } from './base64url.js';
 import { VerifyError, type VerifyErrorCode } from './errors.js';
 import { isSaneKid } from './kid.js';
+import { TOKEN_CACHE_MAX, TokenCache } from './token-cache.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from './types.js';
 
 export interface VerifierOptions {
@@ -94,12 +96,6 @@ function cacheKey(token: string): number {
 /** RFC 4648 §5 base64url alphabet, unpadded (RFC 7515 §2). */
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
-/** 6-bit values of the base64url alphabet (for the canonical-encoding check on the signature). */
-const B64URL_VALUE = new Uint8Array(128);
-[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].forEach((c, i) => {
-  B64URL_VALUE[c.charCodeAt(0)] = i;
-});
-
 /** Modulus length in bytes per key (asymmetricKeyDetails builds a fresh object on every read). */
 const modulusBytesCache = new WeakMap<KeyObject, number>();
 function modulusBytesOf(key: KeyObject): number {
@@ -132,21 +128,29 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Parses the base64url JSON object of a header or payload. JSON.parse keeps the last of duplicate member
+ * Parses the base64url JSON object of a header or payload whose ASCII bytes are `bytes[start, end)`, decoding
+ * it in place to the start of `bytes`. JSON.parse keeps the last of duplicate member
  * names, which RFC 7515 §5.2 allows ("reject or use a parser that returns only the lexically last"); the
  * payload is signed by our issuer, so duplicates could only come from it. Invalid UTF-8 is rejected as
  * RFC 7519 §7.2 requires (jose does the same with a fatal TextDecoder).
  */
 function decodeJsonObject(
-  segment: string,
-  into: Buffer,
+  bytes: Buffer,
+  start: number,
+  end: number,
   view: (length: number) => Buffer,
 ): Record<string, unknown> | undefined {
-  const length = into.write(segment, 0, 'base64url');
-  if (!isUtf8(view(length))) return undefined;
+  const length = decodeBase64url(bytes, start, end, bytes, 0);
+  if (length < 0) return undefined;
+  // The UTF-8 decoder replaces every invalid sequence with U+FFFD (WHATWG Encoding §4.1), so a text without
+  // one came from valid UTF-8; only a text with one needs the exact check (the JSON may spell U+FFFD itself).
+  // V8 answers indexOf of a non-Latin-1 character in a one-byte string without a scan: the common case
+  // costs no second pass over the bytes.
+  const text = bytes.toString('utf8', 0, length);
+  if (text.indexOf('\uFFFD') >= 0 && !isUtf8(view(length))) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(into.toString('utf8', 0, length));
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -196,8 +200,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw new RangeError('maxTokenLength must be an integer >= 16');
   }
   const cacheSize = options.tokenCacheSize ?? TOKEN_CACHE_SIZE;
-  if (!Number.isInteger(cacheSize) || cacheSize < 0)
-    throw new RangeError('tokenCacheSize must be an integer >= 0');
+  if (!Number.isInteger(cacheSize) || cacheSize < 0 || cacheSize > TOKEN_CACHE_MAX)
+    throw new RangeError('tokenCacheSize must be an integer from 0 to 2^22');
   const cacheMaxTtlMs = (options.tokenCacheMaxTtlSeconds ?? 3600) * 1000;
   if (!Number.isFinite(cacheMaxTtlMs) || cacheMaxTtlMs < 0) {
     throw new RangeError('tokenCacheMaxTtlSeconds must be >= 0');
@@ -205,8 +209,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const keyStore = options.keyStore;
   const now = options.now ?? Date.now;
 
-  // Expiry is checked by us on every read (exact, and with the injected clock); the BoundedCache only bounds size.
-  const cache = cacheSize > 0 ? new BoundedCache<number, CacheEntry>(cacheSize) : undefined;
+  // Expiry is checked by us on every read (exact, and with the injected clock); the TokenCache only bounds size.
+  const cache = cacheSize > 0 ? new TokenCache<CacheEntry>(cacheSize) : undefined;
   const headerCache = new Map<string, ParsedHeader>();
   let parsedDot1 = 0;
   let parsedDot2 = 0;
@@ -263,7 +267,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       header = headerCache.get(headerB64);
       if (header === undefined) {
         if (!BASE64URL.test(headerB64)) fail('malformed', 'header is not base64url');
-        const json = decodeJsonObject(headerB64, scratch.input, inputView);
+        // ASCII (the test above), so latin1 writes it byte for byte.
+        scratch.input.write(headerB64, 0, 'latin1');
+        const json = decodeJsonObject(scratch.input, 0, dot1, inputView);
         if (json === undefined) fail('malformed', 'header is not a base64url JSON object');
         header = checkHeader(json as Record<string, unknown>);
         if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
@@ -337,38 +343,34 @@ export function createVerifier(options: VerifierOptions): Verifier {
     kid: string,
     key: KeyObject,
   ): AccessTokenClaims {
-    // RFC 8017 §8.2.2 step 1: the signature is exactly k octets (the modulus length). Buffer's base64url
-    // decoder skips characters outside the alphabet and stops at '=', so an exact decoded length plus
-    // zero spare bits in the last character leaves one accepted spelling, except '+' and '/', which it
-    // decodes like '-' and '_' and which are refused explicitly.
     // The whole token goes into a scratch buffer (3 bytes per UTF-16 unit always fit) as UTF-8: byte count
-    // equal to character count proves it ASCII. Buffer's base64url decoder maps a non-ASCII character to
-    // its low byte (U+0141 reads as 'A'), so without this a look-alike signature would verify. The first
-    // dot2 bytes are then the signing input: the ASCII text itself (RFC 7515 §5.2 step 8).
-    if (scratch.input.write(token, 0, 'utf8') !== token.length) fail('malformed', 'token is not ASCII');
+    // equal to character count proves it ASCII (a look-alike such as U+0141 for 'A' never reaches a
+    // decoder). The first dot2 bytes are then the signing input: the ASCII text itself (RFC 7515 §5.2 step 8).
+    const input = scratch.input;
+    if (input.write(token, 0, 'utf8') !== token.length) fail('malformed', 'token is not ASCII');
+    // RFC 8017 §8.2.2 step 1: the signature is exactly k octets (the modulus length). The decoder refuses
+    // every byte outside the base64url alphabet ('+', '/', '=' included), so the exact character count
+    // plus zero spare bits in the last character leaves one accepted spelling.
     const modulusBytes = modulusBytesOf(key);
     const sigChars = token.length - dot2 - 1;
     const spareBits = sigChars * 6 - modulusBytes * 8;
-    const sigB64 = token.slice(dot2 + 1);
-    const sigBytes = scratch.signature.write(sigB64, 0, 'base64url');
     if (
       sigChars !== Math.ceil((modulusBytes * 4) / 3) ||
-      sigBytes !== modulusBytes ||
-      sigB64.indexOf('+') >= 0 ||
-      sigB64.indexOf('/') >= 0
+      decodeBase64url(input, dot2 + 1, token.length, scratch.signature, 0) !== modulusBytes
     ) {
       signatureFailure(token, dot1, dot2, 'signature length does not match the key');
     }
-    if ((B64URL_VALUE[token.charCodeAt(token.length - 1)]! & ((1 << spareBits) - 1)) !== 0) {
+    if ((BASE64URL_VALUE[input[token.length - 1]!]! & ((1 << spareBits) - 1)) !== 0) {
       fail('malformed', 'signature is not canonical base64url');
     }
     // Non-base64url ASCII in the payload is covered by the signature (no issuer signs it), so the payload
-    // needs no charset scan on the success path (a scan costs a share of an RSA verify); the failure path
-    // still reports it as malformed.
-    if (!rsaVerify('sha256', inputView(dot2), key, signatureView(sigBytes))) {
+    // needs no charset scan before it (the decoder after it refuses such bytes); the failure path still
+    // reports it as malformed.
+    if (!rsaVerify('sha256', inputView(dot2), key, signatureView(modulusBytes))) {
       signatureFailure(token, dot1, dot2, 'signature verification failed');
     }
-    const payload = decodeJsonObject(token.slice(dot1 + 1, dot2), scratch.input, inputView);
+    // Decoded in place over the signing input, which the verify above was the last to need.
+    const payload = decodeJsonObject(input, dot1 + 1, dot2, inputView);
     if (payload === undefined) fail('malformed', 'payload is not a base64url JSON object');
     const nowMs = now();
     const claims = checkClaims(payload as Record<string, unknown>, Math.floor(nowMs / 1000));

@@ -217,6 +217,56 @@ describe('RFC 8725 attacks (docs/design.md#jwt-attacks)', () => {
     await expectCode(v.verify(`${h}.${p}é.${s}`), 'malformed');
   });
 
+  it.each([
+    ['base64 "+" for "-"', (p: string) => p.replace('-', '+').replace('_', '/')],
+    ['padding', (p: string) => `${p}${'='.repeat((4 - (p.length % 4)) % 4 || 4)}`],
+    ['a length no encoding has (4n + 1)', (p: string) => `${p}${'A'.repeat((1 - p.length) & 3 || 4)}`],
+  ])('rejects a payload spelled with %s even when the issuer key signed it', async (_name, respell) => {
+    const v = makeVerifier();
+    // Claims whose base64url spelling has both '-' and '_', so the respelling changes something.
+    const h = b64url({ alg: 'RS256', typ: 'at+jwt', kid: key.kid });
+    const claims = { iss: TEST_ISSUER, sub: 'client-1', aud: TEST_AUDIENCE, client_id: 'client-1' };
+    const p = b64url({ ...claims, exp: NOW + 60, scope: 'a', jti: '>>>??>' });
+    expect(p).toMatch(/-.*_|_.*-/);
+    await expect(v.verify(signRaw(h, p, key.privateKey))).resolves.toMatchObject({ sub: 'client-1' });
+    const respelled = respell(p);
+    expect(respelled).not.toBe(p);
+    await expectCode(v.verify(signRaw(h, respelled, key.privateKey)), 'malformed');
+  });
+
+  /** A signed token whose `sub` is `client-` followed by these raw bytes. */
+  const withSubBytes = (bytes: number[]) => {
+    const h = b64url({ alg: 'RS256', typ: 'at+jwt', kid: key.kid });
+    const json = (sub: string) =>
+      JSON.stringify({ iss: TEST_ISSUER, sub, aud: TEST_AUDIENCE, client_id: 'c', exp: NOW + 60 });
+    const [before, after] = json('client-\u0000').split('\\u0000') as [string, string];
+    const payload = Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]);
+    return signRaw(h, payload.toString('base64url'), key.privateKey);
+  };
+
+  it.each([
+    ['a UTF-16 surrogate (ED A0 80)', [0xed, 0xa0, 0x80]],
+    ['an overlong "/" (C0 AF)', [0xc0, 0xaf]],
+    ['an overlong 3-byte form (E0 80 AF)', [0xe0, 0x80, 0xaf]],
+    ['a code point above U+10FFFF (F4 90 80 80)', [0xf4, 0x90, 0x80, 0x80]],
+    ['a lone continuation byte (80)', [0x80]],
+    ['a truncated sequence (E2 82)', [0xe2, 0x82]],
+    ['byte FF', [0xff]],
+    ['a replacement character next to an invalid byte', [0xef, 0xbf, 0xbd, 0xc3]],
+  ])('rejects a signed payload with invalid UTF-8: %s', async (_name, bytes) => {
+    await expectCode(makeVerifier().verify(withSubBytes(bytes)), 'malformed');
+  });
+
+  it.each([
+    ['é (C3 A9)', [0xc3, 0xa9], 'é'],
+    ['a literal U+FFFD (EF BF BD)', [0xef, 0xbf, 0xbd], '\uFFFD'],
+    ['an emoji (F0 9F 98 80)', [0xf0, 0x9f, 0x98, 0x80], '\u{1F600}'],
+  ])('accepts a signed payload with valid UTF-8: %s', async (_name, bytes, text) => {
+    await expect(makeVerifier().verify(withSubBytes(bytes))).resolves.toMatchObject({
+      sub: `client-${text}`,
+    });
+  });
+
   it('rejects non-ASCII look-alikes whose low byte matches the genuine character', async () => {
     // U+0141 truncates to 0x41 ('A') in latin1: the signing input must never be built that way.
     const v = makeVerifier({ tokenCacheSize: 0 });
@@ -384,6 +434,11 @@ describe('claims', () => {
     expect(() => createVerifier({ ...base, clockLeewaySeconds: -1 })).toThrow(RangeError);
     expect(() => createVerifier({ ...base, audience: [] })).toThrow(TypeError);
     expect(() => createVerifier({ ...base, issuer: '' })).toThrow(TypeError);
+    expect(() => createVerifier({ ...base, tokenCacheSize: -1 })).toThrow(RangeError);
+    expect(() => createVerifier({ ...base, tokenCacheSize: 2 ** 22 + 1 })).toThrow(
+      'tokenCacheSize must be an integer from 0 to 2^22',
+    );
+    expect(createVerifier({ ...base, tokenCacheSize: 1_000_000 }).stats().tokenCacheSize).toBe(0);
   });
 });
 
