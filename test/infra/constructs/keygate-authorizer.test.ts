@@ -54,6 +54,16 @@ function synthOrders(
   return { template: Template.fromJSON(json), json, outdir, authorizer, stack };
 }
 
+/** The message synth fails with (the test fails when synth succeeds). */
+function synthError(app: App): string {
+  try {
+    app.synth();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('synth succeeded');
+}
+
 /** Runs the synthesized authorizer asset in a fresh node process with the template's environment. */
 async function invokeBundle(
   s: Synth,
@@ -309,15 +319,36 @@ describe('KeygateAuthorizer props and misuse', () => {
     ]);
   });
 
-  it('fails synth for an ANY method, naming the route', () => {
+  it('fails synth for an ANY method with one error naming the method’s construct path', () => {
     const app = new App();
     const stack = new Stack(app, 'Any');
     const api = new apigateway.RestApi(stack, 'Api');
     const a = new KeygateAuthorizer(stack, 'A', {
       issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
     });
-    api.root.addResource('x').addMethod('ANY', new apigateway.MockIntegration(), a.require('x/read'));
-    expect(() => app.synth()).toThrow(/routes\[0\]\.method must be one of GET/);
+    const x = api.root.addResource('x');
+    x.addMethod('GET', new apigateway.MockIntegration(), a.require('x/read'));
+    x.addMethod('ANY', new apigateway.MockIntegration(), a.require('x/read'));
+    expect(synthError(app)).toBe(
+      'Validation failed with the following errors:\n' +
+        "  [Any/Api/Default/x/ANY] KeygateAuthorizer Any/A: ANY /x cannot use require(): the authorizer's " +
+        'policies name concrete verbs, so add one method per verb (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)',
+    );
+  });
+
+  it('fails synth for a scope that is not an RFC 6749 scope token, naming the method', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Scope');
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+    });
+    new apigateway.RestApi(stack, 'Api').root
+      .addResource('x')
+      .addMethod('GET', new apigateway.MockIntegration(), a.require('x/read x/write'));
+    expect(synthError(app)).toBe(
+      'Validation failed with the following errors:\n' +
+        '  [Scope/Api/Default/x/GET] KeygateAuthorizer Scope/A: GET /x: scopes[0] must be a scope token',
+    );
   });
 
   it.each([['no scope', () => ({}), (a: KeygateAuthorizer) => a.require(), /at least one scope/]])(
