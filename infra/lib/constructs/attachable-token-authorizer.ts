@@ -1,6 +1,7 @@
 // The TokenAuthorizer behind a KeygateAuthorizer, attached to its RestApi at synth through what aws-cdk-lib's
-// LambdaAuthorizer offers subclasses (the protected `restApiId`, `authorizerProps` and `handler`: jsii API,
-// kept stable by aws-cdk-lib's compatibility checks) instead of the @internal method a Method calls.
+// TokenAuthorizer offers subclasses: the protected `restApiId`, `authorizerProps` and `handler`, listed as
+// stable in aws-cdk-lib's jsii assembly (node_modules/aws-cdk-lib/.jsii.gz), so covered by its compatibility
+// checks (jsii-diff, https://www.npmjs.com/package/jsii-diff), unlike the @internal method a Method calls.
 import { FeatureFlags } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';

@@ -188,7 +188,7 @@ export class KeygateAuthorizer extends Construct {
    */
   private collect(): void {
     if (this.collected) return;
-    const routes: ProtectedRoute[] = [];
+    const found: { readonly method: apigateway.Method; readonly route: ProtectedRoute }[] = [];
     let api: apigateway.IRestApi | undefined;
     for (const node of this.node.root.node.findAll()) {
       if (!(node instanceof apigateway.Method)) continue;
@@ -208,14 +208,23 @@ export class KeygateAuthorizer extends Construct {
       const route = { method: node.httpMethod as ProtectedRoute['method'], path: node.resource.path, scopes };
       const problem = routeProblem(route);
       if (problem) this.fail(node, problem);
-      else routes.push(route);
+      else found.push({ method: node, route });
     }
     let table: readonly ProtectedRoute[] = [];
     try {
-      table = parseRouteTable(routes);
-    } catch (err) {
-      // Each route passed alone: what is left is two methods at one place (`{id}` beside `{name}`).
-      this.fail(this, (err as Error).message);
+      table = parseRouteTable(found.map((f) => f.route));
+    } catch {
+      // Each route passed alone, so two clash: `{id}` beside `{name}` at one place, one resource to API Gateway.
+      found.forEach((later, i) => {
+        const earlier = found.slice(0, i).find((f) => tableProblem([f.route, later.route]) !== undefined);
+        if (earlier) {
+          this.fail(
+            later.method,
+            `${later.route.method} ${later.route.path} is the route of ${earlier.method.node.path} too ` +
+              '(API Gateway takes one {parameter} per place)',
+          );
+        }
+      });
     }
     if (table.length === 0) {
       Annotations.of(this).addWarningV2(
@@ -243,12 +252,18 @@ function routeProblem(route: ProtectedRoute): string | undefined {
       `so add one method per verb (${ROUTE_METHODS.join(', ')})`
     );
   }
+  // parseRouteTable names the field as `routes[0].<field>`: here the route is named instead.
+  const problem = tableProblem([route])?.replace(/^routes\[0\]\.?/, '');
+  return problem && `${route.method} ${route.path}: ${problem}`;
+}
+
+/** parseRouteTable's complaint about `routes`, or undefined when they form a table. */
+function tableProblem(routes: readonly ProtectedRoute[]): string | undefined {
   try {
-    parseRouteTable([route]);
+    parseRouteTable(routes);
     return undefined;
   } catch (err) {
-    // parseRouteTable names the field as `routes[0].<field>`: here the route is named instead.
-    return `${route.method} ${route.path}: ${(err as Error).message.replace(/^routes\[0\]\.?/, '')}`;
+    return (err as Error).message;
   }
 }
 

@@ -494,6 +494,22 @@ describe('KeygateAuthorizer props and misuse', () => {
     );
   });
 
+  it('fails synth for {id} beside {name} at one place, naming the later method and the earlier', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Clash');
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+    });
+    const x = new apigateway.RestApi(stack, 'Api').root.addResource('x');
+    x.addResource('{id}').addMethod('GET', new apigateway.MockIntegration(), a.require('x/read'));
+    x.addResource('{name}').addMethod('GET', new apigateway.MockIntegration(), a.require('x/read'));
+    expect(synthError(app)).toBe(
+      'Validation failed with the following errors:\n' +
+        '  [Clash/Api/Default/x/{name}/GET] KeygateAuthorizer Clash/A: GET /x/{name} is the route of ' +
+        'Clash/Api/Default/x/{id}/GET too (API Gateway takes one {parameter} per place)',
+    );
+  });
+
   it.each([['no scope', () => ({}), (a: KeygateAuthorizer) => a.require(), /at least one scope/]])(
     'rejects require() with %s',
     (_name, _props, call, message) => {
