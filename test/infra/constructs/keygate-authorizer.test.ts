@@ -329,21 +329,6 @@ describe('KeygateAuthorizer require(): the methods and scopes synth records', ()
     });
   });
 
-  it('fails synth when methods of a second RestApi use the authorizer, naming that method and the first API', () => {
-    const app = new App();
-    const stack = new Stack(app, 'Two');
-    const a = new KeygateAuthorizer(stack, 'Auth', {
-      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
-    });
-    new apigateway.RestApi(stack, 'First').root.addMethod('GET', backend, a.require('x/read'));
-    new apigateway.RestApi(stack, 'Second').root.addMethod('GET', backend, a.require('x/read'));
-    expect(synthError(app)).toBe(
-      'Validation failed with the following errors:\n' +
-        '  [Two/Second/Default/GET] KeygateAuthorizer Two/Auth: an API Gateway authorizer belongs to one ' +
-        'RestApi and this one guards Two/First: create one KeygateAuthorizer per RestApi',
-    );
-  });
-
   // aws-cdk-lib puts an authorizer it attaches into the deployment's hash under this flag (cx-api features,
   // APIGATEWAY_AUTHORIZER_CHANGE_DEPLOYMENT_LOGICAL_ID); the synth-time attach keeps that.
   it.each([
@@ -371,6 +356,8 @@ describe('KeygateAuthorizer require(): the methods and scopes synth records', ()
 });
 
 describe('KeygateAuthorizer props and misuse', () => {
+  const backend = new apigateway.MockIntegration();
+
   it('maps the authorizer context and the matched resource to X-Keygate-* headers for HTTP integrations', () => {
     expect(KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS).toEqual({
       'integration.request.header.X-Keygate-Client-Id': 'context.authorizer.clientId',
@@ -462,52 +449,50 @@ describe('KeygateAuthorizer props and misuse', () => {
     ]);
   });
 
-  it('fails synth for an ANY method with one error naming the method’s construct path', () => {
+  it.each([
+    [
+      'an ANY method (a policy names concrete verbs)',
+      (api: apigateway.RestApi, a: KeygateAuthorizer) => {
+        const x = api.root.addResource('x');
+        x.addMethod('GET', backend, a.require('x/read'));
+        x.addMethod('ANY', backend, a.require('x/read'));
+      },
+      "[Err/Api/Default/x/ANY] KeygateAuthorizer Err/A: ANY /x cannot use require(): the authorizer's policies " +
+        'name concrete verbs, so add one method per verb (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)',
+    ],
+    [
+      'a scope that is not an RFC 6749 scope token',
+      (api: apigateway.RestApi, a: KeygateAuthorizer) =>
+        api.root.addResource('x').addMethod('GET', backend, a.require('x/read x/write')),
+      '[Err/Api/Default/x/GET] KeygateAuthorizer Err/A: GET /x: scopes[0] must be a scope token',
+    ],
+    [
+      '{id} beside {name} at one place',
+      (api: apigateway.RestApi, a: KeygateAuthorizer) => {
+        const x = api.root.addResource('x');
+        x.addResource('{id}').addMethod('GET', backend, a.require('x/read'));
+        x.addResource('{name}').addMethod('GET', backend, a.require('x/read'));
+      },
+      '[Err/Api/Default/x/{name}/GET] KeygateAuthorizer Err/A: GET /x/{name} is the route of ' +
+        'Err/Api/Default/x/{id}/GET too (API Gateway takes one {parameter} per place)',
+    ],
+    [
+      'methods of a second RestApi (an authorizer belongs to one API)',
+      (api: apigateway.RestApi, a: KeygateAuthorizer) => {
+        api.root.addMethod('GET', backend, a.require('x/read'));
+        new apigateway.RestApi(api.stack, 'Second').root.addMethod('GET', backend, a.require('x/read'));
+      },
+      '[Err/Second/Default/GET] KeygateAuthorizer Err/A: an API Gateway authorizer belongs to one RestApi and ' +
+        'this one guards Err/Api: create one KeygateAuthorizer per RestApi',
+    ],
+  ])('fails synth with one validation error naming the method for %s', (_name, declare, error) => {
     const app = new App();
-    const stack = new Stack(app, 'Any');
-    const api = new apigateway.RestApi(stack, 'Api');
+    const stack = new Stack(app, 'Err');
     const a = new KeygateAuthorizer(stack, 'A', {
       issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
     });
-    const x = api.root.addResource('x');
-    x.addMethod('GET', new apigateway.MockIntegration(), a.require('x/read'));
-    x.addMethod('ANY', new apigateway.MockIntegration(), a.require('x/read'));
-    expect(synthError(app)).toBe(
-      'Validation failed with the following errors:\n' +
-        "  [Any/Api/Default/x/ANY] KeygateAuthorizer Any/A: ANY /x cannot use require(): the authorizer's " +
-        'policies name concrete verbs, so add one method per verb (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)',
-    );
-  });
-
-  it('fails synth for a scope that is not an RFC 6749 scope token, naming the method', () => {
-    const app = new App();
-    const stack = new Stack(app, 'Scope');
-    const a = new KeygateAuthorizer(stack, 'A', {
-      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
-    });
-    new apigateway.RestApi(stack, 'Api').root
-      .addResource('x')
-      .addMethod('GET', new apigateway.MockIntegration(), a.require('x/read x/write'));
-    expect(synthError(app)).toBe(
-      'Validation failed with the following errors:\n' +
-        '  [Scope/Api/Default/x/GET] KeygateAuthorizer Scope/A: GET /x: scopes[0] must be a scope token',
-    );
-  });
-
-  it('fails synth for {id} beside {name} at one place, naming the later method and the earlier', () => {
-    const app = new App();
-    const stack = new Stack(app, 'Clash');
-    const a = new KeygateAuthorizer(stack, 'A', {
-      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
-    });
-    const x = new apigateway.RestApi(stack, 'Api').root.addResource('x');
-    x.addResource('{id}').addMethod('GET', new apigateway.MockIntegration(), a.require('x/read'));
-    x.addResource('{name}').addMethod('GET', new apigateway.MockIntegration(), a.require('x/read'));
-    expect(synthError(app)).toBe(
-      'Validation failed with the following errors:\n' +
-        '  [Clash/Api/Default/x/{name}/GET] KeygateAuthorizer Clash/A: GET /x/{name} is the route of ' +
-        'Clash/Api/Default/x/{id}/GET too (API Gateway takes one {parameter} per place)',
-    );
+    declare(new apigateway.RestApi(stack, 'Api'), a);
+    expect(synthError(app)).toBe(`Validation failed with the following errors:\n  ${error}`);
   });
 
   it.each([['no scope', () => ({}), (a: KeygateAuthorizer) => a.require(), /at least one scope/]])(
