@@ -213,18 +213,20 @@ export class KeygateAuthorizer extends Construct {
     let table: readonly ProtectedRoute[] = [];
     try {
       table = parseRouteTable(found.map((f) => f.route));
-    } catch {
+    } catch (err) {
       // Each route passed alone, so two clash: `{id}` beside `{name}` at one place, one resource to API Gateway.
+      let named = false;
       found.forEach((later, i) => {
         const earlier = found.slice(0, i).find((f) => tableProblem([f.route, later.route]) !== undefined);
-        if (earlier) {
-          this.fail(
-            later.method,
-            `${later.route.method} ${later.route.path} is the route of ${earlier.method.node.path} too ` +
-              '(API Gateway takes one {parameter} per place)',
-          );
-        }
+        if (!earlier) return;
+        named = true;
+        this.fail(
+          later.method,
+          `${later.route.method} ${later.route.path} is the route of ${earlier.method.node.path} too ` +
+            '(API Gateway takes one {parameter} per place)',
+        );
       });
+      if (!named) this.fail(this, (err as Error).message);
     }
     if (table.length === 0) {
       Annotations.of(this).addWarningV2(
