@@ -6,7 +6,7 @@ import { Annotations, Aspects, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
-import { type ProtectedRoute, parseRouteTable } from '../../../core/authz/route-table.js';
+import { type ProtectedRoute, parseRouteTable, ROUTE_METHODS } from '../../../core/authz/route-table.js';
 import {
   AUTHORIZER_ENV,
   type AuthorizerTuning,
@@ -20,6 +20,7 @@ import {
   ROUTES_FILE_NAME,
   revocationsUriEnv,
 } from '../../../core/contract.js';
+import { AttachableTokenAuthorizer } from './attachable-token-authorizer.js';
 import type { KeyRotation } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltLambdaDir } from './lambda-code.js';
@@ -90,6 +91,7 @@ export class KeygateAuthorizer extends Construct {
   readonly function: lambda.Function;
   readonly functionConstruct: KeygateFunction;
   readonly tokenAuthorizer: apigateway.TokenAuthorizer;
+  private readonly attachable: AttachableTokenAuthorizer;
   private readonly code: RouteTableCode;
   private readonly declared = new Map<string, readonly string[]>();
   private collected?: readonly ProtectedRoute[];
@@ -137,13 +139,14 @@ export class KeygateAuthorizer extends Construct {
     if (rotation && Stack.of(rotation) === Stack.of(this)) {
       rotation.followVerifier(this.functionConstruct);
     }
-    this.tokenAuthorizer = new apigateway.TokenAuthorizer(this, 'TokenAuthorizer', {
+    this.attachable = new AttachableTokenAuthorizer(this, 'TokenAuthorizer', {
       authorizerName: props.authorizerName ?? 'keygate',
       handler: this.function,
       identitySource: apigateway.IdentitySource.header('Authorization'),
       validationRegex: BEARER_VALIDATION_REGEX,
       resultsCacheTtl: ttl,
     });
+    this.tokenAuthorizer = this.attachable;
     // Methods are added after this constructor runs: the route table is collected when synth visits this.
     Aspects.of(this).add({
       visit: (node: IConstruct) => {
@@ -158,15 +161,14 @@ export class KeygateAuthorizer extends Construct {
    */
   require(...scopes: string[]): apigateway.MethodOptions {
     if (scopes.length === 0) throw new Error('require() needs at least one scope');
-    // Each call gets its own authorizer id token (resolving to the same authorizer), so the method it ends
-    // up on can be told apart at synth from the CfnMethod's AuthorizerId.
-    const authorizerId = Lazy.string({ produce: () => this.tokenAuthorizer.authorizerId });
-    this.declared.set(authorizerId, [...scopes]);
-    const real = this.tokenAuthorizer;
-    const authorizer: apigateway.IAuthorizer = Object.create(real, {
-      authorizerId: { value: authorizerId },
-      _attachToApi: { value: (api: apigateway.IRestApi) => real._attachToApi(api) },
-    });
+    // Each call gets its own IAuthorizer (aws-cdk-lib's public interface), whose id token resolves to the
+    // authorizer's: the CfnMethod it ends up on carries that token as AuthorizerId, which is how synth finds
+    // the method's scopes. The authorizer is attached to the method's API then (AttachableTokenAuthorizer).
+    const authorizer: apigateway.IAuthorizer = {
+      authorizerId: Lazy.string({ produce: () => this.tokenAuthorizer.authorizerId }),
+      authorizationType: apigateway.AuthorizationType.CUSTOM,
+    };
+    this.declared.set(authorizer.authorizerId, [...scopes]);
     return { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer };
   }
 
@@ -179,24 +181,52 @@ export class KeygateAuthorizer extends Construct {
     return this.collected!;
   }
 
+  /**
+   * Finds every Method whose AuthorizerId is a require() token (public members only: `Method.httpMethod`,
+   * `resource.path`, `api` and the CfnMethod's `authorizerId`), attaches the authorizer to their API and
+   * stages the table. A method the table cannot hold fails synth with one error naming that method.
+   */
   private collect(): void {
     if (this.collected) return;
-    const routes: ProtectedRoute[] = [];
-    const apis = new Set<apigateway.IRestApi>();
+    const found: { readonly method: apigateway.Method; readonly route: ProtectedRoute }[] = [];
+    let api: apigateway.IRestApi | undefined;
     for (const node of this.node.root.node.findAll()) {
       if (!(node instanceof apigateway.Method)) continue;
       const cfn = node.node.defaultChild as apigateway.CfnMethod;
       const scopes = typeof cfn.authorizerId === 'string' ? this.declared.get(cfn.authorizerId) : undefined;
       if (!scopes) continue;
-      routes.push({ method: node.httpMethod as ProtectedRoute['method'], path: node.resource.path, scopes });
-      apis.add(node.api);
       acknowledge(node, 'AwsSolutions-COG4', REASONS.customAuthorizer);
+      if (!this.attachable.attach(node.api)) {
+        this.fail(
+          node,
+          `an API Gateway authorizer belongs to one RestApi and this one guards ${api?.node.path ?? 'another'}: ` +
+            'create one KeygateAuthorizer per RestApi',
+        );
+        continue;
+      }
+      api ??= node.api;
+      const route = { method: node.httpMethod as ProtectedRoute['method'], path: node.resource.path, scopes };
+      const problem = routeProblem(route);
+      if (problem) this.fail(node, problem);
+      else found.push({ method: node, route });
     }
-    let table: readonly ProtectedRoute[];
+    let table: readonly ProtectedRoute[] = [];
     try {
-      table = parseRouteTable(routes);
+      table = parseRouteTable(found.map((f) => f.route));
     } catch (err) {
-      throw new Error(`KeygateAuthorizer ${this.node.path}: ${(err as Error).message}`);
+      // Each route passed alone, so two clash: `{id}` beside `{name}` at one place, one resource to API Gateway.
+      let named = false;
+      found.forEach((later, i) => {
+        const earlier = found.slice(0, i).find((f) => tableProblem([f.route, later.route]) !== undefined);
+        if (!earlier) return;
+        named = true;
+        this.fail(
+          later.method,
+          `${later.route.method} ${later.route.path} is the route of ${earlier.method.node.path} too ` +
+            '(API Gateway takes one {parameter} per place)',
+        );
+      });
+      if (!named) this.fail(this, (err as Error).message);
     }
     if (table.length === 0) {
       Annotations.of(this).addWarningV2(
@@ -206,7 +236,36 @@ export class KeygateAuthorizer extends Construct {
     }
     this.collected = table;
     this.code.stage(this, 'Code', ROUTES_FILE_NAME, table);
-    if (this.gatewayResponses) for (const api of apis) addChallengeResponses(api);
+    if (this.gatewayResponses && api) addChallengeResponses(api);
+  }
+
+  /** Fails synth (aws-cdk-lib's validation step) with one error on `node`, naming this authorizer. */
+  private fail(node: IConstruct, message: string): void {
+    const error = `KeygateAuthorizer ${this.node.path}: ${message}`;
+    node.node.addValidation({ validate: () => [error] });
+  }
+}
+
+/** Why `route` cannot be in the route table, or undefined when it can. */
+function routeProblem(route: ProtectedRoute): string | undefined {
+  if (!(ROUTE_METHODS as readonly string[]).includes(route.method)) {
+    return (
+      `${route.method} ${route.path} cannot use require(): the authorizer's policies name concrete verbs, ` +
+      `so add one method per verb (${ROUTE_METHODS.join(', ')})`
+    );
+  }
+  // parseRouteTable names the field as `routes[0].<field>`: here the route is named instead.
+  const problem = tableProblem([route])?.replace(/^routes\[0\]\.?/, '');
+  return problem && `${route.method} ${route.path}: ${problem}`;
+}
+
+/** parseRouteTable's complaint about `routes`, or undefined when they form a table. */
+function tableProblem(routes: readonly ProtectedRoute[]): string | undefined {
+  try {
+    parseRouteTable(routes);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 

@@ -54,6 +54,16 @@ function synthOrders(
   return { template: Template.fromJSON(json), json, outdir, authorizer, stack };
 }
 
+/** The message synth fails with (the test fails when synth succeeds). */
+function synthError(app: App): string {
+  try {
+    app.synth();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('synth succeeded');
+}
+
 /** Runs the synthesized authorizer asset in a fresh node process with the template's environment. */
 async function invokeBundle(
   s: Synth,
@@ -217,7 +227,137 @@ describe('KeygateAuthorizer on an Orders RestApi', () => {
   });
 });
 
+/** A stack with one KeygateAuthorizer whose methods `declare` adds; synthesized, with the table it shipped. */
+function synthMethods(
+  declare: (stack: Stack, a: KeygateAuthorizer) => void,
+  options: { context?: Record<string, unknown>; resultsCacheTtl?: Duration } = {},
+) {
+  const outdir = mkdtempSync(join(tmpdir(), 'keygate-methods-'));
+  const app = new App({ outdir, ...(options.context ? { context: options.context } : {}) });
+  const stack = new Stack(app, 'Methods');
+  const a = new KeygateAuthorizer(stack, 'Auth', {
+    issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+    ...(options.resultsCacheTtl ? { resultsCacheTtl: options.resultsCacheTtl } : {}),
+  });
+  declare(stack, a);
+  const template = Template.fromJSON(app.synth().getStackArtifact(stack.artifactId).template);
+  const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0]!;
+  const asset = join(outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+  const shipped: unknown = JSON.parse(readFileSync(join(asset, 'routes.json'), 'utf8'));
+  rmSync(outdir, { recursive: true, force: true });
+  const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
+  return { template, shipped, authorizerId: authorizerId!, routes: a.routes };
+}
+
+/** `Verb /path -> AuthorizerId` of every method in the template (Ref of the authorizer, or none). */
+function guardedMethods(template: Template): Record<string, unknown> {
+  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: never }>;
+  const pathOf = (id: string): string => {
+    const r = resources[id] as { Properties: { ParentId: { Ref?: string }; PathPart: string } } | undefined;
+    if (!r) return '';
+    return `${pathOf(r.Properties.ParentId.Ref ?? '')}/${r.Properties.PathPart}`;
+  };
+  return Object.fromEntries(
+    Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => {
+      const ref = (m.Properties.ResourceId as { Ref?: string }).Ref;
+      return [`${m.Properties.HttpMethod} ${ref ? pathOf(ref) : '/'}`, m.Properties.AuthorizerId ?? 'none'];
+    }),
+  );
+}
+
+describe('KeygateAuthorizer require(): the methods and scopes synth records', () => {
+  const backend = new apigateway.MockIntegration();
+
+  it('records two methods with different scopes on one authorizer and ships exactly that table', () => {
+    const s = synthMethods((stack, a) => {
+      const orders = new apigateway.RestApi(stack, 'Api').root.addResource('orders');
+      orders.addMethod('GET', backend, a.require('orders/read', 'orders/admin'));
+      orders.addMethod('POST', backend, a.require('orders/write'));
+    });
+    const table = [
+      { method: 'GET', path: '/orders', scopes: ['orders/read', 'orders/admin'] },
+      { method: 'POST', path: '/orders', scopes: ['orders/write'] },
+    ];
+    expect(s.routes).toEqual(table);
+    expect(s.shipped).toEqual(table);
+    expect(guardedMethods(s.template)).toEqual({
+      'GET /orders': { Ref: s.authorizerId },
+      'POST /orders': { Ref: s.authorizerId },
+    });
+    s.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      RestApiId: { Ref: Match.stringLikeRegexp('^Api') },
+    });
+  });
+
+  it('records a method added after require() was called, and one require() reused on two methods', () => {
+    const s = synthMethods((stack, a) => {
+      const read = a.require('catalog/read');
+      const api = new apigateway.RestApi(stack, 'Api');
+      api.root.addResource('health').addMethod('GET', backend);
+      const items = api.root.addResource('items');
+      items.addMethod('GET', backend, read);
+      items.addResource('{id}').addMethod('GET', backend, read);
+    });
+    expect(s.shipped).toEqual([
+      { method: 'GET', path: '/items', scopes: ['catalog/read'] },
+      { method: 'GET', path: '/items/{id}', scopes: ['catalog/read'] },
+    ]);
+    expect(guardedMethods(s.template)).toEqual({
+      'GET /health': 'none',
+      'GET /items': { Ref: s.authorizerId },
+      'GET /items/{id}': { Ref: s.authorizerId },
+    });
+  });
+
+  it('records every method of an API whose defaultMethodOptions is a require(), except one that opts out', () => {
+    const s = synthMethods((stack, a) => {
+      const api = new apigateway.RestApi(stack, 'Api', { defaultMethodOptions: a.require('all/read') });
+      api.root.addResource('a').addMethod('GET', backend);
+      api.root.addResource('b').addMethod('PUT', backend, a.require('b/write'));
+      api.root
+        .addResource('ping')
+        .addMethod('GET', backend, { authorizationType: apigateway.AuthorizationType.NONE });
+    });
+    expect(s.shipped).toEqual([
+      { method: 'GET', path: '/a', scopes: ['all/read'] },
+      { method: 'PUT', path: '/b', scopes: ['b/write'] },
+    ]);
+    expect(guardedMethods(s.template)).toEqual({
+      'GET /a': { Ref: s.authorizerId },
+      'PUT /b': { Ref: s.authorizerId },
+      'GET /ping': 'none',
+    });
+  });
+
+  // aws-cdk-lib puts an authorizer it attaches into the deployment's hash under this flag (cx-api features,
+  // APIGATEWAY_AUTHORIZER_CHANGE_DEPLOYMENT_LOGICAL_ID); the synth-time attach keeps that.
+  it.each([
+    [true, 'gets a new deployment that depends on the authorizer', false],
+    [false, 'keeps its deployment (aws-cdk-lib’s default)', true],
+  ])('with authorizerChangeDeploymentLogicalId=%s, a changed authorizer %s', (flag, _name, same) => {
+    const deploymentOf = (ttl: number) => {
+      const s = synthMethods(
+        (stack, a) =>
+          new apigateway.RestApi(stack, 'Api').root.addMethod('GET', backend, a.require('x/read')),
+        {
+          context: { '@aws-cdk/aws-apigateway:authorizerChangeDeploymentLogicalId': flag },
+          resultsCacheTtl: Duration.seconds(ttl),
+        },
+      );
+      const deployments = Object.entries(s.template.findResources('AWS::ApiGateway::Deployment'));
+      expect(deployments).toHaveLength(1);
+      const [id, deployment] = deployments[0]!;
+      return { id, dependsOnAuthorizer: (deployment.DependsOn as string[]).includes(s.authorizerId) };
+    };
+    const [before, after] = [deploymentOf(300), deploymentOf(60)];
+    expect(before.id === after.id).toBe(same);
+    expect(before.dependsOnAuthorizer).toBe(flag);
+  });
+});
+
 describe('KeygateAuthorizer props and misuse', () => {
+  const backend = new apigateway.MockIntegration();
+
   it('maps the authorizer context and the matched resource to X-Keygate-* headers for HTTP integrations', () => {
     expect(KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS).toEqual({
       'integration.request.header.X-Keygate-Client-Id': 'context.authorizer.clientId',
@@ -309,15 +449,50 @@ describe('KeygateAuthorizer props and misuse', () => {
     ]);
   });
 
-  it('fails synth for an ANY method, naming the route', () => {
+  it.each([
+    [
+      'an ANY method (a policy names concrete verbs)',
+      (api: apigateway.RestApi, a: KeygateAuthorizer) => {
+        const x = api.root.addResource('x');
+        x.addMethod('GET', backend, a.require('x/read'));
+        x.addMethod('ANY', backend, a.require('x/read'));
+      },
+      "[Err/Api/Default/x/ANY] KeygateAuthorizer Err/A: ANY /x cannot use require(): the authorizer's policies " +
+        'name concrete verbs, so add one method per verb (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)',
+    ],
+    [
+      'a scope that is not an RFC 6749 scope token',
+      (api: apigateway.RestApi, a: KeygateAuthorizer) =>
+        api.root.addResource('x').addMethod('GET', backend, a.require('x/read x/write')),
+      '[Err/Api/Default/x/GET] KeygateAuthorizer Err/A: GET /x: scopes[0] must be a scope token',
+    ],
+    [
+      '{id} beside {name} at one place',
+      (api: apigateway.RestApi, a: KeygateAuthorizer) => {
+        const x = api.root.addResource('x');
+        x.addResource('{id}').addMethod('GET', backend, a.require('x/read'));
+        x.addResource('{name}').addMethod('GET', backend, a.require('x/read'));
+      },
+      '[Err/Api/Default/x/{name}/GET] KeygateAuthorizer Err/A: GET /x/{name} is the route of ' +
+        'Err/Api/Default/x/{id}/GET too (API Gateway takes one {parameter} per place)',
+    ],
+    [
+      'methods of a second RestApi (an authorizer belongs to one API)',
+      (api: apigateway.RestApi, a: KeygateAuthorizer) => {
+        api.root.addMethod('GET', backend, a.require('x/read'));
+        new apigateway.RestApi(api.stack, 'Second').root.addMethod('GET', backend, a.require('x/read'));
+      },
+      '[Err/Second/Default/GET] KeygateAuthorizer Err/A: an API Gateway authorizer belongs to one RestApi and ' +
+        'this one guards Err/Api: create one KeygateAuthorizer per RestApi',
+    ],
+  ])('fails synth with one validation error naming the method for %s', (_name, declare, error) => {
     const app = new App();
-    const stack = new Stack(app, 'Any');
-    const api = new apigateway.RestApi(stack, 'Api');
+    const stack = new Stack(app, 'Err');
     const a = new KeygateAuthorizer(stack, 'A', {
       issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
     });
-    api.root.addResource('x').addMethod('ANY', new apigateway.MockIntegration(), a.require('x/read'));
-    expect(() => app.synth()).toThrow(/routes\[0\]\.method must be one of GET/);
+    declare(new apigateway.RestApi(stack, 'Api'), a);
+    expect(synthError(app)).toBe(`Validation failed with the following errors:\n  ${error}`);
   });
 
   it.each([['no scope', () => ({}), (a: KeygateAuthorizer) => a.require(), /at least one scope/]])(
