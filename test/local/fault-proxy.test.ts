@@ -20,15 +20,7 @@ async function tcpServer(onSocket: (socket: Socket) => void): Promise<string> {
     sockets.add(socket);
     onSocket(socket);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.track(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `127.0.0.1:${await servers.listen(server, sockets)}`;
 }
 
 async function proxyTo(upstream: string, rttMs: number): Promise<LatencyProxy> {

@@ -5,12 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import {
-  type AddressInfo,
-  createServer as createRawServer,
-  type Server as RawServer,
-  type Socket,
-} from 'node:net';
+import { createServer as createRawServer, type Server as RawServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -25,18 +20,7 @@ const servers = testServers();
 afterEach(() => servers.closeAll());
 const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) => servers.http(handler);
 
-/** Listens on a free loopback port; closeAll() destroys the open sockets, then the server. */
-async function listenRaw(server: RawServer, sockets: Set<Socket>): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.track(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return (server.address() as AddressInfo).port;
-}
+const listenRaw = (server: RawServer, sockets: Set<Socket>) => servers.listen(server, sockets);
 
 /** A TCP server that answers every connection with `answer` as is, then closes. */
 async function serveRaw(answer: string): Promise<string> {
