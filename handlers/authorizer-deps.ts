@@ -3,15 +3,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createPolicyBuilder, type PolicyBuilder, type PolicyRoute } from '../core/authz/index.js';
-import {
-  createJwksKeyStore,
-  createVerifier,
-  downloadJwks,
-  type JwksDownloader,
-  type KeyStoreEvent,
-  type Verifier,
-} from '../core/jwt/index.js';
+import { downloadJwks, type JwksDownloader } from '../core/jwt/jwks-download.js';
+import { createJwksKeyStore, type KeyStoreEvent } from '../core/jwt/key-store.js';
 import type { KeyStore } from '../core/jwt/types.js';
+import { createVerifier, type Verifier } from '../core/jwt/verifier.js';
 import { firstDownloadShared, MAX_REVOCATIONS_BYTES, type RevocationList } from '../core/revocation/index.js';
 import { type AuthorizerConfig, revocationsUriOf } from './authorizer-config.js';
 import { DecisionTelemetry } from './lib/decision-telemetry.js';

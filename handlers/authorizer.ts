@@ -5,7 +5,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { AuthzError, type PolicyBuilder } from '../core/authz/index.js';
 import { AUTHORIZER_UNAUTHORIZED } from '../core/contract.js';
-import { VerifyError } from '../core/jwt/index.js';
+import { VerifyError } from '../core/jwt/errors.js';
 import type { AccessTokenClaims, VerificationResult } from '../core/jwt/types.js';
 import type { AuthorizerDeps } from './authorizer-deps.js';
 import { AuthorizerFailure } from './errors.js';

@@ -19,7 +19,7 @@ import {
   loadConfig,
 } from './authorizer.js';
 
-export type { ProtectedRoute, RouteMethod } from '../core/authz/route-table.js';
+export { type ProtectedRoute, ROUTE_METHODS, type RouteMethod } from '../core/authz/route-table.js';
 export type { AuthorizerTuning } from '../core/contract.js';
 
 export interface AuthorizerHandlerOptions extends AuthorizerTuning {

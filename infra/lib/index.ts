@@ -1,6 +1,6 @@
 // `keygate/cdk`: the constructs a team uses to put its own REST API behind keygate. Lambda code ships
 // prebuilt in the package (dist/lambda), so synthesizing needs only aws-cdk-lib and constructs.
-export type { ProtectedRoute, RouteMethod } from '../../core/authz/route-table.js';
+export { type ProtectedRoute, ROUTE_METHODS, type RouteMethod } from '../../core/authz/route-table.js';
 export { type AuthorizerTuning, CONTEXT_HEADERS } from '../../core/contract.js';
 export {
   KeyRotation,
@@ -13,7 +13,11 @@ export {
   type KeygateAuthorizerProps,
   type KeygateIssuerRef,
 } from './constructs/keygate-authorizer.js';
-export type { FunctionOptions } from './constructs/keygate-function.js';
+export type {
+  FunctionOptions,
+  KeygateFunction,
+  KeygateFunctionProps,
+} from './constructs/keygate-function.js';
 export { KeygateIssuer, type KeygateIssuerProps } from './constructs/keygate-issuer.js';
 export { Monitoring, type MonitoringProps, type MonitoringThresholds } from './constructs/monitoring.js';
 export {
@@ -21,3 +25,4 @@ export {
   NativeJwtAuthorizer,
   type NativeJwtAuthorizerProps,
 } from './constructs/native-jwt-authorizer.js';
+export type { PublishedDocuments } from './constructs/published-documents.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { downloadJwks } from '../../../core/jwt/index.js';
+import { downloadJwks } from '../../../core/jwt/jwks-download.js';
 import { closeNow, listen } from '../../../local/listen.js';
 import { selfSignedCert } from '../../support/self-signed-cert.js';
 import { testServers } from '../../support/test-servers.js';
