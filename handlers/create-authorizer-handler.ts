@@ -22,6 +22,7 @@ import {
 export { type ProtectedRoute, ROUTE_METHODS, type RouteMethod } from '../core/authz/route-table.js';
 export type { AuthorizerTuning } from '../core/contract.js';
 
+/** Options of `createAuthorizerHandler`: what to accept, the API's routes, and the tuning knobs. */
 export interface AuthorizerHandlerOptions extends AuthorizerTuning {
   /** Expected `iss`: the keygate issuer URL (KeygateIssuer.issuerUrl). */
   readonly issuer: string;
@@ -52,6 +53,7 @@ export interface AuthorizerHandlerOptions extends AuthorizerTuning {
 
 /** The event API Gateway sends a TOKEN authorizer. */
 export interface TokenAuthorizerEvent {
+  /** Always `TOKEN` for a TOKEN authorizer. */
   readonly type: 'TOKEN';
   /** The whole identity-source header value, e.g. `Bearer eyJ...`. */
   readonly authorizationToken: string;
@@ -61,7 +63,9 @@ export interface TokenAuthorizerEvent {
 
 /** The IAM policy and context a TOKEN authorizer returns. */
 export interface TokenAuthorizerResult {
+  /** The token's `sub` (the client id). */
   readonly principalId: string;
+  /** An IAM policy: Allow on every route the token's scopes grant, Deny on the rest. */
   readonly policyDocument: {
     readonly Version: string;
     readonly Statement: readonly {
@@ -74,6 +78,7 @@ export interface TokenAuthorizerResult {
   readonly context: Readonly<Record<string, string | number>>;
 }
 
+/** The handler `createAuthorizerHandler` returns: export it as the Lambda function's handler. */
 export type TokenAuthorizerHandler = (
   event: TokenAuthorizerEvent,
   context?: { readonly awsRequestId?: string },
@@ -81,13 +86,18 @@ export type TokenAuthorizerHandler = (
 
 /**
  * A TOKEN authorizer handler: verifies the `Bearer` token (RS256, issuer, audience, time claims) and returns
- * a policy for every route its scopes allow, so API Gateway's result cache is right on every route. Invalid
- * tokens throw `Unauthorized` (401). Throws ConfigError / AuthzError `route_table` for bad options.
+ * a policy for every route its scopes allow, so API Gateway's result cache is right on every route.
  *
  * Revocation is on: the issuer's `/revocations` list is loaded, and a token of a client that was revoked,
  * disabled or deleted is refused within 30 s (docs/token-lifetime.md). With `revocationsUri: false` no
  * list is read and a token is accepted until its `exp`, whatever happens to its client.
+ * @param options - the expected issuer and audience, the JWKS, the routes and the tuning knobs
+ * @returns the Lambda handler; it rejects with `Error('Unauthorized')` for a refused token (API Gateway
+ * answers 401) and with any other error when keygate's side fails (500)
+ * @throws ConfigError (code `config_invalid`) for an option out of range, AuthzError (code `route_table`)
+ * for a bad route
  * @example
+ * ```ts
  * export const handler = createAuthorizerHandler({
  *   issuer: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod',
  *   audience: 'https://orders.example.com',
@@ -95,6 +105,7 @@ export type TokenAuthorizerHandler = (
  *   // Revoked clients' tokens: 401 within 30 s, from the list at `${issuer}/revocations`.
  *   routes: [{ method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] }],
  * });
+ * ```
  */
 export function createAuthorizerHandler(options: AuthorizerHandlerOptions): TokenAuthorizerHandler {
   const routes = parseRouteTable(options.routes);

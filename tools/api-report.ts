@@ -25,9 +25,10 @@ interface PackageJson {
   readonly exports: Record<string, string | Record<string, string>>;
 }
 
-/** One package entry point: its subpath (`.`, `./cdk`), report name, TypeScript source and built types. */
+/** One package entry point: its import specifier, report name, TypeScript source and built types. */
 export interface ApiEntry {
-  readonly subpath: string;
+  /** What users import: `keygate`, `keygate/cdk`. */
+  readonly specifier: string;
   /** `keygate` for `.`, `keygate-cdk` for `./cdk`: the report is api/<name>.api.md. */
   readonly name: string;
   readonly source: string;
@@ -41,8 +42,9 @@ export function apiEntries(pkg: PackageJson = readPackageJson()): ApiEntry[] {
     if (typeof target === 'string' || target.types === undefined) return [];
     const source = target['keygate-source'];
     if (source === undefined) throw new Error(`package.json exports["${subpath}"] has no keygate-source`);
-    const name = subpath === '.' ? pkg.name : `${pkg.name}-${subpath.slice(2).replaceAll('/', '-')}`;
-    return [{ subpath, name, source, types: path.posix.relative('./dist', target.types) }];
+    const specifier = subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
+    const name = specifier.replaceAll('/', '-');
+    return [{ specifier, name, source, types: path.posix.relative('./dist', target.types) }];
   });
 }
 
@@ -206,7 +208,7 @@ async function main(): Promise<void> {
     if (changed && update) console.log(`api/${entry.name}.api.md updated`);
     if (changed && !update) {
       console.error(
-        `api/${entry.name}.api.md differs from the public API of ${entry.subpath}: run npm run api`,
+        `api/${entry.name}.api.md differs from the public API of ${entry.specifier}: run npm run api`,
       );
       failed = true;
     }

@@ -17,13 +17,20 @@ import { isSaneKid } from './kid.js';
 import { TOKEN_CACHE_MAX, TokenCache } from './token-cache.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from './types.js';
 
+/** Options of `createVerifier`. */
 export interface VerifierOptions {
+  /** Expected `iss`, compared exactly (the keygate issuer URL). */
   readonly issuer: string;
   /** The audience(s) this resource server answers to; a token must name at least one. */
   readonly audience: string | readonly string[];
+  /** Where the signing keys come from, usually `createJwksKeyStore(...)`. */
   readonly keyStore: KeyStore;
   /** Allowed clock skew for exp/nbf/iat, 0-300 s (RFC 7519 §4.1.4 "small leeway"). */
   readonly clockLeewaySeconds?: number;
+  /**
+   * Longer tokens are refused (`too_long`) before any parsing; at least 16.
+   * @default 8192
+   */
   readonly maxTokenLength?: number;
   /** Verified-token cache entries; 0 disables the cache. */
   readonly tokenCacheSize?: number;
@@ -33,15 +40,26 @@ export interface VerifierOptions {
   readonly now?: () => number;
 }
 
+/** Counters of a verifier's token cache. */
 export interface VerifierStats {
+  /** Tokens served from the verified-token cache. */
   readonly tokenCacheHits: number;
+  /** Tokens verified in full. */
   readonly tokenCacheMisses: number;
+  /** Entries held now. */
   readonly tokenCacheSize: number;
 }
 
+/** Verifies keygate access tokens; made by `createVerifier`. */
 export interface Verifier {
+  /**
+   * The claims of `token` (the compact JWS, without `Bearer `) once every check passes.
+   * Rejects with VerifyError: its `code` names the failed rule (VerifyErrorCode).
+   */
   verify(token: string): Promise<AccessTokenClaims>;
+  /** As `verify`, with the key id and whether the result came from the cache. */
   verifyDetailed(token: string): Promise<VerificationResult>;
+  /** The token-cache counters so far. */
   stats(): VerifierStats;
 }
 
@@ -182,6 +200,19 @@ function checkHeader(header: Record<string, unknown>): ParsedHeader {
   return { kid: kid as string };
 }
 
+/**
+ * An RS256 access-token verifier (RFC 9068, RFC 8725): `alg` RS256 only, `typ` at+jwt, the signature with the
+ * key store's key for `kid`, then `iss`, `aud`, `exp`, `nbf`, `iat` and the RFC 9068 claims. Verified tokens
+ * are cached until their `exp`. Build one per process, at module scope.
+ * @param options - the expected issuer and audience, the key store and the bounds
+ * @returns the verifier
+ * @throws TypeError for an empty issuer or audience; RangeError for a bound out of range
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ issuer, audience: 'https://orders.example.com', keyStore });
+ * const claims = await verifier.verify(token); // rejects with VerifyError
+ * ```
+ */
 export function createVerifier(options: VerifierOptions): Verifier {
   const issuer = options.issuer;
   if (typeof issuer !== 'string' || issuer.length === 0)

@@ -45,6 +45,7 @@ export interface KeygateIssuerRef {
   readonly keyRotation?: KeyRotation;
 }
 
+/** Props of KeygateAuthorizer: the issuer, the accepted audiences, caching and the verifier's tuning knobs. */
 export interface KeygateAuthorizerProps extends AuthorizerTuning {
   /** The issuer whose tokens are accepted (a KeygateIssuer fits). */
   readonly issuer: KeygateIssuerRef;
@@ -72,6 +73,16 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
   readonly authorizerName?: string;
 }
 
+/**
+ * keygate's Lambda TOKEN authorizer for a REST API: the prebuilt authorizer function and an API Gateway
+ * `TokenAuthorizer` on the `Authorization` header. `require(...scopes)` puts it in front of a method; the
+ * route table the function enforces is collected from those methods at synth.
+ * @example
+ * ```ts
+ * const authorizer = new KeygateAuthorizer(stack, 'Auth', { issuer });
+ * api.root.addResource('orders').addMethod('GET', integration, authorizer.require('orders/read'));
+ * ```
+ */
 export class KeygateAuthorizer extends Construct {
   /**
    * Integration request parameters that pass the authorizer's context to an HTTP backend as
@@ -88,8 +99,11 @@ export class KeygateAuthorizer extends Construct {
     [`integration.request.header.${RESOURCE_PATH_HEADER}`, 'context.resourcePath'],
   ]);
 
+  /** The authorizer Lambda function. */
   readonly function: lambda.Function;
+  /** The function with its role and log group. */
   readonly functionConstruct: KeygateFunction;
+  /** The API Gateway authorizer (identity source `Authorization`, results cached for `resultsCacheTtl`). */
   readonly tokenAuthorizer: apigateway.TokenAuthorizer;
   private readonly attachable: AttachableTokenAuthorizer;
   private readonly code: RouteTableCode;
@@ -158,6 +172,9 @@ export class KeygateAuthorizer extends Construct {
   /**
    * Method options that put this authorizer in front of a method and record the scopes it needs (any one
    * suffices): `resource.addMethod('GET', integration, authorizer.require('orders/read'))`.
+   * @param scopes - the scopes any one of which grants the method (RFC 6749 §3.3 scope tokens)
+   * @returns the method options to pass to `addMethod`
+   * @throws Error when no scope is given; a scope that is not a scope token fails synth
    */
   require(...scopes: string[]): apigateway.MethodOptions {
     if (scopes.length === 0) throw new Error('require() needs at least one scope');

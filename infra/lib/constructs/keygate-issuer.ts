@@ -27,6 +27,7 @@ import { acknowledge, REASONS } from './nag.js';
 import { PublishedDocuments } from './published-documents.js';
 import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
 
+/** Props of KeygateIssuer: the audience, and the settings of its key, table, API and functions. */
 export interface KeygateIssuerProps {
   /** The `aud` put into every access token (the resource server's identifier, RFC 9068 §3). */
   readonly audience: string;
@@ -90,32 +91,50 @@ export interface KeygateIssuerProps {
   /** Settings shared by the issuer's functions. */
   readonly functionOptions?: FunctionOptions;
   /**
-   * Scheduled signing-key rotation (EventBridge Scheduler -> Step Functions -> the rotation function);
+   * Scheduled signing-key rotation (EventBridge Scheduler starts a Step Functions rotation);
    * `false` leaves rotation to the manual runbook (docs/operations-rotation.md). @default every 90 days
    */
   readonly keyRotation?: KeyRotationOptions | false;
 }
 
+/**
+ * The keygate authorization server: a KMS signing key, the clients table, and a REST API serving the
+ * token endpoint (client credentials), the JWKS, discovery and the revocation list. Its `issuerUrl`,
+ * `jwksUri` and `audience` are what a KeygateAuthorizer or `createVerifier` needs.
+ * @example
+ * ```ts
+ * const issuer = new KeygateIssuer(stack, 'Issuer', { audience: 'https://orders.example.com' });
+ * const authorizer = new KeygateAuthorizer(stack, 'Auth', { issuer });
+ * ```
+ */
 export class KeygateIssuer extends Construct {
   /** The RSA_2048 KMS key tokens are signed with. */
   readonly key: kms.Key;
+  /** The signing key's alias (the rotation moves it to each new key). */
   readonly keyAlias: kms.Alias;
   /** The clients table (partition key `client_id`). */
   readonly table: dynamodb.Table;
+  /** The issuer's REST API (the auth API). */
   readonly api: apigateway.RestApi;
+  /** The token endpoint's function (POST /oauth2/token). */
   readonly token: KeygateFunction;
   /** The REQUEST authorizer on POST /oauth2/token: refuses wrong client_secret_basic with a challenge. */
   readonly tokenClientAuth: KeygateFunction;
+  /** The API Gateway REQUEST authorizer that runs `tokenClientAuth`. */
   readonly tokenClientAuthorizer: apigateway.RequestAuthorizer;
+  /** The discovery function (RFC 8414 metadata). */
   readonly discovery: KeygateFunction;
   /** The JWKS and the revocation list in S3, their publisher and the auth API's S3 integrations. */
   readonly documents: PublishedDocuments;
+  /** The API Gateway stage name. */
   readonly stageName: string;
   /** The stage URL, no trailing slash: every token's `iss`. */
   readonly issuerUrl: string;
   /** The `aud` put into every access token. */
   readonly audience: string;
+  /** The token endpoint URL (POST, client credentials). */
   readonly tokenUrl: string;
+  /** The JWKS URL (`/.well-known/jwks.json`). */
   readonly jwksUri: string;
   /** GET /revocations: what the authorizer loads (REVOCATIONS_URI). */
   readonly revocationsUri: string;
