@@ -57,7 +57,7 @@ export interface ApiReportResult {
   readonly entry: ApiEntry;
   /** The checked-in report differs from the API (with `update`, it was rewritten). */
   readonly changed: boolean;
-  /** Errors other than the drift itself: an undocumented export, a type the entry uses but does not export. */
+  /** Errors other than the drift itself: an undocumented export, malformed TSDoc, a compiler error. */
   readonly problems: readonly string[];
 }
 
@@ -88,7 +88,7 @@ export async function runApiReports(options: { readonly update: boolean }): Prom
           // The drift is reported through `apiReportChanged`; every other warning or error is a problem.
           if (DRIFT_MESSAGES.has(message.messageId)) return;
           if (message.logLevel === 'error' || message.logLevel === 'warning') {
-            problems.push(formatMessage(message));
+            problems.push(formatMessage(message, dts));
           }
         },
       });
@@ -107,10 +107,10 @@ const DRIFT_MESSAGES = new Set<string>([
   ConsoleMessageId.ApiReportNotCopied,
 ]);
 
-function formatMessage(message: ExtractorMessage): string {
-  const where = message.sourceFilePath
-    ? `${path.relative(ROOT, message.sourceFilePath)}:${message.sourceFileLine ?? 0}: `
-    : '';
+/** `core/jwt/errors.ts: (ae-undocumented) Missing documentation for "VerifyError".` (the source, not the .d.ts). */
+function formatMessage(message: ExtractorMessage, dts: string): string {
+  const file = message.sourceFilePath;
+  const where = file ? `${path.relative(dts, file).replace(/\.d\.ts$/, '.ts')}: ` : '';
   return `${where}(${message.messageId}) ${message.text}`;
 }
 

@@ -126,6 +126,15 @@ console.log([k.createVerifier, k.createJwksKeyStore, k.VerifyError, a.createAuth
     expect(stdout.trim()).toBe('function,function,function,function,function,function');
   });
 
+  it.each(['keygate/dist/core/authz/index.js', 'keygate/dist/core/jwt/jwks-download.js'])(
+    'refuses a deep import of %s: only the exports subpaths are public (docs/api.md)',
+    async (specifier) => {
+      const script = `await import(${JSON.stringify(specifier)}).then(() => console.log('loaded'), (e) => console.log(e.code));`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
+      expect(stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+    },
+  );
+
   it('loads from a CommonJS CDK app too (require of an ES module, Node >= 20.19)', async () => {
     const script = `const { KeygateAuthorizer } = require('keygate/cdk'); const { createVerifier } = require('keygate');
 process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).join(','));`;
