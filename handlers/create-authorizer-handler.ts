@@ -65,7 +65,10 @@ export interface TokenAuthorizerEvent {
 export interface TokenAuthorizerResult {
   /** The token's `sub` (the client id). */
   readonly principalId: string;
-  /** An IAM policy: Allow on every route the token's scopes grant, Deny on the rest. */
+  /**
+   * An IAM policy: Allow on every route the token's scopes grant, and an explicit Deny on a route an Allow's
+   * wildcard would reach but the scopes do not grant (or a whole-API Deny when they grant none).
+   */
   readonly policyDocument: {
     readonly Version: string;
     readonly Statement: readonly {

@@ -16,7 +16,7 @@ export interface AccessTokenClaims {
   readonly iat?: number;
   /** Not before, epoch seconds. */
   readonly nbf?: number;
-  /** The token's unique id (what revocation keys on). */
+  /** The token's unique identifier (RFC 7519 §4.1.7). */
   readonly jti?: string;
   /** The OAuth client the token was issued to (RFC 9068 §2.2). */
   readonly client_id: string;
