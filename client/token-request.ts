@@ -31,10 +31,7 @@ export interface TokenRequester {
 
 export function createTokenRequester(settings: SourceSettings): TokenRequester {
   const client: oauth.Client = { client_id: settings.clientId };
-  const auth =
-    settings.privateKey !== undefined
-      ? oauth.PrivateKeyJwt(settings.privateKey)
-      : oauth.ClientSecretBasic(settings.clientSecret ?? '');
+  const auth = clientAuth(settings);
   const httpOptions = {
     [oauth.customFetch]: settings.fetch,
     [oauth.allowInsecureRequests]: settings.allowInsecureRequests,
@@ -172,6 +169,20 @@ export function createTokenRequester(settings: SourceSettings): TokenRequester {
       return withRetries(() => attempt(as));
     },
   };
+}
+
+function clientAuth(settings: SourceSettings): oauth.ClientAuth {
+  if (settings.privateKey === undefined) return oauth.ClientSecretBasic(settings.clientSecret ?? '');
+  try {
+    return oauth.PrivateKeyJwt(settings.privateKey);
+  } catch (cause) {
+    throw new TokenSourceError(
+      'config_invalid',
+      `privateKey must be a private CryptoKey (RS256, PS256, ES256 or EdDSA): ${message(cause)}`,
+      {},
+      { cause },
+    );
+  }
 }
 
 function networkFailure(cause: unknown): Failure {

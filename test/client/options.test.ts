@@ -1,5 +1,6 @@
 // createTokenSource refuses wrong options at once, with one line that says what to change.
 import type { webcrypto } from 'node:crypto';
+import { generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createTokenSource, TokenSourceError, type TokenSourceOptions } from '../../client/index.js';
 
@@ -34,6 +35,18 @@ describe('createTokenSource options', () => {
     } catch (error) {
       expect(error).toMatchObject({ code: 'config_invalid' });
     }
+  });
+
+  it('refuses a public key as privateKey', async () => {
+    const { publicKey } = await generateKeyPair('ES256');
+    const make = () =>
+      createTokenSource({
+        ...base,
+        clientSecret: undefined,
+        issuer: 'https://auth.example.com',
+        privateKey: publicKey,
+      });
+    expect(make).toThrow('privateKey must be a private CryptoKey');
   });
 
   it.each([
