@@ -3,7 +3,7 @@
 import { KeygateError } from '../core/errors.js';
 
 /** RFC 6749 §5.2 (and RFC 8707 §2) error codes a client-credentials request can get: never retried. */
-export const PERMANENT_OAUTH_ERRORS = [
+export const PERMANENT_OAUTH_ERRORS: readonly TokenSourceErrorCode[] = [
   'invalid_request',
   'invalid_client',
   'invalid_grant',
@@ -11,10 +11,17 @@ export const PERMANENT_OAUTH_ERRORS = [
   'unsupported_grant_type',
   'invalid_scope',
   'invalid_target',
-] as const;
+];
 
+/** Why a token could not be had: {@link TokenSourceError}'s `code` (docs/clients.md#retries has the table). */
 export type TokenSourceErrorCode =
-  | (typeof PERMANENT_OAUTH_ERRORS)[number]
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_target'
   /** Another error code from the token endpoint; `oauthError` holds it. */
   | 'oauth_error'
   /** 429 or 503 (RFC 6749 §5.2 temporarily_unavailable) still answered after every attempt. */
@@ -28,10 +35,31 @@ export type TokenSourceErrorCode =
   /** The options given to createTokenSource are wrong. */
   | 'config_invalid';
 
+/**
+ * What a token source throws: from `createTokenSource` for wrong options (`config_invalid`), and from
+ * `getToken()` / `fetch()` when no token can be had.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await tokens.getToken();
+ * } catch (error) {
+ *   if (error instanceof TokenSourceError && error.code === 'invalid_client') alertOnCall('rotate the secret');
+ *   throw error;
+ * }
+ * ```
+ */
 export class TokenSourceError extends KeygateError<TokenSourceErrorCode> {
+  /**
+   * @param code - Why (see {@link TokenSourceErrorCode}).
+   * @param message - One line for people.
+   * @param details - The HTTP status, the issuer's `error` member and whether retrying later may help.
+   * @param options - `cause`: the underlying error, if any.
+   */
   constructor(
     code: TokenSourceErrorCode,
     message: string,
+    /** What the last answer said, and whether a later call may succeed as it is. */
     readonly details: {
       /** HTTP status of the last answer, if one came. */
       readonly status?: number;
@@ -45,10 +73,12 @@ export class TokenSourceError extends KeygateError<TokenSourceErrorCode> {
     super(code, message, options);
   }
 
+  /** HTTP status of the last answer, if one came. */
   get status(): number | undefined {
     return this.details.status;
   }
 
+  /** True for throttling, outages and network errors: the same call may succeed later. */
   get retryable(): boolean {
     return this.details.retryable ?? false;
   }

@@ -3,11 +3,12 @@
 import type { webcrypto } from 'node:crypto';
 import { TokenSourceError } from './errors.js';
 
-type CryptoKey = webcrypto.CryptoKey;
-
 /** A private key for `private_key_jwt` (RFC 7523 §2.2): a WebCrypto key, with the `kid` the issuer knows it by. */
-export type ClientPrivateKey = CryptoKey | { readonly key: CryptoKey; readonly kid?: string };
+export type ClientPrivateKey =
+  | webcrypto.CryptoKey
+  | { readonly key: webcrypto.CryptoKey; readonly kid?: string };
 
+/** What {@link createTokenSource} takes: where the issuer is, the client's credentials, and the cache's timing. */
 export interface TokenSourceOptions {
   /**
    * The issuer identifier (e.g. the auth API's stage URL). Without `tokenEndpoint`, the token endpoint is
@@ -17,6 +18,7 @@ export interface TokenSourceOptions {
   readonly issuer?: string | URL;
   /** The token endpoint, when it is known: no discovery request is made. */
   readonly tokenEndpoint?: string | URL;
+  /** The client's id, as `keygate clients create` printed it. */
   readonly clientId: string;
   /** `client_secret_basic` (RFC 6749 §2.3.1). Exactly one of clientSecret and privateKey. */
   readonly clientSecret?: string;
@@ -69,6 +71,7 @@ export interface SourceSettings {
   readonly random: () => number;
 }
 
+/** The defaults of {@link TokenSourceOptions}' timing options (seconds, and attempts). */
 export const TOKEN_SOURCE_DEFAULTS = {
   expirySkewSeconds: 30,
   refreshAheadSeconds: 60,

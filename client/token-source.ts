@@ -6,6 +6,7 @@ import type { TokenSourceError } from './errors.js';
 import { resolveOptions, type SourceSettings, type TokenSourceOptions } from './options.js';
 import { createTokenRequester, type IssuedToken, type TokenRequester } from './token-request.js';
 
+/** One cached access token for one client and scope set, shared by every caller in the process. */
 export interface TokenSource {
   /**
    * A valid access token: the cached one while it is fresh, else the answer of the one request in flight.
@@ -33,6 +34,19 @@ interface Cached {
   readonly usableUntil: number;
 }
 
+/**
+ * A token source for a service that calls a keygate-protected API (docs/clients.md). Nothing goes over the
+ * network until the first call; make it once, at module scope.
+ *
+ * @param options - The issuer (or token endpoint), the client's credentials, the scope, and the timing.
+ * @returns The source: `getToken()`, `fetch()`, `invalidate()`.
+ * @throws {@link TokenSourceError} `config_invalid` when the options are wrong.
+ * @example
+ * ```ts
+ * const orders = createTokenSource({ issuer, clientId, clientSecret, scope: 'orders/read' });
+ * const res = await orders.fetch('https://api.example.com/orders');
+ * ```
+ */
 export function createTokenSource(options: TokenSourceOptions): TokenSource {
   const settings = resolveOptions(options);
   return new CachingTokenSource(settings, createTokenRequester(settings));

@@ -152,7 +152,9 @@ function extractorConfig(entry: ApiEntry, dts: string, work: string): ExtractorC
       overrideTsconfig: {
         compilerOptions: {
           target: 'es2023',
-          lib: ['es2023'],
+          // dom: the web-platform globals public signatures name (URL, fetch's Request and Response, CryptoKey),
+          // which Node declares too; one lib file, not @types/node's hundreds.
+          lib: ['es2023', 'dom'],
           module: 'nodenext',
           moduleResolution: 'nodenext',
           types: [],

@@ -2,7 +2,7 @@
 // promise (what any async getter costs at least), and 1,000 concurrent callers of a cold source against the
 // real local stack, counting the token requests that reached the issuer.
 import { performance } from 'node:perf_hooks';
-import { createTokenSource } from '../../client/index.js';
+import { createTokenSource } from '../../client/token-source.js';
 import { startLocalStack } from '../../local/stack.js';
 import { runInterleaved } from '../../measure/interleaved.js';
 import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';

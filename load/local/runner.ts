@@ -1,7 +1,7 @@
 // The load:local runner as a function: `runLoad(options)` prepares stacks and tokens, measures the
 // scenario's phases (one run, the cache or authorizer comparison in alternating rounds, or noisy-client)
 // and returns their records (./run-record.ts prints and serializes them; ./run.ts is the CLI).
-import { createTokenSource } from '../../client/index.js';
+import { createTokenSource } from '../../client/token-source.js';
 import type { AuthorizerMode } from '../../local/stack.js';
 import { REQUEST_KINDS, type ScenarioDef } from '../scenarios.js';
 import {
