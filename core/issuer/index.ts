@@ -20,6 +20,7 @@ export * from './key-state-source.js';
 export * from './kms.js';
 export * from './kms-quotas.js';
 export * from './kms-signer.js';
+export * from './resource-indicator.js';
 export * from './retry.js';
 export * from './rotating-jwks-publisher.js';
 export * from './rotating-signer.js';

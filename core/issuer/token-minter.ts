@@ -39,6 +39,12 @@ export function createTokenMinter(options: TokenMinterOptions): TokenMinter {
   return {
     async mint(request: MintRequest): Promise<MintedToken> {
       const { clientId, scopes, lifetimeSeconds } = request;
+      if (
+        request.audience !== undefined &&
+        (typeof request.audience !== 'string' || request.audience === '')
+      ) {
+        throw new IssuerError('internal', 'malformed audience when minting');
+      }
       if (typeof clientId !== 'string' || clientId === '') {
         throw new IssuerError('internal', 'client id missing when minting');
       }
@@ -65,7 +71,7 @@ export function createTokenMinter(options: TokenMinterOptions): TokenMinter {
         iss: issuer,
         sub: clientId,
         client_id: clientId,
-        aud: audience,
+        aud: request.audience ?? audience,
         scope,
         iat,
         exp: iat + lifetimeSeconds,

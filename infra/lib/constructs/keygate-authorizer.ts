@@ -35,6 +35,8 @@ export interface KeygateIssuerRef {
   readonly jwksUri: string;
   /** The `aud` the issuer puts in its tokens, when known. */
   readonly audience?: string;
+  /** Every audience the issuer serves (a KeygateIssuer's): with more than one, `audience` must be given. */
+  readonly audiences?: readonly string[];
   /**
    * The issuer's revocation list (a KeygateIssuer's `revocationsUri`): the authorizer refuses revoked tokens
    * within the bound of docs/token-lifetime.md. Unset: `${issuerUrl}/revocations`, where a keygate issuer
@@ -48,7 +50,10 @@ export interface KeygateIssuerRef {
 export interface KeygateAuthorizerProps extends AuthorizerTuning {
   /** The issuer whose tokens are accepted (a KeygateIssuer fits). */
   readonly issuer: KeygateIssuerRef;
-  /** Accepted `aud` values; a token must name one. @default the issuer's `audience` */
+  /**
+   * Accepted `aud` values (this API's own): a token must name one, so a token minted for another API of
+   * the same issuer (RFC 8707 `resource`) is refused. @default the issuer's `audience`, when it serves one
+   */
   readonly audience?: string | readonly string[];
   /**
    * How long API Gateway caches a token's policy (0 disables, at most 1 hour). Each policy covers every
@@ -99,6 +104,11 @@ export class KeygateAuthorizer extends Construct {
 
   constructor(scope: Construct, id: string, props: KeygateAuthorizerProps) {
     super(scope, id);
+    if (props.audience === undefined && (props.issuer.audiences?.length ?? 0) > 1) {
+      throw new Error(
+        'KeygateAuthorizer needs `audience` when the issuer serves several audiences: each API accepts only its own',
+      );
+    }
     const audience = props.audience ?? props.issuer.audience;
     if (audience === undefined || (typeof audience !== 'string' && audience.length === 0)) {
       throw new Error('KeygateAuthorizer needs `audience` (or an issuer that has one)');

@@ -228,7 +228,10 @@ describe('clients CLI notices', () => {
     ],
     [
       ['--json', 'update', 'kg_x'],
-      { code: 'usage', message: 'update needs --name, --scopes, --lifetime or --rate' },
+      {
+        code: 'usage',
+        message: 'update needs --name, --scopes, --lifetime, --rate, --resources or --default-resource',
+      },
     ],
     [
       ['--json', 'show', 'kg_nope'],
