@@ -46,6 +46,8 @@ export function toItem(record: ClientRecord): Item {
     item.resources = { L: record.resources.map((r) => ({ S: r })) };
     item.default_resource = { S: record.defaultResource };
   }
+  if (record.claims !== undefined && Object.keys(record.claims).length > 0)
+    item.claims = { M: Object.fromEntries(Object.entries(record.claims).map(([k, v]) => [k, { S: v }])) };
   if (record.previousSecretHash !== undefined && record.previousSecretExpiresAt !== undefined) {
     item.previous_secret_hash = { S: record.previousSecretHash };
     item.previous_secret_expires_at = { S: record.previousSecretExpiresAt };
@@ -95,6 +97,9 @@ export function fromItem(item: Item): ClientRecord {
       `client item ${JSON.stringify(clientId)} has malformed resources`,
     );
   }
+  const claimValues = Object.entries(item.claims?.M ?? {}).map(([k, v]) => [k, v.S] as const);
+  if (claimValues.some(([, v]) => v === undefined))
+    throw new RegistryError('corrupt_record', `client item ${JSON.stringify(clientId)} has malformed claims`);
   return {
     clientId,
     name,
@@ -112,6 +117,7 @@ export function fromItem(item: Item): ClientRecord {
     ...(resources !== undefined && defaultResource !== undefined
       ? { resources: resources as string[], defaultResource }
       : {}),
+    ...(claimValues.length > 0 ? { claims: Object.fromEntries(claimValues) as Record<string, string> } : {}),
   };
 }
 

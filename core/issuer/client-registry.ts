@@ -9,6 +9,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { normalizeClaims } from './client-claims.js';
 import {
   DELETED_STATUS,
   EXPIRES_AT_ATTRIBUTE,
@@ -49,6 +50,8 @@ export interface NewClient {
   readonly resources?: readonly string[];
   /** One of `resources`; default the first. */
   readonly defaultResource?: string;
+  /** Static claims for every token of the client (client-claims.ts rules). */
+  readonly claims?: Readonly<Record<string, string>>;
 }
 
 export interface ClientUpdate {
@@ -59,6 +62,8 @@ export interface ClientUpdate {
   /** Replaces the resources (and the default, which is the first unless `defaultResource` names one). */
   readonly resources?: readonly string[];
   readonly defaultResource?: string;
+  /** Replaces the client's claims; `{}` removes them all. */
+  readonly claims?: Readonly<Record<string, string>>;
   /**
    * A status change stamps tokensRevokedAt with the registry's time of the write: enabling therefore
    * refuses every token issued before the enable, tokens minted from a stale client cache included.
@@ -255,6 +260,10 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       set('resources', { L: r.resources.map((v) => ({ S: v })) });
       set('default_resource', { S: r.defaultResource });
     }
+    if (changes.claims !== undefined) {
+      const claims = normalizeClaims(changes.claims);
+      set('claims', { M: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, { S: v }])) });
+    }
     names['#status'] = 'status';
     values[':deleted'] = { S: DELETED_STATUS };
     const live = 'attribute_exists(client_id) AND #status <> :deleted';
@@ -382,6 +391,9 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           : {}),
         ...(input.resources !== undefined || input.defaultResource !== undefined
           ? normalizeResources(input.resources ?? [], input.defaultResource)
+          : {}),
+        ...(input.claims !== undefined && Object.keys(input.claims).length > 0
+          ? { claims: normalizeClaims(input.claims) }
           : {}),
         createdAt: at,
         updatedAt: at,

@@ -67,7 +67,9 @@ export function createTokenMinter(options: TokenMinterOptions): TokenMinter {
       const iat = Math.floor(now() / 1000);
       // 128 random bits (RFC 9068 §2.2 / RFC 7519 §4.1.7: collision-resistant jti).
       const jti = randomBytes(16).toString('base64url');
+      // Client claims first: the protocol claims after them always win (the registry refuses their names too).
       const claims = {
+        ...request.claims,
         iss: issuer,
         sub: clientId,
         client_id: clientId,

@@ -87,6 +87,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           scopes,
           lifetimeSeconds,
           ...(audience !== undefined ? { audience } : {}),
+          ...(record.claims !== undefined ? { claims: record.claims } : {}),
         });
         return {
           accessToken: token.accessToken,

@@ -25,6 +25,8 @@ export interface MintRequest {
   readonly lifetimeSeconds: number;
   /** The token's `aud` (RFC 8707 resource); absent: the minter's configured audience. */
   readonly audience?: string;
+  /** The client's static claims (core/issuer/client-claims.ts), already checked. */
+  readonly claims?: Readonly<Record<string, string>>;
 }
 
 export interface MintedToken {
@@ -68,4 +70,6 @@ export interface ClientRecord {
    */
   readonly resources?: readonly string[];
   readonly defaultResource?: string;
+  /** Static claims minted into every token of this client (e.g. `tenant`); absent: none. */
+  readonly claims?: Readonly<Record<string, string>>;
 }

@@ -14,6 +14,7 @@ import {
   MAX_ISSUANCE_RATE_PER_SECOND,
   MAX_TOKEN_LIFETIME_SECONDS,
   MIN_TOKEN_LIFETIME_SECONDS,
+  parseClaimArg,
   RegistryError,
   type RegistryErrorCode,
 } from '../../core/issuer/index.js';
@@ -67,18 +68,24 @@ function publicView(record: ClientRecord) {
     ...(record.resources
       ? { resources: [...record.resources], default_resource: record.defaultResource }
       : {}),
+    ...(record.claims ? { claims: { ...record.claims } } : {}),
   };
 }
 
-/** `--resources a,b` and `--default-resource a` as registry input (create and update). */
-function resourceInput(opts: { resources?: string; defaultResource?: string }) {
+/** `--resources a,b`, `--default-resource a` and `--claim n=v` (repeated) as registry input (create and update). */
+function resourceInput(opts: { resources?: string; defaultResource?: string; claim?: string[] }) {
   return {
+    ...(opts.claim !== undefined && opts.claim.length > 0
+      ? { claims: Object.fromEntries(opts.claim.map(parseClaimArg)) }
+      : {}),
     ...(opts.resources !== undefined ? { resources: opts.resources.split(/[\s,]+/).filter(Boolean) } : {}),
     ...(opts.defaultResource !== undefined ? { defaultResource: opts.defaultResource } : {}),
   };
 }
 const RESOURCES_HELP =
   'RFC 8707 resources (token audiences) the client may ask for, space- or comma-separated';
+const CLAIM_HELP = 'a static claim minted into every token, name=value (repeat for more; e.g. tenant=acme)';
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 const DEFAULT_RESOURCE_HELP =
   'the audience of a token request without resource= (default: the first resource)';
 
@@ -89,6 +96,8 @@ interface CreateOptions {
   rate?: number;
   resources?: string;
   defaultResource?: string;
+  claim?: string[];
+  clearClaims?: boolean;
 }
 
 const parseSeconds = integerArg(0);
@@ -143,6 +152,13 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         `token lifetime: ${v.token_lifetime_seconds} s`,
         `issuance rate:  ${v.issuance_rate_is_default ? `default (${v.issuance_rate_per_second})` : v.issuance_rate_per_second} tokens/s`,
         ...(v.resources ? [`resources:      ${v.resources.join(' ')} (default ${v.default_resource})`] : []),
+        ...(v.claims
+          ? [
+              `claims:         ${Object.entries(v.claims)
+                .map(([k, val]) => `${k}=${val}`)
+                .join(' ')}`,
+            ]
+          : []),
         ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
@@ -210,6 +226,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     )
     .option('--resources <uris>', RESOURCES_HELP)
     .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
+    .option('--claim <name=value>', CLAIM_HELP, collect)
     .action(async (opts: CreateOptions) => {
       const { record, clientSecret } = await registry().create({
         name: opts.name,
@@ -319,13 +336,15 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('update <clientId>')
-    .description('change name, scopes, token lifetime or issuance rate')
+    .description('change name, scopes, token lifetime, issuance rate, resources or claims')
     .option('--name <name>', 'a human-readable name')
     .option('--scopes <scopes>', 'space- or comma-separated scopes (replaces the current ones)')
     .option('--lifetime <seconds>', 'token lifetime in seconds', parseLifetime)
     .option('--rate <per-second>', 'tokens this client may get per second', parseRate)
     .option('--resources <uris>', `${RESOURCES_HELP} (replaces the current ones)`)
     .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
+    .option('--claim <name=value>', `${CLAIM_HELP}; replaces the current claims`, collect)
+    .option('--clear-claims', 'remove every claim')
     .action(async (clientId: string, opts: Partial<CreateOptions>) => {
       const changes = {
         ...(opts.name !== undefined ? { name: opts.name } : {}),
@@ -334,9 +353,13 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
         ...resourceInput(opts),
       };
+      if (opts.clearClaims) {
+        if ('claims' in changes) throw new UsageError('--claim and --clear-claims do not go together');
+        Object.assign(changes, { claims: {} });
+      }
       if (Object.keys(changes).length === 0)
         throw new UsageError(
-          'update needs --name, --scopes, --lifetime, --rate, --resources or --default-resource',
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
         );
       const record = await registry().update(clientId, changes);
       emit(record, `Updated client ${record.clientId}`);

@@ -7,6 +7,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
 import { type ProtectedRoute, parseRouteTable, ROUTE_METHODS } from '../../../core/authz/route-table.js';
+import { claimContextKey, claimHeaderName, isClientClaim } from '../../../core/client-claims.js';
 import {
   AUTHORIZER_ENV,
   type AuthorizerTuning,
@@ -73,6 +74,13 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
   readonly gatewayResponses?: boolean;
   /** Log retention, log level, metrics namespace and tracing of the function. */
   readonly functionOptions?: FunctionOptions;
+  /**
+   * Client claims (e.g. `tenant`, set with `clients create --claim tenant=acme`) that `requestParameters`
+   * maps to `X-Keygate-Claim-<Name>` headers. The authorizer always puts these in its context ('' for a
+   * client without one), so the mapping always sets the header and a caller's own is never passed on.
+   * @default none
+   */
+  readonly claims?: readonly string[];
   /** The API Gateway authorizer's name. @default 'keygate' */
   readonly authorizerName?: string;
 }
@@ -93,6 +101,11 @@ export class KeygateAuthorizer extends Construct {
     [`integration.request.header.${RESOURCE_PATH_HEADER}`, 'context.resourcePath'],
   ]);
 
+  /**
+   * CONTEXT_REQUEST_PARAMETERS plus one `X-Keygate-Claim-<Name>` header per `claims` entry
+   * (`context.authorizer.claim_<name>`): put it in an HTTP integration's `options.requestParameters`.
+   */
+  readonly requestParameters: Readonly<Record<string, string>>;
   readonly function: lambda.Function;
   readonly functionConstruct: KeygateFunction;
   readonly tokenAuthorizer: apigateway.TokenAuthorizer;
@@ -113,6 +126,20 @@ export class KeygateAuthorizer extends Construct {
     if (audience === undefined || (typeof audience !== 'string' && audience.length === 0)) {
       throw new Error('KeygateAuthorizer needs `audience` (or an issuer that has one)');
     }
+    const claims = props.claims ?? [];
+    for (const name of claims) {
+      if (!isClientClaim(name, ''))
+        throw new Error(`KeygateAuthorizer claims: ${JSON.stringify(name)} is not a client claim name`);
+    }
+    this.requestParameters = {
+      ...KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS,
+      ...Object.fromEntries(
+        claims.map((name) => [
+          `integration.request.header.${claimHeaderName(name)}`,
+          `context.authorizer.${claimContextKey(name)}`,
+        ]),
+      ),
+    };
     const ttl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS);
     const ttlSeconds = ttl.toSeconds();
     if (ttlSeconds > MAX_RESULTS_CACHE_TTL_SECONDS) {
@@ -138,6 +165,7 @@ export class KeygateAuthorizer extends Construct {
         [AUTHORIZER_ENV.audience]: typeof audience === 'string' ? audience : audience.join(' '),
         [AUTHORIZER_ENV.jwksUri]: props.issuer.jwksUri,
         ...revocationsUriEnv(props.issuer.revocationsUri),
+        ...(claims.length > 0 ? { CONTEXT_CLAIMS: claims.join(' ') } : {}),
         ...authorizerTuningEnv(props),
       },
     });

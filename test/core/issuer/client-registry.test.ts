@@ -437,4 +437,22 @@ describe('revocations in the registry', () => {
     );
     expect(await codeOf(registry.get(record.clientId))).toBe('corrupt_record');
   });
+
+  it('stores client claims, replaces them on update and removes them with {}', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({
+      name: 'n',
+      scopes: ['products/read'],
+      claims: { tenant: 'acme' },
+    });
+    expect(record.claims).toEqual({ tenant: 'acme' });
+    expect((await registry.get(record.clientId, { consistent: true }))?.claims).toEqual({ tenant: 'acme' });
+    const replaced = await registry.update(record.clientId, { claims: { tenant: 'globex', region: 'eu' } });
+    expect(replaced.claims).toEqual({ tenant: 'globex', region: 'eu' });
+    expect(await registry.update(record.clientId, { claims: {} })).not.toHaveProperty('claims');
+    expect(await codeOf(registry.update(record.clientId, { claims: { iss: 'x' } }))).toBe('invalid_claims');
+    expect(
+      await codeOf(registry.create({ name: 'n', scopes: ['products/read'], claims: { aud: 'x' } })),
+    ).toBe('invalid_claims');
+  });
 });

@@ -230,7 +230,8 @@ describe('clients CLI notices', () => {
       ['--json', 'update', 'kg_x'],
       {
         code: 'usage',
-        message: 'update needs --name, --scopes, --lifetime, --rate, --resources or --default-resource',
+        message:
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
       },
     ],
     [
