@@ -32,11 +32,7 @@ export const authorizerConfigSpec = {
   /** Comma- or space-separated: a token must name at least one. */
   AUDIENCE: list({ min: 1 }),
   JWKS_URI: url(),
-  /**
-   * Client claim names (core/client-claims.ts) always in the context as `claim_<name>`, '' when the token
-   * has none, so a request-parameter mapping to its header always has a value (KeygateAuthorizer `claims`).
-   * Every client claim a token has is in the context either way.
-   */
+  /** AuthorizerTuning.contextClaims (core/contract.ts): client claims always in the context. */
   CONTEXT_CLAIMS: list({ default: [] }),
   /** The route table (JSON), relative to the entry's directory; read once at init by the entry. */
   ROUTES_FILE: str({ default: ROUTES_FILE_NAME }),

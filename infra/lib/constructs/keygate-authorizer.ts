@@ -74,13 +74,6 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
   readonly gatewayResponses?: boolean;
   /** Log retention, log level, metrics namespace and tracing of the function. */
   readonly functionOptions?: FunctionOptions;
-  /**
-   * Client claims (e.g. `tenant`, set with `clients create --claim tenant=acme`) that `requestParameters`
-   * maps to `X-Keygate-Claim-<Name>` headers. The authorizer always puts these in its context ('' for a
-   * client without one), so the mapping always sets the header and a caller's own is never passed on.
-   * @default none
-   */
-  readonly claims?: readonly string[];
   /** The API Gateway authorizer's name. @default 'keygate' */
   readonly authorizerName?: string;
 }
@@ -102,7 +95,7 @@ export class KeygateAuthorizer extends Construct {
   ]);
 
   /**
-   * CONTEXT_REQUEST_PARAMETERS plus one `X-Keygate-Claim-<Name>` header per `claims` entry
+   * CONTEXT_REQUEST_PARAMETERS plus one `X-Keygate-Claim-<Name>` header per `contextClaims` entry
    * (`context.authorizer.claim_<name>`): put it in an HTTP integration's `options.requestParameters`.
    */
   readonly requestParameters: Readonly<Record<string, string>>;
@@ -126,10 +119,14 @@ export class KeygateAuthorizer extends Construct {
     if (audience === undefined || (typeof audience !== 'string' && audience.length === 0)) {
       throw new Error('KeygateAuthorizer needs `audience` (or an issuer that has one)');
     }
-    const claims = props.claims ?? [];
+    // The authorizer keeps these in its context (CONTEXT_CLAIMS, through authorizerTuningEnv), so each
+    // mapping always sets its header and a caller's own header of that name never reaches the backend.
+    const claims = props.contextClaims ?? [];
     for (const name of claims) {
       if (!isClientClaim(name, ''))
-        throw new Error(`KeygateAuthorizer claims: ${JSON.stringify(name)} is not a client claim name`);
+        throw new Error(
+          `KeygateAuthorizer contextClaims: ${JSON.stringify(name)} is not a client claim name`,
+        );
     }
     this.requestParameters = {
       ...KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS,
@@ -165,7 +162,6 @@ export class KeygateAuthorizer extends Construct {
         [AUTHORIZER_ENV.audience]: typeof audience === 'string' ? audience : audience.join(' '),
         [AUTHORIZER_ENV.jwksUri]: props.issuer.jwksUri,
         ...revocationsUriEnv(props.issuer.revocationsUri),
-        ...(claims.length > 0 ? { CONTEXT_CLAIMS: claims.join(' ') } : {}),
         ...authorizerTuningEnv(props),
       },
     });

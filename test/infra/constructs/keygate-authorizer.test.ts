@@ -394,7 +394,7 @@ describe('KeygateAuthorizer props and misuse', () => {
     const stack = new Stack(new App(), 'Claims');
     const a = new KeygateAuthorizer(stack, 'A', {
       issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
-      claims: ['tenant', 'plan_id'],
+      contextClaims: ['tenant', 'plan_id'],
     });
     expect(a.requestParameters).toEqual({
       ...KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS,
@@ -424,9 +424,9 @@ describe('KeygateAuthorizer props and misuse', () => {
       () =>
         new KeygateAuthorizer(stack, 'A', {
           issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
-          claims: [name],
+          contextClaims: [name],
         }),
-    ).toThrow(`KeygateAuthorizer claims: ${JSON.stringify(name)} is not a client claim name`);
+    ).toThrow(`KeygateAuthorizer contextClaims: ${JSON.stringify(name)} is not a client claim name`);
   });
 
   it('passes tuning knobs and the cache TTL through', () => {
