@@ -211,6 +211,7 @@ export function createHandler(deps: TokenDeps) {
         clientId: loggableClientId(clientId),
         authMethod,
         scope: result.scope,
+        audience: result.audience,
         expiresIn: result.expiresIn,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
         requestId: event.requestContext?.requestId,

@@ -254,7 +254,10 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         if (!current) throw unknown(clientId);
         resources = current.resources;
         if (resources === undefined)
-          throw new RegistryError('invalid_resource', 'the client has no resources to pick a default from');
+          throw new RegistryError(
+            'invalid_resource',
+            'the client has no resources: set them together with the default',
+          );
       }
       const r = normalizeResources(resources, changes.defaultResource);
       set('resources', { L: r.resources.map((v) => ({ S: v })) });

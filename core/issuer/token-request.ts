@@ -188,7 +188,7 @@ export function parseScope(value: string): string[] {
 
 const CREDENTIAL_QUERY_PARAMS = ['client_id', 'client_secret', 'grant_type', 'scope', 'resource'];
 
-/** Validates the request and extracts the client's credentials and requested scopes. */
+/** Validates the request and extracts the client's credentials, requested scopes and resource. */
 export function parseTokenRequest(req: TokenHttpRequest): TokenRequest {
   if (req.method.toUpperCase() !== 'POST') throw invalidRequest('the token endpoint accepts POST only');
   // RFC 6749 §2.3.1/§3.2: credentials and grant parameters never travel in the URL (logs, proxies, history).

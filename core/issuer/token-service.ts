@@ -38,6 +38,8 @@ export interface TokenResult {
   readonly expiresIn: number;
   readonly scope: string;
   readonly clientId: string;
+  /** The token's `aud` when this service picks it (`audiences`, RFC 8707); logged, not in the response. */
+  readonly audience?: string;
 }
 
 export interface TokenService {
@@ -95,6 +97,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           expiresIn: token.expiresIn,
           scope: token.scope,
           clientId: record.clientId,
+          ...(audience !== undefined ? { audience } : {}),
         };
       } catch (err) {
         throw toIssuerError(err);

@@ -7,11 +7,11 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProtectedRoute } from '../../core/authz/index.js';
-import { runCli } from '../../handlers/cli/clients.js';
 import { closeNow, listen } from '../../local/listen.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { send } from '../local/gateway/http.js';
 import { mintToken } from '../support/client-token.js';
+import { clientsCli, createClientWithCli } from '../support/clients-cli.js';
 
 const ROUTES: ProtectedRoute[] = [{ method: 'GET', path: '/orders', scopes: ['orders/read'] }];
 
@@ -20,23 +20,9 @@ let stack: LocalStack;
 let seen: IncomingMessage['headers'][] = [];
 const tokens = { acme: '', globex: '', plain: '' };
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, {
-    env: stack.clientEnv,
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-  });
-  return { code, out, err };
-}
-
-async function clientWith(...extra: string[]): Promise<{ id: string; secret: string; view: unknown }> {
-  const r = await cli(['--json', 'create', '--name', 'tenant', '--scopes', 'orders/read', ...extra]);
-  expect(r.code, r.err).toBe(0);
-  const parsed = JSON.parse(r.out) as { client: { client_id: string }; client_secret: string };
-  return { id: parsed.client.client_id, secret: parsed.client_secret, view: parsed.client };
-}
+const cli = (args: string[]) => clientsCli(stack.clientEnv, args);
+const clientWith = (...extra: string[]) =>
+  createClientWithCli(stack.clientEnv, ['--name', 'tenant', '--scopes', 'orders/read', ...extra]);
 
 const orders = (token: string, headers: Record<string, string | string[]> = {}) =>
   send(`${stack.apiUrl}/orders`, { headers: { authorization: `Bearer ${token}`, ...headers } });

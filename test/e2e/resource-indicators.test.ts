@@ -4,30 +4,16 @@
 // authorizer accepts only its own audience, so a token minted for the other API is refused there.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../handlers/cli/clients.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { basicAuth } from '../support/basic-auth.js';
+import { clientsCli, createClientWithCli } from '../support/clients-cli.js';
 
 const BILLING = 'https://billing.example.test/v1';
 let stack: LocalStack;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, {
-    env: stack.clientEnv,
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-  });
-  return { code, out, err };
-}
-
-async function createClient(...extra: string[]): Promise<{ id: string; secret: string; view: unknown }> {
-  const r = await cli(['--json', 'create', '--name', 'multi', '--scopes', 'products/read', ...extra]);
-  expect(r.code, r.err).toBe(0);
-  const parsed = JSON.parse(r.out) as { client: { client_id: string }; client_secret: string };
-  return { id: parsed.client.client_id, secret: parsed.client_secret, view: parsed.client };
-}
+const cli = (args: string[]) => clientsCli(stack.clientEnv, args);
+const createClient = (...extra: string[]) =>
+  createClientWithCli(stack.clientEnv, ['--name', 'multi', '--scopes', 'products/read', ...extra]);
 
 const token = (c: { id: string; secret: string }, extra = '') =>
   fetch(stack.tokenUrl, {
