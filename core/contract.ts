@@ -64,6 +64,13 @@ export interface AuthorizerTuning {
    * closed (500) rather than ignore revocations. @default 300
    */
   readonly revocationsMaxStaleSeconds?: number;
+  /**
+   * Client claims (core/client-claims.ts) always in the context as `claim_<name>`, '' for a token without
+   * one, so an integration's request-parameter mapping to `X-Keygate-Claim-<Name>` always has a value to
+   * set (docs/tenants.md#client-claims). Every client claim a token has is in the context either way.
+   * @default none
+   */
+  readonly contextClaims?: readonly string[];
 }
 
 export const AUTHORIZER_TUNING_ENV: { readonly [K in keyof Required<AuthorizerTuning>]: string } = {
@@ -77,6 +84,7 @@ export const AUTHORIZER_TUNING_ENV: { readonly [K in keyof Required<AuthorizerTu
   metricsFlushIntervalSeconds: 'METRICS_FLUSH_INTERVAL_SECONDS',
   revocationsRefreshSeconds: 'REVOCATIONS_REFRESH_SECONDS',
   revocationsMaxStaleSeconds: 'REVOCATIONS_MAX_STALE_SECONDS',
+  contextClaims: 'CONTEXT_CLAIMS',
 };
 
 /** The env entries for the knobs that are set (unset ones keep the handler's defaults). */
@@ -84,7 +92,7 @@ export function authorizerTuningEnv(tuning: AuthorizerTuning): Record<string, st
   const env: Record<string, string> = {};
   for (const [key, name] of Object.entries(AUTHORIZER_TUNING_ENV)) {
     const value = tuning[key as keyof AuthorizerTuning];
-    if (value !== undefined) env[name] = String(value);
+    if (value !== undefined) env[name] = Array.isArray(value) ? value.join(' ') : String(value);
   }
   return env;
 }

@@ -32,6 +32,8 @@ export const authorizerConfigSpec = {
   /** Comma- or space-separated: a token must name at least one. */
   AUDIENCE: list({ min: 1 }),
   JWKS_URI: url(),
+  /** AuthorizerTuning.contextClaims (core/contract.ts): client claims always in the context. */
+  CONTEXT_CLAIMS: list({ default: [] }),
   /** The route table (JSON), relative to the entry's directory; read once at init by the entry. */
   ROUTES_FILE: str({ default: ROUTES_FILE_NAME }),
   CLOCK_LEEWAY_SECONDS: clockLeewaySecondsField,

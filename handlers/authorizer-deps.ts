@@ -27,6 +27,8 @@ export interface AuthorizerDeps {
   readonly sampleRate: number;
   /** Uncached allows are logged at INFO (else DEBUG). */
   readonly logAllowsAtInfo: boolean;
+  /** Client claims always in the context ('' when a token has none): CONTEXT_CLAIMS. */
+  readonly contextClaims?: readonly string[];
   /** Publishes the aggregated metrics and writes every pending log line (shutdown; tests). */
   drain(): Promise<void>;
 }
@@ -164,6 +166,7 @@ export function createDeps(
     telemetry: new DecisionTelemetry(metrics, verifier, keyStore, config.METRICS_FLUSH_INTERVAL_SECONDS),
     sampleRate,
     logAllowsAtInfo: config.ALLOW_LOG_LEVEL.toUpperCase() === 'INFO',
+    contextClaims: config.CONTEXT_CLAIMS,
     async drain() {
       await this.telemetry.flush();
       if (logger instanceof DeferredLogger) await logger.loaded();

@@ -10,6 +10,7 @@ import type { AccessTokenClaims, VerificationResult } from '../core/jwt/types.js
 import type { AuthorizerDeps } from './authorizer-deps.js';
 import { AuthorizerFailure } from './errors.js';
 import { bearerToken } from './lib/bearer-token.js';
+import { createClaimContext } from './lib/claim-context.js';
 import type { Decision, DecisionReason } from './lib/decision-telemetry.js';
 import { DeferredLogger } from './lib/deferred-powertools.js';
 
@@ -32,6 +33,7 @@ const DEBUG = 8;
 
 export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
   const { verifier, policies, revocations, logger, telemetry, sampleRate, logAllowsAtInfo } = deps;
+  const claimContext = createClaimContext(deps.contextClaims ?? []);
   // logger.level reads process.env on every access: read once, and again only when sampling may change it
   // per invocation (the repeated-token rows of bench/suites/authorizer.ts measure this path).
   let debugEnabled = logger !== undefined && logger.level <= DEBUG;
@@ -201,7 +203,9 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     // The clock read at the start of this call is recent enough for a flush interval in seconds.
     telemetry.maybeFlush(started);
 
+    // The client's own claims (claim_<name>) first: keygate's keys after them always win.
     const context_: { clientId: string; scope: string; exp: number; jti?: string } = {
+      ...claimContext(claims),
       clientId: claims.client_id,
       scope: claims.scope,
       exp: claims.exp,

@@ -77,7 +77,10 @@ export interface TokenAuthorizerResult {
       readonly Resource: readonly string[];
     }[];
   };
-  /** `clientId`, `scope`, `exp` and (when the token has one) `jti`; strings and numbers only. */
+  /**
+   * `clientId`, `scope`, `exp`, `jti` (when the token has one) and `claim_<name>` per client claim
+   * (docs/tenants.md); strings and numbers only.
+   */
   readonly context: Readonly<Record<string, string | number>>;
 }
 

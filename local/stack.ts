@@ -71,6 +71,8 @@ export interface LocalStack extends SigningKeyRotation, LocalStackTestHooks {
   readonly apiUrl: string;
   readonly issuer: string;
   readonly audience: string;
+  /** Every audience the issuer serves: `audience` (the default) first, then `options.audiences`. */
+  readonly audiences: readonly string[];
   readonly tokenUrl: string;
   readonly jwksUrl: string;
   readonly discoveryUrl: string;
@@ -286,6 +288,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handlerEnv = {
       ISSUER: issuer,
       AUDIENCE: audience,
+      // Read by the token handler only: the resource API's authorizer accepts AUDIENCE alone.
+      ...(options.audiences?.length ? { AUDIENCES: options.audiences.join(' ') } : {}),
       JWKS_URI: jwksUri,
       // Through the same path as the JWKS (a fault proxy in the reliability tests sits in front of both).
       REVOCATIONS_URI: jwksUri.replace(/\/\.well-known\/jwks\.json$/, '/revocations'),
@@ -340,6 +344,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl: api.url,
       issuer,
       audience,
+      audiences: [...new Set([audience, ...(options.audiences ?? [])])],
       tokenUrl: `${issuer}/oauth2/token`,
       jwksUrl,
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,

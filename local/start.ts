@@ -52,6 +52,7 @@ export interface StartFlags {
   routes?: string;
   upstream?: string;
   upstreamTimeout: number;
+  audiences?: string;
 }
 
 export function buildProgram(): Command {
@@ -98,6 +99,10 @@ export function buildProgram(): Command {
         .default(29_000)
         .argParser(integerArg(50, 29_000)),
     )
+    .option(
+      '--audiences <uris>',
+      'further audiences the issuer serves (RFC 8707 resources for clients created with --resources), comma-separated',
+    )
     .option('--verbose', "print the handlers' JSON logs")
     .option('--quiet', 'no per-request log lines')
     .showHelpAfterError();
@@ -129,6 +134,7 @@ export function banner(
     `    token              POST ${stack.tokenUrl}`,
     `    JWKS               ${stack.jwksUrl}`,
     `    discovery          ${stack.discoveryUrl}`,
+    `    audiences          ${stack.audiences.join(' ')}   (the first is the resource API's)`,
     `  Resource API         ${stack.apiUrl}   (${
       stack.authorizerMode === 'native'
         ? 'native JWT authorizer, keys cached up to 1 h'
@@ -249,6 +255,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       ports,
       resultsCacheTtlSeconds: flags.cacheTtl,
       authorizer: flags.authorizer,
+      ...(flags.audiences ? { audiences: flags.audiences.split(/[\s,]+/).filter(Boolean) } : {}),
       handlerLogs: flags.verbose ?? false,
       ...(flags.quiet ? {} : { onRequest: (api, e) => console.log(accessLine(api, e)) }),
     });

@@ -105,7 +105,7 @@ export function upstreamBanner(
     `  Auth API (issuer)    ${stack.authUrl}   (token POST ${stack.tokenUrl})`,
     `  Your API             ${stack.apiUrl} -> ${upstream.url}   (TOKEN authorizer, result cache ${info.cacheTtl} s)`,
     ...upstream.routes.map((r) => `    ${r.method.padEnd(7)} ${r.path}   ${r.scopes.join(' | ')}`),
-    '  Forwarded            method, path, query, headers, body + X-Keygate-Client-Id, X-Keygate-Scope',
+    '  Forwarded            method, path, query, headers, body + X-Keygate-Client-Id, X-Keygate-Scope, X-Keygate-Claim-*',
     '',
     `Demo client (${demo.scopes.join(' ')})`,
     `  client_id      ${demo.clientId}`,

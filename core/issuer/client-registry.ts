@@ -9,6 +9,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { normalizeClaims } from './client-claims.js';
 import {
   DELETED_STATUS,
   EXPIRES_AT_ATTRIBUTE,
@@ -35,6 +36,7 @@ import { createClientsTable } from './client-table.js';
 import { DYNAMO_ATTEMPT_TIMEOUT_MS, type DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
 import { isReservedItemId } from './key-state-item.js';
+import { normalizeResources } from './resource-indicator.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import { captureServerDate } from './server-clock.js';
 import type { ClientRecord, ClientStatus } from './types.js';
@@ -44,6 +46,12 @@ export interface NewClient {
   readonly scopes: readonly string[];
   readonly tokenLifetimeSeconds?: number;
   readonly issuanceRatePerSecond?: number;
+  /** RFC 8707 resources (token audiences) the client may ask for; absent: the issuer's default audience. */
+  readonly resources?: readonly string[];
+  /** One of `resources`; default the first. */
+  readonly defaultResource?: string;
+  /** Static claims for every token of the client (client-claims.ts rules). */
+  readonly claims?: Readonly<Record<string, string>>;
 }
 
 export interface ClientUpdate {
@@ -51,6 +59,11 @@ export interface ClientUpdate {
   readonly scopes?: readonly string[];
   readonly tokenLifetimeSeconds?: number;
   readonly issuanceRatePerSecond?: number;
+  /** Replaces the resources (and the default, which is the first unless `defaultResource` names one). */
+  readonly resources?: readonly string[];
+  readonly defaultResource?: string;
+  /** Replaces the client's claims; `{}` removes them all. */
+  readonly claims?: Readonly<Record<string, string>>;
   /**
    * A status change stamps tokensRevokedAt with the registry's time of the write: enabling therefore
    * refuses every token issued before the enable, tokens minted from a stale client cache included.
@@ -232,6 +245,28 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       set('token_lifetime_seconds', { N: String(checkLifetime(changes.tokenLifetimeSeconds)) });
     if (changes.issuanceRatePerSecond !== undefined)
       set('issuance_rate_per_second', { N: String(checkIssuanceRate(changes.issuanceRatePerSecond)) });
+    if (changes.resources !== undefined || changes.defaultResource !== undefined) {
+      // A new default alone is checked against the stored resources; both attributes are written together,
+      // so a concurrent change leaves one consistent pair.
+      let resources = changes.resources;
+      if (resources === undefined) {
+        const current = await get(clientId, { consistent: true });
+        if (!current) throw unknown(clientId);
+        resources = current.resources;
+        if (resources === undefined)
+          throw new RegistryError(
+            'invalid_resource',
+            'the client has no resources: set them together with the default',
+          );
+      }
+      const r = normalizeResources(resources, changes.defaultResource);
+      set('resources', { L: r.resources.map((v) => ({ S: v })) });
+      set('default_resource', { S: r.defaultResource });
+    }
+    if (changes.claims !== undefined) {
+      const claims = normalizeClaims(changes.claims);
+      set('claims', { M: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, { S: v }])) });
+    }
     names['#status'] = 'status';
     values[':deleted'] = { S: DELETED_STATUS };
     const live = 'attribute_exists(client_id) AND #status <> :deleted';
@@ -356,6 +391,12 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         tokenLifetimeSeconds: checkLifetime(input.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
         ...(input.issuanceRatePerSecond !== undefined
           ? { issuanceRatePerSecond: checkIssuanceRate(input.issuanceRatePerSecond) }
+          : {}),
+        ...(input.resources !== undefined || input.defaultResource !== undefined
+          ? normalizeResources(input.resources ?? [], input.defaultResource)
+          : {}),
+        ...(input.claims !== undefined && Object.keys(input.claims).length > 0
+          ? { claims: normalizeClaims(input.claims) }
           : {}),
         createdAt: at,
         updatedAt: at,

@@ -14,6 +14,7 @@ import {
   MAX_ISSUANCE_RATE_PER_SECOND,
   MAX_TOKEN_LIFETIME_SECONDS,
   MIN_TOKEN_LIFETIME_SECONDS,
+  parseClaimArg,
   RegistryError,
   type RegistryErrorCode,
 } from '../../core/issuer/index.js';
@@ -63,7 +64,40 @@ function publicView(record: ClientRecord) {
     // The rate the token endpoint applies: the record's own, else the default.
     issuance_rate_per_second: record.issuanceRatePerSecond ?? DEFAULT_ISSUANCE_RATE_PER_SECOND,
     issuance_rate_is_default: record.issuanceRatePerSecond === undefined,
+    // RFC 8707 resources (token audiences); absent: the issuer's default audience only.
+    ...(record.resources
+      ? { resources: [...record.resources], default_resource: record.defaultResource }
+      : {}),
+    ...(record.claims ? { claims: { ...record.claims } } : {}),
   };
+}
+
+/** `--resources a,b`, `--default-resource a` and `--claim n=v` (repeated) as registry input (create and update). */
+function resourceInput(opts: { resources?: string; defaultResource?: string; claim?: string[] }) {
+  return {
+    ...(opts.claim !== undefined && opts.claim.length > 0
+      ? { claims: Object.fromEntries(opts.claim.map(parseClaimArg)) }
+      : {}),
+    ...(opts.resources !== undefined ? { resources: opts.resources.split(/[\s,]+/).filter(Boolean) } : {}),
+    ...(opts.defaultResource !== undefined ? { defaultResource: opts.defaultResource } : {}),
+  };
+}
+const RESOURCES_HELP =
+  'RFC 8707 resources (token audiences) the client may ask for, space- or comma-separated';
+const CLAIM_HELP = 'a static claim minted into every token, name=value (repeat for more; e.g. tenant=acme)';
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const DEFAULT_RESOURCE_HELP =
+  'the audience of a token request without resource= (default: the first resource)';
+
+interface CreateOptions {
+  name: string;
+  scopes: string;
+  lifetime?: number;
+  rate?: number;
+  resources?: string;
+  defaultResource?: string;
+  claim?: string[];
+  clearClaims?: boolean;
 }
 
 const parseSeconds = integerArg(0);
@@ -117,6 +151,14 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         `scopes:         ${v.scopes.join(' ')}`,
         `token lifetime: ${v.token_lifetime_seconds} s`,
         `issuance rate:  ${v.issuance_rate_is_default ? `default (${v.issuance_rate_per_second})` : v.issuance_rate_per_second} tokens/s`,
+        ...(v.resources ? [`resources:      ${v.resources.join(' ')} (default ${v.default_resource})`] : []),
+        ...(v.claims
+          ? [
+              `claims:         ${Object.entries(v.claims)
+                .map(([k, val]) => `${k}=${val}`)
+                .join(' ')}`,
+            ]
+          : []),
         ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
@@ -182,12 +224,16 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       `tokens this client may get per second (default ${DEFAULT_ISSUANCE_RATE_PER_SECOND})`,
       parseRate,
     )
-    .action(async (opts: { name: string; scopes: string; lifetime?: number; rate?: number }) => {
+    .option('--resources <uris>', RESOURCES_HELP)
+    .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
+    .option('--claim <name=value>', CLAIM_HELP, collect)
+    .action(async (opts: CreateOptions) => {
       const { record, clientSecret } = await registry().create({
         name: opts.name,
         scopes: opts.scopes.split(/[\s,]+/).filter(Boolean),
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
         ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
+        ...resourceInput(opts),
       });
       printSecret(record, clientSecret, 'Created');
       warn(lifetimeCapWarning(record.tokenLifetimeSeconds));
@@ -290,33 +336,35 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('update <clientId>')
-    .description('change name, scopes, token lifetime or issuance rate')
+    .description('change name, scopes, token lifetime, issuance rate, resources or claims')
     .option('--name <name>', 'a human-readable name')
     .option('--scopes <scopes>', 'space- or comma-separated scopes (replaces the current ones)')
     .option('--lifetime <seconds>', 'token lifetime in seconds', parseLifetime)
     .option('--rate <per-second>', 'tokens this client may get per second', parseRate)
-    .action(
-      async (
-        clientId: string,
-        opts: { name?: string; scopes?: string; lifetime?: number; rate?: number },
-      ) => {
-        if (
-          opts.name === undefined &&
-          opts.scopes === undefined &&
-          opts.lifetime === undefined &&
-          opts.rate === undefined
-        )
-          throw new UsageError('update needs --name, --scopes, --lifetime or --rate');
-        const record = await registry().update(clientId, {
-          ...(opts.name !== undefined ? { name: opts.name } : {}),
-          ...(opts.scopes !== undefined ? { scopes: opts.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
-          ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
-          ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
-        });
-        emit(record, `Updated client ${record.clientId}`);
-        if (opts.lifetime !== undefined) warn(lifetimeCapWarning(opts.lifetime));
-      },
-    );
+    .option('--resources <uris>', `${RESOURCES_HELP} (replaces the current ones)`)
+    .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
+    .option('--claim <name=value>', `${CLAIM_HELP}; replaces the current claims`, collect)
+    .option('--clear-claims', 'remove every claim')
+    .action(async (clientId: string, opts: Partial<CreateOptions>) => {
+      const changes = {
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
+        ...(opts.scopes !== undefined ? { scopes: opts.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
+        ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
+        ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
+        ...resourceInput(opts),
+      };
+      if (opts.clearClaims) {
+        if ('claims' in changes) throw new UsageError('--claim and --clear-claims do not go together');
+        Object.assign(changes, { claims: {} });
+      }
+      if (Object.keys(changes).length === 0)
+        throw new UsageError(
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
+        );
+      const record = await registry().update(clientId, changes);
+      emit(record, `Updated client ${record.clientId}`);
+      if (opts.lifetime !== undefined) warn(lifetimeCapWarning(opts.lifetime));
+    });
 
   program
     .command('rotate-secret <clientId>')
@@ -389,6 +437,8 @@ const INPUT_CODES: ReadonlySet<RegistryErrorCode> = new Set([
   'invalid_lifetime',
   'invalid_grace',
   'invalid_rate',
+  'invalid_resource',
+  'invalid_claims',
   'invalid_status',
 ]);
 

@@ -150,6 +150,21 @@ describe('the banner', () => {
   });
 
   it.each([
+    ['orders', 'not an absolute URI'],
+    ['https://billing.example.test#x', 'a URI with a fragment'],
+  ])('an --audiences value %j is a usage error before anything starts, exit 2', async (audience, problem) => {
+    const err = await startLocalStack({
+      inMemory: true,
+      ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
+      audiences: [audience],
+    }).catch((e: unknown) => e);
+    expect(startFailure(err, '127.0.0.1')).toEqual({
+      message: `error: audience ${JSON.stringify(audience)} is ${problem}`,
+      exitCode: 2,
+    });
+  });
+
+  it.each([
     ['{"access_token":"abc","token_type":"Bearer"}', { code: 0, stdout: 'abc\n', stderr: '' }],
     [
       '{"error":"invalid_client"}',

@@ -7,6 +7,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
 import { type ProtectedRoute, parseRouteTable, ROUTE_METHODS } from '../../../core/authz/route-table.js';
+import { claimContextKey, claimHeaderName, isClientClaim } from '../../../core/client-claims.js';
 import {
   AUTHORIZER_ENV,
   type AuthorizerTuning,
@@ -35,6 +36,8 @@ export interface KeygateIssuerRef {
   readonly jwksUri: string;
   /** The `aud` the issuer puts in its tokens, when known. */
   readonly audience?: string;
+  /** Every audience the issuer serves (a KeygateIssuer's): with more than one, `audience` must be given. */
+  readonly audiences?: readonly string[];
   /**
    * The issuer's revocation list (a KeygateIssuer's `revocationsUri`): the authorizer refuses revoked tokens
    * within the bound of docs/token-lifetime.md. Unset: `${issuerUrl}/revocations`, where a keygate issuer
@@ -49,7 +52,10 @@ export interface KeygateIssuerRef {
 export interface KeygateAuthorizerProps extends AuthorizerTuning {
   /** The issuer whose tokens are accepted (a KeygateIssuer fits). */
   readonly issuer: KeygateIssuerRef;
-  /** Accepted `aud` values; a token must name one. @default the issuer's `audience` */
+  /**
+   * Accepted `aud` values (this API's own): a token must name one, so a token minted for another API of
+   * the same issuer (RFC 8707 `resource`) is refused. @default the issuer's `audience`, when it serves one
+   */
   readonly audience?: string | readonly string[];
   /**
    * How long API Gateway caches a token's policy (0 disables, at most 1 hour). Each policy covers every
@@ -99,6 +105,11 @@ export class KeygateAuthorizer extends Construct {
     [`integration.request.header.${RESOURCE_PATH_HEADER}`, 'context.resourcePath'],
   ]);
 
+  /**
+   * CONTEXT_REQUEST_PARAMETERS plus one `X-Keygate-Claim-<Name>` header per `contextClaims` entry
+   * (`context.authorizer.claim_<name>`): put it in an HTTP integration's `options.requestParameters`.
+   */
+  readonly requestParameters: Readonly<Record<string, string>>;
   /** The authorizer Lambda function. */
   readonly function: lambda.Function;
   /** The function with its role and log group. */
@@ -113,10 +124,33 @@ export class KeygateAuthorizer extends Construct {
 
   constructor(scope: Construct, id: string, props: KeygateAuthorizerProps) {
     super(scope, id);
+    if (props.audience === undefined && (props.issuer.audiences?.length ?? 0) > 1) {
+      throw new Error(
+        'KeygateAuthorizer needs `audience` when the issuer serves several audiences: each API accepts only its own',
+      );
+    }
     const audience = props.audience ?? props.issuer.audience;
     if (audience === undefined || (typeof audience !== 'string' && audience.length === 0)) {
       throw new Error('KeygateAuthorizer needs `audience` (or an issuer that has one)');
     }
+    // The authorizer keeps these in its context (CONTEXT_CLAIMS, through authorizerTuningEnv), so each
+    // mapping always sets its header and a caller's own header of that name never reaches the backend.
+    const claims = props.contextClaims ?? [];
+    for (const name of claims) {
+      if (!isClientClaim(name, ''))
+        throw new Error(
+          `KeygateAuthorizer contextClaims: ${JSON.stringify(name)} is not a client claim name`,
+        );
+    }
+    this.requestParameters = {
+      ...KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS,
+      ...Object.fromEntries(
+        claims.map((name) => [
+          `integration.request.header.${claimHeaderName(name)}`,
+          `context.authorizer.${claimContextKey(name)}`,
+        ]),
+      ),
+    };
     const ttl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS);
     const ttlSeconds = ttl.toSeconds();
     if (ttlSeconds > MAX_RESULTS_CACHE_TTL_SECONDS) {

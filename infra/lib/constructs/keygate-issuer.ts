@@ -5,7 +5,7 @@
 // authenticator and its gateway responses (docs/token-endpoint-401.md), and the scheduled signing-key rotation
 // (docs/operations-rotation.md). Its parts are readonly members so other constructs (alarms) attach.
 
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,6 +13,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
 import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/client-item.js';
+import { resourceProblem } from '../../../core/issuer/resource-indicator.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
@@ -29,8 +30,16 @@ import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-
 
 /** Props of KeygateIssuer: the audience, and the settings of its key, table, API and functions. */
 export interface KeygateIssuerProps {
-  /** The `aud` put into every access token (the resource server's identifier, RFC 9068 §3). */
+  /**
+   * The `aud` of clients registered without resources (the resource server's identifier, RFC 9068 §3).
+   */
   readonly audience: string;
+  /**
+   * Further audiences this issuer serves: RFC 8707 resources a client registered with `--resources` may
+   * ask for (`resource=`), one per token. Give each API's KeygateAuthorizer its own `audience`.
+   * @default none (every token's `aud` is `audience`)
+   */
+  readonly audiences?: readonly string[];
   /** API Gateway stage; part of the issuer URL. @default 'prod' */
   readonly stageName?: string;
   /** Alias of the signing key. @default 'alias/keygate-signing' */
@@ -130,8 +139,10 @@ export class KeygateIssuer extends Construct {
   readonly stageName: string;
   /** The stage URL, no trailing slash: every token's `iss`. */
   readonly issuerUrl: string;
-  /** The `aud` put into every access token. */
+  /** The default `aud` (of clients registered without resources). */
   readonly audience: string;
+  /** Every audience the issuer serves: `audience` first, then `props.audiences`. */
+  readonly audiences: readonly string[];
   /** The token endpoint URL (POST, client credentials). */
   readonly tokenUrl: string;
   /** The JWKS URL (`/.well-known/jwks.json`). */
@@ -188,6 +199,12 @@ export class KeygateIssuer extends Construct {
     if (cfnApi.securityPolicy.startsWith('SecurityPolicy_')) cfnApi.endpointAccessMode = 'STRICT';
 
     this.audience = props.audience;
+    this.audiences = [...new Set([props.audience, ...(props.audiences ?? [])])];
+    for (const audience of props.audiences ?? []) {
+      const problem = Token.isUnresolved(audience) ? undefined : resourceProblem(audience);
+      if (problem !== undefined)
+        throw new Error(`KeygateIssuer audiences: ${JSON.stringify(audience)} is ${problem} (RFC 8707 §2)`);
+    }
     this.issuerUrl = stageUrl(this.api, this.stageName);
     this.tokenUrl = `${this.issuerUrl}/oauth2/token`;
     this.jwksUri = `${this.issuerUrl}/.well-known/jwks.json`;
@@ -207,6 +224,7 @@ export class KeygateIssuer extends Construct {
       environment: {
         ISSUER: this.issuerUrl,
         AUDIENCE: props.audience,
+        ...(this.audiences.length > 1 ? { AUDIENCES: this.audiences.slice(1).join(' ') } : {}),
         CLIENTS_TABLE: this.table.tableName,
         SIGNING_KEY_ID: this.key.keyArn,
         TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,

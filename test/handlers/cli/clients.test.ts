@@ -228,7 +228,11 @@ describe('clients CLI notices', () => {
     ],
     [
       ['--json', 'update', 'kg_x'],
-      { code: 'usage', message: 'update needs --name, --scopes, --lifetime or --rate' },
+      {
+        code: 'usage',
+        message:
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
+      },
     ],
     [
       ['--json', 'show', 'kg_nope'],

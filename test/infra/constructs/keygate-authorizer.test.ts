@@ -390,6 +390,45 @@ describe('KeygateAuthorizer props and misuse', () => {
     });
   });
 
+  it('maps client claims to X-Keygate-Claim-* headers and keeps them in the context for every token', () => {
+    const stack = new Stack(new App(), 'Claims');
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+      contextClaims: ['tenant', 'plan_id'],
+    });
+    expect(a.requestParameters).toEqual({
+      ...KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS,
+      'integration.request.header.X-Keygate-Claim-Tenant': 'context.authorizer.claim_tenant',
+      'integration.request.header.X-Keygate-Claim-Plan-Id': 'context.authorizer.claim_plan_id',
+    });
+    const integration = new apigateway.HttpIntegration('https://orders.internal.example.com/orders', {
+      options: { requestParameters: { ...a.requestParameters } },
+    });
+    new apigateway.RestApi(stack, 'Api').root.addMethod('GET', integration, a.require('orders/read'));
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ApiGateway::Method', {
+      Integration: {
+        RequestParameters: Match.objectLike({
+          'integration.request.header.X-Keygate-Claim-Tenant': 'context.authorizer.claim_tenant',
+        }),
+      },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CONTEXT_CLAIMS: 'tenant plan_id' }) },
+    });
+  });
+
+  it.each([['sub'], ['Tenant']])('refuses the claim name %j', (name) => {
+    const stack = new Stack(new App(), 'BadClaim');
+    expect(
+      () =>
+        new KeygateAuthorizer(stack, 'A', {
+          issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+          contextClaims: [name],
+        }),
+    ).toThrow(`KeygateAuthorizer contextClaims: ${JSON.stringify(name)} is not a client claim name`);
+  });
+
   it('passes tuning knobs and the cache TTL through', () => {
     const app = new App();
     const stack = new Stack(app, 'T');

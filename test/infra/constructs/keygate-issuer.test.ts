@@ -109,3 +109,51 @@ describe('KeygateIssuer', () => {
     }
   });
 });
+
+describe('KeygateIssuer audiences (RFC 8707 resources)', () => {
+  const ORDERS = 'https://orders.example.com';
+  const BILLING = 'https://billing.example.com';
+
+  it('tells the token function every audience it serves and gives each API authorizer only its own', () => {
+    const stack = new Stack(new App(), 'Audiences');
+    const issuer = new KeygateIssuer(stack, 'Issuer', {
+      audience: ORDERS,
+      audiences: [BILLING],
+      keyRotation: false,
+    });
+    expect(issuer.audiences).toEqual([ORDERS, BILLING]);
+    const authorizer = new KeygateAuthorizer(stack, 'Billing', { issuer, audience: BILLING });
+    new apigateway.RestApi(stack, 'BillingApi').root.addMethod(
+      'GET',
+      new apigateway.MockIntegration(),
+      authorizer.require('billing/read'),
+    );
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AUDIENCE: ORDERS, AUDIENCES: BILLING }) },
+    });
+    const billing = t.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('TOKEN authorizer') },
+    });
+    expect(Object.values(billing).map((f) => f.Properties.Environment.Variables.AUDIENCE)).toEqual([BILLING]);
+  });
+
+  it('makes an authorizer on a several-audience issuer name its own audience', () => {
+    const stack = new Stack(new App(), 'Own');
+    const issuer = new KeygateIssuer(stack, 'Issuer', {
+      audience: ORDERS,
+      audiences: [BILLING],
+      keyRotation: false,
+    });
+    expect(() => new KeygateAuthorizer(stack, 'A', { issuer })).toThrow(
+      /needs `audience` when the issuer serves several audiences/,
+    );
+  });
+
+  it.each([['orders'], ['https://billing.example.com#x']])('refuses audience %j at synth', (bad) => {
+    const stack = new Stack(new App(), 'Bad');
+    expect(
+      () => new KeygateIssuer(stack, 'Issuer', { audience: ORDERS, audiences: [bad], keyRotation: false }),
+    ).toThrow(/KeygateIssuer audiences: .* \(RFC 8707 §2\)/);
+  });
+});
