@@ -41,6 +41,10 @@ type RegistryOnlyCode =
   | 'invalid_lifetime'
   | 'invalid_grace'
   | 'invalid_rate'
+  /** A secret supplied from outside (KeygateClient's Secrets Manager value) is too short or has other characters. */
+  | 'invalid_secret'
+  /** A client id supplied from outside is not of the form keygate makes (`kg_` + 22 base64url characters). */
+  | 'invalid_client_id'
   /** A client status other than `active` or `disabled` was asked for. */
   | 'invalid_status'
   /** The client changed between our read and our conditional write (e.g. two rotations at once); retry. */
@@ -72,6 +76,8 @@ export const ISSUER_ERRORS: Readonly<
   invalid_lifetime: SERVER_ERROR,
   invalid_grace: SERVER_ERROR,
   invalid_rate: SERVER_ERROR,
+  invalid_secret: SERVER_ERROR,
+  invalid_client_id: SERVER_ERROR,
   invalid_status: SERVER_ERROR,
   concurrent_update: SERVER_ERROR,
   table_missing: SERVER_ERROR,
