@@ -29,7 +29,7 @@ import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 import { PublishedDocuments } from './published-documents.js';
 import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
-import { keygateOutput } from './stack-outputs.js';
+import { claimIssuerOutputs, keygateOutput } from './stack-outputs.js';
 
 /** An authorizer whose result cache a revocation flushes (a KeygateAuthorizer following this issuer). */
 export interface FlushableAuthorizer {
@@ -332,7 +332,7 @@ export class KeygateIssuer extends Construct {
         functionOptions: fnOptions,
       });
     }
-    if (props.outputs ?? true) this.addOutputs();
+    if ((props.outputs ?? true) && claimIssuerOutputs(this)) this.addOutputs();
   }
 
   private addOutputs(): void {

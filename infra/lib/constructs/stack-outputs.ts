@@ -9,32 +9,38 @@ import {
   type StackOutputName,
 } from '../../../core/stack-outputs.js';
 
+const CLAIMED = new WeakMap<Stack, string>();
+
 /**
- * One named output in `owner`'s stack. A second construct writing the same name (two KeygateIssuers in one
- * stack) fails synth naming both, since the CLI could read only one of them.
+ * Makes `owner` the one construct writing the issuer outputs of its stack; a second one (two KeygateIssuers in
+ * one stack) fails synth naming both, since the CLI could read only one of them. Returns whether it may.
  */
+export function claimIssuerOutputs(owner: IConstruct): boolean {
+  const stack = Stack.of(owner);
+  const other = CLAIMED.get(stack);
+  if (other === undefined) {
+    CLAIMED.set(stack, owner.node.path);
+    return true;
+  }
+  owner.node.addValidation({
+    validate: () => [
+      `${owner.node.path}: the stack already has keygate's outputs (from ${other}); the CLI reads one issuer ` +
+        'per stack: put this one in its own stack or pass `outputs: false`',
+    ],
+  });
+  return false;
+}
+
+/** One output the CLI reads, at the stack's top level so its logical id is exactly `name`. */
 export function keygateOutput(
   owner: IConstruct,
   name: StackOutputName,
   value: string,
   description: string,
 ): void {
-  const stack = Stack.of(owner);
-  const existing = stack.node.tryFindChild(name);
-  if (existing) {
-    const other = OWNERS.get(existing) ?? existing.node.path;
-    owner.node.addValidation({
-      validate: () => [
-        `${owner.node.path}: the stack already has keygate's ${name} output (from ${other}); the CLI reads one ` +
-          'issuer per stack: put this one in its own stack or pass `outputs: false`',
-      ],
-    });
-    return;
-  }
-  OWNERS.set(new CfnOutput(stack, name, { value, description }), owner.node.path);
+  new CfnOutput(Stack.of(owner), name, { value, description });
 }
 
-const OWNERS = new WeakMap<IConstruct, string>();
 const CACHES = new WeakMap<Stack, AuthorizerCache[]>();
 
 /** Adds one authorizer cache to the stack's `KeygateAuthorizerCaches` output (made on the first one). */
