@@ -210,10 +210,7 @@ describe('KeygateClient in an app with an issuer and an authorizer', () => {
 });
 
 describe('KeygateClient props and mistakes', () => {
-  const client = (
-    over: Partial<KeygateClientProps>,
-    issuerScopes: readonly string[] | 'none' = SCOPES,
-  ) => {
+  const client = (over: Partial<KeygateClientProps>, issuerScopes: readonly string[] | 'none' = SCOPES) => {
     const app = new App();
     const stack = new Stack(app, 'Err');
     const issuer = new KeygateIssuer(stack, 'Issuer', {
