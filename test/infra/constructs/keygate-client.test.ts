@@ -1,10 +1,14 @@
 // KeygateClient through `keygate/cdk`: an Orders app with a KeygateIssuer, a KeygateAuthorizer and two
 // KeygateClients synthesizes; the secrets are Secrets Manager secrets the template never holds the value of;
 // the custom resource function may do exactly its job; mistakes in the props fail synth with one line each.
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   KeygateAuthorizer,
   KeygateClient,
@@ -206,6 +210,35 @@ describe('KeygateClient in an app with an issuer and an authorizer', () => {
         ],
       ],
     });
+  });
+});
+
+describe('KeygateClient under cdk-nag', () => {
+  it('adds no AWS Solutions finding: the secret, the function and its role are clean or acknowledged with a reason', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'keygate-client-nag-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Nag');
+    const issuer = new KeygateIssuer(stack, 'Issuer', { audience: 'a', scopes: SCOPES, keyRotation: false });
+    new KeygateClient(stack, 'Billing', { issuer, scopes: ['orders/read'] });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    try {
+      app.synth();
+    } catch {
+      // Findings fail synth; the report below names them.
+    }
+    const reportPath = join(outdir, 'validation-report.json');
+    const report = existsSync(reportPath)
+      ? (JSON.parse(readFileSync(reportPath, 'utf8')) as {
+          pluginReports: {
+            violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+          }[];
+        })
+      : { pluginReports: [] };
+    const findings = report.pluginReports
+      .flatMap((r) => r.violations)
+      .flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`))
+      .filter((f) => /Billing|KeygateClientProvider/.test(f));
+    expect(findings).toEqual([]);
   });
 });
 
