@@ -15,8 +15,8 @@ export function generateClientId(): string {
 }
 
 /**
- * A stable client id from `seed` (KeygateClient: the stack id, the resource and the table), in the form
- * generateClientId makes: the same seed gives the same id, so a retried create finds its own client.
+ * A stable client id from `seed` (KeygateClient: the stack id, the resource, the table and the secret's
+ * ARN), in generateClientId's form: the same seed gives the same id, so a retried create finds its client.
  */
 export function deriveClientId(seed: string): string {
   return `kg_${createHash('sha256').update(seed, 'utf8').digest().subarray(0, 16).toString('base64url')}`;

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
+import { synthError } from '../../support/synth-error.js';
 
 const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod';
 
@@ -52,16 +53,6 @@ function synthOrders(
   const assembly = app.synth();
   const json = assembly.getStackArtifact(stack.artifactId).template as Synth['json'];
   return { template: Template.fromJSON(json), json, outdir, authorizer, stack };
-}
-
-/** The message synth fails with (the test fails when synth succeeds). */
-function synthError(app: App): string {
-  try {
-    app.synth();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('synth succeeded');
 }
 
 /** Runs the synthesized authorizer asset in a fresh node process with the template's environment. */

@@ -17,6 +17,7 @@ import {
   STACK_OUTPUTS,
 } from 'keygate/cdk';
 import { describe, expect, it } from 'vitest';
+import { synthError } from '../../support/synth-error.js';
 
 const SCOPES = ['orders/read', 'orders/write'];
 
@@ -45,16 +46,6 @@ function ordersApp() {
 
 type Json = Record<string, unknown>;
 type Resources = Record<string, { Type: string; Properties?: Json; DependsOn?: string[] }>;
-
-/** The message synth fails with (the test fails when synth succeeds). */
-function synthError(app: App): string {
-  try {
-    app.synth();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('synth succeeded');
-}
 
 describe('KeygateClient in an app with an issuer and an authorizer', () => {
   const s = ordersApp();
