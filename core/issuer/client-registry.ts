@@ -31,7 +31,14 @@ import {
   DEFAULT_TOKEN_LIFETIME_SECONDS,
   normalizeScopes,
 } from './client-rules.js';
-import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
+import {
+  generateClientId,
+  generateClientSecret,
+  hashClientSecret,
+  isAcceptableProvidedSecret,
+  MAX_PRESENTED_SECRET_LENGTH,
+  MIN_PROVIDED_SECRET_LENGTH,
+} from './client-secret.js';
 import { createClientsTable } from './client-table.js';
 import { DYNAMO_ATTEMPT_TIMEOUT_MS, type DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
@@ -80,6 +87,14 @@ export interface Revocation {
   readonly revokedAt: number;
 }
 
+/** What a deployment fixes itself when it creates a client (KeygateClient); absent parts are generated. */
+export interface GivenCredentials {
+  /** The id (deriveClientId's form). */
+  readonly clientId?: string;
+  /** The secret, held by the deployment (Secrets Manager): only its hash is stored. */
+  readonly clientSecret?: string;
+}
+
 export interface IssuedSecret {
   readonly record: ClientRecord;
   /** The only time the plain secret exists outside the client: show it once, never store it. */
@@ -93,7 +108,8 @@ export interface ClientRegistry {
    * path reads eventually-consistent items since its cache already allows TTL-long staleness.
    */
   get(clientId: string, options?: { consistent?: boolean }): Promise<ClientRecord | undefined>;
-  create(input: NewClient): Promise<IssuedSecret>;
+  /** A new client; `given` fixes its id or secret (KeygateClient), which are otherwise generated. */
+  create(input: NewClient, given?: GivenCredentials): Promise<IssuedSecret>;
   /** Every client (paginated Scan), sorted by creation time then id. */
   list(): Promise<ClientRecord[]>;
   update(clientId: string, changes: ClientUpdate): Promise<ClientRecord>;
@@ -128,6 +144,9 @@ export interface ClientRegistryOptions {
   /** The scopes clients may be given (the protected API's route scopes). Default: the products sample's. */
   readonly scopes?: readonly string[];
 }
+
+/** The form of generateClientId's and deriveClientId's ids: `kg_` + 128 bits in base64url. */
+const CLIENT_ID = /^kg_[A-Za-z0-9_-]{22}$/;
 
 /** 3 attempts, 25-200 ms full jitter, 1 s per attempt (docs/design.md#retries: the token request's bound). */
 export const DEFAULT_READ_RETRY: RetryPolicy = {
@@ -380,11 +399,21 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       return out;
     },
 
-    async create(input) {
+    async create(input, given = {}) {
       const at = iso();
-      const clientSecret = generateClientSecret();
+      if (given.clientSecret !== undefined && !isAcceptableProvidedSecret(given.clientSecret))
+        throw new RegistryError(
+          'invalid_secret',
+          `a supplied client secret must be ${MIN_PROVIDED_SECRET_LENGTH}-${MAX_PRESENTED_SECRET_LENGTH} characters of A-Z a-z 0-9 - _`,
+        );
+      if (given.clientId !== undefined && !CLIENT_ID.test(given.clientId))
+        throw new RegistryError(
+          'invalid_client_id',
+          'a supplied client id must have the form kg_ + 22 base64url characters',
+        );
+      const clientSecret = given.clientSecret ?? generateClientSecret();
       const record: ClientRecord = {
-        clientId: generateClientId(),
+        clientId: given.clientId ?? generateClientId(),
         name: checkName(input.name),
         scopes: normalizeScopes(input.scopes, options.scopes),
         status: 'active',

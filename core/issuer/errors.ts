@@ -49,6 +49,10 @@ type RegistryOnlyCode =
   | 'invalid_resource'
   /** A client's static claims use a registered name, a bad value, or exceed the size bound. */
   | 'invalid_claims'
+  /** A secret supplied from outside (KeygateClient's Secrets Manager value) is too short or has other characters. */
+  | 'invalid_secret'
+  /** A client id supplied from outside is not of the form keygate makes (`kg_` + 22 base64url characters). */
+  | 'invalid_client_id'
   /** A client status other than `active` or `disabled` was asked for. */
   | 'invalid_status'
   /** The client changed between our read and our conditional write (e.g. two rotations at once); retry. */
@@ -83,6 +87,8 @@ export const ISSUER_ERRORS: Readonly<
   invalid_rate: SERVER_ERROR,
   invalid_resource: SERVER_ERROR,
   invalid_claims: SERVER_ERROR,
+  invalid_secret: SERVER_ERROR,
+  invalid_client_id: SERVER_ERROR,
   invalid_status: SERVER_ERROR,
   concurrent_update: SERVER_ERROR,
   table_missing: SERVER_ERROR,

@@ -3,6 +3,12 @@
 export { type ProtectedRoute, ROUTE_METHODS, type RouteMethod } from '../../core/authz/route-table.js';
 export { type AuthorizerTuning, CONTEXT_HEADERS } from '../../core/contract.js';
 export {
+  type AuthorizerCache,
+  parseAuthorizerCaches,
+  STACK_OUTPUTS,
+  type StackOutputName,
+} from '../../core/stack-outputs.js';
+export {
   KeyRotation,
   type KeyRotationOptions,
   type KeyRotationProps,
@@ -13,12 +19,21 @@ export {
   type KeygateAuthorizerProps,
   type KeygateIssuerRef,
 } from './constructs/keygate-authorizer.js';
+export {
+  CLIENT_SECRET_GENERATOR,
+  KeygateClient,
+  type KeygateClientProps,
+} from './constructs/keygate-client.js';
 export type {
   FunctionOptions,
   KeygateFunction,
   KeygateFunctionProps,
 } from './constructs/keygate-function.js';
-export { KeygateIssuer, type KeygateIssuerProps } from './constructs/keygate-issuer.js';
+export {
+  type FlushableAuthorizer,
+  KeygateIssuer,
+  type KeygateIssuerProps,
+} from './constructs/keygate-issuer.js';
 export { Monitoring, type MonitoringProps, type MonitoringThresholds } from './constructs/monitoring.js';
 export {
   type NativeJwtAlgorithm,

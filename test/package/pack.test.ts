@@ -115,7 +115,15 @@ describe('npm pack installed into an empty project', () => {
       ]),
     );
     expect(new Set(packed.filter((f) => f.startsWith('dist/lambda/')).map((f) => f.split('/')[2]))).toEqual(
-      new Set(['authorizer', 'discovery', 'publisher', 'rotation', 'token', 'token-client-auth']),
+      new Set([
+        'authorizer',
+        'client-resource',
+        'discovery',
+        'publisher',
+        'rotation',
+        'token',
+        'token-client-auth',
+      ]),
     );
   });
 

@@ -4,6 +4,7 @@
 // loads, so each cached policy covers exactly what the token's scopes allow across the whole API.
 import { Annotations, Aspects, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
 import { type ProtectedRoute, parseRouteTable, ROUTE_METHODS } from '../../../core/authz/route-table.js';
@@ -21,12 +22,16 @@ import {
   ROUTES_FILE_NAME,
   revocationsUriEnv,
 } from '../../../core/contract.js';
+import type { AuthorizerCache } from '../../../core/stack-outputs.js';
 import { AttachableTokenAuthorizer } from './attachable-token-authorizer.js';
+import { undeclaredScopeMessage } from './closest-name.js';
 import type { KeyRotation } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
+import { type FlushableAuthorizer, KeygateIssuer } from './keygate-issuer.js';
 import { prebuiltLambdaDir } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 import { RouteTableCode } from './route-table-code.js';
+import { addAuthorizerCacheOutput } from './stack-outputs.js';
 
 /** Where tokens come from: a KeygateIssuer in this app, or a keygate deployed elsewhere. */
 export interface KeygateIssuerRef {
@@ -46,6 +51,8 @@ export interface KeygateIssuerRef {
   readonly revocationsUri?: string | false;
   /** The issuer's scheduled key rotation (a KeygateIssuer's): its waits then cover this authorizer's caches. */
   readonly keyRotation?: KeyRotation;
+  /** The scopes the issuer declares (a KeygateIssuer's `scopes`): every require()d scope must be one. */
+  readonly scopes?: readonly string[];
 }
 
 /** Props of KeygateAuthorizer: the issuer, the accepted audiences, caching and the verifier's tuning knobs. */
@@ -77,6 +84,11 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
   readonly functionOptions?: FunctionOptions;
   /** The API Gateway authorizer's name. @default 'keygate' */
   readonly authorizerName?: string;
+  /**
+   * Add this authorizer's `<restApiId>/<stage>` to the stack's KeygateAuthorizerCaches output, which
+   * `keygate clients revoke|disable|delete --stack <name>` flushes. @default true
+   */
+  readonly outputs?: boolean;
 }
 
 /**
@@ -89,7 +101,7 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
  * api.root.addResource('orders').addMethod('GET', integration, authorizer.require('orders/read'));
  * ```
  */
-export class KeygateAuthorizer extends Construct {
+export class KeygateAuthorizer extends Construct implements FlushableAuthorizer {
   /**
    * Integration request parameters that pass the authorizer's context to an HTTP backend as
    * `X-Keygate-Client-Id` and `X-Keygate-Scope`, and the matched resource template as
@@ -121,6 +133,11 @@ export class KeygateAuthorizer extends Construct {
   private readonly declared = new Map<string, readonly string[]>();
   private collected?: readonly ProtectedRoute[];
   private readonly gatewayResponses: boolean;
+  private readonly outputs: boolean;
+  private readonly issuerScopes?: readonly string[];
+  /** The API stage whose cache require()d methods use: known once synth collected the methods. */
+  private cache?: AuthorizerCache;
+  private readonly flushGrantees: iam.IGrantable[] = [];
 
   constructor(scope: Construct, id: string, props: KeygateAuthorizerProps) {
     super(scope, id);
@@ -154,11 +171,15 @@ export class KeygateAuthorizer extends Construct {
     const ttl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS);
     const ttlSeconds = ttl.toSeconds();
     if (ttlSeconds > MAX_RESULTS_CACHE_TTL_SECONDS) {
-      throw new Error(
-        `resultsCacheTtl must be at most ${MAX_RESULTS_CACHE_TTL_SECONDS} s (got ${ttlSeconds} s)`,
+      this.fail(
+        this,
+        `resultsCacheTtl must be at most ${MAX_RESULTS_CACHE_TTL_SECONDS} s (got ${ttlSeconds} s): ` +
+          `use Duration.seconds(${MAX_RESULTS_CACHE_TTL_SECONDS}) or less (0 turns the cache off)`,
       );
     }
     this.gatewayResponses = props.gatewayResponses ?? true;
+    this.outputs = props.outputs ?? true;
+    if (props.issuer.scopes) this.issuerScopes = [...props.issuer.scopes];
     this.code = new RouteTableCode(prebuiltLambdaDir('authorizer'));
     this.functionConstruct = new KeygateFunction(this, 'Function', {
       ...props.functionOptions,
@@ -187,12 +208,18 @@ export class KeygateAuthorizer extends Construct {
     if (rotation && Stack.of(rotation) === Stack.of(this)) {
       rotation.followVerifier(this.functionConstruct);
     }
+    // Same-stack only, as above: the grantees' policies then name this API without a cross-stack cycle.
+    if (props.issuer instanceof KeygateIssuer && Stack.of(props.issuer) === Stack.of(this)) {
+      props.issuer.followAuthorizer(this);
+    }
     this.attachable = new AttachableTokenAuthorizer(this, 'TokenAuthorizer', {
       authorizerName: props.authorizerName ?? 'keygate',
       handler: this.function,
       identitySource: apigateway.IdentitySource.header('Authorization'),
       validationRegex: BEARER_VALIDATION_REGEX,
-      resultsCacheTtl: ttl,
+      // Out of range fails synth above with the fix; aws-cdk-lib would throw here first, without the path.
+      resultsCacheTtl:
+        ttlSeconds > MAX_RESULTS_CACHE_TTL_SECONDS ? Duration.seconds(MAX_RESULTS_CACHE_TTL_SECONDS) : ttl,
     });
     this.tokenAuthorizer = this.attachable;
     // Methods are added after this constructor runs: the route table is collected when synth visits this.
@@ -257,7 +284,7 @@ export class KeygateAuthorizer extends Construct {
       }
       api ??= node.api;
       const route = { method: node.httpMethod as ProtectedRoute['method'], path: node.resource.path, scopes };
-      const problem = routeProblem(route);
+      const problem = routeProblem(route) ?? this.scopeProblem(route);
       if (problem) this.fail(node, problem);
       else found.push({ method: node, route });
     }
@@ -288,6 +315,44 @@ export class KeygateAuthorizer extends Construct {
     this.collected = table;
     this.code.stage(this, 'Code', ROUTES_FILE_NAME, table);
     if (this.gatewayResponses && api) addChallengeResponses(api);
+    const stage = api && deployedStageName(api);
+    if (api && stage !== undefined) {
+      this.cache = { restApiId: api.restApiId, stage };
+      if (this.outputs) addAuthorizerCacheOutput(this, this.cache);
+      for (const grantee of this.flushGrantees.splice(0)) this.allowFlush(grantee, this.cache);
+    }
+  }
+
+  /**
+   * Lets `grantee` flush this authorizer's result cache (FlushStageAuthorizersCache, which `keygate clients
+   * revoke|disable|delete` call): apigateway:DELETE on that one stage's `/cache/authorizers`. The stage is
+   * known once synth collects the require()d methods, so the statement is added then.
+   */
+  grantFlushCache(grantee: iam.IGrantable): void {
+    if (this.cache) this.allowFlush(grantee, this.cache);
+    else this.flushGrantees.push(grantee);
+  }
+
+  private allowFlush(grantee: iam.IGrantable, cache: AuthorizerCache): void {
+    // FlushStageAuthorizersCache is DELETE /restapis/{id}/stages/{stage}/cache/authorizers (API Gateway REST
+    // API reference); IAM names API Gateway resources by path, with no account.
+    const stack = Stack.of(this);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['apigateway:DELETE'],
+      resourceArns: [
+        `arn:${stack.partition}:apigateway:${stack.region}::/restapis/${cache.restApiId}/stages/${cache.stage}/cache/authorizers`,
+      ],
+    });
+  }
+
+  /** Why `route` names a scope the issuer does not declare (with the nearest declared one), if it does. */
+  private scopeProblem(route: ProtectedRoute): string | undefined {
+    const declared = this.issuerScopes;
+    const unknown = declared && route.scopes.find((scope) => !declared.includes(scope));
+    return unknown === undefined || declared === undefined
+      ? undefined
+      : `${route.method} ${route.path}: ${undeclaredScopeMessage(unknown, declared, 'the issuer')}`;
   }
 
   /** Fails synth (aws-cdk-lib's validation step) with one error on `node`, naming this authorizer. */
@@ -317,6 +382,17 @@ function tableProblem(routes: readonly ProtectedRoute[]): string | undefined {
     return undefined;
   } catch (err) {
     return (err as Error).message;
+  }
+}
+
+/** The stage name of `api`'s own deployment, or undefined when it has none (`deploy: false`, imported APIs). */
+function deployedStageName(api: apigateway.IRestApi): string | undefined {
+  if (!(api instanceof apigateway.RestApiBase)) return undefined;
+  try {
+    return api.deploymentStage.stageName;
+  } catch {
+    // aws-cdk-lib throws when the API has no deployment stage; such an API has no cache to flush here.
+    return undefined;
   }
 }
 

@@ -5,14 +5,16 @@
 // authenticator and its gateway responses (docs/token-endpoint-401.md), and the scheduled signing-key rotation
 // (docs/operations-rotation.md). Its parts are readonly members so other constructs (alarms) attach.
 
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
 import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/client-item.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
 import { resourceProblem } from '../../../core/issuer/resource-indicator.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
@@ -21,12 +23,20 @@ import {
 import { TOKEN_GATEWAY_RESPONSES } from '../../../core/issuer/token-endpoint-answers.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../../../core/publish/served-documents.js';
 import { AUTH_ROUTES, type RequestAuthorizerName, type RouteDef } from '../../../core/routes.js';
+import { STACK_OUTPUTS } from '../../../core/stack-outputs.js';
 import { KeyRotation, type KeyRotationOptions } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 import { PublishedDocuments } from './published-documents.js';
 import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
+import { claimIssuerOutputs, keygateOutput } from './stack-outputs.js';
+
+/** An authorizer whose result cache a revocation flushes (a KeygateAuthorizer following this issuer). */
+export interface FlushableAuthorizer {
+  /** Lets `grantee` flush this authorizer's result cache (FlushStageAuthorizersCache). */
+  grantFlushCache(grantee: iam.IGrantable): void;
+}
 
 /** Props of KeygateIssuer: the audience, and the settings of its key, table, API and functions. */
 export interface KeygateIssuerProps {
@@ -104,6 +114,11 @@ export interface KeygateIssuerProps {
    * `false` leaves rotation to the manual runbook (docs/operations-rotation.md). @default every 90 days
    */
   readonly keyRotation?: KeyRotationOptions | false;
+  /**
+   * The stack-level CfnOutputs the `keygate --stack <name>` CLI reads (names: core/stack-outputs.ts); one
+   * issuer per stack may write them. @default true
+   */
+  readonly outputs?: boolean;
 }
 
 /**
@@ -151,10 +166,18 @@ export class KeygateIssuer extends Construct {
   readonly revocationsUri: string;
   /** The scheduled rotation, unless `keyRotation: false`; a KeygateAuthorizer in this stack registers with it. */
   readonly keyRotation?: KeyRotation;
+  /**
+   * The scopes declared in `props.scopes`, or undefined when none were: KeygateAuthorizer's require() and
+   * KeygateClient's scopes are checked against them at synth.
+   */
+  readonly scopes?: readonly string[];
+  private readonly authorizers: FlushableAuthorizer[] = [];
+  private readonly flushGrantees: iam.IGrantable[] = [];
 
   constructor(scope: Construct, id: string, props: KeygateIssuerProps) {
     super(scope, id);
     this.stageName = checkStageName(props.stageName ?? 'prod');
+    if (props.scopes) this.scopes = [...props.scopes];
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const fnOptions = props.functionOptions ?? {};
 
@@ -346,5 +369,134 @@ export class KeygateIssuer extends Construct {
         functionOptions: fnOptions,
       });
     }
+    if ((props.outputs ?? true) && claimIssuerOutputs(this)) this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    const out = (
+      name: (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS],
+      value: string,
+      description: string,
+    ) => keygateOutput(this, name, value, description);
+    out(STACK_OUTPUTS.region, Aws.REGION, 'Region of the keygate issuer (AWS_REGION for the keygate CLI)');
+    out(
+      STACK_OUTPUTS.issuerUrl,
+      this.issuerUrl,
+      'Token issuer (iss); discovery at {issuer}/.well-known/openid-configuration',
+    );
+    out(STACK_OUTPUTS.tokenUrl, this.tokenUrl, 'OAuth 2.0 token endpoint (client credentials)');
+    out(STACK_OUTPUTS.clientsTable, this.table.tableName, 'DynamoDB clients table (CLIENTS_TABLE)');
+    if (this.scopes)
+      out(STACK_OUTPUTS.scopes, this.scopes.join(' '), 'Scopes clients may be given (KEYGATE_SCOPES)');
+    out(
+      STACK_OUTPUTS.signingKeyArn,
+      this.key.keyArn,
+      'KMS key deployed for signing (rotations move the alias)',
+    );
+    out(STACK_OUTPUTS.signingKeyAlias, this.keyAlias.aliasName, 'Alias of the signing key in force');
+    if (this.keyRotation) {
+      out(
+        STACK_OUTPUTS.keyRotationStateMachineArn,
+        this.keyRotation.stateMachine.stateMachineArn,
+        'Signing-key rotation state machine (start it to rotate now or to resume a failed run)',
+      );
+    }
+  }
+
+  /**
+   * Called by a KeygateAuthorizer that takes this issuer's tokens (in the same stack): grantRevoke and
+   * grantClientAdmin then also let their grantees flush its result cache.
+   */
+  followAuthorizer(authorizer: FlushableAuthorizer): void {
+    this.authorizers.push(authorizer);
+    for (const grantee of this.flushGrantees) authorizer.grantFlushCache(grantee);
+  }
+
+  /**
+   * What `keygate clients` needs, all of it: create, list, show, update, disable, enable, revoke,
+   * rotate-secret and delete in the clients table (GetItem, PutItem, UpdateItem, Scan: deletes are tombstone
+   * updates), the authorizer-cache flush of every KeygateAuthorizer following this issuer, and reading this
+   * stack's outputs (`--stack`).
+   */
+  grantClientAdmin(grantee: iam.IGrantable): iam.Grant {
+    return this.grantWithFlush(grantee, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:Scan',
+    ]);
+  }
+
+  /**
+   * What `keygate clients revoke|disable` needs and nothing more (the registry's read and stamped write,
+   * the authorizer-cache flush, this stack's outputs): the least-privilege on-call role.
+   */
+  grantRevoke(grantee: iam.IGrantable): iam.Grant {
+    return this.grantWithFlush(grantee, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  }
+
+  /**
+   * What `keygate keys status|rotate` needs on AWS: read the key-state item only (dynamodb:LeadingKeys),
+   * describe the deployed signing key, start and watch the scheduled rotation's state machine, and read this
+   * stack's outputs. The rotation itself runs with its own role: the grantee never holds KMS key-creation
+   * or key-deletion rights.
+   */
+  grantKeyAdmin(grantee: iam.IGrantable): iam.Grant {
+    let grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [KEY_STATE_ITEM_ID] } },
+    })
+      .combine(
+        iam.Grant.addToPrincipal({ grantee, actions: ['kms:DescribeKey'], resourceArns: [this.key.keyArn] }),
+      )
+      .combine(this.grantReadOutputs(grantee));
+    const rotation = this.keyRotation?.stateMachine;
+    if (rotation) {
+      grant = grant
+        .combine(
+          iam.Grant.addToPrincipal({
+            grantee,
+            actions: ['states:StartExecution', 'states:ListExecutions'],
+            resourceArns: [rotation.stateMachineArn],
+          }),
+        )
+        .combine(
+          iam.Grant.addToPrincipal({
+            grantee,
+            actions: ['states:DescribeExecution'],
+            // Executions of this state machine only (Step Functions execution ARN: ...:execution:<name>:<id>).
+            resourceArns: [
+              Stack.of(this).formatArn({
+                service: 'states',
+                resource: 'execution',
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                resourceName: `${Stack.of(this).splitArn(rotation.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName}:*`,
+              }),
+            ],
+          }),
+        );
+    }
+    return grant;
+  }
+
+  private grantWithFlush(grantee: iam.IGrantable, tableActions: readonly string[]): iam.Grant {
+    this.flushGrantees.push(grantee);
+    for (const authorizer of this.authorizers) authorizer.grantFlushCache(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...tableActions],
+      resourceArns: [this.table.tableArn],
+    }).combine(this.grantReadOutputs(grantee));
+  }
+
+  /** cloudformation:DescribeStacks on this stack only: how the CLI finds the table, caches and key. */
+  private grantReadOutputs(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudformation:DescribeStacks'],
+      resourceArns: [Stack.of(this).stackId],
+    });
   }
 }

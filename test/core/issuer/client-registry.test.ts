@@ -38,6 +38,29 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe('client registry over DynamoDB (dynalite)', () => {
+  it('creates a client with the id and secret a deployment gives, storing only the secret hash', async () => {
+    const registry = await freshRegistry();
+    const clientSecret = `${'Ab1'.repeat(21)}x`;
+    const { record } = await registry.create(
+      { name: 'billing', scopes: ['products/read'] },
+      { clientId: 'kg_AAAAAAAAAAAAAAAAAAAAAA', clientSecret },
+    );
+    expect(record.clientId).toBe('kg_AAAAAAAAAAAAAAAAAAAAAA');
+    expect(record.secretHash).toBe(hashClientSecret(clientSecret));
+    expect(
+      checkClientSecret(clientSecret, await registry.get(record.clientId, { consistent: true }), clock),
+    ).toBe(true);
+  });
+
+  it.each([
+    ['a short given secret', { clientSecret: 'password123' }, 'invalid_secret'],
+    ['a given id not of the kg_ form', { clientId: '#keygate/signing-keys' }, 'invalid_client_id'],
+  ])('refuses %s and writes nothing', async (_name, given, code) => {
+    const registry = await freshRegistry();
+    expect(await codeOf(registry.create({ name: 'x', scopes: ['products/read'] }, given))).toBe(code);
+    expect(await registry.list()).toEqual([]);
+  });
+
   it('creates a client, stores only the hash and reads it back', async () => {
     const registry = await freshRegistry();
     const { record, clientSecret } = await registry.create({

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
+import { synthError } from '../../support/synth-error.js';
 
 const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod';
 
@@ -52,16 +53,6 @@ function synthOrders(
   const assembly = app.synth();
   const json = assembly.getStackArtifact(stack.artifactId).template as Synth['json'];
   return { template: Template.fromJSON(json), json, outdir, authorizer, stack };
-}
-
-/** The message synth fails with (the test fails when synth succeeds). */
-function synthError(app: App): string {
-  try {
-    app.synth();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('synth succeeded');
 }
 
 /** Runs the synthesized authorizer asset in a fresh node process with the template's environment. */
@@ -545,13 +536,25 @@ describe('KeygateAuthorizer props and misuse', () => {
     },
   );
 
-  it('rejects a result-cache TTL above one hour and a missing audience', () => {
+  it('fails synth with one line naming the authorizer and the fix for a result-cache TTL above one hour', () => {
+    const app = new App();
+    const stack = new Stack(app, 'V');
+    const issuer = { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j' };
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer,
+      audience: 'a',
+      resultsCacheTtl: Duration.seconds(3601),
+    });
+    new apigateway.RestApi(stack, 'Api').root.addMethod('GET', backend, a.require('x/read'));
+    expect(synthError(app)).toBe(
+      'Validation failed with the following errors:\n  [V/A] KeygateAuthorizer V/A: resultsCacheTtl must be at ' +
+        'most 3600 s (got 3601 s): use Duration.seconds(3600) or less (0 turns the cache off)',
+    );
+  });
+
+  it('rejects a missing audience', () => {
     const stack = new Stack(new App(), 'V');
     const issuer = { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j' };
-    expect(
-      () =>
-        new KeygateAuthorizer(stack, 'A', { issuer, audience: 'a', resultsCacheTtl: Duration.seconds(3601) }),
-    ).toThrow(/at most 3600 s \(got 3601 s\)/);
     expect(() => new KeygateAuthorizer(stack, 'B', { issuer })).toThrow(/needs `audience`/);
   });
 });
