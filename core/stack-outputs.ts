@@ -26,11 +26,14 @@ export const STACK_OUTPUTS = {
   authorizerCaches: 'KeygateAuthorizerCaches',
 } as const;
 
+/** The name of one stack output the CLI reads. */
 export type StackOutputName = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];
 
 /** One API Gateway stage whose authorizer cache a revocation flushes (KEYGATE_REST_API_ID/KEYGATE_API_STAGE). */
 export interface AuthorizerCache {
+  /** The REST API's id. */
   readonly restApiId: string;
+  /** The stage name. */
   readonly stage: string;
 }
 

@@ -324,8 +324,8 @@ export class KeygateAuthorizer extends Construct implements FlushableAuthorizer 
   }
 
   /**
-   * Lets `grantee` flush this authorizer's result cache (FlushStageAuthorizersCache, which `keygate clients
-   * revoke|disable|delete` call): apigateway:DELETE on that one stage's `/cache/authorizers`. The stage is
+   * Lets `grantee` flush this authorizer's result cache (FlushStageAuthorizersCache, which
+   * `keygate clients revoke|disable|delete` call): apigateway:DELETE on that one stage's `/cache/authorizers`. The stage is
    * known once synth collects the require()d methods, so the statement is added then.
    */
   grantFlushCache(grantee: iam.IGrantable): void {

@@ -18,6 +18,7 @@ import type { KeygateIssuer } from './keygate-issuer.js';
 import { prebuiltCode } from './lambda-code.js';
 import { acknowledge } from './nag.js';
 
+/** Props of KeygateClient: its issuer, scopes and token settings. */
 export interface KeygateClientProps {
   /** The issuer the client gets tokens from; it must declare `scopes`. */
   readonly issuer: KeygateIssuer;
@@ -37,7 +38,7 @@ export interface KeygateClientProps {
  * The secret Secrets Manager generates: 64 letters and digits, 381 bits when drawn at random (64 * log2(62)),
  * above the 256 bits keygate's own secrets carry, in the alphabet the registry accepts from a deployment
  * (core/issuer/client-secret.ts: at least 43 of A-Z a-z 0-9 - _). Secrets Manager's default is 32 characters
- * with punctuation (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~): too short, and characters that need form-encoding in
+ * with ASCII punctuation: too short, and characters that need form-encoding in
  * client_secret_post; ExcludePunctuation drops them all ("GetRandomPassword", AWS Secrets Manager API
  * Reference, https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html, and
  * "AWS::SecretsManager::Secret GenerateSecretString", AWS CloudFormation Template Reference,
@@ -53,11 +54,22 @@ if ((CLIENT_SECRET_GENERATOR.passwordLength ?? 32) < MIN_PROVIDED_SECRET_LENGTH)
   throw new Error('CLIENT_SECRET_GENERATOR makes secrets shorter than the registry accepts');
 }
 
+/**
+ * An OAuth client of a KeygateIssuer, declared in code: created at deploy with a secret Secrets Manager
+ * generates (only its hash reaches DynamoDB; the value is never in the template, outputs or logs), updated
+ * in place when its props change, and disabled with its tokens revoked when the construct is removed.
+ * @example
+ * ```ts
+ * const billing = new KeygateClient(stack, 'Billing', { issuer, scopes: ['orders/read'] });
+ * billing.grantReadSecret(billingService);
+ * ```
+ */
 export class KeygateClient extends Construct {
   /** The client id (`kg_...`), known at deploy: the custom resource's physical id. */
   readonly clientId: string;
   /** The client secret in Secrets Manager (the plain value only, no JSON). */
   readonly secret: secretsmanager.Secret;
+  /** The issuer the client belongs to. */
   readonly issuer: KeygateIssuer;
 
   constructor(scope: Construct, id: string, props: KeygateClientProps) {
