@@ -9,11 +9,12 @@
 // full-token charset scan on the success path, header validated once per distinct header, and base64url
 // decoded in JS (./base64url.ts says why Buffer's decoder cost more than it seems to).
 import { isUtf8 } from 'node:buffer';
-import { type KeyObject, verify as rsaVerify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { TOKEN_CACHE_SIZE } from '../contract.js';
 import { BASE64URL_VALUE, decodeBase64url } from './base64url.js';
 import { VerifyError, type VerifyErrorCode } from './errors.js';
 import { isSaneKid } from './kid.js';
+import { verifyRs256 } from './rs256-verify.js';
 import { TOKEN_CACHE_MAX, TokenCache } from './token-cache.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from './types.js';
 
@@ -366,7 +367,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // Non-base64url ASCII in the payload is covered by the signature (no issuer signs it), so the payload
     // needs no charset scan before it (the decoder after it refuses such bytes); the failure path still
     // reports it as malformed.
-    if (!rsaVerify('sha256', inputView(dot2), key, signatureView(modulusBytes))) {
+    if (!verifyRs256(inputView(dot2), key, signatureView(modulusBytes))) {
       signatureFailure(token, dot1, dot2, 'signature verification failed');
     }
     // Decoded in place over the signing input, which the verify above was the last to need.
