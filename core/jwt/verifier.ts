@@ -1,9 +1,9 @@
 // Over 400 lines on purpose: one hot verify path and the checks it inlines, read top to bottom in one file.
 // The RS256 access-token verifier (RFC 9068 §4, RFC 8725): cheap syntactic checks, then one synchronous
-// node:crypto RSA verify with a cached KeyObject, then the claims; verified tokens are cached until exp.
+// RSA check with a cached KeyObject (./rs256-verify.ts), then the claims; verified tokens are cached until exp.
 //
 // Hand-written on purpose: libraries built on WebCrypto's subtle.verify (jose) pay for it on every token,
-// and the others add parsing and checks we do not need. Here almost all the time is crypto.verify itself
+// and the others add parsing and checks we do not need. Here almost all the time is the RSA operation itself
 // plus the payload decode any verifier must do (`npm run bench -- verify` prints the ratios against the
 // raw crypto.verify floor and against the peers). Hence: no per-token allocation we can avoid, no
 // full-token charset scan on the success path, header validated once per distinct header, and base64url
