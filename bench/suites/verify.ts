@@ -127,12 +127,11 @@ export const suite: BenchSuite = {
       };
       // The target's figure: the evicting miss path paired call by call with the floor (measure/interleaved.ts
       // pairedRatio: the median over back-to-back pairs of their time ratio). The floor here verifies the very
-      // tokens keygate verifies in that pair (the same pool of 12,000, in lockstep) with the very KeyObject it
-      // verifies them with, so the two sides differ only by what keygate does beyond crypto.verify. It runs
-      // PAIRED_TIME_FACTOR x timeMs (thousands of pairs): two full runs on the same code once gave
-      // 0.784x and 0.811x against a 0.80x target with 2 s of pairs over a different pool and key. It runs first,
-      // while the process has run only keygate, as an authorizer's has: after the rounds below (every peer's
-      // code and heap) the same pairs measured 0.004-0.013x lower in two runs.
+      // tokens keygate verifies in that pair (the same 12,000, in lockstep) with the very KeyObject keygate
+      // holds, so the two sides differ only by what keygate does around the RSA check. PAIRED_TIME_FACTOR x
+      // timeMs gives thousands of pairs: with 2 s of pairs over another pool and key, two full runs of the same
+      // code gave 0.784x and 0.811x. It runs first, while the process has run only keygate, as an authorizer's
+      // has: after the rounds below (every peer's code and heap) the same pairs read 0.004-0.013x lower.
       const pairedFloor = rsaFloorTask(evicting, keyStore.getCachedKey(key.kid)!, BATCH);
       const pairedToFloor = await pairedRatio({
         base: pairedFloor,
