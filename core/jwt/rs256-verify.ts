@@ -1,7 +1,7 @@
 // RSASSA-PKCS1-v1_5 with SHA-256 verification (RFC 8017 §8.2.2, RS256 in RFC 7518 §3.3) for the verifier's
 // hot path: the raw RSA public operation gives the encoded message EM, which we compare with the one expected.
 // Why not crypto.verify: its one-shot sets up an OpenSSL digest-verify context per call; this does the same
-// check for ~0.8 µs (3-4%) less per token (measured paired on Node 20.20, Intel Xeon; docs/performance.md).
+// check for ~1 µs (4-5%) less per token (measured paired on Node 20.20, Intel Xeon; docs/performance.md).
 import * as crypto from 'node:crypto';
 import { constants, createHash, type KeyObject, publicDecrypt } from 'node:crypto';
 
