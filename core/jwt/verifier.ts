@@ -1,19 +1,20 @@
 // Over 400 lines on purpose: one hot verify path and the checks it inlines, read top to bottom in one file.
 // The RS256 access-token verifier (RFC 9068 §4, RFC 8725): cheap syntactic checks, then one synchronous
-// node:crypto RSA verify with a cached KeyObject, then the claims; verified tokens are cached until exp.
+// RSA check with a cached KeyObject (./rs256-verify.ts), then the claims; verified tokens are cached until exp.
 //
 // Hand-written on purpose: libraries built on WebCrypto's subtle.verify (jose) pay for it on every token,
-// and the others add parsing and checks we do not need. Here almost all the time is crypto.verify itself
+// and the others add parsing and checks we do not need. Here almost all the time is the RSA operation itself
 // plus the payload decode any verifier must do (`npm run bench -- verify` prints the ratios against the
 // raw crypto.verify floor and against the peers). Hence: no per-token allocation we can avoid, no
 // full-token charset scan on the success path, header validated once per distinct header, and base64url
 // decoded in JS (./base64url.ts says why Buffer's decoder cost more than it seems to).
 import { isUtf8 } from 'node:buffer';
-import { type KeyObject, verify as rsaVerify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { TOKEN_CACHE_SIZE } from '../contract.js';
 import { BASE64URL_VALUE, decodeBase64url } from './base64url.js';
 import { VerifyError, type VerifyErrorCode } from './errors.js';
 import { isSaneKid } from './kid.js';
+import { verifyRs256 } from './rs256-verify.js';
 import { TOKEN_CACHE_MAX, TokenCache } from './token-cache.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from './types.js';
 
@@ -397,7 +398,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // Non-base64url ASCII in the payload is covered by the signature (no issuer signs it), so the payload
     // needs no charset scan before it (the decoder after it refuses such bytes); the failure path still
     // reports it as malformed.
-    if (!rsaVerify('sha256', inputView(dot2), key, signatureView(modulusBytes))) {
+    if (!verifyRs256(inputView(dot2), key, signatureView(modulusBytes))) {
       signatureFailure(token, dot1, dot2, 'signature verification failed');
     }
     // Decoded in place over the signing input, which the verify above was the last to need.
