@@ -197,7 +197,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       lambdas.deploy('token');
     });
     // A deploy reads the current SIGNING_KEY_ID / PUBLISHED_KEY_IDS, as a redeploy would.
+    // The products sample only when no upstream is given (`npm start` in a clone): loaded here, on demand.
+    const products = options.upstream ? undefined : await import('../handlers/products.js');
     const lambdas = createLocalLambdas({
+      ...(products ? { products } : {}),
       env: () => ({ ...handlerEnv, ...keys.env() }),
       kms: kmsClient,
       dynamodb: dynamoClient,

@@ -13,6 +13,7 @@ import {
   Monitoring,
   type MonitoringProps,
   NativeJwtAuthorizer,
+  STACK_OUTPUTS,
 } from 'keygate/cdk';
 import { ProductsApi, type ProductsApiProps } from './products-api.js';
 
@@ -127,24 +128,28 @@ export class KeygateStack extends Stack {
       this.authServer.issuerUrl,
       'Token issuer (iss); discovery at {issuer}/.well-known/openid-configuration',
     );
-    out('TokenUrl', this.authServer.tokenUrl, 'OAuth 2.0 token endpoint (client credentials)');
+    out(STACK_OUTPUTS.tokenUrl, this.authServer.tokenUrl, 'OAuth 2.0 token endpoint (client credentials)');
     out('JwksUrl', this.authServer.jwksUri, 'JSON Web Key Set of the signing keys');
     out('ApiUrl', this.resourceApi.url, 'Resource API base URL (GET/POST /products, GET /products/{id})');
     out('Audience', this.audience, 'Access-token audience (aud)');
     out(
-      'ClientsTableName',
+      STACK_OUTPUTS.clientsTable,
       this.authServer.table.tableName,
       'DynamoDB clients table (CLIENTS_TABLE for the admin CLI)',
     );
     out('SigningKeyId', this.authServer.key.keyId, 'KMS signing key id');
-    out('SigningKeyArn', this.authServer.key.keyArn, 'KMS signing key ARN');
-    out('Region', this.region, 'Region the stack runs in (AWS_REGION for the admin CLI)');
+    out(STACK_OUTPUTS.signingKeyArn, this.authServer.key.keyArn, 'KMS signing key ARN');
+    out(STACK_OUTPUTS.region, this.region, 'Region the stack runs in (AWS_REGION for the admin CLI)');
 
     // `clients revoke` / `disable` flush the resource API's authorizer cache (docs/token-lifetime.md).
     const api = this.resourceApi.api;
     const stage = this.resourceApi.stageName;
-    out('RestApiId', api.restApiId, 'Resource API id (KEYGATE_REST_API_ID for clients revoke/disable)');
-    out('ApiStage', stage, 'Resource API stage (KEYGATE_API_STAGE for clients revoke/disable)');
+    out(
+      STACK_OUTPUTS.restApiId,
+      api.restApiId,
+      'Resource API id (KEYGATE_REST_API_ID for clients revoke/disable)',
+    );
+    out(STACK_OUTPUTS.apiStage, stage, 'Resource API stage (KEYGATE_API_STAGE for clients revoke/disable)');
     const revocationAdmin = new iam.ManagedPolicy(this, 'RevocationAdminPolicy', {
       description: 'What `npm run clients -- revoke|disable` needs: the registry write and the cache flush',
       statements: [

@@ -5,6 +5,7 @@
 // on AWS and against the local stack (whose gateway implements it).
 import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
 import { revocationPropagationSeconds } from '../../core/revocation/index.js';
+import { awsClientConfig } from './aws-env.js';
 
 /** Where the authorizer cache lives: the resource API and stage (stack outputs, or the local stack). */
 export interface FlushTarget {
@@ -36,16 +37,7 @@ export function waitSeconds(env: CutoffIo['env']): number {
 }
 
 function apiGatewayClient(env: CutoffIo['env']): APIGatewayClient {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const endpoint = env.AWS_ENDPOINT_URL_API_GATEWAY ?? env.AWS_ENDPOINT_URL;
-  return new APIGatewayClient({
-    ...(region ? { region } : {}),
-    ...(endpoint ? { endpoint } : {}),
-    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } }
-      : {}),
-    maxAttempts: 3,
-  });
+  return new APIGatewayClient({ ...awsClientConfig(env, 'API_GATEWAY'), maxAttempts: 3 });
 }
 
 /**
@@ -63,7 +55,7 @@ export async function cutOffTokens(io: CutoffIo, opts: { readonly wait: boolean 
   const target = flushTargetFromEnv(io.env);
   if (!target) {
     io.out(
-      'note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set, so the API Gateway authorizer cache is not flushed: a cached Allow can serve these tokens until the cache TTL (300 s by default) ends. Set them from the stack outputs and run the command again.\n',
+      'note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set, so the API Gateway authorizer cache is not flushed: a cached Allow can serve these tokens until the cache TTL (300 s by default) ends. Name the stack with --stack (its RestApiId and ApiStage outputs), or set them, and run the command again.\n',
     );
     return;
   }

@@ -2,6 +2,8 @@
 // prebuilt in the package (dist/lambda), so synthesizing needs only aws-cdk-lib and constructs.
 export type { ProtectedRoute, RouteMethod } from '../../core/authz/route-table.js';
 export { type AuthorizerTuning, CONTEXT_HEADERS } from '../../core/contract.js';
+/** The CloudFormation output names the `keygate` CLI reads with `--stack` (core/stack-outputs.ts). */
+export { STACK_OUTPUTS } from '../../core/stack-outputs.js';
 export {
   KeyRotation,
   type KeyRotationOptions,
