@@ -39,7 +39,7 @@ describe('clients CLI against dynalite', () => {
     const r = await cli(['list']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: DynamoDB table "cli-clients" does not exist');
-    expect(r.stderr).toContain('npm run clients -- create-table');
+    expect(r.stderr).toContain('keygate clients create-table');
   });
 
   it('manages a client end to end', async () => {
@@ -224,7 +224,7 @@ describe('clients CLI notices', () => {
   it.each([
     [
       ['--json', 'frobnicate'],
-      { code: 'usage', message: "unknown command 'frobnicate'", hint: 'see npm run clients -- --help' },
+      { code: 'usage', message: "unknown command 'frobnicate'", hint: 'see keygate clients --help' },
     ],
     [
       ['--json', 'update', 'kg_x'],
@@ -235,7 +235,7 @@ describe('clients CLI notices', () => {
       {
         code: 'unknown_client',
         message: 'no client "kg_nope" in table "cli-clients"',
-        hint: 'list the clients with: npm run clients -- list',
+        hint: 'list the clients with: keygate clients list',
       },
     ],
   ])('--json reports %j as one JSON error line on stderr', async (args, error) => {
@@ -261,8 +261,8 @@ describe('clients CLI without an AWS environment', () => {
   };
   const message = 'no AWS region or credentials found';
   const hint =
-    'for the local stack, paste the `export AWS_ENDPOINT_URL_DYNAMODB=...` line that `npm start` prints; ' +
-    'for AWS, set AWS_REGION and credentials (e.g. AWS_PROFILE)';
+    'for the local stack, paste the `export AWS_ENDPOINT_URL_DYNAMODB=...` line that `keygate start` prints; ' +
+    'for AWS, pass --region (or set AWS_REGION) and credentials (e.g. AWS_PROFILE)';
 
   it('says to paste the export line npm start prints, one line, exit 1', async () => {
     const npm = spawnNpm('clients', ['list'], bare);
