@@ -156,6 +156,7 @@ process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).jo
     expect(stdout).toBe('function,function');
   });
 
+  // A child process over the whole installed package: 20 s and more on a loaded two-core machine.
   it('synthesizes KeygateIssuer and KeygateAuthorizer with neither esbuild nor Docker installed', async () => {
     expect(existsSync(join(project, 'node_modules', 'esbuild'))).toBe(false);
     writeFileSync(join(project, 'synth.mjs'), CONSUMER_SYNTH);
@@ -166,7 +167,7 @@ process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).jo
       functions: 6,
       routes: [{ method: 'GET', path: '/orders', scopes: ['orders/read'] }],
     });
-  });
+  }, 90_000);
 
   it("createAuthorizerHandler with no revocation option refuses a revoked client's token from a real issuer", async () => {
     // The local stack is the issuer (127.0.0.1, port 0); its token clock and dynalite's run 10 s behind
@@ -251,6 +252,7 @@ console.log(JSON.stringify(result.policyDocument));`;
     }
   });
 
+  // A child process over the whole installed package: 20 s and more on a loaded two-core machine.
   it('type-checks a consumer under tsc (strict, library types checked), misuse included', async () => {
     writeFileSync(join(project, 'app.ts'), CONSUMER_TS);
     writeFileSync(
@@ -272,7 +274,7 @@ console.log(JSON.stringify(result.policyDocument));`;
       (err: { stdout: string }) => err.stdout,
     );
     expect(result).toBe('ok');
-  });
+  }, 90_000);
   describe('the keygate bin', () => {
     const npx = (args: string[], env: NodeJS.ProcessEnv = {}) =>
       run('npx', ['--no', '--', 'keygate', ...args], { cwd: project, env: { ...process.env, ...env } });
