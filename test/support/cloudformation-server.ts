@@ -36,7 +36,9 @@ export async function startTestCloudFormation(
         return;
       }
       const members = Object.entries(outputs)
-        .map(([k, v]) => `<member><OutputKey>${xml(k)}</OutputKey><OutputValue>${xml(v)}</OutputValue></member>`)
+        .map(
+          ([k, v]) => `<member><OutputKey>${xml(k)}</OutputKey><OutputValue>${xml(v)}</OutputValue></member>`,
+        )
         .join('');
       res.writeHead(200);
       res.end(

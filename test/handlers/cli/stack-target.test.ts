@@ -21,7 +21,10 @@ beforeAll(async () => {
       Unrelated: 'ignored',
     },
     // Outputs made inside constructs: their logical ids carry the construct path and a hash.
-    Nested: { IssuerClientsTableName1A2B3C4D: 'nested-clients', IssuerSigningKeyAliasF00DBA12: 'alias/orders' },
+    Nested: {
+      IssuerClientsTableName1A2B3C4D: 'nested-clients',
+      IssuerSigningKeyAliasF00DBA12: 'alias/orders',
+    },
     Twice: { AClientsTableName11111111: 'a', BClientsTableName22222222: 'b' },
   });
   env = {
