@@ -35,7 +35,7 @@ export interface LocalLambdasOptions {
   readonly logs?: boolean;
   /** The products sample's handler module, when the stack serves it; without it there is no products Lambda. */
   readonly products?: typeof ProductsHandler;
-  /** The authorizer's route table. Default: the products sample's routes. */
+  /** The authorizer's route table. */
   readonly routes?: readonly PolicyRoute[];
   /** Epoch-ms clocks for the handlers that read time (tests move them forward). Default Date.now. */
   readonly clocks?: {

@@ -15,6 +15,7 @@ import {
   NativeJwtAuthorizer,
   STACK_OUTPUTS,
 } from 'keygate/cdk';
+import { ALL_SCOPES } from '../../core/products/routes.js';
 import { ProductsApi, type ProductsApiProps } from './products-api.js';
 
 export interface KeygateStackProps extends StackProps {
@@ -68,6 +69,8 @@ export class KeygateStack extends Stack {
       });
 
     this.authServer = new KeygateIssuer(this, 'AuthServer', {
+      // The sample's scopes, published as scopes_supported (the issuer has no default of its own).
+      scopes: ALL_SCOPES,
       ...props.authServer,
       audience: this.audience,
       ...(props.functionOptions ? { functionOptions: props.functionOptions } : {}),

@@ -16,6 +16,8 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
     AWS_SECRET_ACCESS_KEY: 'local-secret',
     CLIENTS_TABLE: 'cli-clients',
+    // The protected API's scopes, as the local stack's export line sets them.
+    KEYGATE_SCOPES: 'products/read products/write',
   };
 });
 afterAll(async () => {
