@@ -55,6 +55,19 @@ describe('the built-in echo demo', () => {
     expect(body.context['x-keygate-client-id']).toBe(stack.demoClient.clientId);
   });
 
+  it("a client's own X-Keygate-Client-Id never reaches the demo: it sees the token's client", async () => {
+    const res = await fetch(`${stack.apiUrl}/hello`, {
+      headers: {
+        authorization: `Bearer ${await token('demo/read')}`,
+        'x-keygate-client-id': 'kg_forged',
+        'X-Keygate_Client_Id': 'kg_forged',
+      },
+    });
+    const body = (await res.json()) as { context: Record<string, string> };
+    expect(body.context).toMatchObject({ 'x-keygate-client-id': stack.demoClient.clientId });
+    expect(Object.values(body.context)).not.toContain('kg_forged');
+  });
+
   it('401 without a token, 403 for a read token on the write route', async () => {
     expect((await fetch(`${stack.apiUrl}/hello`)).status).toBe(401);
     const read = await token('demo/read');
