@@ -128,13 +128,21 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   };
 
   const printSecret = (record: ClientRecord, secret: string, verb: string) => {
+    // The token endpoint, when --stack found it (the TokenUrl output): where the secret is used next.
+    const tokenUrl = admin.env().KEYGATE_TOKEN_URL;
     if (json) {
-      out(`${JSON.stringify({ client: publicView(record), client_secret: secret }, null, 2)}\n`);
+      const doc = {
+        client: publicView(record),
+        client_secret: secret,
+        ...(tokenUrl ? { token_url: tokenUrl } : {}),
+      };
+      out(`${JSON.stringify(doc, null, 2)}\n`);
       return;
     }
     out(`${verb} client ${record.clientId} (${record.name})\n`);
     printClient(record);
     out(`client_secret:  ${secret}\n`);
+    if (tokenUrl) out(`token URL:      ${tokenUrl}\n`);
     out(
       'Store the secret now: it is shown only once and cannot be recovered (rotate-secret issues a new one).\n',
     );

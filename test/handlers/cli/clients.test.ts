@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret } from '../../../core/issuer/client-secret.js';
+import { STACK_OUTPUTS } from '../../../core/stack-outputs.js';
 import { type DynaliteServer, localDynamo, startDynalite } from '../../../fixtures/dynalite.js';
 import { runCli } from '../../../handlers/cli/clients.js';
+import { startTestCloudFormation } from '../../support/cloudformation-server.js';
 import { spawnNpm } from '../../support/npm-process.js';
+import { testServers } from '../../support/test-servers.js';
 
 let db: DynaliteServer;
 let env: Record<string, string>;
@@ -277,4 +280,60 @@ describe('clients CLI without an AWS environment', () => {
     expect((await npm.exited()).code).toBe(1);
     expect(JSON.parse(npm.stderr())).toEqual({ error: { code: 'no_aws_environment', message, hint } });
   }, 30_000);
+});
+
+describe('clients CLI with --stack (outputs from a CloudFormation test endpoint)', () => {
+  const servers = testServers();
+  let stackEnv: Record<string, string>;
+  beforeAll(async () => {
+    const cfn = await startTestCloudFormation(servers, {
+      Orders: {
+        [STACK_OUTPUTS.clientsTable]: 'stack-clients',
+        [STACK_OUTPUTS.tokenUrl]: 'https://auth.example/prod/oauth2/token',
+      },
+    });
+    stackEnv = { ...env, AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint };
+  });
+  afterAll(() => servers.closeAll());
+
+  const run = async (args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(args, {
+      env: stackEnv,
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+    });
+    return { code, stdout, stderr };
+  };
+
+  it("uses the stack's table over CLIENTS_TABLE and prints its token URL with the new secret", async () => {
+    expect((await run(['--table', 'stack-clients', 'create-table'])).code).toBe(0);
+    const created = await run([
+      '--json',
+      '--stack',
+      'Orders',
+      'create',
+      '--name',
+      'ci',
+      '--scopes',
+      'products/read',
+    ]);
+    expect(created.code).toBe(0);
+    const doc = JSON.parse(created.stdout) as { client: { client_id: string }; token_url: string };
+    expect(doc.token_url).toBe('https://auth.example/prod/oauth2/token');
+    const listed = JSON.parse((await run(['--json', '--table', 'stack-clients', 'list'])).stdout) as {
+      client_id: string;
+    }[];
+    expect(listed.map((c) => c.client_id)).toEqual([doc.client.client_id]);
+  });
+
+  it('a stack that does not exist: exit 1 and one line saying what to check', async () => {
+    expect(await run(['--stack', 'Missing', 'list'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: no stack "Missing" (ValidationError: Stack with id Missing does not exist); check the stack name, --region and the AWS credentials (cloudformation:DescribeStacks)\n',
+    });
+  });
 });
