@@ -54,3 +54,17 @@ export function parseAuthorizerCaches(value: string): AuthorizerCache[] {
       return slash > 0 && stage !== '' ? [{ restApiId, stage }] : [];
     });
 }
+
+/**
+ * The admin CLIs' environment variable each output stands for: `keygate --stack <name>` reads the outputs and
+ * sets these, so a command behaves as if the variables had been exported by hand.
+ */
+export const STACK_OUTPUT_ENV: Readonly<Partial<Record<StackOutputName, string>>> = {
+  [STACK_OUTPUTS.region]: 'AWS_REGION',
+  [STACK_OUTPUTS.tokenUrl]: 'KEYGATE_TOKEN_URL',
+  [STACK_OUTPUTS.clientsTable]: 'CLIENTS_TABLE',
+  [STACK_OUTPUTS.scopes]: 'KEYGATE_SCOPES',
+  [STACK_OUTPUTS.signingKeyArn]: 'SIGNING_KEY_ID',
+  [STACK_OUTPUTS.signingKeyAlias]: 'SIGNING_KEY_ALIAS',
+  [STACK_OUTPUTS.authorizerCaches]: 'KEYGATE_AUTHORIZER_CACHES',
+};

@@ -17,7 +17,7 @@ import {
   createKmsClient,
 } from '../core/issuer/index.js';
 import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
-import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
+import { AUTH_ROUTES } from '../core/routes.js';
 import { authorizerConfigSpec } from '../handlers/authorizer.js';
 import { DEMO_SCOPES, type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
 import { startDynalite } from './dynalite.js';
@@ -199,13 +199,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       lambdas.deploy('token');
     });
     // A deploy reads the current SIGNING_KEY_ID / PUBLISHED_KEY_IDS, as a redeploy would.
+    // The products sample only when no upstream is given (`npm start` in a clone): loaded here, on demand, so
+    // the package (whose `keygate start` always has an upstream) neither loads nor ships it.
+    const products = options.upstream ? undefined : await import('../handlers/products.js');
+    const sampleRoutes = options.upstream ? [] : (await import('../core/products/routes.js')).RESOURCE_ROUTES;
     const lambdas = createLocalLambdas({
+      ...(products ? { products } : {}),
       env: () => ({ ...handlerEnv, ...keys.env() }),
       kms: kmsClient,
       dynamodb: dynamoClient,
       logs: options.handlerLogs ?? false,
       ...(options.clocks ? { clocks: options.clocks } : {}),
-      ...(options.upstream ? { routes: options.upstream.routes } : {}),
+      routes: options.upstream ? options.upstream.routes : sampleRoutes,
     });
     const fn = lambdas.functions;
     // The native authorizer reads the issuer's discovery when created, which needs the deployed auth API:
@@ -240,7 +245,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ),
           ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
         })
-      : { routes: RESOURCE_ROUTES, handlers: { products: fn.products } };
+      : { routes: sampleRoutes, handlers: { products: fn.products } };
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({
         routes: AUTH_ROUTES,

@@ -115,7 +115,7 @@ export function upstreamBanner(
     `  TOKEN=$(curl -s ${basic} -d grant_type=client_credentials ${stack.tokenUrl} | ${tokenOf})`,
     `  curl -i -H "Authorization: Bearer $TOKEN" ${example}`,
     '',
-    'Admin CLI (npm run clients -- --help), clients with your scopes: paste this in its terminal:',
+    'Admin CLI (npx keygate clients --help), clients with your scopes: paste this in its terminal:',
     `  ${exportLine(stack.clientEnv)}`,
     '',
     'Ctrl-C stops everything.',

@@ -141,7 +141,7 @@ export interface ClientRegistryOptions {
    * client whose SDK retries are off (createDynamoClient's default) so attempts do not multiply.
    */
   readonly readRetry?: RetryPolicy;
-  /** The scopes clients may be given (the protected API's route scopes). Default: the products sample's. */
+  /** The scopes clients may be given (the protected API's route scopes). Default: any RFC 6749 scope token. */
   readonly scopes?: readonly string[];
 }
 

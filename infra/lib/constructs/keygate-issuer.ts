@@ -82,7 +82,7 @@ export interface KeygateIssuerProps {
   readonly throttlingBurstLimit?: number;
   /**
    * The scopes of the APIs this issuer serves, published as `scopes_supported` in the discovery metadata
-   * (RFC 8414 §2). @default the products sample's scopes (products/read, products/write)
+   * (RFC 8414 §2). @default none: the discovery metadata then has no scopes_supported
    */
   readonly scopes?: readonly string[];
   /** Upper bound on a client's token lifetime (TOKEN_MAX_LIFETIME_SECONDS). @default 3600 */

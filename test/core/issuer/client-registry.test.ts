@@ -5,6 +5,7 @@ import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret, hashClientSecret } from '../../../core/issuer/client-secret.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
 import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../../core/issuer/kms-quotas.js';
+import { ALL_SCOPES } from '../../../core/products/routes.js';
 import {
   createTestRegistry,
   type DynaliteServer,
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 const freshRegistry = (table = `clients-${Math.random().toString(36).slice(2)}`) =>
-  createTestRegistry({ dynamodb: localDynamo(db.endpoint), tableName: table, now });
+  createTestRegistry({ dynamodb: localDynamo(db.endpoint), tableName: table, now, scopes: ALL_SCOPES });
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {

@@ -12,7 +12,8 @@ import {
   type DocumentName,
   PUBLISHED_DOCUMENTS,
 } from '../../../core/publish/served-documents.js';
-import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../../core/routes.js';
+import { RESOURCE_ROUTES } from '../../../core/products/routes.js';
+import { AUTH_ROUTES } from '../../../core/routes.js';
 import { documentResponse } from '../../../handlers/lib/http.js';
 import { CREATE_KEY_CONDITIONS } from '../../../infra/lib/constructs/key-rotation.js';
 import {
