@@ -2,6 +2,7 @@
 // resolves the package's own entry points (`keygate`, `keygate/cdk`, ...) to their TypeScript sources, and
 // the global setup prebuilds the Lambda bundles the CDK constructs ship. Why the pool settings below, with
 // the measurements: docs/testing.md.
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -48,10 +49,10 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    // Vitest's default on 2 cores is 1 worker (cores - 1): a file waiting on a child process or a socket
-    // left the second core idle. Two workers keep both busy.
+    // Vitest's default is cores - 1, one worker on 2 cores: a file waiting on a child process or a socket
+    // left the second core idle. At least two workers keep both busy.
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // Each worker keeps its module cache from file to file: the AWS SDK, aws-cdk-lib and the local stack
     // are imported once per worker instead of once per file. Safe here: no test mocks modules or stubs
     // globals it does not restore, and handlers take their env and clients as arguments.
