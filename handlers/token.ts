@@ -6,6 +6,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, optionalStr, readConfig, str, url } from '../core/config.js';
 import {
   BASIC_CHALLENGE,
+  createAssertionAuthenticator,
+  createAssertionReplayGuard,
   createDynamoClient,
   createIssuanceLimiter,
   createKeyStateSource,
@@ -128,9 +130,17 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       now,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
     });
+  const clientCache = configuredClientCache(config, dynamodb, now);
   return {
     service: createTokenService({
-      clients: configuredClientCache(config, dynamodb, now),
+      clients: clientCache,
+      // private_key_jwt: assertions for this issuer, each jti used once (clients table, reserved ids).
+      assertions: createAssertionAuthenticator({
+        clients: clientCache,
+        issuer: config.ISSUER,
+        replay: createAssertionReplayGuard({ dynamodb, tableName: config.CLIENTS_TABLE }),
+        now,
+      }),
       minter,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,

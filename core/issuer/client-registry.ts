@@ -16,11 +16,13 @@ import {
   type Item,
   isConditionFailure,
   isTombstone,
+  JWKS_ATTRIBUTE,
   optionalInt,
   registryErrorFrom,
   TOMBSTONE_TTL_SECONDS,
   toItem,
 } from './client-item.js';
+import { type ClientPublicJwk, parseClientJwks } from './client-jwks.js';
 import {
   checkGrace,
   checkIssuanceRate,
@@ -81,6 +83,13 @@ export interface ClientRegistry {
    */
   get(clientId: string, options?: { consistent?: boolean }): Promise<ClientRecord | undefined>;
   create(input: NewClient): Promise<IssuedSecret>;
+  /** A private_key_jwt client: authenticates with these public keys (a JWK Set), never with a secret. */
+  createWithKeys(input: NewClient, jwks: unknown): Promise<ClientRecord>;
+  /**
+   * Replaces a client's keys (a JWK Set). A secret client becomes a key client: its secrets stop working
+   * at once (a client authenticates with one or the other).
+   */
+  setKeys(clientId: string, jwks: unknown): Promise<ClientRecord>;
   /** Every client (paginated Scan), sorted by creation time then id. */
   list(): Promise<ClientRecord[]>;
   update(clientId: string, changes: ClientUpdate): Promise<ClientRecord>;
@@ -123,6 +132,15 @@ export const DEFAULT_READ_RETRY: RetryPolicy = {
   maxDelayMs: 200,
   attemptTimeoutMs: DYNAMO_ATTEMPT_TIMEOUT_MS,
 };
+
+/** A JWK Set checked for registration (client-jwks.ts), as a registry error. */
+function checkKeys(jwks: unknown): ClientPublicJwk[] {
+  try {
+    return parseClientJwks(jwks);
+  } catch (err) {
+    throw new RegistryError('invalid_keys', (err as Error).message);
+  }
+}
 
 export function createClientRegistry(options: ClientRegistryOptions): ClientRegistry {
   const { dynamodb, tableName } = options;
@@ -282,6 +300,42 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     }
   }
 
+  /** Puts a new client with its one credential: a secret's hash or a JWK Set. */
+  async function put(
+    input: NewClient,
+    credential: { secretHash: string } | { jwks: ClientPublicJwk[] },
+  ): Promise<ClientRecord> {
+    const at = iso();
+    const record: ClientRecord = {
+      clientId: generateClientId(),
+      name: checkName(input.name),
+      scopes: normalizeScopes(input.scopes, options.scopes),
+      status: 'active',
+      tokenLifetimeSeconds: checkLifetime(input.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
+      ...(input.issuanceRatePerSecond !== undefined
+        ? { issuanceRatePerSecond: checkIssuanceRate(input.issuanceRatePerSecond) }
+        : {}),
+      createdAt: at,
+      updatedAt: at,
+      ...credential,
+    };
+    try {
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: toItem(record),
+          // 128 random bits make a collision practically impossible; the condition makes it impossible.
+          ConditionExpression: 'attribute_not_exists(client_id)',
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err))
+        throw new RegistryError('client_exists', `client id ${record.clientId} already exists`);
+      fail(err);
+    }
+    return record;
+  }
+
   return {
     tableName,
     get,
@@ -346,36 +400,37 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     },
 
     async create(input) {
-      const at = iso();
       const clientSecret = generateClientSecret();
-      const record: ClientRecord = {
-        clientId: generateClientId(),
-        name: checkName(input.name),
-        scopes: normalizeScopes(input.scopes, options.scopes),
-        status: 'active',
-        tokenLifetimeSeconds: checkLifetime(input.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
-        ...(input.issuanceRatePerSecond !== undefined
-          ? { issuanceRatePerSecond: checkIssuanceRate(input.issuanceRatePerSecond) }
-          : {}),
-        createdAt: at,
-        updatedAt: at,
-        secretHash: hashClientSecret(clientSecret),
-      };
+      const record = await put(input, { secretHash: hashClientSecret(clientSecret) });
+      return { record, clientSecret };
+    },
+
+    createWithKeys: (input, jwks) => put(input, { jwks: checkKeys(jwks) }),
+
+    async setKeys(clientId, jwks) {
+      const keys = checkKeys(jwks);
       try {
-        await dynamodb.send(
-          new PutItemCommand({
+        const out = await dynamodb.send(
+          new UpdateItemCommand({
             TableName: tableName,
-            Item: toItem(record),
-            // 128 random bits make a collision practically impossible; the condition makes it impossible.
-            ConditionExpression: 'attribute_not_exists(client_id)',
+            Key: key(clientId),
+            UpdateExpression:
+              'SET #jwks = :jwks, updated_at = :updated_at REMOVE secret_hash, previous_secret_hash, previous_secret_expires_at',
+            ConditionExpression: 'attribute_exists(client_id) AND #status <> :deleted',
+            ExpressionAttributeNames: { '#jwks': JWKS_ATTRIBUTE, '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':jwks': { S: JSON.stringify({ keys }) },
+              ':updated_at': { S: iso() },
+              ':deleted': { S: DELETED_STATUS },
+            },
+            ReturnValues: 'ALL_NEW',
           }),
         );
+        return fromItem(out.Attributes ?? {});
       } catch (err) {
-        if (isConditionFailure(err))
-          throw new RegistryError('client_exists', `client id ${record.clientId} already exists`);
-        fail(err);
+        if (isConditionFailure(err)) throw unknown(clientId);
+        return fail(err);
       }
-      return { record, clientSecret };
     },
 
     async list() {
@@ -399,6 +454,11 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       checkGrace(graceSeconds);
       const current = await get(clientId, { consistent: true });
       if (!current) throw unknown(clientId);
+      if (current.secretHash === undefined)
+        throw new RegistryError(
+          'invalid_keys',
+          `client ${clientId} authenticates with private_key_jwt and has no secret; replace its keys instead`,
+        );
       const clientSecret = generateClientSecret();
       const nowMs = now();
       const values: Item = {

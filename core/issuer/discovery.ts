@@ -4,6 +4,7 @@
 // credentials grant, not an OpenID Provider (no authorization endpoint, no ID tokens), so OpenID-only
 // members are left out.
 import { isHttpsOrLoopback } from '../net.js';
+import { CLIENT_ASSERTION_ALGS } from './client-jwks.js';
 
 export interface AuthorizationServerMetadata {
   readonly issuer: string;
@@ -12,6 +13,7 @@ export interface AuthorizationServerMetadata {
   readonly scopes_supported: readonly string[];
   readonly grant_types_supported: readonly string[];
   readonly token_endpoint_auth_methods_supported: readonly string[];
+  readonly token_endpoint_auth_signing_alg_values_supported: readonly string[];
   readonly service_documentation?: string;
 }
 
@@ -79,8 +81,11 @@ export function discoveryDocument(options: DiscoveryOptions): AuthorizationServe
     scopes_supported: [...new Set(options.scopes)],
     // RFC 8414 §2: the default is ["authorization_code", "implicit"], both wrong here, so it is stated.
     grant_types_supported: ['client_credentials'],
-    // RFC 8414 §2 (default client_secret_basic): both RFC 6749 §2.3.1 methods are accepted.
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // RFC 8414 §2 (default client_secret_basic): both RFC 6749 §2.3.1 methods, and RFC 7523 §2.2 client
+    // assertions signed with a client's registered key (OpenID Connect Core §9 private_key_jwt).
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    // RFC 8414 §2: the algorithms a private_key_jwt assertion may use (never none or HMAC).
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     ...(options.serviceDocumentation !== undefined && {
       service_documentation: options.serviceDocumentation,
     }),

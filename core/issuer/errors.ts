@@ -41,6 +41,8 @@ type RegistryOnlyCode =
   | 'invalid_lifetime'
   | 'invalid_grace'
   | 'invalid_rate'
+  /** A JWK Set that is not public keys of a supported type, or a secret asked of a key client. */
+  | 'invalid_keys'
   /** A client status other than `active` or `disabled` was asked for. */
   | 'invalid_status'
   /** The client changed between our read and our conditional write (e.g. two rotations at once); retry. */
@@ -72,6 +74,7 @@ export const ISSUER_ERRORS: Readonly<
   invalid_lifetime: SERVER_ERROR,
   invalid_grace: SERVER_ERROR,
   invalid_rate: SERVER_ERROR,
+  invalid_keys: SERVER_ERROR,
   invalid_status: SERVER_ERROR,
   concurrent_update: SERVER_ERROR,
   table_missing: SERVER_ERROR,

@@ -1,7 +1,10 @@
 // The authorization-server area: client registry and secrets, the token grant, KMS signing, JWKS, discovery.
+export * from './assertion-replay.js';
+export * from './client-assertion.js';
 export * from './client-authenticator.js';
 export * from './client-cache.js';
 export { fromItem, registryErrorFrom } from './client-item.js';
+export * from './client-jwks.js';
 export * from './client-registry.js';
 export * from './client-rules.js';
 export * from './client-secret.js';

@@ -1,10 +1,15 @@
 // The client-credentials grant (RFC 6749 §4.4): authenticate the client, settle the granted scopes, mint.
 // Transport-free: the token handler parses HTTP into a TokenRequest and renders the result or IssuerError.
-import { type ClientAuthenticatorOptions, createClientAuthenticator } from './client-authenticator.js';
+import type { AssertionAuthenticator } from './client-assertion.js';
+import {
+  type ClientAuthenticatorOptions,
+  clientAuthFailed,
+  createClientAuthenticator,
+} from './client-authenticator.js';
 import { DEFAULT_ISSUANCE_RATE_PER_SECOND } from './client-rules.js';
 import { IssuerError, RateLimitedError, toIssuerError } from './errors.js';
 import type { IssuanceLimiter } from './issuance-limiter.js';
-import type { TokenRequest } from './token-request.js';
+import type { ClientCredentials, TokenRequest } from './token-request.js';
 import type { ClientRecord, TokenMinter } from './types.js';
 
 /** The client check's options (clients, clock, hasher, refresh after failure) plus the grant's own. */
@@ -16,6 +21,8 @@ export interface TokenServiceOptions extends ClientAuthenticatorOptions {
   readonly limiter?: IssuanceLimiter;
   /** Tokens/s for clients whose record sets no rate. */
   readonly defaultRatePerSecond?: number;
+  /** private_key_jwt (client-assertion.ts); without it such requests get invalid_client. */
+  readonly assertions?: AssertionAuthenticator;
   /** Waits (tests move their clock instead). @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -38,8 +45,23 @@ export interface TokenService {
   issue(request: TokenRequest): Promise<TokenResult>;
 }
 
+/** The client's record for any supported authentication method (RFC 6749 §2.3, RFC 7523 §2.2). */
+export type CredentialsAuthenticator = (credentials: ClientCredentials) => Promise<ClientRecord>;
+
+export function createCredentialsAuthenticator(
+  options: ClientAuthenticatorOptions & { readonly assertions?: AssertionAuthenticator },
+): CredentialsAuthenticator {
+  const secrets = createClientAuthenticator(options);
+  return async (credentials) => {
+    if (credentials.authMethod !== 'private_key_jwt')
+      return secrets(credentials.clientId, credentials.clientSecret);
+    if (!options.assertions) throw clientAuthFailed();
+    return options.assertions(credentials.clientId, credentials.clientAssertion);
+  };
+}
+
 export function createTokenService(options: TokenServiceOptions): TokenService {
-  const authenticate = createClientAuthenticator(options);
+  const authenticate = createCredentialsAuthenticator(options);
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
@@ -55,7 +77,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
   return {
     async issue(request) {
-      const record = await authenticate(request.clientId, request.clientSecret);
+      const record = await authenticate(request);
       const scopes = grantedScopes(record, request.scopes);
       const lifetimeSeconds = Math.max(1, Math.min(record.tokenLifetimeSeconds, options.maxLifetimeSeconds));
       if (options.limiter) {

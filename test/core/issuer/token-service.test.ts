@@ -71,7 +71,9 @@ function setup(records: Record<string, ClientRecord>, opts: { failing?: boolean 
   };
 }
 
-const request = (over: Partial<TokenRequest> = {}): TokenRequest => ({
+const request = (
+  over: { clientId?: string; clientSecret?: string; scopes?: readonly string[] | undefined } = {},
+): TokenRequest => ({
   clientId: 'kg_a',
   clientSecret: 's3cret',
   authMethod: 'client_secret_basic',
