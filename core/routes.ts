@@ -1,7 +1,7 @@
 // The products sample's route table (the policy builder's and the local stack's default; the sample's CDK
 // stack declares the same methods with KeygateAuthorizer.require(), and a test checks they agree) and the
 // authorization server's own public routes.
-import { REVOCATIONS_PATH } from './contract.js';
+import { REVOCATION_ENDPOINT_PATH, REVOCATIONS_PATH } from './contract.js';
 
 export const SCOPES = {
   productsRead: 'products/read',
@@ -44,6 +44,14 @@ export const RESOURCE_ROUTES: readonly RouteDef[] = [
  */
 export const AUTH_ROUTES: readonly RouteDef[] = [
   { method: 'POST', path: '/oauth2/token', handler: 'token', scopes: [], authorizer: 'token-client-auth' },
+  /** RFC 7009 revocation: the token Lambda, with the token endpoint's client authentication. */
+  {
+    method: 'POST',
+    path: REVOCATION_ENDPOINT_PATH,
+    handler: 'token',
+    scopes: [],
+    authorizer: 'token-client-auth',
+  },
   { method: 'GET', path: '/.well-known/jwks.json', handler: 'jwks', scopes: [] },
   { method: 'GET', path: '/.well-known/openid-configuration', handler: 'discovery', scopes: [] },
   { method: 'GET', path: '/.well-known/oauth-authorization-server', handler: 'discovery', scopes: [] },

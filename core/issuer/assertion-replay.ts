@@ -4,9 +4,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EXPIRES_AT_ATTRIBUTE, isConditionFailure, registryErrorFrom } from './client-item.js';
 import type { DynamoApi } from './dynamo.js';
-
-/** Reserved item id prefix (key-state-item.ts: `#` ids are never clients). */
-export const ASSERTION_JTI_PREFIX = '#assertion-jti/';
+import { ASSERTION_JTI_PREFIX } from './key-state-item.js';
 
 export interface AssertionReplayOptions {
   readonly dynamodb: DynamoApi;

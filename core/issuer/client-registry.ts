@@ -36,7 +36,12 @@ import { generateClientId, generateClientSecret, hashClientSecret } from './clie
 import { createClientsTable } from './client-table.js';
 import { DYNAMO_ATTEMPT_TIMEOUT_MS, type DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
-import { isReservedItemId } from './key-state-item.js';
+import {
+  isReservedItemId,
+  REVOKED_CLIENT_ATTRIBUTE,
+  REVOKED_EXP_ATTRIBUTE,
+  REVOKED_JTI_PREFIX,
+} from './key-state-item.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import { captureServerDate } from './server-clock.js';
 import type { ClientRecord, ClientStatus } from './types.js';
@@ -61,13 +66,25 @@ export interface ClientUpdate {
 }
 
 /** A client whose tokens the authorizer must refuse (see core/revocation/document.ts). */
-export interface Revocation {
+export interface ClientRevocation {
   readonly clientId: string;
   /** Every token, whatever its iat (the client is disabled). */
   readonly all: boolean;
   /** Tokens with iat at or before this (epoch seconds) are revoked. */
   readonly revokedAt: number;
 }
+
+/** One access token its client revoked (RFC 7009, token-revocation.ts), listed until its exp. */
+export interface TokenRevocation {
+  readonly clientId: string;
+  readonly jti: string;
+  /** The token's exp (epoch seconds). */
+  readonly exp: number;
+}
+
+export type Revocation = ClientRevocation | TokenRevocation;
+
+export const isTokenRevocation = (r: Revocation): r is TokenRevocation => 'jti' in r;
 
 export interface IssuedSecret {
   readonly record: ClientRecord;
@@ -97,10 +114,15 @@ export interface ClientRegistry {
   /** Revokes every token issued so far (iat <= the registry's time); new tokens keep working. */
   revokeTokens(clientId: string): Promise<ClientRecord>;
   /**
-   * Disabled clients, clients with tokens revoked at or after `sinceSeconds`, and clients deleted at or
-   * after `deletedSinceSeconds` (every token refused) (consistent Scan).
+   * Disabled clients, clients with tokens revoked at or after `sinceSeconds`, clients deleted at or after
+   * `deletedSinceSeconds` (every token refused), and, with `tokensExpiringFrom`, single tokens revoked
+   * (RFC 7009) whose exp is at or after it (one consistent Scan).
    */
-  listRevocations(sinceSeconds: number, deletedSinceSeconds?: number): Promise<Revocation[]>;
+  listRevocations(
+    sinceSeconds: number,
+    deletedSinceSeconds?: number,
+    tokensExpiringFrom?: number,
+  ): Promise<Revocation[]>;
   /** New secret; the previous one stays valid for `graceSeconds` (0: revoked at once). */
   rotateSecret(clientId: string, graceSeconds: number): Promise<IssuedSecret>;
   /**
@@ -362,8 +384,10 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       }
     },
 
-    async listRevocations(sinceSeconds, deletedSinceSeconds = sinceSeconds) {
+    async listRevocations(sinceSeconds, deletedSinceSeconds = sinceSeconds, tokensExpiringFrom) {
       const out: Revocation[] = [];
+      // Without a bound no token item matches (exp is never above the largest safe integer).
+      const tokensFrom = tokensExpiringFrom ?? Number.MAX_SAFE_INTEGER;
       let startKey: Item | undefined;
       do {
         const page = await dynamodb
@@ -373,14 +397,20 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
               ExclusiveStartKey: startKey,
               ConsistentRead: true,
               FilterExpression:
-                '#status = :disabled OR tokens_revoked_at >= :since OR (#status = :deleted AND deleted_at >= :deleted_since)',
-              ProjectionExpression: 'client_id, #status, tokens_revoked_at, deleted_at',
-              ExpressionAttributeNames: { '#status': 'status' },
+                '#status = :disabled OR tokens_revoked_at >= :since OR (#status = :deleted AND deleted_at >= :deleted_since) OR #token_exp >= :tokens_from',
+              ProjectionExpression:
+                'client_id, #status, tokens_revoked_at, deleted_at, #token_exp, #token_client',
+              ExpressionAttributeNames: {
+                '#status': 'status',
+                '#token_exp': REVOKED_EXP_ATTRIBUTE,
+                '#token_client': REVOKED_CLIENT_ATTRIBUTE,
+              },
               ExpressionAttributeValues: {
                 ':disabled': { S: 'disabled' },
                 ':deleted': { S: DELETED_STATUS },
                 ':since': { N: String(sinceSeconds) },
                 ':deleted_since': { N: String(deletedSinceSeconds) },
+                ':tokens_from': { N: String(tokensFrom) },
               },
             }),
           )
@@ -388,6 +418,14 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         for (const item of page.Items ?? []) {
           const clientId = item.client_id?.S;
           if (clientId === undefined) continue;
+          if (clientId.startsWith(REVOKED_JTI_PREFIX)) {
+            const exp = optionalInt(item[REVOKED_EXP_ATTRIBUTE]);
+            const owner = item[REVOKED_CLIENT_ATTRIBUTE]?.S;
+            const jti = clientId.slice(REVOKED_JTI_PREFIX.length);
+            if (exp !== undefined && owner !== undefined && jti !== '')
+              out.push({ clientId: owner, jti, exp });
+            continue;
+          }
           const status = item.status?.S;
           const all =
             status === 'disabled' ||

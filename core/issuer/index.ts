@@ -32,5 +32,6 @@ export * from './token-defaults.js';
 export * from './token-endpoint-answers.js';
 export * from './token-minter.js';
 export * from './token-request.js';
+export * from './token-revocation.js';
 export * from './token-service.js';
 export type * from './types.js';

@@ -2,7 +2,7 @@
 // tokens to refuse although their signature and exp are fine. RFC 9068 tokens cannot be revoked at the
 // issuer, so the resource side needs this list; it stays small because an entry only matters for the
 // longest token lifetime after the revocation (disabled clients stay listed while disabled).
-import type { Revocation } from '../issuer/client-registry.js';
+import { isTokenRevocation, type Revocation } from '../issuer/client-registry.js';
 import { PUBLISH_LATENCY_BUDGET_SECONDS } from '../publish/served-documents.js';
 
 /** How long HTTP caches may keep the list (and the local stack's handler reuses one Scan). */
@@ -28,21 +28,41 @@ export function revocationPropagationSeconds(
   return servedListLagSeconds + refreshSeconds + 1;
 }
 
-/** JSON shape: `disabled` clients lose every token; `revoked_at[id]` refuses tokens with iat <= it. */
+/**
+ * JSON shape: `disabled` clients lose every token; `revoked_at[id]` refuses tokens with iat <= it;
+ * `revoked_jti[jti]` is one token its client revoked (RFC 7009), listed with its exp until it has expired.
+ * Authorizers that predate `revoked_jti` ignore it.
+ */
 export interface RevocationDocument {
   readonly disabled: readonly string[];
   readonly revoked_at: Readonly<Record<string, number>>;
+  readonly revoked_jti?: Readonly<Record<string, number>>;
 }
 
 export function toRevocationDocument(revocations: readonly Revocation[]): RevocationDocument {
   const disabled: string[] = [];
   const revokedAt: Record<string, number> = {};
+  const revokedJti: Record<string, number> = {};
+  let tokens = 0;
   for (const r of revocations) {
-    if (r.all) disabled.push(r.clientId);
+    if (isTokenRevocation(r)) {
+      revokedJti[r.jti] = r.exp;
+      tokens++;
+    } else if (r.all) disabled.push(r.clientId);
     else revokedAt[r.clientId] = r.revokedAt;
   }
   disabled.sort();
-  return { disabled, revoked_at: revokedAt };
+  return { disabled, revoked_at: revokedAt, ...(tokens > 0 ? { revoked_jti: revokedJti } : {}) };
+}
+
+/** The revoked token ids of a (parsed) revocation document; absent member: none. Throws TypeError when malformed. */
+export function parseRevokedJtis(value: unknown): Set<string> {
+  const member = (value as { revoked_jti?: unknown } | null)?.revoked_jti;
+  if (member === undefined) return new Set();
+  if (typeof member !== 'object' || member === null || Array.isArray(member))
+    throw new TypeError('revocation document: "revoked_jti" must be an object');
+  // Only the ids matter here: the publisher drops a jti once its token has expired.
+  return new Set(Object.keys(member));
 }
 
 /** client_id -> tokens with iat <= value are revoked (+Infinity: all). Throws TypeError when malformed. */

@@ -8,11 +8,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
 import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/client-item.js';
+import { ASSERTION_JTI_PREFIX, REVOKED_JTI_PREFIX } from '../../../core/issuer/key-state-item.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
@@ -197,6 +199,19 @@ export class KeygateIssuer extends Construct {
     // Exactly the two calls the token endpoint makes; grant* helpers would add more actions.
     this.token.allow('SignTokens', ['kms:Sign'], [this.key.keyArn]);
     this.token.allow('ReadClients', ['dynamodb:GetItem'], [this.table.tableArn]);
+    // private_key_jwt's used jtis and RFC 7009 revocations: puts of keygate's reserved items, nothing else.
+    this.token.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordTokenIds',
+        actions: ['dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${ASSERTION_JTI_PREFIX}*`, `${REVOKED_JTI_PREFIX}*`],
+          },
+        },
+      }),
+    );
 
     this.tokenClientAuth = new KeygateFunction(this, 'TokenClientAuthFunction', {
       ...fnOptions,
