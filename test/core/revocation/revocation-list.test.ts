@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRevocationList,
   parseRevocationDocument,
+  parseRevokedJtis,
   RevocationError,
   revocationPropagationSeconds,
   toRevocationDocument,
@@ -51,6 +52,25 @@ describe('document', () => {
     expect(() => parseRevocationDocument(doc)).toThrow(TypeError);
   });
 
+  it('carries single revoked tokens (RFC 7009) as revoked_jti, only when there are some', () => {
+    const doc = toRevocationDocument([
+      { clientId: 'a', jti: 'j1', exp: 2000 },
+      { clientId: 'b', all: true, revokedAt: 5 },
+    ]);
+    expect(doc).toEqual({ disabled: ['b'], revoked_at: {}, revoked_jti: { j1: 2000 } });
+    expect([...parseRevokedJtis(doc)]).toEqual(['j1']);
+    expect(toRevocationDocument([])).toEqual({ disabled: [], revoked_at: {} });
+    expect(parseRevokedJtis({ disabled: [], revoked_at: {} }).size).toBe(0);
+  });
+
+  it.each([
+    ['a list', []],
+    ['null', null],
+    ['a string', 'j1'],
+  ])('refuses revoked_jti given as %s', (_name, member) => {
+    expect(() => parseRevokedJtis({ disabled: [], revoked_at: {}, revoked_jti: member })).toThrow(TypeError);
+  });
+
   it('states the propagation time from its parts', () => {
     expect(revocationPropagationSeconds()).toBe(21);
     expect(revocationPropagationSeconds(0, 3)).toBe(4);
@@ -81,6 +101,16 @@ describe('createRevocationList', () => {
     expect(l.isRevoked('gone', 9_999_999_999)).toBe(true);
     expect(l.isRevoked('other', 1)).toBe(false);
     expect(l.stats()).toEqual({ loads: 1, loadFailures: 0, entries: 2 });
+  });
+
+  it('revokes a listed jti whatever its client and iat, and no other token of that client', async () => {
+    server.body = { disabled: [], revoked_at: {}, revoked_jti: { j1: 5000 } };
+    const l = list({ t: 0 });
+    await l.refresh();
+    expect(l.isRevoked('a', 4000, 'j1')).toBe(true);
+    expect(l.isRevoked('a', 4000, 'j2')).toBe(false);
+    expect(l.isRevoked('a', 4000, undefined)).toBe(false);
+    expect(l.stats().entries).toBe(1);
   });
 
   it('shares one download between concurrent refreshes', async () => {
