@@ -30,39 +30,39 @@ export function revocationPropagationSeconds(
 
 /**
  * JSON shape: `disabled` clients lose every token; `revoked_at[id]` refuses tokens with iat <= it;
- * `revoked_jti[jti]` is one token its client revoked (RFC 7009), listed with its exp until it has expired.
+ * `revoked_jti` lists the jtis of single tokens their clients revoked (RFC 7009), each until the token has
+ * expired. A sorted array of strings, not an object keyed by jti: with 10,000 entries JSON.parse of an
+ * object took 13 ms and the index 15 ms more, an array 1.7 ms + 4 ms (bench/suites/revocations.ts).
  * Authorizers that predate `revoked_jti` ignore it.
  */
 export interface RevocationDocument {
   readonly disabled: readonly string[];
   readonly revoked_at: Readonly<Record<string, number>>;
-  readonly revoked_jti?: Readonly<Record<string, number>>;
+  readonly revoked_jti?: readonly string[];
 }
 
 export function toRevocationDocument(revocations: readonly Revocation[]): RevocationDocument {
   const disabled: string[] = [];
   const revokedAt: Record<string, number> = {};
-  const revokedJti: Record<string, number> = {};
-  let tokens = 0;
+  const revokedJti: string[] = [];
   for (const r of revocations) {
-    if (isTokenRevocation(r)) {
-      revokedJti[r.jti] = r.exp;
-      tokens++;
-    } else if (r.all) disabled.push(r.clientId);
+    if (isTokenRevocation(r)) revokedJti.push(r.jti);
+    else if (r.all) disabled.push(r.clientId);
     else revokedAt[r.clientId] = r.revokedAt;
   }
   disabled.sort();
-  return { disabled, revoked_at: revokedAt, ...(tokens > 0 ? { revoked_jti: revokedJti } : {}) };
+  // Sorted: the same revocations always make the same bytes (and ETag).
+  revokedJti.sort();
+  return { disabled, revoked_at: revokedAt, ...(revokedJti.length > 0 ? { revoked_jti: revokedJti } : {}) };
 }
 
 /** The revoked token ids of a (parsed) revocation document; absent member: none. Throws TypeError when malformed. */
 export function parseRevokedJtis(value: unknown): Set<string> {
   const member = (value as { revoked_jti?: unknown } | null)?.revoked_jti;
   if (member === undefined) return new Set();
-  if (typeof member !== 'object' || member === null || Array.isArray(member))
-    throw new TypeError('revocation document: "revoked_jti" must be an object');
-  // Only the ids matter here: the publisher drops a jti once its token has expired.
-  return new Set(Object.keys(member));
+  if (!Array.isArray(member) || !member.every((j) => typeof j === 'string'))
+    throw new TypeError('revocation document: "revoked_jti" must be an array of token ids');
+  return new Set(member as string[]);
 }
 
 /** client_id -> tokens with iat <= value are revoked (+Infinity: all). Throws TypeError when malformed. */

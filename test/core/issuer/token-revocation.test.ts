@@ -71,13 +71,13 @@ describe('token revocation service', () => {
     expect((await documentAt(EXP - 10)).revoked_jti).toBeUndefined();
   });
 
-  it('lists a revoked jti with its exp until exp plus the largest clock leeway', async () => {
+  it('lists a revoked jti until its exp plus the largest clock leeway', async () => {
     const claims = { client_id: 'kg_alice', jti: 'alice-1', exp: EXP };
     expect(await service(claims).revoke(request)).toEqual({ clientId: 'kg_alice', outcome: 'revoked' });
     // Revoking twice is the same single entry.
     await service(claims).revoke(request);
-    expect((await documentAt(EXP - 10)).revoked_jti).toEqual({ 'alice-1': EXP });
-    expect((await documentAt(EXP + MAX_CLOCK_LEEWAY_SECONDS)).revoked_jti).toEqual({ 'alice-1': EXP });
+    expect((await documentAt(EXP - 10)).revoked_jti).toEqual(['alice-1']);
+    expect((await documentAt(EXP + MAX_CLOCK_LEEWAY_SECONDS)).revoked_jti).toEqual(['alice-1']);
     expect((await documentAt(EXP + MAX_CLOCK_LEEWAY_SECONDS + 1)).revoked_jti).toBeUndefined();
     // Keygate's own items never show up as clients.
     expect((await registry.list()).map((r) => r.clientId)).not.toContain('#revoked-jti/alice-1');
