@@ -84,8 +84,6 @@ export interface TokenRevocation {
 
 export type Revocation = ClientRevocation | TokenRevocation;
 
-export const isTokenRevocation = (r: Revocation): r is TokenRevocation => 'jti' in r;
-
 export interface IssuedSecret {
   readonly record: ClientRecord;
   /** The only time the plain secret exists outside the client: show it once, never store it. */

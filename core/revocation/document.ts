@@ -2,7 +2,8 @@
 // tokens to refuse although their signature and exp are fine. RFC 9068 tokens cannot be revoked at the
 // issuer, so the resource side needs this list; it stays small because an entry only matters for the
 // longest token lifetime after the revocation (disabled clients stay listed while disabled).
-import { isTokenRevocation, type Revocation } from '../issuer/client-registry.js';
+// Types only: the authorizer package must not load the registry (and the AWS SDK) at run time.
+import type { Revocation } from '../issuer/client-registry.js';
 import { PUBLISH_LATENCY_BUDGET_SECONDS } from '../publish/served-documents.js';
 
 /** How long HTTP caches may keep the list (and the local stack's handler reuses one Scan). */
@@ -46,7 +47,7 @@ export function toRevocationDocument(revocations: readonly Revocation[]): Revoca
   const revokedAt: Record<string, number> = {};
   const revokedJti: string[] = [];
   for (const r of revocations) {
-    if (isTokenRevocation(r)) revokedJti.push(r.jti);
+    if ('jti' in r) revokedJti.push(r.jti);
     else if (r.all) disabled.push(r.clientId);
     else revokedAt[r.clientId] = r.revokedAt;
   }
