@@ -34,6 +34,7 @@ import {
   type Signer,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
   TOKEN_RESPONSE_HEADERS,
+  type TokenHttpRequest,
   type TokenMinter,
   type TokenRevocationService,
   type TokenService,
@@ -194,6 +195,16 @@ function recordKmsThrottle(metrics: TokenMetrics | undefined): void {
   }
 }
 
+/** The parts of the proxy event the token and revocation endpoints read (core has no API Gateway types). */
+const httpRequest = (event: APIGatewayProxyEvent): TokenHttpRequest => ({
+  method: event.httpMethod,
+  headers: event.headers,
+  multiValueHeaders: event.multiValueHeaders,
+  query: event.queryStringParameters,
+  body: event.body,
+  isBase64Encoded: event.isBase64Encoded,
+});
+
 export function createHandler(deps: TokenDeps) {
   const retrySeconds = deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER;
 
@@ -229,14 +240,7 @@ export function createHandler(deps: TokenDeps) {
     let clientId: string | undefined;
     let authMethod: string | undefined;
     try {
-      const request = parseRevocationRequest({
-        method: event.httpMethod,
-        headers: event.headers,
-        multiValueHeaders: event.multiValueHeaders,
-        query: event.queryStringParameters,
-        body: event.body,
-        isBase64Encoded: event.isBase64Encoded,
-      });
+      const request = parseRevocationRequest(httpRequest(event));
       clientId = request.clientId;
       authMethod = request.authMethod;
       const { outcome } = await service.revoke(request);
@@ -275,14 +279,7 @@ export function createHandler(deps: TokenDeps) {
     let clientId: string | undefined;
     let authMethod: string | undefined;
     try {
-      const request = parseTokenRequest({
-        method: event.httpMethod,
-        headers: event.headers,
-        multiValueHeaders: event.multiValueHeaders,
-        query: event.queryStringParameters,
-        body: event.body,
-        isBase64Encoded: event.isBase64Encoded,
-      });
+      const request = parseTokenRequest(httpRequest(event));
       clientId = request.clientId;
       authMethod = request.authMethod;
       const result = await deps.service.issue(request);

@@ -254,29 +254,20 @@ describe('clients CLI private_key_jwt keys (--jwks)', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('create --jwks with a missing or non-JSON file is a usage error (exit 2)', async () => {
-    const missing = await cli([
-      'create',
-      '--name',
-      'x',
-      '--scopes',
-      'products/read',
-      '--jwks',
-      '/nonexistent/k.json',
-    ]);
-    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('cannot read --jwks file')]);
-    const dir = await mkdtemp(join(tmpdir(), 'kg-jwks-'));
-    await writeFile(join(dir, 'x.json'), '{not json');
-    const bad = await cli([
-      'create',
-      '--name',
-      'x',
-      '--scopes',
-      'products/read',
-      '--jwks',
-      join(dir, 'x.json'),
-    ]);
-    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('is not JSON')]);
+  it.each([
+    ['a missing file', async () => '/nonexistent/k.json', 'cannot read --jwks file'],
+    [
+      'a file that is not JSON',
+      async () => {
+        const path = join(await mkdtemp(join(tmpdir(), 'kg-jwks-')), 'x.json');
+        await writeFile(path, '{not json');
+        return path;
+      },
+      'is not JSON',
+    ],
+  ])('create --jwks with %s is a usage error (exit 2)', async (_name, file, message) => {
+    const r = await cli(['create', '--name', 'x', '--scopes', 'products/read', '--jwks', await file()]);
+    expect([r.code, r.stderr]).toEqual([2, expect.stringContaining(message)]);
   });
 });
 
