@@ -40,6 +40,7 @@ import {
   isReservedItemId,
   REVOKED_CLIENT_ATTRIBUTE,
   REVOKED_EXP_ATTRIBUTE,
+  REVOKED_IAT_ATTRIBUTE,
   REVOKED_JTI_PREFIX,
 } from './key-state-item.js';
 import { type RetryPolicy, withRetry } from './retry.js';
@@ -78,8 +79,9 @@ export interface ClientRevocation {
 export interface TokenRevocation {
   readonly clientId: string;
   readonly jti: string;
-  /** The token's exp (epoch seconds). */
+  /** The token's exp and iat (epoch seconds). */
   readonly exp: number;
+  readonly iat?: number;
 }
 
 export type Revocation = ClientRevocation | TokenRevocation;
@@ -397,11 +399,12 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
               FilterExpression:
                 '#status = :disabled OR tokens_revoked_at >= :since OR (#status = :deleted AND deleted_at >= :deleted_since) OR #token_exp >= :tokens_from',
               ProjectionExpression:
-                'client_id, #status, tokens_revoked_at, deleted_at, #token_exp, #token_client',
+                'client_id, #status, tokens_revoked_at, deleted_at, #token_exp, #token_client, #token_iat',
               ExpressionAttributeNames: {
                 '#status': 'status',
                 '#token_exp': REVOKED_EXP_ATTRIBUTE,
                 '#token_client': REVOKED_CLIENT_ATTRIBUTE,
+                '#token_iat': REVOKED_IAT_ATTRIBUTE,
               },
               ExpressionAttributeValues: {
                 ':disabled': { S: 'disabled' },
@@ -420,8 +423,9 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
             const exp = optionalInt(item[REVOKED_EXP_ATTRIBUTE]);
             const owner = item[REVOKED_CLIENT_ATTRIBUTE]?.S;
             const jti = clientId.slice(REVOKED_JTI_PREFIX.length);
+            const iat = optionalInt(item[REVOKED_IAT_ATTRIBUTE]);
             if (exp !== undefined && owner !== undefined && jti !== '')
-              out.push({ clientId: owner, jti, exp });
+              out.push({ clientId: owner, jti, exp, ...(iat !== undefined ? { iat } : {}) });
             continue;
           }
           const status = item.status?.S;

@@ -13,6 +13,7 @@ export const ASSERTION_JTI_PREFIX = '#assertion-jti/';
 
 /** Tokens revoked by their client (token-revocation.ts, RFC 7009): `#revoked-jti/<jti>`. */
 export const REVOKED_JTI_PREFIX = '#revoked-jti/';
-/** A revoked token's client and exp (epoch s) on its item; the revocation Scan reads them. */
+/** A revoked token's client, exp and iat (epoch s) on its item; the revocation Scan reads them. */
 export const REVOKED_CLIENT_ATTRIBUTE = 'revoked_client_id';
 export const REVOKED_EXP_ATTRIBUTE = 'token_exp';
+export const REVOKED_IAT_ATTRIBUTE = 'token_iat';

@@ -5,7 +5,12 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EXPIRES_AT_ATTRIBUTE, registryErrorFrom } from './client-item.js';
 import type { DynamoApi } from './dynamo.js';
 import { IssuerError, toIssuerError } from './errors.js';
-import { REVOKED_CLIENT_ATTRIBUTE, REVOKED_EXP_ATTRIBUTE, REVOKED_JTI_PREFIX } from './key-state-item.js';
+import {
+  REVOKED_CLIENT_ATTRIBUTE,
+  REVOKED_EXP_ATTRIBUTE,
+  REVOKED_IAT_ATTRIBUTE,
+  REVOKED_JTI_PREFIX,
+} from './key-state-item.js';
 import {
   type ClientCredentials,
   parseClientCredentials,
@@ -35,6 +40,7 @@ export interface VerifiedAccessToken {
   readonly client_id: string;
   readonly jti?: string;
   readonly exp: number;
+  readonly iat?: number;
 }
 
 export interface TokenRevocationOptions {
@@ -82,6 +88,10 @@ export function createTokenRevocationService(options: TokenRevocationOptions): T
               client_id: { S: `${REVOKED_JTI_PREFIX}${claims.jti}` },
               [REVOKED_CLIENT_ATTRIBUTE]: { S: record.clientId },
               [REVOKED_EXP_ATTRIBUTE]: { N: String(claims.exp) },
+              // For the per-client cap (core/revocation/document.ts): a cutoff that covers this token.
+              ...(typeof claims.iat === 'number'
+                ? { [REVOKED_IAT_ATTRIBUTE]: { N: String(claims.iat) } }
+                : {}),
               [EXPIRES_AT_ATTRIBUTE]: { N: String(claims.exp + options.leewaySeconds) },
             },
           }),

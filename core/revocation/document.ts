@@ -42,14 +42,32 @@ export interface RevocationDocument {
   readonly revoked_jti?: readonly string[];
 }
 
+/**
+ * Most single revoked tokens one client keeps in the document (25 bytes each). Past it, the client's
+ * revoked tokens become a `revoked_at` cutoff at the newest one's iat: every token of that client issued up
+ * to then is refused, the revoked ones included, and one client's revocations cannot push the document past
+ * MAX_REVOCATIONS_BYTES for everybody. 1,000 is far above what a client revokes in a token lifetime honestly.
+ */
+export const MAX_REVOKED_TOKENS_PER_CLIENT = 1000;
+
 export function toRevocationDocument(revocations: readonly Revocation[]): RevocationDocument {
   const disabled: string[] = [];
   const revokedAt: Record<string, number> = {};
-  const revokedJti: string[] = [];
+  const tokensByClient = new Map<string, { jtis: string[]; cutoff: number }>();
   for (const r of revocations) {
-    if ('jti' in r) revokedJti.push(r.jti);
-    else if (r.all) disabled.push(r.clientId);
+    if ('jti' in r) {
+      const entry = tokensByClient.get(r.clientId) ?? { jtis: [], cutoff: 0 };
+      entry.jtis.push(r.jti);
+      // Without an iat the exp bounds it from above (iat <= exp): the cutoff still covers the token.
+      entry.cutoff = Math.max(entry.cutoff, r.iat ?? r.exp);
+      tokensByClient.set(r.clientId, entry);
+    } else if (r.all) disabled.push(r.clientId);
     else revokedAt[r.clientId] = r.revokedAt;
+  }
+  const revokedJti: string[] = [];
+  for (const [clientId, { jtis, cutoff }] of tokensByClient) {
+    if (jtis.length <= MAX_REVOKED_TOKENS_PER_CLIENT) revokedJti.push(...jtis);
+    else revokedAt[clientId] = Math.max(revokedAt[clientId] ?? 0, cutoff);
   }
   disabled.sort();
   // Sorted: the same revocations always make the same bytes (and ETag).

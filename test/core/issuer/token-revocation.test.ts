@@ -72,11 +72,15 @@ describe('token revocation service', () => {
   });
 
   it('lists a revoked jti until its exp plus the largest clock leeway', async () => {
-    const claims = { client_id: 'kg_alice', jti: 'alice-1', exp: EXP };
+    const claims = { client_id: 'kg_alice', jti: 'alice-1', exp: EXP, iat: EXP - 3600 };
     expect(await service(claims).revoke(request)).toEqual({ clientId: 'kg_alice', outcome: 'revoked' });
     // Revoking twice is the same single entry.
     await service(claims).revoke(request);
     expect((await documentAt(EXP - 10)).revoked_jti).toEqual(['alice-1']);
+    // The iat is kept for the per-client cap's cutoff (core/revocation/document.ts).
+    expect(await registry.listRevocations(EXP, EXP, EXP)).toEqual([
+      { clientId: 'kg_alice', jti: 'alice-1', exp: EXP, iat: EXP - 3600 },
+    ]);
     expect((await documentAt(EXP + MAX_CLOCK_LEEWAY_SECONDS)).revoked_jti).toEqual(['alice-1']);
     expect((await documentAt(EXP + MAX_CLOCK_LEEWAY_SECONDS + 1)).revoked_jti).toBeUndefined();
     // Keygate's own items never show up as clients.

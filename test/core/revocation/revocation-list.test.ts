@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRevocationList,
+  MAX_REVOKED_TOKENS_PER_CLIENT,
   parseRevocationDocument,
   parseRevokedJtis,
   RevocationError,
@@ -62,6 +63,28 @@ describe('document', () => {
     expect([...parseRevokedJtis(doc)]).toEqual(['j1', 'j2']);
     expect(toRevocationDocument([])).toEqual({ disabled: [], revoked_at: {} });
     expect(parseRevokedJtis({ disabled: [], revoked_at: {} }).size).toBe(0);
+  });
+
+  it('turns a client past the per-client cap into a revoked_at cutoff at its newest revoked iat, other clients untouched', () => {
+    const many = Array.from({ length: MAX_REVOKED_TOKENS_PER_CLIENT + 1 }, (_, i) => ({
+      clientId: 'flood',
+      jti: `f${i}`,
+      exp: 9000,
+      iat: 1000 + i,
+    }));
+    const doc = toRevocationDocument([
+      ...many,
+      { clientId: 'flood', all: false, revokedAt: 50 },
+      { clientId: 'calm', jti: 'c1', exp: 9000, iat: 10 },
+    ]);
+    expect(doc).toEqual({
+      disabled: [],
+      revoked_at: { flood: 1000 + MAX_REVOKED_TOKENS_PER_CLIENT },
+      revoked_jti: ['c1'],
+    });
+    // At the cap exactly, the jtis are listed one by one.
+    const atCap = toRevocationDocument(many.slice(1));
+    expect([atCap.revoked_jti?.length, atCap.revoked_at]).toEqual([MAX_REVOKED_TOKENS_PER_CLIENT, {}]);
   });
 
   it.each([
