@@ -176,7 +176,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
           });
         }
       }
-      if (revocations.isRevoked(claims.client_id, claims.iat)) {
+      if (revocations.isRevoked(claims.client_id, claims.iat, claims.jti)) {
         unauthorized('revoked', { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
       }
     }

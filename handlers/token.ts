@@ -1,11 +1,16 @@
 // POST /oauth2/token (API Gateway proxy, payload 1.0): the client-credentials grant. Thin adapter over
 // core/issuer: HTTP event -> TokenRequest -> TokenService -> RFC 6749 §5.1/§5.2 response. Never throws.
+// The same Lambda answers POST /oauth2/revoke (RFC 7009), which shares its client authentication.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, list, optionalStr, readConfig, str, url } from '../core/config.js';
+import { REVOCATION_ENDPOINT_PATH } from '../core/contract.js';
 import {
   BASIC_CHALLENGE,
+  createAssertionAuthenticator,
+  createAssertionReplayGuard,
+  createCredentialsAuthenticator,
   createDynamoClient,
   createIssuanceLimiter,
   createKeyStateSource,
@@ -13,24 +18,31 @@ import {
   createKmsClient,
   createRotatingSigner,
   createTokenMinter,
+  createTokenRevocationService,
   createTokenService,
   DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
   type IssuerError,
   issuerAudiences,
+  issuerEndpoints,
   type KmsApi,
   keyStateCacheSecondsField,
   MAX_ISSUANCE_RATE_PER_SECOND,
+  parseRevocationRequest,
   parseTokenRequest,
   RateLimitedError,
   RegistryError,
   type Signer,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
   TOKEN_RESPONSE_HEADERS,
+  type TokenHttpRequest,
   type TokenMinter,
+  type TokenRevocationService,
   type TokenService,
   toIssuerError,
 } from '../core/issuer/index.js';
+import { createJwksKeyStore, createVerifier } from '../core/jwt/index.js';
+import { MAX_CLOCK_LEEWAY_SECONDS } from '../core/publish/documents.js';
 import {
   clientRegistryConfigSpec,
   configuredClientCache,
@@ -65,6 +77,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
        * is one of AUDIENCE and these, and one the client is allowed (core/issuer/resource-indicator.ts).
        */
       AUDIENCES: list({ default: [] }),
+      /** Where the revocation endpoint reads the issuer's keys to verify a presented token (default: the issuer's). */
+      JWKS_URI: optionalStr(),
       ...clientRegistryConfigSpec,
       SIGNING_KEY_ID: str(),
       ...tokenKeySettingsSpec,
@@ -90,6 +104,8 @@ export type TokenMetrics = Pick<Metrics, 'addMetric' | 'singleMetric' | 'publish
 
 export interface TokenDeps {
   readonly service: TokenService;
+  /** POST /oauth2/revoke (RFC 7009); without it that route answers 404. */
+  readonly revocation?: TokenRevocationService;
   readonly logger: TokenLogger;
   readonly metrics?: TokenMetrics;
   readonly retryAfterSeconds?: RetryAfterSeconds;
@@ -135,9 +151,35 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       now,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
     });
+  const clientCache = configuredClientCache(config, dynamodb, now);
+  // private_key_jwt: assertions for this issuer, each jti used once (clients table, reserved ids).
+  const assertions = createAssertionAuthenticator({
+    clients: clientCache,
+    issuer: config.ISSUER,
+    replay: createAssertionReplayGuard({ dynamodb, tableName: config.CLIENTS_TABLE }),
+    now,
+  });
+  // A presented token is verified as the authorizer verifies it, with the published keys (fetched on the
+  // first revocation, not at cold start), and up to the authorizers' largest leeway past its exp.
+  const verifier = createVerifier({
+    issuer: config.ISSUER,
+    audience: config.AUDIENCE,
+    keyStore: createJwksKeyStore({ jwksUri: config.JWKS_URI ?? issuerEndpoints(config.ISSUER).jwksUri, now }),
+    clockLeewaySeconds: MAX_CLOCK_LEEWAY_SECONDS,
+    tokenCacheSize: 0,
+    now,
+  });
   return {
+    revocation: createTokenRevocationService({
+      authenticate: createCredentialsAuthenticator({ clients: clientCache, assertions, now }),
+      verify: (token) => verifier.verify(token),
+      dynamodb,
+      tableName: config.CLIENTS_TABLE,
+      leewaySeconds: MAX_CLOCK_LEEWAY_SECONDS,
+    }),
     service: createTokenService({
-      clients: configuredClientCache(config, dynamodb, now),
+      clients: clientCache,
+      assertions,
       minter,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,
@@ -160,6 +202,16 @@ function recordKmsThrottle(metrics: TokenMetrics | undefined): void {
     // Best effort, as every metric here.
   }
 }
+
+/** The parts of the proxy event the token and revocation endpoints read (core has no API Gateway types). */
+const httpRequest = (event: APIGatewayProxyEvent): TokenHttpRequest => ({
+  method: event.httpMethod,
+  headers: event.headers,
+  multiValueHeaders: event.multiValueHeaders,
+  query: event.queryStringParameters,
+  body: event.body,
+  isBase64Encoded: event.isBase64Encoded,
+});
 
 export function createHandler(deps: TokenDeps) {
   const retrySeconds = deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER;
@@ -190,19 +242,52 @@ export function createHandler(deps: TokenDeps) {
     }
   }
 
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  /** RFC 7009 §2.2: 200 with no body whether or not anything was revoked; errors as RFC 6749 §5.2. */
+  async function revoke(event: APIGatewayProxyEvent, service: TokenRevocationService) {
     const started = performance.now();
     let clientId: string | undefined;
     let authMethod: string | undefined;
     try {
-      const request = parseTokenRequest({
-        method: event.httpMethod,
-        headers: event.headers,
-        multiValueHeaders: event.multiValueHeaders,
-        query: event.queryStringParameters,
-        body: event.body,
-        isBase64Encoded: event.isBase64Encoded,
+      const request = parseRevocationRequest(httpRequest(event));
+      clientId = request.clientId;
+      authMethod = request.authMethod;
+      const { outcome } = await service.revoke(request);
+      safeLog(deps.logger, 'info', 'revocation request', {
+        outcome,
+        clientId: loggableClientId(clientId),
+        authMethod,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        requestId: event.requestContext?.requestId,
       });
+      return { statusCode: 200, headers: { ...TOKEN_RESPONSE_HEADERS }, body: '' };
+    } catch (err) {
+      const error = toIssuerError(err);
+      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', 'revocation request', {
+        outcome: 'rejected',
+        status: error.status,
+        errorCode: error.code,
+        clientId: loggableClientId(clientId),
+        authMethod,
+        requestId: event.requestContext?.requestId,
+      });
+      return errorResponse(error);
+    }
+  }
+
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    if (event?.resource === REVOCATION_ENDPOINT_PATH) {
+      if (deps.revocation) return revoke(event, deps.revocation);
+      return jsonResponse(
+        404,
+        { error: 'invalid_request', error_description: 'not found' },
+        TOKEN_RESPONSE_HEADERS,
+      );
+    }
+    const started = performance.now();
+    let clientId: string | undefined;
+    let authMethod: string | undefined;
+    try {
+      const request = parseTokenRequest(httpRequest(event));
       clientId = request.clientId;
       authMethod = request.authMethod;
       const result = await deps.service.issue(request);

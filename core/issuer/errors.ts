@@ -53,6 +53,8 @@ type RegistryOnlyCode =
   | 'invalid_secret'
   /** A client id supplied from outside is not of the form keygate makes (`kg_` + 22 base64url characters). */
   | 'invalid_client_id'
+  /** A JWK Set that is not public keys of a supported type, or a secret asked of a key client. */
+  | 'invalid_keys'
   /** A client status other than `active` or `disabled` was asked for. */
   | 'invalid_status'
   /** The client changed between our read and our conditional write (e.g. two rotations at once); retry. */
@@ -89,6 +91,7 @@ export const ISSUER_ERRORS: Readonly<
   invalid_claims: SERVER_ERROR,
   invalid_secret: SERVER_ERROR,
   invalid_client_id: SERVER_ERROR,
+  invalid_keys: SERVER_ERROR,
   invalid_status: SERVER_ERROR,
   concurrent_update: SERVER_ERROR,
   table_missing: SERVER_ERROR,

@@ -1,8 +1,11 @@
 // The authorization-server area: client registry and secrets, the token grant, KMS signing, JWKS, discovery.
+export * from './assertion-replay.js';
+export * from './client-assertion.js';
 export * from './client-authenticator.js';
 export * from './client-cache.js';
 export * from './client-claims.js';
 export { fromItem, registryErrorFrom } from './client-item.js';
+export * from './client-jwks.js';
 export * from './client-registry.js';
 export * from './client-rules.js';
 export * from './client-secret.js';
@@ -31,5 +34,6 @@ export * from './token-defaults.js';
 export * from './token-endpoint-answers.js';
 export * from './token-minter.js';
 export * from './token-request.js';
+export * from './token-revocation.js';
 export * from './token-service.js';
 export type * from './types.js';

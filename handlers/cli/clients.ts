@@ -2,6 +2,7 @@
 // Works against AWS (--stack <name> reads the table from the stack's outputs; or --table, CLIENTS_TABLE) or
 // the local stack (the `export` line `keygate start` prints). Exit codes: handlers/cli/exit.ts.
 // One file on purpose: each command is a few lines of the same commander program and registry wiring.
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Option } from 'commander';
 import { DEFAULT_CLIENTS_TABLE } from '../../core/contract.js';
@@ -53,6 +54,9 @@ function publicView(record: ClientRecord) {
     token_lifetime_seconds: record.tokenLifetimeSeconds,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
+    // private_key_jwt clients authenticate with their registered keys, never a secret.
+    auth_method: record.jwks ? 'private_key_jwt' : 'client_secret',
+    ...(record.jwks ? { key_ids: record.jwks.map((k) => k.kid ?? `(${k.kty}, no kid)`) } : {}),
     ...(record.previousSecretExpiresAt
       ? { previous_secret_valid_until: record.previousSecretExpiresAt }
       : {}),
@@ -96,6 +100,24 @@ interface CreateOptions {
   defaultResource?: string;
   claim?: string[];
   clearClaims?: boolean;
+  jwks?: string;
+}
+
+/** A JWK Set file (`--jwks`): its JSON, checked by the registry (public keys only). */
+function readJwksFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `cannot read --jwks file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`--jwks file ${path} is not JSON`);
+  }
 }
 
 const parseSeconds = integerArg(0);
@@ -149,6 +171,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         `status:         ${v.status}`,
         `scopes:         ${v.scopes.join(' ')}`,
         `token lifetime: ${v.token_lifetime_seconds} s`,
+        `authentication: ${v.auth_method}${v.key_ids ? ` (keys: ${v.key_ids.join(', ')})` : ''}`,
         `issuance rate:  ${v.issuance_rate_is_default ? `default (${v.issuance_rate_per_second})` : v.issuance_rate_per_second} tokens/s`,
         ...(v.resources ? [`resources:      ${v.resources.join(' ')} (default ${v.default_resource})`] : []),
         ...(v.claims
@@ -212,7 +235,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('create')
-    .description('create a client and print its secret (once)')
+    .description('create a client and print its secret (once), or register its public keys (--jwks)')
     .requiredOption('--name <name>', 'a human-readable name')
     .requiredOption('--scopes <scopes>', "space- or comma-separated scopes (your API's, e.g. orders/read)")
     .option('--lifetime <seconds>', 'token lifetime in seconds (default 3600)', parseLifetime)
@@ -224,16 +247,36 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--resources <uris>', RESOURCES_HELP)
     .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
     .option('--claim <name=value>', CLAIM_HELP, collect)
+    .option('--jwks <file>', 'a JWK Set of public keys: the client uses private_key_jwt, no secret')
     .action(async (opts: CreateOptions) => {
-      const { record, clientSecret } = await registry().create({
+      const input = {
         name: opts.name,
         scopes: opts.scopes.split(/[\s,]+/).filter(Boolean),
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
         ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
         ...resourceInput(opts),
-      });
+      };
+      if (opts.jwks !== undefined) {
+        const record = await registry().createWithKeys(input, readJwksFile(opts.jwks));
+        emit(
+          record,
+          `Created client ${record.clientId} (${record.name}), authenticating with private_key_jwt`,
+        );
+        warn(lifetimeCapWarning(record.tokenLifetimeSeconds));
+        return;
+      }
+      const { record, clientSecret } = await registry().create(input);
       printSecret(record, clientSecret, 'Created');
       warn(lifetimeCapWarning(record.tokenLifetimeSeconds));
+    });
+
+  program
+    .command('set-jwks <clientId>')
+    .description('replace the public keys of a client (a secret client switches to private_key_jwt)')
+    .requiredOption('--jwks <file>', 'a JWK Set of public keys')
+    .action(async (clientId: string, opts: { jwks: string }) => {
+      const record = await registry().setKeys(clientId, readJwksFile(opts.jwks));
+      emit(record, `Replaced the keys of client ${record.clientId}; it authenticates with private_key_jwt`);
     });
 
   program
@@ -435,6 +478,7 @@ const INPUT_CODES: ReadonlySet<RegistryErrorCode> = new Set([
   'invalid_resource',
   'invalid_claims',
   'invalid_status',
+  'invalid_keys',
 ]);
 
 function hintFor(e: RegistryError, table: string, region?: string, endpoint?: string): string | undefined {

@@ -14,7 +14,11 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
 import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/client-item.js';
-import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import {
+  ASSERTION_JTI_PREFIX,
+  KEY_STATE_ITEM_ID,
+  REVOKED_JTI_PREFIX,
+} from '../../../core/issuer/key-state-item.js';
 import { resourceProblem } from '../../../core/issuer/resource-indicator.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
@@ -257,6 +261,19 @@ export class KeygateIssuer extends Construct {
     // Exactly the two calls the token endpoint makes; grant* helpers would add more actions.
     this.token.allow('SignTokens', ['kms:Sign'], [this.key.keyArn]);
     this.token.allow('ReadClients', ['dynamodb:GetItem'], [this.table.tableArn]);
+    // private_key_jwt's used jtis and RFC 7009 revocations: puts of keygate's reserved items, nothing else.
+    this.token.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordTokenIds',
+        actions: ['dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${ASSERTION_JTI_PREFIX}*`, `${REVOKED_JTI_PREFIX}*`],
+          },
+        },
+      }),
+    );
 
     this.tokenClientAuth = new KeygateFunction(this, 'TokenClientAuthFunction', {
       ...fnOptions,

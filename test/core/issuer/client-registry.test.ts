@@ -124,7 +124,7 @@ describe('client registry over DynamoDB (dynalite)', () => {
             token_lifetime_seconds: { N: '3600' },
             created_at: { S: record.createdAt },
             updated_at: { S: record.updatedAt },
-            secret_hash: { S: record.secretHash },
+            secret_hash: { S: record.secretHash! },
             padding: { S: 'p'.repeat(350_000) },
           },
         }),

@@ -227,7 +227,7 @@ describe('IAM: least privilege', () => {
     Resource: { 'Fn::GetAtt': [ids().logGroup[name], 'Arn'] },
   });
 
-  it('lets the token function kms:Sign its key (rotated keys: their key policies) and dynamodb:GetItem the one table', () => {
+  it('lets the token function kms:Sign its key (rotated keys: their key policies), dynamodb:GetItem the one table and put only its reserved jti items', () => {
     expect(policyOf(ids().role.token)).toEqual([
       logs('token'),
       {
@@ -241,6 +241,15 @@ describe('IAM: least privilege', () => {
         Effect: 'Allow',
         Action: 'dynamodb:GetItem',
         Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+      },
+      {
+        Sid: 'RecordTokenIds',
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#assertion-jti/*', '#revoked-jti/*'] },
+        },
       },
     ]);
   });
@@ -402,13 +411,16 @@ describe('REST APIs', () => {
     expect(byId?.props.RequestParameters).toEqual({ 'method.request.path.id': true });
   });
 
-  it('serves every AUTH_ROUTES route on its handler, only POST /oauth2/token behind the client authenticator', () => {
+  it('serves every AUTH_ROUTES route on its handler, only POST /oauth2/token and /oauth2/revoke behind the client authenticator', () => {
     const methods = methodsOf(ids().authApi);
     expect(methods.map((m) => `${m.method} ${m.path}`).sort()).toEqual(
       AUTH_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
     );
     const guarded = methods.filter((m) => m.props.AuthorizationType === 'CUSTOM');
-    expect(guarded.map((m) => `${m.method} ${m.path}`)).toEqual(['POST /oauth2/token']);
+    expect(guarded.map((m) => `${m.method} ${m.path}`).sort()).toEqual([
+      'POST /oauth2/revoke',
+      'POST /oauth2/token',
+    ]);
     for (const route of AUTH_ROUTES) {
       const m = methods.find((x) => x.method === route.method && x.path === route.path)!;
       if (route.authorizer) {

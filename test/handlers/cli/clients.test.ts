@@ -1,3 +1,7 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret } from '../../../core/issuer/client-secret.js';
@@ -188,6 +192,87 @@ describe('clients CLI against dynalite', () => {
     } finally {
       env = saved;
     }
+  });
+});
+
+describe('clients CLI private_key_jwt keys (--jwks)', () => {
+  async function jwksFile(name: string, keys: unknown[]) {
+    const dir = await mkdtemp(join(tmpdir(), 'kg-jwks-'));
+    const path = join(dir, name);
+    await writeFile(path, JSON.stringify({ keys }));
+    return path;
+  }
+  const pair = () => generateKeyPair('ES256', { extractable: true });
+
+  it('create --jwks registers public keys and no secret; set-jwks replaces them', async () => {
+    expect((await cli(['create-table'])).code).toBe(0);
+    const keys = await pair();
+    const file = await jwksFile('pub.json', [{ ...(await exportJWK(keys.publicKey)), kid: 'k1' }]);
+    const created = await cli([
+      '--json',
+      'create',
+      '--name',
+      'signer',
+      '--scopes',
+      'products/read',
+      '--jwks',
+      file,
+    ]);
+    expect(created.code).toBe(0);
+    const view = JSON.parse(created.stdout);
+    expect(view).toMatchObject({ name: 'signer', auth_method: 'private_key_jwt', key_ids: ['k1'] });
+    expect(created.stdout).not.toContain('client_secret"');
+    const registry = createClientRegistry({ dynamodb: localDynamo(db.endpoint), tableName: 'cli-clients' });
+    const stored = await registry.get(view.client_id);
+    expect(stored?.secretHash).toBeUndefined();
+    expect(stored?.jwks?.map((k) => k.kid)).toEqual(['k1']);
+
+    const next = await jwksFile('next.json', [{ ...(await exportJWK((await pair()).publicKey)), kid: 'k2' }]);
+    const replaced = await cli(['set-jwks', view.client_id, '--jwks', next]);
+    expect(replaced.code).toBe(0);
+    expect((await registry.get(view.client_id))?.jwks?.map((k) => k.kid)).toEqual(['k2']);
+    const rotate = await cli(['rotate-secret', view.client_id]);
+    expect(rotate.code).toBe(2);
+    expect(rotate.stderr).toContain('has no secret');
+  });
+
+  it.each([
+    [
+      'a private key',
+      async () => [await exportJWK((await pair()).privateKey)],
+      'contains private key material',
+    ],
+    ['an oct key', async () => [{ kty: 'oct', k: 'c2VjcmV0' }], 'symmetric (oct) key'],
+    ['an RSA key too small', async () => [{ kty: 'RSA', n: 'AQAB', e: 'AQAB' }], 'RSA modulus'],
+    [
+      'an HMAC alg',
+      async () => [{ ...(await exportJWK((await pair()).publicKey)), alg: 'HS256' }],
+      'alg must be',
+    ],
+    ['no keys', async () => [], 'has no keys'],
+  ])('create --jwks refuses %s with one line and exit 2', async (_name, keys, message) => {
+    const file = await jwksFile('bad.json', await keys());
+    const r = await cli(['create', '--name', 'bad', '--scopes', 'products/read', '--jwks', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+
+  it.each([
+    ['a missing file', async () => '/nonexistent/k.json', 'cannot read --jwks file'],
+    [
+      'a file that is not JSON',
+      async () => {
+        const path = join(await mkdtemp(join(tmpdir(), 'kg-jwks-')), 'x.json');
+        await writeFile(path, '{not json');
+        return path;
+      },
+      'is not JSON',
+    ],
+  ])('create --jwks with %s is a usage error (exit 2)', async (_name, file, message) => {
+    const r = await cli(['create', '--name', 'x', '--scopes', 'products/read', '--jwks', await file()]);
+    expect([r.code, r.stderr]).toEqual([2, expect.stringContaining(message)]);
   });
 });
 
