@@ -1,7 +1,7 @@
 // The products sample's route table (the policy builder's and the local stack's default; the sample's CDK
 // stack declares the same methods with KeygateAuthorizer.require(), and a test checks they agree) and the
 // authorization server's own public routes.
-import { REVOCATION_ENDPOINT_PATH, REVOCATIONS_PATH } from './contract.js';
+import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH, REVOCATIONS_PATH } from './contract.js';
 
 export const SCOPES = {
   productsRead: 'products/read',
@@ -48,6 +48,14 @@ export const AUTH_ROUTES: readonly RouteDef[] = [
   {
     method: 'POST',
     path: REVOCATION_ENDPOINT_PATH,
+    handler: 'token',
+    scopes: [],
+    authorizer: 'token-client-auth',
+  },
+  /** RFC 7662 introspection: the token Lambda, with the token endpoint's client authentication. */
+  {
+    method: 'POST',
+    path: INTROSPECTION_ENDPOINT_PATH,
     handler: 'token',
     scopes: [],
     authorizer: 'token-client-auth',

@@ -45,6 +45,9 @@ function jwksOf(item: Item, clientId: string | undefined) {
   }
 }
 
+/** The introspection permission (token-introspection.ts): a BOOL, present only when granted. */
+export const INTROSPECT_ATTRIBUTE = 'may_introspect';
+
 export function toItem(record: ClientRecord): Item {
   const item: Item = {
     client_id: { S: record.clientId },
@@ -62,6 +65,7 @@ export function toItem(record: ClientRecord): Item {
   if (record.tokensRevokedAt !== undefined) item.tokens_revoked_at = { N: String(record.tokensRevokedAt) };
   if (record.issuanceRatePerSecond !== undefined)
     item.issuance_rate_per_second = { N: String(record.issuanceRatePerSecond) };
+  if (record.introspect === true) item[INTROSPECT_ATTRIBUTE] = { BOOL: true };
   if (record.previousSecretHash !== undefined && record.previousSecretExpiresAt !== undefined) {
     item.previous_secret_hash = { S: record.previousSecretHash };
     item.previous_secret_expires_at = { S: record.previousSecretExpiresAt };
@@ -114,6 +118,7 @@ export function fromItem(item: Item): ClientRecord {
       : {}),
     ...(revokedAt !== undefined ? { tokensRevokedAt: revokedAt } : {}),
     ...(rate !== undefined && rate > 0 ? { issuanceRatePerSecond: rate } : {}),
+    ...(item[INTROSPECT_ATTRIBUTE]?.BOOL === true ? { introspect: true as const } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   DELETED_STATUS,
   EXPIRES_AT_ATTRIBUTE,
   fromItem,
+  INTROSPECT_ATTRIBUTE,
   type Item,
   isConditionFailure,
   isTombstone,
@@ -51,6 +52,8 @@ export interface NewClient {
   readonly scopes: readonly string[];
   readonly tokenLifetimeSeconds?: number;
   readonly issuanceRatePerSecond?: number;
+  /** May call the introspection endpoint (RFC 7662). */
+  readonly introspect?: boolean;
 }
 
 export interface ClientUpdate {
@@ -58,6 +61,8 @@ export interface ClientUpdate {
   readonly scopes?: readonly string[];
   readonly tokenLifetimeSeconds?: number;
   readonly issuanceRatePerSecond?: number;
+  /** Grants (true) or withdraws (false) the introspection permission. */
+  readonly introspect?: boolean;
   /**
    * A status change stamps tokensRevokedAt with the registry's time of the write: enabling therefore
    * refuses every token issued before the enable, tokens minted from a stale client cache included.
@@ -272,6 +277,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       set('token_lifetime_seconds', { N: String(checkLifetime(changes.tokenLifetimeSeconds)) });
     if (changes.issuanceRatePerSecond !== undefined)
       set('issuance_rate_per_second', { N: String(checkIssuanceRate(changes.issuanceRatePerSecond)) });
+    if (changes.introspect !== undefined) set(INTROSPECT_ATTRIBUTE, { BOOL: changes.introspect });
     names['#status'] = 'status';
     values[':deleted'] = { S: DELETED_STATUS };
     const live = 'attribute_exists(client_id) AND #status <> :deleted';
@@ -337,6 +343,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       ...(input.issuanceRatePerSecond !== undefined
         ? { issuanceRatePerSecond: checkIssuanceRate(input.issuanceRatePerSecond) }
         : {}),
+      ...(input.introspect === true ? { introspect: true as const } : {}),
       createdAt: at,
       updatedAt: at,
       ...credential,

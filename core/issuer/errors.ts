@@ -25,6 +25,8 @@ export type IssuerErrorCode =
   | 'invalid_scope'
   /** This client asked for tokens faster than its issuance rate (RFC 6585 §4: 429 + Retry-After). */
   | 'rate_limited'
+  /** An authenticated client without the introspection permission called POST /oauth2/introspect. */
+  | 'introspection_forbidden'
   /** KMS or DynamoDB throttled us after bounded retries. */
   | 'dependency_throttled'
   /** KMS or DynamoDB unreachable, timing out or failing. */
@@ -65,6 +67,8 @@ export const ISSUER_ERRORS: Readonly<
   unsupported_grant_type: { status: 400, error: 'unsupported_grant_type' },
   invalid_scope: { status: 400, error: 'invalid_scope' },
   rate_limited: { status: 429, error: 'temporarily_unavailable' },
+  // RFC 6749 §5.2's "authenticated client is not authorized", with RFC 9110 §15.5.4's 403 (token-introspection.ts).
+  introspection_forbidden: { status: 403, error: 'unauthorized_client' },
   dependency_throttled: { status: 503, error: 'temporarily_unavailable' },
   dependency_unavailable: { status: 503, error: 'temporarily_unavailable' },
   internal: SERVER_ERROR,
@@ -142,8 +146,11 @@ export function toIssuerError(err: unknown): IssuerError {
 
 /** Too many token requests from one client (RFC 6585 §4): the endpoint answers 429 with Retry-After. */
 export class RateLimitedError extends IssuerError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', 'too many token requests for this client; retry later');
+  constructor(
+    readonly retryAfterSeconds: number,
+    description = 'too many token requests for this client; retry later',
+  ) {
+    super('rate_limited', description);
   }
 }
 

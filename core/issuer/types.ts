@@ -66,4 +66,6 @@ export interface ClientRecord {
   readonly tokensRevokedAt?: number;
   /** Tokens this client may get per second (token bucket, burst twice that); absent: the default. */
   readonly issuanceRatePerSecond?: number;
+  /** May call POST /oauth2/introspect (RFC 7662 §4: callers are specifically authorized); absent: no. */
+  readonly introspect?: true;
 }

@@ -67,6 +67,8 @@ function publicView(record: ClientRecord) {
     // The rate the token endpoint applies: the record's own, else the default.
     issuance_rate_per_second: record.issuanceRatePerSecond ?? DEFAULT_ISSUANCE_RATE_PER_SECOND,
     issuance_rate_is_default: record.issuanceRatePerSecond === undefined,
+    // RFC 7662: whether this client may call POST /oauth2/introspect (docs/introspection.md).
+    introspect: record.introspect === true,
   };
 }
 
@@ -139,6 +141,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         `token lifetime: ${v.token_lifetime_seconds} s`,
         `authentication: ${v.auth_method}${v.key_ids ? ` (keys: ${v.key_ids.join(', ')})` : ''}`,
         `issuance rate:  ${v.issuance_rate_is_default ? `default (${v.issuance_rate_per_second})` : v.issuance_rate_per_second} tokens/s`,
+        `introspection:  ${v.introspect ? 'allowed' : 'not allowed'}`,
         ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
@@ -205,13 +208,22 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       parseRate,
     )
     .option('--jwks <file>', 'a JWK Set of public keys: the client uses private_key_jwt, no secret')
+    .option('--introspect', 'may call the token introspection endpoint (RFC 7662), e.g. a resource server')
     .action(
-      async (opts: { name: string; scopes: string; lifetime?: number; rate?: number; jwks?: string }) => {
+      async (opts: {
+        name: string;
+        scopes: string;
+        lifetime?: number;
+        rate?: number;
+        jwks?: string;
+        introspect?: boolean;
+      }) => {
         const input = {
           name: opts.name,
           scopes: opts.scopes.split(/[\s,]+/).filter(Boolean),
           ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
           ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
+          ...(opts.introspect === true ? { introspect: true } : {}),
         };
         if (opts.jwks !== undefined) {
           const record = await registry().createWithKeys(input, readJwksFile(opts.jwks));
@@ -339,23 +351,27 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--scopes <scopes>', 'space- or comma-separated scopes (replaces the current ones)')
     .option('--lifetime <seconds>', 'token lifetime in seconds', parseLifetime)
     .option('--rate <per-second>', 'tokens this client may get per second', parseRate)
+    .option('--introspect', 'allow calls to the token introspection endpoint (RFC 7662)')
+    .option('--no-introspect', 'withdraw the introspection permission')
     .action(
       async (
         clientId: string,
-        opts: { name?: string; scopes?: string; lifetime?: number; rate?: number },
+        opts: { name?: string; scopes?: string; lifetime?: number; rate?: number; introspect?: boolean },
       ) => {
         if (
           opts.name === undefined &&
           opts.scopes === undefined &&
           opts.lifetime === undefined &&
-          opts.rate === undefined
+          opts.rate === undefined &&
+          opts.introspect === undefined
         )
-          throw new UsageError('update needs --name, --scopes, --lifetime or --rate');
+          throw new UsageError('update needs --name, --scopes, --lifetime, --rate or --[no-]introspect');
         const record = await registry().update(clientId, {
           ...(opts.name !== undefined ? { name: opts.name } : {}),
           ...(opts.scopes !== undefined ? { scopes: opts.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
           ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
           ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
+          ...(opts.introspect !== undefined ? { introspect: opts.introspect } : {}),
         });
         emit(record, `Updated client ${record.clientId}`);
         if (opts.lifetime !== undefined) warn(lifetimeCapWarning(opts.lifetime));

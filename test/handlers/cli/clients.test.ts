@@ -322,7 +322,7 @@ describe('clients CLI notices', () => {
     ],
     [
       ['--json', 'update', 'kg_x'],
-      { code: 'usage', message: 'update needs --name, --scopes, --lifetime or --rate' },
+      { code: 'usage', message: 'update needs --name, --scopes, --lifetime, --rate or --[no-]introspect' },
     ],
     [
       ['--json', 'show', 'kg_nope'],
