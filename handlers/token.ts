@@ -173,7 +173,13 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
     jwksUri: config.JWKS_URI ?? issuerEndpoints(config.ISSUER).jwksUri,
     now,
   });
-  const verifierOptions = { issuer: config.ISSUER, audience: config.AUDIENCE, keyStore, tokenCacheSize: 0, now };
+  const verifierOptions = {
+    issuer: config.ISSUER,
+    audience: config.AUDIENCE,
+    keyStore,
+    tokenCacheSize: 0,
+    now,
+  };
   const verifier = createVerifier({ ...verifierOptions, clockLeewaySeconds: MAX_CLOCK_LEEWAY_SECONDS });
   // Introspection answers with the issuer's own clock, so no leeway: a token is inactive from its exp on
   // (RFC 7519 §4.1.4), whatever leeway a resource server adds afterwards.

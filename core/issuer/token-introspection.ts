@@ -124,7 +124,10 @@ export function createTokenIntrospectionService(
     if (client === undefined) return 'client_unknown';
     if (client.status !== 'active') return 'client_disabled';
     // `clients revoke` refuses tokens with iat at or before the cutoff; a token without iat counts as revoked.
-    if (client.tokensRevokedAt !== undefined && !(typeof claims.iat === 'number' && claims.iat > client.tokensRevokedAt))
+    if (
+      client.tokensRevokedAt !== undefined &&
+      !(typeof claims.iat === 'number' && claims.iat > client.tokensRevokedAt)
+    )
       return 'client_revoked';
     return 'active';
   }

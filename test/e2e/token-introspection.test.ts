@@ -93,7 +93,7 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
     ]);
   });
 
-  it("answers an active token with its claims, token_type Bearer and Cache-Control no-store", async () => {
+  it('answers an active token with its claims, token_type Bearer and Cache-Control no-store', async () => {
     const token = await mintToken(stack.tokenUrl, alice);
     const answer = await introspect(resourceServer, { token });
     expect(answer.status).toBe(200);
@@ -252,7 +252,10 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
       },
       body: new URLSearchParams({ token }),
     });
-    expect([inUrl.status, ((await inUrl.json()) as { error: string }).error]).toEqual([400, 'invalid_request']);
+    expect([inUrl.status, ((await inUrl.json()) as { error: string }).error]).toEqual([
+      400,
+      'invalid_request',
+    ]);
   });
 
   it('rate-limits a scanning caller: 429 with Retry-After after the burst, other callers unaffected, served again after the refill', async () => {
