@@ -76,7 +76,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     {
       ISSUER: url(),
       AUDIENCE: str(),
-      /** Where the revocation endpoint reads the issuer's keys to verify a presented token (default: the issuer's). */
+      /** Where the revocation and introspection endpoints read the issuer's keys (default: the issuer's). */
       JWKS_URI: optionalStr(),
       ...clientRegistryConfigSpec,
       SIGNING_KEY_ID: str(),

@@ -84,7 +84,6 @@ export interface TokenIntrospectionOptions {
 
 export interface TokenIntrospectionService {
   introspect(request: IntrospectionRequest): Promise<{
-    readonly callerId: string;
     readonly outcome: IntrospectionOutcome;
     readonly response: IntrospectionResponse;
   }>;
@@ -150,22 +149,16 @@ export function createTokenIntrospectionService(
       try {
         claims = await options.verify(request.token);
       } catch (err) {
-        if (isVerifyError(err) && err.isTokenError)
-          return { callerId: caller.clientId, outcome: 'invalid', response: INACTIVE };
+        if (isVerifyError(err) && err.isTokenError) return { outcome: 'invalid', response: INACTIVE };
         // The keys could not be loaded: not the token's fault, so no confident "inactive" either (503).
         if (isVerifyError(err))
           throw new IssuerError('dependency_unavailable', UNAVAILABLE_DESCRIPTION, { cause: err });
         throw toIssuerError(err);
       }
-      let outcome: IntrospectionOutcome;
-      try {
-        outcome = await revocationOutcome(claims);
-      } catch (err) {
-        throw toIssuerError(err);
-      }
-      if (outcome !== 'active') return { callerId: caller.clientId, outcome, response: INACTIVE };
+      // DynamoDB failures propagate as RegistryErrors (503 when unavailable): never an answer.
+      const outcome = await revocationOutcome(claims);
+      if (outcome !== 'active') return { outcome, response: INACTIVE };
       return {
-        callerId: caller.clientId,
         outcome,
         response: {
           active: true,

@@ -82,11 +82,7 @@ describe('token introspection service', () => {
     const out = await service({
       verify: async () => claims({ client_id: 'kg_gone', sub: 'kg_gone' }),
     }).introspect(request);
-    expect(out).toEqual({
-      callerId: caller.clientId,
-      outcome: 'client_unknown',
-      response: { active: false },
-    });
+    expect(out).toEqual({ outcome: 'client_unknown', response: { active: false } });
   });
 
   it.each(['signature', 'expired', 'issuer', 'audience'] as const)(
