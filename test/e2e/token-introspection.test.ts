@@ -240,6 +240,35 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
     expect([post.status, await post.json()]).toEqual([401, INVALID_CLIENT]);
   });
 
+  it('answers 400 invalid_request for two tokens in one call, and for two authentication methods at once', async () => {
+    const token = await mintToken(stack.tokenUrl, alice);
+    const twice = await fetch(introspectionUrl(), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(resourceServer.id, resourceServer.secret),
+      },
+      body: `token=${token}&token=guess`,
+    });
+    expect([twice.status, ((await twice.json()) as { error: string }).error]).toEqual([
+      400,
+      'invalid_request',
+    ]);
+    const both = await fetch(introspectionUrl(), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(resourceServer.id, resourceServer.secret),
+      },
+      body: new URLSearchParams({
+        token,
+        client_id: resourceServer.id,
+        client_secret: resourceServer.secret,
+      }),
+    });
+    expect([both.status, ((await both.json()) as { error: string }).error]).toEqual([400, 'invalid_request']);
+  });
+
   it('answers 400 invalid_request without a token, and for a token in the URL', async () => {
     const missing = await introspect(resourceServer, {});
     expect([missing.status, missing.body.error]).toEqual([400, 'invalid_request']);
