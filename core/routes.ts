@@ -1,6 +1,6 @@
 // The route shape the CDK constructs and the local gateway share, and the authorization server's own public
 // routes. The products sample's routes are the sample's (core/products/routes.ts), not the product's.
-import { REVOCATION_ENDPOINT_PATH, REVOCATIONS_PATH } from './contract.js';
+import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH, REVOCATIONS_PATH } from './contract.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -32,6 +32,14 @@ export const AUTH_ROUTES: readonly RouteDef[] = [
   {
     method: 'POST',
     path: REVOCATION_ENDPOINT_PATH,
+    handler: 'token',
+    scopes: [],
+    authorizer: 'token-client-auth',
+  },
+  /** RFC 7662 introspection: the token Lambda, with the token endpoint's client authentication. */
+  {
+    method: 'POST',
+    path: INTROSPECTION_ENDPOINT_PATH,
     handler: 'token',
     scopes: [],
     authorizer: 'token-client-auth',

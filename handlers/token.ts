@@ -1,15 +1,17 @@
 // POST /oauth2/token (API Gateway proxy, payload 1.0): the client-credentials grant. Thin adapter over
 // core/issuer: HTTP event -> TokenRequest -> TokenService -> RFC 6749 §5.1/§5.2 response. Never throws.
-// The same Lambda answers POST /oauth2/revoke (RFC 7009), which shares its client authentication.
+// The same Lambda answers POST /oauth2/revoke (RFC 7009) and POST /oauth2/introspect (RFC 7662), which share
+// its client authentication.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, list, optionalStr, readConfig, str, url } from '../core/config.js';
-import { REVOCATION_ENDPOINT_PATH } from '../core/contract.js';
+import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH } from '../core/contract.js';
 import {
   BASIC_CHALLENGE,
   createAssertionAuthenticator,
   createAssertionReplayGuard,
+  createClientRegistry,
   createCredentialsAuthenticator,
   createDynamoClient,
   createIssuanceLimiter,
@@ -17,9 +19,11 @@ import {
   createKeyStateStore,
   createKmsClient,
   createRotatingSigner,
+  createTokenIntrospectionService,
   createTokenMinter,
   createTokenRevocationService,
   createTokenService,
+  DEFAULT_INTROSPECTION_RATE_PER_SECOND,
   DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
   type IssuerError,
@@ -27,7 +31,9 @@ import {
   issuerEndpoints,
   type KmsApi,
   keyStateCacheSecondsField,
+  MAX_INTROSPECTION_RATE_PER_SECOND,
   MAX_ISSUANCE_RATE_PER_SECOND,
+  parseIntrospectionRequest,
   parseRevocationRequest,
   parseTokenRequest,
   RateLimitedError,
@@ -36,6 +42,7 @@ import {
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
   TOKEN_RESPONSE_HEADERS,
   type TokenHttpRequest,
+  type TokenIntrospectionService,
   type TokenMinter,
   type TokenRevocationService,
   type TokenService,
@@ -77,7 +84,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
        * is one of AUDIENCE and these, and one the client is allowed (core/issuer/resource-indicator.ts).
        */
       AUDIENCES: list({ default: [] }),
-      /** Where the revocation endpoint reads the issuer's keys to verify a presented token (default: the issuer's). */
+      /** Where the revocation and introspection endpoints read the issuer's keys (default: the issuer's). */
       JWKS_URI: optionalStr(),
       ...clientRegistryConfigSpec,
       SIGNING_KEY_ID: str(),
@@ -87,6 +94,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         default: DEFAULT_ISSUANCE_RATE_PER_SECOND,
         min: 1,
         max: MAX_ISSUANCE_RATE_PER_SECOND,
+      }),
+      /** Introspection calls/s per caller (burst twice that): a resource server's request rate (RFC 7662 §4). */
+      INTROSPECTION_RATE_PER_SECOND: int({
+        default: DEFAULT_INTROSPECTION_RATE_PER_SECOND,
+        min: 1,
+        max: MAX_INTROSPECTION_RATE_PER_SECOND,
       }),
       /** Metrics (CloudWatch EMF lines) only when a namespace is configured. */
       POWERTOOLS_METRICS_NAMESPACE: optionalStr(),
@@ -106,6 +119,8 @@ export interface TokenDeps {
   readonly service: TokenService;
   /** POST /oauth2/revoke (RFC 7009); without it that route answers 404. */
   readonly revocation?: TokenRevocationService;
+  /** POST /oauth2/introspect (RFC 7662); without it that route answers 404. */
+  readonly introspection?: TokenIntrospectionService;
   readonly logger: TokenLogger;
   readonly metrics?: TokenMetrics;
   readonly retryAfterSeconds?: RetryAfterSeconds;
@@ -160,18 +175,36 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
     now,
   });
   // A presented token is verified as the authorizer verifies it, with the published keys (fetched on the
-  // first revocation, not at cold start), and up to the authorizers' largest leeway past its exp.
-  const verifier = createVerifier({
-    issuer: config.ISSUER,
-    audience: config.AUDIENCE,
-    keyStore: createJwksKeyStore({ jwksUri: config.JWKS_URI ?? issuerEndpoints(config.ISSUER).jwksUri, now }),
-    clockLeewaySeconds: MAX_CLOCK_LEEWAY_SECONDS,
-    tokenCacheSize: 0,
+  // first revocation or introspection, not at cold start; then cached, refetched for an unknown kid), and
+  // up to the authorizers' largest leeway past its exp.
+  const keyStore = createJwksKeyStore({
+    jwksUri: config.JWKS_URI ?? issuerEndpoints(config.ISSUER).jwksUri,
     now,
   });
+  const verifierOptions = {
+    issuer: config.ISSUER,
+    audience: config.AUDIENCE,
+    keyStore,
+    tokenCacheSize: 0,
+    now,
+  };
+  const verifier = createVerifier({ ...verifierOptions, clockLeewaySeconds: MAX_CLOCK_LEEWAY_SECONDS });
+  // Introspection answers with the issuer's own clock, so no leeway: a token is inactive from its exp on
+  // (RFC 7519 §4.1.4), whatever leeway a resource server adds afterwards.
+  const introspectionVerifier = createVerifier({ ...verifierOptions, clockLeewaySeconds: 0 });
+  const authenticate = createCredentialsAuthenticator({ clients: clientCache, assertions, now });
   return {
+    introspection: createTokenIntrospectionService({
+      authenticate,
+      verify: (token) => introspectionVerifier.verify(token),
+      registry: createClientRegistry({ dynamodb, tableName: config.CLIENTS_TABLE }),
+      dynamodb,
+      tableName: config.CLIENTS_TABLE,
+      limiter: createIssuanceLimiter({ now }),
+      ratePerSecond: config.INTROSPECTION_RATE_PER_SECOND,
+    }),
     revocation: createTokenRevocationService({
-      authenticate: createCredentialsAuthenticator({ clients: clientCache, assertions, now }),
+      authenticate,
       verify: (token) => verifier.verify(token),
       dynamodb,
       tableName: config.CLIENTS_TABLE,
@@ -274,7 +307,48 @@ export function createHandler(deps: TokenDeps) {
     }
   }
 
+  /** RFC 7662 §2.2: 200 with the introspection response; errors as RFC 6749 §5.2 (403: not permitted). */
+  async function introspect(event: APIGatewayProxyEvent, service: TokenIntrospectionService) {
+    const started = performance.now();
+    let clientId: string | undefined;
+    let authMethod: string | undefined;
+    try {
+      const request = parseIntrospectionRequest(httpRequest(event));
+      clientId = request.clientId;
+      authMethod = request.authMethod;
+      const { outcome, response } = await service.introspect(request);
+      // The outcome says why a token is inactive; the answer never does, and the token is never logged.
+      safeLog(deps.logger, 'info', 'introspection request', {
+        outcome,
+        clientId: loggableClientId(clientId),
+        authMethod,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        requestId: event.requestContext?.requestId,
+      });
+      return jsonResponse(200, response, TOKEN_RESPONSE_HEADERS);
+    } catch (err) {
+      const error = toIssuerError(err);
+      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', 'introspection request', {
+        outcome: 'rejected',
+        status: error.status,
+        errorCode: error.code,
+        clientId: loggableClientId(clientId),
+        authMethod,
+        requestId: event.requestContext?.requestId,
+      });
+      return errorResponse(error);
+    }
+  }
+
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    if (event?.resource === INTROSPECTION_ENDPOINT_PATH) {
+      if (deps.introspection) return introspect(event, deps.introspection);
+      return jsonResponse(
+        404,
+        { error: 'invalid_request', error_description: 'not found' },
+        TOKEN_RESPONSE_HEADERS,
+      );
+    }
     if (event?.resource === REVOCATION_ENDPOINT_PATH) {
       if (deps.revocation) return revoke(event, deps.revocation);
       return jsonResponse(

@@ -45,6 +45,9 @@ function jwksOf(item: Item, clientId: string | undefined) {
   }
 }
 
+/** The introspection permission (token-introspection.ts): a BOOL, present only when granted. */
+export const INTROSPECT_ATTRIBUTE = 'may_introspect';
+
 export function toItem(record: ClientRecord): Item {
   const item: Item = {
     client_id: { S: record.clientId },
@@ -68,6 +71,7 @@ export function toItem(record: ClientRecord): Item {
   }
   if (record.claims !== undefined && Object.keys(record.claims).length > 0)
     item.claims = { M: Object.fromEntries(Object.entries(record.claims).map(([k, v]) => [k, { S: v }])) };
+  if (record.introspect === true) item[INTROSPECT_ATTRIBUTE] = { BOOL: true };
   if (record.previousSecretHash !== undefined && record.previousSecretExpiresAt !== undefined) {
     item.previous_secret_hash = { S: record.previousSecretHash };
     item.previous_secret_expires_at = { S: record.previousSecretExpiresAt };
@@ -141,6 +145,7 @@ export function fromItem(item: Item): ClientRecord {
       ? { resources: resources as string[], defaultResource }
       : {}),
     ...(claimValues.length > 0 ? { claims: Object.fromEntries(claimValues) as Record<string, string> } : {}),
+    ...(item[INTROSPECT_ATTRIBUTE]?.BOOL === true ? { introspect: true as const } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import {
   DELETED_STATUS,
   EXPIRES_AT_ATTRIBUTE,
   fromItem,
+  INTROSPECT_ATTRIBUTE,
   type Item,
   isConditionFailure,
   isTombstone,
@@ -67,6 +68,8 @@ export interface NewClient {
   readonly defaultResource?: string;
   /** Static claims for every token of the client (client-claims.ts rules). */
   readonly claims?: Readonly<Record<string, string>>;
+  /** May call the introspection endpoint (RFC 7662). */
+  readonly introspect?: boolean;
 }
 
 export interface ClientUpdate {
@@ -79,6 +82,8 @@ export interface ClientUpdate {
   readonly defaultResource?: string;
   /** Replaces the client's claims; `{}` removes them all. */
   readonly claims?: Readonly<Record<string, string>>;
+  /** Grants (true) or withdraws (false) the introspection permission. */
+  readonly introspect?: boolean;
   /**
    * A status change stamps tokensRevokedAt with the registry's time of the write: enabling therefore
    * refuses every token issued before the enable, tokens minted from a stale client cache included.
@@ -326,6 +331,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       const claims = normalizeClaims(changes.claims);
       set('claims', { M: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, { S: v }])) });
     }
+    if (changes.introspect !== undefined) set(INTROSPECT_ATTRIBUTE, { BOOL: changes.introspect });
     names['#status'] = 'status';
     values[':deleted'] = { S: DELETED_STATUS };
     const live = 'attribute_exists(client_id) AND #status <> :deleted';
@@ -398,6 +404,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       ...(input.claims !== undefined && Object.keys(input.claims).length > 0
         ? { claims: normalizeClaims(input.claims) }
         : {}),
+      ...(input.introspect === true ? { introspect: true as const } : {}),
       createdAt: at,
       updatedAt: at,
       ...credential,

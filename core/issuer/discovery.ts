@@ -3,7 +3,7 @@
 // Only what keygate does is advertised: keygate is an OAuth 2.0 authorization server for the client
 // credentials grant, not an OpenID Provider (no authorization endpoint, no ID tokens), so OpenID-only
 // members are left out.
-import { REVOCATION_ENDPOINT_PATH } from '../contract.js';
+import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH } from '../contract.js';
 import { isHttpsOrLoopback } from '../net.js';
 import { CLIENT_ASSERTION_ALGS } from './client-jwks.js';
 
@@ -18,6 +18,9 @@ export interface AuthorizationServerMetadata {
   readonly revocation_endpoint: string;
   readonly revocation_endpoint_auth_methods_supported: readonly string[];
   readonly revocation_endpoint_auth_signing_alg_values_supported: readonly string[];
+  readonly introspection_endpoint: string;
+  readonly introspection_endpoint_auth_methods_supported: readonly string[];
+  readonly introspection_endpoint_auth_signing_alg_values_supported: readonly string[];
   readonly service_documentation?: string;
 }
 
@@ -54,12 +57,14 @@ export function issuerEndpoints(issuer: string): {
   tokenEndpoint: string;
   jwksUri: string;
   revocationEndpoint: string;
+  introspectionEndpoint: string;
 } {
   const base = issuer.replace(/\/+$/, '');
   return {
     tokenEndpoint: `${base}/oauth2/token`,
     jwksUri: `${base}/.well-known/jwks.json`,
     revocationEndpoint: `${base}${REVOCATION_ENDPOINT_PATH}`,
+    introspectionEndpoint: `${base}${INTROSPECTION_ENDPOINT_PATH}`,
   };
 }
 
@@ -71,7 +76,7 @@ export function discoveryDocument(options: DiscoveryOptions): AuthorizationServe
     if (!SCOPE_TOKEN.test(scope)) throw new TypeError('scopes must be RFC 6749 §3.3 scope tokens');
   }
   if (options.serviceDocumentation !== undefined) new URL(options.serviceDocumentation);
-  const { tokenEndpoint, jwksUri, revocationEndpoint } = issuerEndpoints(issuer);
+  const { tokenEndpoint, jwksUri, revocationEndpoint, introspectionEndpoint } = issuerEndpoints(issuer);
   const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
   // Left out on purpose:
   // - authorization_endpoint: RFC 8414 §2, required only when a grant uses it; client_credentials does not.
@@ -104,6 +109,10 @@ export function discoveryDocument(options: DiscoveryOptions): AuthorizationServe
     revocation_endpoint: revocationEndpoint,
     revocation_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    // RFC 8414 §2 / RFC 7662: resource servers allowed to introspect, authenticated as at the token endpoint.
+    introspection_endpoint: introspectionEndpoint,
+    introspection_endpoint_auth_methods_supported: authMethods,
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     ...(options.serviceDocumentation !== undefined && {
       service_documentation: options.serviceDocumentation,
     }),

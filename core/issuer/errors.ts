@@ -29,6 +29,8 @@ export type IssuerErrorCode =
   | 'invalid_target'
   /** This client asked for tokens faster than its issuance rate (RFC 6585 §4: 429 + Retry-After). */
   | 'rate_limited'
+  /** An authenticated client without the introspection permission called POST /oauth2/introspect. */
+  | 'introspection_forbidden'
   /** KMS or DynamoDB throttled us after bounded retries. */
   | 'dependency_throttled'
   /** KMS or DynamoDB unreachable, timing out or failing. */
@@ -78,6 +80,8 @@ export const ISSUER_ERRORS: Readonly<
   invalid_scope: { status: 400, error: 'invalid_scope' },
   invalid_target: { status: 400, error: 'invalid_target' },
   rate_limited: { status: 429, error: 'temporarily_unavailable' },
+  // RFC 6749 §5.2's "authenticated client is not authorized", with RFC 9110 §15.5.4's 403 (token-introspection.ts).
+  introspection_forbidden: { status: 403, error: 'unauthorized_client' },
   dependency_throttled: { status: 503, error: 'temporarily_unavailable' },
   dependency_unavailable: { status: 503, error: 'temporarily_unavailable' },
   internal: SERVER_ERROR,
@@ -159,8 +163,11 @@ export function toIssuerError(err: unknown): IssuerError {
 
 /** Too many token requests from one client (RFC 6585 §4): the endpoint answers 429 with Retry-After. */
 export class RateLimitedError extends IssuerError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', 'too many token requests for this client; retry later');
+  constructor(
+    readonly retryAfterSeconds: number,
+    description = 'too many token requests for this client; retry later',
+  ) {
+    super('rate_limited', description);
   }
 }
 

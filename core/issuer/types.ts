@@ -78,4 +78,6 @@ export interface ClientRecord {
   readonly defaultResource?: string;
   /** Static claims minted into every token of this client (e.g. `tenant`); absent: none. */
   readonly claims?: Readonly<Record<string, string>>;
+  /** May call POST /oauth2/introspect (RFC 7662 §4: callers are specifically authorized); absent: no. */
+  readonly introspect?: true;
 }

@@ -71,6 +71,8 @@ function publicView(record: ClientRecord) {
       ? { resources: [...record.resources], default_resource: record.defaultResource }
       : {}),
     ...(record.claims ? { claims: { ...record.claims } } : {}),
+    // RFC 7662: whether this client may call POST /oauth2/introspect (docs/introspection.md).
+    introspect: record.introspect === true,
   };
 }
 
@@ -101,6 +103,7 @@ interface CreateOptions {
   claim?: string[];
   clearClaims?: boolean;
   jwks?: string;
+  introspect?: boolean;
 }
 
 /** A JWK Set file (`--jwks`): its JSON, checked by the registry (public keys only). */
@@ -181,6 +184,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
                 .join(' ')}`,
             ]
           : []),
+        `introspection:  ${v.introspect ? 'allowed' : 'not allowed'}`,
         ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
@@ -248,6 +252,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
     .option('--claim <name=value>', CLAIM_HELP, collect)
     .option('--jwks <file>', 'a JWK Set of public keys: the client uses private_key_jwt, no secret')
+    .option('--introspect', 'may call the token introspection endpoint (RFC 7662), e.g. a resource server')
     .action(async (opts: CreateOptions) => {
       const input = {
         name: opts.name,
@@ -255,6 +260,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
         ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
         ...resourceInput(opts),
+        ...(opts.introspect === true ? { introspect: true } : {}),
       };
       if (opts.jwks !== undefined) {
         const record = await registry().createWithKeys(input, readJwksFile(opts.jwks));
@@ -385,6 +391,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
     .option('--claim <name=value>', `${CLAIM_HELP}; replaces the current claims`, collect)
     .option('--clear-claims', 'remove every claim')
+    .option('--introspect', 'allow calls to the token introspection endpoint (RFC 7662)')
+    .option('--no-introspect', 'withdraw the introspection permission')
     .action(async (clientId: string, opts: Partial<CreateOptions>) => {
       const changes = {
         ...(opts.name !== undefined ? { name: opts.name } : {}),
@@ -392,6 +400,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
         ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
         ...resourceInput(opts),
+        ...(opts.introspect !== undefined ? { introspect: opts.introspect } : {}),
       };
       if (opts.clearClaims) {
         if ('claims' in changes) throw new UsageError('--claim and --clear-claims do not go together');
@@ -399,7 +408,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       }
       if (Object.keys(changes).length === 0)
         throw new UsageError(
-          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims or --[no-]introspect',
         );
       const record = await registry().update(clientId, changes);
       emit(record, `Updated client ${record.clientId}`);

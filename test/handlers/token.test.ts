@@ -447,4 +447,37 @@ describe('token endpoint', () => {
     );
     expect(decodeProtectedHeader(JSON.parse(res.body).access_token).kid).toBe(jwks.keys[0].kid);
   });
+
+  it('answers POST /oauth2/introspect (RFC 7662) and logs the outcome and caller, never the token or secret', async () => {
+    const jwks = await createJwksPublisher({ kms: testKms.kms, keyIds: [ALIAS] }).document();
+    const server = await startJwksServer({ keys: [...jwks.keys] });
+    try {
+      const h = handlerWith({ env: { JWKS_URI: server.url } });
+      const rs = await registry.create({ name: 'rs', scopes: ['products/read'], introspect: true });
+      const token = JSON.parse((await h(event())).body).access_token as string;
+      logLines.length = 0;
+      const res = await h(
+        proxyEvent('/oauth2/introspect', {
+          httpMethod: 'POST',
+          headers: { 'Content-Type': FORM, Authorization: basic(rs.record.clientId, rs.clientSecret) },
+          body: new URLSearchParams({ token }).toString(),
+        }),
+      );
+      expect(res.statusCode).toBe(200);
+      expect(res.headers).toEqual(JSON_HEADERS);
+      expect(JSON.parse(res.body)).toMatchObject({ active: true, client_id: full.id, token_type: 'Bearer' });
+      const text = JSON.stringify(logLines);
+      expect(text).not.toContain(token.split('.')[1]);
+      expect(text).not.toContain(rs.clientSecret);
+      expect(logLines).toEqual([
+        [
+          'info',
+          'introspection request',
+          expect.objectContaining({ outcome: 'active', clientId: rs.record.clientId }),
+        ],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
 });

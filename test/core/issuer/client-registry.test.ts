@@ -479,4 +479,15 @@ describe('revocations in the registry', () => {
       await codeOf(registry.create({ name: 'n', scopes: ['products/read'], claims: { aud: 'x' } })),
     ).toBe('invalid_claims');
   });
+
+  it('stores the introspection permission only when granted, and update grants and withdraws it', async () => {
+    const registry = await freshRegistry();
+    const { record: plain } = await registry.create({ name: 'n', scopes: ['products/read'] });
+    expect(plain).not.toHaveProperty('introspect');
+    const { record } = await registry.create({ name: 'rs', scopes: ['products/read'], introspect: true });
+    expect((await registry.get(record.clientId, { consistent: true }))?.introspect).toBe(true);
+    expect(await registry.update(record.clientId, { introspect: false })).not.toHaveProperty('introspect');
+    expect((await registry.get(record.clientId, { consistent: true }))?.introspect).toBeUndefined();
+    expect((await registry.update(plain.clientId, { introspect: true })).introspect).toBe(true);
+  });
 });

@@ -56,6 +56,7 @@ describe('validateIssuer', () => {
       tokenEndpoint: 'https://a.test/prod/oauth2/token',
       jwksUri: 'https://a.test/prod/.well-known/jwks.json',
       revocationEndpoint: 'https://a.test/prod/oauth2/revoke',
+      introspectionEndpoint: 'https://a.test/prod/oauth2/introspect',
     });
   });
 });

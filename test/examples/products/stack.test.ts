@@ -411,13 +411,14 @@ describe('REST APIs', () => {
     expect(byId?.props.RequestParameters).toEqual({ 'method.request.path.id': true });
   });
 
-  it('serves every AUTH_ROUTES route on its handler, only POST /oauth2/token and /oauth2/revoke behind the client authenticator', () => {
+  it('serves every AUTH_ROUTES route on its handler, only POST /oauth2/token, /oauth2/revoke and /oauth2/introspect behind the client authenticator', () => {
     const methods = methodsOf(ids().authApi);
     expect(methods.map((m) => `${m.method} ${m.path}`).sort()).toEqual(
       AUTH_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
     );
     const guarded = methods.filter((m) => m.props.AuthorizationType === 'CUSTOM');
     expect(guarded.map((m) => `${m.method} ${m.path}`).sort()).toEqual([
+      'POST /oauth2/introspect',
       'POST /oauth2/revoke',
       'POST /oauth2/token',
     ]);

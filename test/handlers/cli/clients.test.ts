@@ -236,6 +236,26 @@ describe('clients CLI private_key_jwt keys (--jwks)', () => {
     expect(rotate.stderr).toContain('has no secret');
   });
 
+  it('create --introspect grants the introspection permission, show prints it, update --[no-]introspect changes it', async () => {
+    expect((await cli(['create-table'])).code).toBe(0);
+    const created = await cli([
+      '--json',
+      'create',
+      '--name',
+      'resource server',
+      '--scopes',
+      'products/read',
+      '--introspect',
+    ]);
+    expect(created.code).toBe(0);
+    const id: string = JSON.parse(created.stdout).client.client_id;
+    expect(JSON.parse(created.stdout).client.introspect).toBe(true);
+    expect((await cli(['show', id])).stdout).toContain('introspection:  allowed\n');
+    expect((await cli(['update', id, '--no-introspect'])).code).toBe(0);
+    expect((await cli(['show', id])).stdout).toContain('introspection:  not allowed\n');
+    expect(JSON.parse((await cli(['--json', 'update', id, '--introspect'])).stdout).introspect).toBe(true);
+  });
+
   it.each([
     [
       'a private key',
@@ -321,7 +341,7 @@ describe('clients CLI notices', () => {
       {
         code: 'usage',
         message:
-          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims or --[no-]introspect',
       },
     ],
     [
