@@ -48,7 +48,8 @@ import {
   type TokenService,
   toIssuerError,
 } from '../core/issuer/index.js';
-import { createJwksKeyStore, createVerifier } from '../core/jwt/index.js';
+import { createJwksKeyStore } from '../core/jwt/key-store.js';
+import { createVerifier } from '../core/jwt/verifier.js';
 import { MAX_CLOCK_LEEWAY_SECONDS } from '../core/publish/documents.js';
 import {
   clientRegistryConfigSpec,

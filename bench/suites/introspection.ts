@@ -4,7 +4,8 @@
 // reads these rows.
 import { Agent, request } from 'node:http';
 import { issuerEndpoints } from '../../core/issuer/discovery.js';
-import { createJwksKeyStore, createVerifier } from '../../core/jwt/index.js';
+import { createJwksKeyStore } from '../../core/jwt/key-store.js';
+import { createVerifier } from '../../core/jwt/verifier.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { runInterleaved } from '../../measure/interleaved.js';
 import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
