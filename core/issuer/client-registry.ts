@@ -135,7 +135,11 @@ export interface ClientRegistry {
   /** A new client; `given` fixes its id or secret (KeygateClient), which are otherwise generated. */
   create(input: NewClient, given?: GivenCredentials): Promise<IssuedSecret>;
   /** A private_key_jwt client: authenticates with these public keys (a JWK Set), never with a secret. */
-  createWithKeys(input: NewClient, jwks: unknown): Promise<ClientRecord>;
+  createWithKeys(
+    input: NewClient,
+    jwks: unknown,
+    given?: Pick<GivenCredentials, 'clientId'>,
+  ): Promise<ClientRecord>;
   /**
    * Replaces a client's keys (a JWK Set). A secret client becomes a key client: its secrets stop working
    * at once (a client authenticates with one or the other).
@@ -523,7 +527,14 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       return { record, clientSecret };
     },
 
-    createWithKeys: (input, jwks) => put(input, { jwks: checkKeys(jwks) }),
+    createWithKeys(input, jwks, given = {}) {
+      if (given.clientId !== undefined && !CLIENT_ID.test(given.clientId))
+        throw new RegistryError(
+          'invalid_client_id',
+          'a supplied client id must have the form kg_ + 22 base64url characters',
+        );
+      return put(input, { jwks: checkKeys(jwks) }, given.clientId);
+    },
 
     async setKeys(clientId, jwks) {
       const keys = checkKeys(jwks);
