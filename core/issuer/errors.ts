@@ -49,6 +49,8 @@ type RegistryOnlyCode =
   | 'invalid_resource'
   /** A client's static claims use a registered name, a bad value, or exceed the size bound. */
   | 'invalid_claims'
+  /** A client's usage tier name breaks core/usage-tiers.ts TIER_NAME. */
+  | 'invalid_tier'
   /** A client status other than `active` or `disabled` was asked for. */
   | 'invalid_status'
   /** The client changed between our read and our conditional write (e.g. two rotations at once); retry. */
@@ -83,6 +85,7 @@ export const ISSUER_ERRORS: Readonly<
   invalid_rate: SERVER_ERROR,
   invalid_resource: SERVER_ERROR,
   invalid_claims: SERVER_ERROR,
+  invalid_tier: SERVER_ERROR,
   invalid_status: SERVER_ERROR,
   concurrent_update: SERVER_ERROR,
   table_missing: SERVER_ERROR,

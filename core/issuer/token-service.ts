@@ -90,6 +90,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           lifetimeSeconds,
           ...(audience !== undefined ? { audience } : {}),
           ...(record.claims !== undefined ? { claims: record.claims } : {}),
+          ...(record.tier !== undefined ? { tier: record.tier } : {}),
         });
         return {
           accessToken: token.accessToken,

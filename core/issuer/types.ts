@@ -27,6 +27,8 @@ export interface MintRequest {
   readonly audience?: string;
   /** The client's static claims (core/issuer/client-claims.ts), already checked. */
   readonly claims?: Readonly<Record<string, string>>;
+  /** The client's usage tier (core/usage-tiers.ts), minted as the `tier` claim; absent: the default tier. */
+  readonly tier?: string;
 }
 
 export interface MintedToken {
@@ -72,4 +74,6 @@ export interface ClientRecord {
   readonly defaultResource?: string;
   /** Static claims minted into every token of this client (e.g. `tenant`); absent: none. */
   readonly claims?: Readonly<Record<string, string>>;
+  /** Usage tier (core/usage-tiers.ts) whose usage plan throttles this client; absent: the default tier. */
+  readonly tier?: string;
 }

@@ -19,6 +19,7 @@ import {
   type RegistryErrorCode,
 } from '../../core/issuer/index.js';
 import { ALL_SCOPES } from '../../core/routes.js';
+import { DEFAULT_TIER } from '../../core/usage-tiers.js';
 import { UsageError } from '../errors.js';
 import { errorLine, type Fail, usageExit, withCliOutput } from './error-line.js';
 import { type CliStreams, EXIT } from './exit.js';
@@ -69,12 +70,20 @@ function publicView(record: ClientRecord) {
       ? { resources: [...record.resources], default_resource: record.defaultResource }
       : {}),
     ...(record.claims ? { claims: { ...record.claims } } : {}),
+    // The usage tier whose usage plan throttles the client (docs/tenants.md#usage-tiers).
+    tier: record.tier ?? DEFAULT_TIER,
   };
 }
 
 /** `--resources a,b`, `--default-resource a` and `--claim n=v` (repeated) as registry input (create and update). */
-function resourceInput(opts: { resources?: string; defaultResource?: string; claim?: string[] }) {
+function resourceInput(opts: {
+  resources?: string;
+  defaultResource?: string;
+  claim?: string[];
+  tier?: string;
+}) {
   return {
+    ...(opts.tier !== undefined ? { tier: opts.tier } : {}),
     ...(opts.claim !== undefined && opts.claim.length > 0
       ? { claims: Object.fromEntries(opts.claim.map(parseClaimArg)) }
       : {}),
@@ -85,6 +94,7 @@ function resourceInput(opts: { resources?: string; defaultResource?: string; cla
 const RESOURCES_HELP =
   'RFC 8707 resources (token audiences) the client may ask for, space- or comma-separated';
 const CLAIM_HELP = 'a static claim minted into every token, name=value (repeat for more; e.g. tenant=acme)';
+const TIER_HELP = `the usage tier whose usage plan throttles this client (default: ${DEFAULT_TIER})`;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const DEFAULT_RESOURCE_HELP =
   'the audience of a token request without resource= (default: the first resource)';
@@ -98,6 +108,7 @@ interface CreateOptions {
   defaultResource?: string;
   claim?: string[];
   clearClaims?: boolean;
+  tier?: string;
 }
 
 const parseSeconds = integerArg(0);
@@ -159,6 +170,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
                 .join(' ')}`,
             ]
           : []),
+        `tier:           ${v.tier}`,
         ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
@@ -227,6 +239,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--resources <uris>', RESOURCES_HELP)
     .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
     .option('--claim <name=value>', CLAIM_HELP, collect)
+    .option('--tier <name>', TIER_HELP)
     .action(async (opts: CreateOptions) => {
       const { record, clientSecret } = await registry().create({
         name: opts.name,
@@ -336,7 +349,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('update <clientId>')
-    .description('change name, scopes, token lifetime, issuance rate, resources or claims')
+    .description('change name, scopes, token lifetime, issuance rate, resources, claims or tier')
     .option('--name <name>', 'a human-readable name')
     .option('--scopes <scopes>', 'space- or comma-separated scopes (replaces the current ones)')
     .option('--lifetime <seconds>', 'token lifetime in seconds', parseLifetime)
@@ -345,6 +358,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
     .option('--claim <name=value>', `${CLAIM_HELP}; replaces the current claims`, collect)
     .option('--clear-claims', 'remove every claim')
+    .option('--tier <name>', `${TIER_HELP}; ${DEFAULT_TIER} moves it back`)
     .action(async (clientId: string, opts: Partial<CreateOptions>) => {
       const changes = {
         ...(opts.name !== undefined ? { name: opts.name } : {}),
@@ -359,7 +373,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       }
       if (Object.keys(changes).length === 0)
         throw new UsageError(
-          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims or --tier',
         );
       const record = await registry().update(clientId, changes);
       emit(record, `Updated client ${record.clientId}`);
@@ -439,6 +453,7 @@ const INPUT_CODES: ReadonlySet<RegistryErrorCode> = new Set([
   'invalid_rate',
   'invalid_resource',
   'invalid_claims',
+  'invalid_tier',
   'invalid_status',
 ]);
 
