@@ -2,6 +2,7 @@
 // prebuilt in the package (dist/lambda), so synthesizing needs only aws-cdk-lib and constructs.
 export type { ProtectedRoute, RouteMethod } from '../../core/authz/route-table.js';
 export { type AuthorizerTuning, CONTEXT_HEADERS } from '../../core/contract.js';
+export type { QuotaPeriod, UsageTier, UsageTiers } from '../../core/usage-tiers.js';
 export {
   KeyRotation,
   type KeyRotationOptions,
@@ -21,3 +22,4 @@ export {
   NativeJwtAuthorizer,
   type NativeJwtAuthorizerProps,
 } from './constructs/native-jwt-authorizer.js';
+export { UsagePlans } from './constructs/usage-plans.js';

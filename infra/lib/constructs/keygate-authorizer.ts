@@ -21,12 +21,14 @@ import {
   ROUTES_FILE_NAME,
   revocationsUriEnv,
 } from '../../../core/contract.js';
+import type { UsageTiers } from '../../../core/usage-tiers.js';
 import { AttachableTokenAuthorizer } from './attachable-token-authorizer.js';
 import type { KeyRotation } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltLambdaDir } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 import { RouteTableCode } from './route-table-code.js';
+import { UsagePlans } from './usage-plans.js';
 
 /** Where tokens come from: a KeygateIssuer in this app, or a keygate deployed elsewhere. */
 export interface KeygateIssuerRef {
@@ -76,6 +78,13 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
   readonly functionOptions?: FunctionOptions;
   /** The API Gateway authorizer's name. @default 'keygate' */
   readonly authorizerName?: string;
+  /**
+   * Usage tiers (core/usage-tiers.ts): one usage plan and API key per tier plus the `default` tier's plan for
+   * clients without one (throttled only if `default` is declared). Sets the API's apiKeySource to AUTHORIZER
+   * and `apiKeyRequired` on every require()d method; a client names its tier with `clients --tier`.
+   * @default none: no usage plans
+   */
+  readonly usageTiers?: UsageTiers;
 }
 
 export class KeygateAuthorizer extends Construct {
@@ -107,6 +116,8 @@ export class KeygateAuthorizer extends Construct {
   private readonly declared = new Map<string, readonly string[]>();
   private collected?: readonly ProtectedRoute[];
   private readonly gatewayResponses: boolean;
+  /** The usage plans and keys of `usageTiers`; undefined without it. */
+  readonly usagePlans: UsagePlans | undefined;
 
   constructor(scope: Construct, id: string, props: KeygateAuthorizerProps) {
     super(scope, id);
@@ -145,6 +156,8 @@ export class KeygateAuthorizer extends Construct {
       );
     }
     this.gatewayResponses = props.gatewayResponses ?? true;
+    this.usagePlans =
+      props.usageTiers !== undefined ? new UsagePlans(this, 'UsagePlans', props.usageTiers) : undefined;
     this.code = new RouteTableCode(prebuiltLambdaDir('authorizer'));
     this.functionConstruct = new KeygateFunction(this, 'Function', {
       ...props.functionOptions,
@@ -163,6 +176,7 @@ export class KeygateAuthorizer extends Construct {
         [AUTHORIZER_ENV.jwksUri]: props.issuer.jwksUri,
         ...revocationsUriEnv(props.issuer.revocationsUri),
         ...authorizerTuningEnv(props),
+        ...this.usagePlans?.environment,
       },
     });
     // No AWS permission beyond writing its own logs: it reads the public JWKS over HTTPS.
@@ -203,7 +217,12 @@ export class KeygateAuthorizer extends Construct {
       authorizationType: apigateway.AuthorizationType.CUSTOM,
     };
     this.declared.set(authorizer.authorizerId, [...scopes]);
-    return { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer };
+    return {
+      authorizationType: apigateway.AuthorizationType.CUSTOM,
+      authorizer,
+      // Usage plans apply only to methods that require a key; the authorizer supplies it.
+      ...(this.usagePlans !== undefined ? { apiKeyRequired: true } : {}),
+    };
   }
 
   /**
@@ -239,6 +258,8 @@ export class KeygateAuthorizer extends Construct {
         continue;
       }
       api ??= node.api;
+      const planProblem = this.usagePlans?.attach(node.api);
+      if (planProblem) this.fail(node, planProblem);
       const route = { method: node.httpMethod as ProtectedRoute['method'], path: node.resource.path, scopes };
       const problem = routeProblem(route);
       if (problem) this.fail(node, problem);
