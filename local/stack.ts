@@ -4,7 +4,7 @@
 // API Gateway's native JWT authorizer reading the auth API's discovery). Used by `npm start`, the e2e
 // tests, `npm run load:local` and the reliability tests. This file wires the servers; the options are in
 // ./stack-options.ts, key rotation in ./signing-keys.ts, the test hooks in ./stack-test-hooks.ts.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,6 +18,7 @@ import {
 } from '../core/issuer/index.js';
 import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
+import { tierNames, USAGE_TIERS_ENV, type UsageTiers, usageKeyEnv } from '../core/usage-tiers.js';
 import { authorizerConfigSpec } from '../handlers/authorizer.js';
 import { DEMO_SCOPES, type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
 import { startDynalite } from './dynalite.js';
@@ -29,6 +30,7 @@ import {
   GatewayError,
   type JwtAuthorizer,
   startGateway,
+  type UsagePlanKey,
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv } from './lambdas.js';
@@ -73,6 +75,8 @@ export interface LocalStack extends SigningKeyRotation, LocalStackTestHooks {
   readonly audience: string;
   /** Every audience the issuer serves: `audience` (the default) first, then `options.audiences`. */
   readonly audiences: readonly string[];
+  /** Usage tier names with a plan on the resource API (the default tier's first); empty without usageTiers. */
+  readonly usageTiers: readonly string[];
   readonly tokenUrl: string;
   readonly jwksUrl: string;
   readonly discoveryUrl: string;
@@ -232,6 +236,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             // As the CDK stack configures its gateway responses (RFC 6750 §3).
             responseHeaders: GATEWAY_RESPONSE_HEADERS,
           };
+    // One key per tier, fresh per start: identifiers between the authorizer and the gateway's plans only.
+    const usage = options.usageTiers !== undefined ? localUsagePlans(options.usageTiers) : undefined;
     const resource = options.upstream
       ? upstreamIntegration(options.upstream, {
           clockLeewaySeconds: authorizerConfigSpec.CLOCK_LEEWAY_SECONDS.parse(
@@ -271,6 +277,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
         ...guard,
+        ...(usage ? { usagePlans: usage.plans } : {}),
+        ...(options.clocks?.api ? { now: options.clocks.api } : {}),
         ...(options.onRequest ? { onRequest: (e: AccessLogEntry) => options.onRequest!('api', e) } : {}),
       }),
     );
@@ -295,6 +303,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       REVOCATIONS_URI: jwksUri.replace(/\/\.well-known\/jwks\.json$/, '/revocations'),
       CLIENTS_TABLE: tableName,
       SCOPES: scopes.join(' '),
+      ...usage?.env,
       ...options.env,
     };
     try {
@@ -345,6 +354,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuer,
       audience,
       audiences: [...new Set([audience, ...(options.audiences ?? [])])],
+      usageTiers: options.usageTiers !== undefined ? tierNames(options.usageTiers) : [],
       tokenUrl: `${issuer}/oauth2/token`,
       jwksUrl,
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,
@@ -384,4 +394,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     throw err;
   }
+}
+
+/** The gateway's plans and the authorizer's USAGE_TIERS / USAGE_KEY_<TIER> for `tiers`, with random keys. */
+function localUsagePlans(tiers: UsageTiers): { plans: UsagePlanKey[]; env: Record<string, string> } {
+  const plans: UsagePlanKey[] = [];
+  const env: Record<string, string> = { [USAGE_TIERS_ENV]: tierNames(tiers).join(' ') };
+  for (const tier of tierNames(tiers)) {
+    const key = randomBytes(20).toString('hex');
+    const limits = tiers[tier];
+    plans.push({ key, ...(limits !== undefined ? { limits } : {}) });
+    env[usageKeyEnv(tier)] = key;
+  }
+  return { plans, env };
 }
