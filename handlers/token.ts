@@ -12,6 +12,7 @@ import {
   createKeyStateStore,
   createKmsClient,
   createRotatingSigner,
+  createSharedIssuanceLimiter,
   createTokenMinter,
   createTokenService,
   DEFAULT_ISSUANCE_RATE_PER_SECOND,
@@ -74,6 +75,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         min: 1,
         max: MAX_ISSUANCE_RATE_PER_SECOND,
       }),
+      /**
+       * The issuance counter table (core/issuer/shared-issuance-limiter.ts): set, the per-client limit holds
+       * across Lambda environments; unset, per environment.
+       */
+      ISSUANCE_TABLE: optionalStr(),
       /** Metrics (CloudWatch EMF lines) only when a namespace is configured. */
       POWERTOOLS_METRICS_NAMESPACE: optionalStr(),
       ...loggerConfigSpec('keygate-token'),
@@ -142,12 +148,31 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,
       audiences: issuerAudiences(config.AUDIENCE, config.AUDIENCES),
-      limiter: createIssuanceLimiter({ now }),
+      limiter:
+        config.ISSUANCE_TABLE !== undefined
+          ? createSharedIssuanceLimiter({
+              dynamodb,
+              tableName: config.ISSUANCE_TABLE,
+              now,
+              onFallback: () => recordLimiterFallback(metrics),
+            })
+          : createIssuanceLimiter({ now }),
       defaultRatePerSecond: config.ISSUANCE_RATE_PER_SECOND,
     }),
     logger: clients.logger ?? createLogger(config),
     ...(metrics ? { metrics } : {}),
   };
+}
+
+function recordLimiterFallback(metrics: TokenMetrics | undefined): void {
+  if (!metrics) return;
+  try {
+    // The counter table failed and the per-environment bucket decided (core/issuer/shared-issuance-limiter.ts).
+    metrics.addMetric('IssuanceLimiterFallbacks', MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+  } catch {
+    // Best effort, as every metric here.
+  }
 }
 
 function recordKmsThrottle(metrics: TokenMetrics | undefined): void {

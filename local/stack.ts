@@ -14,6 +14,7 @@ import {
   type ClientRegistry,
   createClientRegistry,
   createDynamoClient,
+  createIssuanceTable,
   createKmsClient,
 } from '../core/issuer/index.js';
 import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
@@ -186,9 +187,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // With an upstream, clients get the scopes the team's route table names.
     const scopes = options.upstream ? upstreamScopes(options.upstream) : DEMO_SCOPES;
     const registry = createClientRegistry({ dynamodb: dynamoClient, tableName, scopes });
+    // The issuance counters have a table of their own, as KeygateIssuer deploys them: the token limit holds
+    // across handler instances (core/issuer/shared-issuance-limiter.ts).
+    const issuanceTable = `${tableName}-issuance`;
     const [signingKeyId] = await Promise.all([
       ensureSigningKey(kms, kmsClient),
       registry.createTable({ waitMs: 10_000 }),
+      createIssuanceTable(dynamoClient, issuanceTable),
     ]);
     const demoClient = await ensureDemoClient(registry, stateDir, scopes).catch((err: unknown) => {
       throw err instanceof DemoFileError ? new StackStartError('state', err.message) : err;
@@ -302,6 +307,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Through the same path as the JWKS (a fault proxy in the reliability tests sits in front of both).
       REVOCATIONS_URI: jwksUri.replace(/\/\.well-known\/jwks\.json$/, '/revocations'),
       CLIENTS_TABLE: tableName,
+      ISSUANCE_TABLE: issuanceTable,
       SCOPES: scopes.join(' '),
       ...usage?.env,
       ...options.env,

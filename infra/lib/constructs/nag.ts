@@ -8,6 +8,9 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
 }
 
 export const REASONS = {
+  issuanceCounters:
+    'The issuance table holds per-client counters of one second each (expired by TTL): point-in-time ' +
+    'recovery would restore nothing worth having.',
   usageKeyIdentifier:
     'The secret holds a usage plan API key value, an identifier and not a credential: with apiKeySource ' +
     "AUTHORIZER API Gateway ignores a caller's X-API-Key (docs/tenants.md#usage-tiers). Rotating it would " +
