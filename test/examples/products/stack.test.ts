@@ -92,7 +92,8 @@ describe('signing key and clients table', () => {
   });
 
   it('keys the clients table by client_id (S), on demand, with PITR, deletion protection and KMS encryption', () => {
-    s.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    // The clients table and the issuance counters (core/issuer/shared-issuance-limiter.ts).
+    s.template.resourceCountIs('AWS::DynamoDB::Table', 2);
     s.template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
         KeySchema: [{ AttributeName: 'client_id', KeyType: 'HASH' }],
@@ -226,7 +227,7 @@ describe('IAM: least privilege', () => {
     Resource: { 'Fn::GetAtt': [ids().logGroup[name], 'Arn'] },
   });
 
-  it('lets the token function kms:Sign its key (rotated keys: their key policies) and dynamodb:GetItem the one table', () => {
+  it('lets the token function kms:Sign its key (rotated keys: their key policies), dynamodb:GetItem the clients table and UpdateItem the issuance counters', () => {
     expect(policyOf(ids().role.token)).toEqual([
       logs('token'),
       {
@@ -240,6 +241,12 @@ describe('IAM: least privilege', () => {
         Effect: 'Allow',
         Action: 'dynamodb:GetItem',
         Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+      },
+      {
+        Sid: 'CountIssuance',
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/IssuanceTable/), 'Arn'] },
       },
     ]);
   });
@@ -709,6 +716,7 @@ describe('cdk-nag AWS Solutions checks', () => {
         'AwsSolutions-APIG3',
         'AwsSolutions-APIG4',
         'AwsSolutions-COG4',
+        'AwsSolutions-DDB3',
         'AwsSolutions-IAM4',
         'AwsSolutions-IAM5',
         'AwsSolutions-SF2',
