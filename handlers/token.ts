@@ -129,7 +129,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       }),
       // Every throttled KMS attempt, retried or not: the early sign of the shared RSA quota (core/issuer/kms-quotas.ts).
       onRetry: ({ kind }) => {
-        if (kind === 'throttled') recordKmsThrottle(metrics);
+        if (kind === 'throttled') recordCount(metrics, 'KmsThrottles');
       },
     });
   const minter =
@@ -154,7 +154,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
               dynamodb,
               tableName: config.ISSUANCE_TABLE,
               now,
-              onFallback: () => recordLimiterFallback(metrics),
+              onFallback: () => recordCount(metrics, 'IssuanceLimiterFallbacks'),
             })
           : createIssuanceLimiter({ now }),
       defaultRatePerSecond: config.ISSUANCE_RATE_PER_SECOND,
@@ -164,22 +164,18 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
   };
 }
 
-function recordLimiterFallback(metrics: TokenMetrics | undefined): void {
+/**
+ * Counts one event as a metric published at once: `KmsThrottles` (a KMS ThrottlingException seen by this
+ * Lambda; alarm: infra/lib/constructs/monitoring.ts) or `IssuanceLimiterFallbacks` (the issuance counter
+ * table failed and the per-environment bucket decided: core/issuer/shared-issuance-limiter.ts).
+ */
+function recordCount(
+  metrics: TokenMetrics | undefined,
+  name: 'KmsThrottles' | 'IssuanceLimiterFallbacks',
+): void {
   if (!metrics) return;
   try {
-    // The counter table failed and the per-environment bucket decided (core/issuer/shared-issuance-limiter.ts).
-    metrics.addMetric('IssuanceLimiterFallbacks', MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
-  } catch {
-    // Best effort, as every metric here.
-  }
-}
-
-function recordKmsThrottle(metrics: TokenMetrics | undefined): void {
-  if (!metrics) return;
-  try {
-    // KMS ThrottlingException seen by this Lambda (alarm: infra/lib/constructs/monitoring.ts).
-    metrics.addMetric('KmsThrottles', MetricUnit.Count, 1);
+    metrics.addMetric(name, MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
   } catch {
     // Best effort, as every metric here.
@@ -270,7 +266,7 @@ export function createHandler(deps: TokenDeps) {
       // The last throttled attempt (earlier ones were counted as they were retried); DynamoDB's throttling
       // arrives as a RegistryError.
       if (error.code === 'dependency_throttled' && !(error instanceof RegistryError)) {
-        recordKmsThrottle(deps.metrics);
+        recordCount(deps.metrics, 'KmsThrottles');
       }
       return errorResponse(error);
     }
