@@ -1,5 +1,5 @@
-// Usage tiers: named per-client throttles and quotas enforced by API Gateway usage plans (one plan and one API
-// key per tier; docs/tenants.md#usage-tiers). The naming contract and the rules shared by the issuer (a
+// Usage tiers: named throttles and quotas enforced by API Gateway usage plans (one plan and one API key per
+// tier, so a tier's limits are shared by its clients; docs/tenants.md#usage-tiers). The naming contract and the rules shared by the issuer (a
 // client's `tier`), the authorizer (`usageIdentifierKey`), the CDK (plans and keys) and the local gateway.
 // No imports.
 
@@ -17,11 +17,11 @@ export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
 export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
 
 export interface UsageTier {
-  /** Steady requests per second per client (usage plan throttle rateLimit). */
+  /** Steady requests per second of the tier's key (usage plan throttle rateLimit). */
   readonly rate: number;
-  /** Token-bucket capacity per client (usage plan throttle burstLimit). */
+  /** Token-bucket capacity of the tier's key (usage plan throttle burstLimit). */
   readonly burst: number;
-  /** Requests per period per client (usage plan quota). Absent: no quota. */
+  /** Requests per period of the tier's key (usage plan quota). Absent: no quota. */
   readonly quota?: { readonly limit: number; readonly period: QuotaPeriod };
 }
 
