@@ -213,15 +213,17 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       exp: claims.exp,
     };
     if (typeof claims.jti === 'string') context_.jti = claims.jti;
-    const answer: APIGatewayAuthorizerResult = {
+    // Frozen and shared between calls: the runtime only serializes it.
+    const policyDocument = policy.policyDocument as unknown as APIGatewayAuthorizerResult['policyDocument'];
+    if (usageKeyOf === undefined) return { principalId: claims.sub, policyDocument, context: context_ };
+    // Per answer, from this token's own claim: the memoized policy (keyed by scopes) never carries it. One
+    // literal with the key (not a property added later): the answer keeps one object shape.
+    return {
       principalId: claims.sub,
-      // Frozen and shared between calls: the runtime only serializes it.
-      policyDocument: policy.policyDocument as unknown as APIGatewayAuthorizerResult['policyDocument'],
+      policyDocument,
       context: context_,
+      usageIdentifierKey: usageKeyOf(claims),
     };
-    // Per answer, from this token's own claim: the memoized policy (keyed by scopes) never carries it.
-    if (usageKeyOf !== undefined) answer.usageIdentifierKey = usageKeyOf(claims);
-    return answer;
   };
 
   // A deferred Logger holds its lines until the first answer is out, so loading Powertools never delays a
