@@ -13,6 +13,7 @@ import {
   DEFAULT_REVOCATIONS_MAX_STALE_SECONDS,
   DEFAULT_REVOCATIONS_REFRESH_SECONDS,
 } from '../core/revocation/index.js';
+import { DEFAULT_TIER, TIER_NAME, usageKeyEnv } from '../core/usage-tiers.js';
 import { loggerConfigSpec } from './lib/powertools-config.js';
 
 /** REVOCATIONS_URI as given: a URL, REVOCATIONS_OFF, or undefined (derived from ISSUER by revocationsUriOf). */
@@ -32,6 +33,11 @@ export const authorizerConfigSpec = {
   /** Comma- or space-separated: a token must name at least one. */
   AUDIENCE: list({ min: 1 }),
   JWKS_URI: url(),
+  /**
+   * Usage tiers with a usage plan (core/usage-tiers.ts), `default` among them; each tier's API key value in
+   * USAGE_KEY_<TIER>. Unset: no usageIdentifierKey (the API has no usage plans).
+   */
+  USAGE_TIERS: list({ default: [] }),
   /** AuthorizerTuning.contextClaims (core/contract.ts): client claims always in the context. */
   CONTEXT_CLAIMS: list({ default: [] }),
   /** The route table (JSON), relative to the entry's directory; read once at init by the entry. */
@@ -75,7 +81,10 @@ export const authorizerConfigSpec = {
   METRICS_FLUSH_INTERVAL_SECONDS: int({ default: 60, min: 0, max: 3600 }),
 } as const;
 
-export type AuthorizerConfig = ConfigOf<typeof authorizerConfigSpec>;
+export type AuthorizerConfig = ConfigOf<typeof authorizerConfigSpec> & {
+  /** Tier -> API key value, from USAGE_TIERS and USAGE_KEY_<TIER> (loadConfig); absent: no usage plans. */
+  readonly usageKeys?: ReadonlyMap<string, string>;
+};
 
 /** The revocation list the authorizer loads, or undefined when REVOCATIONS_URI is `none`. */
 export function revocationsUriOf(
@@ -89,7 +98,7 @@ export function revocationsUriOf(
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): AuthorizerConfig {
-  const config = readConfig(authorizerConfigSpec, env);
+  const config: AuthorizerConfig = readConfig(authorizerConfigSpec, env);
   if (config.REVOCATIONS_URI === undefined) {
     // The derived URL must pass the same https-or-loopback rule as a given one, at init, not per request.
     const derived = defaultRevocationsUri(config.ISSUER);
@@ -101,5 +110,34 @@ export function loadConfig(
       ]);
     }
   }
-  return config;
+  if (config.USAGE_TIERS.length === 0) return config;
+  return { ...config, usageKeys: readUsageKeys(config.USAGE_TIERS, env) };
+}
+
+// An API key value is 20-128 characters (CreateApiKey, API Gateway API reference); keygate's are alphanumeric.
+const KEY_VALUE = /^[A-Za-z0-9]{20,128}$/;
+
+/**
+ * Each tier's API key value. The values are never logged: a problem names the variable, not its value.
+ * With apiKeySource AUTHORIZER they are identifiers, not credentials (docs/tenants.md#usage-tiers).
+ */
+function readUsageKeys(tiers: readonly string[], env: Readonly<Record<string, string | undefined>>) {
+  const problems: string[] = [];
+  const keys = new Map<string, string>();
+  for (const tier of tiers) {
+    if (!TIER_NAME.test(tier)) {
+      problems.push(`USAGE_TIERS: ${JSON.stringify(tier.slice(0, 40))} is not a tier name`);
+      continue;
+    }
+    const value = env[usageKeyEnv(tier)];
+    if (value === undefined || !KEY_VALUE.test(value))
+      problems.push(
+        `${usageKeyEnv(tier)} must be set to the tier's API key value (20-128 letters or digits)`,
+      );
+    else keys.set(tier, value);
+  }
+  if (!tiers.includes(DEFAULT_TIER))
+    problems.push(`USAGE_TIERS must include ${DEFAULT_TIER}: the plan of clients without a tier`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return keys;
 }

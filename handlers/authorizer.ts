@@ -13,6 +13,7 @@ import { bearerToken } from './lib/bearer-token.js';
 import { createClaimContext } from './lib/claim-context.js';
 import type { Decision, DecisionReason } from './lib/decision-telemetry.js';
 import { DeferredLogger } from './lib/deferred-powertools.js';
+import { createUsageKeyOf } from './lib/usage-key.js';
 
 // What the entries, the local stack and the benches build a handler from, in one import.
 export { type AuthorizerConfig, authorizerConfigSpec, loadConfig } from './authorizer-config.js';
@@ -34,6 +35,7 @@ const DEBUG = 8;
 export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
   const { verifier, policies, revocations, logger, telemetry, sampleRate, logAllowsAtInfo } = deps;
   const claimContext = createClaimContext(deps.contextClaims ?? []);
+  const usageKeyOf = deps.usageKeys !== undefined ? createUsageKeyOf(deps.usageKeys) : undefined;
   // logger.level reads process.env on every access: read once, and again only when sampling may change it
   // per invocation (the repeated-token rows of bench/suites/authorizer.ts measure this path).
   let debugEnabled = logger !== undefined && logger.level <= DEBUG;
@@ -211,11 +213,16 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       exp: claims.exp,
     };
     if (typeof claims.jti === 'string') context_.jti = claims.jti;
+    // Frozen and shared between calls: the runtime only serializes it.
+    const policyDocument = policy.policyDocument as unknown as APIGatewayAuthorizerResult['policyDocument'];
+    if (usageKeyOf === undefined) return { principalId: claims.sub, policyDocument, context: context_ };
+    // Per answer, from this token's own claim: the memoized policy (keyed by scopes) never carries it. One
+    // literal with the key (not a property added later): the answer keeps one object shape.
     return {
       principalId: claims.sub,
-      // Frozen and shared between calls: the runtime only serializes it.
-      policyDocument: policy.policyDocument as unknown as APIGatewayAuthorizerResult['policyDocument'],
+      policyDocument,
       context: context_,
+      usageIdentifierKey: usageKeyOf(claims),
     };
   };
 

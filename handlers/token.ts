@@ -19,6 +19,7 @@ import {
   createKeyStateStore,
   createKmsClient,
   createRotatingSigner,
+  createSharedIssuanceLimiter,
   createTokenIntrospectionService,
   createTokenMinter,
   createTokenRevocationService,
@@ -102,6 +103,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         min: 1,
         max: MAX_INTROSPECTION_RATE_PER_SECOND,
       }),
+      /**
+       * The issuance counter table (core/issuer/shared-issuance-limiter.ts): set, the per-client limit holds
+       * across Lambda environments; unset, per environment.
+       */
+      ISSUANCE_TABLE: optionalStr(),
       /** Metrics (CloudWatch EMF lines) only when a namespace is configured. */
       POWERTOOLS_METRICS_NAMESPACE: optionalStr(),
       ...loggerConfigSpec('keygate-token'),
@@ -155,7 +161,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       }),
       // Every throttled KMS attempt, retried or not: the early sign of the shared RSA quota (core/issuer/kms-quotas.ts).
       onRetry: ({ kind }) => {
-        if (kind === 'throttled') recordKmsThrottle(metrics);
+        if (kind === 'throttled') recordCount(metrics, 'KmsThrottles');
       },
     });
   const minter =
@@ -218,7 +224,15 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,
       audiences: issuerAudiences(config.AUDIENCE, config.AUDIENCES),
-      limiter: createIssuanceLimiter({ now }),
+      limiter:
+        config.ISSUANCE_TABLE !== undefined
+          ? createSharedIssuanceLimiter({
+              dynamodb,
+              tableName: config.ISSUANCE_TABLE,
+              now,
+              onFallback: () => recordCount(metrics, 'IssuanceLimiterFallbacks'),
+            })
+          : createIssuanceLimiter({ now }),
       defaultRatePerSecond: config.ISSUANCE_RATE_PER_SECOND,
     }),
     logger: clients.logger ?? createLogger(config),
@@ -226,11 +240,18 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
   };
 }
 
-function recordKmsThrottle(metrics: TokenMetrics | undefined): void {
+/**
+ * Counts one event as a metric published at once: `KmsThrottles` (a KMS ThrottlingException seen by this
+ * Lambda; alarm: infra/lib/constructs/monitoring.ts) or `IssuanceLimiterFallbacks` (the issuance counter
+ * table failed and the per-environment bucket decided: core/issuer/shared-issuance-limiter.ts).
+ */
+function recordCount(
+  metrics: TokenMetrics | undefined,
+  name: 'KmsThrottles' | 'IssuanceLimiterFallbacks',
+): void {
   if (!metrics) return;
   try {
-    // KMS ThrottlingException seen by this Lambda (alarm: infra/lib/constructs/monitoring.ts).
-    metrics.addMetric('KmsThrottles', MetricUnit.Count, 1);
+    metrics.addMetric(name, MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
   } catch {
     // Best effort, as every metric here.
@@ -405,7 +426,7 @@ export function createHandler(deps: TokenDeps) {
       // The last throttled attempt (earlier ones were counted as they were retried); DynamoDB's throttling
       // arrives as a RegistryError.
       if (error.code === 'dependency_throttled' && !(error instanceof RegistryError)) {
-        recordKmsThrottle(deps.metrics);
+        recordCount(deps.metrics, 'KmsThrottles');
       }
       return errorResponse(error);
     }

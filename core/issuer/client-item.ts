@@ -1,6 +1,7 @@
 // A client record as a DynamoDB item (one item per client, keyed by `client_id`) and back, plus how SDK
 // failures map to registry errors. Parsing is defensive: a foreign or hand-edited item is corrupt_record.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_TIER, TIER_NAME } from '../usage-tiers.js';
 import { parseClientJwks } from './client-jwks.js';
 import { MAX_TOKEN_LIFETIME_SECONDS } from './client-rules.js';
 import { RegistryError } from './errors.js';
@@ -72,6 +73,7 @@ export function toItem(record: ClientRecord): Item {
   if (record.claims !== undefined && Object.keys(record.claims).length > 0)
     item.claims = { M: Object.fromEntries(Object.entries(record.claims).map(([k, v]) => [k, { S: v }])) };
   if (record.introspect === true) item[INTROSPECT_ATTRIBUTE] = { BOOL: true };
+  if (record.tier !== undefined) item.tier = { S: record.tier };
   if (record.previousSecretHash !== undefined && record.previousSecretExpiresAt !== undefined) {
     item.previous_secret_hash = { S: record.previousSecretHash };
     item.previous_secret_expires_at = { S: record.previousSecretExpiresAt };
@@ -126,6 +128,9 @@ export function fromItem(item: Item): ClientRecord {
   const claimValues = Object.entries(item.claims?.M ?? {}).map(([k, v]) => [k, v.S] as const);
   if (claimValues.some(([, v]) => v === undefined))
     throw new RegistryError('corrupt_record', `client item ${JSON.stringify(clientId)} has malformed claims`);
+  const tier = s('tier');
+  if (tier !== undefined && (!TIER_NAME.test(tier) || tier === DEFAULT_TIER))
+    throw new RegistryError('corrupt_record', `client item ${JSON.stringify(clientId)} has a malformed tier`);
   return {
     clientId,
     name,
@@ -146,6 +151,7 @@ export function fromItem(item: Item): ClientRecord {
       : {}),
     ...(claimValues.length > 0 ? { claims: Object.fromEntries(claimValues) as Record<string, string> } : {}),
     ...(item[INTROSPECT_ATTRIBUTE]?.BOOL === true ? { introspect: true as const } : {}),
+    ...(tier !== undefined ? { tier } : {}),
   };
 }
 

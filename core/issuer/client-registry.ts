@@ -9,6 +9,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_TIER, TIER_NAME } from '../usage-tiers.js';
 import { normalizeClaims } from './client-claims.js';
 import {
   DELETED_STATUS,
@@ -70,6 +71,18 @@ export interface NewClient {
   readonly claims?: Readonly<Record<string, string>>;
   /** May call the introspection endpoint (RFC 7662). */
   readonly introspect?: boolean;
+  /** Usage tier (core/usage-tiers.ts); absent or `default`: the default tier. */
+  readonly tier?: string;
+}
+
+/** A usage tier name, checked; undefined for the default tier (stored as no attribute). */
+function checkTier(tier: string): string | undefined {
+  if (!TIER_NAME.test(tier))
+    throw new RegistryError(
+      'invalid_tier',
+      `tier ${JSON.stringify(tier.slice(0, 40))} must be lower-case letters, digits or _ (a letter first, at most 32)`,
+    );
+  return tier === DEFAULT_TIER ? undefined : tier;
 }
 
 export interface ClientUpdate {
@@ -84,6 +97,8 @@ export interface ClientUpdate {
   readonly claims?: Readonly<Record<string, string>>;
   /** Grants (true) or withdraws (false) the introspection permission. */
   readonly introspect?: boolean;
+  /** Moves the client to this usage tier; `default` moves it to the default tier. */
+  readonly tier?: string;
   /**
    * A status change stamps tokensRevokedAt with the registry's time of the write: enabling therefore
    * refuses every token issued before the enable, tokens minted from a stale client cache included.
@@ -336,6 +351,14 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       set('claims', { M: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, { S: v }])) });
     }
     if (changes.introspect !== undefined) set(INTROSPECT_ATTRIBUTE, { BOOL: changes.introspect });
+    let removes = '';
+    if (changes.tier !== undefined) {
+      const tier = checkTier(changes.tier);
+      if (tier === undefined) {
+        removes = ' REMOVE #tier';
+        names['#tier'] = 'tier';
+      } else set('tier', { S: tier });
+    }
     names['#status'] = 'status';
     values[':deleted'] = { S: DELETED_STATUS };
     const live = 'attribute_exists(client_id) AND #status <> :deleted';
@@ -353,7 +376,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           values[':status'] = { S: status };
           values[':read_status'] = { S: from };
           const item = await writeCutoff(clientId, 'tokens_revoked_at', at, (stamp) => ({
-            UpdateExpression: `SET ${sets.join(', ')}`,
+            UpdateExpression: `SET ${sets.join(', ')}${removes}`,
             ConditionExpression: `${live} AND #status = :read_status`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: { ...values, ':stamp': stamp },
@@ -372,7 +395,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         new UpdateItemCommand({
           TableName: tableName,
           Key: key(clientId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes}`,
           ConditionExpression: live,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

@@ -57,6 +57,8 @@ type RegistryOnlyCode =
   | 'invalid_client_id'
   /** A JWK Set that is not public keys of a supported type, or a secret asked of a key client. */
   | 'invalid_keys'
+  /** A client's usage tier name breaks core/usage-tiers.ts TIER_NAME. */
+  | 'invalid_tier'
   /** A client status other than `active` or `disabled` was asked for. */
   | 'invalid_status'
   /** The client changed between our read and our conditional write (e.g. two rotations at once); retry. */
@@ -96,6 +98,7 @@ export const ISSUER_ERRORS: Readonly<
   invalid_secret: SERVER_ERROR,
   invalid_client_id: SERVER_ERROR,
   invalid_keys: SERVER_ERROR,
+  invalid_tier: SERVER_ERROR,
   invalid_status: SERVER_ERROR,
   concurrent_update: SERVER_ERROR,
   table_missing: SERVER_ERROR,

@@ -28,6 +28,7 @@ export * from './resource-indicator.js';
 export * from './retry.js';
 export * from './rotating-jwks-publisher.js';
 export * from './rotating-signer.js';
+export * from './shared-issuance-limiter.js';
 export * from './signing-key-adoption.js';
 export * from './signing-key-policy.js';
 export * from './token-defaults.js';

@@ -139,7 +139,7 @@ export function createTokenIntrospectionService(
       // not apply: 403 tells the operator what is missing (docs/introspection.md#permission).
       if (caller.introspect !== true)
         throw new IssuerError('introspection_forbidden', 'this client may not introspect tokens');
-      const decision = options.limiter.take(caller.clientId, options.ratePerSecond);
+      const decision = await options.limiter.take(caller.clientId, options.ratePerSecond);
       if (!decision.ok)
         throw new RateLimitedError(
           decision.retryAfterSeconds,

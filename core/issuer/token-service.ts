@@ -96,7 +96,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (options.limiter) {
         const rate =
           record.issuanceRatePerSecond ?? options.defaultRatePerSecond ?? DEFAULT_ISSUANCE_RATE_PER_SECOND;
-        const decision = options.limiter.take(record.clientId, rate);
+        const decision = await options.limiter.take(record.clientId, rate);
         if (!decision.ok) throw new RateLimitedError(decision.retryAfterSeconds);
       }
       // The authorizer refuses iat <= the client's cutoff, so a token minted in the cutoff's own second (a
@@ -112,6 +112,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           lifetimeSeconds,
           ...(audience !== undefined ? { audience } : {}),
           ...(record.claims !== undefined ? { claims: record.claims } : {}),
+          ...(record.tier !== undefined ? { tier: record.tier } : {}),
         });
         return {
           accessToken: token.accessToken,

@@ -28,6 +28,8 @@ export interface MintRequest {
   readonly audience?: string;
   /** The client's static claims (core/issuer/client-claims.ts), already checked. */
   readonly claims?: Readonly<Record<string, string>>;
+  /** The client's usage tier (core/usage-tiers.ts), minted as the `tier` claim; absent: the default tier. */
+  readonly tier?: string;
 }
 
 export interface MintedToken {
@@ -80,4 +82,6 @@ export interface ClientRecord {
   readonly claims?: Readonly<Record<string, string>>;
   /** May call POST /oauth2/introspect (RFC 7662 §4: callers are specifically authorized); absent: no. */
   readonly introspect?: true;
+  /** Usage tier (core/usage-tiers.ts) whose usage plan throttles this client; absent: the default tier. */
+  readonly tier?: string;
 }

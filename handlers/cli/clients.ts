@@ -20,6 +20,7 @@ import {
   RegistryError,
   type RegistryErrorCode,
 } from '../../core/issuer/index.js';
+import { DEFAULT_TIER } from '../../core/usage-tiers.js';
 import { UsageError } from '../errors.js';
 import { type AdminIo, createAdminCli, type Refusal } from './admin-cli.js';
 import { awsClientConfig } from './aws-env.js';
@@ -73,12 +74,20 @@ function publicView(record: ClientRecord) {
     ...(record.claims ? { claims: { ...record.claims } } : {}),
     // RFC 7662: whether this client may call POST /oauth2/introspect (docs/introspection.md).
     introspect: record.introspect === true,
+    // The usage tier whose usage plan throttles the client (docs/tenants.md#usage-tiers).
+    tier: record.tier ?? DEFAULT_TIER,
   };
 }
 
 /** `--resources a,b`, `--default-resource a` and `--claim n=v` (repeated) as registry input (create and update). */
-function resourceInput(opts: { resources?: string; defaultResource?: string; claim?: string[] }) {
+function resourceInput(opts: {
+  resources?: string;
+  defaultResource?: string;
+  claim?: string[];
+  tier?: string;
+}) {
   return {
+    ...(opts.tier !== undefined ? { tier: opts.tier } : {}),
     ...(opts.claim !== undefined && opts.claim.length > 0
       ? { claims: Object.fromEntries(opts.claim.map(parseClaimArg)) }
       : {}),
@@ -89,6 +98,7 @@ function resourceInput(opts: { resources?: string; defaultResource?: string; cla
 const RESOURCES_HELP =
   'RFC 8707 resources (token audiences) the client may ask for, space- or comma-separated';
 const CLAIM_HELP = 'a static claim minted into every token, name=value (repeat for more; e.g. tenant=acme)';
+const TIER_HELP = `the usage tier whose usage plan throttles this client (default: ${DEFAULT_TIER})`;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const DEFAULT_RESOURCE_HELP =
   'the audience of a token request without resource= (default: the first resource)';
@@ -104,6 +114,7 @@ interface CreateOptions {
   clearClaims?: boolean;
   jwks?: string;
   introspect?: boolean;
+  tier?: string;
 }
 
 /** A JWK Set file (`--jwks`): its JSON, checked by the registry (public keys only). */
@@ -185,6 +196,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
             ]
           : []),
         `introspection:  ${v.introspect ? 'allowed' : 'not allowed'}`,
+        `tier:           ${v.tier}`,
         ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
@@ -253,6 +265,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--claim <name=value>', CLAIM_HELP, collect)
     .option('--jwks <file>', 'a JWK Set of public keys: the client uses private_key_jwt, no secret')
     .option('--introspect', 'may call the token introspection endpoint (RFC 7662), e.g. a resource server')
+    .option('--tier <name>', TIER_HELP)
     .action(async (opts: CreateOptions) => {
       const input = {
         name: opts.name,
@@ -382,7 +395,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('update <clientId>')
-    .description('change name, scopes, token lifetime, issuance rate, resources or claims')
+    .description('change name, scopes, token lifetime, issuance rate, resources, claims or tier')
     .option('--name <name>', 'a human-readable name')
     .option('--scopes <scopes>', 'space- or comma-separated scopes (replaces the current ones)')
     .option('--lifetime <seconds>', 'token lifetime in seconds', parseLifetime)
@@ -393,6 +406,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--clear-claims', 'remove every claim')
     .option('--introspect', 'allow calls to the token introspection endpoint (RFC 7662)')
     .option('--no-introspect', 'withdraw the introspection permission')
+    .option('--tier <name>', `${TIER_HELP}; ${DEFAULT_TIER} moves it back`)
     .action(async (clientId: string, opts: Partial<CreateOptions>) => {
       const changes = {
         ...(opts.name !== undefined ? { name: opts.name } : {}),
@@ -408,7 +422,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       }
       if (Object.keys(changes).length === 0)
         throw new UsageError(
-          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims or --[no-]introspect',
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims, --[no-]introspect or --tier',
         );
       const record = await registry().update(clientId, changes);
       emit(record, `Updated client ${record.clientId}`);
@@ -486,6 +500,7 @@ const INPUT_CODES: ReadonlySet<RegistryErrorCode> = new Set([
   'invalid_rate',
   'invalid_resource',
   'invalid_claims',
+  'invalid_tier',
   'invalid_status',
   'invalid_keys',
 ]);

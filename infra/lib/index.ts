@@ -8,6 +8,7 @@ export {
   STACK_OUTPUTS,
   type StackOutputName,
 } from '../../core/stack-outputs.js';
+export type { QuotaPeriod, UsageTier, UsageTiers } from '../../core/usage-tiers.js';
 export {
   KeyRotation,
   type KeyRotationOptions,
@@ -41,3 +42,4 @@ export {
   type NativeJwtAuthorizerProps,
 } from './constructs/native-jwt-authorizer.js';
 export type { PublishedDocuments } from './constructs/published-documents.js';
+export { UsagePlans } from './constructs/usage-plans.js';

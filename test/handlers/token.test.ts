@@ -5,6 +5,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientRegistry } from '../../core/issuer/client-registry.js';
 import { createJwksPublisher } from '../../core/issuer/jwks-publisher.js';
+import { createIssuanceTable } from '../../core/issuer/shared-issuance-limiter.js';
 import { createJwksKeyStore, createVerifier } from '../../core/jwt/index.js';
 import {
   createTestRegistry,
@@ -479,5 +480,24 @@ describe('token endpoint', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('ISSUANCE_TABLE: the issuance limit across token-handler instances', () => {
+  it('two handler instances (two Lambda environments) admit exactly the client rate per second between them', async () => {
+    await createIssuanceTable(localDynamo(db.endpoint), 'keygate-issuance');
+    const { record, clientSecret } = await registry.create({
+      name: 'limited',
+      scopes: ['products/read'],
+      issuanceRatePerSecond: 3,
+    });
+    const withTable = { env: { ISSUANCE_TABLE: 'keygate-issuance' } };
+    const [a, b] = [handlerWith(withTable), handlerWith(withTable)];
+    const ask = (h: typeof a) =>
+      h(event({ headers: { 'Content-Type': FORM, Authorization: basic(record.clientId, clientSecret) } }));
+    clock = Math.floor(clock / 1000) * 1000 + 100;
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => ask(i % 2 === 0 ? a : b)));
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
+    expect(answers.find((r) => r.statusCode === 429)!.headers?.['Retry-After']).toBe('1');
   });
 });

@@ -490,4 +490,44 @@ describe('revocations in the registry', () => {
     expect((await registry.get(record.clientId, { consistent: true }))?.introspect).toBeUndefined();
     expect((await registry.update(plain.clientId, { introspect: true })).introspect).toBe(true);
   });
+
+  it('stores a usage tier, moves it on update, and stores the default tier as no tier', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'n', scopes: ['products/read'], tier: 'gold' });
+    expect(record.tier).toBe('gold');
+    expect((await registry.get(record.clientId, { consistent: true }))?.tier).toBe('gold');
+    expect((await registry.update(record.clientId, { tier: 'silver' })).tier).toBe('silver');
+    // Moving back to the default tier removes the attribute, together with another change.
+    const back = await registry.update(record.clientId, { tier: 'default', name: 'm' });
+    expect(back).not.toHaveProperty('tier');
+    expect(back.name).toBe('m');
+    const plain = await registry.create({ name: 'p', scopes: ['products/read'], tier: 'default' });
+    expect(plain.record).not.toHaveProperty('tier');
+  });
+
+  it.each(['Gold', 'go ld', '', '1st', 'x'.repeat(33)])(
+    'refuses the tier name %j with invalid_tier',
+    async (tier) => {
+      const registry = await freshRegistry();
+      expect(await codeOf(registry.create({ name: 'n', scopes: ['products/read'], tier }))).toBe(
+        'invalid_tier',
+      );
+      const { record } = await registry.create({ name: 'n', scopes: ['products/read'] });
+      expect(await codeOf(registry.update(record.clientId, { tier }))).toBe('invalid_tier');
+    },
+  );
+
+  it('reads a hand-edited malformed tier as corrupt_record', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'n', scopes: ['products/read'] });
+    await localDynamo(db.endpoint).send(
+      new UpdateItemCommand({
+        TableName: registry.tableName,
+        Key: { client_id: { S: record.clientId } },
+        UpdateExpression: 'SET tier = :t',
+        ExpressionAttributeValues: { ':t': { S: 'Gold Plus' } },
+      }),
+    );
+    expect(await codeOf(registry.get(record.clientId))).toBe('corrupt_record');
+  });
 });

@@ -93,7 +93,8 @@ describe('signing key and clients table', () => {
   });
 
   it('keys the clients table by client_id (S), on demand, with PITR, deletion protection and KMS encryption', () => {
-    s.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    // The clients table and the issuance counters (core/issuer/shared-issuance-limiter.ts).
+    s.template.resourceCountIs('AWS::DynamoDB::Table', 2);
     s.template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
         KeySchema: [{ AttributeName: 'client_id', KeyType: 'HASH' }],
@@ -227,7 +228,7 @@ describe('IAM: least privilege', () => {
     Resource: { 'Fn::GetAtt': [ids().logGroup[name], 'Arn'] },
   });
 
-  it('lets the token function kms:Sign its key (rotated keys: their key policies), dynamodb:GetItem the one table and put only its reserved jti items', () => {
+  it('lets the token function kms:Sign its key (rotated keys: their key policies), dynamodb:GetItem the clients table, put only its reserved jti items and UpdateItem the issuance counters', () => {
     expect(policyOf(ids().role.token)).toEqual([
       logs('token'),
       {
@@ -250,6 +251,12 @@ describe('IAM: least privilege', () => {
         Condition: {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#assertion-jti/*', '#revoked-jti/*'] },
         },
+      },
+      {
+        Sid: 'CountIssuance',
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/IssuanceTable/), 'Arn'] },
       },
     ]);
   });
@@ -723,6 +730,7 @@ describe('cdk-nag AWS Solutions checks', () => {
         'AwsSolutions-APIG3',
         'AwsSolutions-APIG4',
         'AwsSolutions-COG4',
+        'AwsSolutions-DDB3',
         'AwsSolutions-IAM4',
         'AwsSolutions-IAM5',
         'AwsSolutions-SF2',

@@ -174,6 +174,31 @@ describe('clients CLI against dynalite', () => {
     expect(help.stdout).toContain('rotate-secret');
   });
 
+  it('create|update --tier puts a client in a usage tier, default moves it back; a bad name is exit 2', async () => {
+    const created = await cli([
+      '--json',
+      'create',
+      '--name',
+      'gold',
+      '--scopes',
+      'products/read',
+      '--tier',
+      'gold',
+    ]);
+    expect(created.code).toBe(0);
+    const { client } = JSON.parse(created.stdout);
+    expect(client.tier).toBe('gold');
+    const shown = await cli(['show', client.client_id]);
+    expect(shown.stdout).toMatch(/^tier: {11}gold$/m);
+    const moved = await cli(['--json', 'update', client.client_id, '--tier', 'default']);
+    expect(JSON.parse(moved.stdout).tier).toBe('default');
+    const bad = await cli(['update', client.client_id, '--tier', 'Gold']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'error: tier "Gold" must be lower-case letters, digits or _ (a letter first, at most 32)\n',
+    );
+  });
+
   it('honours --table over CLIENTS_TABLE', async () => {
     const r = await cli(['--table', 'other-table', 'list']);
     expect(r.code).toBe(1);
@@ -341,7 +366,7 @@ describe('clients CLI notices', () => {
       {
         code: 'usage',
         message:
-          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims or --[no-]introspect',
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims, --[no-]introspect or --tier',
       },
     ],
     [
