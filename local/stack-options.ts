@@ -8,6 +8,7 @@ import {
   MAX_RESULTS_CACHE_TTL_SECONDS,
 } from '../core/contract.js';
 import { resourceProblem } from '../core/issuer/resource-indicator.js';
+import type { LocalDemo } from './demo.js';
 import { StackStartError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import type { LocalLambdasOptions } from './lambdas.js';
@@ -79,10 +80,15 @@ export interface LocalStackOptions {
   /** The KMS emulator's RSA request quota per second. Default: AWS's (core/issuer/kms-quotas.ts). */
   readonly kmsRsaQuotaPerSecond?: number;
   /**
-   * Put the resource API in front of the team's own dev server instead of the products sample: `routes` (the
-   * authorizer's route table) are served through an HTTP proxy integration to `url`.
+   * Put the resource API in front of the team's own dev server: `routes` (the authorizer's route table) are
+   * served through an HTTP proxy integration to `url`.
    */
   readonly upstream?: UpstreamOptions;
+  /**
+   * Without an upstream: the resource API's routes and the in-process Lambdas behind them (local/demo.ts;
+   * `npm start` in a clone passes examples/products/local-demo.ts). Neither: the resource API has no routes.
+   */
+  readonly demo?: LocalDemo;
   /** One call per request on either API (access log). */
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
 }

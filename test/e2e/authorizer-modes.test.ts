@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invalidToken } from '../../local/gateway/jwt-authorizer.js';
-import { type AuthorizerMode, type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type AuthorizerMode, type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 interface ModeAnswers {
   readonly unauthorized: { readonly body: string; readonly wwwAuthenticate: string };

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, StackStartError, startLocalStack } from '../../local/stack.js';
+import { type LocalStack, StackStartError, startLocalStack } from '../support/products-stack.js';
 
 const EPHEMERAL = { auth: 0, api: 0, kms: 0, dynamodb: 0 };
 

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProtectedRoute } from '../../core/authz/index.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { type AuthorizerMode, type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type AuthorizerMode, type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { kmsSign } from '../reliability/support/kms-token.js';
 
 // The authorizers' clock (both modes): fixed, so exp/nbf cases are exact.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRouteTable } from '../../../core/authz/index.js';
 import * as authorizer from '../../../handlers/authorizer.js';
 import * as discovery from '../../../handlers/discovery.js';
-import * as products from '../../../handlers/products.js';
+import * as products from '../../../examples/products/handler.js';
 import * as publisher from '../../../handlers/publisher.js';
 import * as rotation from '../../../handlers/rotation.js';
 import * as token from '../../../handlers/token.js';

@@ -7,7 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEARER_VALIDATION_REGEX } from '../../../core/contract.js';
 import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
-import { RESOURCE_ROUTES } from '../../../core/products/routes.js';
+import { RESOURCE_ROUTES } from '../../../examples/products/routes.js';
 import {
   DOCUMENT_NAMES,
   type DocumentName,
