@@ -121,7 +121,11 @@ describe('import layering', () => {
       'local/ may import only local, handlers, core',
     ],
     ['handlers/x.ts', "import * as p from '../examples/products/handler.js';", 'handlers/ may import only'],
-    ['core/x.ts', "import { RESOURCE_ROUTES } from '../examples/products/routes.js';", 'core/ may import only'],
+    [
+      'core/x.ts',
+      "import { RESOURCE_ROUTES } from '../examples/products/routes.js';",
+      'core/ may import only',
+    ],
     ['tools/x.ts', "import { a } from '../examples/products/stack.js';", 'tools/ may import only'],
     ['core/x.ts', "import { App } from 'aws-cdk-lib';", 'aws-cdk-lib belongs to infra'],
     ['handlers/x.ts', "import { it } from 'vitest';", 'vitest belongs to test/ only'],

@@ -5,9 +5,9 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { type ClientCredentials, mintToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let shiftMs = 0;

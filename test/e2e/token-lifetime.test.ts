@@ -5,8 +5,8 @@
 // sleeping; the CLI's wait moves them forward.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../handlers/cli/clients.js';
-import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { type ClientCredentials, mintToken, requestToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let shiftMs = 0;

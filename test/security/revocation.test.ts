@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../handlers/cli/clients.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { type ClientCredentials, mintToken, requestToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 const ROUTES = [
   { method: 'GET', path: '/items/{id}', scopes: ['items:read'] },
