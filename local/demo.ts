@@ -1,5 +1,5 @@
 // A resource API the local stack serves from in-process Lambdas instead of an upstream: the caller brings its
-// route table and the handlers behind it (e.g. examples/products/local-demo.ts for `npm start` in a clone),
+// route table and the handlers behind it (e.g. the products sample in examples/ for `npm start` in a clone),
 // so local/ never imports a sample. `keygate start` without --routes uses local/echo-demo.ts instead.
 import type { LambdaFunction } from './gateway/index.js';
 import type { GatewayRoute } from './gateway/router.js';

@@ -86,7 +86,7 @@ export interface LocalStackOptions {
   readonly upstream?: UpstreamOptions;
   /**
    * Without an upstream: the resource API's routes and the in-process Lambdas behind them (local/demo.ts;
-   * `npm start` in a clone passes examples/products/local-demo.ts). Neither: the resource API has no routes.
+   * `npm start` in a clone passes the products sample's, from examples/). Neither: the resource API has no routes.
    */
   readonly demo?: LocalDemo;
   /** One call per request on either API (access log). */

@@ -1,7 +1,7 @@
 // `keygate start` (and `npm start` in a clone): runs the whole local stack (local/stack.ts) in the foreground,
 // prints its URLs, the demo client's credentials and a copy-paste curl walkthrough (or with --json one JSON
 // object), logs one line per request, and shuts down cleanly on Ctrl-C / SIGTERM. Without --routes, `npm
-// start` in a clone serves the products sample (examples/products/start.ts passes it in as a demo) and
+// start` in a clone serves the products sample (its start.ts in examples/ passes it in as a demo) and
 // `keygate start` the built-in echo demo (local/echo-demo.ts), which ships in the package. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
@@ -62,7 +62,7 @@ export interface StartFlags {
 export interface StartOptions {
   /** Default 'npm start'. */
   readonly name?: string;
-  /** Without --routes: this demo (`npm start` in a clone: examples/products/start.ts). Default: the echo demo. */
+  /** Without --routes: this demo (`npm start` in a clone: the products sample in examples/). Default: the echo demo. */
   readonly demo?: StartDemo;
 }
 

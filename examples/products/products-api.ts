@@ -1,6 +1,5 @@
 // The sample's resource API on keygate's public constructs: a regional RestApi with throttling and logs,
 // the products Lambda, and three methods whose scopes KeygateAuthorizer turns into its route table.
-import { fileURLToPath } from 'node:url';
 import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';

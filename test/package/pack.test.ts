@@ -16,7 +16,7 @@ import { startJwksServer } from '../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { startLocalStack } from '../../local/stack.js';
+import { startLocalStack } from '../support/products-stack.js';
 import { mintToken, requestToken } from '../support/client-token.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
