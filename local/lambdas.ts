@@ -1,6 +1,7 @@
-// The six keygate Lambdas (and a demo's, local/demo.ts) built in-process from an environment and injected SDK clients, behind stable
-// late-bound functions: the gateways are wired before the env is known (port 0 resolves on listen), and a
-// deploy swaps one handler for a fresh "container" (new config, cold caches) without touching the gateway.
+// The six keygate Lambdas (and a demo's, local/demo.ts) built in-process from an environment and injected SDK
+// clients, behind stable late-bound functions: the gateways are wired before the env is known (port 0 resolves
+// on listen), and a deploy swaps one handler for a fresh "container" (new config, cold caches) without
+// touching the gateway.
 import type { PolicyRoute } from '../core/authz/index.js';
 import type { DynamoApi, KmsApi } from '../core/issuer/index.js';
 import * as authorizerHandler from '../handlers/authorizer.js';

@@ -86,7 +86,7 @@ export interface LocalStackOptions {
   readonly upstream?: UpstreamOptions;
   /**
    * Without an upstream: the resource API's routes and the in-process Lambdas behind them (local/demo.ts;
-   * `npm start` in a clone passes the products sample's, from examples/). Neither: the resource API has no routes.
+   * `npm start` in a clone passes the products sample's, from examples/). One of the two is required.
    */
   readonly demo?: LocalDemo;
   /** One call per request on either API (access log). */
@@ -110,6 +110,14 @@ export interface StackSettings {
 
 /** Applies the defaults; throws StackStartError('config') on a value the stack cannot start with. */
 export function resolveStackOptions(options: LocalStackOptions): StackSettings {
+  if (!options.upstream && !options.demo) {
+    // Clients get the served routes' scopes: with no routes there is nothing to issue tokens for.
+    throw new StackStartError(
+      'config',
+      'the resource API needs an upstream or a demo (local/demo.ts)',
+      'api',
+    );
+  }
   const host = options.host ?? '127.0.0.1';
   const exposeInternals = options.exposeInternals ?? false;
   const ports = { ...DEFAULT_PORTS, ...options.ports };

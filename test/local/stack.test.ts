@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack as startProductStack } from '../../local/stack.js';
 import { type LocalStack, StackStartError, startLocalStack } from '../support/products-stack.js';
 
 const EPHEMERAL = { auth: 0, api: 0, kms: 0, dynamodb: 0 };
@@ -149,6 +150,13 @@ describe('with a state directory', () => {
 });
 
 describe('startup errors', () => {
+  it('refuses to start with neither an upstream nor a demo (the product ships no sample to fall back to)', async () => {
+    const err = await startProductStack({ inMemory: true, ports: EPHEMERAL }).catch((e) => e);
+    expect(err).toBeInstanceOf(StackStartError);
+    expect(err).toMatchObject({ code: 'config', server: 'api' });
+    expect(err.message).toBe('the resource API needs an upstream or a demo (local/demo.ts)');
+  });
+
   it('names the server whose port is busy and leaves nothing running', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
