@@ -65,7 +65,7 @@ async function npmStart(mode: AuthorizerMode): Promise<Target> {
     [
       '--import',
       'tsx',
-      'local/start.ts',
+      'examples/products/start.ts',
       '--in-memory',
       '--quiet',
       '--authorizer',
