@@ -31,7 +31,7 @@ export interface LocalLambdasOptions {
   readonly dynamodb: DynamoApi;
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly logs?: boolean;
-  /** The demo resource API's handlers, when the stack serves one (local/demo.ts). */
+  /** The demo resource API's handlers, when the stack serves one (local/demo.ts; checked in stack-options). */
   readonly demo?: LocalDemo;
   /** The authorizer's route table. */
   readonly routes?: readonly PolicyRoute[];
@@ -66,10 +66,6 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
   let authorizerDeps: authorizerHandler.AuthorizerDeps | undefined;
 
   const demoClock = options.clocks?.demo;
-  for (const name of Object.keys(options.demo?.handlers ?? {})) {
-    if ((LAMBDA_NAMES as readonly string[]).includes(name))
-      throw new Error(`demo handler ${name} is a keygate Lambda`);
-  }
   const demoBuild = Object.fromEntries(
     Object.entries(options.demo?.handlers ?? {}).map(([name, create]) => [
       name,

@@ -11,7 +11,7 @@ import { resourceProblem } from '../core/issuer/resource-indicator.js';
 import type { LocalDemo } from './demo.js';
 import { StackStartError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
-import type { LocalLambdasOptions } from './lambdas.js';
+import { LAMBDA_NAMES, type LocalLambdasOptions } from './lambdas.js';
 import type { UpstreamOptions } from './upstream.js';
 
 /** Documented default ports (README "Run it locally"). */
@@ -93,6 +93,21 @@ export interface LocalStackOptions {
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
 }
 
+/** A demo's handlers must not shadow keygate's Lambdas, and each of its routes needs its handler. */
+function checkDemo(demo: LocalDemo): void {
+  const names = Object.keys(demo.handlers);
+  const taken = names.find((n) => (LAMBDA_NAMES as readonly string[]).includes(n));
+  if (taken) throw new StackStartError('config', `demo handler ${taken} is a keygate Lambda`, 'api');
+  const missing = demo.routes.find((r) => !names.includes(r.handler));
+  if (missing) {
+    throw new StackStartError(
+      'config',
+      `demo route ${missing.method} ${missing.path} names no demo handler (${missing.handler})`,
+      'api',
+    );
+  }
+}
+
 /** LocalStackOptions with the defaults applied and the values checked. */
 export interface StackSettings {
   readonly host: string;
@@ -118,6 +133,7 @@ export function resolveStackOptions(options: LocalStackOptions): StackSettings {
       'api',
     );
   }
+  if (!options.upstream && options.demo) checkDemo(options.demo);
   const host = options.host ?? '127.0.0.1';
   const exposeInternals = options.exposeInternals ?? false;
   const ports = { ...DEFAULT_PORTS, ...options.ports };

@@ -10,6 +10,8 @@ import { startLocalStack as startProductStack } from '../../local/stack.js';
 import { type LocalStack, StackStartError, startLocalStack } from '../support/products-stack.js';
 
 const EPHEMERAL = { auth: 0, api: 0, kms: 0, dynamodb: 0 };
+/** A demo Lambda for the demo checks (never invoked: the stack refuses the demo first). */
+const echo = () => async () => ({ statusCode: 200, body: '' });
 
 async function token(stack: LocalStack, scope?: string): Promise<string> {
   const { clientId, clientSecret } = stack.demoClient;
@@ -155,6 +157,29 @@ describe('startup errors', () => {
     expect(err).toBeInstanceOf(StackStartError);
     expect(err).toMatchObject({ code: 'config', server: 'api' });
     expect(err.message).toBe('the resource API needs an upstream or a demo (local/demo.ts)');
+  });
+
+  it.each([
+    [
+      'a demo handler named like a keygate Lambda',
+      {
+        routes: [{ method: 'GET', path: '/x', handler: 'token', scopes: ['x/read'] }],
+        handlers: { token: echo },
+      },
+      'demo handler token is a keygate Lambda',
+    ],
+    [
+      'a demo route with no handler behind it',
+      {
+        routes: [{ method: 'GET', path: '/x', handler: 'missing', scopes: ['x/read'] }],
+        handlers: { x: echo },
+      },
+      'demo route GET /x names no demo handler (missing)',
+    ],
+  ])('refuses %s before starting anything', async (_name, demo, message) => {
+    const err = await startProductStack({ inMemory: true, ports: EPHEMERAL, demo }).catch((e) => e);
+    expect(err).toBeInstanceOf(StackStartError);
+    expect(err).toMatchObject({ code: 'config', server: 'api', message });
   });
 
   it('names the server whose port is busy and leaves nothing running', async () => {
