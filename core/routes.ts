@@ -1,5 +1,5 @@
 // The route shape the CDK constructs and the local gateway share, and the authorization server's own public
-// routes. The products sample's routes are the sample's (core/products/routes.ts), not the product's.
+// routes. The products sample's routes are the sample's (in examples/), not the product's.
 import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH, REVOCATIONS_PATH } from './contract.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

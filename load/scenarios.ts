@@ -47,7 +47,7 @@ export interface RequestKindDef {
 
 export const REQUEST_KINDS: Readonly<Record<RequestKind, RequestKindDef>> = {
   read: { method: 'GET', target: 'api', path: '/products', token: 'hot', expect: [200] },
-  // p-1001 is in the seeded catalogue (core/products/catalog.ts); a deployment whose catalogue lost it
+  // p-1001 is in the seeded catalogue (examples/products/catalog.ts); a deployment whose catalogue lost it
   // answers 404, which is the handler's correct answer, not a failure.
   'read-item': { method: 'GET', target: 'api', path: '/products/p-1001', token: 'hot', expect: [200, 404] },
   'read-distinct': { method: 'GET', target: 'api', path: '/products', token: 'distinct', expect: [200] },

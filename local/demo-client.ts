@@ -12,8 +12,6 @@ import {
 } from '../core/issuer/index.js';
 
 const DEMO_FILE = 'demo-client.json';
-/** The products sample's scopes; with --upstream the route table's scopes instead. */
-export const DEMO_SCOPES: readonly string[] = ['products/read', 'products/write'];
 /** The demo client mints token pools for load:local and the tests: the highest issuance rate. */
 const DEMO_ISSUANCE_RATE = MAX_ISSUANCE_RATE_PER_SECOND;
 
@@ -68,7 +66,7 @@ async function align(
 export async function ensureDemoClient(
   registry: ClientRegistry,
   stateDir: string | undefined,
-  scopes: readonly string[] = DEMO_SCOPES,
+  scopes: readonly string[],
 ): Promise<DemoClient> {
   const file = stateDir ? join(stateDir, DEMO_FILE) : undefined;
   let replacedClientId: string | undefined;

@@ -97,11 +97,7 @@ export async function runKeygate(argv: readonly string[], io: KeygateIo = {}): P
   passThrough(
     'start',
     'the local stack: your service behind keygate (--routes, --upstream) or the demo',
-    (args) =>
-      (
-        io.start ??
-        ((a) => start(['node', `${NAME} start`, ...a], { name: `${NAME} start`, builtInDemo: 'echo' }))
-      )(args),
+    (args) => (io.start ?? ((a) => start(['node', `${NAME} start`, ...a], { name: `${NAME} start` })))(args),
   );
   try {
     await program.parseAsync([...argv], { from: 'user' });

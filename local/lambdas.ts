@@ -1,17 +1,16 @@
-// The seven keygate Lambdas built in-process from an environment and injected SDK clients, behind stable
-// late-bound functions: the gateways are wired before the env is known (port 0 resolves on listen), and a
-// deploy swaps one handler for a fresh "container" (new config, cold caches) without touching the gateway.
+// The six keygate Lambdas (and a demo's, local/demo.ts) built in-process from an environment and injected SDK
+// clients, behind stable late-bound functions: the gateways are wired before the env is known (port 0 resolves
+// on listen), and a deploy swaps one handler for a fresh "container" (new config, cold caches) without
+// touching the gateway.
 import type { PolicyRoute } from '../core/authz/index.js';
 import type { DynamoApi, KmsApi } from '../core/issuer/index.js';
 import * as authorizerHandler from '../handlers/authorizer.js';
 import * as discoveryHandler from '../handlers/discovery.js';
 import * as jwksHandler from '../handlers/jwks.js';
-// The products sample is loaded only when the stack serves it (local/stack.ts), so the package's `keygate
-// start`, which never does, neither loads nor ships it.
-import type * as ProductsHandler from '../handlers/products.js';
 import * as revocationsHandler from '../handlers/revocations.js';
 import * as tokenHandler from '../handlers/token.js';
 import * as tokenClientAuthHandler from '../handlers/token-client-auth.js';
+import type { LocalDemo } from './demo.js';
 import type { LambdaFunction } from './gateway/index.js';
 
 export const LAMBDA_NAMES = [
@@ -20,7 +19,6 @@ export const LAMBDA_NAMES = [
   'jwks',
   'discovery',
   'revocations',
-  'products',
   'authorizer',
 ] as const;
 export type LambdaName = (typeof LAMBDA_NAMES)[number];
@@ -33,24 +31,27 @@ export interface LocalLambdasOptions {
   readonly dynamodb: DynamoApi;
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly logs?: boolean;
-  /** The products sample's handler module, when the stack serves it; without it there is no products Lambda. */
-  readonly products?: typeof ProductsHandler;
+  /** The demo resource API's handlers, when the stack serves one (local/demo.ts; checked in stack-options). */
+  readonly demo?: LocalDemo;
   /** The authorizer's route table. */
   readonly routes?: readonly PolicyRoute[];
   /** Epoch-ms clocks for the handlers that read time (tests move them forward). Default Date.now. */
   readonly clocks?: {
     readonly authorizer?: () => number;
     readonly token?: () => number;
-    readonly products?: () => number;
+    /** The demo's handlers. */
+    readonly demo?: () => number;
   };
 }
 
 export interface LocalLambdas {
   /** One stable function per Lambda for the gateways; each calls the handler deployed now. */
   readonly functions: Readonly<Record<LambdaName, LambdaFunction>>;
+  /** The same for the demo's handlers, by their names in its routes. */
+  readonly demoFunctions: Readonly<Record<string, LambdaFunction>>;
   /** (Re)builds one handler from the base env with `extraEnv` on top, as a redeploy would. */
   deploy(name: LambdaName, extraEnv?: HandlerEnv): void;
-  /** Deploys all seven from the base env (config errors throw here). */
+  /** Deploys all of them from the base env (config errors throw here). */
   deployAll(): void;
   /** The deployed authorizer's deps (key store and verifier stats). */
   authorizerDeps(): authorizerHandler.AuthorizerDeps;
@@ -61,11 +62,17 @@ const quietLogger = { info() {}, warn() {}, error() {}, debug() {} };
 /** Creates the late-bound functions; nothing is deployed until deploy()/deployAll(). */
 export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
   const logs = options.logs ?? false;
-  const deployed: Partial<Record<LambdaName, LambdaFunction>> = {};
+  const deployed: Partial<Record<string, LambdaFunction>> = {};
   let authorizerDeps: authorizerHandler.AuthorizerDeps | undefined;
 
-  const productsHandler = options.products;
-  const build: Partial<Record<LambdaName, (env: HandlerEnv) => LambdaFunction>> = {
+  const demoClock = options.clocks?.demo;
+  const demoBuild = Object.fromEntries(
+    Object.entries(options.demo?.handlers ?? {}).map(([name, create]) => [
+      name,
+      (env: HandlerEnv) => create({ env, logs, ...(demoClock ? { now: demoClock } : {}) }),
+    ]),
+  );
+  const build: Partial<Record<string, (env: HandlerEnv) => LambdaFunction>> = {
     token: (env) =>
       tokenHandler.createHandler(
         tokenHandler.createDeps(tokenHandler.loadConfig(env), {
@@ -105,17 +112,7 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
           ...(logs ? {} : { logger: quietLogger }),
         }),
       ),
-    ...(productsHandler
-      ? {
-          products: (env: HandlerEnv) =>
-            productsHandler.createHandler(
-              productsHandler.createDeps(productsHandler.loadConfig(env), {
-                ...(logs ? {} : { logger: null }),
-                ...(options.clocks?.products ? { now: options.clocks.products } : {}),
-              }),
-            ),
-        }
-      : {}),
+    ...demoBuild,
     authorizer: (env) => {
       authorizerDeps = authorizerHandler.createDeps(
         authorizerHandler.loadConfig(env),
@@ -130,13 +127,13 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
     },
   };
 
-  const deploy = (name: LambdaName, extraEnv: HandlerEnv = {}) => {
+  const deploy = (name: string, extraEnv: HandlerEnv = {}) => {
     const builder = build[name];
     if (!builder) throw new Error(`no ${name} Lambda in this stack`);
     deployed[name] = builder({ ...options.env(), ...extraEnv });
   };
   const late =
-    (name: LambdaName): LambdaFunction =>
+    (name: string): LambdaFunction =>
     (event, context, callback) =>
       deployed[name]!(event, context, callback);
 
@@ -145,9 +142,10 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
       LambdaName,
       LambdaFunction
     >,
+    demoFunctions: Object.fromEntries(Object.keys(demoBuild).map((name) => [name, late(name)])),
     deploy,
     deployAll() {
-      for (const name of LAMBDA_NAMES) if (build[name]) deploy(name);
+      for (const name of Object.keys(build)) deploy(name);
     },
     authorizerDeps: () => authorizerDeps!,
   };

@@ -9,9 +9,10 @@ import {
 } from '../core/contract.js';
 import { resourceProblem } from '../core/issuer/resource-indicator.js';
 import { checkTiers, type UsageTiers } from '../core/usage-tiers.js';
+import type { LocalDemo } from './demo.js';
 import { StackStartError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
-import type { LocalLambdasOptions } from './lambdas.js';
+import { LAMBDA_NAMES, type LocalLambdasOptions } from './lambdas.js';
 import type { UpstreamOptions } from './upstream.js';
 
 /** Documented default ports (README "Run it locally"). */
@@ -88,12 +89,32 @@ export interface LocalStackOptions {
   /** The KMS emulator's RSA request quota per second. Default: AWS's (core/issuer/kms-quotas.ts). */
   readonly kmsRsaQuotaPerSecond?: number;
   /**
-   * Put the resource API in front of the team's own dev server instead of the products sample: `routes` (the
-   * authorizer's route table) are served through an HTTP proxy integration to `url`.
+   * Put the resource API in front of the team's own dev server: `routes` (the authorizer's route table) are
+   * served through an HTTP proxy integration to `url`.
    */
   readonly upstream?: UpstreamOptions;
+  /**
+   * Without an upstream: the resource API's routes and the in-process Lambdas behind them (local/demo.ts;
+   * `npm start` in a clone passes the products sample's, from examples/). One of the two is required.
+   */
+  readonly demo?: LocalDemo;
   /** One call per request on either API (access log). */
   readonly onRequest?: (api: 'auth' | 'api', entry: AccessLogEntry) => void;
+}
+
+/** A demo's handlers must not shadow keygate's Lambdas, and each of its routes needs its handler. */
+function checkDemo(demo: LocalDemo): void {
+  const names = Object.keys(demo.handlers);
+  const taken = names.find((n) => (LAMBDA_NAMES as readonly string[]).includes(n));
+  if (taken) throw new StackStartError('config', `demo handler ${taken} is a keygate Lambda`, 'api');
+  const missing = demo.routes.find((r) => !names.includes(r.handler));
+  if (missing) {
+    throw new StackStartError(
+      'config',
+      `demo route ${missing.method} ${missing.path} names no demo handler (${missing.handler})`,
+      'api',
+    );
+  }
 }
 
 /** LocalStackOptions with the defaults applied and the values checked. */
@@ -113,6 +134,15 @@ export interface StackSettings {
 
 /** Applies the defaults; throws StackStartError('config') on a value the stack cannot start with. */
 export function resolveStackOptions(options: LocalStackOptions): StackSettings {
+  if (!options.upstream && !options.demo) {
+    // Clients get the served routes' scopes: with no routes there is nothing to issue tokens for.
+    throw new StackStartError(
+      'config',
+      'the resource API needs an upstream or a demo (local/demo.ts)',
+      'api',
+    );
+  }
+  if (!options.upstream && options.demo) checkDemo(options.demo);
   const host = options.host ?? '127.0.0.1';
   const exposeInternals = options.exposeInternals ?? false;
   const ports = { ...DEFAULT_PORTS, ...options.ports };

@@ -21,7 +21,7 @@ import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.j
 import { AUTH_ROUTES } from '../core/routes.js';
 import { tierNames, USAGE_TIERS_ENV, type UsageTiers, usageKeyEnv } from '../core/usage-tiers.js';
 import { authorizerConfigSpec } from '../handlers/authorizer.js';
-import { DEMO_SCOPES, type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
+import { type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
 import { startDynalite } from './dynalite.js';
 import { StackStartError } from './errors.js';
 import {
@@ -47,7 +47,7 @@ import {
   type StackPortName,
 } from './stack-options.js';
 import { createDynamoSwitch, type LocalStackTestHooks } from './stack-test-hooks.js';
-import { upstreamIntegration, upstreamScopes } from './upstream.js';
+import { routeScopes, upstreamIntegration } from './upstream.js';
 
 export type { DemoClient, DemoClientState } from './demo-client.js';
 export { SIGNING_KEY_ALIAS, type SigningKeyRotation } from './signing-keys.js';
@@ -184,8 +184,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kmsClient.destroy();
       dynamoClient.destroy();
     });
-    // With an upstream, clients get the scopes the team's route table names.
-    const scopes = options.upstream ? upstreamScopes(options.upstream) : DEMO_SCOPES;
+    // Clients get the scopes the served route table names (the team's upstream, or the demo's).
+    const resourceRoutes = options.upstream?.routes ?? options.demo?.routes ?? [];
+    const scopes = routeScopes(resourceRoutes);
     const registry = createClientRegistry({ dynamodb: dynamoClient, tableName, scopes });
     // The issuance counters have a table of their own, as KeygateIssuer deploys them: the token limit holds
     // across handler instances (core/issuer/shared-issuance-limiter.ts).
@@ -208,18 +209,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       lambdas.deploy('token');
     });
     // A deploy reads the current SIGNING_KEY_ID / PUBLISHED_KEY_IDS, as a redeploy would.
-    // The products sample only when no upstream is given (`npm start` in a clone): loaded here, on demand, so
-    // the package (whose `keygate start` always has an upstream) neither loads nor ships it.
-    const products = options.upstream ? undefined : await import('../handlers/products.js');
-    const sampleRoutes = options.upstream ? [] : (await import('../core/products/routes.js')).RESOURCE_ROUTES;
+    // A demo's handlers only when no upstream is given (the caller brings them: local/demo.ts).
+    const demo = options.upstream ? undefined : options.demo;
     const lambdas = createLocalLambdas({
-      ...(products ? { products } : {}),
+      ...(demo ? { demo } : {}),
       env: () => ({ ...handlerEnv, ...keys.env() }),
       kms: kmsClient,
       dynamodb: dynamoClient,
       logs: options.handlerLogs ?? false,
       ...(options.clocks ? { clocks: options.clocks } : {}),
-      routes: options.upstream ? options.upstream.routes : sampleRoutes,
+      routes: resourceRoutes,
     });
     const fn = lambdas.functions;
     // The native authorizer reads the issuer's discovery when created, which needs the deployed auth API:
@@ -256,7 +255,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ),
           ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
         })
-      : { routes: sampleRoutes, handlers: { products: fn.products } };
+      : { routes: demo?.routes ?? [], handlers: lambdas.demoFunctions };
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({
         routes: AUTH_ROUTES,

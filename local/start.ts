@@ -1,8 +1,8 @@
 // `keygate start` (and `npm start` in a clone): runs the whole local stack (local/stack.ts) in the foreground,
 // prints its URLs, the demo client's credentials and a copy-paste curl walkthrough (or with --json one JSON
 // object), logs one line per request, and shuts down cleanly on Ctrl-C / SIGTERM. Without --routes, `npm
-// start` serves the products sample and `keygate start` the built-in echo demo (local/echo-demo.ts), which
-// ships in the package. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
+// start` in a clone serves the products sample (its start.ts in examples/ passes it in as a demo) and
+// `keygate start` the built-in echo demo (local/echo-demo.ts), which ships in the package. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { DEFAULT_RESULTS_CACHE_TTL_SECONDS, MAX_RESULTS_CACHE_TTL_SECONDS } from
 import { parseTierArg, type UsageTier, UsageTierError } from '../core/usage-tiers.js';
 import { EXIT } from '../handlers/cli/exit.js';
 import { integerArg } from '../handlers/cli/integer-arg.js';
-import { demoClientLines } from './demo-client.js';
+import type { LocalDemo } from './demo.js';
 import { type EchoDemo, startEchoDemo } from './echo-demo.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import { checkHostFlags } from './host-safety.js';
@@ -21,7 +21,6 @@ import {
   DEFAULT_PORTS,
   DEFAULT_STATE_DIR,
   type LocalStack,
-  SIGNING_KEY_ALIAS,
   startLocalStack,
 } from './stack.js';
 import { portClash, startFailure } from './start-errors.js';
@@ -65,8 +64,8 @@ export interface StartFlags {
 export interface StartOptions {
   /** Default 'npm start'. */
   readonly name?: string;
-  /** 'products': the sample in this repository (a clone); 'echo': the built-in demo. Default 'products'. */
-  readonly builtInDemo?: 'products' | 'echo';
+  /** Without --routes: this demo (`npm start` in a clone: the products sample in examples/). Default: the echo demo. */
+  readonly demo?: StartDemo;
 }
 
 export function buildProgram(name = 'npm start'): Command {
@@ -163,72 +162,32 @@ export function startedJson(stack: LocalStack, upstream?: UpstreamOptions): stri
   });
 }
 
-const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** Quotes one shell word. */
+export const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** Reads a token response on stdin, prints its access_token, or says what came back and exits 1. */
 export const TOKEN_OF =
   `node -e 'let r;try{r=JSON.parse(require("fs").readFileSync(0,"utf8"))}catch{}` +
   `if(!r?.access_token){console.error("no access_token:",JSON.stringify(r));process.exit(1)}` +
   `console.log(r.access_token)'`;
 
-/** The banner: URLs, credentials, admin CLI environment and the curl walkthrough. */
-export function banner(
-  stack: LocalStack,
-  info: { readyMs: number; sinceProcessMs: number; cacheTtl: number; upstream?: UpstreamOptions },
-): string {
+/** What a banner is told beside the stack. */
+export interface BannerInfo {
+  readonly readyMs: number;
+  readonly sinceProcessMs: number;
+  readonly cacheTtl: number;
+}
+
+/** A demo `main` serves without --routes: its Lambdas (local/demo.ts) and its banner. */
+export interface StartDemo {
+  readonly demo: LocalDemo;
+  banner(stack: LocalStack, info: BannerInfo): string;
+}
+
+/** The banner with an upstream (the team's, or the built-in echo demo's): URLs, credentials, curl walkthrough. */
+export function banner(stack: LocalStack, info: BannerInfo & { upstream: UpstreamOptions }): string {
   const { demoClient: demo } = stack;
   const basic = `-u ${sq(`${demo.clientId}:${demo.clientSecret}`)}`;
-  if (info.upstream) return upstreamBanner(stack, info, info.upstream, basic, TOKEN_OF);
-  const products = `${stack.apiUrl}/products`;
-  const envLine = exportLine(stack.clientEnv);
-  const rssMb = (process.memoryUsage().rss / 1024 / 1024).toFixed(0);
-  return [
-    '',
-    `keygate local stack ready in ${info.readyMs.toFixed(0)} ms (${info.sinceProcessMs.toFixed(0)} ms since process start, RSS ${rssMb} MB)`,
-    '',
-    `  Auth API (issuer)    ${stack.authUrl}`,
-    `    token              POST ${stack.tokenUrl}`,
-    `    JWKS               ${stack.jwksUrl}`,
-    `    discovery          ${stack.discoveryUrl}`,
-    `    audiences          ${stack.audiences.join(' ')}   (the first is the resource API's)`,
-    ...(stack.usageTiers.length > 0
-      ? [`    usage tiers        ${stack.usageTiers.join(' ')}   (clients create|update --tier <name>)`]
-      : []),
-    `  Resource API         ${stack.apiUrl}   (${
-      stack.authorizerMode === 'native'
-        ? 'native JWT authorizer, keys cached up to 1 h'
-        : `TOKEN authorizer, result cache ${info.cacheTtl} s`
-    })`,
-    `    routes             GET /products, GET /products/{id}: products/read; POST /products: products/write`,
-    `  KMS emulator         ${stack.kmsEndpoint}   (signing key ${SIGNING_KEY_ALIAS})`,
-    `  DynamoDB (dynalite)  ${stack.dynamodbEndpoint}   (table ${stack.tableName})`,
-    `  State                ${stack.stateDir ?? 'in memory (--in-memory): nothing is kept'}`,
-    `  Admin                DELETE ${stack.gateways.api.origin}/_keygate/authorizer-cache flushes the authorizer cache`,
-    `                       GET ${stack.gateways.api.origin}/_keygate/health, GET .../_keygate/stats (per gateway)`,
-    '',
-    ...demoClientLines(demo, stack.stateDir),
-    '',
-    'Admin CLI against this stack (another terminal):',
-    `  ${envLine}`,
-    '  npx keygate clients --help   (in a clone: npm run clients -- --help)',
-    '',
-    'Try it (README.md, "Try it", explains each step):',
-    '  # 1. a token (client_credentials, HTTP Basic client authentication)',
-    `  TOKEN=$(curl -s ${basic} -d grant_type=client_credentials ${stack.tokenUrl} | ${TOKEN_OF})`,
-    '  #    the same with client_secret_post:',
-    `  curl -s -d grant_type=client_credentials -d client_id=${demo.clientId} -d client_secret=${sq(demo.clientSecret)} ${stack.tokenUrl}`,
-    '  # 2. call the API with it: 200',
-    `  curl -i -H "Authorization: Bearer $TOKEN" ${products}`,
-    '  # 3. without a token: 401',
-    `  curl -i ${products}`,
-    '  # 4. with a tampered token (signature changed): 401',
-    `  curl -i -H "Authorization: Bearer \${TOKEN%?????}AAAAA" ${products}`,
-    '  # 5. a read-only token (scope=products/read) on POST /products: 403',
-    `  RO=$(curl -s ${basic} -d grant_type=client_credentials -d scope=products/read ${stack.tokenUrl} | ${TOKEN_OF})`,
-    `  curl -i -X POST -H "Authorization: Bearer $RO" -H 'Content-Type: application/json' -d '{"name":"tea","price":3}' ${products}`,
-    '',
-    'Ctrl-C stops everything.',
-    '',
-  ].join('\n');
+  return upstreamBanner(stack, info, info.upstream, basic, TOKEN_OF);
 }
 
 function accessLine(api: 'auth' | 'api', e: AccessLogEntry): string {
@@ -308,12 +267,12 @@ export async function main(
   let stack: LocalStack;
   let demo: EchoDemo | undefined;
   try {
-    if (!upstream && options.builtInDemo === 'echo') {
+    if (!upstream && !options.demo) {
       demo = await startEchoDemo();
       upstream = demo.upstream;
     }
     stack = await startLocalStack({
-      ...(upstream ? { upstream } : {}),
+      ...(upstream ? { upstream } : { demo: options.demo!.demo }),
       ...(flags.inMemory ? { inMemory: true } : { stateDir: flags.stateDir }),
       host: flags.host,
       exposeInternals: flags.exposeInternals ?? false,
@@ -365,18 +324,12 @@ export async function main(
     console.log(startedJson(stack, upstream));
     return stopped;
   }
-  console.log(
-    banner(stack, {
-      readyMs: now - started,
-      sinceProcessMs: now,
-      cacheTtl: flags.cacheTtl,
-      ...(upstream ? { upstream } : {}),
-    }),
-  );
+  const info = { readyMs: now - started, sinceProcessMs: now, cacheTtl: flags.cacheTtl };
+  console.log(upstream ? banner(stack, { ...info, upstream }) : options.demo!.banner(stack, info));
   return stopped;
 }
 
-// Runs when executed (`tsx local/start.ts`), not when imported by tests.
+// Runs when executed (`tsx local/start.ts`: the echo demo), not when imported by tests.
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   main().then((code) => process.exit(code));
 }

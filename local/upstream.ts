@@ -63,8 +63,8 @@ export function checkUpstreamUrl(raw: string): string {
 }
 
 /** Every scope the route table names: what clients of the local issuer may hold. */
-export function upstreamScopes(upstream: UpstreamOptions): string[] {
-  return [...new Set(upstream.routes.flatMap((r) => r.scopes))];
+export function routeScopes(routes: readonly { readonly scopes: readonly string[] }[]): string[] {
+  return [...new Set(routes.flatMap((r) => r.scopes))];
 }
 
 /** The resource API's routes and integration in upstream mode (options for startGateway). */

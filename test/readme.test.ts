@@ -5,9 +5,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { buildProgram } from '../local/start.js';
 import { REPO_ROOT } from './support/npm-process.js';
+import { type LocalStack, startLocalStack } from './support/products-stack.js';
 
 const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
 

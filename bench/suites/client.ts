@@ -3,6 +3,7 @@
 // real local stack, counting the token requests that reached the issuer.
 import { performance } from 'node:perf_hooks';
 import { createTokenSource } from '../../client/token-source.js';
+import { PRODUCTS_DEMO } from '../../examples/products/local-demo.js';
 import { startLocalStack } from '../../local/stack.js';
 import { runInterleaved } from '../../measure/interleaved.js';
 import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
@@ -21,7 +22,11 @@ export const suite: BenchSuite = {
     'keygate/client token source: cached getToken() and a cold source under 1,000 concurrent callers',
   floor: FLOOR,
   async run({ timeMs, warmupMs }): Promise<BenchRow[]> {
-    const stack = await startLocalStack({ inMemory: true, ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 } });
+    const stack = await startLocalStack({
+      demo: PRODUCTS_DEMO,
+      inMemory: true,
+      ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
+    });
     try {
       const issued = await stack.registry.create({ name: 'bench-client', scopes: ['products/read'] });
       const credentials = {

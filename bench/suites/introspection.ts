@@ -6,6 +6,7 @@ import { Agent, request } from 'node:http';
 import { issuerEndpoints } from '../../core/issuer/discovery.js';
 import { createJwksKeyStore } from '../../core/jwt/key-store.js';
 import { createVerifier } from '../../core/jwt/verifier.js';
+import { PRODUCTS_DEMO } from '../../examples/products/local-demo.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { runInterleaved } from '../../measure/interleaved.js';
 import { type BenchRow, type BenchSuite, row } from '../../measure/suite.js';
@@ -56,6 +57,7 @@ export const suite: BenchSuite = {
   floor: INTROSPECT,
   async run({ timeMs, warmupMs }): Promise<BenchRow[]> {
     const stack = await startLocalStack({
+      demo: PRODUCTS_DEMO,
       inMemory: true,
       ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
       // The bench is one caller far above a resource server's usual rate: no 429 mid-run.

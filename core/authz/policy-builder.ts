@@ -5,8 +5,9 @@
 // for that route is added (Deny wins), also for its spellings with trailing slashes, which API Gateway
 // routes to the same resource (docs/security.md#paths). Policies depend only on the API/stage prefix and
 // the token's route scopes, so they are memoized and shared.
+
+import { RESOURCE_ROUTES } from '../../examples/products/routes.js';
 import { BoundedCache } from '../bounded-cache.js';
-import { RESOURCE_ROUTES } from '../products/routes.js';
 import { AuthzError } from './errors.js';
 import { parseMethodArn } from './method-arn.js';
 import type { PolicyDocument } from './policy-document.js';

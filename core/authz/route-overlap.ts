@@ -9,7 +9,7 @@ type Item =
   /** `segment`: 1+ characters but `/`; `greedy`: 1+ of any; `slashes`: 1+ `/` (trailing-slash spellings). */
   | { readonly kind: 'segment' | 'greedy' | 'slashes' };
 
-/** `GET/products/{id}` -> items: the verb and literal characters, one item per `{param}`. */
+/** `GET/orders/{id}` -> items: the verb and literal characters, one item per `{param}`. */
 function templateItems(template: string): Item[] {
   const items: Item[] = [];
   const re = /\{[^}/]+\}/g;
@@ -25,7 +25,7 @@ function templateItems(template: string): Item[] {
 
 /**
  * True when some request path the route template (`VERB` + API Gateway resource path, e.g.
- * `GET/products/{id}`) describes is matched by the IAM `pattern` (same `VERB/path` form, no ARN prefix).
+ * `GET/orders/{id}`) describes is matched by the IAM `pattern` (same `VERB/path` form, no ARN prefix).
  * With `trailingSlashes`, the paths are the template's followed by one or more `/`: the spellings API
  * Gateway routes to the same resource (trailing slashes are ignored when routing), any number of them.
  */

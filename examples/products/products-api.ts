@@ -1,6 +1,5 @@
 // The sample's resource API on keygate's public constructs: a regional RestApi with throttling and logs,
 // the products Lambda, and three methods whose scopes KeygateAuthorizer turns into its route table.
-import { fileURLToPath } from 'node:url';
 import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,9 +7,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type FunctionOptions, KeygateAuthorizer, type KeygateIssuerRef } from 'keygate/cdk';
+import { PRODUCTS_LAMBDA_DIR } from './build-lambda.js';
 
 /** The products Lambda, prebuilt by `npm run build` like keygate's own functions. */
-const PRODUCTS_CODE = fileURLToPath(new URL('../../dist/lambda/products', import.meta.url));
 
 export interface ProductsApiProps {
   readonly issuer: KeygateIssuerRef;
@@ -119,7 +118,7 @@ export class ProductsApi extends Construct {
       }),
     );
     const products = new lambda.Function(this, 'ProductsFunction', {
-      code: lambda.Code.fromAsset(PRODUCTS_CODE),
+      code: lambda.Code.fromAsset(PRODUCTS_LAMBDA_DIR),
       handler: 'index.handler',
       description: 'keygate sample resource: products catalog',
       runtime: lambda.Runtime.NODEJS_24_X,

@@ -15,8 +15,8 @@ import {
   NativeJwtAuthorizer,
   STACK_OUTPUTS,
 } from 'keygate/cdk';
-import { ALL_SCOPES } from '../../core/products/routes.js';
 import { ProductsApi, type ProductsApiProps } from './products-api.js';
+import { ALL_SCOPES } from './routes.js';
 
 export interface KeygateStackProps extends StackProps {
   /**

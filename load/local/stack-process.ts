@@ -3,12 +3,14 @@
 // commands on stdin: `flush` (authorizer result cache), `rotate` (new signing key), `client <rate> [tier]`
 // (a new client with that issuance rate and usage tier), `kms` / `kms-reset` (the KMS quota counters), `close`.
 import { createInterface } from 'node:readline';
+import { PRODUCTS_DEMO } from '../../examples/products/local-demo.js';
 import { startLocalStack } from '../../local/stack.js';
 import { STACK_MARK, type StackInfo, type StackProcessOptions } from './stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const options = JSON.parse(process.argv[2] ?? '{}') as StackProcessOptions;
 const stack = await startLocalStack({
+  demo: PRODUCTS_DEMO,
   inMemory: true,
   // Free ports: a developer's `npm start` (fixed ports) and a second stack (cache on/off) can coexist.
   ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },

@@ -9,7 +9,7 @@ import {
   RegistryError,
 } from '../../core/issuer/errors.js';
 import { JwksFetchError, VerifyError } from '../../core/jwt/errors.js';
-import { ProductsError } from '../../core/products/errors.js';
+import { ProductsError } from '../../examples/products/errors.js';
 import { AuthorizerFailure, UsageError } from '../../handlers/errors.js';
 import { ThresholdSyntaxError } from '../../load/errors.js';
 import { StackStartError } from '../../local/errors.js';

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invalidToken } from '../../local/gateway/jwt-authorizer.js';
-import { type AuthorizerMode, type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type AuthorizerMode, type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 interface ModeAnswers {
   readonly unauthorized: { readonly body: string; readonly wwwAuthenticate: string };
@@ -65,7 +65,7 @@ async function npmStart(mode: AuthorizerMode): Promise<Target> {
     [
       '--import',
       'tsx',
-      'local/start.ts',
+      'examples/products/start.ts',
       '--in-memory',
       '--quiet',
       '--authorizer',

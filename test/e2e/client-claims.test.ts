@@ -8,10 +8,10 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProtectedRoute } from '../../core/authz/index.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { send } from '../local/gateway/http.js';
 import { mintToken } from '../support/client-token.js';
 import { clientsCli, createClientWithCli } from '../support/clients-cli.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 const ROUTES: ProtectedRoute[] = [{ method: 'GET', path: '/orders', scopes: ['orders/read'] }];
 

@@ -9,10 +9,10 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { bodyOf, raw, send, statusOf } from '../local/gateway/http.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { clientsCli } from '../support/clients-cli.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let reader: { id: string; secret: string };

@@ -6,7 +6,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JWT_AUTHORIZER_ALGORITHMS, NATIVE_MAX_JWKS_BYTES } from '../../local/gateway/jwt-authorizer.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let discovery: Record<string, unknown>;

@@ -7,7 +7,7 @@ import * as oauth from 'oauth4webapi';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientPublicJwk } from '../../core/issuer/index.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 interface KeyClient {

@@ -4,9 +4,9 @@
 // authorizer accepts only its own audience, so a token minted for the other API is refused there.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { clientsCli, createClientWithCli } from '../support/clients-cli.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 const BILLING = 'https://billing.example.test/v1';
 let stack: LocalStack;

@@ -4,8 +4,8 @@
 // challenge; everything else reaches the token Lambda, whose own WWW-Authenticate arrives renamed.
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { basicAuth } from '../support/basic-auth.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let client: { id: string; secret: string };

@@ -5,9 +5,9 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { type ClientCredentials, mintToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let shiftMs = 0;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   stack = await startLocalStack({
     inMemory: true,
     ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
-    clocks: { authorizer: now, token: now, products: now, dynamodb: now },
+    clocks: { authorizer: now, token: now, demo: now, dynamodb: now },
     env: { INTROSPECTION_RATE_PER_SECOND: String(RATE) },
     resultsCacheTtlSeconds: 0,
   });

@@ -5,8 +5,8 @@
 // sleeping; the CLI's wait moves them forward.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../handlers/cli/clients.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { type ClientCredentials, mintToken, requestToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let shiftMs = 0;
@@ -19,7 +19,7 @@ beforeAll(async () => {
     inMemory: true,
     ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
     // dynalite too: revocation cutoffs are stamped with its clock (the Date of its answers).
-    clocks: { authorizer: now, token: now, products: now, dynamodb: now },
+    clocks: { authorizer: now, token: now, demo: now, dynamodb: now },
     // The auth API serves a fresh list on every request here; its reuse window is part of the CLI's wait.
     env: { REVOCATIONS_MAX_AGE_SECONDS: '0' },
   });

@@ -6,9 +6,9 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REVOCATIONS_REFRESH_SECONDS } from '../../core/revocation/index.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { type ClientCredentials, mintToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let shiftMs = 0;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   stack = await startLocalStack({
     inMemory: true,
     ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
-    clocks: { authorizer: now, token: now, products: now, dynamodb: now },
+    clocks: { authorizer: now, token: now, demo: now, dynamodb: now },
     // A fresh list on every request, and every API call reaches the authorizer (no result cache): what is
     // measured is the authorizer's own refresh, the bound the revocation list promises.
     env: { REVOCATIONS_MAX_AGE_SECONDS: '0' },

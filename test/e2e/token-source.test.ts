@@ -2,7 +2,7 @@
 // accepts, 1,000 concurrent callers on one token request, and the issuer's refusals as typed errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenSource } from '../../client/index.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let reader: { id: string; secret: string };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DemoClient, demoClientLines } from '../../local/demo-client.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 const EPHEMERAL = { auth: 0, api: 0, kms: 0, dynamodb: 0 };
 

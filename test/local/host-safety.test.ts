@@ -12,9 +12,9 @@ import {
   isLoopbackAddress,
 } from '../../local/host-safety.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { main } from '../../local/start.js';
 import { basicAuth } from '../support/basic-auth.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { bodyOf, raw, send } from './gateway/http.js';
 
 describe('checkHostFlags', () => {

@@ -6,9 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, StackStartError, startLocalStack } from '../../local/stack.js';
+import { startLocalStack as startProductStack } from '../../local/stack.js';
+import { type LocalStack, StackStartError, startLocalStack } from '../support/products-stack.js';
 
 const EPHEMERAL = { auth: 0, api: 0, kms: 0, dynamodb: 0 };
+/** A demo Lambda for the demo checks (never invoked: the stack refuses the demo first). */
+const echo = () => async () => ({ statusCode: 200, body: '' });
 
 async function token(stack: LocalStack, scope?: string): Promise<string> {
   const { clientId, clientSecret } = stack.demoClient;
@@ -149,6 +152,36 @@ describe('with a state directory', () => {
 });
 
 describe('startup errors', () => {
+  it('refuses to start with neither an upstream nor a demo (the product ships no sample to fall back to)', async () => {
+    const err = await startProductStack({ inMemory: true, ports: EPHEMERAL }).catch((e) => e);
+    expect(err).toBeInstanceOf(StackStartError);
+    expect(err).toMatchObject({ code: 'config', server: 'api' });
+    expect(err.message).toBe('the resource API needs an upstream or a demo (local/demo.ts)');
+  });
+
+  it.each([
+    [
+      'a demo handler named like a keygate Lambda',
+      {
+        routes: [{ method: 'GET', path: '/x', handler: 'token', scopes: ['x/read'] }],
+        handlers: { token: echo },
+      },
+      'demo handler token is a keygate Lambda',
+    ],
+    [
+      'a demo route with no handler behind it',
+      {
+        routes: [{ method: 'GET', path: '/x', handler: 'missing', scopes: ['x/read'] }],
+        handlers: { x: echo },
+      },
+      'demo route GET /x names no demo handler (missing)',
+    ],
+  ])('refuses %s before starting anything', async (_name, demo, message) => {
+    const err = await startProductStack({ inMemory: true, ports: EPHEMERAL, demo }).catch((e) => e);
+    expect(err).toBeInstanceOf(StackStartError);
+    expect(err).toMatchObject({ code: 'config', server: 'api', message });
+  });
+
   it('names the server whose port is busy and leaves nothing running', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

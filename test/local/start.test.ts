@@ -3,12 +3,13 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { productsBanner } from '../../examples/products/banner.js';
 import { LOCK_FILE, StateDirInUseError } from '../../local/lock.js';
-import { startLocalStack } from '../../local/stack.js';
-import { banner, TOKEN_OF } from '../../local/start.js';
+import { TOKEN_OF } from '../../local/start.js';
 import { portClash, startFailure } from '../../local/start-errors.js';
 import { exportLine } from '../../local/upstream.js';
 import { portIsFree, processExists, spawnNpm } from '../support/npm-process.js';
+import { startLocalStack } from '../support/products-stack.js';
 
 const URL_PORTS =
   /Auth API \(issuer\)\s+http:\/\/127\.0\.0\.1:(\d+)[\s\S]*Resource API\s+http:\/\/127\.0\.0\.1:(\d+)[\s\S]*KMS emulator\s+http:\/\/127\.0\.0\.1:(\d+)[\s\S]*DynamoDB \(dynalite\)\s+http:\/\/127\.0\.0\.1:(\d+)/;
@@ -142,7 +143,7 @@ describe('the banner', () => {
       ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
     });
     try {
-      const text = banner(stack, { readyMs: 1, sinceProcessMs: 2, cacheTtl: 300 });
+      const text = productsBanner(stack, { readyMs: 1, sinceProcessMs: 2, cacheTtl: 300 });
       const hosts = new Set([...text.matchAll(/http:\/\/([^:/]+):\d+/g)].map((m) => m[1]));
       expect([...hosts]).toEqual(['127.0.0.1']);
       expect(text).toContain(

@@ -16,8 +16,8 @@ import { startJwksServer } from '../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { startLocalStack } from '../../local/stack.js';
 import { mintToken, requestToken } from '../support/client-token.js';
+import { startLocalStack } from '../support/products-stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -106,6 +106,20 @@ describe('npm pack installed into an empty project', () => {
   }, 240_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }), 120_000);
 
+  it('ships no code that names the sample (/products, products/read), prebuilt Lambda bundles included', () => {
+    // Pending h-shape's merge: the policy builder's fallback to the sample's routes, and the two bundles that
+    // import core/authz (authorizer, rotation) with it. That merge removes this exemption.
+    const pending =
+      /^dist\/(examples\/products\/routes\.|core\/authz\/policy-builder\.|lambda\/(authorizer|rotation)\/)/;
+    const naming = packed.filter(
+      (f) =>
+        f.startsWith('dist/') &&
+        !pending.test(f) &&
+        /\/products|products\/read/.test(readFileSync(join(project, 'node_modules/keygate', f), 'utf8')),
+    );
+    expect(naming).toEqual([]);
+  });
+
   it('packs compiled code, types, the bin, LICENSE and docs only (no sources, tests or sample)', () => {
     expect(
       packed.filter(
@@ -128,11 +142,11 @@ describe('npm pack installed into an empty project', () => {
       ]),
     );
     // Nothing of the products sample, and nothing of the tests. The sample's route table stays only while the
-    // authorizer's policy builder falls back to it (core/authz/policy-builder.ts; that fallback is going).
+    // authorizer's policy builder falls back to it (core/authz/policy-builder.ts; h-shape removes that fallback).
     expect(packed.filter((f) => /products|(^|\/)test\/|\.test\./.test(f))).toEqual([
-      'dist/core/products/routes.d.ts',
-      'dist/core/products/routes.js',
-      'dist/core/products/routes.js.map',
+      'dist/examples/products/routes.d.ts',
+      'dist/examples/products/routes.js',
+      'dist/examples/products/routes.js.map',
     ]);
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(
       /^\s+Apache License\n\s+Version 2\.0, January 2004\n/,

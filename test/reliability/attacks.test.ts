@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { b64url, signRaw, testKey } from '../../fixtures/tokens.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { claimsOf, kidOf, kmsSign } from './support/kms-token.js';
 import { basic, record } from './support/load.js';
 

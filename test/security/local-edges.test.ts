@@ -12,10 +12,15 @@ import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-
 import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeNow, listen } from '../../local/listen.js';
-import { LOCAL_CREDENTIALS, type LocalStack, SIGNING_KEY_ALIAS, startLocalStack } from '../../local/stack.js';
 import { readRouteFile } from '../../local/upstream.js';
 import { type Reply, raw, send, statusOf } from '../local/gateway/http.js';
 import { basicAuth } from '../support/basic-auth.js';
+import {
+  LOCAL_CREDENTIALS,
+  type LocalStack,
+  SIGNING_KEY_ALIAS,
+  startLocalStack,
+} from '../support/products-stack.js';
 
 const ROUTES = [
   { method: 'GET', path: '/items/{id}', scopes: ['items:read'] },

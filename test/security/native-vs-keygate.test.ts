@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProtectedRoute } from '../../core/authz/index.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { type AuthorizerMode, type LocalStack, startLocalStack } from '../../local/stack.js';
 import { kmsSign } from '../reliability/support/kms-token.js';
+import { type AuthorizerMode, type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 // The authorizers' clock (both modes): fixed, so exp/nbf cases are exact.
 const NOW_MS = 1_800_000_000_000;

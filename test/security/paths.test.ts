@@ -13,10 +13,10 @@ import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js'
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { readRouteFile } from '../../local/upstream.js';
 import { bodyOf, raw, statusOf } from '../local/gateway/http.js';
 import { clientToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 const ROUTES = [
   { method: 'GET', path: '/items/{id}', scopes: ['items:read'] },

@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../handlers/cli/clients.js';
 import { closeNow, listen } from '../../local/listen.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { type ClientCredentials, mintToken, requestToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 const ROUTES = [
   { method: 'GET', path: '/items/{id}', scopes: ['items:read'] },
@@ -40,7 +40,7 @@ beforeAll(async () => {
       url: `http://127.0.0.1:${port}`,
       routes: ROUTES.map((r) => ({ ...r, scopes: [...r.scopes] })),
     },
-    clocks: { authorizer: now, token: now, products: now, dynamodb: now },
+    clocks: { authorizer: now, token: now, demo: now, dynamodb: now },
     // A fresh list on every request: the auth API's reuse window is part of the CLI's wait anyway.
     env: { REVOCATIONS_MAX_AGE_SECONDS: '0' },
   });

@@ -5,7 +5,7 @@ import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret, hashClientSecret } from '../../../core/issuer/client-secret.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
 import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../../core/issuer/kms-quotas.js';
-import { ALL_SCOPES } from '../../../core/products/routes.js';
+import { ALL_SCOPES } from '../../../examples/products/routes.js';
 import {
   createTestRegistry,
   type DynaliteServer,

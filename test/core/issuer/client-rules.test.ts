@@ -11,7 +11,7 @@ import {
   normalizeScopes,
 } from '../../../core/issuer/client-rules.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
-import { ALL_SCOPES } from '../../../core/products/routes.js';
+import { ALL_SCOPES } from '../../../examples/products/routes.js';
 
 function codeOf(check: () => unknown): string {
   try {

@@ -1,7 +1,7 @@
 // The caller example as a Lambda would run it: env set, module imported once, two invocations against the
 // real local stack; the token is asked for once, after one discovery read.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../../support/products-stack.js';
 
 let stack: LocalStack;
 let expected: unknown;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_ISSUANCE_RATE_PER_SECOND } from '../../../core/issuer/index.js';
 import { type FaultProxy, startFaultProxy } from '../../../local/fault-proxy.js';
-import { type LocalStack, startLocalStack } from '../../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../../support/products-stack.js';
 
 /**
  * Real time plus an offset the test moves forward (cooldowns, max ages, token lifetimes). Frozen, it stands

@@ -1,9 +1,9 @@
 // The products resource handler: routing, validation, status codes and the caller echo.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createCatalog } from '../../core/products/index.js';
-import { createDeps, createHandler, loadConfig } from '../../handlers/products.js';
-import { proxyEvent } from '../support/events.js';
+import { createDeps, createHandler, loadConfig } from '../../../examples/products/handler.js';
+import { createCatalog } from '../../../examples/products/index.js';
+import { proxyEvent } from '../../support/events.js';
 
 const READ_WRITE = { principalId: 'client-1', clientId: 'client-1', scope: 'products/read products/write' };
 

@@ -1,8 +1,8 @@
 // The in-memory product catalog and its strict input validation.
 import { describe, expect, it } from 'vitest';
-import { createCatalog, SEED_PRODUCTS } from '../../../core/products/catalog.js';
-import { ProductsError } from '../../../core/products/errors.js';
-import { validateNewProduct } from '../../../core/products/validate.js';
+import { createCatalog, SEED_PRODUCTS } from '../../../examples/products/catalog.js';
+import { ProductsError } from '../../../examples/products/errors.js';
+import { validateNewProduct } from '../../../examples/products/validate.js';
 
 describe('product catalog', () => {
   it('starts with the seed products', () => {

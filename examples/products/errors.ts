@@ -1,5 +1,5 @@
 // Typed errors of the product catalog; `status` is the HTTP answer the resource handler gives.
-import { KeygateError } from '../errors.js';
+import { KeygateError } from '../../core/errors.js';
 
 export type ProductsErrorCode = 'invalid_product' | 'not_found' | 'catalog_full';
 

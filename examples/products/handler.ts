@@ -6,13 +6,13 @@
 // outcome is a JSON response.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { clockLeewaySecondsField, contextTokenState } from '../core/authz/token-expiry.js';
-import { type ConfigOf, int, readConfig } from '../core/config.js';
-import { type Catalog, createCatalog, ProductsError } from '../core/products/index.js';
-import { RESOURCE_ROUTES } from '../core/products/routes.js';
-import type { RouteDef } from '../core/routes.js';
-import { header, jsonResponse } from './lib/http.js';
-import { createLogger, loggerConfigSpec } from './lib/powertools.js';
+import { clockLeewaySecondsField, contextTokenState } from '../../core/authz/token-expiry.js';
+import { type ConfigOf, int, readConfig } from '../../core/config.js';
+import type { RouteDef } from '../../core/routes.js';
+import { header, jsonResponse } from '../../handlers/lib/http.js';
+import { createLogger, loggerConfigSpec } from '../../handlers/lib/powertools.js';
+import { type Catalog, createCatalog, ProductsError } from './index.js';
+import { RESOURCE_ROUTES } from './routes.js';
 
 export const productsConfigSpec = {
   /** Largest accepted request body in bytes (after base64 decoding); larger -> 413. */
