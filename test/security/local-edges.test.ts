@@ -525,7 +525,9 @@ describe('the AWS SDK clients still pass the guard (Host 127.0.0.1:port or local
           }),
         );
         expect(signed.Signature?.length).toBe(256);
-        expect((await ddb.send(new ListTablesCommand({}))).TableNames).toEqual([stack.tableName]);
+        expect((await ddb.send(new ListTablesCommand({}))).TableNames).toEqual(
+          [stack.tableName, `${stack.tableName}-issuance`].sort(),
+        );
         const flushed = await apigw.send(
           new FlushStageAuthorizersCacheCommand({
             restApiId: stack.gateways.api.apiId,

@@ -1,6 +1,6 @@
 // The issuance limit across environments: two limiter instances (two warm Lambda environments) over one
-// counter table in dynalite admit exactly the client's rate per second between them, and a failing table
-// degrades to the per-environment bucket.
+// table in dynalite share one token bucket per client (burst twice the rate, refilled at the rate), and a
+// failing table degrades to the per-environment bucket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createIssuanceTable,
@@ -22,29 +22,31 @@ const environments = (now: () => number) =>
   );
 
 describe('createSharedIssuanceLimiter', () => {
-  it('admits exactly the rate per second across two environments asking at once', async () => {
+  it('admits exactly the burst (twice the rate) across two environments asking at once, then the refill', async () => {
     const clock = { t: Date.UTC(2026, 11, 6, 23, 0, 0, 100) };
     const [a, b] = environments(() => clock.t);
     const burst = () =>
       Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a! : b!).take('kg_shared', 10)));
     const first = await burst();
-    expect(first.filter((d) => d.ok)).toHaveLength(10);
-    expect(first.filter((d) => !d.ok)).toEqual(Array(20).fill({ ok: false, retryAfterSeconds: 1 }));
-    // Later in the same second: still nothing; the next second starts a fresh count.
-    clock.t += 800;
+    expect(first.filter((d) => d.ok)).toHaveLength(20);
+    expect(first.filter((d) => !d.ok)).toEqual(Array(10).fill({ ok: false, retryAfterSeconds: 1 }));
     expect(await a!.take('kg_shared', 10)).toEqual({ ok: false, retryAfterSeconds: 1 });
-    clock.t += 200;
-    expect((await burst()).filter((d) => d.ok)).toHaveLength(10);
+    // 800 ms at 10/s put 8 tokens back, whichever environment asks.
+    clock.t += 800;
+    expect((await burst()).filter((d) => d.ok)).toHaveLength(8);
+    // Idle for a long time: the bucket is full again, and holds no more than the burst.
+    clock.t += 60_000;
+    expect((await burst()).filter((d) => d.ok)).toHaveLength(20);
   });
 
   it('counts each client apart', async () => {
     const [a, b] = environments(() => Date.UTC(2026, 11, 6, 23, 0, 5));
     const results = await Promise.all([
-      ...Array.from({ length: 4 }, () => a!.take('kg_one', 2)),
-      ...Array.from({ length: 4 }, () => b!.take('kg_two', 3)),
+      ...Array.from({ length: 6 }, () => a!.take('kg_one', 2)),
+      ...Array.from({ length: 8 }, () => b!.take('kg_two', 3)),
     ]);
-    expect(results.slice(0, 4).filter((d) => d.ok)).toHaveLength(2);
-    expect(results.slice(4).filter((d) => d.ok)).toHaveLength(3);
+    expect(results.slice(0, 6).filter((d) => d.ok)).toHaveLength(4);
+    expect(results.slice(6).filter((d) => d.ok)).toHaveLength(6);
   });
 
   it('falls back to the per-environment bucket (burst twice the rate) when the table fails, and says so', async () => {
