@@ -44,10 +44,13 @@ const rawItem = async (id: string) =>
 beforeAll(async () => {
   stack = await startLocalStack({ inMemory: true, ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 } });
   // The key state as the rotation Lambda writes it (the local stack keeps its own in memory).
-  await createKeyStateStore({ dynamodb: stack.clients.dynamodb, tableName: stack.tableName }).write({
-    signingKeyId: stack.signingKeyId,
-    publishedKeyIds: [...stack.publishedKeyIds],
-  });
+  await createKeyStateStore({ dynamodb: stack.clients.dynamodb, tableName: stack.tableName }).write(
+    {
+      signingKeyId: stack.signingKeyId,
+      publishedKeyIds: [...stack.publishedKeyIds],
+    },
+    undefined,
+  );
   const keys = await generateKeyPair('ES256', { extractable: true });
   const jwks = { keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'k1' }] };
   jwksFile = join(await mkdtemp(join(tmpdir(), 'keygate-reserved-')), 'jwks.json');
