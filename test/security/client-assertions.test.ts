@@ -93,7 +93,7 @@ describe('one assertion, one use, across /oauth2/token, /oauth2/revoke and /oaut
   it.each(pairs)('used at /oauth2/%s, replayed at /oauth2/%s: 401 invalid_client', async (first, second) => {
     const token = await accessToken(alice);
     const once = await assertion(alice);
-    const fields = (endpoint: string) => (endpoint === 'token' ? {} : { token });
+    const fields = (endpoint: string): Record<string, string> => (endpoint === 'token' ? {} : { token });
     expect((await call(first, once, fields(first))).status).toBe(200);
     expect(await call(second, once, fields(second))).toEqual({ status: 401, body: INVALID_CLIENT });
   });
