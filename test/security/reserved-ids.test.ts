@@ -19,6 +19,7 @@ import { basicAuth } from '../support/basic-auth.js';
 import { mintToken } from '../support/client-token.js';
 import { clientsCli } from '../support/clients-cli.js';
 
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const INVALID_CLIENT = { error: 'invalid_client', error_description: 'client authentication failed' };
 
@@ -41,6 +42,25 @@ const rawItem = async (id: string) =>
     )
   ).Item;
 
+/** A token request authenticated by an ES256 assertion of `clientId` (RFC 7523 §2.2). */
+async function assertionTokenRequest(clientId: string, key: PrivateKey, jti: string) {
+  const now = Math.floor(Date.now() / 1000);
+  const assertion = await new SignJWT({ jti, iat: now, exp: now + 60 })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(stack.issuer)
+    .setProtectedHeader({ alg: 'ES256' })
+    .sign(key);
+  return post(
+    stack.tokenUrl,
+    form({
+      grant_type: 'client_credentials',
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: assertion,
+    }),
+  );
+}
+
 beforeAll(async () => {
   stack = await startLocalStack({ inMemory: true, ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 } });
   // The key state as the rotation Lambda writes it (the local stack keeps its own in memory).
@@ -60,23 +80,8 @@ beforeAll(async () => {
     { name: 'reserved-k', scopes: ['products/read'] },
     jwks,
   );
-  const now = Math.floor(Date.now() / 1000);
   const jti = 'used-once';
-  const assertion = await new SignJWT({ jti, iat: now, exp: now + 60 })
-    .setIssuer(keyClient.clientId)
-    .setSubject(keyClient.clientId)
-    .setAudience(stack.issuer)
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-    .sign(keys.privateKey);
-  const got = await post(
-    stack.tokenUrl,
-    form({
-      grant_type: 'client_credentials',
-      client_assertion_type: ASSERTION_TYPE,
-      client_assertion: assertion,
-    }),
-  );
-  expect(got.status).toBe(200);
+  expect((await assertionTokenRequest(keyClient.clientId, keys.privateKey, jti)).status).toBe(200);
   // A revoked token's jti: a secret client revokes its own token (RFC 7009).
   const { record, clientSecret } = await stack.registry.create({
     name: 'reserved-s',
@@ -156,22 +161,8 @@ describe('the token endpoint never authenticates a reserved item', () => {
 
   it('a client assertion whose sub is a reserved id is 401 invalid_client', async () => {
     const keys = await generateKeyPair('ES256');
-    const now = Math.floor(Date.now() / 1000);
     for (const [, id] of ids()) {
-      const assertion = await new SignJWT({ jti: crypto.randomUUID(), iat: now, exp: now + 60 })
-        .setIssuer(id)
-        .setSubject(id)
-        .setAudience(stack.issuer)
-        .setProtectedHeader({ alg: 'ES256' })
-        .sign(keys.privateKey);
-      const res = await post(
-        stack.tokenUrl,
-        form({
-          grant_type: 'client_credentials',
-          client_assertion_type: ASSERTION_TYPE,
-          client_assertion: assertion,
-        }),
-      );
+      const res = await assertionTokenRequest(id, keys.privateKey, crypto.randomUUID());
       expect([id, res.status, await res.json()]).toEqual([id, 401, INVALID_CLIENT]);
     }
   });
