@@ -220,6 +220,14 @@ function checkKeys(jwks: unknown): ClientPublicJwk[] {
   }
 }
 
+/**
+ * Whether an id can name a client item. DynamoDB rejects keys over 2048 bytes with a ValidationException;
+ * such ids cannot exist anyway. `#...` ids are keygate's own items (the key state, used assertion jtis,
+ * revoked tokens): never a client, whoever asks for one, and never written through a client command.
+ */
+const mayBeClientId = (clientId: string): boolean =>
+  clientId !== '' && !isReservedItemId(clientId) && Buffer.byteLength(clientId) <= 1024;
+
 export function createClientRegistry(options: ClientRegistryOptions): ClientRegistry {
   const { dynamodb, tableName } = options;
   const now = options.now ?? Date.now;
@@ -231,9 +239,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     new RegistryError('unknown_client', `no client ${JSON.stringify(clientId)} in table "${tableName}"`);
 
   async function get(clientId: string, opts: { consistent?: boolean } = {}) {
-    // DynamoDB rejects keys over 2048 bytes with a ValidationException; such ids cannot exist anyway.
-    // `#...` ids are keygate's own items (the key state): never a client, whoever asks for one.
-    if (clientId === '' || isReservedItemId(clientId) || Buffer.byteLength(clientId) > 1024) return undefined;
+    if (!mayBeClientId(clientId)) return undefined;
     const command = new GetItemCommand({
       TableName: tableName,
       Key: { client_id: { S: clientId } },
@@ -253,8 +259,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
    * tombstone or a missing client is unknown_client.
    */
   async function readLive(clientId: string): Promise<{ item: Item; at: number }> {
-    if (clientId === '' || isReservedItemId(clientId) || Buffer.byteLength(clientId) > 1024)
-      throw unknown(clientId);
+    if (!mayBeClientId(clientId)) throw unknown(clientId);
     const read = captureServerDate(
       new GetItemCommand({ TableName: tableName, Key: key(clientId), ConsistentRead: true }),
     );
@@ -313,6 +318,8 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
   }
 
   async function update(clientId: string, changes: ClientUpdate): Promise<ClientRecord> {
+    // Its condition (the item exists, status is not deleted) holds for a reserved item too: refuse first.
+    if (!mayBeClientId(clientId)) throw unknown(clientId);
     const sets: string[] = ['#updated_at = :updated_at'];
     const names: Record<string, string> = { '#updated_at': 'updated_at' };
     const values: Item = { ':updated_at': { S: iso() } };
@@ -562,6 +569,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
 
     async setKeys(clientId, jwks) {
       const keys = checkKeys(jwks);
+      if (!mayBeClientId(clientId)) throw unknown(clientId);
       try {
         const out = await dynamodb.send(
           new UpdateItemCommand({
