@@ -4,7 +4,7 @@
 // Real HTTP against the local stack.
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 interface KeyClient {

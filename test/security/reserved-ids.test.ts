@@ -14,7 +14,7 @@ import {
   KEY_STATE_ITEM_ID,
   REVOKED_JTI_PREFIX,
 } from '../../core/issuer/key-state-item.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { mintToken } from '../support/client-token.js';
 import { clientsCli } from '../support/clients-cli.js';
