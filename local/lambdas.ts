@@ -3,7 +3,7 @@
 // deploy swaps one handler for a fresh "container" (new config, cold caches) without touching the gateway.
 import type { PolicyRoute } from '../core/authz/index.js';
 import type { DynamoApi, KmsApi } from '../core/issuer/index.js';
-import * as authorizerHandler from '../handlers/authorizer.js';
+import * as authorizerHandler from '../handlers/authorizer/handler.js';
 import * as discoveryHandler from '../handlers/discovery.js';
 import * as jwksHandler from '../handlers/jwks.js';
 import * as productsHandler from '../handlers/products.js';
@@ -31,8 +31,8 @@ export interface LocalLambdasOptions {
   readonly dynamodb: DynamoApi;
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly logs?: boolean;
-  /** The authorizer's route table. Default: the products sample's routes. */
-  readonly routes?: readonly PolicyRoute[];
+  /** The authorizer's route table (the resource API's routes). */
+  readonly routes: readonly PolicyRoute[];
   /** Epoch-ms clocks for the handlers that read time (tests move them forward). Default Date.now. */
   readonly clocks?: {
     readonly authorizer?: () => number;
@@ -109,13 +109,12 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
       ),
     authorizer: (env) => {
       authorizerDeps = authorizerHandler.createDeps(
-        authorizerHandler.loadConfig(env),
+        authorizerHandler.settingsFromEnv(env, () => options.routes),
         {
           metrics: null,
           ...(logs ? {} : { logger: null }),
           ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
         },
-        options.routes,
       );
       return authorizerHandler.createHandler(authorizerDeps) as LambdaFunction;
     },

@@ -9,7 +9,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { GATEWAY_RESPONSE_HEADERS, NATIVE_JWT_REQUIRED_CLAIMS } from '../core/contract.js';
+import { clockLeewaySecondsField } from '../core/authz/token-expiry.js';
+import {
+  AUTHORIZER_TUNING_ENV,
+  GATEWAY_RESPONSE_HEADERS,
+  NATIVE_JWT_REQUIRED_CLAIMS,
+} from '../core/contract.js';
 import {
   type ClientRegistry,
   createClientRegistry,
@@ -18,7 +23,6 @@ import {
 } from '../core/issuer/index.js';
 import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
-import { authorizerConfigSpec } from '../handlers/authorizer.js';
 import { DEMO_SCOPES, type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
 import { startDynalite } from './dynalite.js';
 import { StackStartError } from './errors.js';
@@ -203,7 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: dynamoClient,
       logs: options.handlerLogs ?? false,
       ...(options.clocks ? { clocks: options.clocks } : {}),
-      ...(options.upstream ? { routes: options.upstream.routes } : {}),
+      routes: options.upstream ? options.upstream.routes : RESOURCE_ROUTES,
     });
     const fn = lambdas.functions;
     // The native authorizer reads the issuer's discovery when created, which needs the deployed auth API:
@@ -232,9 +236,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           };
     const resource = options.upstream
       ? upstreamIntegration(options.upstream, {
-          clockLeewaySeconds: authorizerConfigSpec.CLOCK_LEEWAY_SECONDS.parse(
-            options.env?.CLOCK_LEEWAY_SECONDS,
-            'CLOCK_LEEWAY_SECONDS',
+          clockLeewaySeconds: clockLeewaySecondsField.parse(
+            options.env?.[AUTHORIZER_TUNING_ENV.clockLeewaySeconds],
+            AUTHORIZER_TUNING_ENV.clockLeewaySeconds,
           ),
           ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
         })

@@ -16,3 +16,13 @@ export interface PolicyDocument {
   readonly Version?: string;
   readonly Statement: PolicyStatement | readonly PolicyStatement[];
 }
+
+/** The policy keygate's authorizer returns: one Allow or Deny of execute-api:Invoke, plus Denies (policy-builder.ts). */
+export interface AuthorizerPolicyDocument {
+  readonly Version: string;
+  readonly Statement: readonly {
+    readonly Action: string;
+    readonly Effect: 'Allow' | 'Deny';
+    readonly Resource: readonly string[];
+  }[];
+}

@@ -2,35 +2,52 @@
 // scopes permit out. Invalid tokens throw exactly `Unauthorized` (401); our own failures (no keys, bad
 // method ARN) throw something else so API Gateway answers 500. Built for the warm path: a repeated token
 // costs a cache lookup, a memoized policy and one small object.
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
-import { AuthzError, type PolicyBuilder } from '../core/authz/index.js';
-import { AUTHORIZER_UNAUTHORIZED } from '../core/contract.js';
-import { VerifyError } from '../core/jwt/index.js';
-import type { AccessTokenClaims, VerificationResult } from '../core/jwt/types.js';
-import type { AuthorizerDeps } from './authorizer-deps.js';
-import { AuthorizerFailure } from './errors.js';
-import { bearerToken } from './lib/bearer-token.js';
-import type { Decision, DecisionReason } from './lib/decision-telemetry.js';
-import { DeferredLogger } from './lib/deferred-powertools.js';
+import { type AuthorizerPolicyDocument, AuthzError, type PolicyBuilder } from '../../core/authz/index.js';
+import { AUTHORIZER_UNAUTHORIZED } from '../../core/contract.js';
+import { VerifyError } from '../../core/jwt/index.js';
+import type { AccessTokenClaims, VerificationResult } from '../../core/jwt/types.js';
+import { AuthorizerFailure } from '../errors.js';
+import { bearerToken } from '../lib/bearer-token.js';
+import type { Decision, DecisionReason } from '../lib/decision-telemetry.js';
+import { DeferredLogger } from '../lib/deferred-powertools.js';
+import type { AuthorizerDeps } from './deps.js';
 
-// What the entries, the local stack and the benches build a handler from, in one import.
-export { type AuthorizerConfig, authorizerConfigSpec, loadConfig } from './authorizer-config.js';
+// What the entry, the local stack and the benches build a handler from, in one import.
 export {
   type AuthorizerClients,
   type AuthorizerDeps,
   createDeps,
   createIssuerClients,
   type IssuerClients,
-} from './authorizer-deps.js';
+} from './deps.js';
+export { settingsFromEnv } from './from-env.js';
+export { type AuthorizerSettings, type AuthorizerSettingsInput, authorizerSettings } from './settings.js';
 
-type AuthorizerHandler = (
-  event: APIGatewayTokenAuthorizerEvent,
-  context?: Pick<Context, 'awsRequestId'>,
-) => Promise<APIGatewayAuthorizerResult>;
+/** The event API Gateway sends a TOKEN authorizer. */
+export interface TokenAuthorizerEvent {
+  readonly type: 'TOKEN';
+  /** The whole identity-source header value, e.g. `Bearer eyJ...`. */
+  readonly authorizationToken: string;
+  /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}` */
+  readonly methodArn: string;
+}
+
+/** The IAM policy and context a TOKEN authorizer returns. */
+export interface TokenAuthorizerResult {
+  readonly principalId: string;
+  readonly policyDocument: AuthorizerPolicyDocument;
+  /** `clientId`, `scope`, `exp` and (when the token has one) `jti`; strings and numbers only. */
+  readonly context: Readonly<Record<string, string | number>>;
+}
+
+export type TokenAuthorizerHandler = (
+  event: TokenAuthorizerEvent,
+  context?: { readonly awsRequestId?: string },
+) => Promise<TokenAuthorizerResult>;
 
 const DEBUG = 8;
 
-export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
+export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
   const { verifier, policies, revocations, logger, telemetry, sampleRate, logAllowsAtInfo } = deps;
   // logger.level reads process.env on every access: read once, and again only when sampling may change it
   // per invocation (the repeated-token rows of bench/suites/authorizer.ts measure this path).
@@ -116,7 +133,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     throw new AuthorizerFailure('internal', 'InternalError');
   }
 
-  const authorizer: AuthorizerHandler = async (event, context) => {
+  const authorizer: TokenAuthorizerHandler = async (event, context) => {
     if (sampleRate > 0 && logger) {
       logger.refreshSampleRateCalculation();
       debugEnabled = logger.level <= DEBUG;
@@ -210,7 +227,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     return {
       principalId: claims.sub,
       // Frozen and shared between calls: the runtime only serializes it.
-      policyDocument: policy.policyDocument as unknown as APIGatewayAuthorizerResult['policyDocument'],
+      policyDocument: policy.policyDocument,
       context: context_,
     };
   };

@@ -1,26 +1,19 @@
-// `keygate/authorizer`: a Lambda TOKEN authorizer built from options instead of the environment, for a
-// team's own function. Options go through the same config spec as the bundled entry's env, so defaults
-// and bounds are the same. Precedence: explicit option > the function's environment > handler default.
+// `keygate/authorizer`: a Lambda TOKEN authorizer built from typed options, for a team's own function. The
+// options become AuthorizerSettings directly (settings.ts: the same defaults, bounds and checks as the bundled
+// entry's environment); only the Powertools variables of the function's environment are read, for the logger.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { type ProtectedRoute, parseRouteTable } from '../core/authz/route-table.js';
-import {
-  AUTHORIZER_ENV,
-  type AuthorizerTuning,
-  authorizerTuningEnv,
-  revocationsUriEnv,
-} from '../core/contract.js';
-import { fetchDownloader } from '../core/jwt/fetch-download.js';
-import {
-  type AuthorizerClients,
-  createDeps,
-  createHandler,
-  createIssuerClients,
-  loadConfig,
-} from './authorizer.js';
+import type { ProtectedRoute } from '../../core/authz/route-table.js';
+import type { AuthorizerTuning } from '../../core/contract.js';
+import { fetchDownloader } from '../../core/jwt/fetch-download.js';
+import { type AuthorizerClients, createDeps, createIssuerClients } from './deps.js';
+import { loggingFromEnv } from './from-env.js';
+import { createHandler, type TokenAuthorizerHandler } from './handler.js';
+import { authorizerSettings } from './settings.js';
 
-export type { ProtectedRoute, RouteMethod } from '../core/authz/route-table.js';
-export type { AuthorizerTuning } from '../core/contract.js';
+export type { ProtectedRoute, RouteMethod } from '../../core/authz/route-table.js';
+export type { AuthorizerTuning } from '../../core/contract.js';
+export type { TokenAuthorizerEvent, TokenAuthorizerHandler, TokenAuthorizerResult } from './handler.js';
 
 export interface AuthorizerHandlerOptions extends AuthorizerTuning {
   /** Expected `iss`: the keygate issuer URL (KeygateIssuer.issuerUrl). */
@@ -34,12 +27,15 @@ export interface AuthorizerHandlerOptions extends AuthorizerTuning {
    * revocation bound (30 s with the defaults, docs/token-lifetime.md). `false` turns the checks off, and a
    * token then lives until its `exp` whatever happens to its client. While the list cannot be loaded the
    * last one decides for `revocationsMaxStaleSeconds`, then every call fails closed (500).
-   * @default REVOCATIONS_URI, else `${issuer}/revocations` (where KeygateIssuer serves it)
+   * @default `${issuer}/revocations` (where KeygateIssuer serves it)
    */
   readonly revocationsUri?: string | false;
   /** The API's protected methods; a token's policy allows every route one of its scopes names. */
   readonly routes: readonly ProtectedRoute[];
-  /** A Powertools Logger for decision lines; `null` disables them. @default a Logger from POWERTOOLS_* env */
+  /**
+   * A Powertools Logger for decision lines; `null` disables them. @default a Logger from the function's
+   * POWERTOOLS_LOG_LEVEL, POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOGGER_SAMPLE_RATE
+   */
   readonly logger?: Logger | null;
   /** Powertools Metrics for the decision counters; `null` disables them. @default namespace `keygate` */
   readonly metrics?: Metrics | null;
@@ -50,39 +46,11 @@ export interface AuthorizerHandlerOptions extends AuthorizerTuning {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-/** The event API Gateway sends a TOKEN authorizer. */
-export interface TokenAuthorizerEvent {
-  readonly type: 'TOKEN';
-  /** The whole identity-source header value, e.g. `Bearer eyJ...`. */
-  readonly authorizationToken: string;
-  /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}` */
-  readonly methodArn: string;
-}
-
-/** The IAM policy and context a TOKEN authorizer returns. */
-export interface TokenAuthorizerResult {
-  readonly principalId: string;
-  readonly policyDocument: {
-    readonly Version: string;
-    readonly Statement: readonly {
-      readonly Action: string;
-      readonly Effect: 'Allow' | 'Deny';
-      readonly Resource: readonly string[];
-    }[];
-  };
-  /** `clientId`, `scope`, `exp` and (when the token has one) `jti`; strings and numbers only. */
-  readonly context: Readonly<Record<string, string | number>>;
-}
-
-export type TokenAuthorizerHandler = (
-  event: TokenAuthorizerEvent,
-  context?: { readonly awsRequestId?: string },
-) => Promise<TokenAuthorizerResult>;
-
 /**
  * A TOKEN authorizer handler: verifies the `Bearer` token (RS256, issuer, audience, time claims) and returns
  * a policy for every route its scopes allow, so API Gateway's result cache is right on every route. Invalid
- * tokens throw `Unauthorized` (401). Throws ConfigError / AuthzError `route_table` for bad options.
+ * tokens throw `Unauthorized` (401). Throws ConfigError (naming the option) / AuthzError `route_table` for
+ * bad options. Unset tuning knobs take their defaults (the function's environment does not change them).
  *
  * Revocation is on: the issuer's `/revocations` list is loaded, and a token of a client that was revoked,
  * disabled or deleted is refused within 30 s (docs/token-lifetime.md). With `revocationsUri: false` no
@@ -97,24 +65,14 @@ export type TokenAuthorizerHandler = (
  * });
  */
 export function createAuthorizerHandler(options: AuthorizerHandlerOptions): TokenAuthorizerHandler {
-  const routes = parseRouteTable(options.routes);
-  const audience = typeof options.audience === 'string' ? options.audience : options.audience.join(' ');
-  const config = loadConfig({
-    // Settings not given as options (POWERTOOLS_LOG_LEVEL, unset knobs) come from the environment.
-    ...process.env,
-    [AUTHORIZER_ENV.issuer]: options.issuer,
-    [AUTHORIZER_ENV.audience]: audience,
-    [AUTHORIZER_ENV.jwksUri]: options.jwksUri,
-    ...revocationsUriEnv(options.revocationsUri),
-    ...authorizerTuningEnv(options),
-  });
+  const settings = authorizerSettings({ ...loggingFromEnv(process.env), ...options });
   const clients: AuthorizerClients = {
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     ...(options.fetch ? { download: fetchDownloader(options.fetch) } : {}),
   };
   // The downloads start first, as in the bundled entry; a failure never throws here (the first request retries).
-  const issuer = createIssuerClients(config, clients);
+  const issuer = createIssuerClients(settings, clients);
   void issuer.prefetch();
-  return createHandler(createDeps(config, clients, routes, issuer)) as unknown as TokenAuthorizerHandler;
+  return createHandler(createDeps(settings, clients, issuer));
 }
