@@ -1,16 +1,7 @@
 // The authorizer Lambda's environment read once into AuthorizerSettings (settings.ts holds the defaults and
 // bounds): this file only names each variable and parses its text. The KeygateAuthorizer construct writes
 // these variables (core/contract.ts names them).
-import {
-  ConfigError,
-  type Field,
-  list,
-  optionalInt,
-  optionalStr,
-  readConfig,
-  str,
-  url,
-} from '../../core/config.js';
+import { ConfigError, type Field, optionalInt, optionalStr, readConfig, str } from '../../core/config.js';
 import {
   AUTHORIZER_ENV,
   AUTHORIZER_TUNING_ENV,
