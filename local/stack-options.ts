@@ -2,11 +2,8 @@
 // checks made before anything starts, so a bad flag costs no start and teardown.
 
 import { resolve } from 'node:path';
-import {
-  DEFAULT_CLIENTS_TABLE,
-  DEFAULT_RESULTS_CACHE_TTL_SECONDS,
-  MAX_RESULTS_CACHE_TTL_SECONDS,
-} from '../core/contract.js';
+import { resultsCacheTtlProblem } from '../core/authz/results-cache-ttl.js';
+import { DEFAULT_CLIENTS_TABLE, DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
 import { StackStartError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import type { LocalLambdasOptions } from './lambdas.js';
@@ -102,13 +99,8 @@ export function resolveStackOptions(options: LocalStackOptions): StackSettings {
   const exposeInternals = options.exposeInternals ?? false;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const ttl = options.resultsCacheTtlSeconds ?? DEFAULT_RESULTS_CACHE_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
-    throw new StackStartError(
-      'config',
-      `resultsCacheTtlSeconds must be an integer from 0 to ${MAX_RESULTS_CACHE_TTL_SECONDS} (got ${ttl})`,
-      'api',
-    );
-  }
+  const ttlProblem = resultsCacheTtlProblem(ttl, 'resultsCacheTtlSeconds');
+  if (ttlProblem !== undefined) throw new StackStartError('config', ttlProblem, 'api');
   for (const [name, p] of Object.entries(ports)) {
     if (!Number.isInteger(p) || p < 0 || p > 65_535) {
       throw new StackStartError(

@@ -1,11 +1,13 @@
 // `npm start`: runs the whole local stack (local/stack.ts) in the foreground, prints its URLs, the demo
 // client's credentials and a copy-paste curl walkthrough, logs one line per request, and shuts down
 // cleanly on Ctrl-C / SIGTERM. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
+
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { DEFAULT_RESULTS_CACHE_TTL_SECONDS, MAX_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
+import { RESULTS_CACHE_TTL_BOUNDS } from '../core/authz/results-cache-ttl.js';
+import { DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
 import { EXIT } from '../handlers/cli/exit.js';
 import { integerArg } from '../handlers/cli/integer-arg.js';
 import { demoClientLines } from './demo-client.js';
@@ -81,7 +83,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--cache-ttl <seconds>', 'authorizer result cache TTL (0 disables, max 3600)')
         .default(DEFAULT_RESULTS_CACHE_TTL_SECONDS)
-        .argParser(integerArg(0, MAX_RESULTS_CACHE_TTL_SECONDS)),
+        .argParser(integerArg(RESULTS_CACHE_TTL_BOUNDS.min, RESULTS_CACHE_TTL_BOUNDS.max)),
     )
     .addOption(
       new Option(

@@ -2,10 +2,12 @@
 // with the result cache, for a team's own RestApi. Methods declare their scopes with `require(...)`; at synth
 // the construct collects every such method (verb, resource path, scopes) into the route table its Lambda
 // loads, so each cached policy covers exactly what the token's scopes allow across the whole API.
+
 import { Annotations, Aspects, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
+import { resultsCacheTtlProblem } from '../../../core/authz/results-cache-ttl.js';
 import { type ProtectedRoute, parseRouteTable, ROUTE_METHODS } from '../../../core/authz/route-table.js';
 import {
   AUTHORIZER_ENV,
@@ -15,7 +17,6 @@ import {
   CONTEXT_HEADERS,
   DEFAULT_RESULTS_CACHE_TTL_SECONDS,
   GATEWAY_RESPONSE_HEADERS,
-  MAX_RESULTS_CACHE_TTL_SECONDS,
   RESOURCE_PATH_HEADER,
   ROUTES_FILE_NAME,
   revocationsUriEnv,
@@ -104,12 +105,8 @@ export class KeygateAuthorizer extends Construct {
       throw new Error('KeygateAuthorizer needs `audience` (or an issuer that has one)');
     }
     const ttl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS);
-    const ttlSeconds = ttl.toSeconds();
-    if (ttlSeconds > MAX_RESULTS_CACHE_TTL_SECONDS) {
-      throw new Error(
-        `resultsCacheTtl must be at most ${MAX_RESULTS_CACHE_TTL_SECONDS} s (got ${ttlSeconds} s)`,
-      );
-    }
+    const problem = resultsCacheTtlProblem(ttl.toSeconds({ integral: false }), 'resultsCacheTtl (seconds)');
+    if (problem !== undefined) throw new Error(problem);
     this.gatewayResponses = props.gatewayResponses ?? true;
     this.code = new RouteTableCode(prebuiltLambdaDir('authorizer'));
     this.functionConstruct = new KeygateFunction(this, 'Function', {

@@ -506,13 +506,20 @@ describe('KeygateAuthorizer props and misuse', () => {
     },
   );
 
-  it('rejects a result-cache TTL above one hour and a missing audience', () => {
+  it.each([
+    [Duration.seconds(3601), '3601'],
+    [Duration.millis(1500), '1.5'],
+  ])('rejects a result-cache TTL API Gateway would refuse (%s)', (resultsCacheTtl, got) => {
     const stack = new Stack(new App(), 'V');
     const issuer = { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j' };
-    expect(
-      () =>
-        new KeygateAuthorizer(stack, 'A', { issuer, audience: 'a', resultsCacheTtl: Duration.seconds(3601) }),
-    ).toThrow(/at most 3600 s \(got 3601 s\)/);
+    expect(() => new KeygateAuthorizer(stack, 'A', { issuer, audience: 'a', resultsCacheTtl })).toThrow(
+      `resultsCacheTtl (seconds) must be an integer from 0 to 3600 (got "${got}")`,
+    );
+  });
+
+  it('rejects a missing audience', () => {
+    const stack = new Stack(new App(), 'V');
+    const issuer = { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j' };
     expect(() => new KeygateAuthorizer(stack, 'B', { issuer })).toThrow(/needs `audience`/);
   });
 });
