@@ -7,10 +7,10 @@ import { DEFAULT_CLIENTS_TABLE, DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../cor
 import { StackStartError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import type { LocalLambdasOptions } from './lambdas.js';
+import { DEFAULT_PORTS, type StackPortName } from './ports.js';
 import type { UpstreamOptions } from './upstream.js';
 
-/** Documented default ports (README "Run it locally"). */
-export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
+export { DEFAULT_PORTS, type StackPortName };
 export const DEFAULT_STATE_DIR = '.keygate';
 export const DEFAULT_TABLE = DEFAULT_CLIENTS_TABLE;
 export const DEFAULT_STAGE = 'local';
@@ -18,8 +18,6 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '123456789012';
 /** Dummy SigV4 credentials: dynalite and the KMS emulator check the signature's shape, not the key. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-
-export type StackPortName = keyof typeof DEFAULT_PORTS;
 
 /** Who guards the resource API: keygate's Lambda TOKEN authorizer, or API Gateway's native JWT authorizer. */
 export const AUTHORIZER_MODES = ['lambda', 'native'] as const;

@@ -23,9 +23,9 @@ import {
 } from '../core/issuer/index.js';
 import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
 import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
-import { DEMO_SCOPES, type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
+import { DEMO_SCOPES, type DemoClient, ensureDemoClient } from './demo-client.js';
 import { startDynalite } from './dynalite.js';
-import { StackStartError } from './errors.js';
+import { DemoFileError, StackStartError, StateDirInUseError } from './errors.js';
 import {
   type AccessLogEntry,
   createJwtAuthorizer,
@@ -36,7 +36,7 @@ import {
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv } from './lambdas.js';
-import { lockStateDir, StateDirInUseError } from './lock.js';
+import { lockStateDir } from './lock.js';
 import { createSigningKeys, ensureSigningKey, type SigningKeyRotation } from './signing-keys.js';
 import {
   type AuthorizerMode,

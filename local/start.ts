@@ -11,6 +11,7 @@ import { DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
 import { EXIT } from '../handlers/cli/exit.js';
 import { integerArg } from '../handlers/cli/integer-arg.js';
 import { demoClientLines } from './demo-client.js';
+import { UpstreamFlagError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import { checkHostFlags } from './host-safety.js';
 import {
@@ -27,7 +28,6 @@ import {
   checkUpstreamUrl,
   exportLine,
   readRouteFile,
-  UpstreamFlagError,
   type UpstreamOptions,
   upstreamBanner,
 } from './upstream.js';
