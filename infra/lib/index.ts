@@ -21,3 +21,4 @@ export {
   NativeJwtAuthorizer,
   type NativeJwtAuthorizerProps,
 } from './constructs/native-jwt-authorizer.js';
+export { accessLogFormat } from './constructs/rest-api-defaults.js';
