@@ -28,7 +28,7 @@ const LOGGING_ENV = {
 } as const;
 
 /** Messages name the environment variables. */
-export const ENV_NAMES: SettingNames = {
+const ENV_NAMES: SettingNames = {
   issuer: AUTHORIZER_ENV.issuer,
   audience: AUTHORIZER_ENV.audience,
   jwksUri: AUTHORIZER_ENV.jwksUri,

@@ -58,7 +58,7 @@ export interface AuthorizerLogging {
   readonly allowLogLevel: 'DEBUG' | 'INFO';
 }
 
-export const DEFAULT_LOGGING: AuthorizerLogging = {
+const DEFAULT_LOGGING: AuthorizerLogging = {
   logLevel: 'INFO',
   serviceName: 'keygate-authorizer',
   sampleRate: 0,
@@ -103,7 +103,7 @@ export type SettingNames = { readonly [K in keyof AuthorizerSettingsInput]-?: st
 };
 
 /** Messages name the library's options. */
-export const OPTION_NAMES: SettingNames = {
+const OPTION_NAMES: SettingNames = {
   issuer: 'issuer',
   audience: 'audience',
   jwksUri: 'jwksUri',

@@ -35,7 +35,7 @@ export interface LoggerConfig {
   readonly POWERTOOLS_SERVICE_NAME: string;
 }
 
-export function logLevelName(config: LoggerConfig): LogLevelName {
+function logLevelName(config: LoggerConfig): LogLevelName {
   return config.POWERTOOLS_LOG_LEVEL.toUpperCase() as LogLevelName;
 }
 
