@@ -15,9 +15,8 @@ function readRoutes(file: string): unknown {
   try {
     text = readFileSync(url, 'utf8');
   } catch (err) {
-    throw new ConfigError([
-      `ROUTES_FILE ${url.pathname} cannot be read (${(err as NodeJS.ErrnoException).code})`,
-    ]);
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown';
+    throw new ConfigError([`ROUTES_FILE ${url.pathname} cannot be read (${code})`], { cause: err });
   }
   try {
     return JSON.parse(text);
