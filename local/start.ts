@@ -1,7 +1,6 @@
 // `npm start`: runs the whole local stack (local/stack.ts) in the foreground, prints its URLs, the demo
 // client's credentials and a copy-paste curl walkthrough, logs one line per request, and shuts down
 // cleanly on Ctrl-C / SIGTERM. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
-
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

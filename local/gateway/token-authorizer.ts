@@ -2,7 +2,6 @@
 // before invoking, the `Unauthorized` convention, strict output validation (anything malformed is 500),
 // context stringification, and the result cache keyed by the header value whose policy is re-evaluated
 // against every new method ARN: exactly what makes a first-route-only policy fail on other routes.
-
 import { LRUCache } from 'lru-cache';
 import { resultsCacheTtlProblem } from '../../core/authz/results-cache-ttl.js';
 import {

@@ -2,7 +2,6 @@
 // with the result cache, for a team's own RestApi. Methods declare their scopes with `require(...)`; at synth
 // the construct collects every such method (verb, resource path, scopes) into the route table its Lambda
 // loads, so each cached policy covers exactly what the token's scopes allow across the whole API.
-
 import { Annotations, Aspects, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
