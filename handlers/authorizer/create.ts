@@ -8,12 +8,13 @@ import type { AuthorizerTuning } from '../../core/contract.js';
 import { fetchDownloader } from '../../core/jwt/fetch-download.js';
 import { type AuthorizerClients, createDeps, createIssuerClients } from './deps.js';
 import { loggingFromEnv } from './from-env.js';
-import { createHandler, type TokenAuthorizerHandler } from './handler.js';
+import { createHandler } from './handler.js';
 import { authorizerSettings } from './settings.js';
+import type { TokenAuthorizerHandler } from './types.js';
 
 export type { ProtectedRoute, RouteMethod } from '../../core/authz/route-table.js';
 export type { AuthorizerTuning } from '../../core/contract.js';
-export type { TokenAuthorizerEvent, TokenAuthorizerHandler, TokenAuthorizerResult } from './handler.js';
+export type { TokenAuthorizerEvent, TokenAuthorizerHandler, TokenAuthorizerResult } from './types.js';
 
 export interface AuthorizerHandlerOptions extends AuthorizerTuning {
   /** Expected `iss`: the keygate issuer URL (KeygateIssuer.issuerUrl). */

@@ -2,7 +2,7 @@
 // scopes permit out. Invalid tokens throw exactly `Unauthorized` (401); our own failures (no keys, bad
 // method ARN) throw something else so API Gateway answers 500. Built for the warm path: a repeated token
 // costs a cache lookup, a memoized policy and one small object.
-import { type AuthorizerPolicyDocument, AuthzError, type PolicyBuilder } from '../../core/authz/index.js';
+import { AuthzError, type PolicyBuilder } from '../../core/authz/index.js';
 import { AUTHORIZER_UNAUTHORIZED } from '../../core/contract.js';
 import { VerifyError } from '../../core/jwt/index.js';
 import type { AccessTokenClaims, VerificationResult } from '../../core/jwt/types.js';
@@ -11,6 +11,7 @@ import { bearerToken } from '../lib/bearer-token.js';
 import type { Decision, DecisionReason } from '../lib/decision-telemetry.js';
 import { DeferredLogger } from '../lib/deferred-powertools.js';
 import type { AuthorizerDeps } from './deps.js';
+import type { TokenAuthorizerHandler } from './types.js';
 
 // What the entry, the local stack and the benches build a handler from, in one import.
 export {
@@ -22,28 +23,7 @@ export {
 } from './deps.js';
 export { settingsFromEnv } from './from-env.js';
 export { type AuthorizerSettings, type AuthorizerSettingsInput, authorizerSettings } from './settings.js';
-
-/** The event API Gateway sends a TOKEN authorizer. */
-export interface TokenAuthorizerEvent {
-  readonly type: 'TOKEN';
-  /** The whole identity-source header value, e.g. `Bearer eyJ...`. */
-  readonly authorizationToken: string;
-  /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}` */
-  readonly methodArn: string;
-}
-
-/** The IAM policy and context a TOKEN authorizer returns. */
-export interface TokenAuthorizerResult {
-  readonly principalId: string;
-  readonly policyDocument: AuthorizerPolicyDocument;
-  /** `clientId`, `scope`, `exp` and (when the token has one) `jti`; strings and numbers only. */
-  readonly context: Readonly<Record<string, string | number>>;
-}
-
-export type TokenAuthorizerHandler = (
-  event: TokenAuthorizerEvent,
-  context?: { readonly awsRequestId?: string },
-) => Promise<TokenAuthorizerResult>;
+export type { TokenAuthorizerEvent, TokenAuthorizerHandler, TokenAuthorizerResult } from './types.js';
 
 const DEBUG = 8;
 
