@@ -64,6 +64,13 @@ export interface AuthorizerTuning {
    * closed (500) rather than ignore revocations. @default 300
    */
   readonly revocationsMaxStaleSeconds?: number;
+  /**
+   * Client claims (core/client-claims.ts) always in the context as `claim_<name>`, '' for a token without
+   * one, so an integration's request-parameter mapping to `X-Keygate-Claim-<Name>` always has a value to
+   * set (docs/tenants.md#client-claims). Every client claim a token has is in the context either way.
+   * @default none
+   */
+  readonly contextClaims?: readonly string[];
 }
 
 export const AUTHORIZER_TUNING_ENV = {
@@ -77,6 +84,7 @@ export const AUTHORIZER_TUNING_ENV = {
   metricsFlushIntervalSeconds: 'METRICS_FLUSH_INTERVAL_SECONDS',
   revocationsRefreshSeconds: 'REVOCATIONS_REFRESH_SECONDS',
   revocationsMaxStaleSeconds: 'REVOCATIONS_MAX_STALE_SECONDS',
+  contextClaims: 'CONTEXT_CLAIMS',
 } as const satisfies { readonly [K in keyof Required<AuthorizerTuning>]: string };
 
 const TUNING_KEYS = Object.keys(AUTHORIZER_TUNING_ENV).filter((k): k is keyof AuthorizerTuning =>
@@ -88,7 +96,8 @@ export function authorizerTuningEnv(tuning: AuthorizerTuning): Record<string, st
   const env: Record<string, string> = {};
   for (const key of TUNING_KEYS) {
     const value = tuning[key];
-    if (value !== undefined) env[AUTHORIZER_TUNING_ENV[key]] = String(value);
+    if (value !== undefined)
+      env[AUTHORIZER_TUNING_ENV[key]] = Array.isArray(value) ? value.join(' ') : String(value);
   }
   return env;
 }

@@ -2,8 +2,13 @@
 // metrics key on it), an optional `cause` (ErrorOptions), and `name` = the concrete class name. Each area
 // declares its codes and classes in its own errors.ts; configuration errors live here.
 
+/**
+ * The base class of every error keygate throws: `instanceof KeygateError` tells keygate's errors from others.
+ * `code` is stable (logs, metrics and callers key on it); `message` is for people and may change.
+ */
 export abstract class KeygateError<Code extends string = string> extends Error {
   constructor(
+    /** The stable reason, one of the concrete class's codes. */
     readonly code: Code,
     message: string,
     options?: ErrorOptions,

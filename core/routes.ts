@@ -1,15 +1,6 @@
-// The products sample's route table (the policy builder's and the local stack's default; the sample's CDK
-// stack declares the same methods with KeygateAuthorizer.require(), and a test checks they agree) and the
-// authorization server's own public routes.
+// The route shape the CDK constructs and the local gateway share, and the authorization server's own public
+// routes. The products sample's routes are the sample's (core/products/routes.ts), not the product's.
 import { REVOCATIONS_PATH } from './contract.js';
-
-export const SCOPES = {
-  productsRead: 'products/read',
-  productsWrite: 'products/write',
-} as const;
-
-/** Every scope the resource server knows, in a stable order (published in discovery metadata). */
-export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -29,13 +20,6 @@ export interface RouteDef {
   /** A REQUEST authorizer in front of the integration (result cache off, no identity source). */
   readonly authorizer?: RequestAuthorizerName;
 }
-
-/** The resource API, behind the TOKEN authorizer. */
-export const RESOURCE_ROUTES: readonly RouteDef[] = [
-  { method: 'GET', path: '/products', handler: 'products', scopes: [SCOPES.productsRead] },
-  { method: 'GET', path: '/products/{id}', handler: 'products', scopes: [SCOPES.productsRead] },
-  { method: 'POST', path: '/products', handler: 'products', scopes: [SCOPES.productsWrite] },
-];
 
 /**
  * The authorization server's API: public by design (clients authenticate in the request itself). The token

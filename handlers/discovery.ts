@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, list, optionalStr, readConfig, url } from '../core/config.js';
 import { discoveryDocument } from '../core/issuer/index.js';
-import { ALL_SCOPES } from '../core/routes.js';
 import { documentResponse, methodNotAllowed, readOnlyMethod } from './lib/http.js';
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
@@ -13,8 +12,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       ISSUER: url(),
       DISCOVERY_MAX_AGE_SECONDS: int({ default: 3600, min: 0, max: 86_400 }),
       SERVICE_DOCUMENTATION: optionalStr(),
-      /** scopes_supported (RFC 8414 §2): the protected API's scopes. */
-      SCOPES: list({ default: ALL_SCOPES, min: 1 }),
+      /** scopes_supported (RFC 8414 §2): the protected API's scopes; none set, none published (§3.2). */
+      SCOPES: list({ default: [] }),
     },
     env,
   );

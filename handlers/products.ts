@@ -9,7 +9,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { clockLeewaySecondsField, contextTokenState } from '../core/authz/token-expiry.js';
 import { type ConfigOf, int, readConfig } from '../core/config.js';
 import { type Catalog, createCatalog, ProductsError } from '../core/products/index.js';
-import { RESOURCE_ROUTES, type RouteDef } from '../core/routes.js';
+import { RESOURCE_ROUTES } from '../core/products/routes.js';
+import type { RouteDef } from '../core/routes.js';
 import { header, jsonResponse } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 

@@ -15,7 +15,6 @@ import {
   type DynamoApi,
   type KmsApi,
 } from '../core/issuer/index.js';
-import { isHttpsOrLoopback } from '../core/net.js';
 import {
   buildJwksDocument,
   buildRevocationsDocument,
@@ -32,6 +31,7 @@ import {
 } from '../core/publish/index.js';
 import { DEFAULT_REVOCATIONS_MAX_AGE_SECONDS } from '../core/revocation/index.js';
 import { jwksKeySettingsSpec } from './jwks.js';
+import { type CfnResponder, checkedResponseUrl, putCfnResponse } from './lib/cfn-response.js';
 import { safeLog } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
 
@@ -58,9 +58,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 export type PublisherConfig = ReturnType<typeof loadConfig>;
 export type PublisherLogger = Pick<Logger, 'info' | 'error'>;
 
-/** Sends a custom resource's answer to CloudFormation (an HTTPS PUT to the pre-signed ResponseURL). */
-export type CfnResponder = (url: string, body: string) => Promise<void>;
-
 export interface PublisherDeps {
   readonly publisher: DocumentPublisher;
   readonly logger: PublisherLogger;
@@ -77,13 +74,6 @@ export interface PublisherClients {
   readonly now?: () => number;
   readonly respond?: CfnResponder;
 }
-
-/** PUT of the answer; the pre-signed URL's signature covers no Content-Type, so none is sent. */
-export const putCfnResponse: CfnResponder = async (url, body) => {
-  const res = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
-  await res.arrayBuffer();
-  if (!res.ok) throw new Error(`CloudFormation response URL answered HTTP ${res.status}`);
-};
 
 export function createDeps(config: PublisherConfig, clients: PublisherClients = {}): PublisherDeps {
   const dynamodb =
@@ -170,10 +160,8 @@ export function createHandler(deps: PublisherDeps) {
         reason = err instanceof PublishError ? err.message : 'publishing the documents failed';
       }
     }
-    const url = new URL(event.ResponseURL);
-    if (!isHttpsOrLoopback(url)) throw new TypeError('ResponseURL must use https');
     await deps.respond(
-      url.href,
+      checkedResponseUrl(event.ResponseURL),
       JSON.stringify({
         Status: status,
         ...(reason ? { Reason: reason } : {}),

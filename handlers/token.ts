@@ -3,7 +3,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { int, optionalStr, readConfig, str, url } from '../core/config.js';
+import { int, list, optionalStr, readConfig, str, url } from '../core/config.js';
 import {
   BASIC_CHALLENGE,
   createDynamoClient,
@@ -17,6 +17,7 @@ import {
   DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
   type IssuerError,
+  issuerAudiences,
   type KmsApi,
   keyStateCacheSecondsField,
   MAX_ISSUANCE_RATE_PER_SECOND,
@@ -57,7 +58,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   return readConfig(
     {
       ISSUER: url(),
+      /** The default `aud`: of clients registered without resources. */
       AUDIENCE: str(),
+      /**
+       * Further audiences this issuer serves (RFC 8707 resources; space- or comma-separated). A token's `aud`
+       * is one of AUDIENCE and these, and one the client is allowed (core/issuer/resource-indicator.ts).
+       */
+      AUDIENCES: list({ default: [] }),
       ...clientRegistryConfigSpec,
       SIGNING_KEY_ID: str(),
       ...tokenKeySettingsSpec,
@@ -134,6 +141,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       minter,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,
+      audiences: issuerAudiences(config.AUDIENCE, config.AUDIENCES),
       limiter: createIssuanceLimiter({ now }),
       defaultRatePerSecond: config.ISSUANCE_RATE_PER_SECOND,
     }),
@@ -203,6 +211,7 @@ export function createHandler(deps: TokenDeps) {
         clientId: loggableClientId(clientId),
         authMethod,
         scope: result.scope,
+        audience: result.audience,
         expiresIn: result.expiresIn,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
         requestId: event.requestContext?.requestId,

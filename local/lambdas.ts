@@ -6,7 +6,9 @@ import type { DynamoApi, KmsApi } from '../core/issuer/index.js';
 import * as authorizerHandler from '../handlers/authorizer/handler.js';
 import * as discoveryHandler from '../handlers/discovery.js';
 import * as jwksHandler from '../handlers/jwks.js';
-import * as productsHandler from '../handlers/products.js';
+// The products sample is loaded only when the stack serves it (local/stack.ts), so the package's `keygate
+// start`, which never does, neither loads nor ships it.
+import type * as ProductsHandler from '../handlers/products.js';
 import * as revocationsHandler from '../handlers/revocations.js';
 import * as tokenHandler from '../handlers/token.js';
 import * as tokenClientAuthHandler from '../handlers/token-client-auth.js';
@@ -31,6 +33,8 @@ export interface LocalLambdasOptions {
   readonly dynamodb: DynamoApi;
   /** Print the handlers' Powertools JSON logs. Default false (quiet). */
   readonly logs?: boolean;
+  /** The products sample's handler module, when the stack serves it; without it there is no products Lambda. */
+  readonly products?: typeof ProductsHandler;
   /** The authorizer's route table (the resource API's routes). */
   readonly routes: readonly PolicyRoute[];
   /** Epoch-ms clocks for the handlers that read time (tests move them forward). Default Date.now. */
@@ -60,7 +64,8 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
   const deployed: Partial<Record<LambdaName, LambdaFunction>> = {};
   let authorizerDeps: authorizerHandler.AuthorizerDeps | undefined;
 
-  const build: Record<LambdaName, (env: HandlerEnv) => LambdaFunction> = {
+  const productsHandler = options.products;
+  const build: Partial<Record<LambdaName, (env: HandlerEnv) => LambdaFunction>> = {
     token: (env) =>
       tokenHandler.createHandler(
         tokenHandler.createDeps(tokenHandler.loadConfig(env), {
@@ -100,13 +105,17 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
           ...(logs ? {} : { logger: quietLogger }),
         }),
       ),
-    products: (env) =>
-      productsHandler.createHandler(
-        productsHandler.createDeps(productsHandler.loadConfig(env), {
-          ...(logs ? {} : { logger: null }),
-          ...(options.clocks?.products ? { now: options.clocks.products } : {}),
-        }),
-      ),
+    ...(productsHandler
+      ? {
+          products: (env: HandlerEnv) =>
+            productsHandler.createHandler(
+              productsHandler.createDeps(productsHandler.loadConfig(env), {
+                ...(logs ? {} : { logger: null }),
+                ...(options.clocks?.products ? { now: options.clocks.products } : {}),
+              }),
+            ),
+        }
+      : {}),
     authorizer: (env) => {
       authorizerDeps = authorizerHandler.createDeps(
         authorizerHandler.settingsFromEnv(env, () => options.routes),
@@ -121,7 +130,9 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
   };
 
   const deploy = (name: LambdaName, extraEnv: HandlerEnv = {}) => {
-    deployed[name] = build[name]({ ...options.env(), ...extraEnv });
+    const builder = build[name];
+    if (!builder) throw new Error(`no ${name} Lambda in this stack`);
+    deployed[name] = builder({ ...options.env(), ...extraEnv });
   };
   const late =
     (name: LambdaName): LambdaFunction =>
@@ -135,7 +146,7 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
     >,
     deploy,
     deployAll() {
-      for (const name of LAMBDA_NAMES) deploy(name);
+      for (const name of LAMBDA_NAMES) if (build[name]) deploy(name);
     },
     authorizerDeps: () => authorizerDeps!,
   };

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { resultsCacheTtlProblem } from '../core/authz/results-cache-ttl.js';
 import { DEFAULT_CLIENTS_TABLE, DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
+import { resourceProblem } from '../core/issuer/resource-indicator.js';
 import { StackStartError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import type { LocalLambdasOptions } from './lambdas.js';
@@ -44,6 +45,11 @@ export interface LocalStackOptions {
   readonly stage?: string;
   /** Tokens' `aud`. Default: the resource API URL (as the CDK stack does). */
   readonly audience?: string;
+  /**
+   * Further audiences the issuer serves (RFC 8707 resources a client registered with `--resources` may ask
+   * for); the resource API's authorizer still accepts only `audience`. Absolute URIs without a fragment.
+   */
+  readonly audiences?: readonly string[];
   readonly tableName?: string;
   /** Extra handler environment (e.g. TOKEN_MAX_LIFETIME_SECONDS, TOKEN_CACHE_SIZE, LOG_LEVEL). */
   readonly env?: Readonly<Record<string, string>>;
@@ -107,6 +113,11 @@ export function resolveStackOptions(options: LocalStackOptions): StackSettings {
         name as StackPortName,
       );
     }
+  }
+  for (const audience of options.audiences ?? []) {
+    const problem = resourceProblem(audience);
+    if (problem !== undefined)
+      throw new StackStartError('config', `audience ${JSON.stringify(audience)} is ${problem}`, 'auth');
   }
   return {
     host,

@@ -22,7 +22,7 @@ import {
   createKmsClient,
 } from '../core/issuer/index.js';
 import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
-import { AUTH_ROUTES, RESOURCE_ROUTES } from '../core/routes.js';
+import { AUTH_ROUTES } from '../core/routes.js';
 import { DEMO_SCOPES, type DemoClient, ensureDemoClient } from './demo-client.js';
 import { startDynalite } from './dynalite.js';
 import { DemoFileError, StackStartError, StateDirInUseError } from './errors.js';
@@ -75,6 +75,8 @@ export interface LocalStack extends SigningKeyRotation, LocalStackTestHooks {
   readonly apiUrl: string;
   readonly issuer: string;
   readonly audience: string;
+  /** Every audience the issuer serves: `audience` (the default) first, then `options.audiences`. */
+  readonly audiences: readonly string[];
   readonly tokenUrl: string;
   readonly jwksUrl: string;
   readonly discoveryUrl: string;
@@ -201,13 +203,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       lambdas.deploy('token');
     });
     // A deploy reads the current SIGNING_KEY_ID / PUBLISHED_KEY_IDS, as a redeploy would.
+    // The products sample only when no upstream is given (`npm start` in a clone): loaded here, on demand, so
+    // the package (whose `keygate start` always has an upstream) neither loads nor ships it.
+    const products = options.upstream ? undefined : await import('../handlers/products.js');
+    const sampleRoutes = options.upstream ? [] : (await import('../core/products/routes.js')).RESOURCE_ROUTES;
     const lambdas = createLocalLambdas({
+      ...(products ? { products } : {}),
       env: () => ({ ...handlerEnv, ...keys.env() }),
       kms: kmsClient,
       dynamodb: dynamoClient,
       logs: options.handlerLogs ?? false,
       ...(options.clocks ? { clocks: options.clocks } : {}),
-      routes: options.upstream ? options.upstream.routes : RESOURCE_ROUTES,
+      routes: options.upstream ? options.upstream.routes : sampleRoutes,
     });
     const fn = lambdas.functions;
     // The native authorizer reads the issuer's discovery when created, which needs the deployed auth API:
@@ -242,7 +249,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ),
           ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
         })
-      : { routes: RESOURCE_ROUTES, handlers: { products: fn.products } };
+      : { routes: sampleRoutes, handlers: { products: fn.products } };
     const auth = await listenAs('auth', ports.auth, () =>
       startGateway({
         routes: AUTH_ROUTES,
@@ -290,6 +297,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handlerEnv = {
       ISSUER: issuer,
       AUDIENCE: audience,
+      // Read by the token handler only: the resource API's authorizer accepts AUDIENCE alone.
+      ...(options.audiences?.length ? { AUDIENCES: options.audiences.join(' ') } : {}),
       JWKS_URI: jwksUri,
       // Through the same path as the JWKS (a fault proxy in the reliability tests sits in front of both).
       REVOCATIONS_URI: jwksUri.replace(/\/\.well-known\/jwks\.json$/, '/revocations'),
@@ -344,6 +353,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl: api.url,
       issuer,
       audience,
+      audiences: [...new Set([audience, ...(options.audiences ?? [])])],
       tokenUrl: `${issuer}/oauth2/token`,
       jwksUrl,
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,

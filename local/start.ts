@@ -1,6 +1,8 @@
-// `npm start`: runs the whole local stack (local/stack.ts) in the foreground, prints its URLs, the demo
-// client's credentials and a copy-paste curl walkthrough, logs one line per request, and shuts down
-// cleanly on Ctrl-C / SIGTERM. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
+// `keygate start` (and `npm start` in a clone): runs the whole local stack (local/stack.ts) in the foreground,
+// prints its URLs, the demo client's credentials and a copy-paste curl walkthrough (or with --json one JSON
+// object), logs one line per request, and shuts down cleanly on Ctrl-C / SIGTERM. Without --routes, `npm
+// start` serves the products sample and `keygate start` the built-in echo demo (local/echo-demo.ts), which
+// ships in the package. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +12,7 @@ import { DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
 import { EXIT } from '../handlers/cli/exit.js';
 import { integerArg } from '../handlers/cli/integer-arg.js';
 import { demoClientLines } from './demo-client.js';
+import { type EchoDemo, startEchoDemo } from './echo-demo.js';
 import { UpstreamFlagError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import { checkHostFlags } from './host-safety.js';
@@ -50,13 +53,23 @@ export interface StartFlags {
   authorizer: AuthorizerMode;
   verbose?: boolean;
   quiet?: boolean;
+  json?: boolean;
   routes?: string;
   upstream?: string;
   upstreamTimeout: number;
+  audiences?: string;
 }
 
-export function buildProgram(): Command {
-  return new Command('npm start')
+/** How the stack is started: the program's name in help, and what serves the API without --routes. */
+export interface StartOptions {
+  /** Default 'npm start'. */
+  readonly name?: string;
+  /** 'products': the sample in this repository (a clone); 'echo': the built-in demo. Default 'products'. */
+  readonly builtInDemo?: 'products' | 'echo';
+}
+
+export function buildProgram(name = 'npm start'): Command {
+  return new Command(name)
     .description('Run keygate locally: DynamoDB (dynalite), KMS emulator, auth API and resource API.')
     .option('--in-memory', 'keep nothing on disk (new signing key and demo client every start)')
     .option('--host <host>', 'address the auth and resource APIs listen on', '127.0.0.1')
@@ -99,9 +112,49 @@ export function buildProgram(): Command {
         .default(29_000)
         .argParser(integerArg(50, 29_000)),
     )
-    .option('--verbose', "print the handlers' JSON logs")
+    .option(
+      '--audiences <uris>',
+      'further audiences the issuer serves (RFC 8707 resources for clients created with --resources), comma-separated',
+    )
+    .option('--verbose', "print the handlers' JSON logs (one per authorization decision)")
     .option('--quiet', 'no per-request log lines')
-    .showHelpAfterError();
+    .option(
+      '--json',
+      'print the URLs, the demo client and the admin environment as one JSON line (implies --quiet)',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        `  $ ${name} --in-memory`,
+        `  $ ${name} --routes routes.json --upstream http://127.0.0.1:3000`,
+        `  $ ${name} --auth-port 0 --api-port 0 --kms-port 0 --dynamodb-port 0 --json`,
+        '',
+      ].join('\n'),
+    )
+    .configureOutput({
+      // One line for a refused command line, pointing at --help (handlers/cli/error-line.ts does the same).
+      outputError: (text, write) => write(`${text.trimEnd()}; see ${name} --help\n`),
+    });
+}
+
+/** `--json`: what a script needs to use the stack, in one line. */
+export function startedJson(stack: LocalStack, upstream?: UpstreamOptions): string {
+  return JSON.stringify({
+    auth_url: stack.authUrl,
+    token_url: stack.tokenUrl,
+    jwks_url: stack.jwksUrl,
+    api_url: stack.apiUrl,
+    ...(upstream ? { upstream: upstream.url, routes: upstream.routes } : {}),
+    demo_client: {
+      client_id: stack.demoClient.clientId,
+      client_secret: stack.demoClient.clientSecret,
+      scopes: stack.demoClient.scopes,
+    },
+    env: stack.clientEnv,
+    export: exportLine(stack.clientEnv),
+  });
 }
 
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -130,6 +183,7 @@ export function banner(
     `    token              POST ${stack.tokenUrl}`,
     `    JWKS               ${stack.jwksUrl}`,
     `    discovery          ${stack.discoveryUrl}`,
+    `    audiences          ${stack.audiences.join(' ')}   (the first is the resource API's)`,
     `  Resource API         ${stack.apiUrl}   (${
       stack.authorizerMode === 'native'
         ? 'native JWT authorizer, keys cached up to 1 h'
@@ -146,7 +200,7 @@ export function banner(
     '',
     'Admin CLI against this stack (another terminal):',
     `  ${envLine}`,
-    '  npm run clients -- --help',
+    '  npx keygate clients --help   (in a clone: npm run clients -- --help)',
     '',
     'Try it (README.md, "Try it", explains each step):',
     '  # 1. a token (client_credentials, HTTP Basic client authentication)',
@@ -178,9 +232,12 @@ function accessLine(api: 'auth' | 'api', e: AccessLogEntry): string {
   return `[${api.padEnd(4)}] ${e.method} ${e.path} ${e.status} ${e.latencyMs.toFixed(1)}ms ${extra}`.trimEnd();
 }
 
-export async function main(argv: readonly string[] = process.argv): Promise<number> {
+export async function main(
+  argv: readonly string[] = process.argv,
+  options: StartOptions = {},
+): Promise<number> {
   const started = performance.now();
-  const program = buildProgram();
+  const program = buildProgram(options.name);
   program.exitOverride();
   let flags: StartFlags;
   try {
@@ -223,8 +280,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   };
   const clash = portClash(ports);
   if (clash) {
-    console.error(`error: ${clash}\n`);
-    program.outputHelp({ error: true });
+    console.error(`error: ${clash}; see ${program.name()} --help`);
     return EXIT.usage;
   }
   // Handlers go in before anything starts: a signal during startup (or the instant the banner is out)
@@ -241,7 +297,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   process.on('SIGTERM', onSignal);
 
   let stack: LocalStack;
+  let demo: EchoDemo | undefined;
   try {
+    if (!upstream && options.builtInDemo === 'echo') {
+      demo = await startEchoDemo();
+      upstream = demo.upstream;
+    }
     stack = await startLocalStack({
       ...(upstream ? { upstream } : {}),
       ...(flags.inMemory ? { inMemory: true } : { stateDir: flags.stateDir }),
@@ -250,10 +311,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       ports,
       resultsCacheTtlSeconds: flags.cacheTtl,
       authorizer: flags.authorizer,
+      ...(flags.audiences ? { audiences: flags.audiences.split(/[\s,]+/).filter(Boolean) } : {}),
       handlerLogs: flags.verbose ?? false,
-      ...(flags.quiet ? {} : { onRequest: (api, e) => console.log(accessLine(api, e)) }),
+      ...(flags.quiet || flags.json ? {} : { onRequest: (api, e) => console.log(accessLine(api, e)) }),
     });
   } catch (err) {
+    await demo?.close();
     const failure = startFailure(err, flags.host);
     console.error(failure.message);
     return failure.exitCode;
@@ -268,7 +331,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       }
       stopping = true;
       console.log(`\n${signal}: stopping the local stack...`);
-      stack.close().then(
+      (async () => {
+        await stack.close();
+        await demo?.close();
+      })().then(
         () => {
           console.log('stopped.');
           resolve(0);
@@ -285,6 +351,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     return stopped;
   }
   const now = performance.now();
+  if (flags.json) {
+    console.log(startedJson(stack, upstream));
+    return stopped;
+  }
   console.log(
     banner(stack, {
       readyMs: now - started,

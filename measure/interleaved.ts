@@ -90,30 +90,34 @@ export interface PairedRatioOptions {
 /**
  * Throughput of `task` over `base`, for targets a few percent wide. The two run in alternating calls (ABBA:
  * neither always goes first), each call timed, so both see the same moments of a shared machine; the ratio
- * is of the two sides' median call times. Why medians: on a loaded 2-core machine the scheduler preempts
- * this process for milliseconds at a time, which lands on whichever call is running, and summed times (or
- * the rounds of runInterleaved, hundreds of ms per side) moved an A/A comparison by up to 8%. A preempted
- * call is an outlier on either side, and the median ignores it. What it also ignores is a cost paid only in
- * a minority of calls (a periodic refresh, a rare major GC): use it for per-call work, as here.
+ * is the median over pairs of base time / task time, a pair being one call of each side back to back. Why
+ * pairs: on a loaded 2-core machine the scheduler preempts this process for milliseconds at a time, which
+ * lands on whichever call is running, and summed times (or the rounds of runInterleaved, hundreds of ms per
+ * side) moved an A/A comparison by up to 8%; a preempted call spoils one pair, which the median ignores, and
+ * slower drift (another engineer's build taking the other core, cache and frequency changes) moves both
+ * calls of a pair alike, which the per-pair quotient cancels. What the median also ignores is a cost paid
+ * only in a minority of calls (a periodic refresh, a rare major GC): use it for per-call work, as here.
  */
 export async function pairedRatio(options: PairedRatioOptions): Promise<number> {
   const { base, task } = options;
   const now = options.now ?? (() => performance.now());
   const sides = [base, task] as const;
-  const run = async (until: number): Promise<[number[], number[]]> => {
-    const times: [number[], number[]] = [[], []];
+  const scale = (task.batch ?? 1) / (base.batch ?? 1);
+  const run = async (until: number): Promise<number[]> => {
+    const ratios: number[] = [];
+    const times = [0, 0];
     for (let call = 0; now() < until; call++) {
       // ABBA: calls 0 and 3 run base first, calls 1 and 2 task first.
       const first = (call & 1) ^ ((call >> 1) & 1);
       for (const i of [first, 1 - first]) {
         const started = now();
         await sides[i]!.fn();
-        times[i]!.push(now() - started);
+        times[i] = now() - started;
       }
+      ratios.push((scale * times[0]!) / times[1]!);
     }
-    return times;
+    return ratios;
   };
   await run(now() + options.warmupMs);
-  const [baseTimes, taskTimes] = await run(now() + options.timeMs);
-  return (task.batch ?? 1) / median(taskTimes) / ((base.batch ?? 1) / median(baseTimes));
+  return median(await run(now() + options.timeMs));
 }

@@ -1,7 +1,8 @@
 // The floors the RS256 suites compare against: node:crypto's verify over a KeyObject on the token's signing
-// input, with no parsing or claim checks (no JWT verifier can beat it), and node:crypto's sign of that
-// input with the issuer's private key (the local signing floor: no issuer can mint faster). Ratios say
-// what the rest costs.
+// input, with no parsing or claim checks (no verifier built on crypto.verify can beat it; keygate's own RSA
+// check, core/jwt/rs256-verify.ts, is a few percent cheaper: docs/performance.md), and node:crypto's sign
+// of that input with the issuer's private key (the local signing floor: no issuer can mint faster). Ratios
+// say what the rest costs.
 import { type KeyObject, sign, verify } from 'node:crypto';
 import type { InterleavedTask } from '../../measure/interleaved.js';
 

@@ -5,10 +5,12 @@ import { AuthzError } from './errors.js';
 
 /** HTTP verbs a REST API method can have (ANY excluded: a policy names concrete verbs). */
 export const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+/** One of ROUTE_METHODS. */
 export type RouteMethod = (typeof ROUTE_METHODS)[number];
 
 /** One protected method of a REST API. */
 export interface ProtectedRoute {
+  /** The method's HTTP verb. */
   readonly method: RouteMethod;
   /**
    * API Gateway resource path: literal segments, `{name}` (one segment) and a last `{name+}` (the rest),

@@ -42,6 +42,12 @@ export function toItem(record: ClientRecord): Item {
   if (record.tokensRevokedAt !== undefined) item.tokens_revoked_at = { N: String(record.tokensRevokedAt) };
   if (record.issuanceRatePerSecond !== undefined)
     item.issuance_rate_per_second = { N: String(record.issuanceRatePerSecond) };
+  if (record.resources !== undefined && record.defaultResource !== undefined) {
+    item.resources = { L: record.resources.map((r) => ({ S: r })) };
+    item.default_resource = { S: record.defaultResource };
+  }
+  if (record.claims !== undefined && Object.keys(record.claims).length > 0)
+    item.claims = { M: Object.fromEntries(Object.entries(record.claims).map(([k, v]) => [k, { S: v }])) };
   if (record.previousSecretHash !== undefined && record.previousSecretExpiresAt !== undefined) {
     item.previous_secret_hash = { S: record.previousSecretHash };
     item.previous_secret_expires_at = { S: record.previousSecretExpiresAt };
@@ -77,6 +83,23 @@ export function fromItem(item: Item): ClientRecord {
   const previousSecretExpiresAt = s('previous_secret_expires_at');
   const revokedAt = optionalInt(item.tokens_revoked_at);
   const rate = optionalInt(item.issuance_rate_per_second);
+  const resources = item.resources?.L?.map((v) => v.S);
+  const defaultResource = s('default_resource');
+  if (
+    (resources !== undefined || defaultResource !== undefined) &&
+    (resources === undefined ||
+      defaultResource === undefined ||
+      resources.some((v) => v === undefined) ||
+      !resources.includes(defaultResource))
+  ) {
+    throw new RegistryError(
+      'corrupt_record',
+      `client item ${JSON.stringify(clientId)} has malformed resources`,
+    );
+  }
+  const claimValues = Object.entries(item.claims?.M ?? {}).map(([k, v]) => [k, v.S] as const);
+  if (claimValues.some(([, v]) => v === undefined))
+    throw new RegistryError('corrupt_record', `client item ${JSON.stringify(clientId)} has malformed claims`);
   return {
     clientId,
     name,
@@ -91,6 +114,10 @@ export function fromItem(item: Item): ClientRecord {
       : {}),
     ...(revokedAt !== undefined ? { tokensRevokedAt: revokedAt } : {}),
     ...(rate !== undefined && rate > 0 ? { issuanceRatePerSecond: rate } : {}),
+    ...(resources !== undefined && defaultResource !== undefined
+      ? { resources: resources as string[], defaultResource }
+      : {}),
+    ...(claimValues.length > 0 ? { claims: Object.fromEntries(claimValues) as Record<string, string> } : {}),
   };
 }
 

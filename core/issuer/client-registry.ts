@@ -9,6 +9,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { normalizeClaims } from './client-claims.js';
 import {
   DELETED_STATUS,
   EXPIRES_AT_ATTRIBUTE,
@@ -30,11 +31,19 @@ import {
   DEFAULT_TOKEN_LIFETIME_SECONDS,
   normalizeScopes,
 } from './client-rules.js';
-import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
+import {
+  generateClientId,
+  generateClientSecret,
+  hashClientSecret,
+  isAcceptableProvidedSecret,
+  MAX_PRESENTED_SECRET_LENGTH,
+  MIN_PROVIDED_SECRET_LENGTH,
+} from './client-secret.js';
 import { createClientsTable } from './client-table.js';
 import { DYNAMO_ATTEMPT_TIMEOUT_MS, type DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
 import { isReservedItemId } from './key-state-item.js';
+import { normalizeResources } from './resource-indicator.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import { captureServerDate } from './server-clock.js';
 import type { ClientRecord, ClientStatus } from './types.js';
@@ -44,6 +53,12 @@ export interface NewClient {
   readonly scopes: readonly string[];
   readonly tokenLifetimeSeconds?: number;
   readonly issuanceRatePerSecond?: number;
+  /** RFC 8707 resources (token audiences) the client may ask for; absent: the issuer's default audience. */
+  readonly resources?: readonly string[];
+  /** One of `resources`; default the first. */
+  readonly defaultResource?: string;
+  /** Static claims for every token of the client (client-claims.ts rules). */
+  readonly claims?: Readonly<Record<string, string>>;
 }
 
 export interface ClientUpdate {
@@ -51,6 +66,11 @@ export interface ClientUpdate {
   readonly scopes?: readonly string[];
   readonly tokenLifetimeSeconds?: number;
   readonly issuanceRatePerSecond?: number;
+  /** Replaces the resources (and the default, which is the first unless `defaultResource` names one). */
+  readonly resources?: readonly string[];
+  readonly defaultResource?: string;
+  /** Replaces the client's claims; `{}` removes them all. */
+  readonly claims?: Readonly<Record<string, string>>;
   /**
    * A status change stamps tokensRevokedAt with the registry's time of the write: enabling therefore
    * refuses every token issued before the enable, tokens minted from a stale client cache included.
@@ -67,6 +87,14 @@ export interface Revocation {
   readonly revokedAt: number;
 }
 
+/** What a deployment fixes itself when it creates a client (KeygateClient); absent parts are generated. */
+export interface GivenCredentials {
+  /** The id (deriveClientId's form). */
+  readonly clientId?: string;
+  /** The secret, held by the deployment (Secrets Manager): only its hash is stored. */
+  readonly clientSecret?: string;
+}
+
 export interface IssuedSecret {
   readonly record: ClientRecord;
   /** The only time the plain secret exists outside the client: show it once, never store it. */
@@ -80,7 +108,8 @@ export interface ClientRegistry {
    * path reads eventually-consistent items since its cache already allows TTL-long staleness.
    */
   get(clientId: string, options?: { consistent?: boolean }): Promise<ClientRecord | undefined>;
-  create(input: NewClient): Promise<IssuedSecret>;
+  /** A new client; `given` fixes its id or secret (KeygateClient), which are otherwise generated. */
+  create(input: NewClient, given?: GivenCredentials): Promise<IssuedSecret>;
   /** Every client (paginated Scan), sorted by creation time then id. */
   list(): Promise<ClientRecord[]>;
   update(clientId: string, changes: ClientUpdate): Promise<ClientRecord>;
@@ -112,9 +141,12 @@ export interface ClientRegistryOptions {
    * client whose SDK retries are off (createDynamoClient's default) so attempts do not multiply.
    */
   readonly readRetry?: RetryPolicy;
-  /** The scopes clients may be given (the protected API's route scopes). Default: the products sample's. */
+  /** The scopes clients may be given (the protected API's route scopes). Default: any RFC 6749 scope token. */
   readonly scopes?: readonly string[];
 }
+
+/** The form of generateClientId's and deriveClientId's ids: `kg_` + 128 bits in base64url. */
+const CLIENT_ID = /^kg_[A-Za-z0-9_-]{22}$/;
 
 /** 3 attempts, 25-200 ms full jitter, 1 s per attempt (docs/design.md#retries: the token request's bound). */
 export const DEFAULT_READ_RETRY: RetryPolicy = {
@@ -232,6 +264,28 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       set('token_lifetime_seconds', { N: String(checkLifetime(changes.tokenLifetimeSeconds)) });
     if (changes.issuanceRatePerSecond !== undefined)
       set('issuance_rate_per_second', { N: String(checkIssuanceRate(changes.issuanceRatePerSecond)) });
+    if (changes.resources !== undefined || changes.defaultResource !== undefined) {
+      // A new default alone is checked against the stored resources; both attributes are written together,
+      // so a concurrent change leaves one consistent pair.
+      let resources = changes.resources;
+      if (resources === undefined) {
+        const current = await get(clientId, { consistent: true });
+        if (!current) throw unknown(clientId);
+        resources = current.resources;
+        if (resources === undefined)
+          throw new RegistryError(
+            'invalid_resource',
+            'the client has no resources: set them together with the default',
+          );
+      }
+      const r = normalizeResources(resources, changes.defaultResource);
+      set('resources', { L: r.resources.map((v) => ({ S: v })) });
+      set('default_resource', { S: r.defaultResource });
+    }
+    if (changes.claims !== undefined) {
+      const claims = normalizeClaims(changes.claims);
+      set('claims', { M: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, { S: v }])) });
+    }
     names['#status'] = 'status';
     values[':deleted'] = { S: DELETED_STATUS };
     const live = 'attribute_exists(client_id) AND #status <> :deleted';
@@ -345,17 +399,33 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       return out;
     },
 
-    async create(input) {
+    async create(input, given = {}) {
       const at = iso();
-      const clientSecret = generateClientSecret();
+      if (given.clientSecret !== undefined && !isAcceptableProvidedSecret(given.clientSecret))
+        throw new RegistryError(
+          'invalid_secret',
+          `a supplied client secret must be ${MIN_PROVIDED_SECRET_LENGTH}-${MAX_PRESENTED_SECRET_LENGTH} characters of A-Z a-z 0-9 - _`,
+        );
+      if (given.clientId !== undefined && !CLIENT_ID.test(given.clientId))
+        throw new RegistryError(
+          'invalid_client_id',
+          'a supplied client id must have the form kg_ + 22 base64url characters',
+        );
+      const clientSecret = given.clientSecret ?? generateClientSecret();
       const record: ClientRecord = {
-        clientId: generateClientId(),
+        clientId: given.clientId ?? generateClientId(),
         name: checkName(input.name),
         scopes: normalizeScopes(input.scopes, options.scopes),
         status: 'active',
         tokenLifetimeSeconds: checkLifetime(input.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
         ...(input.issuanceRatePerSecond !== undefined
           ? { issuanceRatePerSecond: checkIssuanceRate(input.issuanceRatePerSecond) }
+          : {}),
+        ...(input.resources !== undefined || input.defaultResource !== undefined
+          ? normalizeResources(input.resources ?? [], input.defaultResource)
+          : {}),
+        ...(input.claims !== undefined && Object.keys(input.claims).length > 0
+          ? { claims: normalizeClaims(input.claims) }
           : {}),
         createdAt: at,
         updatedAt: at,

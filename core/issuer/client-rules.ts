@@ -1,6 +1,5 @@
 // The rules a client record obeys, whatever stores it: known scopes only, a printable name, a bounded token
 // lifetime, rotation grace and issuance rate, and a status of active or disabled. Each failure is a RegistryError.
-import { ALL_SCOPES } from '../routes.js';
 import { RegistryError } from './errors.js';
 import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from './kms-quotas.js';
 import type { ClientStatus } from './types.js';
@@ -21,23 +20,31 @@ export const DEFAULT_ISSUANCE_RATE_PER_SECOND = 5;
 export const MAX_ISSUANCE_RATE_PER_SECOND = KMS_RSA_REQUEST_QUOTA_PER_SECOND;
 const MAX_NAME_LENGTH = 200;
 
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
 /**
- * Scope list accepted for a client: known scopes only, deduplicated, in the order of `known`, at least one.
- * `known` is the resource server's scope set (default: the products sample's).
+ * Scope list accepted for a client, deduplicated, at least one. With `known` (the protected API's scope set):
+ * known scopes only, in the order of `known`. Without: any RFC 6749 §3.3 scope token, in the given order.
  */
-export function normalizeScopes(scopes: readonly string[], known: readonly string[] = ALL_SCOPES): string[] {
+export function normalizeScopes(scopes: readonly string[], known?: readonly string[]): string[] {
   const wanted = new Set(scopes.flatMap((s) => s.split(/\s+/)).filter(Boolean));
-  const unknown = [...wanted].filter((s) => !known.includes(s));
+  const unknown = [...wanted].filter((s) => (known ? !known.includes(s) : !SCOPE_TOKEN.test(s)));
   if (unknown.length > 0)
     throw new RegistryError(
       'invalid_scope',
-      `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; known scopes: ${known.join(' ')}`,
+      known
+        ? `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; known scopes: ${known.join(' ')}`
+        : `scope ${unknown.map((s) => JSON.stringify(s)).join(', ')} is not an RFC 6749 scope token`,
     );
   // RFC 6749 §3.3: a request without `scope` gets the client's default, and a client with no scopes
   // could only be refused (invalid_scope), so the registry does not store such clients.
   if (wanted.size === 0)
-    throw new RegistryError('invalid_scope', `a client needs at least one scope (${known.join(' ')})`);
-  return known.filter((s) => wanted.has(s));
+    throw new RegistryError(
+      'invalid_scope',
+      `a client needs at least one scope${known ? ` (${known.join(' ')})` : ''}`,
+    );
+  return known ? known.filter((s) => wanted.has(s)) : [...wanted];
 }
 
 export function checkIssuanceRate(perSecond: number): number {

@@ -14,6 +14,32 @@ export function generateClientId(): string {
   return `kg_${randomBytes(16).toString('base64url')}`;
 }
 
+/**
+ * A stable client id from `seed` (KeygateClient: the stack id, the resource, the table and the secret's
+ * ARN), in generateClientId's form: the same seed gives the same id, so a retried create finds its client.
+ */
+export function deriveClientId(seed: string): string {
+  return `kg_${createHash('sha256').update(seed, 'utf8').digest().subarray(0, 16).toString('base64url')}`;
+}
+
+/**
+ * Shortest secret keygate accepts from a deployment (KeygateClient's Secrets Manager secret): 43 characters
+ * of 62 letters and digits carry 43 * log2(62) = 256.03 bits when drawn at random, as much as the 32 random
+ * bytes generateClientSecret makes.
+ */
+export const MIN_PROVIDED_SECRET_LENGTH = 43;
+/** What a supplied secret may hold: base64url's alphabet, so no form- or header-encoding is ever needed. */
+const PROVIDED_SECRET = /^[A-Za-z0-9_-]+$/;
+
+/** Whether a secret supplied from outside (not generateClientSecret's) has the length and alphabet required. */
+export function isAcceptableProvidedSecret(secret: string): boolean {
+  return (
+    secret.length >= MIN_PROVIDED_SECRET_LENGTH &&
+    secret.length <= MAX_PRESENTED_SECRET_LENGTH &&
+    PROVIDED_SECRET.test(secret)
+  );
+}
+
 /** 43 base64url characters (256 bits). */
 export function generateClientSecret(): string {
   return randomBytes(CLIENT_SECRET_BYTES).toString('base64url');

@@ -9,7 +9,7 @@ export interface AuthorizationServerMetadata {
   readonly issuer: string;
   readonly token_endpoint: string;
   readonly jwks_uri: string;
-  readonly scopes_supported: readonly string[];
+  readonly scopes_supported?: readonly string[];
   readonly grant_types_supported: readonly string[];
   readonly token_endpoint_auth_methods_supported: readonly string[];
   readonly service_documentation?: string;
@@ -75,8 +75,9 @@ export function discoveryDocument(options: DiscoveryOptions): AuthorizationServe
     token_endpoint: tokenEndpoint,
     // RFC 8414 §2 OPTIONAL: verifiers (our authorizer, aws-jwt-verify, jose) fetch the keys here.
     jwks_uri: jwksUri,
-    // RFC 8414 §2 RECOMMENDED: the scopes a client can be granted (RFC 6749 §3.3).
-    scopes_supported: [...new Set(options.scopes)],
+    // RFC 8414 §2 RECOMMENDED: the scopes a client can be granted (RFC 6749 §3.3); §3.2: claims with zero
+    // elements are omitted (an issuer deployed without its APIs' scopes).
+    ...(options.scopes.length > 0 && { scopes_supported: [...new Set(options.scopes)] }),
     // RFC 8414 §2: the default is ["authorization_code", "implicit"], both wrong here, so it is stated.
     grant_types_supported: ['client_credentials'],
     // RFC 8414 §2 (default client_secret_basic): both RFC 6749 §2.3.1 methods are accepted.

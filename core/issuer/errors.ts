@@ -10,6 +10,8 @@ export type OAuthErrorString =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
+  /** RFC 8707 §2: the requested resource is invalid, unknown, or not allowed for this client. */
+  | 'invalid_target'
   | 'temporarily_unavailable'
   | 'server_error';
 
@@ -23,6 +25,8 @@ export type IssuerErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
+  /** RFC 8707 §2: a `resource` the client may not have a token for (or several: one audience per token). */
+  | 'invalid_target'
   /** This client asked for tokens faster than its issuance rate (RFC 6585 §4: 429 + Retry-After). */
   | 'rate_limited'
   /** KMS or DynamoDB throttled us after bounded retries. */
@@ -41,6 +45,14 @@ type RegistryOnlyCode =
   | 'invalid_lifetime'
   | 'invalid_grace'
   | 'invalid_rate'
+  /** A client's resources (RFC 8707 absolute URIs, no fragment) or default resource break the rules. */
+  | 'invalid_resource'
+  /** A client's static claims use a registered name, a bad value, or exceed the size bound. */
+  | 'invalid_claims'
+  /** A secret supplied from outside (KeygateClient's Secrets Manager value) is too short or has other characters. */
+  | 'invalid_secret'
+  /** A client id supplied from outside is not of the form keygate makes (`kg_` + 22 base64url characters). */
+  | 'invalid_client_id'
   /** A client status other than `active` or `disabled` was asked for. */
   | 'invalid_status'
   /** The client changed between our read and our conditional write (e.g. two rotations at once); retry. */
@@ -62,6 +74,7 @@ export const ISSUER_ERRORS: Readonly<
   unauthorized_client: { status: 400, error: 'unauthorized_client' },
   unsupported_grant_type: { status: 400, error: 'unsupported_grant_type' },
   invalid_scope: { status: 400, error: 'invalid_scope' },
+  invalid_target: { status: 400, error: 'invalid_target' },
   rate_limited: { status: 429, error: 'temporarily_unavailable' },
   dependency_throttled: { status: 503, error: 'temporarily_unavailable' },
   dependency_unavailable: { status: 503, error: 'temporarily_unavailable' },
@@ -72,6 +85,10 @@ export const ISSUER_ERRORS: Readonly<
   invalid_lifetime: SERVER_ERROR,
   invalid_grace: SERVER_ERROR,
   invalid_rate: SERVER_ERROR,
+  invalid_resource: SERVER_ERROR,
+  invalid_claims: SERVER_ERROR,
+  invalid_secret: SERVER_ERROR,
+  invalid_client_id: SERVER_ERROR,
   invalid_status: SERVER_ERROR,
   concurrent_update: SERVER_ERROR,
   table_missing: SERVER_ERROR,

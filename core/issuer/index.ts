@@ -1,6 +1,7 @@
 // The authorization-server area: client registry and secrets, the token grant, KMS signing, JWKS, discovery.
 export * from './client-authenticator.js';
 export * from './client-cache.js';
+export * from './client-claims.js';
 export { fromItem, registryErrorFrom } from './client-item.js';
 export * from './client-registry.js';
 export * from './client-rules.js';
@@ -20,6 +21,7 @@ export * from './key-state-source.js';
 export * from './kms.js';
 export * from './kms-quotas.js';
 export * from './kms-signer.js';
+export * from './resource-indicator.js';
 export * from './retry.js';
 export * from './rotating-jwks-publisher.js';
 export * from './rotating-signer.js';

@@ -39,6 +39,12 @@ export function createTokenMinter(options: TokenMinterOptions): TokenMinter {
   return {
     async mint(request: MintRequest): Promise<MintedToken> {
       const { clientId, scopes, lifetimeSeconds } = request;
+      if (
+        request.audience !== undefined &&
+        (typeof request.audience !== 'string' || request.audience === '')
+      ) {
+        throw new IssuerError('internal', 'malformed audience when minting');
+      }
       if (typeof clientId !== 'string' || clientId === '') {
         throw new IssuerError('internal', 'client id missing when minting');
       }
@@ -61,11 +67,13 @@ export function createTokenMinter(options: TokenMinterOptions): TokenMinter {
       const iat = Math.floor(now() / 1000);
       // 128 random bits (RFC 9068 §2.2 / RFC 7519 §4.1.7: collision-resistant jti).
       const jti = randomBytes(16).toString('base64url');
+      // Client claims first: the protocol claims after them always win (the registry refuses their names too).
       const claims = {
+        ...request.claims,
         iss: issuer,
         sub: clientId,
         client_id: clientId,
-        aud: audience,
+        aud: request.audience ?? audience,
         scope,
         iat,
         exp: iat + lifetimeSeconds,

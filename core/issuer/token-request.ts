@@ -2,6 +2,7 @@
 // in an IssuerError with the RFC error code, never an exception of another kind.
 import { clientAuthFailed } from './client-authenticator.js';
 import { IssuerError } from './errors.js';
+import { resourceProblem } from './resource-indicator.js';
 
 /** The parts of an HTTP request the token endpoint reads (no API Gateway types in core). */
 export interface TokenHttpRequest {
@@ -23,6 +24,8 @@ export interface TokenRequest {
   readonly authMethod: ClientAuthMethod;
   /** Requested scopes, deduplicated; undefined when `scope` was omitted (grant the client's defaults). */
   readonly scopes: readonly string[] | undefined;
+  /** RFC 8707 `resource`: the token's audience; undefined when omitted (the client's default resource). */
+  readonly resource?: string | undefined;
 }
 
 /** Form bodies of a client-credentials request are a few hundred bytes; 8 KiB leaves room and caps work. */
@@ -34,6 +37,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const invalidRequest = (description: string) => new IssuerError('invalid_request', description);
+const invalidTarget = (description: string) => new IssuerError('invalid_target', description);
 
 function header(req: TokenHttpRequest, name: string): string | undefined {
   const lower = name.toLowerCase();
@@ -94,7 +98,12 @@ export function parseForm(body: string): Map<string, string> {
     const eq = pair.indexOf('=');
     const name = formDecode(eq === -1 ? pair : pair.slice(0, eq), 'a parameter name');
     const value = formDecode(eq === -1 ? '' : pair.slice(eq + 1), `parameter ${safeName(name)}`);
-    if (params.has(name)) throw invalidRequest(`parameter ${safeName(name)} is repeated`);
+    if (params.has(name)) {
+      // RFC 8707 §2 allows several `resource`s, and lets the server refuse a set it will not put in one
+      // token with invalid_target: a client-credentials token here has exactly one audience.
+      if (name === 'resource') throw invalidTarget('one resource per token request');
+      throw invalidRequest(`parameter ${safeName(name)} is repeated`);
+    }
     params.set(name, value);
   }
   return params;
@@ -177,9 +186,9 @@ export function parseScope(value: string): string[] {
   return [...new Set(tokens)];
 }
 
-const CREDENTIAL_QUERY_PARAMS = ['client_id', 'client_secret', 'grant_type', 'scope'];
+const CREDENTIAL_QUERY_PARAMS = ['client_id', 'client_secret', 'grant_type', 'scope', 'resource'];
 
-/** Validates the request and extracts the client's credentials and requested scopes. */
+/** Validates the request and extracts the client's credentials, requested scopes and resource. */
 export function parseTokenRequest(req: TokenHttpRequest): TokenRequest {
   if (req.method.toUpperCase() !== 'POST') throw invalidRequest('the token endpoint accepts POST only');
   // RFC 6749 §2.3.1/§3.2: credentials and grant parameters never travel in the URL (logs, proxies, history).
@@ -229,5 +238,14 @@ export function parseTokenRequest(req: TokenHttpRequest): TokenRequest {
   if (clientId === '' || clientSecret === '') throw clientAuthFailed();
 
   const scope = param('scope');
-  return { clientId, clientSecret, authMethod, scopes: scope === undefined ? undefined : parseScope(scope) };
+  const resource = param('resource');
+  if (resource !== undefined && resourceProblem(resource) !== undefined)
+    throw invalidTarget('resource must be an absolute URI without a fragment');
+  return {
+    clientId,
+    clientSecret,
+    authMethod,
+    scopes: scope === undefined ? undefined : parseScope(scope),
+    ...(resource !== undefined ? { resource } : {}),
+  };
 }

@@ -4,6 +4,7 @@ import { type ClientAuthenticatorOptions, createClientAuthenticator } from './cl
 import { DEFAULT_ISSUANCE_RATE_PER_SECOND } from './client-rules.js';
 import { IssuerError, RateLimitedError, toIssuerError } from './errors.js';
 import type { IssuanceLimiter } from './issuance-limiter.js';
+import { audienceFor, type IssuerAudiences } from './resource-indicator.js';
 import type { TokenRequest } from './token-request.js';
 import type { ClientRecord, TokenMinter } from './types.js';
 
@@ -16,6 +17,11 @@ export interface TokenServiceOptions extends ClientAuthenticatorOptions {
   readonly limiter?: IssuanceLimiter;
   /** Tokens/s for clients whose record sets no rate. */
   readonly defaultRatePerSecond?: number;
+  /**
+   * The audiences this issuer serves (RFC 8707); each token gets one, picked by audienceFor. Absent: the
+   * minter's own audience for every token, and any `resource` parameter is invalid_target.
+   */
+  readonly audiences?: IssuerAudiences;
   /** Waits (tests move their clock instead). @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -32,6 +38,8 @@ export interface TokenResult {
   readonly expiresIn: number;
   readonly scope: string;
   readonly clientId: string;
+  /** The token's `aud` when this service picks it (`audiences`, RFC 8707); logged, not in the response. */
+  readonly audience?: string;
 }
 
 export interface TokenService {
@@ -57,6 +65,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async issue(request) {
       const record = await authenticate(request.clientId, request.clientSecret);
       const scopes = grantedScopes(record, request.scopes);
+      const audience = options.audiences
+        ? audienceFor(record, request.resource, options.audiences)
+        : undefined;
+      if (audience === undefined && request.resource !== undefined)
+        throw new IssuerError('invalid_target', 'this issuer takes no resource parameter');
       const lifetimeSeconds = Math.max(1, Math.min(record.tokenLifetimeSeconds, options.maxLifetimeSeconds));
       if (options.limiter) {
         const rate =
@@ -71,13 +84,20 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         if (waitMs > 0 && waitMs <= MAX_CUTOFF_WAIT_MS) await sleep(waitMs);
       }
       try {
-        const token = await options.minter.mint({ clientId: record.clientId, scopes, lifetimeSeconds });
+        const token = await options.minter.mint({
+          clientId: record.clientId,
+          scopes,
+          lifetimeSeconds,
+          ...(audience !== undefined ? { audience } : {}),
+          ...(record.claims !== undefined ? { claims: record.claims } : {}),
+        });
         return {
           accessToken: token.accessToken,
           tokenType: 'Bearer',
           expiresIn: token.expiresIn,
           scope: token.scope,
           clientId: record.clientId,
+          ...(audience !== undefined ? { audience } : {}),
         };
       } catch (err) {
         throw toIssuerError(err);

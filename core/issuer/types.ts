@@ -23,6 +23,10 @@ export interface MintRequest {
   /** Granted scopes, already validated against the client's allowed scopes. */
   readonly scopes: readonly string[];
   readonly lifetimeSeconds: number;
+  /** The token's `aud` (RFC 8707 resource); absent: the minter's configured audience. */
+  readonly audience?: string;
+  /** The client's static claims (core/issuer/client-claims.ts), already checked. */
+  readonly claims?: Readonly<Record<string, string>>;
 }
 
 export interface MintedToken {
@@ -60,4 +64,12 @@ export interface ClientRecord {
   readonly tokensRevokedAt?: number;
   /** Tokens this client may get per second (token bucket, burst twice that); absent: the default. */
   readonly issuanceRatePerSecond?: number;
+  /**
+   * RFC 8707 resources this client may get tokens for (`aud`) and the one used when a request names none.
+   * Absent: the issuer's default audience only.
+   */
+  readonly resources?: readonly string[];
+  readonly defaultResource?: string;
+  /** Static claims minted into every token of this client (e.g. `tenant`); absent: none. */
+  readonly claims?: Readonly<Record<string, string>>;
 }

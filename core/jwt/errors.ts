@@ -2,6 +2,7 @@
 // rule that failed and never carry token text, claim values or key material.
 import { KeygateError } from '../errors.js';
 
+/** Why a token was refused (`VerifyError.code`); every code but `keys_unavailable` is the token's fault. */
 export type VerifyErrorCode =
   /** Not a compact JWS: wrong part count, whitespace, non-base64url, header/payload not a JSON object. */
   | 'malformed'
@@ -17,11 +18,15 @@ export type VerifyErrorCode =
   | 'crit'
   /** No key with this `kid` in the issuer's JWKS, even after a (rate-limited) refetch. */
   | 'unknown_kid'
+  /** The RS256 signature does not verify with the key its `kid` names. */
   | 'signature'
+  /** `exp` is past, beyond the clock leeway. */
   | 'expired'
   /** `nbf` or `iat` in the future beyond the clock leeway. */
   | 'not_yet_valid'
+  /** `iss` is not the configured issuer. */
   | 'issuer'
+  /** `aud` names none of the configured audiences. */
   | 'audience'
   /** A required claim missing or of the wrong type/syntax (`exp`, `sub`, `client_id`, `scope`, ...). */
   | 'claims'
@@ -45,6 +50,19 @@ export const VERIFY_ERROR_CODES: readonly VerifyErrorCode[] = [
   'keys_unavailable',
 ];
 
+/**
+ * A token was refused, or (code `keys_unavailable`) could not be checked. Thrown (as a rejection) by
+ * `Verifier.verify` and `KeyStore.getKey`. The message names the rule that failed, never token text.
+ * @example
+ * ```ts
+ * try {
+ *   await verifier.verify(token);
+ * } catch (err) {
+ *   if (err instanceof VerifyError && err.isTokenError) return { statusCode: 401 };
+ *   throw err; // keys_unavailable: our side failed
+ * }
+ * ```
+ */
 export class VerifyError extends KeygateError<VerifyErrorCode> {
   /** True when the failure is the token's fault (401); false for `keys_unavailable` (our fault, 500). */
   get isTokenError(): boolean {

@@ -4,6 +4,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { JwksFetchError } from './errors.js';
 import { isSaneKid } from './kid.js';
 
+/** Why the key store skipped one key of a JWKS (reported in `KeyStoreEvent` `key_skipped`). */
 export type KeySkipReason =
   | 'not_object'
   | 'kid'

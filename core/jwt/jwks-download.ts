@@ -8,6 +8,7 @@
 import { JwksFetchError, type JwksFetchFailureReason } from './errors.js';
 import { acquire, type Origin, release } from './origin-connections.js';
 
+/** The bounds a `JwksDownloader` must enforce on one download. */
 export interface DownloadLimits {
   /**
    * The whole request, from the moment it has its connection: connecting and the body included. A second

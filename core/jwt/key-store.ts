@@ -35,10 +35,19 @@ export type KeyStoreEvent =
   | { readonly type: 'key_removed'; readonly kid: string }
   | { readonly type: 'key_skipped'; readonly kid: string | undefined; readonly reason: KeySkipReason };
 
+/** Options of `createJwksKeyStore`; every duration is in milliseconds. */
 export interface JwksKeyStoreOptions {
+  /** The issuer's JWK Set: https, or http on a loopback host (local runs). */
   readonly jwksUri: string;
-  /** Whole request including the body read. */
+  /**
+   * Whole request including the body read.
+   * @default 1500
+   */
   readonly fetchTimeoutMs?: number;
+  /**
+   * A JWKS larger than this is refused (`too_large`).
+   * @default 150000
+   */
   readonly maxResponseBytes?: number;
   /** Age after which one background refresh runs while the current keys keep serving. */
   readonly softMaxAgeMs?: number;
@@ -52,7 +61,9 @@ export interface JwksKeyStoreOptions {
   readonly maxKeys?: number;
   /** Replaces the built-in download (core/jwt/jwks-download.ts); must honour the limits it is given. */
   readonly download?: JwksDownloader;
+  /** Clock in epoch milliseconds (tests inject one). @default Date.now */
   readonly now?: () => number;
+  /** Called for each fetch, key change and stale period (for logs and metrics); a throw is ignored. */
   readonly onEvent?: (event: KeyStoreEvent) => void;
 }
 
@@ -65,6 +76,18 @@ function positive(name: string, value: number, allowZero = false): number {
   return value;
 }
 
+/**
+ * A key store over the issuer's JWKS: keys are fetched on first use (or `prefetch()`), refreshed in the
+ * background after `softMaxAgeMs`, refetched for an unknown `kid` at most once per cooldown, and the last
+ * good keys keep serving for `staleIfErrorMs` while the endpoint fails. Build one per process, at module scope.
+ * @param options - the JWKS URI and the refresh bounds
+ * @returns the store to pass to `createVerifier`
+ * @throws TypeError when `jwksUri` is not https (or http on loopback); RangeError for a bound out of range
+ * @example
+ * ```ts
+ * const keyStore = createJwksKeyStore({ jwksUri: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/.well-known/jwks.json' });
+ * ```
+ */
 export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   const jwksUri = checkDocumentUri(options.jwksUri, 'jwksUri');
   const fetchTimeoutMs = positive('fetchTimeoutMs', options.fetchTimeoutMs ?? 1500);

@@ -1,29 +1,37 @@
 // Over 400 lines on purpose: one hot verify path and the checks it inlines, read top to bottom in one file.
 // The RS256 access-token verifier (RFC 9068 §4, RFC 8725): cheap syntactic checks, then one synchronous
-// node:crypto RSA verify with a cached KeyObject, then the claims; verified tokens are cached until exp.
+// RSA check with a cached KeyObject (./rs256-verify.ts), then the claims; verified tokens are cached until exp.
 //
 // Hand-written on purpose: libraries built on WebCrypto's subtle.verify (jose) pay for it on every token,
-// and the others add parsing and checks we do not need. Here almost all the time is crypto.verify itself
+// and the others add parsing and checks we do not need. Here almost all the time is the RSA operation itself
 // plus the payload decode any verifier must do (`npm run bench -- verify` prints the ratios against the
 // raw crypto.verify floor and against the peers). Hence: no per-token allocation we can avoid, no
 // full-token charset scan on the success path, header validated once per distinct header, and base64url
 // decoded in JS (./base64url.ts says why Buffer's decoder cost more than it seems to).
 import { isUtf8 } from 'node:buffer';
-import { type KeyObject, verify as rsaVerify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { TOKEN_CACHE_SIZE } from '../contract.js';
 import { BASE64URL_VALUE, decodeBase64url } from './base64url.js';
 import { VerifyError, type VerifyErrorCode } from './errors.js';
 import { isSaneKid } from './kid.js';
+import { verifyRs256 } from './rs256-verify.js';
 import { TOKEN_CACHE_MAX, TokenCache } from './token-cache.js';
 import type { AccessTokenClaims, KeyStore, VerificationResult } from './types.js';
 
+/** Options of `createVerifier`. */
 export interface VerifierOptions {
+  /** Expected `iss`, compared exactly (the keygate issuer URL). */
   readonly issuer: string;
   /** The audience(s) this resource server answers to; a token must name at least one. */
   readonly audience: string | readonly string[];
+  /** Where the signing keys come from, usually `createJwksKeyStore(...)`. */
   readonly keyStore: KeyStore;
   /** Allowed clock skew for exp/nbf/iat, 0-300 s (RFC 7519 §4.1.4 "small leeway"). */
   readonly clockLeewaySeconds?: number;
+  /**
+   * Longer tokens are refused (`too_long`) before any parsing; at least 16.
+   * @default 8192
+   */
   readonly maxTokenLength?: number;
   /** Verified-token cache entries; 0 disables the cache. */
   readonly tokenCacheSize?: number;
@@ -33,15 +41,26 @@ export interface VerifierOptions {
   readonly now?: () => number;
 }
 
+/** Counters of a verifier's token cache. */
 export interface VerifierStats {
+  /** Tokens served from the verified-token cache. */
   readonly tokenCacheHits: number;
+  /** Tokens verified in full. */
   readonly tokenCacheMisses: number;
+  /** Entries held now. */
   readonly tokenCacheSize: number;
 }
 
+/** Verifies keygate access tokens; made by `createVerifier`. */
 export interface Verifier {
+  /**
+   * The claims of `token` (the compact JWS, without `Bearer `) once every check passes.
+   * Rejects with VerifyError: its `code` names the failed rule (VerifyErrorCode).
+   */
   verify(token: string): Promise<AccessTokenClaims>;
+  /** As `verify`, with the key id and whether the result came from the cache. */
   verifyDetailed(token: string): Promise<VerificationResult>;
+  /** The token-cache counters so far. */
   stats(): VerifierStats;
 }
 
@@ -182,6 +201,19 @@ function checkHeader(header: Record<string, unknown>): ParsedHeader {
   return { kid: kid as string };
 }
 
+/**
+ * An RS256 access-token verifier (RFC 9068, RFC 8725): `alg` RS256 only, `typ` at+jwt, the signature with the
+ * key store's key for `kid`, then `iss`, `aud`, `exp`, `nbf`, `iat` and the RFC 9068 claims. Verified tokens
+ * are cached until their `exp`. Build one per process, at module scope.
+ * @param options - the expected issuer and audience, the key store and the bounds
+ * @returns the verifier
+ * @throws TypeError for an empty issuer or audience; RangeError for a bound out of range
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ issuer, audience: 'https://orders.example.com', keyStore });
+ * const claims = await verifier.verify(token); // rejects with VerifyError
+ * ```
+ */
 export function createVerifier(options: VerifierOptions): Verifier {
   const issuer = options.issuer;
   if (typeof issuer !== 'string' || issuer.length === 0)
@@ -366,7 +398,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // Non-base64url ASCII in the payload is covered by the signature (no issuer signs it), so the payload
     // needs no charset scan before it (the decoder after it refuses such bytes); the failure path still
     // reports it as malformed.
-    if (!rsaVerify('sha256', inputView(dot2), key, signatureView(modulusBytes))) {
+    if (!verifyRs256(inputView(dot2), key, signatureView(modulusBytes))) {
       signatureFailure(token, dot1, dot2, 'signature verification failed');
     }
     // Decoded in place over the signing input, which the verify above was the last to need.

@@ -13,7 +13,9 @@ import {
   Monitoring,
   type MonitoringProps,
   NativeJwtAuthorizer,
+  STACK_OUTPUTS,
 } from 'keygate/cdk';
+import { ALL_SCOPES } from '../../core/products/routes.js';
 import { ProductsApi, type ProductsApiProps } from './products-api.js';
 
 export interface KeygateStackProps extends StackProps {
@@ -67,6 +69,8 @@ export class KeygateStack extends Stack {
       });
 
     this.authServer = new KeygateIssuer(this, 'AuthServer', {
+      // The sample's scopes, published as scopes_supported (the issuer has no default of its own).
+      scopes: ALL_SCOPES,
       ...props.authServer,
       audience: this.audience,
       ...(props.functionOptions ? { functionOptions: props.functionOptions } : {}),
@@ -120,62 +124,21 @@ export class KeygateStack extends Stack {
       this.resourceApi.api.deploymentStage.node.addDependency(this.apiGatewayAccount);
     }
 
+    // The issuer writes the outputs the keygate CLI reads (`--stack`: KeygateTokenUrl, KeygateClientsTable,
+    // KeygateAuthorizerCaches, ...; core/stack-outputs.ts); these are the sample's own.
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
-    out(
-      'IssuerUrl',
-      this.authServer.issuerUrl,
-      'Token issuer (iss); discovery at {issuer}/.well-known/openid-configuration',
-    );
-    out('TokenUrl', this.authServer.tokenUrl, 'OAuth 2.0 token endpoint (client credentials)');
     out('JwksUrl', this.authServer.jwksUri, 'JSON Web Key Set of the signing keys');
     out('ApiUrl', this.resourceApi.url, 'Resource API base URL (GET/POST /products, GET /products/{id})');
     out('Audience', this.audience, 'Access-token audience (aud)');
-    out(
-      'ClientsTableName',
-      this.authServer.table.tableName,
-      'DynamoDB clients table (CLIENTS_TABLE for the admin CLI)',
-    );
     out('SigningKeyId', this.authServer.key.keyId, 'KMS signing key id');
-    out('SigningKeyArn', this.authServer.key.keyArn, 'KMS signing key ARN');
-    out('Region', this.region, 'Region the stack runs in (AWS_REGION for the admin CLI)');
-
-    // `clients revoke` / `disable` flush the resource API's authorizer cache (docs/token-lifetime.md).
-    const api = this.resourceApi.api;
-    const stage = this.resourceApi.stageName;
-    out('RestApiId', api.restApiId, 'Resource API id (KEYGATE_REST_API_ID for clients revoke/disable)');
-    out('ApiStage', stage, 'Resource API stage (KEYGATE_API_STAGE for clients revoke/disable)');
-    const revocationAdmin = new iam.ManagedPolicy(this, 'RevocationAdminPolicy', {
-      description: 'What `npm run clients -- revoke|disable` needs: the registry write and the cache flush',
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'RevokeInRegistry',
-          actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
-          resources: [this.authServer.table.tableArn],
-        }),
-        new iam.PolicyStatement({
-          // FlushStageAuthorizersCache is DELETE on this resource (API Gateway REST API reference).
-          sid: 'FlushAuthorizerCache',
-          actions: ['apigateway:DELETE'],
-          resources: [
-            `arn:${this.partition}:apigateway:${this.region}::/restapis/${api.restApiId}/stages/${stage}/cache/authorizers`,
-          ],
-        }),
-      ],
+    // Least privilege for on-call: `keygate clients revoke|disable --stack <name>` and nothing else.
+    const revocationAdmin = new iam.Role(this, 'RevocationAdmin', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Assume to run keygate clients revoke|disable: the registry write and the cache flush',
     });
-    out(
-      'RevocationAdminPolicyArn',
-      revocationAdmin.managedPolicyArn,
-      'Attach to whoever runs clients revoke/disable',
-    );
-    const rotation = this.authServer.keyRotation;
-    if (rotation) {
-      out(
-        'KeyRotationStateMachineArn',
-        rotation.stateMachine.stateMachineArn,
-        'Signing-key rotation state machine (start it to rotate now or to resume a failed run)',
-      );
-    }
+    this.authServer.grantRevoke(revocationAdmin);
+    out('RevocationAdminRoleArn', revocationAdmin.roleArn, 'Assume to run keygate clients revoke|disable');
     out('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of keygate');
   }
 }

@@ -12,10 +12,12 @@ import { createHandler } from './handler.js';
 import { authorizerSettings } from './settings.js';
 import type { TokenAuthorizerHandler } from './types.js';
 
-export type { ProtectedRoute, RouteMethod } from '../../core/authz/route-table.js';
+export type { AuthorizerPolicyDocument } from '../../core/authz/policy-document.js';
+export { type ProtectedRoute, ROUTE_METHODS, type RouteMethod } from '../../core/authz/route-table.js';
 export type { AuthorizerTuning } from '../../core/contract.js';
 export type { TokenAuthorizerEvent, TokenAuthorizerHandler, TokenAuthorizerResult } from './types.js';
 
+/** Options of `createAuthorizerHandler`: what to accept, the API's routes, and the tuning knobs. */
 export interface AuthorizerHandlerOptions extends AuthorizerTuning {
   /** Expected `iss`: the keygate issuer URL (KeygateIssuer.issuerUrl). */
   readonly issuer: string;
@@ -49,14 +51,20 @@ export interface AuthorizerHandlerOptions extends AuthorizerTuning {
 
 /**
  * A TOKEN authorizer handler: verifies the `Bearer` token (RS256, issuer, audience, time claims) and returns
- * a policy for every route its scopes allow, so API Gateway's result cache is right on every route. Invalid
- * tokens throw `Unauthorized` (401). Throws ConfigError (naming the option) / AuthzError `route_table` for
- * bad options. Unset tuning knobs take their defaults (the function's environment does not change them).
+ * a policy for every route its scopes allow, so API Gateway's result cache is right on every route. The
+ * options are the whole configuration: unset tuning knobs take their defaults (the function's environment
+ * does not change them).
  *
  * Revocation is on: the issuer's `/revocations` list is loaded, and a token of a client that was revoked,
  * disabled or deleted is refused within 30 s (docs/token-lifetime.md). With `revocationsUri: false` no
  * list is read and a token is accepted until its `exp`, whatever happens to its client.
+ * @param options - the expected issuer and audience, the JWKS, the routes and the tuning knobs
+ * @returns the Lambda handler; it rejects with `Error('Unauthorized')` for a refused token (API Gateway
+ * answers 401) and with any other error when keygate's side fails (500)
+ * @throws ConfigError (code `config_invalid`, naming the option) for an option out of range, AuthzError
+ * (code `route_table`) for a bad route
  * @example
+ * ```ts
  * export const handler = createAuthorizerHandler({
  *   issuer: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod',
  *   audience: 'https://orders.example.com',
@@ -64,6 +72,7 @@ export interface AuthorizerHandlerOptions extends AuthorizerTuning {
  *   // Revoked clients' tokens: 401 within 30 s, from the list at `${issuer}/revocations`.
  *   routes: [{ method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] }],
  * });
+ * ```
  */
 export function createAuthorizerHandler(options: AuthorizerHandlerOptions): TokenAuthorizerHandler {
   const settings = authorizerSettings({ ...loggingFromEnv(process.env), ...options });

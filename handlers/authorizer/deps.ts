@@ -3,15 +3,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createPolicyBuilder, type PolicyBuilder } from '../../core/authz/index.js';
-import {
-  createJwksKeyStore,
-  createVerifier,
-  downloadJwks,
-  type JwksDownloader,
-  type KeyStoreEvent,
-  type Verifier,
-} from '../../core/jwt/index.js';
+import { downloadJwks, type JwksDownloader } from '../../core/jwt/jwks-download.js';
+import { createJwksKeyStore, type KeyStoreEvent } from '../../core/jwt/key-store.js';
 import type { KeyStore } from '../../core/jwt/types.js';
+import { createVerifier, type Verifier } from '../../core/jwt/verifier.js';
 import {
   firstDownloadShared,
   MAX_REVOCATIONS_BYTES,
@@ -36,6 +31,8 @@ export interface AuthorizerDeps {
   readonly sampleRate: number;
   /** Uncached allows are logged at INFO (else DEBUG). */
   readonly logAllowsAtInfo: boolean;
+  /** Client claims always in the context ('' when a token has none): settings.contextClaims. */
+  readonly contextClaims?: readonly string[];
   /** Publishes the aggregated metrics and writes every pending log line (shutdown; tests). */
   drain(): Promise<void>;
 }
@@ -169,6 +166,7 @@ export function createDeps(
     telemetry: new DecisionTelemetry(metrics, verifier, keyStore, settings.metricsFlushIntervalSeconds),
     sampleRate: settings.sampleRate,
     logAllowsAtInfo: settings.allowLogLevel === 'INFO',
+    contextClaims: settings.contextClaims,
     async drain() {
       await this.telemetry.flush();
       if (logger instanceof DeferredLogger) await logger.loaded();

@@ -65,6 +65,8 @@ const envSpec = {
   [T.metricsFlushIntervalSeconds]: optionalInt(B.metricsFlushIntervalSeconds),
   [T.revocationsRefreshSeconds]: optionalInt(B.revocationsRefreshSeconds),
   [T.revocationsMaxStaleSeconds]: optionalInt(B.revocationsMaxStaleSeconds),
+  /** AuthorizerTuning.contextClaims, comma- or space-separated. */
+  [T.contextClaims]: optionalStr(),
 } satisfies Record<string, Field<unknown>>;
 
 const loggingSpec = {
@@ -128,6 +130,7 @@ export function settingsFromEnv(env: Env, readRoutes: (routesFile: string) => un
       metricsFlushIntervalSeconds: raw[T.metricsFlushIntervalSeconds],
       revocationsRefreshSeconds: raw[T.revocationsRefreshSeconds],
       revocationsMaxStaleSeconds: raw[T.revocationsMaxStaleSeconds],
+      contextClaims: raw[T.contextClaims]?.split(/[\s,]+/).filter(Boolean),
       ...logging,
     },
     { ...ENV_NAMES, routes: `${AUTHORIZER_ENV.routesFile} ${routesFile}` },

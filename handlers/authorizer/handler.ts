@@ -4,10 +4,11 @@
 // costs a cache lookup, a memoized policy and one small object.
 import { AuthzError, type PolicyBuilder } from '../../core/authz/index.js';
 import { AUTHORIZER_UNAUTHORIZED } from '../../core/contract.js';
-import { VerifyError } from '../../core/jwt/index.js';
+import { VerifyError } from '../../core/jwt/errors.js';
 import type { AccessTokenClaims, VerificationResult } from '../../core/jwt/types.js';
 import { AuthorizerFailure } from '../errors.js';
 import { bearerToken } from '../lib/bearer-token.js';
+import { createClaimContext } from '../lib/claim-context.js';
 import type { Decision, DecisionReason } from '../lib/decision-telemetry.js';
 import { DeferredLogger } from '../lib/deferred-powertools.js';
 import type { AuthorizerDeps } from './deps.js';
@@ -29,6 +30,7 @@ const DEBUG = 8;
 
 export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
   const { verifier, policies, revocations, logger, telemetry, sampleRate, logAllowsAtInfo } = deps;
+  const claimContext = createClaimContext(deps.contextClaims ?? []);
   // logger.level reads process.env on every access: read once, and again only when sampling may change it
   // per invocation (the repeated-token rows of bench/suites/authorizer.ts measure this path).
   let debugEnabled = logger !== undefined && logger.level <= DEBUG;
@@ -198,7 +200,9 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
     // The clock read at the start of this call is recent enough for a flush interval in seconds.
     telemetry.maybeFlush(started);
 
+    // The client's own claims (claim_<name>) first: keygate's keys after them always win.
     const context_: { clientId: string; scope: string; exp: number; jti?: string } = {
+      ...claimContext(claims),
       clientId: claims.client_id,
       scope: claims.scope,
       exp: claims.exp,

@@ -13,8 +13,11 @@ import {
 } from '../../core/revocation/index.js';
 import { LOG_LEVEL_THRESHOLDS, type LogLevelName } from '../lib/powertools-config.js';
 
-/** Each tuning knob's default and range: the one definition (the env path and the options path read it). */
-export const TUNING_BOUNDS: { readonly [K in keyof Required<AuthorizerTuning>]: IntBounds } = {
+/** The whole-number tuning knobs (`contextClaims` is the one list). */
+type IntKnob = Exclude<keyof AuthorizerTuning, 'contextClaims'>;
+
+/** Each whole-number knob's default and range: the one definition (the env path and the options path read it). */
+export const TUNING_BOUNDS: { readonly [K in IntKnob]-?: IntBounds } = {
   clockLeewaySeconds: CLOCK_LEEWAY_SECONDS_BOUNDS,
   /** Verified-token cache entries (0 disables). */
   tokenCacheSize: { default: TOKEN_CACHE_SIZE, min: 0, max: 1_000_000 },
@@ -35,9 +38,7 @@ export const TUNING_BOUNDS: { readonly [K in keyof Required<AuthorizerTuning>]: 
   revocationsMaxStaleSeconds: { default: DEFAULT_REVOCATIONS_MAX_STALE_SECONDS, min: 1, max: 86_400 },
 };
 
-const TUNING_KEYS = Object.keys(TUNING_BOUNDS).filter((k): k is keyof AuthorizerTuning =>
-  Object.hasOwn(TUNING_BOUNDS, k),
-);
+const TUNING_KEYS = Object.keys(TUNING_BOUNDS).filter((k): k is IntKnob => Object.hasOwn(TUNING_BOUNDS, k));
 
 /** How the decision lines and counters are written (Powertools Logger and Metrics). */
 export interface AuthorizerLogging {
@@ -120,6 +121,7 @@ const OPTION_NAMES: SettingNames = {
   metricsFlushIntervalSeconds: 'metricsFlushIntervalSeconds',
   revocationsRefreshSeconds: 'revocationsRefreshSeconds',
   revocationsMaxStaleSeconds: 'revocationsMaxStaleSeconds',
+  contextClaims: 'contextClaims',
   logLevel: 'logLevel',
   serviceName: 'serviceName',
   sampleRate: 'sampleRate',
@@ -208,6 +210,7 @@ export function authorizerSettings(
     revocationsUri,
     routes,
     ...tuning,
+    contextClaims: Object.freeze([...(input.contextClaims ?? [])]),
     logLevel,
     serviceName: input.serviceName ?? DEFAULT_LOGGING.serviceName,
     sampleRate,
@@ -216,7 +219,7 @@ export function authorizerSettings(
   };
 }
 
-function defaultTuning(): Record<keyof AuthorizerTuning, number> {
+function defaultTuning(): Record<IntKnob, number> {
   return {
     clockLeewaySeconds: TUNING_BOUNDS.clockLeewaySeconds.default,
     tokenCacheSize: TUNING_BOUNDS.tokenCacheSize.default,

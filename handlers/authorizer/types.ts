@@ -5,6 +5,7 @@ import type { AuthorizerPolicyDocument } from '../../core/authz/policy-document.
 
 /** The event API Gateway sends a TOKEN authorizer. */
 export interface TokenAuthorizerEvent {
+  /** Always `TOKEN` for a TOKEN authorizer. */
   readonly type: 'TOKEN';
   /** The whole identity-source header value, e.g. `Bearer eyJ...`. */
   readonly authorizationToken: string;
@@ -14,12 +15,21 @@ export interface TokenAuthorizerEvent {
 
 /** The IAM policy and context a TOKEN authorizer returns. */
 export interface TokenAuthorizerResult {
+  /** The token's `sub` (the client id). */
   readonly principalId: string;
+  /**
+   * An IAM policy: Allow on every route the token's scopes grant, and an explicit Deny on a route an Allow's
+   * wildcard would reach but the scopes do not grant (or a whole-API Deny when they grant none).
+   */
   readonly policyDocument: AuthorizerPolicyDocument;
-  /** `clientId`, `scope`, `exp` and (when the token has one) `jti`; strings and numbers only. */
+  /**
+   * `clientId`, `scope`, `exp`, `jti` (when the token has one) and `claim_<name>` per client claim
+   * (docs/tenants.md); strings and numbers only.
+   */
   readonly context: Readonly<Record<string, string | number>>;
 }
 
+/** The handler `createAuthorizerHandler` returns: export it as the Lambda function's handler. */
 export type TokenAuthorizerHandler = (
   event: TokenAuthorizerEvent,
   context?: { readonly awsRequestId?: string },

@@ -1,8 +1,9 @@
-// Admin CLI for the client registry: `npm run clients -- <command>`. Works against AWS or the local stack
-// (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the usual credential chain). Exit codes: handlers/cli/exit.ts.
+// Admin CLI for the client registry: `keygate clients <command>` (in a clone, `npm run clients -- <command>`).
+// Works against AWS (--stack <name> reads the table from the stack's outputs; or --table, CLIENTS_TABLE) or
+// the local stack (the `export` line `keygate start` prints). Exit codes: handlers/cli/exit.ts.
 // One file on purpose: each command is a few lines of the same commander program and registry wiring.
 import { createInterface } from 'node:readline/promises';
-import { Command, Option } from 'commander';
+import { Option } from 'commander';
 import { DEFAULT_CLIENTS_TABLE } from '../../core/contract.js';
 import {
   type ClientRecord,
@@ -14,24 +15,22 @@ import {
   MAX_ISSUANCE_RATE_PER_SECOND,
   MAX_TOKEN_LIFETIME_SECONDS,
   MIN_TOKEN_LIFETIME_SECONDS,
+  parseClaimArg,
   RegistryError,
   type RegistryErrorCode,
 } from '../../core/issuer/index.js';
-import { ALL_SCOPES } from '../../core/routes.js';
 import { UsageError } from '../errors.js';
-import { errorLine, type Fail, usageExit, withCliOutput } from './error-line.js';
-import { type CliStreams, EXIT } from './exit.js';
+import { type AdminIo, createAdminCli, type Refusal } from './admin-cli.js';
+import { awsClientConfig } from './aws-env.js';
+import { EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
-import { isMainModule } from './main.js';
-import {
-  disabledNotice,
-  isMissingAwsEnvironment,
-  lifetimeCapWarning,
-  NO_AWS_ENVIRONMENT,
-} from './messages.js';
+import { disabledNotice, lifetimeCapWarning } from './messages.js';
 import { type CutoffIo, cutOffTokens } from './token-cutoff.js';
 
-export interface CliIo extends CliStreams {
+/** The program's name in help and hints; `keygate clients` is what the package's bin runs. */
+export const CLIENTS_CLI = 'keygate clients';
+
+export interface CliIo extends AdminIo {
   /** Asks a yes/no question (delete without --yes); absent or non-interactive: refuse. */
   readonly confirm?: (question: string) => Promise<boolean>;
   /** Injected DynamoDB client (tests); otherwise one built from the environment. */
@@ -63,7 +62,40 @@ function publicView(record: ClientRecord) {
     // The rate the token endpoint applies: the record's own, else the default.
     issuance_rate_per_second: record.issuanceRatePerSecond ?? DEFAULT_ISSUANCE_RATE_PER_SECOND,
     issuance_rate_is_default: record.issuanceRatePerSecond === undefined,
+    // RFC 8707 resources (token audiences); absent: the issuer's default audience only.
+    ...(record.resources
+      ? { resources: [...record.resources], default_resource: record.defaultResource }
+      : {}),
+    ...(record.claims ? { claims: { ...record.claims } } : {}),
   };
+}
+
+/** `--resources a,b`, `--default-resource a` and `--claim n=v` (repeated) as registry input (create and update). */
+function resourceInput(opts: { resources?: string; defaultResource?: string; claim?: string[] }) {
+  return {
+    ...(opts.claim !== undefined && opts.claim.length > 0
+      ? { claims: Object.fromEntries(opts.claim.map(parseClaimArg)) }
+      : {}),
+    ...(opts.resources !== undefined ? { resources: opts.resources.split(/[\s,]+/).filter(Boolean) } : {}),
+    ...(opts.defaultResource !== undefined ? { defaultResource: opts.defaultResource } : {}),
+  };
+}
+const RESOURCES_HELP =
+  'RFC 8707 resources (token audiences) the client may ask for, space- or comma-separated';
+const CLAIM_HELP = 'a static claim minted into every token, name=value (repeat for more; e.g. tenant=acme)';
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const DEFAULT_RESOURCE_HELP =
+  'the audience of a token request without resource= (default: the first resource)';
+
+interface CreateOptions {
+  name: string;
+  scopes: string;
+  lifetime?: number;
+  rate?: number;
+  resources?: string;
+  defaultResource?: string;
+  claim?: string[];
+  clearClaims?: boolean;
 }
 
 const parseSeconds = integerArg(0);
@@ -71,28 +103,29 @@ const parseLifetime = integerArg(MIN_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_
 const parseRate = integerArg(1, MAX_ISSUANCE_RATE_PER_SECOND);
 
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
-  const env = io.env ?? process.env;
-  const out = (text: string) => void (io.stdout ?? process.stdout).write(text);
-  const err = (text: string) => void (io.stderr ?? process.stderr).write(text);
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
+  const admin = createAdminCli(
+    CLIENTS_CLI,
+    'Manage keygate OAuth clients in the DynamoDB clients table',
+    [
+      `${CLIENTS_CLI} create --name billing --scopes "orders/read orders/write" --stack Orders`,
+      `${CLIENTS_CLI} list --json --stack Orders --region eu-west-1`,
+      `${CLIENTS_CLI} revoke <client_id> --stack Orders`,
+      `${CLIENTS_CLI} rotate-secret <client_id> --grace 3600 --table orders-clients`,
+    ],
+    io,
+  );
+  const { out, err } = admin;
   let tableName = DEFAULT_TABLE;
-  // Read before parsing: a usage error (no action ran) is reported as JSON too.
-  let json = argv.includes('--json');
+  let json = false;
 
-  // KEYGATE_SCOPES: the protected API's scopes (space- or comma-separated); default the products sample's.
-  const knownScopes = env.KEYGATE_SCOPES?.split(/[\s,]+/).filter(Boolean);
   const registry = (): ClientRegistry => {
+    const env = admin.env();
+    // KEYGATE_SCOPES: the protected API's scopes (space- or comma-separated), checked on create and update.
+    const knownScopes = env.KEYGATE_SCOPES?.split(/[\s,]+/).filter(Boolean);
     const dynamodb =
       io.dynamodb ??
       createDynamoClient({
-        ...(region ? { region } : {}),
-        ...(endpoint ? { endpoint } : {}),
-        ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-          ? {
-              credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-            }
-          : {}),
+        ...awsClientConfig(env, 'DYNAMODB'),
         // Admin calls are not latency-bound: let the SDK retry writes too, with roomier timeouts.
         maxAttempts: 3,
         connectionTimeoutMs: 3000,
@@ -117,6 +150,14 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         `scopes:         ${v.scopes.join(' ')}`,
         `token lifetime: ${v.token_lifetime_seconds} s`,
         `issuance rate:  ${v.issuance_rate_is_default ? `default (${v.issuance_rate_per_second})` : v.issuance_rate_per_second} tokens/s`,
+        ...(v.resources ? [`resources:      ${v.resources.join(' ')} (default ${v.default_resource})`] : []),
+        ...(v.claims
+          ? [
+              `claims:         ${Object.entries(v.claims)
+                .map(([k, val]) => `${k}=${val}`)
+                .join(' ')}`,
+            ]
+          : []),
         ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
@@ -129,13 +170,21 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   };
 
   const printSecret = (record: ClientRecord, secret: string, verb: string) => {
+    // The token endpoint, when --stack found it (the TokenUrl output): where the secret is used next.
+    const tokenUrl = admin.env().KEYGATE_TOKEN_URL;
     if (json) {
-      out(`${JSON.stringify({ client: publicView(record), client_secret: secret }, null, 2)}\n`);
+      const doc = {
+        client: publicView(record),
+        client_secret: secret,
+        ...(tokenUrl ? { token_url: tokenUrl } : {}),
+      };
+      out(`${JSON.stringify(doc, null, 2)}\n`);
       return;
     }
     out(`${verb} client ${record.clientId} (${record.name})\n`);
     printClient(record);
     out(`client_secret:  ${secret}\n`);
+    if (tokenUrl) out(`token URL:      ${tokenUrl}\n`);
     out(
       'Store the secret now: it is shown only once and cannot be recovered (rotate-secret issues a new one).\n',
     );
@@ -146,48 +195,42 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     else out(`${message}\n`);
   };
 
-  /** Notices go to stderr, so stdout stays the command's output (one JSON document with --json). */
-  const warn = (message: string | undefined) => {
-    if (message) err(json ? `${JSON.stringify({ warning: message })}\n` : `warning: ${message}\n`);
-  };
+  const warn = admin.warn;
 
-  const program = withCliOutput(
-    new Command('clients')
-      .description('Manage keygate OAuth clients in the DynamoDB clients table')
-      .addOption(
-        new Option('--table <name>', 'DynamoDB table').default(
-          env.CLIENTS_TABLE || DEFAULT_TABLE,
-          'CLIENTS_TABLE or keygate-clients',
-        ),
+  const program = admin.program
+    .addOption(
+      new Option(
+        '--table <name>',
+        `DynamoDB clients table (default: the stack's, CLIENTS_TABLE or ${DEFAULT_TABLE})`,
       ),
-    'machine-readable output',
-    out,
-    err,
-    // Usage errors with --json become one JSON line (in the catch below), not commander's text.
-    () => json,
-  ).hook('preAction', (cmd) => {
-    const opts = cmd.opts<{ table: string; json: boolean }>();
-    tableName = opts.table;
-    json = opts.json;
-  });
+    )
+    .hook('preAction', (cmd) => {
+      const opts = cmd.opts<{ table?: string }>();
+      json = admin.json();
+      tableName = opts.table || admin.env().CLIENTS_TABLE || DEFAULT_TABLE;
+    });
 
   program
     .command('create')
     .description('create a client and print its secret (once)')
     .requiredOption('--name <name>', 'a human-readable name')
-    .requiredOption('--scopes <scopes>', `space- or comma-separated scopes (${ALL_SCOPES.join(' ')})`)
+    .requiredOption('--scopes <scopes>', "space- or comma-separated scopes (your API's, e.g. orders/read)")
     .option('--lifetime <seconds>', 'token lifetime in seconds (default 3600)', parseLifetime)
     .option(
       '--rate <per-second>',
       `tokens this client may get per second (default ${DEFAULT_ISSUANCE_RATE_PER_SECOND})`,
       parseRate,
     )
-    .action(async (opts: { name: string; scopes: string; lifetime?: number; rate?: number }) => {
+    .option('--resources <uris>', RESOURCES_HELP)
+    .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
+    .option('--claim <name=value>', CLAIM_HELP, collect)
+    .action(async (opts: CreateOptions) => {
       const { record, clientSecret } = await registry().create({
         name: opts.name,
         scopes: opts.scopes.split(/[\s,]+/).filter(Boolean),
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
         ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
+        ...resourceInput(opts),
       });
       printSecret(record, clientSecret, 'Created');
       warn(lifetimeCapWarning(record.tokenLifetimeSeconds));
@@ -238,7 +281,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   const cutoff = (opts: { wait: boolean }) =>
     cutOffTokens(
       {
-        env,
+        env: admin.env(),
         // With --json, stdout carries only the JSON document.
         out: json ? err : out,
         sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
@@ -290,33 +333,35 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('update <clientId>')
-    .description('change name, scopes, token lifetime or issuance rate')
+    .description('change name, scopes, token lifetime, issuance rate, resources or claims')
     .option('--name <name>', 'a human-readable name')
     .option('--scopes <scopes>', 'space- or comma-separated scopes (replaces the current ones)')
     .option('--lifetime <seconds>', 'token lifetime in seconds', parseLifetime)
     .option('--rate <per-second>', 'tokens this client may get per second', parseRate)
-    .action(
-      async (
-        clientId: string,
-        opts: { name?: string; scopes?: string; lifetime?: number; rate?: number },
-      ) => {
-        if (
-          opts.name === undefined &&
-          opts.scopes === undefined &&
-          opts.lifetime === undefined &&
-          opts.rate === undefined
-        )
-          throw new UsageError('update needs --name, --scopes, --lifetime or --rate');
-        const record = await registry().update(clientId, {
-          ...(opts.name !== undefined ? { name: opts.name } : {}),
-          ...(opts.scopes !== undefined ? { scopes: opts.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
-          ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
-          ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
-        });
-        emit(record, `Updated client ${record.clientId}`);
-        if (opts.lifetime !== undefined) warn(lifetimeCapWarning(opts.lifetime));
-      },
-    );
+    .option('--resources <uris>', `${RESOURCES_HELP} (replaces the current ones)`)
+    .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
+    .option('--claim <name=value>', `${CLAIM_HELP}; replaces the current claims`, collect)
+    .option('--clear-claims', 'remove every claim')
+    .action(async (clientId: string, opts: Partial<CreateOptions>) => {
+      const changes = {
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
+        ...(opts.scopes !== undefined ? { scopes: opts.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
+        ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
+        ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
+        ...resourceInput(opts),
+      };
+      if (opts.clearClaims) {
+        if ('claims' in changes) throw new UsageError('--claim and --clear-claims do not go together');
+        Object.assign(changes, { claims: {} });
+      }
+      if (Object.keys(changes).length === 0)
+        throw new UsageError(
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
+        );
+      const record = await registry().update(clientId, changes);
+      emit(record, `Updated client ${record.clientId}`);
+      if (opts.lifetime !== undefined) warn(lifetimeCapWarning(opts.lifetime));
+    });
 
   program
     .command('rotate-secret <clientId>')
@@ -359,27 +404,25 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       else out(`Table "${tableName}" is ready\n`);
     });
 
-  const fail: Fail = (code, message, hint) => err(errorLine(json, code, message, hint));
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return EXIT.ok;
-  } catch (e) {
-    const refused = usageExit(e, json, 'clients', fail);
-    if (refused !== undefined) return refused;
-    if (e instanceof RegistryError) {
-      if (isMissingAwsEnvironment(e.cause)) {
-        fail('no_aws_environment', NO_AWS_ENVIRONMENT.message, NO_AWS_ENVIRONMENT.hint);
-        return EXIT.failure;
-      }
-      // The admin's own terminal: the SDK's message (e.g. ECONNREFUSED) is the useful part.
-      const cause = e.cause instanceof Error && e.cause.message ? ` (${e.cause.message})` : '';
-      fail(e.code, `${e.message}${cause}`, hintFor(e, tableName, region, endpoint));
+  return admin.run(argv, (e): Refusal | undefined => {
+    if (!(e instanceof RegistryError)) return undefined;
+    // The admin's own terminal: the SDK's message (e.g. ECONNREFUSED) is the useful part.
+    const cause = e.cause instanceof Error && e.cause.message ? ` (${e.cause.message})` : '';
+    const env = admin.env();
+    const hint = hintFor(
+      e,
+      tableName,
+      env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+      awsClientConfig(env, 'DYNAMODB').endpoint,
+    );
+    return {
+      code: e.code,
+      message: `${e.message}${cause}`,
+      ...(hint ? { hint } : {}),
       // A value the client rules refuse (an unknown scope, a bad name) is bad input, like a bad flag value.
-      return INPUT_CODES.has(e.code) ? EXIT.usage : EXIT.failure;
-    }
-    fail('internal', (e as Error)?.message ?? String(e));
-    return EXIT.failure;
-  }
+      exit: INPUT_CODES.has(e.code) ? EXIT.usage : EXIT.failure,
+    };
+  });
 }
 
 /** Registry refusals of the admin's own values (client-rules.ts): exit 2, as a bad flag value. */
@@ -389,6 +432,8 @@ const INPUT_CODES: ReadonlySet<RegistryErrorCode> = new Set([
   'invalid_lifetime',
   'invalid_grace',
   'invalid_rate',
+  'invalid_resource',
+  'invalid_claims',
   'invalid_status',
 ]);
 
@@ -396,9 +441,9 @@ function hintFor(e: RegistryError, table: string, region?: string, endpoint?: st
   const where = `region ${region ?? '(SDK default)'}${endpoint ? `, endpoint ${endpoint}` : ''}`;
   switch (e.code) {
     case 'table_missing':
-      return `table "${table}" was not found (${where}). Deploy the stack (npm run deploy) or pass --table / CLIENTS_TABLE; for a local DynamoDB run: npm run clients -- create-table`;
+      return `table "${table}" was not found (${where}). Name your stack with --stack (or pass --table / CLIENTS_TABLE); for a local DynamoDB run: ${CLIENTS_CLI} create-table`;
     case 'unknown_client':
-      return 'list the clients with: npm run clients -- list';
+      return `list the clients with: ${CLIENTS_CLI} list`;
     case 'dependency_unavailable':
     case 'dependency_throttled':
       return `check that DynamoDB is reachable (${where}) and retry`;
@@ -411,16 +456,12 @@ function hintFor(e: RegistryError, table: string, region?: string, endpoint?: st
   }
 }
 
-async function askOnTty(question: string): Promise<boolean> {
+/** Asks on the terminal (delete without --yes); the bin passes it when stdin is a TTY. */
+export async function askOnTty(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());
   } finally {
     rl.close();
   }
-}
-
-if (isMainModule(import.meta.url)) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  process.exitCode = await runCli(process.argv.slice(2), process.stdin.isTTY ? { confirm: askOnTty } : {});
 }

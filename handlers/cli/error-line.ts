@@ -20,7 +20,7 @@ export type Fail = (code: string, message: string, hint?: string) => void;
 export function usageExit(e: unknown, json: boolean, cli: string, fail: Fail): ExitCode | undefined {
   if (e instanceof CommanderError) {
     if (e.exitCode === 0) return EXIT.ok;
-    if (json) fail('usage', e.message.replace(/^error: /, ''), `see npm run ${cli} -- --help`);
+    if (json) fail('usage', e.message.replace(/^error: /, ''), usageHint(cli));
     return EXIT.usage;
   }
   if (e instanceof UsageError) {
@@ -30,9 +30,15 @@ export function usageExit(e: unknown, json: boolean, cli: string, fail: Fail): E
   return undefined;
 }
 
+/** Where a refused command line points: the program's own --help (`keygate clients --help`). */
+export function usageHint(cli: string): string {
+  return `see ${cli} --help`;
+}
+
 /**
- * The command-line handling both CLIs share: `--json`, no process.exit from commander (usageExit maps its
- * errors), help on out, and usage errors as commander's text, or with --json as the one JSON line instead.
+ * The command-line handling every keygate CLI shares: `--json`, no process.exit from commander (usageExit
+ * maps its errors), help on out, and a usage error as one line (`error: <what>; see <cli> --help`), or with
+ * --json as the one JSON line instead.
  */
 export function withCliOutput(
   program: Command,
@@ -49,6 +55,6 @@ export function withCliOutput(
       writeErr: (text) => {
         if (!isJson()) err(text);
       },
-    })
-    .showHelpAfterError();
+      outputError: (text, write) => write(`${text.trimEnd()}; ${usageHint(program.name())}\n`),
+    });
 }

@@ -1,10 +1,11 @@
-// Signing-key CLI: `npm run keys -- status | rotate | adopt`. Runs the same rotation steps as the scheduled
-// Step Functions rotation (handlers/rotation.ts), against AWS or the local stack (AWS_REGION,
-// AWS_ENDPOINT_URL_KMS / _DYNAMODB, CLIENTS_TABLE), and adopts keys rotated before keys named their roles
+// Signing-key CLI: `keygate keys status | rotate | adopt` (in a clone, `npm run keys -- ...`). Runs the same
+// rotation steps as the scheduled Step Functions rotation (handlers/rotation.ts), against AWS (--stack <name>
+// reads the table and key from the stack's outputs) or the local stack (AWS_REGION, AWS_ENDPOINT_URL_KMS /
+// _DYNAMODB, CLIENTS_TABLE), and adopts keys rotated before keys named their roles
 // (core/issuer/signing-key-adoption.ts). Exit codes: handlers/cli/exit.ts.
 import { setTimeout as delay } from 'node:timers/promises';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
-import { Command, Option } from 'commander';
+import { Option } from 'commander';
 import { ConfigError } from '../../core/config.js';
 import { DEFAULT_CLIENTS_TABLE, DEFAULT_SIGNING_KEY_ALIAS } from '../../core/contract.js';
 import {
@@ -28,13 +29,15 @@ import {
   type LambdaApi,
   loadConfig,
 } from '../rotation.js';
-import { errorLine, type Fail, usageExit, withCliOutput } from './error-line.js';
-import { type CliStreams, EXIT } from './exit.js';
+import { type AdminIo, causeDetail, createAdminCli } from './admin-cli.js';
+import { awsClientConfig } from './aws-env.js';
+import { EXIT } from './exit.js';
 import { integerArg } from './integer-arg.js';
-import { isMainModule } from './main.js';
-import { isMissingAwsEnvironment, NO_AWS_ENVIRONMENT } from './messages.js';
 
-export interface KeysCliIo extends CliStreams {
+/** The program's name in help and hints; `keygate keys` is what the package's bin runs. */
+export const KEYS_CLI = 'keygate keys';
+
+export interface KeysCliIo extends AdminIo {
   readonly dynamodb?: DynamoApi;
   readonly kms?: KmsApi;
   readonly lambda?: LambdaApi;
@@ -49,45 +52,41 @@ const DEFAULT_ALIAS = DEFAULT_SIGNING_KEY_ALIAS;
 const quiet = { info() {}, error() {} };
 
 export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): Promise<number> {
-  const env = io.env ?? process.env;
-  const out = (text: string) => void (io.stdout ?? process.stdout).write(text);
-  const err = (text: string) => void (io.stderr ?? process.stderr).write(text);
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const credentials =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
-      : undefined;
-  let opts: { table: string; alias: string; json: boolean; margin?: number } = {
+  const admin = createAdminCli(
+    KEYS_CLI,
+    'Rotate and inspect keygate signing keys (KMS) through the key state in the clients table',
+    [
+      `${KEYS_CLI} status --stack Orders --region eu-west-1`,
+      `${KEYS_CLI} rotate --stack Orders --json`,
+      `${KEYS_CLI} rotate --step --request-id 2026-12-rotation --stack Orders`,
+      `${KEYS_CLI} adopt --apply --stack Orders`,
+    ],
+    io,
+  );
+  const { out } = admin;
+  let opts: { table: string; alias: string; margin?: number } = {
     table: DEFAULT_TABLE,
     alias: DEFAULT_ALIAS,
-    json: false,
   };
-  // Read before parsing: a usage error (no action ran) is reported as JSON too.
-  let json = argv.includes('--json');
+  let json = false;
 
   const clients = () => {
+    const env = admin.env();
     const kms =
       io.kms ??
       createKmsClient({
-        ...(region ? { region } : {}),
-        ...(env.AWS_ENDPOINT_URL_KMS ? { endpoint: env.AWS_ENDPOINT_URL_KMS } : {}),
-        ...(credentials ? { credentials } : {}),
+        ...awsClientConfig(env, 'KMS'),
         // CreateKey generates an RSA key: slower than the request path's calls.
         requestTimeoutMs: 30_000,
       });
     const dynamodb =
       io.dynamodb ??
-      createDynamoClient({
-        ...(region ? { region } : {}),
-        ...(env.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB } : {}),
-        ...(credentials ? { credentials } : {}),
-        maxAttempts: 3,
-        requestTimeoutMs: 10_000,
-      });
+      createDynamoClient({ ...awsClientConfig(env, 'DYNAMODB'), maxAttempts: 3, requestTimeoutMs: 10_000 });
     return { kms, dynamodb };
   };
 
   const deps = async () => {
+    const env = admin.env();
     const { kms, dynamodb } = clients();
     // The key in force before any rotation: SIGNING_KEY_ID, else the alias's key (as an ARN, since the
     // alias moves with the rotation while the retired key must stay named).
@@ -116,37 +115,36 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
     });
   };
 
-  const program = withCliOutput(
-    new Command('keys')
-      .description('Rotate and inspect keygate signing keys (KMS) through the key state in the clients table')
-      .addOption(
-        new Option('--table <name>', 'DynamoDB table holding the key state').default(
-          env.CLIENTS_TABLE || DEFAULT_TABLE,
-          'CLIENTS_TABLE or keygate-clients',
-        ),
-      )
-      .addOption(
-        new Option('--alias <alias>', 'KMS alias that names the signing key').default(
-          env.SIGNING_KEY_ALIAS || DEFAULT_ALIAS,
-          `SIGNING_KEY_ALIAS or ${DEFAULT_ALIAS}`,
-        ),
-      )
-      .addOption(
-        new Option(
-          '--margin <seconds>',
-          'added to every computed wait (ROTATION_MARGIN_SECONDS, default 60)',
-        ).argParser(integerArg(0, 3600)),
+  const program = admin.program
+    .addOption(
+      new Option(
+        '--table <name>',
+        `DynamoDB table holding the key state (default: the stack's, CLIENTS_TABLE or ${DEFAULT_TABLE})`,
       ),
-    'machine-readable output (one JSON object per line)',
-    out,
-    err,
-    // Usage errors with --json become one JSON line (in the catch below), not commander's text.
-    () => json,
-  ).hook('preAction', (cmd) => {
-    opts = cmd.opts<typeof opts>();
-    json = opts.json;
-    if (!opts.alias.startsWith('alias/')) throw new UsageError('--alias must start with alias/');
-  });
+    )
+    .addOption(
+      new Option(
+        '--alias <alias>',
+        `KMS alias that names the signing key (default: the stack's, SIGNING_KEY_ALIAS or ${DEFAULT_ALIAS})`,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--margin <seconds>',
+        'added to every computed wait (ROTATION_MARGIN_SECONDS, default 60)',
+      ).argParser(integerArg(0, 3600)),
+    )
+    .hook('preAction', (cmd) => {
+      const given = cmd.opts<{ table?: string; alias?: string; margin?: number }>();
+      const env = admin.env();
+      json = admin.json();
+      opts = {
+        table: given.table || env.CLIENTS_TABLE || DEFAULT_TABLE,
+        alias: given.alias || env.SIGNING_KEY_ALIAS || DEFAULT_ALIAS,
+        ...(given.margin !== undefined ? { margin: given.margin } : {}),
+      };
+      if (!opts.alias.startsWith('alias/')) throw new UsageError('--alias must start with alias/');
+    });
 
   program
     .command('status')
@@ -234,7 +232,7 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
     .action(async (o: { apply: boolean }) => {
       // The roles: SIGNING_KEY_*_ARN(S) when set (checked as the rotation task checks them), else read back
       // from a key in use that names them.
-      const config = keyPolicyConfig(env);
+      const config = keyPolicyConfig(admin.env());
       if (config.SIGNING_KEY_POLICY === 'default') {
         throw new UsageError(
           "SIGNING_KEY_POLICY=default: keys keep KMS's default policy, there is nothing to adopt",
@@ -252,30 +250,15 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo = {}): P
       out(json ? `${JSON.stringify(adoptionView(plan, o.apply))}\n` : describeAdoption(plan, o.apply));
     });
 
-  const fail: Fail = (code, message, hint) => err(errorLine(json, code, message, hint));
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return EXIT.ok;
-  } catch (e) {
-    const refused = usageExit(e, json, 'keys', fail);
-    if (refused !== undefined) return refused;
-    if (e instanceof ConfigError) {
-      fail('usage', e.problems.join('; '));
-      return EXIT.usage;
-    }
-    const cause = (e as Error)?.cause as { name?: string; message?: string } | undefined;
-    if (isMissingAwsEnvironment(cause)) {
-      fail('no_aws_environment', NO_AWS_ENVIRONMENT.message, NO_AWS_ENVIRONMENT.hint);
-      return EXIT.failure;
-    }
+  return admin.run(argv, (e) => {
+    if (e instanceof ConfigError) return { code: 'usage', message: e.problems.join('; '), exit: EXIT.usage };
     // The operator's own terminal: the SDK's message (e.g. ECONNREFUSED) is the useful part.
-    const detail = cause?.name ? ` (${cause.name}: ${cause.message ?? ''})` : '';
-    fail(
-      e instanceof KeyRotationError ? e.code : 'internal',
-      `${(e as Error)?.message ?? String(e)}${detail}`,
-    );
-    return EXIT.failure;
-  }
+    return {
+      code: e instanceof KeyRotationError ? e.code : 'internal',
+      message: `${(e as Error)?.message ?? String(e)}${causeDetail((e as Error)?.cause)}`,
+      exit: EXIT.failure,
+    };
+  });
 }
 
 function adoptionView(plan: AdoptionPlan, applied: boolean) {
@@ -331,9 +314,4 @@ function describe(e: RotationEvent): string {
   parts.push(`signing ${e.signingKeyId}`);
   if (e.waitSeconds) parts.push(`next step in ${e.waitSeconds} s`);
   return parts.join('  ');
-}
-
-if (isMainModule(import.meta.url)) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  process.exitCode = await runKeysCli(process.argv.slice(2));
 }

@@ -30,8 +30,8 @@ export function lifetimeCapWarning(lifetimeSeconds: number): string | undefined 
 export const NO_AWS_ENVIRONMENT = {
   message: 'no AWS region or credentials found',
   hint:
-    'for the local stack, paste the `export AWS_ENDPOINT_URL_DYNAMODB=...` line that `npm start` prints; ' +
-    'for AWS, set AWS_REGION and credentials (e.g. AWS_PROFILE)',
+    'for the local stack, paste the `export AWS_ENDPOINT_URL_DYNAMODB=...` line that `keygate start` prints; ' +
+    'for AWS, pass --region (or set AWS_REGION) and credentials (e.g. AWS_PROFILE)',
 } as const;
 
 /** The SDK's "Region is missing" or a credential chain that found nothing (CredentialsProviderError). */

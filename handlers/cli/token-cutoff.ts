@@ -5,6 +5,8 @@
 // on AWS and against the local stack (whose gateway implements it).
 import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
 import { revocationPropagationSeconds } from '../../core/revocation/index.js';
+import { parseAuthorizerCaches } from '../../core/stack-outputs.js';
+import { awsClientConfig } from './aws-env.js';
 
 /** Where the authorizer cache lives: the resource API and stage (stack outputs, or the local stack). */
 export interface FlushTarget {
@@ -21,11 +23,18 @@ export interface CutoffIo {
   readonly apiGateway?: Pick<APIGatewayClient, 'send'>;
 }
 
-/** KEYGATE_REST_API_ID + KEYGATE_API_STAGE, or undefined when not configured. */
-export function flushTargetFromEnv(env: CutoffIo['env']): FlushTarget | undefined {
+/**
+ * Every authorizer cache to flush: KEYGATE_AUTHORIZER_CACHES (`<restApiId>/<stage>` space-separated, the
+ * KeygateAuthorizerCaches stack output) and KEYGATE_REST_API_ID + KEYGATE_API_STAGE; none when not configured.
+ */
+export function flushTargetsFromEnv(env: CutoffIo['env']): FlushTarget[] {
+  const targets: FlushTarget[] = parseAuthorizerCaches(env.KEYGATE_AUTHORIZER_CACHES ?? '');
   const restApiId = env.KEYGATE_REST_API_ID?.trim();
   const stage = env.KEYGATE_API_STAGE?.trim();
-  return restApiId && stage ? { restApiId, stage } : undefined;
+  if (restApiId && stage && !targets.some((t) => t.restApiId === restApiId && t.stage === stage)) {
+    targets.push({ restApiId, stage });
+  }
+  return targets;
 }
 
 /** Seconds to wait before the flush: KEYGATE_REVOCATION_WAIT_SECONDS or the default propagation time. */
@@ -36,16 +45,7 @@ export function waitSeconds(env: CutoffIo['env']): number {
 }
 
 function apiGatewayClient(env: CutoffIo['env']): APIGatewayClient {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const endpoint = env.AWS_ENDPOINT_URL_API_GATEWAY ?? env.AWS_ENDPOINT_URL;
-  return new APIGatewayClient({
-    ...(region ? { region } : {}),
-    ...(endpoint ? { endpoint } : {}),
-    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } }
-      : {}),
-    maxAttempts: 3,
-  });
+  return new APIGatewayClient({ ...awsClientConfig(env, 'API_GATEWAY'), maxAttempts: 3 });
 }
 
 /**
@@ -60,16 +60,17 @@ export async function cutOffTokens(io: CutoffIo, opts: { readonly wait: boolean 
     );
     return;
   }
-  const target = flushTargetFromEnv(io.env);
-  if (!target) {
+  const targets = flushTargetsFromEnv(io.env);
+  const names = targets.map((t) => `${t.restApiId}/${t.stage}`).join(', ');
+  if (targets.length === 0) {
     io.out(
-      'note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set, so the API Gateway authorizer cache is not flushed: a cached Allow can serve these tokens until the cache TTL (300 s by default) ends. Set them from the stack outputs and run the command again.\n',
+      'note: no authorizer cache is named (KEYGATE_AUTHORIZER_CACHES, or KEYGATE_REST_API_ID and KEYGATE_API_STAGE), so none is flushed: a cached Allow can serve these tokens until the cache TTL (300 s by default) ends. Name the stack with --stack (its KeygateAuthorizerCaches output), or set them, and run the command again.\n',
     );
     return;
   }
   if (!opts.wait) {
     io.out(
-      `note: --no-wait: the authorizer cache of ${target.restApiId}/${target.stage} is not flushed; cached Allows serve these tokens until the cache TTL ends.\n`,
+      `note: --no-wait: the authorizer cache of ${names} is not flushed; cached Allows serve these tokens until the cache TTL ends.\n`,
     );
     return;
   }
@@ -78,13 +79,15 @@ export async function cutOffTokens(io: CutoffIo, opts: { readonly wait: boolean 
   await io.sleep(seconds * 1000);
   const client = io.apiGateway ?? apiGatewayClient(io.env);
   try {
-    await client.send(
-      new FlushStageAuthorizersCacheCommand({ restApiId: target.restApiId, stageName: target.stage }),
-    );
+    for (const target of targets) {
+      await client.send(
+        new FlushStageAuthorizersCacheCommand({ restApiId: target.restApiId, stageName: target.stage }),
+      );
+    }
   } finally {
     if (!io.apiGateway) (client as APIGatewayClient).destroy();
   }
   io.out(
-    `Flushed the authorizer cache of ${target.restApiId}/${target.stage}: keygate's authorizer now refuses these tokens at every route.\n`,
+    `Flushed the authorizer cache of ${names}: keygate's authorizer now refuses these tokens at every route.\n`,
   );
 }

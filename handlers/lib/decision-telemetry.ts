@@ -1,8 +1,9 @@
 // The authorizer's decision counters (docs/design.md#token-authorizer): aggregated in memory per call and
 // published as Powertools EMF once per flush interval, with the verifier's and key store's own stats.
 import type { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Verifier, VerifyError } from '../../core/jwt/index.js';
+import type { VerifyError } from '../../core/jwt/errors.js';
 import type { KeyStore } from '../../core/jwt/types.js';
+import type { Verifier } from '../../core/jwt/verifier.js';
 import { DeferredMetrics } from './deferred-powertools.js';
 
 const COUNT: (typeof MetricUnit)['Count'] = 'Count';

@@ -2,6 +2,7 @@
 // KMS Sign per token, so requests start at most `quotaShare` x the quota per second, `concurrency` in flight,
 // and a 429 or 503 answer's Retry-After (RFC 9110 §10.2.3) pauses every worker before the refused token is
 // asked for again. The one way the load runner mints; a failure is a MintError with a one-line message.
+import { retryAfterMs } from '../../client/retry-after.js';
 import { MintError } from '../errors.js';
 import { basicAuthorization, type ClientCredentials, TOKEN_REQUEST_BODY } from './tokens.js';
 
@@ -32,20 +33,6 @@ export interface PacedMinter {
   mint(): Promise<string>;
   /** `count` distinct tokens; `onProgress` every 1000. */
   mintMany(count: number, onProgress?: (done: number) => void): Promise<string[]>;
-}
-
-/**
- * Seconds a Retry-After value asks for: delay-seconds or an HTTP-date (RFC 9110 §10.2.3), never negative;
- * `undefined` when absent or unparsable.
- */
-export function retryAfterSeconds(value: string | null, nowEpochMs: number): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  // IMF-fixdate only (RFC 9110 §5.6.7): Date.parse alone would read "-1" or "1.5" as dates.
-  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - nowEpochMs) / 1000));
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -109,9 +96,9 @@ export function createPacedMinter(client: ClientCredentials, options: PacedMinte
             `the token endpoint ${client.tokenUrl} answered ${answer} ${refusals} times in a row for one token, Retry-After honoured each time`,
           );
         }
-        const wait =
-          retryAfterSeconds(res.headers.get('retry-after'), Date.now()) ?? DEFAULT_RETRY_AFTER_SECONDS;
-        pausedUntil = Math.max(pausedUntil, now() + wait * 1000);
+        const waitMs =
+          retryAfterMs(res.headers.get('retry-after'), Date.now()) ?? DEFAULT_RETRY_AFTER_SECONDS * 1000;
+        pausedUntil = Math.max(pausedUntil, now() + waitMs);
         continue;
       }
       throw new MintError('refused', `the token endpoint ${client.tokenUrl} answered ${answer}`);

@@ -1,6 +1,7 @@
 // The load:local runner as a function: `runLoad(options)` prepares stacks and tokens, measures the
 // scenario's phases (one run, the cache or authorizer comparison in alternating rounds, or noisy-client)
 // and returns their records (./run-record.ts prints and serializes them; ./run.ts is the CLI).
+import { createTokenSource } from '../../client/token-source.js';
 import type { AuthorizerMode } from '../../local/stack.js';
 import { REQUEST_KINDS, type ScenarioDef } from '../scenarios.js';
 import {
@@ -15,7 +16,7 @@ import { createPacedMinter } from './paced-minter.js';
 import { judge, mergeCounts, type PhaseCounts, type PhaseSummary, roundRatios, summarize } from './report.js';
 import type { KmsQuotaReport, LoadStack } from './stack.js';
 import type { SecondSample } from './timeline.js';
-import { invalidSet } from './tokens.js';
+import { invalidSet, TOKEN_SCOPE } from './tokens.js';
 
 /** Rounds of a side-by-side comparison: each side gets durationSeconds in all, in this many slices. */
 export const COMPARE_ROUNDS = 4;
@@ -108,11 +109,19 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRun> {
     let stop: () => void = () => undefined;
     let fresh: (() => string) | undefined;
     if (sources.has('fresh')) {
-      let current = await minter.mint();
-      // Re-mint in the background: after a rotation the next token carries the new kid.
+      // A service's token, held as a service holds it (keygate/client); dropped and fetched again on a timer
+      // so that after a rotation the next token carries the new kid.
+      const service = createTokenSource({
+        tokenEndpoint: stack.tokenUrl,
+        clientId: stack.clientId,
+        clientSecret: stack.clientSecret,
+        scope: TOKEN_SCOPE,
+      });
+      let current = await service.getToken();
       const timer = setInterval(
         () => {
-          minter.mint().then(
+          service.invalidate(current);
+          service.getToken().then(
             (t) => {
               current = t;
             },

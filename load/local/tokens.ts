@@ -9,7 +9,9 @@ export interface ClientCredentials {
   readonly clientSecret: string;
 }
 
-export const TOKEN_REQUEST_BODY = 'grant_type=client_credentials&scope=products%2Fread';
+/** The scope load runs ask for. */
+export const TOKEN_SCOPE = 'products/read';
+export const TOKEN_REQUEST_BODY = `grant_type=client_credentials&scope=${encodeURIComponent(TOKEN_SCOPE)}`;
 
 export function basicAuthorization(clientId: string, clientSecret: string): string {
   const enc = (s: string) => encodeURIComponent(s);

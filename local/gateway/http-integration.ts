@@ -1,6 +1,6 @@
 // HTTP proxy integration (REST API `HTTP_PROXY`) for the local gateway: the request API Gateway built
 // (payload 1.0 event) goes to the team's own dev server with its method, path, query, headers and body, plus
-// the authorizer context as X-Keygate-Client-Id / X-Keygate-Scope and the matched resource template as
+// the authorizer context as X-Keygate-Client-Id / X-Keygate-Scope (and client claims as X-Keygate-Claim-*) and the matched resource template as
 // X-Keygate-Resource-Path (what AWS maps from context.resourcePath); the answer comes back as a proxy result.
 // Shaped as a Lambda handler so the gateway's timeout (504) and failure (502) handling applies unchanged
 // (INTEGRATION_TIMEOUT / INTEGRATION_FAILURE in AWS's "Gateway response types for API Gateway",
@@ -8,6 +8,7 @@
 import { request } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { contextTokenState } from '../../core/authz/token-expiry.js';
+import { CLAIM_CONTEXT_PREFIX, claimHeaderName, isClientClaim } from '../../core/client-claims.js';
 import { CONTEXT_HEADERS, RESOURCE_PATH_HEADER } from '../../core/contract.js';
 import type { LambdaFunction } from './invoke.js';
 
@@ -91,6 +92,11 @@ export function createHttpIntegration(options: HttpIntegrationOptions): LambdaFu
       for (const [header, key] of Object.entries(CONTEXT_HEADERS)) {
         const value = authorizer[key];
         if (value !== undefined && value !== null) headers[header] = [String(value)];
+      }
+      // The client's claims, as KeygateAuthorizer's requestParameters map them on AWS.
+      for (const [key, value] of Object.entries(authorizer)) {
+        const name = key.startsWith(CLAIM_CONTEXT_PREFIX) ? key.slice(CLAIM_CONTEXT_PREFIX.length) : '';
+        if (isClientClaim(name, value)) headers[claimHeaderName(name)] = [value];
       }
     }
     const body =

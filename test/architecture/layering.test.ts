@@ -12,12 +12,13 @@ import { describe, expect, it } from 'vitest';
 /** Top-level folder -> the top-level folders its files may import (besides their own). */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   core: [],
+  client: ['core'],
   handlers: ['core'],
   local: ['handlers', 'core'],
   fixtures: ['local', 'handlers', 'core'],
   measure: [],
-  bench: ['tools', 'measure', 'fixtures', 'local', 'handlers', 'core'],
-  load: ['bench', 'measure', 'fixtures', 'local', 'handlers', 'core'],
+  bench: ['tools', 'measure', 'fixtures', 'local', 'handlers', 'client', 'core'],
+  load: ['bench', 'measure', 'fixtures', 'local', 'handlers', 'client', 'core'],
   infra: ['core'],
   // Build tooling: the prebuild writes where infra reads (lambda-code.ts); the bench uses only
   // tools/lambda-build-options.ts and tools/node-builtins.ts, which import core alone.

@@ -9,25 +9,16 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../handlers/cli/clients.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { bodyOf, raw, send, statusOf } from '../local/gateway/http.js';
 import { basicAuth } from '../support/basic-auth.js';
+import { clientsCli } from '../support/clients-cli.js';
 
 let stack: LocalStack;
 let reader: { id: string; secret: string };
 let writer: { id: string; secret: string };
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, {
-    env: stack.clientEnv,
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-  });
-  return { code, out, err };
-}
+const cli = (args: string[]) => clientsCli(stack.clientEnv, args);
 
 async function createClient(name: string, scopes: string): Promise<{ id: string; secret: string }> {
   const r = await cli(['--json', 'create', '--name', name, '--scopes', scopes]);

@@ -6,7 +6,7 @@
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCE_ROUTES } from '../../core/routes.js';
+import { RESOURCE_ROUTES } from '../../core/products/routes.js';
 import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
 import { b64url, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { authorizerSettings, createDeps, createHandler } from '../../handlers/authorizer/handler.js';

@@ -10,7 +10,7 @@ const ISSUER = 'https://abc123.execute-api.us-east-1.amazonaws.com/prod';
 const EXPECTED = expectedDiscoveryDocument(ISSUER);
 
 describe('discovery handler', () => {
-  const deps = createDeps(loadConfig({ ISSUER }));
+  const deps = createDeps(loadConfig({ ISSUER, SCOPES: 'products/read products/write' }));
   const handler = createHandler(deps);
 
   it.each(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'])(
@@ -28,6 +28,12 @@ describe('discovery handler', () => {
       });
     },
   );
+
+  it('publishes no scopes_supported when the issuer was given no scopes (RFC 8414 §3.2)', () => {
+    const { body } = createDeps(loadConfig({ ISSUER }));
+    const { scopes_supported: _, ...rest } = EXPECTED;
+    expect(JSON.parse(body)).toEqual(rest);
+  });
 
   it('tags the metadata with a strong ETag', () => {
     expect(deps.etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);

@@ -398,7 +398,12 @@ describe('token endpoint', () => {
     expect(logLines[0]).toEqual([
       'info',
       'token request',
-      expect.objectContaining({ outcome: 'issued', clientId: full.id, authMethod: 'client_secret_basic' }),
+      expect.objectContaining({
+        outcome: 'issued',
+        clientId: full.id,
+        authMethod: 'client_secret_basic',
+        audience: AUDIENCE,
+      }),
     ]);
     expect(logLines[1]).toEqual([
       'info',

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MintError } from '../../load/errors.js';
-import { createPacedMinter, MAX_REFUSALS, retryAfterSeconds } from '../../load/local/paced-minter.js';
+import { createPacedMinter, MAX_REFUSALS } from '../../load/local/paced-minter.js';
 import { closeNow, listen } from '../../local/listen.js';
 
 interface Endpoint {
@@ -167,21 +167,5 @@ describe('paced minter', () => {
       { kmsRsaQuotaPerSecond: 1000, signal: controller.signal },
     );
     await expect(minter.mintMany(3)).rejects.toMatchObject({ code: 'aborted' });
-  });
-});
-
-describe('retryAfterSeconds (RFC 9110 §10.2.3)', () => {
-  const now = Date.parse('2026-12-06T20:00:00Z');
-  it.each([
-    ['5', 5],
-    [' 0 ', 0],
-    ['Sun, 06 Dec 2026 20:00:07 GMT', 7],
-    ['Sun, 06 Dec 2026 19:59:00 GMT', 0],
-    ['-1', undefined],
-    ['1.5', undefined],
-    ['later', undefined],
-    [null, undefined],
-  ])('%j -> %j', (value, seconds) => {
-    expect(retryAfterSeconds(value, now)).toBe(seconds);
   });
 });

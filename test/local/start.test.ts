@@ -60,12 +60,12 @@ describe('npm start as a process', () => {
     }
   }, 60_000);
 
-  it('the same port for two servers is a usage error naming both flags, exit 2 with the usage text', async () => {
+  it('the same port for two servers is a usage error naming both flags in one line, exit 2', async () => {
     const npm = spawnNpm('start', ['--in-memory', '--auth-port', '5220', '--api-port', '5220']);
     const exit = await npm.exited();
     expect(exit.code).toBe(2);
-    expect(npm.stderr()).toMatch(
-      /^error: --auth-port and --api-port are both 5220: each server needs its own port\n\nUsage: npm start/,
+    expect(npm.stderr()).toBe(
+      'error: --auth-port and --api-port are both 5220: each server needs its own port; see npm start --help\n',
     );
   }, 60_000);
 });
@@ -147,6 +147,21 @@ describe('the banner', () => {
       code: 0,
       stdout: "keygate-clients|orders/read orders/write it's",
       stderr: '',
+    });
+  });
+
+  it.each([
+    ['orders', 'not an absolute URI'],
+    ['https://billing.example.test#x', 'a URI with a fragment'],
+  ])('an --audiences value %j is a usage error before anything starts, exit 2', async (audience, problem) => {
+    const err = await startLocalStack({
+      inMemory: true,
+      ports: { auth: 0, api: 0, kms: 0, dynamodb: 0 },
+      audiences: [audience],
+    }).catch((e: unknown) => e);
+    expect(startFailure(err, '127.0.0.1')).toEqual({
+      message: `error: audience ${JSON.stringify(audience)} is ${problem}`,
+      exitCode: 2,
     });
   });
 

@@ -99,7 +99,7 @@ describe('interleaved bench rounds', () => {
       expect(c.calls.slice(0, 8)).toEqual(['base', 'task', 'task', 'base', 'task', 'base', 'base', 'task']);
     });
 
-    it('is the ratio of median call times per operation: a preempted call does not move it', async () => {
+    it('is the median over pairs of the per-operation time ratio: a preempted call does not move it', async () => {
       const c = costed();
       // Task: 1 op per 1 ms; base: 4 ops per 2 ms. Task over base = 1 / 2 exactly, the 100 ms call ignored.
       expect(await pairedRatio({ base: c.base, task: c.task, timeMs: 300, warmupMs: 0, now: c.now })).toBe(

@@ -2,8 +2,11 @@
 // the npm cache `npm ci` filled) with only aws-cdk-lib, constructs and type packages beside it. Plain node
 // imports the three entry points and synthesizes a stack; tsc checks the types, including misuse. The
 // packed authorizer revokes by default (an attack test of docs/token-lifetime.md, next to the pack it needs).
-import { execFile } from 'node:child_process';
+// The `keygate` bin puts a test server behind the local stack and creates a client that gets a token.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJwksServer } from '../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
 import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
+import { closeNow, listen } from '../../local/listen.js';
 import { startLocalStack } from '../../local/stack.js';
-import { mintToken } from '../support/client-token.js';
+import { mintToken, requestToken } from '../support/client-token.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -100,22 +104,54 @@ describe('npm pack installed into an empty project', () => {
       { cwd: project },
     );
   }, 240_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }), 120_000);
 
-  it('packs compiled code, types and the prebuilt keygate functions only (no sources, tests or sample)', () => {
-    expect(packed.filter((f) => !f.startsWith('dist/'))).toEqual(expect.arrayContaining(['package.json']));
+  it('packs compiled code, types, the bin, LICENSE and docs only (no sources, tests or sample)', () => {
     expect(
-      packed.filter((f) => !f.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE)$/.test(f)),
+      packed.filter(
+        (f) =>
+          !f.startsWith('dist/') && !f.startsWith('docs/') && !/^(package\.json|README\.md|LICENSE)$/.test(f),
+      ),
     ).toEqual([]);
     expect(packed).toEqual(
       expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'docs/product.md',
+        'docs/operations.md',
+        'dist/local/keygate.js',
+        'dist/local/echo-demo.js',
         'dist/lambda/authorizer/index.mjs',
         'dist/lambda/rotation/index.mjs',
         'dist/infra/lib/index.d.ts',
       ]),
     );
+    // Nothing of the products sample, and nothing of the tests. The sample's route table stays only while the
+    // authorizer's policy builder falls back to it (core/authz/policy-builder.ts; that fallback is going).
+    expect(packed.filter((f) => /products|(^|\/)test\/|\.test\./.test(f))).toEqual([
+      'dist/core/products/routes.d.ts',
+      'dist/core/products/routes.js',
+      'dist/core/products/routes.js.map',
+    ]);
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(
+      /^\s+Apache License\n\s+Version 2\.0, January 2004\n/,
+    );
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/keygate/package.json'), 'utf8'));
+    expect([manifest.license, manifest.bin]).toEqual(['Apache-2.0', { keygate: 'dist/local/keygate.js' }]);
+    expect(readFileSync(join(project, 'node_modules/keygate/dist/local/keygate.js'), 'utf8')).toMatch(
+      /^#!\/usr\/bin\/env node\n/,
+    );
     expect(new Set(packed.filter((f) => f.startsWith('dist/lambda/')).map((f) => f.split('/')[2]))).toEqual(
-      new Set(['authorizer', 'discovery', 'publisher', 'rotation', 'token', 'token-client-auth']),
+      new Set([
+        'authorizer',
+        'client-resource',
+        'discovery',
+        'publisher',
+        'rotation',
+        'token',
+        'token-client-auth',
+      ]),
     );
   });
 
@@ -126,6 +162,15 @@ console.log([k.createVerifier, k.createJwksKeyStore, k.VerifyError, a.createAuth
     expect(stdout.trim()).toBe('function,function,function,function,function,function');
   });
 
+  it.each(['keygate/dist/core/authz/index.js', 'keygate/dist/core/jwt/jwks-download.js'])(
+    'refuses a deep import of %s: only the exports subpaths are public (docs/api.md)',
+    async (specifier) => {
+      const script = `await import(${JSON.stringify(specifier)}).then(() => console.log('loaded'), (e) => console.log(e.code));`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
+      expect(stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+    },
+  );
+
   it('loads from a CommonJS CDK app too (require of an ES module, Node >= 20.19)', async () => {
     const script = `const { KeygateAuthorizer } = require('keygate/cdk'); const { createVerifier } = require('keygate');
 process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).join(','));`;
@@ -133,6 +178,7 @@ process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).jo
     expect(stdout).toBe('function,function');
   });
 
+  // A child process over the whole installed package: 20 s and more on a loaded two-core machine.
   it('synthesizes KeygateIssuer and KeygateAuthorizer with neither esbuild nor Docker installed', async () => {
     expect(existsSync(join(project, 'node_modules', 'esbuild'))).toBe(false);
     writeFileSync(join(project, 'synth.mjs'), CONSUMER_SYNTH);
@@ -143,7 +189,7 @@ process.stdout.write([KeygateAuthorizer, createVerifier].map((f) => typeof f).jo
       functions: 6,
       routes: [{ method: 'GET', path: '/orders', scopes: ['orders/read'] }],
     });
-  });
+  }, 90_000);
 
   it("createAuthorizerHandler with no revocation option refuses a revoked client's token from a real issuer", async () => {
     // The local stack is the issuer (127.0.0.1, port 0); its token clock and dynalite's run 10 s behind
@@ -228,6 +274,7 @@ console.log(JSON.stringify(result.policyDocument));`;
     }
   });
 
+  // A child process over the whole installed package: 20 s and more on a loaded two-core machine.
   it('type-checks a consumer under tsc (strict, library types checked), misuse included', async () => {
     writeFileSync(join(project, 'app.ts'), CONSUMER_TS);
     writeFileSync(
@@ -249,5 +296,137 @@ console.log(JSON.stringify(result.policyDocument));`;
       (err: { stdout: string }) => err.stdout,
     );
     expect(result).toBe('ok');
+  }, 90_000);
+  describe('the keygate bin', () => {
+    const npx = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      run('npx', ['--no', '--', 'keygate', ...args], { cwd: project, env: { ...process.env, ...env } });
+
+    it('npx keygate --help lists the commands', async () => {
+      const { stdout } = await npx(['--help']);
+      expect(stdout).toMatch(/^Usage: keygate \[options\] \[command\]/);
+      expect([...stdout.matchAll(/^ {2}(\w+) \[args\.\.\.\]/gm)].map((m) => m[1])).toEqual([
+        'clients',
+        'keys',
+        'start',
+      ]);
+    });
+
+    it.each([
+      [['start', '--routes', 'r.json'], 'error: --routes and --upstream go together\n'],
+      [
+        ['clients', 'create', '--name', 'x'],
+        "error: required option '--scopes <scopes>' not specified; see keygate clients --help\n",
+      ],
+      [['keys', 'status', '--alias', 'kms-key'], 'error: --alias must start with alias/\n'],
+      [['frobnicate'], "error: unknown command 'frobnicate'; see keygate --help\n"],
+    ])('npx keygate %j: exit 2 and one line', async (args, line) => {
+      const failed = await npx(args).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+      expect(failed).toEqual({ code: 2, stderr: line });
+    });
+
+    it('keygate start puts a test server behind keygate; keygate clients create makes a client that gets a token', async () => {
+      // The team's own service: answers with what reached it, so the test sees the gateway forwarded it.
+      const service = createServer((req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ path: req.url, client: req.headers['x-keygate-client-id'] }));
+      });
+      const servicePort = await listen(service, 0, '127.0.0.1');
+      const routes = [
+        { method: 'GET', path: '/orders/{id}', scopes: ['orders/read'] },
+        { method: 'POST', path: '/orders', scopes: ['orders/write'] },
+      ];
+      writeFileSync(join(project, 'r.json'), JSON.stringify(routes));
+      const free = ['--auth-port', '0', '--api-port', '0', '--kms-port', '0', '--dynamodb-port', '0'];
+      const upstream = `http://127.0.0.1:${servicePort}`;
+      // Its own process group, so the test stops npx and the node process under it together.
+      const child: ChildProcess = spawn(
+        'npx',
+        [
+          '--no',
+          'keygate',
+          'start',
+          '--routes',
+          'r.json',
+          '--upstream',
+          upstream,
+          '--in-memory',
+          '--quiet',
+          ...free,
+        ],
+        { cwd: project, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let banner = '';
+      child.stdout!.on('data', (d: Buffer) => (banner += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (banner += d.toString()));
+      const exited = once(child, 'exit');
+      try {
+        while (!/^ {2}export .+$/m.test(banner)) {
+          if (child.exitCode !== null) throw new Error(`keygate start exited: ${banner}`);
+          await Promise.race([once(child.stdout!, 'data'), exited]);
+        }
+        const field = (re: RegExp) => banner.match(re)![1]!;
+        const tokenUrl = field(/\(token POST (\S+)\)/);
+        const apiUrl = field(/Your API\s+(\S+) -> /);
+        const demo = { id: field(/client_id\s+(\S+)/), secret: field(/client_secret\s+(\S+)/) };
+        // The banner's export line, as a user pastes it into a shell.
+        const env = Object.fromEntries(
+          [...field(/^ {2}export (.+)$/m).matchAll(/(\w+)=('(?:[^']|'\\'')*'|\S+)/g)].map((m) => [
+            m[1]!,
+            m[2]!.startsWith("'") ? m[2]!.slice(1, -1).replaceAll("'\\''", "'") : m[2]!,
+          ]),
+        );
+        const call = (method: string, path: string, token?: string) =>
+          fetch(`${apiUrl}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+        const tokenWith = async (scope: string) => {
+          const res = await fetch(tokenUrl, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              authorization: `Basic ${Buffer.from(`${demo.id}:${demo.secret}`).toString('base64')}`,
+            },
+            body: `grant_type=client_credentials&scope=${encodeURIComponent(scope)}`,
+          });
+          expect(res.status).toBe(200);
+          return ((await res.json()) as { access_token: string }).access_token;
+        };
+        const readOnly = await tokenWith('orders/read');
+
+        const allowed = await call('GET', '/orders/7', readOnly);
+        expect([allowed.status, await allowed.json()]).toEqual([200, { path: '/orders/7', client: demo.id }]);
+        expect((await call('GET', '/orders/7')).status).toBe(401);
+        expect((await call('POST', '/orders', readOnly)).status).toBe(403);
+
+        const { stdout } = await npx(
+          ['clients', 'create', '--name', 'ci', '--scopes', 'orders/read', '--json'],
+          env,
+        );
+        const created = JSON.parse(stdout) as {
+          client: { client_id: string; scopes: string[] };
+          client_secret: string;
+        };
+        expect(created.client.scopes).toEqual(['orders/read']);
+        const token = await mintToken(tokenUrl, {
+          id: created.client.client_id,
+          secret: created.client_secret,
+        });
+        const theirs = await call('GET', '/orders/8', token);
+        expect([theirs.status, await theirs.json()]).toEqual([
+          200,
+          { path: '/orders/8', client: created.client.client_id },
+        ]);
+        expect((await call('POST', '/orders', token)).status).toBe(403);
+        expect((await requestToken(tokenUrl, { id: created.client.client_id, secret: 'wrong' })).status).toBe(
+          401,
+        );
+      } finally {
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+        await exited;
+        await closeNow(service)();
+      }
+      expect(banner).toContain('stopped.');
+    }, 120_000);
   });
 });

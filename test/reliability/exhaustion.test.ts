@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCache, createTokenMinter, createTokenService } from '../../core/issuer/index.js';
-import { RESOURCE_ROUTES } from '../../core/routes.js';
+import { RESOURCE_ROUTES } from '../../core/products/routes.js';
 import {
   createTestRegistry,
   type DynaliteServer,

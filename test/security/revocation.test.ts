@@ -21,7 +21,10 @@ let stack: LocalStack;
 let upstream: Server;
 let upstreamHits = 0;
 let shiftMs = 0;
-const now = () => Date.now() + shiftMs;
+// Frozen at the file's start and moved only by the test and the CLI's waits: a real second passing between
+// two reads cannot move a stamp the test predicts (a loaded machine made that happen).
+const STARTED_MS = Date.now();
+const now = () => STARTED_MS + shiftMs;
 const HOUR_MS = 3_600_000;
 
 beforeAll(async () => {

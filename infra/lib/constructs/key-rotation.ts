@@ -35,6 +35,7 @@ export interface KeyRotationOptions {
   readonly marginSeconds?: number;
 }
 
+/** Props of KeyRotation; a KeygateIssuer builds one from its `keyRotation` option. */
 export interface KeyRotationProps extends KeyRotationOptions {
   /** The deployed signing key: in force until the first rotation, then retired by it. */
   readonly signingKey: kms.IKey;
@@ -44,15 +45,25 @@ export interface KeyRotationProps extends KeyRotationOptions {
   readonly table: dynamodb.ITable;
   /** The functions whose settings (caches, lifetimes) the waits are computed from, read at every step. */
   readonly token: KeygateFunction;
+  /** The function whose JWKS caching the waits cover (the publisher of the published JWKS). */
   readonly jwks: KeygateFunction;
   /** KMS waiting period before a retired key is deleted (7-30 days). @default Duration.days(30) */
   readonly keyPendingWindow?: Duration;
+  /** Settings of the rotation function. */
   readonly functionOptions?: FunctionOptions;
 }
 
+/**
+ * Scheduled signing-key rotation: EventBridge Scheduler starts a Step Functions state machine `every` 90 days by
+ * default; it runs the rotation function and waits the seconds each step returns, until the old key is retired
+ * (docs/operations-rotation.md). KeygateIssuer creates one unless `keyRotation: false`.
+ */
 export class KeyRotation extends Construct {
+  /** The rotation function each state runs. */
   readonly function: KeygateFunction;
+  /** The rotation's state machine (start an execution to rotate now). */
   readonly stateMachine: sfn.StateMachine;
+  /** The EventBridge Scheduler schedule that starts it, unless `scheduleEnabled: false`. */
   readonly schedule?: scheduler.Schedule;
   /** `key=value` of the signing-key tag. */
   readonly tag: { readonly key: string; readonly value: string };

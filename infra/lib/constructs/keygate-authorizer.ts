@@ -4,10 +4,12 @@
 // loads, so each cached policy covers exactly what the token's scopes allow across the whole API.
 import { Annotations, Aspects, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
 import { resultsCacheTtlProblem } from '../../../core/authz/results-cache-ttl.js';
 import { type ProtectedRoute, parseRouteTable, ROUTE_METHODS } from '../../../core/authz/route-table.js';
+import { claimContextKey, claimHeaderName, isClientClaim } from '../../../core/client-claims.js';
 import {
   AUTHORIZER_ENV,
   type AuthorizerTuning,
@@ -16,16 +18,21 @@ import {
   CONTEXT_HEADERS,
   DEFAULT_RESULTS_CACHE_TTL_SECONDS,
   GATEWAY_RESPONSE_HEADERS,
+  MAX_RESULTS_CACHE_TTL_SECONDS,
   RESOURCE_PATH_HEADER,
   ROUTES_FILE_NAME,
   revocationsUriEnv,
 } from '../../../core/contract.js';
+import type { AuthorizerCache } from '../../../core/stack-outputs.js';
 import { AttachableTokenAuthorizer } from './attachable-token-authorizer.js';
+import { undeclaredScopeMessage } from './closest-name.js';
 import type { KeyRotation } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
+import { type FlushableAuthorizer, KeygateIssuer } from './keygate-issuer.js';
 import { prebuiltLambdaDir } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 import { RouteTableCode } from './route-table-code.js';
+import { addAuthorizerCacheOutput } from './stack-outputs.js';
 
 /** Where tokens come from: a KeygateIssuer in this app, or a keygate deployed elsewhere. */
 export interface KeygateIssuerRef {
@@ -35,6 +42,8 @@ export interface KeygateIssuerRef {
   readonly jwksUri: string;
   /** The `aud` the issuer puts in its tokens, when known. */
   readonly audience?: string;
+  /** Every audience the issuer serves (a KeygateIssuer's): with more than one, `audience` must be given. */
+  readonly audiences?: readonly string[];
   /**
    * The issuer's revocation list (a KeygateIssuer's `revocationsUri`): the authorizer refuses revoked tokens
    * within the bound of docs/token-lifetime.md. Unset: `${issuerUrl}/revocations`, where a keygate issuer
@@ -43,12 +52,18 @@ export interface KeygateIssuerRef {
   readonly revocationsUri?: string | false;
   /** The issuer's scheduled key rotation (a KeygateIssuer's): its waits then cover this authorizer's caches. */
   readonly keyRotation?: KeyRotation;
+  /** The scopes the issuer declares (a KeygateIssuer's `scopes`): every require()d scope must be one. */
+  readonly scopes?: readonly string[];
 }
 
+/** Props of KeygateAuthorizer: the issuer, the accepted audiences, caching and the verifier's tuning knobs. */
 export interface KeygateAuthorizerProps extends AuthorizerTuning {
   /** The issuer whose tokens are accepted (a KeygateIssuer fits). */
   readonly issuer: KeygateIssuerRef;
-  /** Accepted `aud` values; a token must name one. @default the issuer's `audience` */
+  /**
+   * Accepted `aud` values (this API's own): a token must name one, so a token minted for another API of
+   * the same issuer (RFC 8707 `resource`) is refused. @default the issuer's `audience`, when it serves one
+   */
   readonly audience?: string | readonly string[];
   /**
    * How long API Gateway caches a token's policy (0 disables, at most 1 hour). Each policy covers every
@@ -70,9 +85,24 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
   readonly functionOptions?: FunctionOptions;
   /** The API Gateway authorizer's name. @default 'keygate' */
   readonly authorizerName?: string;
+  /**
+   * Add this authorizer's `<restApiId>/<stage>` to the stack's KeygateAuthorizerCaches output, which
+   * `keygate clients revoke|disable|delete --stack <name>` flushes. @default true
+   */
+  readonly outputs?: boolean;
 }
 
-export class KeygateAuthorizer extends Construct {
+/**
+ * keygate's Lambda TOKEN authorizer for a REST API: the prebuilt authorizer function and an API Gateway
+ * `TokenAuthorizer` on the `Authorization` header. `require(...scopes)` puts it in front of a method; the
+ * route table the function enforces is collected from those methods at synth.
+ * @example
+ * ```ts
+ * const authorizer = new KeygateAuthorizer(stack, 'Auth', { issuer });
+ * api.root.addResource('orders').addMethod('GET', integration, authorizer.require('orders/read'));
+ * ```
+ */
+export class KeygateAuthorizer extends Construct implements FlushableAuthorizer {
   /**
    * Integration request parameters that pass the authorizer's context to an HTTP backend as
    * `X-Keygate-Client-Id` and `X-Keygate-Scope`, and the matched resource template as
@@ -88,25 +118,71 @@ export class KeygateAuthorizer extends Construct {
     [`integration.request.header.${RESOURCE_PATH_HEADER}`, 'context.resourcePath'],
   ]);
 
+  /**
+   * CONTEXT_REQUEST_PARAMETERS plus one `X-Keygate-Claim-<Name>` header per `contextClaims` entry
+   * (`context.authorizer.claim_<name>`): put it in an HTTP integration's `options.requestParameters`.
+   */
+  readonly requestParameters: Readonly<Record<string, string>>;
+  /** The authorizer Lambda function. */
   readonly function: lambda.Function;
+  /** The function with its role and log group. */
   readonly functionConstruct: KeygateFunction;
+  /** The API Gateway authorizer (identity source `Authorization`, results cached for `resultsCacheTtl`). */
   readonly tokenAuthorizer: apigateway.TokenAuthorizer;
   private readonly attachable: AttachableTokenAuthorizer;
   private readonly code: RouteTableCode;
   private readonly declared = new Map<string, readonly string[]>();
   private collected?: readonly ProtectedRoute[];
   private readonly gatewayResponses: boolean;
+  private readonly outputs: boolean;
+  private readonly issuerScopes?: readonly string[];
+  /** The API stage whose cache require()d methods use: known once synth collected the methods. */
+  private cache?: AuthorizerCache;
+  private readonly flushGrantees: iam.IGrantable[] = [];
 
   constructor(scope: Construct, id: string, props: KeygateAuthorizerProps) {
     super(scope, id);
+    if (props.audience === undefined && (props.issuer.audiences?.length ?? 0) > 1) {
+      throw new Error(
+        'KeygateAuthorizer needs `audience` when the issuer serves several audiences: each API accepts only its own',
+      );
+    }
     const audience = props.audience ?? props.issuer.audience;
     if (audience === undefined || (typeof audience !== 'string' && audience.length === 0)) {
       throw new Error('KeygateAuthorizer needs `audience` (or an issuer that has one)');
     }
+    // The authorizer keeps these in its context (CONTEXT_CLAIMS, through authorizerTuningEnv), so each
+    // mapping always sets its header and a caller's own header of that name never reaches the backend.
+    const claims = props.contextClaims ?? [];
+    for (const name of claims) {
+      if (!isClientClaim(name, ''))
+        throw new Error(
+          `KeygateAuthorizer contextClaims: ${JSON.stringify(name)} is not a client claim name`,
+        );
+    }
+    this.requestParameters = {
+      ...KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS,
+      ...Object.fromEntries(
+        claims.map((name) => [
+          `integration.request.header.${claimHeaderName(name)}`,
+          `context.authorizer.${claimContextKey(name)}`,
+        ]),
+      ),
+    };
     const ttl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS);
-    const problem = resultsCacheTtlProblem(ttl.toSeconds({ integral: false }), 'resultsCacheTtl (seconds)');
-    if (problem !== undefined) throw new Error(problem);
+    const ttlProblem = resultsCacheTtlProblem(
+      ttl.toSeconds({ integral: false }),
+      'resultsCacheTtl (seconds)',
+    );
+    if (ttlProblem !== undefined) {
+      this.fail(
+        this,
+        `${ttlProblem}: use Duration.seconds(${MAX_RESULTS_CACHE_TTL_SECONDS}) or less (0 turns the cache off)`,
+      );
+    }
     this.gatewayResponses = props.gatewayResponses ?? true;
+    this.outputs = props.outputs ?? true;
+    if (props.issuer.scopes) this.issuerScopes = [...props.issuer.scopes];
     this.code = new RouteTableCode(prebuiltLambdaDir('authorizer'));
     this.functionConstruct = new KeygateFunction(this, 'Function', {
       ...props.functionOptions,
@@ -135,12 +211,17 @@ export class KeygateAuthorizer extends Construct {
     if (rotation && Stack.of(rotation) === Stack.of(this)) {
       rotation.followVerifier(this.functionConstruct);
     }
+    // Same-stack only, as above: the grantees' policies then name this API without a cross-stack cycle.
+    if (props.issuer instanceof KeygateIssuer && Stack.of(props.issuer) === Stack.of(this)) {
+      props.issuer.followAuthorizer(this);
+    }
     this.attachable = new AttachableTokenAuthorizer(this, 'TokenAuthorizer', {
       authorizerName: props.authorizerName ?? 'keygate',
       handler: this.function,
       identitySource: apigateway.IdentitySource.header('Authorization'),
       validationRegex: BEARER_VALIDATION_REGEX,
-      resultsCacheTtl: ttl,
+      // Out of range fails synth above with the fix; aws-cdk-lib would throw here first, without the path.
+      resultsCacheTtl: ttlProblem === undefined ? ttl : Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS),
     });
     this.tokenAuthorizer = this.attachable;
     // Methods are added after this constructor runs: the route table is collected when synth visits this.
@@ -154,6 +235,9 @@ export class KeygateAuthorizer extends Construct {
   /**
    * Method options that put this authorizer in front of a method and record the scopes it needs (any one
    * suffices): `resource.addMethod('GET', integration, authorizer.require('orders/read'))`.
+   * @param scopes - the scopes any one of which grants the method (RFC 6749 §3.3 scope tokens)
+   * @returns the method options to pass to `addMethod`
+   * @throws Error when no scope is given; a scope that is not a scope token fails synth
    */
   require(...scopes: string[]): apigateway.MethodOptions {
     if (scopes.length === 0) throw new Error('require() needs at least one scope');
@@ -202,7 +286,7 @@ export class KeygateAuthorizer extends Construct {
       }
       api ??= node.api;
       const route = { method: node.httpMethod as ProtectedRoute['method'], path: node.resource.path, scopes };
-      const problem = routeProblem(route);
+      const problem = routeProblem(route) ?? this.scopeProblem(route);
       if (problem) this.fail(node, problem);
       else found.push({ method: node, route });
     }
@@ -233,6 +317,44 @@ export class KeygateAuthorizer extends Construct {
     this.collected = table;
     this.code.stage(this, 'Code', ROUTES_FILE_NAME, table);
     if (this.gatewayResponses && api) addChallengeResponses(api);
+    const stage = api && deployedStageName(api);
+    if (api && stage !== undefined) {
+      this.cache = { restApiId: api.restApiId, stage };
+      if (this.outputs) addAuthorizerCacheOutput(this, this.cache);
+      for (const grantee of this.flushGrantees.splice(0)) this.allowFlush(grantee, this.cache);
+    }
+  }
+
+  /**
+   * Lets `grantee` flush this authorizer's result cache (FlushStageAuthorizersCache, which
+   * `keygate clients revoke|disable|delete` call): apigateway:DELETE on that one stage's `/cache/authorizers`. The stage is
+   * known once synth collects the require()d methods, so the statement is added then.
+   */
+  grantFlushCache(grantee: iam.IGrantable): void {
+    if (this.cache) this.allowFlush(grantee, this.cache);
+    else this.flushGrantees.push(grantee);
+  }
+
+  private allowFlush(grantee: iam.IGrantable, cache: AuthorizerCache): void {
+    // FlushStageAuthorizersCache is DELETE /restapis/{id}/stages/{stage}/cache/authorizers (API Gateway REST
+    // API reference); IAM names API Gateway resources by path, with no account.
+    const stack = Stack.of(this);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['apigateway:DELETE'],
+      resourceArns: [
+        `arn:${stack.partition}:apigateway:${stack.region}::/restapis/${cache.restApiId}/stages/${cache.stage}/cache/authorizers`,
+      ],
+    });
+  }
+
+  /** Why `route` names a scope the issuer does not declare (with the nearest declared one), if it does. */
+  private scopeProblem(route: ProtectedRoute): string | undefined {
+    const declared = this.issuerScopes;
+    const unknown = declared && route.scopes.find((scope) => !declared.includes(scope));
+    return unknown === undefined || declared === undefined
+      ? undefined
+      : `${route.method} ${route.path}: ${undeclaredScopeMessage(unknown, declared, 'the issuer')}`;
   }
 
   /** Fails synth (aws-cdk-lib's validation step) with one error on `node`, naming this authorizer. */
@@ -262,6 +384,17 @@ function tableProblem(routes: readonly ProtectedRoute[]): string | undefined {
     return undefined;
   } catch (err) {
     return (err as Error).message;
+  }
+}
+
+/** The stage name of `api`'s own deployment, or undefined when it has none (`deploy: false`, imported APIs). */
+function deployedStageName(api: apigateway.IRestApi): string | undefined {
+  if (!(api instanceof apigateway.RestApiBase)) return undefined;
+  try {
+    return api.deploymentStage.stageName;
+  } catch {
+    // aws-cdk-lib throws when the API has no deployment stage; such an API has no cache to flush here.
+    return undefined;
   }
 }
 

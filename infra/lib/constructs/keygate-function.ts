@@ -23,13 +23,17 @@ export interface FunctionOptions {
   readonly tracing?: boolean;
 }
 
+/** Props of KeygateFunction (built by keygate's constructs). */
 export interface KeygateFunctionProps extends FunctionOptions {
   /** The function's code: a directory with index.mjs exporting `handler` (see lambda-code.ts). */
   readonly code: lambda.Code;
+  /** The Lambda function's description. */
   readonly description: string;
   /** POWERTOOLS_SERVICE_NAME. */
   readonly serviceName: string;
+  /** Memory in MB (also sets the CPU share). */
   readonly memorySize: number;
+  /** The invocation timeout. */
   readonly timeout: Duration;
   /** Handler configuration (Powertools and NODE_OPTIONS are added here). */
   readonly environment: Readonly<Record<string, string>>;
@@ -40,9 +44,16 @@ export interface KeygateFunctionProps extends FunctionOptions {
   readonly sourceMapStackTraces?: boolean;
 }
 
+/**
+ * One keygate Lambda function (Node.js, arm64, prebuilt code) with its own least-privilege role and log
+ * group; the members of KeygateIssuer and KeygateAuthorizer that hold functions are of this type.
+ */
 export class KeygateFunction extends Construct {
+  /** The Lambda function. */
   readonly function: lambda.Function;
+  /** Its execution role: only the statements keygate adds. */
   readonly role: iam.Role;
+  /** Its log group, with the configured retention. */
   readonly logGroup: logs.LogGroup;
   /** POWERTOOLS_SERVICE_NAME: the `service` dimension of the function's EMF metrics. */
   readonly serviceName: string;
@@ -95,7 +106,12 @@ export class KeygateFunction extends Construct {
     if (props.tracing) acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);
   }
 
-  /** Adds one statement to this function's own role policy. */
+  /**
+   * Adds one statement to this function's own role policy.
+   * @param sid - the statement id
+   * @param actions - IAM actions
+   * @param resources - resource ARNs
+   */
   allow(sid: string, actions: readonly string[], resources: readonly string[]): void {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid, actions: [...actions], resources: [...resources] }),

@@ -5,14 +5,17 @@
 // authenticator and its gateway responses (docs/token-endpoint-401.md), and the scheduled signing-key rotation
 // (docs/operations-rotation.md). Its parts are readonly members so other constructs (alarms) attach.
 
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
 import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/client-item.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import { resourceProblem } from '../../../core/issuer/resource-indicator.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
@@ -20,16 +23,33 @@ import {
 import { TOKEN_GATEWAY_RESPONSES } from '../../../core/issuer/token-endpoint-answers.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../../../core/publish/served-documents.js';
 import { AUTH_ROUTES, type RequestAuthorizerName, type RouteDef } from '../../../core/routes.js';
+import { STACK_OUTPUTS } from '../../../core/stack-outputs.js';
 import { KeyRotation, type KeyRotationOptions } from './key-rotation.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 import { PublishedDocuments } from './published-documents.js';
 import { addRoutes, checkStageName, keygateRestApi, stageUrl } from './rest-api-defaults.js';
+import { claimIssuerOutputs, keygateOutput } from './stack-outputs.js';
 
+/** An authorizer whose result cache a revocation flushes (a KeygateAuthorizer following this issuer). */
+export interface FlushableAuthorizer {
+  /** Lets `grantee` flush this authorizer's result cache (FlushStageAuthorizersCache). */
+  grantFlushCache(grantee: iam.IGrantable): void;
+}
+
+/** Props of KeygateIssuer: the audience, and the settings of its key, table, API and functions. */
 export interface KeygateIssuerProps {
-  /** The `aud` put into every access token (the resource server's identifier, RFC 9068 §3). */
+  /**
+   * The `aud` of clients registered without resources (the resource server's identifier, RFC 9068 §3).
+   */
   readonly audience: string;
+  /**
+   * Further audiences this issuer serves: RFC 8707 resources a client registered with `--resources` may
+   * ask for (`resource=`), one per token. Give each API's KeygateAuthorizer its own `audience`.
+   * @default none (every token's `aud` is `audience`)
+   */
+  readonly audiences?: readonly string[];
   /** API Gateway stage; part of the issuer URL. @default 'prod' */
   readonly stageName?: string;
   /** Alias of the signing key. @default 'alias/keygate-signing' */
@@ -62,7 +82,7 @@ export interface KeygateIssuerProps {
   readonly throttlingBurstLimit?: number;
   /**
    * The scopes of the APIs this issuer serves, published as `scopes_supported` in the discovery metadata
-   * (RFC 8414 §2). @default the products sample's scopes (products/read, products/write)
+   * (RFC 8414 §2). @default none: the discovery metadata then has no scopes_supported
    */
   readonly scopes?: readonly string[];
   /** Upper bound on a client's token lifetime (TOKEN_MAX_LIFETIME_SECONDS). @default 3600 */
@@ -90,41 +110,74 @@ export interface KeygateIssuerProps {
   /** Settings shared by the issuer's functions. */
   readonly functionOptions?: FunctionOptions;
   /**
-   * Scheduled signing-key rotation (EventBridge Scheduler -> Step Functions -> the rotation function);
+   * Scheduled signing-key rotation (EventBridge Scheduler starts a Step Functions rotation);
    * `false` leaves rotation to the manual runbook (docs/operations-rotation.md). @default every 90 days
    */
   readonly keyRotation?: KeyRotationOptions | false;
+  /**
+   * The stack-level CfnOutputs the `keygate --stack <name>` CLI reads (names: core/stack-outputs.ts); one
+   * issuer per stack may write them. @default true
+   */
+  readonly outputs?: boolean;
 }
 
+/**
+ * The keygate authorization server: a KMS signing key, the clients table, and a REST API serving the
+ * token endpoint (client credentials), the JWKS, discovery and the revocation list. Its `issuerUrl`,
+ * `jwksUri` and `audience` are what a KeygateAuthorizer or `createVerifier` needs.
+ * @example
+ * ```ts
+ * const issuer = new KeygateIssuer(stack, 'Issuer', { audience: 'https://orders.example.com' });
+ * const authorizer = new KeygateAuthorizer(stack, 'Auth', { issuer });
+ * ```
+ */
 export class KeygateIssuer extends Construct {
   /** The RSA_2048 KMS key tokens are signed with. */
   readonly key: kms.Key;
+  /** The signing key's alias (the rotation moves it to each new key). */
   readonly keyAlias: kms.Alias;
   /** The clients table (partition key `client_id`). */
   readonly table: dynamodb.Table;
+  /** The issuer's REST API (the auth API). */
   readonly api: apigateway.RestApi;
+  /** The token endpoint's function (POST /oauth2/token). */
   readonly token: KeygateFunction;
   /** The REQUEST authorizer on POST /oauth2/token: refuses wrong client_secret_basic with a challenge. */
   readonly tokenClientAuth: KeygateFunction;
+  /** The API Gateway REQUEST authorizer that runs `tokenClientAuth`. */
   readonly tokenClientAuthorizer: apigateway.RequestAuthorizer;
+  /** The discovery function (RFC 8414 metadata). */
   readonly discovery: KeygateFunction;
   /** The JWKS and the revocation list in S3, their publisher and the auth API's S3 integrations. */
   readonly documents: PublishedDocuments;
+  /** The API Gateway stage name. */
   readonly stageName: string;
   /** The stage URL, no trailing slash: every token's `iss`. */
   readonly issuerUrl: string;
-  /** The `aud` put into every access token. */
+  /** The default `aud` (of clients registered without resources). */
   readonly audience: string;
+  /** Every audience the issuer serves: `audience` first, then `props.audiences`. */
+  readonly audiences: readonly string[];
+  /** The token endpoint URL (POST, client credentials). */
   readonly tokenUrl: string;
+  /** The JWKS URL (`/.well-known/jwks.json`). */
   readonly jwksUri: string;
   /** GET /revocations: what the authorizer loads (REVOCATIONS_URI). */
   readonly revocationsUri: string;
   /** The scheduled rotation, unless `keyRotation: false`; a KeygateAuthorizer in this stack registers with it. */
   readonly keyRotation?: KeyRotation;
+  /**
+   * The scopes declared in `props.scopes`, or undefined when none were: KeygateAuthorizer's require() and
+   * KeygateClient's scopes are checked against them at synth.
+   */
+  readonly scopes?: readonly string[];
+  private readonly authorizers: FlushableAuthorizer[] = [];
+  private readonly flushGrantees: iam.IGrantable[] = [];
 
   constructor(scope: Construct, id: string, props: KeygateIssuerProps) {
     super(scope, id);
     this.stageName = checkStageName(props.stageName ?? 'prod');
+    if (props.scopes) this.scopes = [...props.scopes];
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const fnOptions = props.functionOptions ?? {};
 
@@ -169,6 +222,12 @@ export class KeygateIssuer extends Construct {
     if (cfnApi.securityPolicy.startsWith('SecurityPolicy_')) cfnApi.endpointAccessMode = 'STRICT';
 
     this.audience = props.audience;
+    this.audiences = [...new Set([props.audience, ...(props.audiences ?? [])])];
+    for (const audience of props.audiences ?? []) {
+      const problem = Token.isUnresolved(audience) ? undefined : resourceProblem(audience);
+      if (problem !== undefined)
+        throw new Error(`KeygateIssuer audiences: ${JSON.stringify(audience)} is ${problem} (RFC 8707 §2)`);
+    }
     this.issuerUrl = stageUrl(this.api, this.stageName);
     this.tokenUrl = `${this.issuerUrl}/oauth2/token`;
     this.jwksUri = `${this.issuerUrl}/.well-known/jwks.json`;
@@ -188,6 +247,7 @@ export class KeygateIssuer extends Construct {
       environment: {
         ISSUER: this.issuerUrl,
         AUDIENCE: props.audience,
+        ...(this.audiences.length > 1 ? { AUDIENCES: this.audiences.slice(1).join(' ') } : {}),
         CLIENTS_TABLE: this.table.tableName,
         SIGNING_KEY_ID: this.key.keyArn,
         TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,
@@ -309,5 +369,134 @@ export class KeygateIssuer extends Construct {
         functionOptions: fnOptions,
       });
     }
+    if ((props.outputs ?? true) && claimIssuerOutputs(this)) this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    const out = (
+      name: (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS],
+      value: string,
+      description: string,
+    ) => keygateOutput(this, name, value, description);
+    out(STACK_OUTPUTS.region, Aws.REGION, 'Region of the keygate issuer (AWS_REGION for the keygate CLI)');
+    out(
+      STACK_OUTPUTS.issuerUrl,
+      this.issuerUrl,
+      'Token issuer (iss); discovery at {issuer}/.well-known/openid-configuration',
+    );
+    out(STACK_OUTPUTS.tokenUrl, this.tokenUrl, 'OAuth 2.0 token endpoint (client credentials)');
+    out(STACK_OUTPUTS.clientsTable, this.table.tableName, 'DynamoDB clients table (CLIENTS_TABLE)');
+    if (this.scopes)
+      out(STACK_OUTPUTS.scopes, this.scopes.join(' '), 'Scopes clients may be given (KEYGATE_SCOPES)');
+    out(
+      STACK_OUTPUTS.signingKeyArn,
+      this.key.keyArn,
+      'KMS key deployed for signing (rotations move the alias)',
+    );
+    out(STACK_OUTPUTS.signingKeyAlias, this.keyAlias.aliasName, 'Alias of the signing key in force');
+    if (this.keyRotation) {
+      out(
+        STACK_OUTPUTS.keyRotationStateMachineArn,
+        this.keyRotation.stateMachine.stateMachineArn,
+        'Signing-key rotation state machine (start it to rotate now or to resume a failed run)',
+      );
+    }
+  }
+
+  /**
+   * Called by a KeygateAuthorizer that takes this issuer's tokens (in the same stack): grantRevoke and
+   * grantClientAdmin then also let their grantees flush its result cache.
+   */
+  followAuthorizer(authorizer: FlushableAuthorizer): void {
+    this.authorizers.push(authorizer);
+    for (const grantee of this.flushGrantees) authorizer.grantFlushCache(grantee);
+  }
+
+  /**
+   * What `keygate clients` needs, all of it: create, list, show, update, disable, enable, revoke,
+   * rotate-secret and delete in the clients table (GetItem, PutItem, UpdateItem, Scan: deletes are tombstone
+   * updates), the authorizer-cache flush of every KeygateAuthorizer following this issuer, and reading this
+   * stack's outputs (`--stack`).
+   */
+  grantClientAdmin(grantee: iam.IGrantable): iam.Grant {
+    return this.grantWithFlush(grantee, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:Scan',
+    ]);
+  }
+
+  /**
+   * What `keygate clients revoke|disable` needs and nothing more (the registry's read and stamped write,
+   * the authorizer-cache flush, this stack's outputs): the least-privilege on-call role.
+   */
+  grantRevoke(grantee: iam.IGrantable): iam.Grant {
+    return this.grantWithFlush(grantee, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  }
+
+  /**
+   * What `keygate keys status|rotate` needs on AWS: read the key-state item only (dynamodb:LeadingKeys),
+   * describe the deployed signing key, start and watch the scheduled rotation's state machine, and read this
+   * stack's outputs. The rotation itself runs with its own role: the grantee never holds KMS key-creation
+   * or key-deletion rights.
+   */
+  grantKeyAdmin(grantee: iam.IGrantable): iam.Grant {
+    let grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [KEY_STATE_ITEM_ID] } },
+    })
+      .combine(
+        iam.Grant.addToPrincipal({ grantee, actions: ['kms:DescribeKey'], resourceArns: [this.key.keyArn] }),
+      )
+      .combine(this.grantReadOutputs(grantee));
+    const rotation = this.keyRotation?.stateMachine;
+    if (rotation) {
+      grant = grant
+        .combine(
+          iam.Grant.addToPrincipal({
+            grantee,
+            actions: ['states:StartExecution', 'states:ListExecutions'],
+            resourceArns: [rotation.stateMachineArn],
+          }),
+        )
+        .combine(
+          iam.Grant.addToPrincipal({
+            grantee,
+            actions: ['states:DescribeExecution'],
+            // Executions of this state machine only (Step Functions execution ARN: ...:execution:<name>:<id>).
+            resourceArns: [
+              Stack.of(this).formatArn({
+                service: 'states',
+                resource: 'execution',
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                resourceName: `${Stack.of(this).splitArn(rotation.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName}:*`,
+              }),
+            ],
+          }),
+        );
+    }
+    return grant;
+  }
+
+  private grantWithFlush(grantee: iam.IGrantable, tableActions: readonly string[]): iam.Grant {
+    this.flushGrantees.push(grantee);
+    for (const authorizer of this.authorizers) authorizer.grantFlushCache(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...tableActions],
+      resourceArns: [this.table.tableArn],
+    }).combine(this.grantReadOutputs(grantee));
+  }
+
+  /** cloudformation:DescribeStacks on this stack only: how the CLI finds the table, caches and key. */
+  private grantReadOutputs(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudformation:DescribeStacks'],
+      resourceArns: [Stack.of(this).stackId],
+    });
   }
 }

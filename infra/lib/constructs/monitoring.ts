@@ -25,6 +25,7 @@ export const AUTHORIZER_ERROR_REASONS = [
 /** The token endpoint's 5xx error codes (core/issuer/errors.ts ISSUER_ERRORS). */
 export const TOKEN_5XX_CODES = ['internal', 'dependency_unavailable', 'dependency_throttled'] as const;
 
+/** Alarm thresholds of Monitoring; each has a default. */
 export interface MonitoringThresholds {
   /** Authorizer `error` decisions (500s: keys or revocation list unavailable, internal) per 5 minutes. @default 1 */
   readonly authorizerErrors?: number;
@@ -38,13 +39,15 @@ export interface MonitoringThresholds {
   readonly token5xx?: number;
   /** KMS ThrottlingException seen by the token Lambda per 5 minutes. @default 10 */
   readonly kmsThrottles?: number;
-  /** p99 duration of the authorizer / token Lambdas, ms, three 5-minute periods running. @default 1000 / 2000 */
+  /** p99 duration of the authorizer Lambda, ms, three 5-minute periods running. @default 1000 */
   readonly authorizerP99Ms?: number;
+  /** p99 duration of the token Lambda, ms, three 5-minute periods running. @default 2000 */
   readonly tokenP99Ms?: number;
   /** API Gateway 5XXError per stage per 5 minutes. @default 5 */
   readonly apiGateway5xx?: number;
 }
 
+/** Props of Monitoring: what to watch, where to notify, and the thresholds. */
 export interface MonitoringProps {
   /** Its functions, its API and (when on) its key rotation are watched. */
   readonly issuer: KeygateIssuer;
@@ -56,15 +59,23 @@ export interface MonitoringProps {
   readonly functions?: Readonly<Record<string, lambda.IFunction>>;
   /** Alarm notifications (ALARM and OK). @default none */
   readonly alarmTopic?: sns.ITopic;
+  /** Alarm thresholds. @default each threshold's own default */
   readonly thresholds?: MonitoringThresholds;
-  /** @default a name CloudFormation generates */
+  /** The CloudWatch dashboard's name. @default a name CloudFormation generates */
   readonly dashboardName?: string;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+/**
+ * CloudWatch alarms and one dashboard over a KeygateIssuer and a KeygateAuthorizer: the handlers' decisions
+ * and errors, Lambda throttles and p99 duration, API Gateway 4XX/5XX per stage, and the key rotation's
+ * failures (docs/operations-monitoring.md).
+ */
 export class Monitoring extends Construct {
+  /** Every alarm created, each notifying `alarmTopic` when given. */
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The dashboard. */
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {

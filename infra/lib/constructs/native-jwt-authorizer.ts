@@ -10,6 +10,7 @@ import { NATIVE_JWT_REQUIRED_CLAIMS } from '../../../core/contract.js';
 /** JwtConfigurationInput.defaultAlgorithms valid values (API Gateway API reference, JwtConfigurationInput). */
 export type NativeJwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512';
 
+/** Props of NativeJwtAuthorizer: the API, the issuer and audiences, and the routes to guard. */
 export interface NativeJwtAuthorizerProps {
   /** The REST API whose methods (already added for `routes`) the authorizer guards. */
   readonly api: apigateway.RestApi;
@@ -25,20 +26,21 @@ export interface NativeJwtAuthorizerProps {
    * fits too: its `require()`d methods (collected at synth) switch to the JWT authorizer, same scopes.
    */
   readonly routes: readonly ProtectedRoute[] | { readonly routes: readonly ProtectedRoute[] };
-  /** @default ['RS256'] (keygate signs with RS256 only) */
+  /** Accepted signing algorithms (JwtConfiguration.DefaultAlgorithms). @default ['RS256'] (keygate signs with RS256 only) */
   readonly algorithms?: readonly NativeJwtAlgorithm[];
-  /** @default 'keygate-jwt' */
+  /** The authorizer's name. @default 'keygate-jwt' */
   readonly authorizerName?: string;
 }
 
 /**
- * `AWS::ApiGateway::Authorizer` with `Type: JWT` and `JwtConfiguration {DefaultAlgorithms, Issuers: [{Issuer,
- * Audiences, AdditionalClaims}]}` (CloudFormation reference "AWS::ApiGateway::Authorizer JwtConfiguration /
+ * `AWS::ApiGateway::Authorizer` with `Type: JWT` and a `JwtConfiguration` (`DefaultAlgorithms`, and `Issuers`
+ * of `Issuer`, `Audiences`, `AdditionalClaims`) (CloudFormation reference "AWS::ApiGateway::Authorizer JwtConfiguration /
  * JwtIssuer / JwtAdditionalClaim"; `sub` and `client_id` required, docs/authorizers.md#differences); methods
  * get `AuthorizationType: JWT`, the authorizer's id and `AuthorizationScopes` (AWS, "Attach a JWT authorizer
  * to methods and require scopes": a token passes when it carries at least one of the method's scopes).
  */
 export class NativeJwtAuthorizer extends Construct {
+  /** The `AWS::ApiGateway::Authorizer` of type JWT. */
   readonly authorizer: apigateway.CfnAuthorizer;
   private readonly guarded: apigateway.Method[] = [];
 

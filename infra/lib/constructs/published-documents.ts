@@ -49,6 +49,10 @@ export interface PublishedDocumentsProps {
 const S3_UNAVAILABLE = '5\\d{2}';
 const S3_REFUSED = '4\\d{2}';
 
+/**
+ * The JWKS and the revocation list in a private S3 bucket, kept current by a publisher function and served
+ * by the issuer's API through S3 integrations (KeygateIssuer.documents).
+ */
 export class PublishedDocuments extends Construct {
   /** Private bucket holding the documents (block public access, TLS only, SSE-S3). */
   readonly bucket: s3.Bucket;
@@ -58,6 +62,7 @@ export class PublishedDocuments extends Construct {
   readonly publisher: KeygateFunction;
   /** The role API Gateway reads the documents with: s3:GetObject on the documents' keys only. */
   readonly readRole: iam.Role;
+  /** The API methods serving the documents. */
   readonly methods: apigateway.Method[];
 
   constructor(scope: Construct, id: string, props: PublishedDocumentsProps) {

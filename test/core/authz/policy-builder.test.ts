@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { AuthzError } from '../../../core/authz/errors.js';
 import { createPolicyBuilder, routeResourcePath } from '../../../core/authz/policy-builder.js';
-import { RESOURCE_ROUTES, type RouteDef } from '../../../core/routes.js';
+import { RESOURCE_ROUTES } from '../../../core/products/routes.js';
+import type { RouteDef } from '../../../core/routes.js';
 import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';

@@ -5,6 +5,7 @@ import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret, hashClientSecret } from '../../../core/issuer/client-secret.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
 import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../../core/issuer/kms-quotas.js';
+import { ALL_SCOPES } from '../../../core/products/routes.js';
 import {
   createTestRegistry,
   type DynaliteServer,
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 const freshRegistry = (table = `clients-${Math.random().toString(36).slice(2)}`) =>
-  createTestRegistry({ dynamodb: localDynamo(db.endpoint), tableName: table, now });
+  createTestRegistry({ dynamodb: localDynamo(db.endpoint), tableName: table, now, scopes: ALL_SCOPES });
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -38,6 +39,29 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe('client registry over DynamoDB (dynalite)', () => {
+  it('creates a client with the id and secret a deployment gives, storing only the secret hash', async () => {
+    const registry = await freshRegistry();
+    const clientSecret = `${'Ab1'.repeat(21)}x`;
+    const { record } = await registry.create(
+      { name: 'billing', scopes: ['products/read'] },
+      { clientId: 'kg_AAAAAAAAAAAAAAAAAAAAAA', clientSecret },
+    );
+    expect(record.clientId).toBe('kg_AAAAAAAAAAAAAAAAAAAAAA');
+    expect(record.secretHash).toBe(hashClientSecret(clientSecret));
+    expect(
+      checkClientSecret(clientSecret, await registry.get(record.clientId, { consistent: true }), clock),
+    ).toBe(true);
+  });
+
+  it.each([
+    ['a short given secret', { clientSecret: 'password123' }, 'invalid_secret'],
+    ['a given id not of the kg_ form', { clientId: '#keygate/signing-keys' }, 'invalid_client_id'],
+  ])('refuses %s and writes nothing', async (_name, given, code) => {
+    const registry = await freshRegistry();
+    expect(await codeOf(registry.create({ name: 'x', scopes: ['products/read'] }, given))).toBe(code);
+    expect(await registry.list()).toEqual([]);
+  });
+
   it('creates a client, stores only the hash and reads it back', async () => {
     const registry = await freshRegistry();
     const { record, clientSecret } = await registry.create({
@@ -383,5 +407,76 @@ describe('revocations in the registry', () => {
         }),
       ),
     ).toBe('invalid_rate');
+  });
+
+  it('stores RFC 8707 resources with their default, and changes the default among them', async () => {
+    const registry = await freshRegistry();
+    const orders = 'https://orders.example.com';
+    const billing = 'https://billing.example.com';
+    const { record } = await registry.create({
+      name: 'n',
+      scopes: ['products/read'],
+      resources: [orders, billing],
+    });
+    expect(record).toMatchObject({ resources: [orders, billing], defaultResource: orders });
+    expect(await registry.get(record.clientId, { consistent: true })).toEqual(record);
+    const moved = await registry.update(record.clientId, { defaultResource: billing });
+    expect(moved).toMatchObject({ resources: [orders, billing], defaultResource: billing });
+    expect(await codeOf(registry.update(record.clientId, { defaultResource: 'https://x.example' }))).toBe(
+      'invalid_resource',
+    );
+    const replaced = await registry.update(record.clientId, { resources: [billing] });
+    expect(replaced).toMatchObject({ resources: [billing], defaultResource: billing });
+  });
+
+  it.each([
+    ['a fragment', { resources: ['https://a.example#x'] }],
+    ['a relative reference', { resources: ['orders'] }],
+    [
+      'a default outside the resources',
+      { resources: ['https://a.example'], defaultResource: 'https://b.example' },
+    ],
+    ['a default without resources', { defaultResource: 'https://a.example' }],
+  ])('refuses a client with %s (invalid_resource)', async (_, extra) => {
+    const registry = await freshRegistry();
+    expect(await codeOf(registry.create({ name: 'n', scopes: ['products/read'], ...extra }))).toBe(
+      'invalid_resource',
+    );
+  });
+
+  it('reads an item whose resources were hand-edited inconsistently as corrupt_record', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({
+      name: 'n',
+      scopes: ['products/read'],
+      resources: ['https://a.example'],
+    });
+    await localDynamo(db.endpoint).send(
+      new UpdateItemCommand({
+        TableName: registry.tableName,
+        Key: { client_id: { S: record.clientId } },
+        UpdateExpression: 'SET default_resource = :d',
+        ExpressionAttributeValues: { ':d': { S: 'https://evil.example' } },
+      }),
+    );
+    expect(await codeOf(registry.get(record.clientId))).toBe('corrupt_record');
+  });
+
+  it('stores client claims, replaces them on update and removes them with {}', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({
+      name: 'n',
+      scopes: ['products/read'],
+      claims: { tenant: 'acme' },
+    });
+    expect(record.claims).toEqual({ tenant: 'acme' });
+    expect((await registry.get(record.clientId, { consistent: true }))?.claims).toEqual({ tenant: 'acme' });
+    const replaced = await registry.update(record.clientId, { claims: { tenant: 'globex', region: 'eu' } });
+    expect(replaced.claims).toEqual({ tenant: 'globex', region: 'eu' });
+    expect(await registry.update(record.clientId, { claims: {} })).not.toHaveProperty('claims');
+    expect(await codeOf(registry.update(record.clientId, { claims: { iss: 'x' } }))).toBe('invalid_claims');
+    expect(
+      await codeOf(registry.create({ name: 'n', scopes: ['products/read'], claims: { aud: 'x' } })),
+    ).toBe('invalid_claims');
   });
 });

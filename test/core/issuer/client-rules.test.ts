@@ -11,6 +11,7 @@ import {
   normalizeScopes,
 } from '../../../core/issuer/client-rules.js';
 import { RegistryError } from '../../../core/issuer/errors.js';
+import { ALL_SCOPES } from '../../../core/products/routes.js';
 
 function codeOf(check: () => unknown): string {
   try {
@@ -29,13 +30,27 @@ describe('client rules', () => {
       ['products/read', 'products/write'],
     ],
     [['products/read'], ['products/read']],
-  ])('normalizes the scopes %j to %j', (scopes, expected) => {
-    expect(normalizeScopes(scopes)).toEqual(expected);
+  ])('normalizes the scopes %j to %j in the order of the known scopes', (scopes, expected) => {
+    expect(normalizeScopes(scopes, ALL_SCOPES)).toEqual(expected);
   });
 
   it.each([[[]], [['']], [['products/admin']], [['PRODUCTS/READ']]])('refuses the scopes %j', (scopes) => {
-    expect(codeOf(() => normalizeScopes(scopes))).toBe('invalid_scope');
+    expect(codeOf(() => normalizeScopes(scopes, ALL_SCOPES))).toBe('invalid_scope');
   });
+
+  it('without a known scope set takes any RFC 6749 scope token, deduplicated, in the given order', () => {
+    expect(normalizeScopes(['orders/write orders/read', 'orders/write'])).toEqual([
+      'orders/write',
+      'orders/read',
+    ]);
+  });
+
+  it.each([[[]], [['']], [['quote"d']], [['back\\slash']], [['café']]])(
+    'without a known scope set refuses %j',
+    (scopes) => {
+      expect(codeOf(() => normalizeScopes(scopes))).toBe('invalid_scope');
+    },
+  );
 
   it.each([
     ['a name', () => checkName(' orders '), 'orders'],

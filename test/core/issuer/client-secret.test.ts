@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   checkClientSecret,
+  deriveClientId,
   generateClientId,
   generateClientSecret,
   hashClientSecret,
+  isAcceptableProvidedSecret,
   MAX_PRESENTED_SECRET_LENGTH,
   sha256Hasher,
 } from '../../../core/issuer/client-secret.js';
@@ -68,5 +70,26 @@ describe('client secrets', () => {
     };
     expect(checkClientSecret(long, { secretHash: hashClientSecret(long) }, NOW, hasher)).toBe(false);
     expect(seen).toEqual(['']);
+  });
+});
+
+describe('ids and secrets a deployment supplies (KeygateClient)', () => {
+  it('derives the same kg_ id from the same seed and another from any other seed', () => {
+    const id = deriveClientId('stack/1\nBilling\nclients\narn:secret');
+    expect(id).toMatch(/^kg_[A-Za-z0-9_-]{22}$/);
+    expect(deriveClientId('stack/1\nBilling\nclients\narn:secret')).toBe(id);
+    expect(deriveClientId('stack/1\nBilling\nclients\narn:other')).not.toBe(id);
+  });
+
+  it.each([
+    ['43 letters and digits (256 bits)', 'a'.repeat(43), true],
+    ["Secrets Manager's 64 letters and digits", `${'Ab1'.repeat(21)}x`, true],
+    ['a generated base64url secret', generateClientSecret(), true],
+    ['42 characters', 'a'.repeat(42), false],
+    ['punctuation that needs form-encoding', `${'a'.repeat(43)}+`, false],
+    ['a space', `${'a'.repeat(43)} `, false],
+    ['more than the longest presented secret', 'a'.repeat(MAX_PRESENTED_SECRET_LENGTH + 1), false],
+  ])('accepts %s: %s', (_name, secret, accepted) => {
+    expect(isAcceptableProvidedSecret(secret)).toBe(accepted);
   });
 });

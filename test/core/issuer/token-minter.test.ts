@@ -85,6 +85,33 @@ describe('createTokenMinter', () => {
     },
   );
 
+  it('puts the request audience (RFC 8707 resource) in aud instead of the configured one', async () => {
+    const { minter: m } = minter();
+    const minted = await m.mint({
+      clientId: 'c',
+      scopes: ['a'],
+      lifetimeSeconds: 60,
+      audience: 'https://b.example',
+    });
+    expect(decode(minted.accessToken.split('.')[1]!).aud).toBe('https://b.example');
+  });
+
+  it('mints client claims beside the protocol claims, which always win', async () => {
+    const { minter: m } = minter();
+    const minted = await m.mint({
+      clientId: 'c',
+      scopes: ['a'],
+      lifetimeSeconds: 60,
+      claims: { tenant: 'acme', sub: 'admin', client_id: 'other', scope: 'everything' },
+    });
+    expect(decode(minted.accessToken.split('.')[1]!)).toMatchObject({
+      tenant: 'acme',
+      sub: 'c',
+      client_id: 'c',
+      scope: 'a',
+    });
+  });
+
   it('keeps an audience list as an array', async () => {
     const { minter: m } = minter({ audience: ['https://a.test', 'https://b.test'] });
     const { accessToken } = await m.mint({ clientId: 'c', scopes: ['products/read'], lifetimeSeconds: 60 });

@@ -221,3 +221,34 @@ describe('token request parsing', () => {
     expect(failure(req({ body: hostile })).description).toMatch(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
   });
 });
+
+describe('token request resource parameter (RFC 8707)', () => {
+  const body = (extra: string) => `grant_type=client_credentials&${extra}`;
+
+  it('reads one resource, percent-decoded', () => {
+    expect(
+      parseTokenRequest(req({ body: body('resource=https%3A%2F%2Forders.example.com%2Fv1') })),
+    ).toMatchObject({ resource: 'https://orders.example.com/v1' });
+  });
+
+  it('treats an empty resource as omitted (RFC 6749 §3.1)', () => {
+    expect(parseTokenRequest(req({ body: body('resource=') }))).not.toHaveProperty('resource');
+  });
+
+  it.each([
+    [
+      'two resources: one audience per client-credentials token',
+      'resource=https://a.example&resource=https://b.example',
+    ],
+    ['the same resource twice', 'resource=https://a.example&resource=https://a.example'],
+    ['a fragment', 'resource=https%3A%2F%2Fa.example%23frag'],
+    ['a relative reference', 'resource=orders'],
+    ['a space', 'resource=https%3A%2F%2Fa.example%2Fa%20b'],
+  ])('refuses %s with invalid_target', (_, extra) => {
+    expect(failure(req({ body: body(extra) })).code).toBe('invalid_target');
+  });
+
+  it('refuses resource in the URL (grant parameters travel in the body)', () => {
+    expect(failure(req({ query: { resource: 'https://a.example' } })).code).toBe('invalid_request');
+  });
+});

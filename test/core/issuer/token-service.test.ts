@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createClientCache } from '../../../core/issuer/client-cache.js';
 import { hashClientSecret, sha256Hasher } from '../../../core/issuer/client-secret.js';
 import { IssuerError, RegistryError } from '../../../core/issuer/errors.js';
+import { type IssuerAudiences, issuerAudiences } from '../../../core/issuer/resource-indicator.js';
 import { createTokenMinter } from '../../../core/issuer/token-minter.js';
 import type { TokenRequest } from '../../../core/issuer/token-request.js';
 import { createTokenService } from '../../../core/issuer/token-service.js';
@@ -24,7 +25,10 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   ...over,
 });
 
-function setup(records: Record<string, ClientRecord>, opts: { failing?: boolean } = {}) {
+function setup(
+  records: Record<string, ClientRecord>,
+  opts: { failing?: boolean; audiences?: IssuerAudiences } = {},
+) {
   let clock = Date.parse('2030-01-01T00:00:00Z');
   const data = new Map(Object.entries(records));
   const hashed: string[] = [];
@@ -50,6 +54,7 @@ function setup(records: Record<string, ClientRecord>, opts: { failing?: boolean 
     }),
     maxLifetimeSeconds: 3600,
     now: () => clock,
+    ...(opts.audiences ? { audiences: opts.audiences } : {}),
     sleep: async (ms) => {
       slept.push(ms);
       clock += ms;
@@ -89,8 +94,9 @@ async function code(p: Promise<unknown>) {
   throw new Error('expected an IssuerError');
 }
 
-const iatOf = (token: string): number =>
-  (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number }).iat;
+const claimsOf = (token: string): Record<string, unknown> =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+const iatOf = (token: string): number => claimsOf(token).iat as number;
 
 describe('token service', () => {
   const start = Date.parse('2030-01-01T00:00:00Z') / 1000;
@@ -168,5 +174,43 @@ describe('token service', () => {
   it('maps registry outages to dependency_unavailable', async () => {
     const { service } = setup({}, { failing: true });
     expect(await code(service.issue(request()))).toBe('dependency_unavailable');
+  });
+
+  describe('resource indicators (RFC 8707)', () => {
+    const ORDERS = 'https://orders.example.com';
+    const BILLING = 'https://billing.example.com';
+    const audiences = issuerAudiences(ORDERS, [BILLING]);
+    const both = { resources: [ORDERS, BILLING], defaultResource: ORDERS };
+
+    it('mints one aud: the requested resource, else the client default, else the issuer default', async () => {
+      const { service } = setup(
+        { kg_a: client(both), kg_plain: client({ clientId: 'kg_plain' }) },
+        { audiences },
+      );
+      const aud = async (r: Partial<TokenRequest>) =>
+        claimsOf((await service.issue(request(r))).accessToken).aud;
+      expect(await aud({})).toBe(ORDERS);
+      expect(await aud({ resource: BILLING })).toBe(BILLING);
+      expect(await aud({ clientId: 'kg_plain' })).toBe(ORDERS);
+    });
+
+    it('refuses a resource the client is not allowed with invalid_target', async () => {
+      const { service } = setup({ kg_plain: client({ clientId: 'kg_plain' }) }, { audiences });
+      expect(await code(service.issue(request({ clientId: 'kg_plain', resource: BILLING })))).toBe(
+        'invalid_target',
+      );
+    });
+
+    it('checks the client first: a wrong secret with a valid resource is invalid_client', async () => {
+      const { service } = setup({ kg_a: client(both) }, { audiences });
+      expect(await code(service.issue(request({ clientSecret: 'nope', resource: BILLING })))).toBe(
+        'invalid_client',
+      );
+    });
+
+    it('refuses any resource when the issuer is configured without audiences', async () => {
+      const { service } = setup({ kg_a: client() });
+      expect(await code(service.issue(request({ resource: 'api' })))).toBe('invalid_target');
+    });
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { downloadJwks } from '../../../core/jwt/index.js';
+import { downloadJwks } from '../../../core/jwt/jwks-download.js';
 import { closeNow, listen } from '../../../local/listen.js';
 import { selfSignedCert } from '../../support/self-signed-cert.js';
 import { testServers } from '../../support/test-servers.js';
@@ -33,10 +33,13 @@ async function serveRaw(answer: string): Promise<string> {
   return `http://127.0.0.1:${port}/.well-known/jwks.json`;
 }
 
-/** What serveKeepAlive writes for one request: the answer, or its parts written `gapMs` apart after `delayMs`. */
+/**
+ * What serveKeepAlive writes for one request: the answer, or its first part after `delayMs` and the others
+ * once `release` resolves (an event the test controls, so a later segment is later whatever the load).
+ */
 type Reply =
   | string
-  | { readonly parts: readonly string[]; readonly delayMs?: number; readonly gapMs?: number };
+  | { readonly parts: readonly string[]; readonly delayMs?: number; readonly release?: Promise<void> };
 
 /**
  * A TCP server speaking just enough HTTP/1.1 to show connection reuse: each request gets `answer(connection,
@@ -63,10 +66,12 @@ async function serveKeepAlive(
         }
         if (typeof reply === 'string') socket.write(reply);
         else {
-          for (const [i, part] of reply.parts.entries()) {
-            const at = (reply.delayMs ?? 0) + i * (reply.gapMs ?? 0);
-            setTimeout(() => socket.writable && socket.write(part), at);
-          }
+          const [first, ...rest] = reply.parts;
+          setTimeout(async () => {
+            if (socket.writable) socket.write(first!);
+            await reply.release;
+            for (const part of rest) if (socket.writable) socket.write(part);
+          }, reply.delayMs ?? 0);
         }
       }
     });
@@ -360,11 +365,17 @@ describe('downloadJwks', () => {
   });
 
   it('reads a chunked answer whose last CRLF comes in a later segment, without keeping its connection', async () => {
+    // The final CRLF is held back until the first download has returned: it comes in a later segment.
+    let firstReturned!: () => void;
+    const release = new Promise<void>((resolve) => {
+      firstReturned = resolve;
+    });
     const server = await serveKeepAlive(() => ({
       parts: ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nb\r\n{"keys":[]}\r\n0\r\n', '\r\n'],
-      gapMs: 20,
+      release,
     }));
     const first = await downloadJwks(`${server.origin}/.well-known/jwks.json`, limits);
+    firstReturned();
     const second = await downloadJwks(`${server.origin}/revocations`, limits);
     expect([text(first), text(second), server.connections()]).toEqual(['{"keys":[]}', '{"keys":[]}', 2]);
   });

@@ -3,7 +3,7 @@
 // on another origin.
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { downloadJwks } from '../../../core/jwt/index.js';
+import { downloadJwks } from '../../../core/jwt/jwks-download.js';
 import { firstDownloadShared, withSigningKeys } from '../../../core/revocation/index.js';
 import { testKey } from '../../../fixtures/tokens.js';
 import { closeNow, listen } from '../../../local/listen.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCE_ROUTES } from '../../../core/routes.js';
+import { RESOURCE_ROUTES } from '../../../core/products/routes.js';
 import * as authorizer from '../../../handlers/authorizer/handler.js';
 import * as discovery from '../../../handlers/discovery.js';
 import * as products from '../../../handlers/products.js';

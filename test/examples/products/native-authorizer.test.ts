@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { NativeJwtAuthorizer } from 'keygate/cdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCE_ROUTES } from '../../../core/routes.js';
+import { RESOURCE_ROUTES } from '../../../core/products/routes.js';
 import { render, resourcePath, resourcesOfType, type Synthesized, synthKeygate } from './synth.js';
 
 let s: Synthesized;

@@ -157,9 +157,11 @@ describe('construct defaults and misconfiguration', () => {
     );
   });
 
-  it('rejects a result-cache TTL above API Gateway’s one-hour maximum', () => {
-    expect(
-      () => new KeygateStack(new App(), 'Ttl', { resourceApi: { resultsCacheTtl: Duration.seconds(3601) } }),
-    ).toThrow(/3600/);
+  it('fails synth on a result-cache TTL above API Gateway’s one-hour maximum', () => {
+    const app = new App();
+    new KeygateStack(app, 'Ttl', { resourceApi: { resultsCacheTtl: Duration.seconds(3601) } });
+    expect(() => app.synth()).toThrow(
+      'resultsCacheTtl (seconds) must be an integer from 0 to 3600 (got "3601"): use Duration.seconds(3600)',
+    );
   });
 });

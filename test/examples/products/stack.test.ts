@@ -7,12 +7,13 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEARER_VALIDATION_REGEX } from '../../../core/contract.js';
 import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import { RESOURCE_ROUTES } from '../../../core/products/routes.js';
 import {
   DOCUMENT_NAMES,
   type DocumentName,
   PUBLISHED_DOCUMENTS,
 } from '../../../core/publish/served-documents.js';
-import { AUTH_ROUTES, RESOURCE_ROUTES } from '../../../core/routes.js';
+import { AUTH_ROUTES } from '../../../core/routes.js';
 import { documentResponse } from '../../../handlers/lib/http.js';
 import { CREATE_KEY_CONDITIONS } from '../../../infra/lib/constructs/key-rotation.js';
 import {

@@ -59,6 +59,21 @@ describe('createAuthorizerHandler', () => {
     ).rejects.toThrow(/^Unauthorized$/);
   });
 
+  it('puts client claims in the context, and contextClaims even when a token has none', async () => {
+    const handler = createAuthorizerHandler({ ...options(), contextClaims: ['tenant', 'region'] });
+    const call = (claims: Record<string, unknown>) =>
+      handler({
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${signToken({ claims: { scope: 'orders/read', ...claims } })}`,
+        methodArn: `${ARN}/GET/orders`,
+      });
+    expect((await call({ tenant: 'acme' })).context).toMatchObject({
+      claim_tenant: 'acme',
+      claim_region: '',
+    });
+    expect((await call({})).context).toMatchObject({ claim_tenant: '', claim_region: '' });
+  });
+
   it('refuses a route table with a bad field, naming it', () => {
     expect(() =>
       createAuthorizerHandler({ ...options(), routes: [{ method: 'GET', path: '/a/{b', scopes: ['s'] }] }),

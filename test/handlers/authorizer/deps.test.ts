@@ -2,8 +2,8 @@
 // list in one GET when the issuer publishes them there, and a list on another origin never supplies keys.
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RESOURCE_ROUTES } from '../../../core/products/routes.js';
 import { withSigningKeys } from '../../../core/revocation/index.js';
-import { RESOURCE_ROUTES } from '../../../core/routes.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 import {
   authorizerSettings,

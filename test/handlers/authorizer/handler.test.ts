@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../core/config.js';
-import { RESOURCE_ROUTES } from '../../../core/routes.js';
+import { RESOURCE_ROUTES } from '../../../core/products/routes.js';
 import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
 import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 import {
@@ -175,6 +175,29 @@ describe('authorizer handler', () => {
     });
     for (const v of Object.values(result.context ?? {}))
       expect(['string', 'number', 'boolean']).toContain(typeof v);
+  });
+
+  it('puts client claims in the context as claim_<name>, and CONTEXT_CLAIMS names even when absent', async () => {
+    const { handler } = handlerWith({ CONTEXT_CLAIMS: 'tenant region' }, { logger: null });
+    const acme = await handler(event(`Bearer ${token({ tenant: 'acme', roles: 'admin', jti: 'j-a' })}`));
+    expect(acme.context).toEqual({
+      jti: 'j-a',
+      clientId: 'client-1',
+      scope: 'products/read',
+      exp: expect.any(Number),
+      claim_tenant: 'acme',
+      claim_region: '',
+    });
+    // Same scopes, another client claim: the memoized policy is shared, the context is the token's own.
+    const globex = await handler(event(`Bearer ${token({ tenant: 'globex' })}`));
+    expect(globex.policyDocument).toBe(acme.policyDocument);
+    expect(globex.context).toMatchObject({ claim_tenant: 'globex', claim_region: '' });
+  });
+
+  it('refuses a CONTEXT_CLAIMS name no client claim can have, at init', () => {
+    expect(() => handlerWith({ CONTEXT_CLAIMS: 'sub' }, { logger: null })).toThrow(
+      'CONTEXT_CLAIMS: "sub" is not a client claim name',
+    );
   });
 
   it('gives a products/write-only token the reverse, from any triggering route', async () => {

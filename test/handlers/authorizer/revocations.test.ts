@@ -3,7 +3,7 @@
 // reloaded before deciding (injected clock), and a list that cannot be loaded is a 500, never an allow.
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCE_ROUTES } from '../../../core/routes.js';
+import { RESOURCE_ROUTES } from '../../../core/products/routes.js';
 import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 import { authorizerSettings, createDeps, createHandler } from '../../../handlers/authorizer/handler.js';

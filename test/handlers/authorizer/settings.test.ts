@@ -30,6 +30,7 @@ describe('authorizerSettings', () => {
       metricsFlushIntervalSeconds: 60,
       revocationsRefreshSeconds: 10,
       revocationsMaxStaleSeconds: 300,
+      contextClaims: [],
       logLevel: 'INFO',
       serviceName: 'keygate-authorizer',
       sampleRate: 0,

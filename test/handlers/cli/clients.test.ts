@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret } from '../../../core/issuer/client-secret.js';
+import { STACK_OUTPUTS } from '../../../core/stack-outputs.js';
 import { type DynaliteServer, localDynamo, startDynalite } from '../../../fixtures/dynalite.js';
 import { runCli } from '../../../handlers/cli/clients.js';
+import { startTestCloudFormation } from '../../support/cloudformation-server.js';
 import { spawnNpm } from '../../support/npm-process.js';
+import { testServers } from '../../support/test-servers.js';
 
 let db: DynaliteServer;
 let env: Record<string, string>;
@@ -16,6 +19,8 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
     AWS_SECRET_ACCESS_KEY: 'local-secret',
     CLIENTS_TABLE: 'cli-clients',
+    // The protected API's scopes, as the local stack's export line sets them.
+    KEYGATE_SCOPES: 'products/read products/write',
   };
 });
 afterAll(async () => {
@@ -39,7 +44,7 @@ describe('clients CLI against dynalite', () => {
     const r = await cli(['list']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: DynamoDB table "cli-clients" does not exist');
-    expect(r.stderr).toContain('npm run clients -- create-table');
+    expect(r.stderr).toContain('keygate clients create-table');
   });
 
   it('manages a client end to end', async () => {
@@ -89,7 +94,7 @@ describe('clients CLI against dynalite', () => {
         'route within the revocation bound (30 s by default).',
     );
     // No resource API configured: it says what stays cached instead of flushing.
-    expect(disabled.stdout).toContain('note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set');
+    expect(disabled.stdout).toContain('note: no authorizer cache is named');
     expect(JSON.parse((await cli(['--json', 'show', id])).stdout).status).toBe('disabled');
     const enabled = await cli(['enable', id]);
     expect(enabled.code).toBe(0);
@@ -126,7 +131,7 @@ describe('clients CLI against dynalite', () => {
       status: 'active',
       tokens_revoked_at: expect.any(String),
     });
-    expect(revoked.stderr).toContain('note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set');
+    expect(revoked.stderr).toContain('note: no authorizer cache is named');
 
     const refused = await cli(['delete', id]);
     expect(refused.code).toBe(2);
@@ -136,7 +141,7 @@ describe('clients CLI against dynalite', () => {
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toContain(`Deleted client ${id}; every token issued to it is revoked\n`);
     // Like revoke: without the resource API configured it says what stays cached.
-    expect(deleted.stdout).toContain('note: KEYGATE_REST_API_ID / KEYGATE_API_STAGE are not set');
+    expect(deleted.stdout).toContain('note: no authorizer cache is named');
     expect(await registry.get(id)).toBeUndefined();
   });
 
@@ -224,18 +229,22 @@ describe('clients CLI notices', () => {
   it.each([
     [
       ['--json', 'frobnicate'],
-      { code: 'usage', message: "unknown command 'frobnicate'", hint: 'see npm run clients -- --help' },
+      { code: 'usage', message: "unknown command 'frobnicate'", hint: 'see keygate clients --help' },
     ],
     [
       ['--json', 'update', 'kg_x'],
-      { code: 'usage', message: 'update needs --name, --scopes, --lifetime or --rate' },
+      {
+        code: 'usage',
+        message:
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
+      },
     ],
     [
       ['--json', 'show', 'kg_nope'],
       {
         code: 'unknown_client',
         message: 'no client "kg_nope" in table "cli-clients"',
-        hint: 'list the clients with: npm run clients -- list',
+        hint: 'list the clients with: keygate clients list',
       },
     ],
   ])('--json reports %j as one JSON error line on stderr', async (args, error) => {
@@ -261,8 +270,8 @@ describe('clients CLI without an AWS environment', () => {
   };
   const message = 'no AWS region or credentials found';
   const hint =
-    'for the local stack, paste the `export AWS_ENDPOINT_URL_DYNAMODB=...` line that `npm start` prints; ' +
-    'for AWS, set AWS_REGION and credentials (e.g. AWS_PROFILE)';
+    'for the local stack, paste the `export AWS_ENDPOINT_URL_DYNAMODB=...` line that `keygate start` prints; ' +
+    'for AWS, pass --region (or set AWS_REGION) and credentials (e.g. AWS_PROFILE)';
 
   it('says to paste the export line npm start prints, one line, exit 1', async () => {
     const npm = spawnNpm('clients', ['list'], bare);
@@ -275,4 +284,60 @@ describe('clients CLI without an AWS environment', () => {
     expect((await npm.exited()).code).toBe(1);
     expect(JSON.parse(npm.stderr())).toEqual({ error: { code: 'no_aws_environment', message, hint } });
   }, 30_000);
+});
+
+describe('clients CLI with --stack (outputs from a CloudFormation test endpoint)', () => {
+  const servers = testServers();
+  let stackEnv: Record<string, string>;
+  beforeAll(async () => {
+    const cfn = await startTestCloudFormation(servers, {
+      Orders: {
+        [STACK_OUTPUTS.clientsTable]: 'stack-clients',
+        [STACK_OUTPUTS.tokenUrl]: 'https://auth.example/prod/oauth2/token',
+      },
+    });
+    stackEnv = { ...env, AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint };
+  });
+  afterAll(() => servers.closeAll());
+
+  const run = async (args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(args, {
+      env: stackEnv,
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+    });
+    return { code, stdout, stderr };
+  };
+
+  it("uses the stack's table over CLIENTS_TABLE and prints its token URL with the new secret", async () => {
+    expect((await run(['--table', 'stack-clients', 'create-table'])).code).toBe(0);
+    const created = await run([
+      '--json',
+      '--stack',
+      'Orders',
+      'create',
+      '--name',
+      'ci',
+      '--scopes',
+      'products/read',
+    ]);
+    expect(created.code).toBe(0);
+    const doc = JSON.parse(created.stdout) as { client: { client_id: string }; token_url: string };
+    expect(doc.token_url).toBe('https://auth.example/prod/oauth2/token');
+    const listed = JSON.parse((await run(['--json', '--table', 'stack-clients', 'list'])).stdout) as {
+      client_id: string;
+    }[];
+    expect(listed.map((c) => c.client_id)).toEqual([doc.client.client_id]);
+  });
+
+  it('a stack that does not exist: exit 1 and one line saying what to check', async () => {
+    expect(await run(['--stack', 'Missing', 'list'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: no stack "Missing" (ValidationError: Stack with id Missing does not exist); check the stack name, --region and the AWS credentials (cloudformation:DescribeStacks)\n',
+    });
+  });
 });

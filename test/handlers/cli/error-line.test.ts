@@ -30,7 +30,7 @@ describe('usageExit', () => {
       new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"),
       true,
       2,
-      [['usage', "unknown option '--x'", 'see npm run keys -- --help']],
+      [['usage', "unknown option '--x'", 'see keygate keys --help']],
     ],
     [
       'an unknown option (commander printed the text)',
@@ -43,7 +43,7 @@ describe('usageExit', () => {
     ['any other error', new Error('boom'), true, undefined, []],
   ] as const)('%s: exit %s', (_, error, json, code, reported) => {
     calls.length = 0;
-    expect(usageExit(error, json, 'keys', fail)).toBe(code);
+    expect(usageExit(error, json, 'keygate keys', fail)).toBe(code);
     expect(calls).toEqual(reported);
   });
 });

@@ -171,7 +171,7 @@ describe('keys CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(JSON.parse(r.stderr)).toEqual({
-      error: { code: 'usage', message, hint: 'see npm run keys -- --help' },
+      error: { code: 'usage', message, hint: 'see keygate keys --help' },
     });
   });
 
@@ -326,7 +326,7 @@ describe('keys adopt', () => {
     expect(r).toEqual({
       code: 2,
       stdout: '',
-      stderr: `${JSON.stringify({ error: { code: 'usage', message, hint: 'see npm run keys -- --help' } })}\n`,
+      stderr: `${JSON.stringify({ error: { code: 'usage', message, hint: 'see keygate keys --help' } })}\n`,
     });
   });
 

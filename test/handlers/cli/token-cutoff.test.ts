@@ -1,19 +1,30 @@
 // What revoke/disable do after the registry write, without a gateway: where the flush goes, how long
 // the wait is, and what is said when there is nothing to flush.
 import { describe, expect, it } from 'vitest';
-import { cutOffTokens, flushTargetFromEnv, waitSeconds } from '../../../handlers/cli/token-cutoff.js';
+import { cutOffTokens, flushTargetsFromEnv, waitSeconds } from '../../../handlers/cli/token-cutoff.js';
 
 describe('token cutoff', () => {
-  it.each([
+  it.each<[Record<string, string>, { restApiId: string; stage: string }[]]>([
     [
       { KEYGATE_REST_API_ID: 'abc123defg', KEYGATE_API_STAGE: 'prod' },
-      { restApiId: 'abc123defg', stage: 'prod' },
+      [{ restApiId: 'abc123defg', stage: 'prod' }],
     ],
-    [{ KEYGATE_REST_API_ID: 'abc123defg' }, undefined],
-    [{ KEYGATE_API_STAGE: 'prod' }, undefined],
-    [{ KEYGATE_REST_API_ID: ' ', KEYGATE_API_STAGE: 'prod' }, undefined],
-  ])('flush target from %o', (env, target) => {
-    expect(flushTargetFromEnv(env)).toEqual(target);
+    [{ KEYGATE_REST_API_ID: 'abc123defg' }, []],
+    [{ KEYGATE_API_STAGE: 'prod' }, []],
+    [{ KEYGATE_REST_API_ID: ' ', KEYGATE_API_STAGE: 'prod' }, []],
+    [
+      { KEYGATE_AUTHORIZER_CACHES: 'aaa111/prod bbb222/v1' },
+      [
+        { restApiId: 'aaa111', stage: 'prod' },
+        { restApiId: 'bbb222', stage: 'v1' },
+      ],
+    ],
+    [
+      { KEYGATE_AUTHORIZER_CACHES: 'aaa111/prod', KEYGATE_REST_API_ID: 'aaa111', KEYGATE_API_STAGE: 'prod' },
+      [{ restApiId: 'aaa111', stage: 'prod' }],
+    ],
+  ])('flush targets from %o', (env, targets) => {
+    expect(flushTargetsFromEnv(env)).toEqual(targets);
   });
 
   it.each([

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
 import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
+import { synthError } from '../../support/synth-error.js';
 
 const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod';
 
@@ -52,16 +53,6 @@ function synthOrders(
   const assembly = app.synth();
   const json = assembly.getStackArtifact(stack.artifactId).template as Synth['json'];
   return { template: Template.fromJSON(json), json, outdir, authorizer, stack };
-}
-
-/** The message synth fails with (the test fails when synth succeeds). */
-function synthError(app: App): string {
-  try {
-    app.synth();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('synth succeeded');
 }
 
 /** Runs the synthesized authorizer asset in a fresh node process with the template's environment. */
@@ -390,6 +381,45 @@ describe('KeygateAuthorizer props and misuse', () => {
     });
   });
 
+  it('maps client claims to X-Keygate-Claim-* headers and keeps them in the context for every token', () => {
+    const stack = new Stack(new App(), 'Claims');
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+      contextClaims: ['tenant', 'plan_id'],
+    });
+    expect(a.requestParameters).toEqual({
+      ...KeygateAuthorizer.CONTEXT_REQUEST_PARAMETERS,
+      'integration.request.header.X-Keygate-Claim-Tenant': 'context.authorizer.claim_tenant',
+      'integration.request.header.X-Keygate-Claim-Plan-Id': 'context.authorizer.claim_plan_id',
+    });
+    const integration = new apigateway.HttpIntegration('https://orders.internal.example.com/orders', {
+      options: { requestParameters: { ...a.requestParameters } },
+    });
+    new apigateway.RestApi(stack, 'Api').root.addMethod('GET', integration, a.require('orders/read'));
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ApiGateway::Method', {
+      Integration: {
+        RequestParameters: Match.objectLike({
+          'integration.request.header.X-Keygate-Claim-Tenant': 'context.authorizer.claim_tenant',
+        }),
+      },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CONTEXT_CLAIMS: 'tenant plan_id' }) },
+    });
+  });
+
+  it.each([['sub'], ['Tenant']])('refuses the claim name %j', (name) => {
+    const stack = new Stack(new App(), 'BadClaim');
+    expect(
+      () =>
+        new KeygateAuthorizer(stack, 'A', {
+          issuer: { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j', audience: 'a' },
+          contextClaims: [name],
+        }),
+    ).toThrow(`KeygateAuthorizer contextClaims: ${JSON.stringify(name)} is not a client claim name`);
+  });
+
   it('passes tuning knobs and the cache TTL through', () => {
     const app = new App();
     const stack = new Stack(app, 'T');
@@ -506,14 +536,19 @@ describe('KeygateAuthorizer props and misuse', () => {
     },
   );
 
-  it.each([
-    [Duration.seconds(3601), '3601'],
-    [Duration.millis(1500), '1.5'],
-  ])('rejects a result-cache TTL API Gateway would refuse (%s)', (resultsCacheTtl, got) => {
-    const stack = new Stack(new App(), 'V');
+  it('fails synth with one line naming the authorizer and the fix for a result-cache TTL above one hour', () => {
+    const app = new App();
+    const stack = new Stack(app, 'V');
     const issuer = { issuerUrl: TEST_ISSUER, jwksUri: 'https://x.test/j' };
-    expect(() => new KeygateAuthorizer(stack, 'A', { issuer, audience: 'a', resultsCacheTtl })).toThrow(
-      `resultsCacheTtl (seconds) must be an integer from 0 to 3600 (got "${got}")`,
+    const a = new KeygateAuthorizer(stack, 'A', {
+      issuer,
+      audience: 'a',
+      resultsCacheTtl: Duration.seconds(3601),
+    });
+    new apigateway.RestApi(stack, 'Api').root.addMethod('GET', backend, a.require('x/read'));
+    expect(synthError(app)).toBe(
+      'Validation failed with the following errors:\n  [V/A] KeygateAuthorizer V/A: resultsCacheTtl (seconds) must be ' +
+        'an integer from 0 to 3600 (got "3601"): use Duration.seconds(3600) or less (0 turns the cache off)',
     );
   });
 

@@ -2,6 +2,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { KeygateAuthorizer, KeygateIssuer } from 'keygate/cdk';
 import { describe, expect, it } from 'vitest';
 
@@ -107,5 +108,162 @@ describe('KeygateIssuer', () => {
       expect(variables.AUTHORIZER_FUNCTION_NAMES).toBeUndefined();
       expect(() => app.synth()).not.toThrow();
     }
+  });
+});
+
+describe('KeygateIssuer audiences (RFC 8707 resources)', () => {
+  const ORDERS = 'https://orders.example.com';
+  const BILLING = 'https://billing.example.com';
+
+  it('tells the token function every audience it serves and gives each API authorizer only its own', () => {
+    const stack = new Stack(new App(), 'Audiences');
+    const issuer = new KeygateIssuer(stack, 'Issuer', {
+      audience: ORDERS,
+      audiences: [BILLING],
+      keyRotation: false,
+    });
+    expect(issuer.audiences).toEqual([ORDERS, BILLING]);
+    const authorizer = new KeygateAuthorizer(stack, 'Billing', { issuer, audience: BILLING });
+    new apigateway.RestApi(stack, 'BillingApi').root.addMethod(
+      'GET',
+      new apigateway.MockIntegration(),
+      authorizer.require('billing/read'),
+    );
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AUDIENCE: ORDERS, AUDIENCES: BILLING }) },
+    });
+    const billing = t.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('TOKEN authorizer') },
+    });
+    expect(Object.values(billing).map((f) => f.Properties.Environment.Variables.AUDIENCE)).toEqual([BILLING]);
+  });
+
+  it('makes an authorizer on a several-audience issuer name its own audience', () => {
+    const stack = new Stack(new App(), 'Own');
+    const issuer = new KeygateIssuer(stack, 'Issuer', {
+      audience: ORDERS,
+      audiences: [BILLING],
+      keyRotation: false,
+    });
+    expect(() => new KeygateAuthorizer(stack, 'A', { issuer })).toThrow(
+      /needs `audience` when the issuer serves several audiences/,
+    );
+  });
+
+  it.each([['orders'], ['https://billing.example.com#x']])('refuses audience %j at synth', (bad) => {
+    const stack = new Stack(new App(), 'Bad');
+    expect(
+      () => new KeygateIssuer(stack, 'Issuer', { audience: ORDERS, audiences: [bad], keyRotation: false }),
+    ).toThrow(/KeygateIssuer audiences: .* \(RFC 8707 §2\)/);
+  });
+});
+
+describe('KeygateIssuer grants', () => {
+  const stack = new Stack(new App(), 'Grants');
+  const issuer = new KeygateIssuer(stack, 'Issuer', { audience: 'aud', scopes: ['orders/read'] });
+  const role = (name: string) => new iam.Role(stack, name, { assumedBy: new iam.AccountRootPrincipal() });
+  const roles = { admin: role('Admin'), oncall: role('OnCall'), keys: role('KeyAdmin') };
+  // Granted before the authorizer exists: the flush statement still follows once synth collects its methods.
+  issuer.grantClientAdmin(roles.admin);
+  const api = new apigateway.RestApi(stack, 'OrdersApi');
+  const authorizer = new KeygateAuthorizer(stack, 'Auth', { issuer });
+  api.root
+    .addResource('orders')
+    .addMethod('GET', new apigateway.MockIntegration(), authorizer.require('orders/read'));
+  issuer.grantRevoke(roles.oncall);
+  issuer.grantKeyAdmin(roles.keys);
+  const t = Template.fromStack(stack);
+  const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+  const statementsOf = (r: iam.Role) => {
+    const policies = t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(r) }] } });
+    return Object.values(policies).flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: unknown[] }).Statement,
+    );
+  };
+  const table = { 'Fn::GetAtt': [id(issuer.table), 'Arn'] };
+  const readOutputs = {
+    Action: 'cloudformation:DescribeStacks',
+    Effect: 'Allow',
+    Resource: { Ref: 'AWS::StackId' },
+  };
+  const flush = {
+    Action: 'apigateway:DELETE',
+    Effect: 'Allow',
+    Resource: {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':apigateway:',
+          { Ref: 'AWS::Region' },
+          '::/restapis/',
+          { Ref: id(api) },
+          '/stages/',
+          { Ref: stack.getLogicalId(api.deploymentStage.node.defaultChild as never) },
+          '/cache/authorizers',
+        ],
+      ],
+    },
+  };
+
+  it('grantClientAdmin: the registry calls of every clients command, the cache flush and the stack outputs', () => {
+    expect(statementsOf(roles.admin)).toEqual([
+      {
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
+        Effect: 'Allow',
+        Resource: table,
+      },
+      readOutputs,
+      flush,
+    ]);
+  });
+
+  it('grantRevoke: only the stamped read-write of revoke/disable, the cache flush and the stack outputs', () => {
+    expect(statementsOf(roles.oncall)).toEqual([
+      { Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: table },
+      readOutputs,
+      flush,
+    ]);
+  });
+
+  it('grantKeyAdmin: the key-state item only, the deployed key described, the rotation started and watched', () => {
+    const machine = issuer.keyRotation!.stateMachine;
+    expect(statementsOf(roles.keys)).toEqual([
+      {
+        Action: 'dynamodb:GetItem',
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#keygate/signing-keys'] } },
+        Effect: 'Allow',
+        Resource: table,
+      },
+      { Action: 'kms:DescribeKey', Effect: 'Allow', Resource: { 'Fn::GetAtt': [id(issuer.key), 'Arn'] } },
+      readOutputs,
+      {
+        Action: ['states:StartExecution', 'states:ListExecutions'],
+        Effect: 'Allow',
+        Resource: { Ref: id(machine) },
+      },
+      {
+        Action: 'states:DescribeExecution',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':states:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':execution:',
+              { 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: id(machine) }] }] },
+              ':*',
+            ],
+          ],
+        },
+      },
+    ]);
   });
 });

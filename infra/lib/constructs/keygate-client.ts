@@ -1,0 +1,192 @@
+// KeygateClient: an OAuth client as code. Secrets Manager generates the secret (it never appears in the
+// template); a custom resource Lambda (prebuilt `client-resource`, the core client registry the CLI uses)
+// reads it at deploy, stores only its hash, and creates, updates or - when the construct goes - disables the
+// client and revokes its tokens. Its props are checked at synth against the issuer's declared scopes.
+import { CustomResource, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import {
+  MAX_ISSUANCE_RATE_PER_SECOND,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  MIN_TOKEN_LIFETIME_SECONDS,
+} from '../../../core/issuer/client-rules.js';
+import { MIN_PROVIDED_SECRET_LENGTH } from '../../../core/issuer/client-secret.js';
+import { undeclaredScopeMessage } from './closest-name.js';
+import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
+import type { KeygateIssuer } from './keygate-issuer.js';
+import { prebuiltCode } from './lambda-code.js';
+import { acknowledge } from './nag.js';
+
+/** Props of KeygateClient: its issuer, scopes and token settings. */
+export interface KeygateClientProps {
+  /** The issuer the client gets tokens from; it must declare `scopes`. */
+  readonly issuer: KeygateIssuer;
+  /** The scopes the client may be given (each one declared by the issuer). */
+  readonly scopes: readonly string[];
+  /** Lifetime of its tokens (1 minute to 1 day, whole seconds). @default Duration.hours(1) */
+  readonly tokenLifetime?: Duration;
+  /** Tokens it may get per second (burst twice that). @default 5 (core/issuer/client-rules.ts) */
+  readonly issuanceLimit?: number;
+  /** The client's name in `keygate clients list`. @default the construct path */
+  readonly name?: string;
+  /** Settings of the custom resource function (one per stack and issuer). */
+  readonly functionOptions?: FunctionOptions;
+}
+
+/**
+ * The secret Secrets Manager generates: 64 letters and digits, 381 bits when drawn at random (64 * log2(62)),
+ * above the 256 bits keygate's own secrets carry, in the alphabet the registry accepts from a deployment
+ * (core/issuer/client-secret.ts: at least 43 of A-Z a-z 0-9 - _). Secrets Manager's default is 32 characters
+ * with ASCII punctuation: too short, and characters that need form-encoding in
+ * client_secret_post; ExcludePunctuation drops them all ("GetRandomPassword", AWS Secrets Manager API
+ * Reference, https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html, and
+ * "AWS::SecretsManager::Secret GenerateSecretString", AWS CloudFormation Template Reference,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html).
+ */
+export const CLIENT_SECRET_GENERATOR: secretsmanager.SecretStringGenerator = {
+  passwordLength: 64,
+  excludePunctuation: true,
+  includeSpace: false,
+};
+// A generator change must not fall below what the registry accepts from a deployment.
+if ((CLIENT_SECRET_GENERATOR.passwordLength ?? 32) < MIN_PROVIDED_SECRET_LENGTH) {
+  throw new Error('CLIENT_SECRET_GENERATOR makes secrets shorter than the registry accepts');
+}
+
+/**
+ * An OAuth client of a KeygateIssuer, declared in code: created at deploy with a secret Secrets Manager
+ * generates (only its hash reaches DynamoDB; the value is never in the template, outputs or logs), updated
+ * in place when its props change, and disabled with its tokens revoked when the construct is removed.
+ * @example
+ * ```ts
+ * const billing = new KeygateClient(stack, 'Billing', { issuer, scopes: ['orders/read'] });
+ * billing.grantReadSecret(billingService);
+ * ```
+ */
+export class KeygateClient extends Construct {
+  /** The client id (`kg_...`), known at deploy: the custom resource's physical id. */
+  readonly clientId: string;
+  /** The client secret in Secrets Manager (the plain value only, no JSON). */
+  readonly secret: secretsmanager.Secret;
+  /** The issuer the client belongs to. */
+  readonly issuer: KeygateIssuer;
+
+  constructor(scope: Construct, id: string, props: KeygateClientProps) {
+    super(scope, id);
+    this.issuer = props.issuer;
+    this.node.addValidation({
+      validate: () => this.problems(props).map((p) => `KeygateClient ${this.node.path}: ${p}`),
+    });
+
+    this.secret = new secretsmanager.Secret(this, 'Secret', {
+      description: `keygate client_secret of ${this.node.path} (its client_id: the construct's clientId)`,
+      generateSecretString: CLIENT_SECRET_GENERATOR,
+      // The client is disabled when this construct goes; its secret then authenticates nothing.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledge(
+      this.secret,
+      'AwsSolutions-SMG4',
+      'keygate stores only the hash of this secret, taken at deploy: a Secrets Manager rotation would leave the ' +
+        'client unable to authenticate. Replace the construct (new id) to issue a new secret.',
+    );
+
+    const provider = providerFor(this, props);
+    provider.allow(
+      `ReadSecret${Names.uniqueId(this)}`,
+      ['secretsmanager:GetSecretValue'],
+      [this.secret.secretArn],
+    );
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.function.functionArn,
+      resourceType: 'Custom::KeygateClient',
+      properties: {
+        TableName: props.issuer.table.tableName,
+        SecretArn: this.secret.secretArn,
+        Name: props.name ?? this.node.path,
+        Scopes: [...props.scopes],
+        KnownScopes: [...(props.issuer.scopes ?? [])],
+        ...(props.tokenLifetime ? { TokenLifetimeSeconds: String(props.tokenLifetime.toSeconds()) } : {}),
+        ...(props.issuanceLimit !== undefined ? { IssuanceRatePerSecond: String(props.issuanceLimit) } : {}),
+      },
+    });
+    // The function's policies first: the Create reads the secret and writes the table with them.
+    resource.node.addDependency(provider.role);
+    this.clientId = resource.getAttString('ClientId');
+  }
+
+  /** Lets `grantee` read the client secret (secretsmanager:GetSecretValue and DescribeSecret on it only). */
+  grantReadSecret(grantee: iam.IGrantable): iam.Grant {
+    return this.secret.grantRead(grantee);
+  }
+
+  /** Everything wrong with the props, each with its fix (synth fails on any). */
+  private problems(props: KeygateClientProps): string[] {
+    const problems: string[] = [];
+    const declared = props.issuer.scopes;
+    if (!declared || declared.length === 0) {
+      problems.push(
+        `issuer ${props.issuer.node.path} declares no scopes: pass \`scopes\` to its KeygateIssuer (the scopes of your API)`,
+      );
+    } else {
+      if (props.scopes.length === 0)
+        problems.push(`scopes is empty: give it at least one of ${declared.join(' ')}`);
+      for (const scope of props.scopes) {
+        if (!declared.includes(scope))
+          problems.push(undeclaredScopeMessage(scope, declared, `issuer ${props.issuer.node.path}`));
+      }
+    }
+    if (props.tokenLifetime) {
+      const seconds = props.tokenLifetime.toSeconds({ integral: false });
+      if (
+        !Number.isInteger(seconds) ||
+        seconds < MIN_TOKEN_LIFETIME_SECONDS ||
+        seconds > MAX_TOKEN_LIFETIME_SECONDS
+      ) {
+        problems.push(
+          `tokenLifetime must be whole seconds from ${MIN_TOKEN_LIFETIME_SECONDS} to ${MAX_TOKEN_LIFETIME_SECONDS} ` +
+            `(got ${seconds} s): use e.g. Duration.hours(1)`,
+        );
+      }
+    }
+    const limit = props.issuanceLimit;
+    if (
+      limit !== undefined &&
+      (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_ISSUANCE_RATE_PER_SECOND)
+    ) {
+      problems.push(
+        `issuanceLimit must be a whole number of tokens per second from 1 to ${MAX_ISSUANCE_RATE_PER_SECOND} (got ${limit})`,
+      );
+    }
+    return problems;
+  }
+}
+
+/**
+ * The custom resource function of `client.issuer` in the client's stack: one for all its clients there. In
+ * the client's stack (not the issuer's) so each secret grant stays in the stack that owns the secret.
+ */
+function providerFor(client: KeygateClient, props: KeygateClientProps): KeygateFunction {
+  const stack = Stack.of(client);
+  const id = `KeygateClientProvider${Names.uniqueId(props.issuer)}`;
+  const existing = stack.node.tryFindChild(id);
+  if (existing instanceof KeygateFunction) return existing;
+  const fn = new KeygateFunction(stack, id, {
+    ...props.functionOptions,
+    code: prebuiltCode('client-resource'),
+    description: `keygate clients as code (CloudFormation custom resource) for ${props.issuer.node.path}`,
+    serviceName: 'keygate-client-resource',
+    memorySize: 256,
+    // A secret read and up to four DynamoDB calls, each retried by the SDK.
+    timeout: Duration.seconds(30),
+    environment: {},
+  });
+  // Create (PutItem), update and the stamped disable/revoke (GetItem + UpdateItem): never Scan or delete.
+  fn.allow(
+    'WriteClients',
+    ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    [props.issuer.table.tableArn],
+  );
+  return fn;
+}
