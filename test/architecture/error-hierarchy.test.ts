@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const SOURCE_ROOTS = ['core', 'handlers', 'infra', 'local', 'bench', 'load', 'tools', 'examples'];
+const SOURCE_ROOTS = ['core', 'client', 'handlers', 'infra', 'local', 'bench', 'load', 'tools', 'examples'];
 const EXTENDS_BUILTIN = /class\s+(\w+)(?:<[^>]*>)?\s+extends\s+(?:Error|TypeError|RangeError)\b/g;
 
 /** `file:Class` for every class in `source` that extends a built-in error directly. */
