@@ -10,7 +10,7 @@ export const CLIENT_CLAIM_NAME = /^[a-z][a-z0-9_]{0,31}$/;
  * RFC 9068 §2.2 (`client_id`, `scope`, `auth_time`, `acr`, `amr`, and the §2.2.3.1 authorization attributes
  * `groups`, `roles`, `entitlements`), other protocol claims a verifier may act on (`cnf` RFC 7800, `act` and
  * `may_act` RFC 8693, `azp`, `nonce`, `sid` OpenID Connect Core 1.0 §2 and Front-Channel Logout,
- * `sub_id` RFC 9493).
+ * `sub_id` RFC 9493), and keygate's `tier`.
  */
 export const REGISTERED_CLAIM_NAMES: ReadonlySet<string> = new Set([
   'iss',
@@ -35,6 +35,8 @@ export const REGISTERED_CLAIM_NAMES: ReadonlySet<string> = new Set([
   'nonce',
   'sid',
   'sub_id',
+  // keygate's own: the client's usage tier (core/usage-tiers.ts TIER_CLAIM), set by `clients --tier` only.
+  'tier',
 ]);
 
 /** Whether a token claim is a client claim: an allowed name and a string value. */

@@ -23,6 +23,12 @@ export const REVOCATIONS_OFF = 'none';
 /** Where keygate's auth API serves the revocation list, below the issuer URL (its AUTH_ROUTES). */
 export const REVOCATIONS_PATH = '/revocations';
 
+/** The RFC 7009 revocation endpoint below the issuer URL (clients revoke their own tokens there). */
+export const REVOCATION_ENDPOINT_PATH = '/oauth2/revoke';
+
+/** The RFC 7662 introspection endpoint below the issuer URL (resource servers outside API Gateway). */
+export const INTROSPECTION_ENDPOINT_PATH = '/oauth2/introspect';
+
 /**
  * The revocation list of a keygate issuer, derived from the issuer URL with no request (a discovery lookup
  * would put a round trip before the authorizer's first download at every cold start).

@@ -1,6 +1,6 @@
 // The route shape the CDK constructs and the local gateway share, and the authorization server's own public
 // routes. The products sample's routes are the sample's (core/products/routes.ts), not the product's.
-import { REVOCATIONS_PATH } from './contract.js';
+import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH, REVOCATIONS_PATH } from './contract.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -28,6 +28,22 @@ export interface RouteDef {
  */
 export const AUTH_ROUTES: readonly RouteDef[] = [
   { method: 'POST', path: '/oauth2/token', handler: 'token', scopes: [], authorizer: 'token-client-auth' },
+  /** RFC 7009 revocation: the token Lambda, with the token endpoint's client authentication. */
+  {
+    method: 'POST',
+    path: REVOCATION_ENDPOINT_PATH,
+    handler: 'token',
+    scopes: [],
+    authorizer: 'token-client-auth',
+  },
+  /** RFC 7662 introspection: the token Lambda, with the token endpoint's client authentication. */
+  {
+    method: 'POST',
+    path: INTROSPECTION_ENDPOINT_PATH,
+    handler: 'token',
+    scopes: [],
+    authorizer: 'token-client-auth',
+  },
   { method: 'GET', path: '/.well-known/jwks.json', handler: 'jwks', scopes: [] },
   { method: 'GET', path: '/.well-known/openid-configuration', handler: 'discovery', scopes: [] },
   { method: 'GET', path: '/.well-known/oauth-authorization-server', handler: 'discovery', scopes: [] },

@@ -24,7 +24,17 @@ import { safeLog } from './lib/http.js';
  */
 export interface ClientResourceProperties {
   readonly TableName: string;
-  readonly SecretArn: string;
+  /** The Secrets Manager secret of a secret client; absent for a private_key_jwt client (`Jwks`). */
+  readonly SecretArn?: string;
+  /** A private_key_jwt client's public keys: a JWK Set as JSON text (public keys only: fine in a template). */
+  readonly Jwks?: string;
+  /** RFC 8707 resources the client may ask for, its default, and the issuer's default audience (used once a
+   * client's resources are removed: a client of that one audience is what a client without resources is). */
+  readonly Resources?: readonly string[];
+  readonly DefaultResource?: string;
+  readonly DefaultAudience?: string;
+  /** Static claims minted into every token of the client. */
+  readonly Claims?: Readonly<Record<string, string>>;
   readonly Name: string;
   readonly Scopes: readonly string[];
   /** The issuer's declared scopes: the registry accepts these only. */
@@ -71,9 +81,27 @@ function parseProperties(raw: Props | undefined): ClientResourceProperties {
   const optional = (name: string) => (typeof p[name] === 'string' ? (p[name] as string) : undefined);
   const lifetime = optional('TokenLifetimeSeconds');
   const rate = optional('IssuanceRatePerSecond');
+  const secretArn = optional('SecretArn');
+  const jwks = optional('Jwks');
+  if ((secretArn === undefined) === (jwks === undefined))
+    throw new ConfigError(['give exactly one of the properties SecretArn and Jwks']);
+  const claims = p.Claims;
+  if (
+    claims !== undefined &&
+    (typeof claims !== 'object' ||
+      claims === null ||
+      Object.values(claims).some((v) => typeof v !== 'string'))
+  )
+    throw new ConfigError(['property Claims must map claim names to strings']);
+  const resource = (name: string) => optional(name);
   return {
     TableName: text('TableName'),
-    SecretArn: text('SecretArn'),
+    ...(secretArn !== undefined ? { SecretArn: secretArn } : {}),
+    ...(jwks !== undefined ? { Jwks: jwks } : {}),
+    ...(p.Resources !== undefined ? { Resources: list('Resources') } : {}),
+    ...(resource('DefaultResource') !== undefined ? { DefaultResource: resource('DefaultResource') } : {}),
+    ...(resource('DefaultAudience') !== undefined ? { DefaultAudience: resource('DefaultAudience') } : {}),
+    ...(claims !== undefined ? { Claims: claims as Record<string, string> } : {}),
     Name: text('Name'),
     Scopes: list('Scopes'),
     KnownScopes: list('KnownScopes'),
@@ -98,9 +126,36 @@ function settings(
   };
 }
 
-/** Same stack, resource, table and secret: same id. A new secret (a replaced Secret resource) is a new client. */
+/**
+ * Same stack, resource, table and secret: same id. A new secret (a replaced Secret resource), or a switch
+ * between a secret and keys, is a new client.
+ */
 export const clientIdFor = (event: CloudFormationCustomResourceEvent, p: ClientResourceProperties): string =>
-  deriveClientId(`${event.StackId}\n${event.LogicalResourceId}\n${p.TableName}\n${p.SecretArn}`);
+  deriveClientId(
+    `${event.StackId}\n${event.LogicalResourceId}\n${p.TableName}\n${p.SecretArn ?? 'private_key_jwt'}`,
+  );
+
+/** The JWK Set of a key client (the registry checks it: public keys of a supported type only). */
+function jwksOf(p: ClientResourceProperties): unknown {
+  try {
+    return JSON.parse(p.Jwks ?? '');
+  } catch (cause) {
+    throw new ConfigError(['property Jwks is not JSON'], { cause });
+  }
+}
+
+/** Resources and claims as the registry takes them; on update, removed ones go back to the defaults. */
+function extras(p: ClientResourceProperties, old?: ClientResourceProperties) {
+  const resources =
+    p.Resources !== undefined
+      ? { resources: p.Resources, ...(p.DefaultResource ? { defaultResource: p.DefaultResource } : {}) }
+      : old?.Resources !== undefined && p.DefaultAudience
+        ? { resources: [p.DefaultAudience] }
+        : {};
+  const claims =
+    p.Claims !== undefined ? { claims: p.Claims } : old?.Claims !== undefined ? { claims: {} } : {};
+  return { ...resources, ...claims };
+}
 
 /** What FAILED answers and the logs say: keygate's messages name tables and ids, never a secret. */
 function reasonFor(err: unknown): string {
@@ -124,22 +179,27 @@ export function createHandler(deps: ClientResourceDeps) {
   ): Promise<string> {
     const clientId = clientIdFor(event, p);
     const registry = registryFor(p);
-    let clientSecret: string;
+    const input = { ...settings(p), ...extras(p) };
     try {
-      clientSecret = await deps.readSecret(p.SecretArn);
-    } catch (err) {
-      throw new RegistryError('dependency_rejected', `reading the secret ${p.SecretArn} failed`, {
-        cause: err,
-      });
-    }
-    try {
-      await registry.create(settings(p), { clientId, clientSecret });
+      if (p.SecretArn === undefined) await registry.createWithKeys(input, jwksOf(p), { clientId });
+      else await registry.create(input, { clientId, clientSecret: await readSecret(p.SecretArn) });
     } catch (err) {
       // A retried Create (CloudFormation resends when our answer was lost) finds the client it made.
       if (!(err instanceof RegistryError && err.code === 'client_exists')) throw err;
-      await registry.update(clientId, settings(p));
+      await registry.update(clientId, input);
+      if (p.SecretArn === undefined) await registry.setKeys(clientId, jwksOf(p));
     }
     return clientId;
+  }
+
+  async function readSecret(secretArn: string): Promise<string> {
+    try {
+      return await deps.readSecret(secretArn);
+    } catch (err) {
+      throw new RegistryError('dependency_rejected', `reading the secret ${secretArn} failed`, {
+        cause: err,
+      });
+    }
   }
 
   async function remove(clientId: string, p: ClientResourceProperties): Promise<void> {
@@ -166,13 +226,10 @@ export function createHandler(deps: ClientResourceDeps) {
       case 'Update': {
         const old = parseProperties(event.OldResourceProperties as Props);
         if (old.TableName !== p.TableName || old.SecretArn !== p.SecretArn) return create(event, p);
-        const { name, scopes, tokenLifetimeSeconds, issuanceRatePerSecond } = settings(p);
-        await registryFor(p).update(event.PhysicalResourceId, {
-          name,
-          scopes,
-          tokenLifetimeSeconds,
-          issuanceRatePerSecond,
-        });
+        const registry = registryFor(p);
+        await registry.update(event.PhysicalResourceId, { ...settings(p), ...extras(p, old) });
+        if (p.Jwks !== undefined && p.Jwks !== old.Jwks)
+          await registry.setKeys(event.PhysicalResourceId, jwksOf(p));
         return event.PhysicalResourceId;
       }
       case 'Delete':

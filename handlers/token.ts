@@ -1,36 +1,57 @@
 // POST /oauth2/token (API Gateway proxy, payload 1.0): the client-credentials grant. Thin adapter over
 // core/issuer: HTTP event -> TokenRequest -> TokenService -> RFC 6749 §5.1/§5.2 response. Never throws.
+// The same Lambda answers POST /oauth2/revoke (RFC 7009) and POST /oauth2/introspect (RFC 7662), which share
+// its client authentication.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { int, list, optionalStr, readConfig, str, url } from '../core/config.js';
+import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH } from '../core/contract.js';
 import {
   BASIC_CHALLENGE,
+  createAssertionAuthenticator,
+  createAssertionReplayGuard,
+  createClientRegistry,
+  createCredentialsAuthenticator,
   createDynamoClient,
   createIssuanceLimiter,
   createKeyStateSource,
   createKeyStateStore,
   createKmsClient,
   createRotatingSigner,
+  createSharedIssuanceLimiter,
+  createTokenIntrospectionService,
   createTokenMinter,
+  createTokenRevocationService,
   createTokenService,
+  DEFAULT_INTROSPECTION_RATE_PER_SECOND,
   DEFAULT_ISSUANCE_RATE_PER_SECOND,
   type DynamoApi,
   type IssuerError,
   issuerAudiences,
+  issuerEndpoints,
   type KmsApi,
   keyStateCacheSecondsField,
+  MAX_INTROSPECTION_RATE_PER_SECOND,
   MAX_ISSUANCE_RATE_PER_SECOND,
+  parseIntrospectionRequest,
+  parseRevocationRequest,
   parseTokenRequest,
   RateLimitedError,
   RegistryError,
   type Signer,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
   TOKEN_RESPONSE_HEADERS,
+  type TokenHttpRequest,
+  type TokenIntrospectionService,
   type TokenMinter,
+  type TokenRevocationService,
   type TokenService,
   toIssuerError,
 } from '../core/issuer/index.js';
+import { createJwksKeyStore } from '../core/jwt/key-store.js';
+import { createVerifier } from '../core/jwt/verifier.js';
+import { MAX_CLOCK_LEEWAY_SECONDS } from '../core/publish/documents.js';
 import {
   clientRegistryConfigSpec,
   configuredClientCache,
@@ -65,6 +86,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
        * is one of AUDIENCE and these, and one the client is allowed (core/issuer/resource-indicator.ts).
        */
       AUDIENCES: list({ default: [] }),
+      /** Where the revocation and introspection endpoints read the issuer's keys (default: the issuer's). */
+      JWKS_URI: optionalStr(),
       ...clientRegistryConfigSpec,
       SIGNING_KEY_ID: str(),
       ...tokenKeySettingsSpec,
@@ -74,6 +97,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         min: 1,
         max: MAX_ISSUANCE_RATE_PER_SECOND,
       }),
+      /** Introspection calls/s per caller (burst twice that): a resource server's request rate (RFC 7662 §4). */
+      INTROSPECTION_RATE_PER_SECOND: int({
+        default: DEFAULT_INTROSPECTION_RATE_PER_SECOND,
+        min: 1,
+        max: MAX_INTROSPECTION_RATE_PER_SECOND,
+      }),
+      /**
+       * The issuance counter table (core/issuer/shared-issuance-limiter.ts): set, the per-client limit holds
+       * across Lambda environments; unset, per environment.
+       */
+      ISSUANCE_TABLE: optionalStr(),
       /** Metrics (CloudWatch EMF lines) only when a namespace is configured. */
       POWERTOOLS_METRICS_NAMESPACE: optionalStr(),
       ...loggerConfigSpec('keygate-token'),
@@ -90,6 +124,10 @@ export type TokenMetrics = Pick<Metrics, 'addMetric' | 'singleMetric' | 'publish
 
 export interface TokenDeps {
   readonly service: TokenService;
+  /** POST /oauth2/revoke (RFC 7009); without it that route answers 404. */
+  readonly revocation?: TokenRevocationService;
+  /** POST /oauth2/introspect (RFC 7662); without it that route answers 404. */
+  readonly introspection?: TokenIntrospectionService;
   readonly logger: TokenLogger;
   readonly metrics?: TokenMetrics;
   readonly retryAfterSeconds?: RetryAfterSeconds;
@@ -123,7 +161,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       }),
       // Every throttled KMS attempt, retried or not: the early sign of the shared RSA quota (core/issuer/kms-quotas.ts).
       onRetry: ({ kind }) => {
-        if (kind === 'throttled') recordKmsThrottle(metrics);
+        if (kind === 'throttled') recordCount(metrics, 'KmsThrottles');
       },
     });
   const minter =
@@ -135,14 +173,66 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
       now,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
     });
+  const clientCache = configuredClientCache(config, dynamodb, now);
+  // private_key_jwt: assertions for this issuer, each jti used once (clients table, reserved ids).
+  const assertions = createAssertionAuthenticator({
+    clients: clientCache,
+    issuer: config.ISSUER,
+    replay: createAssertionReplayGuard({ dynamodb, tableName: config.CLIENTS_TABLE }),
+    now,
+  });
+  // A presented token is verified as the authorizer verifies it, with the published keys (fetched on the
+  // first revocation or introspection, not at cold start; then cached, refetched for an unknown kid), and
+  // up to the authorizers' largest leeway past its exp.
+  const keyStore = createJwksKeyStore({
+    jwksUri: config.JWKS_URI ?? issuerEndpoints(config.ISSUER).jwksUri,
+    now,
+  });
+  const verifierOptions = {
+    issuer: config.ISSUER,
+    audience: config.AUDIENCE,
+    keyStore,
+    tokenCacheSize: 0,
+    now,
+  };
+  const verifier = createVerifier({ ...verifierOptions, clockLeewaySeconds: MAX_CLOCK_LEEWAY_SECONDS });
+  // Introspection answers with the issuer's own clock, so no leeway: a token is inactive from its exp on
+  // (RFC 7519 §4.1.4), whatever leeway a resource server adds afterwards.
+  const introspectionVerifier = createVerifier({ ...verifierOptions, clockLeewaySeconds: 0 });
+  const authenticate = createCredentialsAuthenticator({ clients: clientCache, assertions, now });
   return {
+    introspection: createTokenIntrospectionService({
+      authenticate,
+      verify: (token) => introspectionVerifier.verify(token),
+      registry: createClientRegistry({ dynamodb, tableName: config.CLIENTS_TABLE }),
+      dynamodb,
+      tableName: config.CLIENTS_TABLE,
+      limiter: createIssuanceLimiter({ now }),
+      ratePerSecond: config.INTROSPECTION_RATE_PER_SECOND,
+    }),
+    revocation: createTokenRevocationService({
+      authenticate,
+      verify: (token) => verifier.verify(token),
+      dynamodb,
+      tableName: config.CLIENTS_TABLE,
+      leewaySeconds: MAX_CLOCK_LEEWAY_SECONDS,
+    }),
     service: createTokenService({
-      clients: configuredClientCache(config, dynamodb, now),
+      clients: clientCache,
+      assertions,
       minter,
       maxLifetimeSeconds: config.TOKEN_MAX_LIFETIME_SECONDS,
       now,
       audiences: issuerAudiences(config.AUDIENCE, config.AUDIENCES),
-      limiter: createIssuanceLimiter({ now }),
+      limiter:
+        config.ISSUANCE_TABLE !== undefined
+          ? createSharedIssuanceLimiter({
+              dynamodb,
+              tableName: config.ISSUANCE_TABLE,
+              now,
+              onFallback: () => recordCount(metrics, 'IssuanceLimiterFallbacks'),
+            })
+          : createIssuanceLimiter({ now }),
       defaultRatePerSecond: config.ISSUANCE_RATE_PER_SECOND,
     }),
     logger: clients.logger ?? createLogger(config),
@@ -150,16 +240,33 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
   };
 }
 
-function recordKmsThrottle(metrics: TokenMetrics | undefined): void {
+/**
+ * Counts one event as a metric published at once: `KmsThrottles` (a KMS ThrottlingException seen by this
+ * Lambda; alarm: infra/lib/constructs/monitoring.ts) or `IssuanceLimiterFallbacks` (the issuance counter
+ * table failed and the per-environment bucket decided: core/issuer/shared-issuance-limiter.ts).
+ */
+function recordCount(
+  metrics: TokenMetrics | undefined,
+  name: 'KmsThrottles' | 'IssuanceLimiterFallbacks',
+): void {
   if (!metrics) return;
   try {
-    // KMS ThrottlingException seen by this Lambda (alarm: infra/lib/constructs/monitoring.ts).
-    metrics.addMetric('KmsThrottles', MetricUnit.Count, 1);
+    metrics.addMetric(name, MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
   } catch {
     // Best effort, as every metric here.
   }
 }
+
+/** The parts of the proxy event the token and revocation endpoints read (core has no API Gateway types). */
+const httpRequest = (event: APIGatewayProxyEvent): TokenHttpRequest => ({
+  method: event.httpMethod,
+  headers: event.headers,
+  multiValueHeaders: event.multiValueHeaders,
+  query: event.queryStringParameters,
+  body: event.body,
+  isBase64Encoded: event.isBase64Encoded,
+});
 
 export function createHandler(deps: TokenDeps) {
   const retrySeconds = deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER;
@@ -190,19 +297,93 @@ export function createHandler(deps: TokenDeps) {
     }
   }
 
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  /** RFC 7009 §2.2: 200 with no body whether or not anything was revoked; errors as RFC 6749 §5.2. */
+  async function revoke(event: APIGatewayProxyEvent, service: TokenRevocationService) {
     const started = performance.now();
     let clientId: string | undefined;
     let authMethod: string | undefined;
     try {
-      const request = parseTokenRequest({
-        method: event.httpMethod,
-        headers: event.headers,
-        multiValueHeaders: event.multiValueHeaders,
-        query: event.queryStringParameters,
-        body: event.body,
-        isBase64Encoded: event.isBase64Encoded,
+      const request = parseRevocationRequest(httpRequest(event));
+      clientId = request.clientId;
+      authMethod = request.authMethod;
+      const { outcome } = await service.revoke(request);
+      safeLog(deps.logger, 'info', 'revocation request', {
+        outcome,
+        clientId: loggableClientId(clientId),
+        authMethod,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        requestId: event.requestContext?.requestId,
       });
+      return { statusCode: 200, headers: { ...TOKEN_RESPONSE_HEADERS }, body: '' };
+    } catch (err) {
+      const error = toIssuerError(err);
+      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', 'revocation request', {
+        outcome: 'rejected',
+        status: error.status,
+        errorCode: error.code,
+        clientId: loggableClientId(clientId),
+        authMethod,
+        requestId: event.requestContext?.requestId,
+      });
+      return errorResponse(error);
+    }
+  }
+
+  /** RFC 7662 §2.2: 200 with the introspection response; errors as RFC 6749 §5.2 (403: not permitted). */
+  async function introspect(event: APIGatewayProxyEvent, service: TokenIntrospectionService) {
+    const started = performance.now();
+    let clientId: string | undefined;
+    let authMethod: string | undefined;
+    try {
+      const request = parseIntrospectionRequest(httpRequest(event));
+      clientId = request.clientId;
+      authMethod = request.authMethod;
+      const { outcome, response } = await service.introspect(request);
+      // The outcome says why a token is inactive; the answer never does, and the token is never logged.
+      safeLog(deps.logger, 'info', 'introspection request', {
+        outcome,
+        clientId: loggableClientId(clientId),
+        authMethod,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        requestId: event.requestContext?.requestId,
+      });
+      return jsonResponse(200, response, TOKEN_RESPONSE_HEADERS);
+    } catch (err) {
+      const error = toIssuerError(err);
+      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', 'introspection request', {
+        outcome: 'rejected',
+        status: error.status,
+        errorCode: error.code,
+        clientId: loggableClientId(clientId),
+        authMethod,
+        requestId: event.requestContext?.requestId,
+      });
+      return errorResponse(error);
+    }
+  }
+
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    if (event?.resource === INTROSPECTION_ENDPOINT_PATH) {
+      if (deps.introspection) return introspect(event, deps.introspection);
+      return jsonResponse(
+        404,
+        { error: 'invalid_request', error_description: 'not found' },
+        TOKEN_RESPONSE_HEADERS,
+      );
+    }
+    if (event?.resource === REVOCATION_ENDPOINT_PATH) {
+      if (deps.revocation) return revoke(event, deps.revocation);
+      return jsonResponse(
+        404,
+        { error: 'invalid_request', error_description: 'not found' },
+        TOKEN_RESPONSE_HEADERS,
+      );
+    }
+    const started = performance.now();
+    let clientId: string | undefined;
+    let authMethod: string | undefined;
+    try {
+      const request = parseTokenRequest(httpRequest(event));
       clientId = request.clientId;
       authMethod = request.authMethod;
       const result = await deps.service.issue(request);
@@ -245,7 +426,7 @@ export function createHandler(deps: TokenDeps) {
       // The last throttled attempt (earlier ones were counted as they were retried); DynamoDB's throttling
       // arrives as a RegistryError.
       if (error.code === 'dependency_throttled' && !(error instanceof RegistryError)) {
-        recordKmsThrottle(deps.metrics);
+        recordCount(deps.metrics, 'KmsThrottles');
       }
       return errorResponse(error);
     }

@@ -11,7 +11,8 @@ export type ScenarioName =
   | 'mixed'
   | 'rotation'
   | 'authorizer-modes'
-  | 'noisy-client';
+  | 'noisy-client'
+  | 'noisy-tenant';
 
 /**
  * Where a request's token comes from:
@@ -31,7 +32,8 @@ export type RequestKind =
   | 'write-denied'
   | 'invalid'
   | 'token'
-  | 'token-noisy';
+  | 'token-noisy'
+  | 'read-noisy';
 
 export interface RequestKindDef {
   readonly method: 'GET' | 'POST';
@@ -62,6 +64,8 @@ export const REQUEST_KINDS: Readonly<Record<RequestKind, RequestKindDef>> = {
     token: 'client',
     expect: [200, 429],
   },
+  // A client calling the API faster than its usage tier: API Gateway's 429 is the right answer, a 5xx never is.
+  'read-noisy': { method: 'GET', target: 'api', path: '/products', token: 'hot', expect: [200, 429] },
 };
 
 /** k6 executor parameters for the deployed stack (durations in k6 syntax). */
@@ -118,6 +122,14 @@ export interface NoisyClientsLoad {
   readonly quietClients: number;
   readonly quietRatePerSecond: number;
   readonly kmsQuotaPerSecond: number;
+  /**
+   * noisy-tenant: the clients call the resource API, throttled by usage plans instead of issuance limits.
+   * The noisy client is in tier `noisy` (rate `limitPerSecond`), the others in the default tier (`quiet`).
+   */
+  readonly tiers?: {
+    readonly noisy: { readonly rate: number; readonly burst: number };
+    readonly quiet: { readonly rate: number; readonly burst: number };
+  };
 }
 
 export interface ScenarioDef {
@@ -313,6 +325,34 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioDef>> = {
     ],
     hotTokens: 4,
     thresholds: { ...common, http_req_duration: ['p(95)<300', 'p(99)<800'] },
+  },
+  // Last: the short-run test runs scenarios two at a time, and beside noisy-client its latency suffers.
+  'noisy-tenant': {
+    name: 'noisy-tenant',
+    description:
+      'One client calls the resource API at 10x its usage tier while ten others (the default tier) call at their normal rate: the ten keep >= 99.9% success, the noisy one gets 429s from its usage plan, never 5xx.',
+    executor: 'constant-arrival-rate',
+    // On AWS the one load client (deployed with a tier) calls at 50/s: 200 or 429, never a 5xx.
+    aws: { rate: 50, timeUnit: '1s', duration: '60s', preAllocatedVUs: 20, maxVUs: 100 },
+    local: { durationSeconds: 10, connections: 14 },
+    blend: [{ kind: 'read-noisy', weight: 1 }],
+    hotTokens: 1,
+    noisy: {
+      limitPerSecond: 5,
+      multiple: 10,
+      quietClients: 10,
+      quietRatePerSecond: 2,
+      kmsQuotaPerSecond: 100,
+      // A tier's plan has one key, so its limits are shared by the tier's clients (docs/tenants.md#usage-tiers):
+      // the ten quiet clients together ask 20/s of the default tier's 50/s.
+      tiers: { noisy: { rate: 5, burst: 5 }, quiet: { rate: 50, burst: 100 } },
+    },
+    thresholds: { ...common, http_req_duration: ['p(95)<500', 'p(99)<1000'] },
+    localThresholds: {
+      well_behaved_success: ['rate>=0.999'],
+      noisy_rate_limited: ['rate>0.5'],
+      noisy_server_errors: ['rate==0'],
+    },
   },
 };
 

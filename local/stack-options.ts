@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { resultsCacheTtlProblem } from '../core/authz/results-cache-ttl.js';
 import { DEFAULT_CLIENTS_TABLE, DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
 import { resourceProblem } from '../core/issuer/resource-indicator.js';
+import { checkTiers, type UsageTiers } from '../core/usage-tiers.js';
 import { StackStartError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import type { LocalLambdasOptions } from './lambdas.js';
@@ -50,6 +51,12 @@ export interface LocalStackOptions {
    * for); the resource API's authorizer still accepts only `audience`. Absolute URIs without a fragment.
    */
   readonly audiences?: readonly string[];
+  /**
+   * Usage tiers (core/usage-tiers.ts): the resource API gets one usage plan and key per tier (and the default
+   * tier's) and throttles each client by its `tier` claim, as KeygateAuthorizer's usageTiers do on AWS.
+   * Lambda authorizer mode only.
+   */
+  readonly usageTiers?: UsageTiers;
   readonly tableName?: string;
   /** Extra handler environment (e.g. TOKEN_MAX_LIFETIME_SECONDS, TOKEN_CACHE_SIZE, LOG_LEVEL). */
   readonly env?: Readonly<Record<string, string>>;
@@ -59,6 +66,8 @@ export interface LocalStackOptions {
   readonly clocks?: LocalLambdasOptions['clocks'] & {
     /** dynalite's clock: its answers' Date header, which revocation cutoffs are stamped with. */
     readonly dynamodb?: () => number;
+    /** The resource API gateway's clock: its result cache and usage plans (token buckets, quota periods). */
+    readonly api?: () => number;
   };
   /**
    * Puts something between the authorizer and the JWKS route (e.g. a fault proxy): called with the auth
@@ -112,6 +121,19 @@ export function resolveStackOptions(options: LocalStackOptions): StackSettings {
         `${name} port must be an integer from 0 to 65535`,
         name as StackPortName,
       );
+    }
+  }
+  if (options.usageTiers !== undefined) {
+    if (options.authorizer === 'native')
+      throw new StackStartError(
+        'config',
+        'usage tiers need the Lambda authorizer: the native JWT authorizer returns no usageIdentifierKey',
+        'api',
+      );
+    try {
+      checkTiers(options.usageTiers);
+    } catch (err) {
+      throw new StackStartError('config', (err as Error).message, 'api');
     }
   }
   for (const audience of options.audiences ?? []) {

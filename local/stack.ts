@@ -4,7 +4,7 @@
 // API Gateway's native JWT authorizer reading the auth API's discovery). Used by `npm start`, the e2e
 // tests, `npm run load:local` and the reliability tests. This file wires the servers; the options are in
 // ./stack-options.ts, key rotation in ./signing-keys.ts, the test hooks in ./stack-test-hooks.ts.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,10 +19,12 @@ import {
   type ClientRegistry,
   createClientRegistry,
   createDynamoClient,
+  createIssuanceTable,
   createKmsClient,
 } from '../core/issuer/index.js';
 import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
 import { AUTH_ROUTES } from '../core/routes.js';
+import { tierNames, USAGE_TIERS_ENV, type UsageTiers, usageKeyEnv } from '../core/usage-tiers.js';
 import { DEMO_SCOPES, type DemoClient, ensureDemoClient } from './demo-client.js';
 import { startDynalite } from './dynalite.js';
 import { DemoFileError, StackStartError, StateDirInUseError } from './errors.js';
@@ -33,6 +35,7 @@ import {
   GatewayError,
   type JwtAuthorizer,
   startGateway,
+  type UsagePlanKey,
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv } from './lambdas.js';
@@ -77,6 +80,8 @@ export interface LocalStack extends SigningKeyRotation, LocalStackTestHooks {
   readonly audience: string;
   /** Every audience the issuer serves: `audience` (the default) first, then `options.audiences`. */
   readonly audiences: readonly string[];
+  /** Usage tier names with a plan on the resource API (the default tier's first); empty without usageTiers. */
+  readonly usageTiers: readonly string[];
   readonly tokenUrl: string;
   readonly jwksUrl: string;
   readonly discoveryUrl: string;
@@ -186,9 +191,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // With an upstream, clients get the scopes the team's route table names.
     const scopes = options.upstream ? upstreamScopes(options.upstream) : DEMO_SCOPES;
     const registry = createClientRegistry({ dynamodb: dynamoClient, tableName, scopes });
+    // The issuance counters have a table of their own, as KeygateIssuer deploys them: the token limit holds
+    // across handler instances (core/issuer/shared-issuance-limiter.ts).
+    const issuanceTable = `${tableName}-issuance`;
     const [signingKeyId] = await Promise.all([
       ensureSigningKey(kms, kmsClient),
       registry.createTable({ waitMs: 10_000 }),
+      createIssuanceTable(dynamoClient, issuanceTable),
     ]);
     const demoClient = await ensureDemoClient(registry, stateDir, scopes).catch((err: unknown) => {
       throw err instanceof DemoFileError ? new StackStartError('state', err.message) : err;
@@ -241,6 +250,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             // As the CDK stack configures its gateway responses (RFC 6750 §3).
             responseHeaders: GATEWAY_RESPONSE_HEADERS,
           };
+    // One key per tier, fresh per start: identifiers between the authorizer and the gateway's plans only.
+    const usage = options.usageTiers !== undefined ? localUsagePlans(options.usageTiers) : undefined;
     const resource = options.upstream
       ? upstreamIntegration(options.upstream, {
           clockLeewaySeconds: clockLeewaySecondsField.parse(
@@ -280,6 +291,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
         ...guard,
+        ...(usage ? { usagePlans: usage.plans } : {}),
+        ...(options.clocks?.api ? { now: options.clocks.api } : {}),
         ...(options.onRequest ? { onRequest: (e: AccessLogEntry) => options.onRequest!('api', e) } : {}),
       }),
     );
@@ -303,7 +316,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Through the same path as the JWKS (a fault proxy in the reliability tests sits in front of both).
       REVOCATIONS_URI: jwksUri.replace(/\/\.well-known\/jwks\.json$/, '/revocations'),
       CLIENTS_TABLE: tableName,
+      ISSUANCE_TABLE: issuanceTable,
       SCOPES: scopes.join(' '),
+      ...usage?.env,
       ...options.env,
     };
     try {
@@ -354,6 +369,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuer,
       audience,
       audiences: [...new Set([audience, ...(options.audiences ?? [])])],
+      usageTiers: options.usageTiers !== undefined ? tierNames(options.usageTiers) : [],
       tokenUrl: `${issuer}/oauth2/token`,
       jwksUrl,
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,
@@ -393,4 +409,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     throw err;
   }
+}
+
+/** The gateway's plans and the authorizer's USAGE_TIERS / USAGE_KEY_<TIER> for `tiers`, with random keys. */
+function localUsagePlans(tiers: UsageTiers): { plans: UsagePlanKey[]; env: Record<string, string> } {
+  const plans: UsagePlanKey[] = [];
+  const env: Record<string, string> = { [USAGE_TIERS_ENV]: tierNames(tiers).join(' ') };
+  for (const tier of tierNames(tiers)) {
+    const key = randomBytes(20).toString('hex');
+    const limits = tiers[tier];
+    plans.push({ key, ...(limits !== undefined ? { limits } : {}) });
+    env[usageKeyEnv(tier)] = key;
+  }
+  return { plans, env };
 }

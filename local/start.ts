@@ -6,9 +6,10 @@
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { RESULTS_CACHE_TTL_BOUNDS } from '../core/authz/results-cache-ttl.js';
 import { DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
+import { parseTierArg, type UsageTier, UsageTierError } from '../core/usage-tiers.js';
 import { EXIT } from '../handlers/cli/exit.js';
 import { integerArg } from '../handlers/cli/integer-arg.js';
 import { demoClientLines } from './demo-client.js';
@@ -58,6 +59,7 @@ export interface StartFlags {
   upstream?: string;
   upstreamTimeout: number;
   audiences?: string;
+  tier?: [string, UsageTier][];
 }
 
 /** How the stack is started: the program's name in help, and what serves the API without --routes. */
@@ -115,6 +117,11 @@ export function buildProgram(name = 'npm start'): Command {
     .option(
       '--audiences <uris>',
       'further audiences the issuer serves (RFC 8707 resources for clients created with --resources), comma-separated',
+    )
+    .option(
+      '--tier <name=rate:N,burst:N[,quota:N/DAY|WEEK|MONTH]>',
+      'a usage tier with its usage plan on the resource API (repeat for more; "default" is the tierless clients\' plan)',
+      tierArg,
     )
     .option('--verbose', "print the handlers' JSON logs (one per authorization decision)")
     .option('--quiet', 'no per-request log lines')
@@ -184,6 +191,9 @@ export function banner(
     `    JWKS               ${stack.jwksUrl}`,
     `    discovery          ${stack.discoveryUrl}`,
     `    audiences          ${stack.audiences.join(' ')}   (the first is the resource API's)`,
+    ...(stack.usageTiers.length > 0
+      ? [`    usage tiers        ${stack.usageTiers.join(' ')}   (clients create|update --tier <name>)`]
+      : []),
     `  Resource API         ${stack.apiUrl}   (${
       stack.authorizerMode === 'native'
         ? 'native JWT authorizer, keys cached up to 1 h'
@@ -312,6 +322,7 @@ export async function main(
       resultsCacheTtlSeconds: flags.cacheTtl,
       authorizer: flags.authorizer,
       ...(flags.audiences ? { audiences: flags.audiences.split(/[\s,]+/).filter(Boolean) } : {}),
+      ...(flags.tier ? { usageTiers: Object.fromEntries(flags.tier) } : {}),
       handlerLogs: flags.verbose ?? false,
       ...(flags.quiet || flags.json ? {} : { onRequest: (api, e) => console.log(accessLine(api, e)) }),
     });
@@ -369,4 +380,16 @@ export async function main(
 // Runs when executed (`tsx local/start.ts`), not when imported by tests.
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   main().then((code) => process.exit(code));
+}
+
+/** `--tier name=rate:N,burst:N[,quota:N/PERIOD]`, repeatable; a malformed one is a usage error (exit 2). */
+function tierArg(raw: string, previous: [string, UsageTier][] = []): [string, UsageTier][] {
+  try {
+    const tier = parseTierArg(raw);
+    if (previous.some(([name]) => name === tier[0]))
+      throw new UsageTierError(`tier ${tier[0]} is given twice`);
+    return [...previous, tier];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

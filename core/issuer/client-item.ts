@@ -1,6 +1,8 @@
 // A client record as a DynamoDB item (one item per client, keyed by `client_id`) and back, plus how SDK
 // failures map to registry errors. Parsing is defensive: a foreign or hand-edited item is corrupt_record.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_TIER, TIER_NAME } from '../usage-tiers.js';
+import { parseClientJwks } from './client-jwks.js';
 import { MAX_TOKEN_LIFETIME_SECONDS } from './client-rules.js';
 import { RegistryError } from './errors.js';
 import { classifyAwsError } from './retry.js';
@@ -16,7 +18,7 @@ export const DELETED_STATUS = 'deleted';
 
 export const isTombstone = (item: Item): boolean => item.status?.S === DELETED_STATUS;
 
-/** The table's DynamoDB TTL attribute (epoch s): only tombstones carry it (KeygateIssuer enables TTL on it). */
+/** The table's DynamoDB TTL attribute (epoch s): tombstones and used assertion jtis carry it (KeygateIssuer enables TTL on it). */
 export const EXPIRES_AT_ATTRIBUTE = 'expires_at';
 
 /**
@@ -26,6 +28,26 @@ export const EXPIRES_AT_ATTRIBUTE = 'expires_at';
  * Developer Guide).
  */
 export const TOMBSTONE_TTL_SECONDS = 2 * MAX_TOKEN_LIFETIME_SECONDS;
+
+/** The private_key_jwt client's JWK Set (a JSON string). */
+export const JWKS_ATTRIBUTE = 'jwks';
+
+/** The stored JWK Set, checked as at registration; a hand-edited bad one is corrupt_record. */
+function jwksOf(item: Item, clientId: string | undefined) {
+  const raw = item[JWKS_ATTRIBUTE]?.S;
+  if (raw === undefined) return undefined;
+  try {
+    return parseClientJwks(JSON.parse(raw));
+  } catch {
+    throw new RegistryError(
+      'corrupt_record',
+      `client item ${JSON.stringify(clientId ?? '?')} has a bad jwks`,
+    );
+  }
+}
+
+/** The introspection permission (token-introspection.ts): a BOOL, present only when granted. */
+export const INTROSPECT_ATTRIBUTE = 'may_introspect';
 
 export function toItem(record: ClientRecord): Item {
   const item: Item = {
@@ -37,8 +59,10 @@ export function toItem(record: ClientRecord): Item {
     token_lifetime_seconds: { N: String(record.tokenLifetimeSeconds) },
     created_at: { S: record.createdAt },
     updated_at: { S: record.updatedAt },
-    secret_hash: { S: record.secretHash },
   };
+  if (record.secretHash !== undefined) item.secret_hash = { S: record.secretHash };
+  // One JSON string: read whole with the item, checked again by fromItem.
+  if (record.jwks !== undefined) item[JWKS_ATTRIBUTE] = { S: JSON.stringify({ keys: record.jwks }) };
   if (record.tokensRevokedAt !== undefined) item.tokens_revoked_at = { N: String(record.tokensRevokedAt) };
   if (record.issuanceRatePerSecond !== undefined)
     item.issuance_rate_per_second = { N: String(record.issuanceRatePerSecond) };
@@ -48,6 +72,8 @@ export function toItem(record: ClientRecord): Item {
   }
   if (record.claims !== undefined && Object.keys(record.claims).length > 0)
     item.claims = { M: Object.fromEntries(Object.entries(record.claims).map(([k, v]) => [k, { S: v }])) };
+  if (record.introspect === true) item[INTROSPECT_ATTRIBUTE] = { BOOL: true };
+  if (record.tier !== undefined) item.tier = { S: record.tier };
   if (record.previousSecretHash !== undefined && record.previousSecretExpiresAt !== undefined) {
     item.previous_secret_hash = { S: record.previousSecretHash };
     item.previous_secret_expires_at = { S: record.previousSecretExpiresAt };
@@ -73,12 +99,14 @@ export function fromItem(item: Item): ClientRecord {
     !Number.isSafeInteger(lifetime) ||
     createdAt === undefined ||
     updatedAt === undefined ||
-    secretHash === undefined ||
+    // A client authenticates with exactly one of a secret and keys.
+    (secretHash === undefined) === (item[JWKS_ATTRIBUTE] === undefined) ||
     scopes === undefined ||
     scopes.some((v) => v === undefined)
   ) {
     throw new RegistryError('corrupt_record', `client item ${JSON.stringify(clientId ?? '?')} is malformed`);
   }
+  const jwks = jwksOf(item, clientId);
   const previousSecretHash = s('previous_secret_hash');
   const previousSecretExpiresAt = s('previous_secret_expires_at');
   const revokedAt = optionalInt(item.tokens_revoked_at);
@@ -100,6 +128,9 @@ export function fromItem(item: Item): ClientRecord {
   const claimValues = Object.entries(item.claims?.M ?? {}).map(([k, v]) => [k, v.S] as const);
   if (claimValues.some(([, v]) => v === undefined))
     throw new RegistryError('corrupt_record', `client item ${JSON.stringify(clientId)} has malformed claims`);
+  const tier = s('tier');
+  if (tier !== undefined && (!TIER_NAME.test(tier) || tier === DEFAULT_TIER))
+    throw new RegistryError('corrupt_record', `client item ${JSON.stringify(clientId)} has a malformed tier`);
   return {
     clientId,
     name,
@@ -108,7 +139,8 @@ export function fromItem(item: Item): ClientRecord {
     tokenLifetimeSeconds: lifetime,
     createdAt,
     updatedAt,
-    secretHash,
+    ...(secretHash !== undefined ? { secretHash } : {}),
+    ...(jwks !== undefined ? { jwks } : {}),
     ...(previousSecretHash !== undefined && previousSecretExpiresAt !== undefined
       ? { previousSecretHash, previousSecretExpiresAt }
       : {}),
@@ -118,6 +150,8 @@ export function fromItem(item: Item): ClientRecord {
       ? { resources: resources as string[], defaultResource }
       : {}),
     ...(claimValues.length > 0 ? { claims: Object.fromEntries(claimValues) as Record<string, string> } : {}),
+    ...(item[INTROSPECT_ATTRIBUTE]?.BOOL === true ? { introspect: true as const } : {}),
+    ...(tier !== undefined ? { tier } : {}),
   };
 }
 

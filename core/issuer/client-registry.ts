@@ -9,19 +9,23 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_TIER, TIER_NAME } from '../usage-tiers.js';
 import { normalizeClaims } from './client-claims.js';
 import {
   DELETED_STATUS,
   EXPIRES_AT_ATTRIBUTE,
   fromItem,
+  INTROSPECT_ATTRIBUTE,
   type Item,
   isConditionFailure,
   isTombstone,
+  JWKS_ATTRIBUTE,
   optionalInt,
   registryErrorFrom,
   TOMBSTONE_TTL_SECONDS,
   toItem,
 } from './client-item.js';
+import { type ClientPublicJwk, parseClientJwks } from './client-jwks.js';
 import {
   checkGrace,
   checkIssuanceRate,
@@ -42,7 +46,13 @@ import {
 import { createClientsTable } from './client-table.js';
 import { DYNAMO_ATTEMPT_TIMEOUT_MS, type DynamoApi } from './dynamo.js';
 import { RegistryError } from './errors.js';
-import { isReservedItemId } from './key-state-item.js';
+import {
+  isReservedItemId,
+  REVOKED_CLIENT_ATTRIBUTE,
+  REVOKED_EXP_ATTRIBUTE,
+  REVOKED_IAT_ATTRIBUTE,
+  REVOKED_JTI_PREFIX,
+} from './key-state-item.js';
 import { normalizeResources } from './resource-indicator.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import { captureServerDate } from './server-clock.js';
@@ -59,6 +69,20 @@ export interface NewClient {
   readonly defaultResource?: string;
   /** Static claims for every token of the client (client-claims.ts rules). */
   readonly claims?: Readonly<Record<string, string>>;
+  /** May call the introspection endpoint (RFC 7662). */
+  readonly introspect?: boolean;
+  /** Usage tier (core/usage-tiers.ts); absent or `default`: the default tier. */
+  readonly tier?: string;
+}
+
+/** A usage tier name, checked; undefined for the default tier (stored as no attribute). */
+function checkTier(tier: string): string | undefined {
+  if (!TIER_NAME.test(tier))
+    throw new RegistryError(
+      'invalid_tier',
+      `tier ${JSON.stringify(tier.slice(0, 40))} must be lower-case letters, digits or _ (a letter first, at most 32)`,
+    );
+  return tier === DEFAULT_TIER ? undefined : tier;
 }
 
 export interface ClientUpdate {
@@ -71,6 +95,10 @@ export interface ClientUpdate {
   readonly defaultResource?: string;
   /** Replaces the client's claims; `{}` removes them all. */
   readonly claims?: Readonly<Record<string, string>>;
+  /** Grants (true) or withdraws (false) the introspection permission. */
+  readonly introspect?: boolean;
+  /** Moves the client to this usage tier; `default` moves it to the default tier. */
+  readonly tier?: string;
   /**
    * A status change stamps tokensRevokedAt with the registry's time of the write: enabling therefore
    * refuses every token issued before the enable, tokens minted from a stale client cache included.
@@ -79,7 +107,7 @@ export interface ClientUpdate {
 }
 
 /** A client whose tokens the authorizer must refuse (see core/revocation/document.ts). */
-export interface Revocation {
+export interface ClientRevocation {
   readonly clientId: string;
   /** Every token, whatever its iat (the client is disabled). */
   readonly all: boolean;
@@ -94,6 +122,17 @@ export interface GivenCredentials {
   /** The secret, held by the deployment (Secrets Manager): only its hash is stored. */
   readonly clientSecret?: string;
 }
+
+/** One access token its client revoked (RFC 7009, token-revocation.ts), listed until its exp. */
+export interface TokenRevocation {
+  readonly clientId: string;
+  readonly jti: string;
+  /** The token's exp and iat (epoch seconds). */
+  readonly exp: number;
+  readonly iat?: number;
+}
+
+export type Revocation = ClientRevocation | TokenRevocation;
 
 export interface IssuedSecret {
   readonly record: ClientRecord;
@@ -110,6 +149,17 @@ export interface ClientRegistry {
   get(clientId: string, options?: { consistent?: boolean }): Promise<ClientRecord | undefined>;
   /** A new client; `given` fixes its id or secret (KeygateClient), which are otherwise generated. */
   create(input: NewClient, given?: GivenCredentials): Promise<IssuedSecret>;
+  /** A private_key_jwt client: authenticates with these public keys (a JWK Set), never with a secret. */
+  createWithKeys(
+    input: NewClient,
+    jwks: unknown,
+    given?: Pick<GivenCredentials, 'clientId'>,
+  ): Promise<ClientRecord>;
+  /**
+   * Replaces a client's keys (a JWK Set). A secret client becomes a key client: its secrets stop working
+   * at once (a client authenticates with one or the other).
+   */
+  setKeys(clientId: string, jwks: unknown): Promise<ClientRecord>;
   /** Every client (paginated Scan), sorted by creation time then id. */
   list(): Promise<ClientRecord[]>;
   update(clientId: string, changes: ClientUpdate): Promise<ClientRecord>;
@@ -117,10 +167,15 @@ export interface ClientRegistry {
   /** Revokes every token issued so far (iat <= the registry's time); new tokens keep working. */
   revokeTokens(clientId: string): Promise<ClientRecord>;
   /**
-   * Disabled clients, clients with tokens revoked at or after `sinceSeconds`, and clients deleted at or
-   * after `deletedSinceSeconds` (every token refused) (consistent Scan).
+   * Disabled clients, clients with tokens revoked at or after `sinceSeconds`, clients deleted at or after
+   * `deletedSinceSeconds` (every token refused), and, with `tokensExpiringFrom`, single tokens revoked
+   * (RFC 7009) whose exp is at or after it (one consistent Scan).
    */
-  listRevocations(sinceSeconds: number, deletedSinceSeconds?: number): Promise<Revocation[]>;
+  listRevocations(
+    sinceSeconds: number,
+    deletedSinceSeconds?: number,
+    tokensExpiringFrom?: number,
+  ): Promise<Revocation[]>;
   /** New secret; the previous one stays valid for `graceSeconds` (0: revoked at once). */
   rotateSecret(clientId: string, graceSeconds: number): Promise<IssuedSecret>;
   /**
@@ -155,6 +210,15 @@ export const DEFAULT_READ_RETRY: RetryPolicy = {
   maxDelayMs: 200,
   attemptTimeoutMs: DYNAMO_ATTEMPT_TIMEOUT_MS,
 };
+
+/** A JWK Set checked for registration (client-jwks.ts), as a registry error. */
+function checkKeys(jwks: unknown): ClientPublicJwk[] {
+  try {
+    return parseClientJwks(jwks);
+  } catch (err) {
+    throw new RegistryError('invalid_keys', (err as Error).message);
+  }
+}
 
 export function createClientRegistry(options: ClientRegistryOptions): ClientRegistry {
   const { dynamodb, tableName } = options;
@@ -286,6 +350,15 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       const claims = normalizeClaims(changes.claims);
       set('claims', { M: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, { S: v }])) });
     }
+    if (changes.introspect !== undefined) set(INTROSPECT_ATTRIBUTE, { BOOL: changes.introspect });
+    let removes = '';
+    if (changes.tier !== undefined) {
+      const tier = checkTier(changes.tier);
+      if (tier === undefined) {
+        removes = ' REMOVE #tier';
+        names['#tier'] = 'tier';
+      } else set('tier', { S: tier });
+    }
     names['#status'] = 'status';
     values[':deleted'] = { S: DELETED_STATUS };
     const live = 'attribute_exists(client_id) AND #status <> :deleted';
@@ -303,7 +376,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           values[':status'] = { S: status };
           values[':read_status'] = { S: from };
           const item = await writeCutoff(clientId, 'tokens_revoked_at', at, (stamp) => ({
-            UpdateExpression: `SET ${sets.join(', ')}`,
+            UpdateExpression: `SET ${sets.join(', ')}${removes}`,
             ConditionExpression: `${live} AND #status = :read_status`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: { ...values, ':stamp': stamp },
@@ -322,7 +395,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         new UpdateItemCommand({
           TableName: tableName,
           Key: key(clientId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes}`,
           ConditionExpression: live,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -334,6 +407,50 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       if (isConditionFailure(err)) throw unknown(clientId);
       return fail(err);
     }
+  }
+
+  /** Puts a new client with its one credential: a secret's hash or a JWK Set. */
+  async function put(
+    input: NewClient,
+    credential: { secretHash: string } | { jwks: ClientPublicJwk[] },
+    clientId: string = generateClientId(),
+  ): Promise<ClientRecord> {
+    const at = iso();
+    const record: ClientRecord = {
+      clientId,
+      name: checkName(input.name),
+      scopes: normalizeScopes(input.scopes, options.scopes),
+      status: 'active',
+      tokenLifetimeSeconds: checkLifetime(input.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
+      ...(input.issuanceRatePerSecond !== undefined
+        ? { issuanceRatePerSecond: checkIssuanceRate(input.issuanceRatePerSecond) }
+        : {}),
+      ...(input.resources !== undefined || input.defaultResource !== undefined
+        ? normalizeResources(input.resources ?? [], input.defaultResource)
+        : {}),
+      ...(input.claims !== undefined && Object.keys(input.claims).length > 0
+        ? { claims: normalizeClaims(input.claims) }
+        : {}),
+      ...(input.introspect === true ? { introspect: true as const } : {}),
+      createdAt: at,
+      updatedAt: at,
+      ...credential,
+    };
+    try {
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: toItem(record),
+          // 128 random bits make a collision practically impossible; the condition makes it impossible.
+          ConditionExpression: 'attribute_not_exists(client_id)',
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err))
+        throw new RegistryError('client_exists', `client id ${record.clientId} already exists`);
+      fail(err);
+    }
+    return record;
   }
 
   return {
@@ -362,8 +479,10 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       }
     },
 
-    async listRevocations(sinceSeconds, deletedSinceSeconds = sinceSeconds) {
+    async listRevocations(sinceSeconds, deletedSinceSeconds = sinceSeconds, tokensExpiringFrom) {
       const out: Revocation[] = [];
+      // Without a bound no token item matches (exp is never above the largest safe integer).
+      const tokensFrom = tokensExpiringFrom ?? Number.MAX_SAFE_INTEGER;
       let startKey: Item | undefined;
       do {
         const page = await dynamodb
@@ -373,14 +492,21 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
               ExclusiveStartKey: startKey,
               ConsistentRead: true,
               FilterExpression:
-                '#status = :disabled OR tokens_revoked_at >= :since OR (#status = :deleted AND deleted_at >= :deleted_since)',
-              ProjectionExpression: 'client_id, #status, tokens_revoked_at, deleted_at',
-              ExpressionAttributeNames: { '#status': 'status' },
+                '#status = :disabled OR tokens_revoked_at >= :since OR (#status = :deleted AND deleted_at >= :deleted_since) OR #token_exp >= :tokens_from',
+              ProjectionExpression:
+                'client_id, #status, tokens_revoked_at, deleted_at, #token_exp, #token_client, #token_iat',
+              ExpressionAttributeNames: {
+                '#status': 'status',
+                '#token_exp': REVOKED_EXP_ATTRIBUTE,
+                '#token_client': REVOKED_CLIENT_ATTRIBUTE,
+                '#token_iat': REVOKED_IAT_ATTRIBUTE,
+              },
               ExpressionAttributeValues: {
                 ':disabled': { S: 'disabled' },
                 ':deleted': { S: DELETED_STATUS },
                 ':since': { N: String(sinceSeconds) },
                 ':deleted_since': { N: String(deletedSinceSeconds) },
+                ':tokens_from': { N: String(tokensFrom) },
               },
             }),
           )
@@ -388,6 +514,15 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         for (const item of page.Items ?? []) {
           const clientId = item.client_id?.S;
           if (clientId === undefined) continue;
+          if (clientId.startsWith(REVOKED_JTI_PREFIX)) {
+            const exp = optionalInt(item[REVOKED_EXP_ATTRIBUTE]);
+            const owner = item[REVOKED_CLIENT_ATTRIBUTE]?.S;
+            const jti = clientId.slice(REVOKED_JTI_PREFIX.length);
+            const iat = optionalInt(item[REVOKED_IAT_ATTRIBUTE]);
+            if (exp !== undefined && owner !== undefined && jti !== '')
+              out.push({ clientId: owner, jti, exp, ...(iat !== undefined ? { iat } : {}) });
+            continue;
+          }
           const status = item.status?.S;
           const all =
             status === 'disabled' ||
@@ -400,7 +535,6 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     },
 
     async create(input, given = {}) {
-      const at = iso();
       if (given.clientSecret !== undefined && !isAcceptableProvidedSecret(given.clientSecret))
         throw new RegistryError(
           'invalid_secret',
@@ -412,40 +546,43 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           'a supplied client id must have the form kg_ + 22 base64url characters',
         );
       const clientSecret = given.clientSecret ?? generateClientSecret();
-      const record: ClientRecord = {
-        clientId: given.clientId ?? generateClientId(),
-        name: checkName(input.name),
-        scopes: normalizeScopes(input.scopes, options.scopes),
-        status: 'active',
-        tokenLifetimeSeconds: checkLifetime(input.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
-        ...(input.issuanceRatePerSecond !== undefined
-          ? { issuanceRatePerSecond: checkIssuanceRate(input.issuanceRatePerSecond) }
-          : {}),
-        ...(input.resources !== undefined || input.defaultResource !== undefined
-          ? normalizeResources(input.resources ?? [], input.defaultResource)
-          : {}),
-        ...(input.claims !== undefined && Object.keys(input.claims).length > 0
-          ? { claims: normalizeClaims(input.claims) }
-          : {}),
-        createdAt: at,
-        updatedAt: at,
-        secretHash: hashClientSecret(clientSecret),
-      };
+      const record = await put(input, { secretHash: hashClientSecret(clientSecret) }, given.clientId);
+      return { record, clientSecret };
+    },
+
+    createWithKeys(input, jwks, given = {}) {
+      if (given.clientId !== undefined && !CLIENT_ID.test(given.clientId))
+        throw new RegistryError(
+          'invalid_client_id',
+          'a supplied client id must have the form kg_ + 22 base64url characters',
+        );
+      return put(input, { jwks: checkKeys(jwks) }, given.clientId);
+    },
+
+    async setKeys(clientId, jwks) {
+      const keys = checkKeys(jwks);
       try {
-        await dynamodb.send(
-          new PutItemCommand({
+        const out = await dynamodb.send(
+          new UpdateItemCommand({
             TableName: tableName,
-            Item: toItem(record),
-            // 128 random bits make a collision practically impossible; the condition makes it impossible.
-            ConditionExpression: 'attribute_not_exists(client_id)',
+            Key: key(clientId),
+            UpdateExpression:
+              'SET #jwks = :jwks, updated_at = :updated_at REMOVE secret_hash, previous_secret_hash, previous_secret_expires_at',
+            ConditionExpression: 'attribute_exists(client_id) AND #status <> :deleted',
+            ExpressionAttributeNames: { '#jwks': JWKS_ATTRIBUTE, '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':jwks': { S: JSON.stringify({ keys }) },
+              ':updated_at': { S: iso() },
+              ':deleted': { S: DELETED_STATUS },
+            },
+            ReturnValues: 'ALL_NEW',
           }),
         );
+        return fromItem(out.Attributes ?? {});
       } catch (err) {
-        if (isConditionFailure(err))
-          throw new RegistryError('client_exists', `client id ${record.clientId} already exists`);
-        fail(err);
+        if (isConditionFailure(err)) throw unknown(clientId);
+        return fail(err);
       }
-      return { record, clientSecret };
     },
 
     async list() {
@@ -469,6 +606,11 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       checkGrace(graceSeconds);
       const current = await get(clientId, { consistent: true });
       if (!current) throw unknown(clientId);
+      if (current.secretHash === undefined)
+        throw new RegistryError(
+          'invalid_keys',
+          `client ${clientId} authenticates with private_key_jwt and has no secret; replace its keys instead`,
+        );
       const clientSecret = generateClientSecret();
       const nowMs = now();
       const values: Item = {

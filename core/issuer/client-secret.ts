@@ -59,7 +59,7 @@ const DUMMY_HASH = sha256Hasher(randomBytes(CLIENT_SECRET_BYTES).toString('base6
 
 /** What the secret check needs from a client record (the hashes, never the secret). */
 export interface SecretHashes {
-  readonly secretHash: string;
+  readonly secretHash?: string;
   readonly previousSecretHash?: string;
   readonly previousSecretExpiresAt?: string;
 }

@@ -3,7 +3,9 @@
 // Only what keygate does is advertised: keygate is an OAuth 2.0 authorization server for the client
 // credentials grant, not an OpenID Provider (no authorization endpoint, no ID tokens), so OpenID-only
 // members are left out.
+import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH } from '../contract.js';
 import { isHttpsOrLoopback } from '../net.js';
+import { CLIENT_ASSERTION_ALGS } from './client-jwks.js';
 
 export interface AuthorizationServerMetadata {
   readonly issuer: string;
@@ -12,6 +14,13 @@ export interface AuthorizationServerMetadata {
   readonly scopes_supported?: readonly string[];
   readonly grant_types_supported: readonly string[];
   readonly token_endpoint_auth_methods_supported: readonly string[];
+  readonly token_endpoint_auth_signing_alg_values_supported: readonly string[];
+  readonly revocation_endpoint: string;
+  readonly revocation_endpoint_auth_methods_supported: readonly string[];
+  readonly revocation_endpoint_auth_signing_alg_values_supported: readonly string[];
+  readonly introspection_endpoint: string;
+  readonly introspection_endpoint_auth_methods_supported: readonly string[];
+  readonly introspection_endpoint_auth_signing_alg_values_supported: readonly string[];
   readonly service_documentation?: string;
 }
 
@@ -44,9 +53,19 @@ export function validateIssuer(issuer: string): string {
 }
 
 /** Endpoint URLs under the issuer (a trailing slash on the issuer does not double up). */
-export function issuerEndpoints(issuer: string): { tokenEndpoint: string; jwksUri: string } {
+export function issuerEndpoints(issuer: string): {
+  tokenEndpoint: string;
+  jwksUri: string;
+  revocationEndpoint: string;
+  introspectionEndpoint: string;
+} {
   const base = issuer.replace(/\/+$/, '');
-  return { tokenEndpoint: `${base}/oauth2/token`, jwksUri: `${base}/.well-known/jwks.json` };
+  return {
+    tokenEndpoint: `${base}/oauth2/token`,
+    jwksUri: `${base}/.well-known/jwks.json`,
+    revocationEndpoint: `${base}${REVOCATION_ENDPOINT_PATH}`,
+    introspectionEndpoint: `${base}${INTROSPECTION_ENDPOINT_PATH}`,
+  };
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -57,7 +76,8 @@ export function discoveryDocument(options: DiscoveryOptions): AuthorizationServe
     if (!SCOPE_TOKEN.test(scope)) throw new TypeError('scopes must be RFC 6749 §3.3 scope tokens');
   }
   if (options.serviceDocumentation !== undefined) new URL(options.serviceDocumentation);
-  const { tokenEndpoint, jwksUri } = issuerEndpoints(issuer);
+  const { tokenEndpoint, jwksUri, revocationEndpoint, introspectionEndpoint } = issuerEndpoints(issuer);
+  const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
   // Left out on purpose:
   // - authorization_endpoint: RFC 8414 §2, required only when a grant uses it; client_credentials does not.
   // - response_types_supported: RFC 8414 §2 lists it as REQUIRED, but response types belong to the
@@ -80,8 +100,19 @@ export function discoveryDocument(options: DiscoveryOptions): AuthorizationServe
     ...(options.scopes.length > 0 && { scopes_supported: [...new Set(options.scopes)] }),
     // RFC 8414 §2: the default is ["authorization_code", "implicit"], both wrong here, so it is stated.
     grant_types_supported: ['client_credentials'],
-    // RFC 8414 §2 (default client_secret_basic): both RFC 6749 §2.3.1 methods are accepted.
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // RFC 8414 §2 (default client_secret_basic): both RFC 6749 §2.3.1 methods, and RFC 7523 §2.2 client
+    // assertions signed with a client's registered key (OpenID Connect Core §9 private_key_jwt).
+    token_endpoint_auth_methods_supported: authMethods,
+    // RFC 8414 §2: the algorithms a private_key_jwt assertion may use (never none or HMAC).
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    // RFC 8414 §2 / RFC 7009: a client revokes its own access tokens, authenticated as at the token endpoint.
+    revocation_endpoint: revocationEndpoint,
+    revocation_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    // RFC 8414 §2 / RFC 7662: resource servers allowed to introspect, authenticated as at the token endpoint.
+    introspection_endpoint: introspectionEndpoint,
+    introspection_endpoint_auth_methods_supported: authMethods,
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     ...(options.serviceDocumentation !== undefined && {
       service_documentation: options.serviceDocumentation,
     }),

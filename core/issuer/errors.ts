@@ -29,6 +29,8 @@ export type IssuerErrorCode =
   | 'invalid_target'
   /** This client asked for tokens faster than its issuance rate (RFC 6585 §4: 429 + Retry-After). */
   | 'rate_limited'
+  /** An authenticated client without the introspection permission called POST /oauth2/introspect. */
+  | 'introspection_forbidden'
   /** KMS or DynamoDB throttled us after bounded retries. */
   | 'dependency_throttled'
   /** KMS or DynamoDB unreachable, timing out or failing. */
@@ -53,6 +55,10 @@ type RegistryOnlyCode =
   | 'invalid_secret'
   /** A client id supplied from outside is not of the form keygate makes (`kg_` + 22 base64url characters). */
   | 'invalid_client_id'
+  /** A JWK Set that is not public keys of a supported type, or a secret asked of a key client. */
+  | 'invalid_keys'
+  /** A client's usage tier name breaks core/usage-tiers.ts TIER_NAME. */
+  | 'invalid_tier'
   /** A client status other than `active` or `disabled` was asked for. */
   | 'invalid_status'
   /** The client changed between our read and our conditional write (e.g. two rotations at once); retry. */
@@ -76,6 +82,8 @@ export const ISSUER_ERRORS: Readonly<
   invalid_scope: { status: 400, error: 'invalid_scope' },
   invalid_target: { status: 400, error: 'invalid_target' },
   rate_limited: { status: 429, error: 'temporarily_unavailable' },
+  // RFC 6749 §5.2's "authenticated client is not authorized", with RFC 9110 §15.5.4's 403 (token-introspection.ts).
+  introspection_forbidden: { status: 403, error: 'unauthorized_client' },
   dependency_throttled: { status: 503, error: 'temporarily_unavailable' },
   dependency_unavailable: { status: 503, error: 'temporarily_unavailable' },
   internal: SERVER_ERROR,
@@ -89,6 +97,8 @@ export const ISSUER_ERRORS: Readonly<
   invalid_claims: SERVER_ERROR,
   invalid_secret: SERVER_ERROR,
   invalid_client_id: SERVER_ERROR,
+  invalid_keys: SERVER_ERROR,
+  invalid_tier: SERVER_ERROR,
   invalid_status: SERVER_ERROR,
   concurrent_update: SERVER_ERROR,
   table_missing: SERVER_ERROR,
@@ -156,8 +166,11 @@ export function toIssuerError(err: unknown): IssuerError {
 
 /** Too many token requests from one client (RFC 6585 §4): the endpoint answers 429 with Retry-After. */
 export class RateLimitedError extends IssuerError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', 'too many token requests for this client; retry later');
+  constructor(
+    readonly retryAfterSeconds: number,
+    description = 'too many token requests for this client; retry later',
+  ) {
+    super('rate_limited', description);
   }
 }
 

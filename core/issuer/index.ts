@@ -1,8 +1,11 @@
 // The authorization-server area: client registry and secrets, the token grant, KMS signing, JWKS, discovery.
+export * from './assertion-replay.js';
+export * from './client-assertion.js';
 export * from './client-authenticator.js';
 export * from './client-cache.js';
 export * from './client-claims.js';
-export { fromItem, registryErrorFrom } from './client-item.js';
+export { fromItem, INTROSPECT_ATTRIBUTE, registryErrorFrom } from './client-item.js';
+export * from './client-jwks.js';
 export * from './client-registry.js';
 export * from './client-rules.js';
 export * from './client-secret.js';
@@ -25,11 +28,14 @@ export * from './resource-indicator.js';
 export * from './retry.js';
 export * from './rotating-jwks-publisher.js';
 export * from './rotating-signer.js';
+export * from './shared-issuance-limiter.js';
 export * from './signing-key-adoption.js';
 export * from './signing-key-policy.js';
 export * from './token-defaults.js';
 export * from './token-endpoint-answers.js';
+export * from './token-introspection.js';
 export * from './token-minter.js';
 export * from './token-request.js';
+export * from './token-revocation.js';
 export * from './token-service.js';
 export type * from './types.js';

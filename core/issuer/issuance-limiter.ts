@@ -2,7 +2,8 @@
 // region shared by every caller: core/issuer/kms-quotas.ts): a token bucket per client id, refilled at the client's rate with a
 // burst of twice that. Checked after the client authenticated (a stranger cannot drain someone else's
 // bucket) and before KMS is called. One bucket set per process: on Lambda each concurrent environment
-// has its own, so the account-wide ceiling is rate x environments (docs/token-lifetime.md).
+// has its own, so the account-wide ceiling is rate x environments (docs/token-lifetime.md), unless the
+// shared limiter (shared-issuance-limiter.ts, ISSUANCE_TABLE) holds it across environments.
 import { LRUCache } from 'lru-cache';
 
 export interface IssuanceLimiterOptions {
@@ -21,8 +22,11 @@ export type IssuanceDecision =
     };
 
 export interface IssuanceLimiter {
-  /** Takes one token from `clientId`'s bucket refilled at `ratePerSecond`, or says when to retry. */
-  take(clientId: string, ratePerSecond: number): IssuanceDecision;
+  /**
+   * Takes one token from `clientId`'s bucket refilled at `ratePerSecond`, or says when to retry (a promise
+   * for the shared limiter, shared-issuance-limiter.ts).
+   */
+  take(clientId: string, ratePerSecond: number): IssuanceDecision | Promise<IssuanceDecision>;
 }
 
 interface Bucket {
@@ -32,7 +36,12 @@ interface Bucket {
 
 const OK: IssuanceDecision = Object.freeze({ ok: true });
 
-export function createIssuanceLimiter(options: IssuanceLimiterOptions = {}): IssuanceLimiter {
+/** The per-environment limiter: decides at once. */
+export interface LocalIssuanceLimiter extends IssuanceLimiter {
+  take(clientId: string, ratePerSecond: number): IssuanceDecision;
+}
+
+export function createIssuanceLimiter(options: IssuanceLimiterOptions = {}): LocalIssuanceLimiter {
   const now = options.now ?? (() => performance.now());
   const buckets = new LRUCache<string, Bucket>({ max: options.maxClients ?? 10_000 });
   return {

@@ -1,6 +1,7 @@
 // RFC 9068 access tokens: compact JWS with header {alg RS256, typ at+jwt, kid} and claims
 // iss, sub (= client id for client credentials, §2.2), client_id, aud, scope, iat, exp, jti.
 import { randomBytes } from 'node:crypto';
+import { TIER_CLAIM } from '../usage-tiers.js';
 import { validateIssuer } from './discovery.js';
 import { IssuerError } from './errors.js';
 import type { ActiveKey, MintedToken, MintRequest, Signer, TokenMinter } from './types.js';
@@ -70,6 +71,7 @@ export function createTokenMinter(options: TokenMinterOptions): TokenMinter {
       // Client claims first: the protocol claims after them always win (the registry refuses their names too).
       const claims = {
         ...request.claims,
+        ...(request.tier !== undefined ? { [TIER_CLAIM]: request.tier } : {}),
         iss: issuer,
         sub: clientId,
         client_id: clientId,

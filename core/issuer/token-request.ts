@@ -1,5 +1,7 @@
 // HTTP -> client-credentials grant request (RFC 6749 §4.4.2, §2.3.1, §3.2, §3.3). Every malformed input ends
 // in an IssuerError with the RFC error code, never an exception of another kind.
+import { decodeJwt } from 'jose';
+import { JWT_BEARER_ASSERTION_TYPE } from './client-assertion.js';
 import { clientAuthFailed } from './client-authenticator.js';
 import { IssuerError } from './errors.js';
 import { resourceProblem } from './resource-indicator.js';
@@ -16,17 +18,28 @@ export interface TokenHttpRequest {
   readonly isBase64Encoded?: boolean;
 }
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
-export interface TokenRequest {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly authMethod: ClientAuthMethod;
+/** How the client authenticated (RFC 6749 §2.3.1, RFC 7523 §2.2): the same at every endpoint. */
+export type ClientCredentials =
+  | {
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly authMethod: 'client_secret_basic' | 'client_secret_post';
+    }
+  | {
+      readonly clientId: string;
+      /** The signed client assertion (a compact JWT), verified by client-assertion.ts. */
+      readonly clientAssertion: string;
+      readonly authMethod: 'private_key_jwt';
+    };
+
+export type TokenRequest = ClientCredentials & {
   /** Requested scopes, deduplicated; undefined when `scope` was omitted (grant the client's defaults). */
   readonly scopes: readonly string[] | undefined;
   /** RFC 8707 `resource`: the token's audience; undefined when omitted (the client's default resource). */
   readonly resource?: string | undefined;
-}
+};
 
 /** Form bodies of a client-credentials request are a few hundred bytes; 8 KiB leaves room and caps work. */
 export const MAX_BODY_BYTES = 8192;
@@ -186,11 +199,26 @@ export function parseScope(value: string): string[] {
   return [...new Set(tokens)];
 }
 
-const CREDENTIAL_QUERY_PARAMS = ['client_id', 'client_secret', 'grant_type', 'scope', 'resource'];
+const CREDENTIAL_QUERY_PARAMS = [
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+  'grant_type',
+  'scope',
+  'resource',
+  'token',
+];
 
-/** Validates the request and extracts the client's credentials, requested scopes and resource. */
-export function parseTokenRequest(req: TokenHttpRequest): TokenRequest {
-  if (req.method.toUpperCase() !== 'POST') throw invalidRequest('the token endpoint accepts POST only');
+/** A form parameter; RFC 6749 §3.1: a parameter sent without a value is treated as omitted. */
+export type FormParam = (name: string) => string | undefined;
+
+/**
+ * The checks every client-authenticated endpoint (token, revocation) runs on the HTTP request: POST, no
+ * credentials in the URL, a form body. Returns the form's parameters.
+ */
+export function parseClientForm(req: TokenHttpRequest, endpoint: string): FormParam {
+  if (req.method.toUpperCase() !== 'POST') throw invalidRequest(`the ${endpoint} endpoint accepts POST only`);
   // RFC 6749 §2.3.1/§3.2: credentials and grant parameters never travel in the URL (logs, proxies, history).
   for (const name of Object.keys(req.query ?? {})) {
     if (CREDENTIAL_QUERY_PARAMS.includes(name))
@@ -198,53 +226,78 @@ export function parseTokenRequest(req: TokenHttpRequest): TokenRequest {
   }
   checkContentType(header(req, 'content-type'));
   const form = parseForm(readBody(req));
-  // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
-  const param = (name: string): string | undefined => {
+  return (name) => {
     const v = form.get(name);
     return v === '' ? undefined : v;
   };
+}
 
-  const grantType = param('grant_type');
-  if (grantType === undefined) throw invalidRequest('grant_type is required');
-  if (grantType !== 'client_credentials')
-    throw new IssuerError('unsupported_grant_type', 'only client_credentials is supported');
+/** The client id a client assertion names (`sub`, RFC 7523 §3), read before its signature is checked. */
+function assertionSubject(assertion: string): string {
+  try {
+    const { sub } = decodeJwt(assertion);
+    if (typeof sub === 'string' && sub !== '') return sub;
+  } catch {
+    // Not a JWT: the same answer as a bad signature.
+  }
+  throw clientAuthFailed();
+}
 
+/**
+ * The client's credentials: client_secret_basic, client_secret_post or private_key_jwt (RFC 7523 §2.2),
+ * exactly one of them (RFC 6749 §2.3).
+ */
+export function parseClientCredentials(req: TokenHttpRequest, param: FormParam): ClientCredentials {
   const authorization = header(req, 'authorization');
   const basic = authorization === undefined ? undefined : parseBasicAuth(authorization);
   const bodyId = param('client_id');
   const bodySecret = param('client_secret');
-  let clientId: string;
-  let clientSecret: string;
-  let authMethod: ClientAuthMethod;
+  const assertionType = param('client_assertion_type');
+  const assertion = param('client_assertion');
+  const methods = [basic, bodySecret, assertionType ?? assertion].filter((m) => m !== undefined).length;
+  // RFC 6749 §2.3: a client MUST NOT use more than one authentication method in each request.
+  if (methods > 1) throw invalidRequest('use one client authentication method, not two');
+  let credentials: ClientCredentials;
   if (basic) {
-    // RFC 6749 §2.3: a client MUST NOT use more than one authentication method in each request.
-    if (bodySecret !== undefined) throw invalidRequest('use one client authentication method, not two');
     if (bodyId !== undefined && bodyId !== basic.clientId)
       throw invalidRequest('client_id does not match the Basic credentials');
-    ({ clientId, clientSecret } = basic);
-    authMethod = 'client_secret_basic';
+    credentials = { ...basic, authMethod: 'client_secret_basic' };
   } else if (authorization !== undefined) {
     // Another scheme (e.g. Bearer): the client tried header authentication we do not offer (§5.2: 401).
     throw clientAuthFailed();
   } else if (bodySecret !== undefined) {
     if (bodyId === undefined) throw invalidRequest('client_id is required with client_secret');
-    clientId = bodyId;
-    clientSecret = bodySecret;
-    authMethod = 'client_secret_post';
+    credentials = { clientId: bodyId, clientSecret: bodySecret, authMethod: 'client_secret_post' };
+  } else if (assertionType !== undefined || assertion !== undefined) {
+    // RFC 6749 §5.2: an unsupported authentication method is invalid_client.
+    if (assertionType !== JWT_BEARER_ASSERTION_TYPE || assertion === undefined) throw clientAuthFailed();
+    const clientId = assertionSubject(assertion);
+    // RFC 7521 §4.2: client_id is optional; when sent it names the same client as the assertion.
+    if (bodyId !== undefined && bodyId !== clientId) throw clientAuthFailed();
+    credentials = { clientId, clientAssertion: assertion, authMethod: 'private_key_jwt' };
   } else {
-    // No credentials (or a public client's bare client_id): client_credentials needs a confidential client.
+    // No credentials (or a public client's bare client_id): these endpoints need a confidential client.
     throw clientAuthFailed();
   }
-  if (clientId === '' || clientSecret === '') throw clientAuthFailed();
+  if (credentials.clientId === '' || ('clientSecret' in credentials && credentials.clientSecret === ''))
+    throw clientAuthFailed();
+  return credentials;
+}
 
+/** Validates the request and extracts the client's credentials, requested scopes and resource. */
+export function parseTokenRequest(req: TokenHttpRequest): TokenRequest {
+  const param = parseClientForm(req, 'token');
+  const grantType = param('grant_type');
+  if (grantType === undefined) throw invalidRequest('grant_type is required');
+  if (grantType !== 'client_credentials')
+    throw new IssuerError('unsupported_grant_type', 'only client_credentials is supported');
+  const credentials = parseClientCredentials(req, param);
   const scope = param('scope');
   const resource = param('resource');
   if (resource !== undefined && resourceProblem(resource) !== undefined)
     throw invalidTarget('resource must be an absolute URI without a fragment');
   return {
-    clientId,
-    clientSecret,
-    authMethod,
+    ...credentials,
     scopes: scope === undefined ? undefined : parseScope(scope),
     ...(resource !== undefined ? { resource } : {}),
   };

@@ -1,11 +1,16 @@
 // The client-credentials grant (RFC 6749 §4.4): authenticate the client, settle the granted scopes, mint.
 // Transport-free: the token handler parses HTTP into a TokenRequest and renders the result or IssuerError.
-import { type ClientAuthenticatorOptions, createClientAuthenticator } from './client-authenticator.js';
+import type { AssertionAuthenticator } from './client-assertion.js';
+import {
+  type ClientAuthenticatorOptions,
+  clientAuthFailed,
+  createClientAuthenticator,
+} from './client-authenticator.js';
 import { DEFAULT_ISSUANCE_RATE_PER_SECOND } from './client-rules.js';
 import { IssuerError, RateLimitedError, toIssuerError } from './errors.js';
 import type { IssuanceLimiter } from './issuance-limiter.js';
 import { audienceFor, type IssuerAudiences } from './resource-indicator.js';
-import type { TokenRequest } from './token-request.js';
+import type { ClientCredentials, TokenRequest } from './token-request.js';
 import type { ClientRecord, TokenMinter } from './types.js';
 
 /** The client check's options (clients, clock, hasher, refresh after failure) plus the grant's own. */
@@ -22,6 +27,8 @@ export interface TokenServiceOptions extends ClientAuthenticatorOptions {
    * minter's own audience for every token, and any `resource` parameter is invalid_target.
    */
   readonly audiences?: IssuerAudiences;
+  /** private_key_jwt (client-assertion.ts); without it such requests get invalid_client. */
+  readonly assertions?: AssertionAuthenticator;
   /** Waits (tests move their clock instead). @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -46,8 +53,23 @@ export interface TokenService {
   issue(request: TokenRequest): Promise<TokenResult>;
 }
 
+/** The client's record for any supported authentication method (RFC 6749 §2.3, RFC 7523 §2.2). */
+export type CredentialsAuthenticator = (credentials: ClientCredentials) => Promise<ClientRecord>;
+
+export function createCredentialsAuthenticator(
+  options: ClientAuthenticatorOptions & { readonly assertions?: AssertionAuthenticator },
+): CredentialsAuthenticator {
+  const secrets = createClientAuthenticator(options);
+  return async (credentials) => {
+    if (credentials.authMethod !== 'private_key_jwt')
+      return secrets(credentials.clientId, credentials.clientSecret);
+    if (!options.assertions) throw clientAuthFailed();
+    return options.assertions(credentials.clientId, credentials.clientAssertion);
+  };
+}
+
 export function createTokenService(options: TokenServiceOptions): TokenService {
-  const authenticate = createClientAuthenticator(options);
+  const authenticate = createCredentialsAuthenticator(options);
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
@@ -63,7 +85,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
   return {
     async issue(request) {
-      const record = await authenticate(request.clientId, request.clientSecret);
+      const record = await authenticate(request);
       const scopes = grantedScopes(record, request.scopes);
       const audience = options.audiences
         ? audienceFor(record, request.resource, options.audiences)
@@ -74,7 +96,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (options.limiter) {
         const rate =
           record.issuanceRatePerSecond ?? options.defaultRatePerSecond ?? DEFAULT_ISSUANCE_RATE_PER_SECOND;
-        const decision = options.limiter.take(record.clientId, rate);
+        const decision = await options.limiter.take(record.clientId, rate);
         if (!decision.ok) throw new RateLimitedError(decision.retryAfterSeconds);
       }
       // The authorizer refuses iat <= the client's cutoff, so a token minted in the cutoff's own second (a
@@ -90,6 +112,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           lifetimeSeconds,
           ...(audience !== undefined ? { audience } : {}),
           ...(record.claims !== undefined ? { claims: record.claims } : {}),
+          ...(record.tier !== undefined ? { tier: record.tier } : {}),
         });
         return {
           accessToken: token.accessToken,

@@ -1,4 +1,5 @@
 // Public types of the authorization-server area: signing, minting and the client registry contracts.
+import type { ClientPublicJwk } from './client-jwks.js';
 
 /** Signs JWS input with RSASSA-PKCS1-v1_5 SHA-256 (RS256). The KMS implementation never sees a private key. */
 export interface Signer {
@@ -27,6 +28,8 @@ export interface MintRequest {
   readonly audience?: string;
   /** The client's static claims (core/issuer/client-claims.ts), already checked. */
   readonly claims?: Readonly<Record<string, string>>;
+  /** The client's usage tier (core/usage-tiers.ts), minted as the `tier` claim; absent: the default tier. */
+  readonly tier?: string;
 }
 
 export interface MintedToken {
@@ -52,8 +55,13 @@ export interface ClientRecord {
   /** ISO-8601 times. */
   readonly createdAt: string;
   readonly updatedAt: string;
-  /** base64url SHA-256 of the secret; never logged. */
-  readonly secretHash: string;
+  /**
+   * base64url SHA-256 of the secret; never logged. Absent for a private_key_jwt client (`jwks`): a client
+   * authenticates with a secret or with its keys, never both (docs/clients.md#private_key_jwt).
+   */
+  readonly secretHash?: string;
+  /** The public keys a private_key_jwt client signs its client assertions with (client-jwks.ts). */
+  readonly jwks?: readonly ClientPublicJwk[];
   /** During a secret rotation: the previous secret's hash and when it stops being accepted (ISO-8601). */
   readonly previousSecretHash?: string;
   readonly previousSecretExpiresAt?: string;
@@ -72,4 +80,8 @@ export interface ClientRecord {
   readonly defaultResource?: string;
   /** Static claims minted into every token of this client (e.g. `tenant`); absent: none. */
   readonly claims?: Readonly<Record<string, string>>;
+  /** May call POST /oauth2/introspect (RFC 7662 §4: callers are specifically authorized); absent: no. */
+  readonly introspect?: true;
+  /** Usage tier (core/usage-tiers.ts) whose usage plan throttles this client; absent: the default tier. */
+  readonly tier?: string;
 }

@@ -28,12 +28,16 @@ export interface RevocationsBodyOptions {
  * The revocation document: entries older than the longest token lifetime plus the largest clock leeway are
  * left out, since every token they covered has expired (one consistent Scan). A deleted client's tombstone
  * is listed longer, by the time a token endpoint may still mint from a cached record of it
- * (MAX_CLIENT_RECORD_AGE_SECONDS).
+ * (MAX_CLIENT_RECORD_AGE_SECONDS). A single revoked token (RFC 7009) is listed until its exp plus the
+ * largest clock leeway, after which no authorizer accepts it anyway.
  */
 export async function buildRevocationsDocument(options: RevocationsBodyOptions): Promise<RevocationDocument> {
-  const since = Math.floor(options.nowMs / 1000) - options.maxLifetimeSeconds - MAX_CLOCK_LEEWAY_SECONDS;
+  const nowSeconds = Math.floor(options.nowMs / 1000);
+  const since = nowSeconds - options.maxLifetimeSeconds - MAX_CLOCK_LEEWAY_SECONDS;
   const deletedSince = since - MAX_CLIENT_RECORD_AGE_SECONDS;
-  return toRevocationDocument(await options.registry.listRevocations(since, deletedSince));
+  return toRevocationDocument(
+    await options.registry.listRevocations(since, deletedSince, nowSeconds - MAX_CLOCK_LEEWAY_SECONDS),
+  );
 }
 
 /** A body as served, with its strong ETag. */

@@ -16,7 +16,7 @@ export interface SigningKeys {
 export type KeyedRevocationDocument = RevocationDocument & SigningKeys;
 
 export function withSigningKeys(revocations: RevocationDocument, jwks: SigningKeys): KeyedRevocationDocument {
-  return { disabled: revocations.disabled, revoked_at: revocations.revoked_at, keys: jwks.keys };
+  return { ...revocations, keys: jwks.keys };
 }
 
 /** The JWK Set carried by a (parsed) revocation document, or undefined when it carries none. */

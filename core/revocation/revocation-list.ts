@@ -4,7 +4,7 @@
 // copy serves for at most maxStale, then decisions fail (500) rather than ignore revocations.
 import { checkDocumentUri, downloadJson } from '../jwt/bounded-download.js';
 import type { JwksDownloader } from '../jwt/jwks-download.js';
-import { MAX_REVOCATIONS_BYTES, parseRevocationDocument } from './document.js';
+import { MAX_REVOCATIONS_BYTES, parseRevocationDocument, parseRevokedJtis } from './document.js';
 import { RevocationError } from './errors.js';
 
 export type RevocationListEvent =
@@ -31,8 +31,11 @@ export interface RevocationList {
   due(): boolean;
   /** Loads a fresh copy (single flight). Rejects with RevocationError when the copy is too stale to use. */
   refresh(): Promise<void>;
-  /** Whether a token of `clientId` issued at `iat` (epoch s) is revoked; a missing iat counts as revoked. */
-  isRevoked(clientId: string, iat: number | undefined): boolean;
+  /**
+   * Whether a token of `clientId` issued at `iat` (epoch s) with id `jti` is revoked: its client's tokens
+   * are, or this one was (RFC 7009). A missing iat counts as revoked.
+   */
+  isRevoked(clientId: string, iat: number | undefined, jti?: string): boolean;
   stats(): { readonly loads: number; readonly loadFailures: number; readonly entries: number };
 }
 
@@ -43,6 +46,7 @@ export function createRevocationList(options: RevocationListOptions): Revocation
   const uri = checkDocumentUri(options.uri, 'revocationsUri');
   const clock = options.clock ?? (() => performance.now());
   let revoked = new Map<string, number>();
+  let revokedJtis = new Set<string>();
   let loadedAt = Number.NEGATIVE_INFINITY;
   let nextCheckAt = Number.NEGATIVE_INFINITY;
   let inflight: Promise<void> | undefined;
@@ -66,12 +70,15 @@ export function createRevocationList(options: RevocationListOptions): Revocation
         maxBytes: MAX_REVOCATIONS_BYTES,
         ...(options.download ? { download: options.download } : {}),
       });
-      revoked = parseRevocationDocument(doc);
+      const clients = parseRevocationDocument(doc);
+      const jtis = parseRevokedJtis(doc);
+      revoked = clients;
+      revokedJtis = jtis;
       loads++;
       // The copy is as old as the request that fetched it.
       loadedAt = started;
       nextCheckAt = started + options.refreshMs;
-      emit({ type: 'loaded', entries: revoked.size });
+      emit({ type: 'loaded', entries: revoked.size + revokedJtis.size });
     } catch (err) {
       loadFailures++;
       const t = clock();
@@ -97,11 +104,12 @@ export function createRevocationList(options: RevocationListOptions): Revocation
         throw new RevocationError('revocations_unavailable', 'the revocation list could not be loaded');
       }
     },
-    isRevoked(clientId, iat) {
+    isRevoked(clientId, iat, jti) {
+      if (jti !== undefined && revokedJtis.size > 0 && revokedJtis.has(jti)) return true;
       if (revoked.size === 0) return false;
       const at = revoked.get(clientId);
       return at !== undefined && !(typeof iat === 'number' && iat > at);
     },
-    stats: () => ({ loads, loadFailures, entries: revoked.size }),
+    stats: () => ({ loads, loadFailures, entries: revoked.size + revokedJtis.size }),
   };
 }

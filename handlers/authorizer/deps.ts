@@ -33,6 +33,11 @@ export interface AuthorizerDeps {
   readonly logAllowsAtInfo: boolean;
   /** Client claims always in the context ('' when a token has none): settings.contextClaims. */
   readonly contextClaims?: readonly string[];
+  /**
+   * Tier -> API key value (USAGE_TIERS): the answer's usageIdentifierKey for the token's `tier` claim, or the
+   * default tier's. Absent: no usageIdentifierKey (the API has no usage plans).
+   */
+  readonly usageKeys?: ReadonlyMap<string, string>;
   /** Publishes the aggregated metrics and writes every pending log line (shutdown; tests). */
   drain(): Promise<void>;
 }
@@ -167,6 +172,7 @@ export function createDeps(
     sampleRate: settings.sampleRate,
     logAllowsAtInfo: settings.allowLogLevel === 'INFO',
     contextClaims: settings.contextClaims,
+    ...(settings.usageKeys !== undefined ? { usageKeys: settings.usageKeys } : {}),
     async drain() {
       await this.telemetry.flush();
       if (logger instanceof DeferredLogger) await logger.loaded();

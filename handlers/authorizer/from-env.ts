@@ -8,6 +8,7 @@ import {
   REVOCATIONS_OFF,
   ROUTES_FILE_NAME,
 } from '../../core/contract.js';
+import { DEFAULT_TIER, TIER_NAME, USAGE_TIERS_ENV, usageKeyEnv } from '../../core/usage-tiers.js';
 import {
   type AuthorizerSettings,
   type AuthorizerSettingsInput,
@@ -35,6 +36,7 @@ const ENV_NAMES: SettingNames = {
   revocationsUri: AUTHORIZER_ENV.revocationsUri,
   revocationsOff: REVOCATIONS_OFF,
   routes: AUTHORIZER_ENV.routesFile,
+  usageKeys: USAGE_TIERS_ENV,
   ...AUTHORIZER_TUNING_ENV,
   ...LOGGING_ENV,
 };
@@ -55,6 +57,11 @@ const envSpec = {
   [AUTHORIZER_ENV.routesFile]: str({ default: ROUTES_FILE_NAME }),
   /** A URL; unset: derived from ISSUER; REVOCATIONS_OFF: no revocation checks. */
   [AUTHORIZER_ENV.revocationsUri]: optionalStr(),
+  /**
+   * Usage tiers with a usage plan (core/usage-tiers.ts), `default` among them; each tier's API key value in
+   * USAGE_KEY_<TIER>. Unset: no usageIdentifierKey (the API has no usage plans).
+   */
+  [USAGE_TIERS_ENV]: optionalStr(),
   [T.clockLeewaySeconds]: optionalInt(B.clockLeewaySeconds),
   [T.tokenCacheSize]: optionalInt(B.tokenCacheSize),
   [T.tokenCacheMaxTtlSeconds]: optionalInt(B.tokenCacheMaxTtlSeconds),
@@ -131,8 +138,40 @@ export function settingsFromEnv(env: Env, readRoutes: (routesFile: string) => un
       revocationsRefreshSeconds: raw[T.revocationsRefreshSeconds],
       revocationsMaxStaleSeconds: raw[T.revocationsMaxStaleSeconds],
       contextClaims: raw[T.contextClaims]?.split(/[\s,]+/).filter(Boolean),
+      usageKeys: readUsageKeys(raw[USAGE_TIERS_ENV]?.split(/[\s,]+/).filter(Boolean) ?? [], env),
       ...logging,
     },
     { ...ENV_NAMES, routes: `${AUTHORIZER_ENV.routesFile} ${routesFile}` },
   );
+}
+
+// An API key value is 20-128 characters (CreateApiKey, API Gateway API reference); keygate's are alphanumeric.
+const KEY_VALUE = /^[A-Za-z0-9]{20,128}$/;
+
+/**
+ * Each tier's API key value (undefined without tiers). The values are never logged: a problem names the
+ * variable, not its value. With apiKeySource AUTHORIZER they are identifiers, not credentials
+ * (docs/tenants.md#usage-tiers).
+ */
+function readUsageKeys(tiers: readonly string[], env: Env): ReadonlyMap<string, string> | undefined {
+  if (tiers.length === 0) return undefined;
+  const problems: string[] = [];
+  const keys = new Map<string, string>();
+  for (const tier of tiers) {
+    if (!TIER_NAME.test(tier)) {
+      problems.push(`${USAGE_TIERS_ENV}: ${JSON.stringify(tier.slice(0, 40))} is not a tier name`);
+      continue;
+    }
+    const value = env[usageKeyEnv(tier)];
+    if (value === undefined || !KEY_VALUE.test(value)) {
+      problems.push(
+        `${usageKeyEnv(tier)} must be set to the tier's API key value (20-128 letters or digits)`,
+      );
+    } else keys.set(tier, value);
+  }
+  if (!tiers.includes(DEFAULT_TIER)) {
+    problems.push(`${USAGE_TIERS_ENV} must include ${DEFAULT_TIER}: the plan of clients without a tier`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return keys;
 }

@@ -11,6 +11,7 @@ import { bearerToken } from '../lib/bearer-token.js';
 import { createClaimContext } from '../lib/claim-context.js';
 import type { Decision, DecisionReason } from '../lib/decision-telemetry.js';
 import { DeferredLogger } from '../lib/deferred-powertools.js';
+import { createUsageKeyOf } from '../lib/usage-key.js';
 import type { AuthorizerDeps } from './deps.js';
 import type { TokenAuthorizerHandler } from './types.js';
 
@@ -31,6 +32,7 @@ const DEBUG = 8;
 export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
   const { verifier, policies, revocations, logger, telemetry, sampleRate, logAllowsAtInfo } = deps;
   const claimContext = createClaimContext(deps.contextClaims ?? []);
+  const usageKeyOf = deps.usageKeys !== undefined ? createUsageKeyOf(deps.usageKeys) : undefined;
   // logger.level reads process.env on every access: read once, and again only when sampling may change it
   // per invocation (the repeated-token rows of bench/suites/authorizer.ts measure this path).
   let debugEnabled = logger !== undefined && logger.level <= DEBUG;
@@ -173,7 +175,7 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
           });
         }
       }
-      if (revocations.isRevoked(claims.client_id, claims.iat)) {
+      if (revocations.isRevoked(claims.client_id, claims.iat, claims.jti)) {
         unauthorized('revoked', { claims, kid, cacheHit, requestId, methodArn: event.methodArn });
       }
     }
@@ -208,11 +210,16 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
       exp: claims.exp,
     };
     if (typeof claims.jti === 'string') context_.jti = claims.jti;
+    // Frozen and shared between calls: the runtime only serializes it.
+    const { policyDocument } = policy;
+    if (usageKeyOf === undefined) return { principalId: claims.sub, policyDocument, context: context_ };
+    // Per answer, from this token's own claim: the memoized policy (keyed by scopes) never carries it. One
+    // literal with the key (not a property added later): the answer keeps one object shape.
     return {
       principalId: claims.sub,
-      // Frozen and shared between calls: the runtime only serializes it.
-      policyDocument: policy.policyDocument,
+      policyDocument,
       context: context_,
+      usageIdentifierKey: usageKeyOf(claims),
     };
   };
 

@@ -79,6 +79,8 @@ export interface AuthorizerSettingsInput extends AuthorizerTuning {
   readonly revocationsUri?: string | false;
   /** The API's route table (checked by parseRouteTable). */
   readonly routes: unknown;
+  /** Usage tier -> API key value: the answer's usageIdentifierKey (core/usage-tiers.ts); absent: no usage plans. */
+  readonly usageKeys?: ReadonlyMap<string, string>;
   /** AuthorizerLogging's fields, checked here (any case). */
   readonly logLevel?: string;
   readonly serviceName?: string;
@@ -95,6 +97,8 @@ export interface AuthorizerSettings extends Required<AuthorizerTuning>, Authoriz
   /** The revocation list to load; undefined: revocation checks are off. */
   readonly revocationsUri: string | undefined;
   readonly routes: readonly ProtectedRoute[];
+  /** Usage tier -> API key value (docs/tenants.md#usage-tiers); absent: no usageIdentifierKey. */
+  readonly usageKeys?: ReadonlyMap<string, string>;
 }
 
 /** The name each input is known by in messages (an option name, or the env variable it was read from). */
@@ -122,6 +126,7 @@ const OPTION_NAMES: SettingNames = {
   revocationsRefreshSeconds: 'revocationsRefreshSeconds',
   revocationsMaxStaleSeconds: 'revocationsMaxStaleSeconds',
   contextClaims: 'contextClaims',
+  usageKeys: 'usageKeys',
   logLevel: 'logLevel',
   serviceName: 'serviceName',
   sampleRate: 'sampleRate',
@@ -211,6 +216,7 @@ export function authorizerSettings(
     routes,
     ...tuning,
     contextClaims: Object.freeze([...(input.contextClaims ?? [])]),
+    ...(input.usageKeys !== undefined ? { usageKeys: input.usageKeys } : {}),
     logLevel,
     serviceName: input.serviceName ?? DEFAULT_LOGGING.serviceName,
     sampleRate,

@@ -27,6 +27,8 @@ export interface TokenAuthorizerResult {
    * (docs/tenants.md); strings and numbers only.
    */
   readonly context: Readonly<Record<string, string | number>>;
+  /** The usage plan's API key value for the token's `tier` claim (apiKeySource AUTHORIZER); only with usage tiers. */
+  readonly usageIdentifierKey?: string;
 }
 
 /** The handler `createAuthorizerHandler` returns: export it as the Lambda function's handler. */

@@ -2,6 +2,7 @@
 // Works against AWS (--stack <name> reads the table from the stack's outputs; or --table, CLIENTS_TABLE) or
 // the local stack (the `export` line `keygate start` prints). Exit codes: handlers/cli/exit.ts.
 // One file on purpose: each command is a few lines of the same commander program and registry wiring.
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Option } from 'commander';
 import { DEFAULT_CLIENTS_TABLE } from '../../core/contract.js';
@@ -19,6 +20,7 @@ import {
   RegistryError,
   type RegistryErrorCode,
 } from '../../core/issuer/index.js';
+import { DEFAULT_TIER } from '../../core/usage-tiers.js';
 import { UsageError } from '../errors.js';
 import { type AdminIo, createAdminCli, type Refusal } from './admin-cli.js';
 import { awsClientConfig } from './aws-env.js';
@@ -53,6 +55,9 @@ function publicView(record: ClientRecord) {
     token_lifetime_seconds: record.tokenLifetimeSeconds,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
+    // private_key_jwt clients authenticate with their registered keys, never a secret.
+    auth_method: record.jwks ? 'private_key_jwt' : 'client_secret',
+    ...(record.jwks ? { key_ids: record.jwks.map((k) => k.kid ?? `(${k.kty}, no kid)`) } : {}),
     ...(record.previousSecretExpiresAt
       ? { previous_secret_valid_until: record.previousSecretExpiresAt }
       : {}),
@@ -67,12 +72,22 @@ function publicView(record: ClientRecord) {
       ? { resources: [...record.resources], default_resource: record.defaultResource }
       : {}),
     ...(record.claims ? { claims: { ...record.claims } } : {}),
+    // RFC 7662: whether this client may call POST /oauth2/introspect (docs/introspection.md).
+    introspect: record.introspect === true,
+    // The usage tier whose usage plan throttles the client (docs/tenants.md#usage-tiers).
+    tier: record.tier ?? DEFAULT_TIER,
   };
 }
 
 /** `--resources a,b`, `--default-resource a` and `--claim n=v` (repeated) as registry input (create and update). */
-function resourceInput(opts: { resources?: string; defaultResource?: string; claim?: string[] }) {
+function resourceInput(opts: {
+  resources?: string;
+  defaultResource?: string;
+  claim?: string[];
+  tier?: string;
+}) {
   return {
+    ...(opts.tier !== undefined ? { tier: opts.tier } : {}),
     ...(opts.claim !== undefined && opts.claim.length > 0
       ? { claims: Object.fromEntries(opts.claim.map(parseClaimArg)) }
       : {}),
@@ -83,6 +98,7 @@ function resourceInput(opts: { resources?: string; defaultResource?: string; cla
 const RESOURCES_HELP =
   'RFC 8707 resources (token audiences) the client may ask for, space- or comma-separated';
 const CLAIM_HELP = 'a static claim minted into every token, name=value (repeat for more; e.g. tenant=acme)';
+const TIER_HELP = `the usage tier whose usage plan throttles this client (default: ${DEFAULT_TIER})`;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const DEFAULT_RESOURCE_HELP =
   'the audience of a token request without resource= (default: the first resource)';
@@ -96,6 +112,26 @@ interface CreateOptions {
   defaultResource?: string;
   claim?: string[];
   clearClaims?: boolean;
+  jwks?: string;
+  introspect?: boolean;
+  tier?: string;
+}
+
+/** A JWK Set file (`--jwks`): its JSON, checked by the registry (public keys only). */
+function readJwksFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `cannot read --jwks file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`--jwks file ${path} is not JSON`);
+  }
 }
 
 const parseSeconds = integerArg(0);
@@ -149,6 +185,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         `status:         ${v.status}`,
         `scopes:         ${v.scopes.join(' ')}`,
         `token lifetime: ${v.token_lifetime_seconds} s`,
+        `authentication: ${v.auth_method}${v.key_ids ? ` (keys: ${v.key_ids.join(', ')})` : ''}`,
         `issuance rate:  ${v.issuance_rate_is_default ? `default (${v.issuance_rate_per_second})` : v.issuance_rate_per_second} tokens/s`,
         ...(v.resources ? [`resources:      ${v.resources.join(' ')} (default ${v.default_resource})`] : []),
         ...(v.claims
@@ -158,6 +195,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
                 .join(' ')}`,
             ]
           : []),
+        `introspection:  ${v.introspect ? 'allowed' : 'not allowed'}`,
+        `tier:           ${v.tier}`,
         ...(v.tokens_revoked_at ? [`tokens revoked: issued up to ${v.tokens_revoked_at}`] : []),
         `created:        ${v.created_at}`,
         `updated:        ${v.updated_at}`,
@@ -212,7 +251,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('create')
-    .description('create a client and print its secret (once)')
+    .description('create a client and print its secret (once), or register its public keys (--jwks)')
     .requiredOption('--name <name>', 'a human-readable name')
     .requiredOption('--scopes <scopes>', "space- or comma-separated scopes (your API's, e.g. orders/read)")
     .option('--lifetime <seconds>', 'token lifetime in seconds (default 3600)', parseLifetime)
@@ -224,16 +263,39 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--resources <uris>', RESOURCES_HELP)
     .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
     .option('--claim <name=value>', CLAIM_HELP, collect)
+    .option('--jwks <file>', 'a JWK Set of public keys: the client uses private_key_jwt, no secret')
+    .option('--introspect', 'may call the token introspection endpoint (RFC 7662), e.g. a resource server')
+    .option('--tier <name>', TIER_HELP)
     .action(async (opts: CreateOptions) => {
-      const { record, clientSecret } = await registry().create({
+      const input = {
         name: opts.name,
         scopes: opts.scopes.split(/[\s,]+/).filter(Boolean),
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
         ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
         ...resourceInput(opts),
-      });
+        ...(opts.introspect === true ? { introspect: true } : {}),
+      };
+      if (opts.jwks !== undefined) {
+        const record = await registry().createWithKeys(input, readJwksFile(opts.jwks));
+        emit(
+          record,
+          `Created client ${record.clientId} (${record.name}), authenticating with private_key_jwt`,
+        );
+        warn(lifetimeCapWarning(record.tokenLifetimeSeconds));
+        return;
+      }
+      const { record, clientSecret } = await registry().create(input);
       printSecret(record, clientSecret, 'Created');
       warn(lifetimeCapWarning(record.tokenLifetimeSeconds));
+    });
+
+  program
+    .command('set-jwks <clientId>')
+    .description('replace the public keys of a client (a secret client switches to private_key_jwt)')
+    .requiredOption('--jwks <file>', 'a JWK Set of public keys')
+    .action(async (clientId: string, opts: { jwks: string }) => {
+      const record = await registry().setKeys(clientId, readJwksFile(opts.jwks));
+      emit(record, `Replaced the keys of client ${record.clientId}; it authenticates with private_key_jwt`);
     });
 
   program
@@ -333,7 +395,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
 
   program
     .command('update <clientId>')
-    .description('change name, scopes, token lifetime, issuance rate, resources or claims')
+    .description('change name, scopes, token lifetime, issuance rate, resources, claims or tier')
     .option('--name <name>', 'a human-readable name')
     .option('--scopes <scopes>', 'space- or comma-separated scopes (replaces the current ones)')
     .option('--lifetime <seconds>', 'token lifetime in seconds', parseLifetime)
@@ -342,6 +404,9 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .option('--default-resource <uri>', DEFAULT_RESOURCE_HELP)
     .option('--claim <name=value>', `${CLAIM_HELP}; replaces the current claims`, collect)
     .option('--clear-claims', 'remove every claim')
+    .option('--introspect', 'allow calls to the token introspection endpoint (RFC 7662)')
+    .option('--no-introspect', 'withdraw the introspection permission')
+    .option('--tier <name>', `${TIER_HELP}; ${DEFAULT_TIER} moves it back`)
     .action(async (clientId: string, opts: Partial<CreateOptions>) => {
       const changes = {
         ...(opts.name !== undefined ? { name: opts.name } : {}),
@@ -349,6 +414,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         ...(opts.lifetime !== undefined ? { tokenLifetimeSeconds: opts.lifetime } : {}),
         ...(opts.rate !== undefined ? { issuanceRatePerSecond: opts.rate } : {}),
         ...resourceInput(opts),
+        ...(opts.introspect !== undefined ? { introspect: opts.introspect } : {}),
       };
       if (opts.clearClaims) {
         if ('claims' in changes) throw new UsageError('--claim and --clear-claims do not go together');
@@ -356,7 +422,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       }
       if (Object.keys(changes).length === 0)
         throw new UsageError(
-          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims, --[no-]introspect or --tier',
         );
       const record = await registry().update(clientId, changes);
       emit(record, `Updated client ${record.clientId}`);
@@ -434,7 +500,9 @@ const INPUT_CODES: ReadonlySet<RegistryErrorCode> = new Set([
   'invalid_rate',
   'invalid_resource',
   'invalid_claims',
+  'invalid_tier',
   'invalid_status',
+  'invalid_keys',
 ]);
 
 function hintFor(e: RegistryError, table: string, region?: string, endpoint?: string): string | undefined {

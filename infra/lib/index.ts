@@ -8,6 +8,7 @@ export {
   STACK_OUTPUTS,
   type StackOutputName,
 } from '../../core/stack-outputs.js';
+export type { QuotaPeriod, UsageTier, UsageTiers } from '../../core/usage-tiers.js';
 export {
   KeyRotation,
   type KeyRotationOptions,
@@ -42,3 +43,4 @@ export {
 } from './constructs/native-jwt-authorizer.js';
 export type { PublishedDocuments } from './constructs/published-documents.js';
 export { accessLogFormat } from './constructs/rest-api-defaults.js';
+export { UsagePlans } from './constructs/usage-plans.js';

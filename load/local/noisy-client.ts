@@ -1,6 +1,7 @@
-// The noisy-client run (load/scenarios.ts `noisy`): one client asks the token endpoint at `multiple` x its
-// issuance limit while `quietClients` others ask at their normal rate, each client its own autocannon
-// instance at a fixed arrival rate. Reports the usual phase counts (the noisy client's requests expect
+// The noisy-client and noisy-tenant runs (load/scenarios.ts `noisy`): one client asks at `multiple` x its
+// limit while `quietClients` others ask at their normal rate, each client its own autocannon instance at a
+// fixed arrival rate. noisy-client asks the token endpoint (issuance limits); noisy-tenant, with `tiers`,
+// calls the resource API with each client's token (usage plans). Reports the usual phase counts (the noisy client's requests expect
 // 200 or 429, the others 200), the local-only metrics the scenario's localThresholds judge, and the KMS
 // emulator's busiest second.
 import autocannon from 'autocannon';
@@ -27,18 +28,32 @@ export async function runNoisyClient(plan: {
   const noisy = plan.scenario.noisy;
   if (!noisy) throw new Error(`scenario ${plan.scenario.name} has no noisy-client settings`);
   const { stack } = plan;
-  const loud = await stack.createClient(noisy.limitPerSecond);
+  const tenant = noisy.tiers !== undefined;
+  const loud = tenant
+    ? await stack.createClient(DEFAULT_ISSUANCE_RATE_PER_SECOND, 'noisy')
+    : await stack.createClient(noisy.limitPerSecond);
   const quiet = await Promise.all(
     Array.from({ length: noisy.quietClients }, () => stack.createClient(DEFAULT_ISSUANCE_RATE_PER_SECOND)),
   );
+  // noisy-tenant: one token per client, minted before the measurement.
+  const tokens = tenant
+    ? new Map(
+        await Promise.all(
+          [loud, ...quiet].map(async (c) => [c.clientId, await mintFor(stack.tokenUrl, c)] as const),
+        ),
+      )
+    : undefined;
   await stack.kmsQuota(true);
+  const kinds = tenant
+    ? ({ noisy: 'read-noisy', quiet: 'read' } as const)
+    : ({ noisy: 'token-noisy', quiet: 'token' } as const);
 
   const latenciesMs: number[] = [];
   const statuses: Record<string, number> = {};
   const perGroup = { noisy: {} as Record<string, number>, quiet: {} as Record<string, number> };
   const perKind: PhaseCounts['perKind'] = {
-    'token-noisy': { count: 0, unexpected: 0, latenciesMs: [] },
-    token: { count: 0, unexpected: 0, latenciesMs: [] },
+    [kinds.noisy]: { count: 0, unexpected: 0, latenciesMs: [] },
+    [kinds.quiet]: { count: 0, unexpected: 0, latenciesMs: [] },
   };
   let errors = 0;
   let unexpected = 0;
@@ -46,28 +61,35 @@ export async function runNoisyClient(plan: {
   let secondResponses = 0;
   let secondFailures = 0;
 
-  const path = new URL(stack.tokenUrl).pathname;
   const drive = (c: { clientId: string; clientSecret: string }, group: 'noisy' | 'quiet', rate: number) => {
-    const kind = group === 'noisy' ? 'token-noisy' : 'token';
-    const expect = REQUEST_KINDS[kind].expect;
+    const kind = kinds[group];
+    const def = REQUEST_KINDS[kind];
+    const url = def.target === 'api' ? `${stack.apiUrl}${def.path}` : stack.tokenUrl;
     const instance = autocannon({
-      url: stack.tokenUrl,
+      url,
       connections: group === 'noisy' ? 4 : 1,
       overallRate: rate,
       duration: plan.durationSeconds,
       timeout: 10,
       requests: [
-        {
-          method: 'POST',
-          path,
-          body: TOKEN_REQUEST_BODY,
-          headers: {
-            authorization: basicAuthorization(c.clientId, c.clientSecret),
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-        },
+        tokens
+          ? {
+              method: def.method,
+              path: new URL(url).pathname,
+              headers: { authorization: `Bearer ${tokens.get(c.clientId)}` },
+            }
+          : {
+              method: 'POST',
+              path: new URL(url).pathname,
+              body: TOKEN_REQUEST_BODY,
+              headers: {
+                authorization: basicAuthorization(c.clientId, c.clientSecret),
+                'content-type': 'application/x-www-form-urlencoded',
+              },
+            },
       ],
     }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+    const expect = def.expect;
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       latenciesMs.push(responseTime);
       statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
@@ -137,4 +159,18 @@ export async function runNoisyClient(plan: {
     kms,
     perGroup,
   };
+}
+
+/** One access token for a noisy-tenant client (HTTP Basic at the token endpoint). */
+async function mintFor(tokenUrl: string, c: { clientId: string; clientSecret: string }): Promise<string> {
+  const res = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: {
+      authorization: basicAuthorization(c.clientId, c.clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: TOKEN_REQUEST_BODY,
+  });
+  if (res.status !== 200) throw new Error(`token endpoint answered ${res.status} for a load client`);
+  return ((await res.json()) as { access_token: string }).access_token;
 }

@@ -108,6 +108,9 @@ async function openStack(resultsCacheTtlSeconds: number, authorizer?: Authorizer
       ...(authorizer ? { authorizer } : {}),
       ...(size === undefined ? {} : { env: { TOKEN_CACHE_SIZE: String(size) } }),
       ...(scenario.noisy ? { kmsRsaQuotaPerSecond: scenario.noisy.kmsQuotaPerSecond } : {}),
+      ...(scenario.noisy?.tiers
+        ? { usageTiers: { noisy: scenario.noisy.tiers.noisy, default: scenario.noisy.tiers.quiet } }
+        : {}),
     });
   }
   const authUrl = (opts.authUrl ?? 'http://127.0.0.1:4000/local').replace(/\/+$/, '');

@@ -264,7 +264,10 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRun> {
 
   /** noisy-client: its own clients and arrival rates (load/local/noisy-client.ts) on a fresh stack. */
   async function noisyPhase(ttl: number): Promise<PhaseRecord> {
-    const label = `${scenario.name} (KMS quota ${scenario.noisy!.kmsQuotaPerSecond}/s)`;
+    const n = scenario.noisy!;
+    const label = n.tiers
+      ? `${scenario.name} (usage tier ${n.tiers.noisy.rate}/s, burst ${n.tiers.noisy.burst})`
+      : `${scenario.name} (KMS quota ${n.kmsQuotaPerSecond}/s)`;
     log(`\n== ${label}`);
     const stack = await openStack(ttl);
     try {

@@ -1,7 +1,7 @@
 // Child process of the local load runner: runs one local stack (so the server gets its own core and
 // event loop, apart from autocannon), prints its URLs on one marked stdout line, and takes line
-// commands on stdin: `flush` (authorizer result cache), `rotate` (new signing key), `client <rate>` (a
-// new client with that issuance rate), `kms` / `kms-reset` (the KMS quota counters), `close`.
+// commands on stdin: `flush` (authorizer result cache), `rotate` (new signing key), `client <rate> [tier]`
+// (a new client with that issuance rate and usage tier), `kms` / `kms-reset` (the KMS quota counters), `close`.
 import { createInterface } from 'node:readline';
 import { startLocalStack } from '../../local/stack.js';
 import { STACK_MARK, type StackInfo, type StackProcessOptions } from './stack.js';
@@ -18,6 +18,7 @@ const stack = await startLocalStack({
   ...(options.authorizer ? { authorizer: options.authorizer } : {}),
   ...(options.kmsRsaQuotaPerSecond ? { kmsRsaQuotaPerSecond: options.kmsRsaQuotaPerSecond } : {}),
   ...(options.env ? { env: options.env } : {}),
+  ...(options.usageTiers ? { usageTiers: options.usageTiers } : {}),
 });
 const info: StackInfo = {
   apiUrl: stack.apiUrl,
@@ -43,7 +44,7 @@ const shutdown = async () => {
   process.exit(0);
 };
 createInterface({ input: process.stdin }).on('line', (line) => {
-  const [id = '', command, arg] = line.trim().split(' ');
+  const [id = '', command, arg, tier] = line.trim().split(' ');
   const run = async () => {
     switch (command) {
       case 'flush':
@@ -57,6 +58,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
           name: 'load',
           scopes: ['products/read'],
           issuanceRatePerSecond: Number(arg),
+          ...(tier ? { tier } : {}),
         });
         return reply(id, true, JSON.stringify({ clientId: record.clientId, clientSecret }));
       }

@@ -17,6 +17,8 @@ export interface StackProcessOptions {
   readonly kmsRsaQuotaPerSecond?: number;
   /** Extra handler environment (e.g. TOKEN_CACHE_SIZE). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Usage tiers on the resource API (noisy-tenant). */
+  readonly usageTiers?: Readonly<Record<string, { readonly rate: number; readonly burst: number }>>;
 }
 
 export interface StackInfo {
@@ -41,8 +43,11 @@ export interface KmsQuotaReport {
 }
 
 export interface LoadStack extends StackInfo {
-  /** A new client (products/read) with this issuance rate; only on a stack this runner started. */
-  createClient(issuanceRatePerSecond: number): Promise<{ clientId: string; clientSecret: string }>;
+  /** A new client (products/read) with this issuance rate (and usage tier); only on a stack this runner started. */
+  createClient(
+    issuanceRatePerSecond: number,
+    tier?: string,
+  ): Promise<{ clientId: string; clientSecret: string }>;
   /** The KMS emulator's quota counters; `reset` starts them over. Only on a stack this runner started. */
   kmsQuota(reset?: boolean): Promise<KmsQuotaReport>;
   /** Drops the gateway's authorizer result cache (no-op for an external stack). */
@@ -103,7 +108,7 @@ export async function startStackProcess(
     ...info,
     flush: async () => void (await command('flush')),
     rotate: async () => void (await command('rotate')),
-    createClient: async (rate) => JSON.parse(await command(`client ${rate}`)),
+    createClient: async (rate, tier) => JSON.parse(await command(`client ${rate}${tier ? ` ${tier}` : ''}`)),
     kmsQuota: async (reset = false) => JSON.parse(await command(reset ? 'kms-reset' : 'kms')),
     close: async () => {
       if (child.exitCode !== null) return;

@@ -9,3 +9,4 @@ export * from './responses.js';
 export * from './router.js';
 export * from './server.js';
 export * from './token-authorizer.js';
+export * from './usage-plans.js';

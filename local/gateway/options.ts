@@ -15,6 +15,7 @@ import {
 } from './responses.js';
 import { createRouter, type GatewayRoute } from './router.js';
 import { createTokenAuthorizerStep, type TokenAuthorizerOptions } from './token-authorizer.js';
+import { createUsagePlanLimiter, type UsagePlanKey, type UsagePlanLimiter } from './usage-plans.js';
 
 /** REST API payload quota (docs/design.md#proxy-integration). */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -96,6 +97,11 @@ export interface GatewayOptions {
   /** API binaryMediaTypes; default: every non-text media type is binary (base64 in the event). */
   readonly binaryMediaTypes?: readonly string[];
   readonly stageVariables?: Readonly<Record<string, string>>;
+  /**
+   * Usage plans (apiKeySource AUTHORIZER): each plan's key and limits. Set: every route a Lambda authorizer
+   * guards requires a key (apiKeyRequired), the usageIdentifierKey its answer carries. Default none.
+   */
+  readonly usagePlans?: readonly UsagePlanKey[];
   /** Clock (epoch ms) for the authorizer result cache and the request time events carry. Default Date.now. */
   readonly now?: () => number;
   /** Serve `/_keygate/*` admin endpoints. Default true. */
@@ -137,6 +143,7 @@ export interface GatewaySettings {
   readonly adminFromAnyAddress: boolean;
   readonly onRequest: GatewayOptions['onRequest'];
   readonly now: () => number;
+  readonly usagePlans: UsagePlanLimiter | undefined;
 }
 
 /** Applies the defaults and checks the options; throws GatewayError('gateway_config') naming the problem. */
@@ -209,5 +216,6 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewaySettings 
     adminFromAnyAddress: options.adminFromAnyAddress ?? false,
     onRequest: options.onRequest,
     now,
+    usagePlans: options.usagePlans ? createUsagePlanLimiter(options.usagePlans, now) : undefined,
   };
 }

@@ -18,6 +18,7 @@ import type { GatewayErrorCase } from './responses.js';
 import type { GatewayRoute } from './router.js';
 import type { GatewayCounters } from './stats.js';
 import { type AuthorizerOutcome, repeatsHeader } from './token-authorizer.js';
+import type { UsageDecision } from './usage-plans.js';
 
 type RouteMatch = NonNullable<ReturnType<GatewaySettings['router']['match']>>;
 
@@ -47,7 +48,12 @@ interface Routed {
 
 type Authorization =
   | { readonly reject: GatewayErrorCase; readonly headers?: Record<string, string> }
-  | { readonly context: Record<string, unknown> | undefined; readonly use: AccessLogEntry['authorizer'] };
+  | {
+      readonly context: Record<string, unknown> | undefined;
+      readonly use: AccessLogEntry['authorizer'];
+      /** Set when a Lambda authorizer allowed: the usage plan key it returned (or undefined). */
+      readonly usageKey?: string | undefined;
+    };
 
 /** The proxy event of a routed request (authorizer context added once authorized) and its trace ids. */
 interface BuiltEvent {
@@ -55,6 +61,12 @@ interface BuiltEvent {
   readonly traceId: string;
   readonly apigwId: string;
 }
+
+const USAGE_REFUSALS = {
+  throttled: 'throttled',
+  quota_exceeded: 'quotaExceeded',
+  invalid_key: 'invalidApiKey',
+} as const satisfies Record<Exclude<UsageDecision, 'admitted'>, GatewayErrorCase>;
 
 /** A Lambda authorizer's outcome as the gateway answers it. */
 function fromOutcome(outcome: AuthorizerOutcome): Authorization {
@@ -68,7 +80,11 @@ function fromOutcome(outcome: AuthorizerOutcome): Authorization {
     case 'error':
       return { reject: 'authorizerConfigurationError' };
     case 'allow':
-      return { context: outcome.authorizer, use: outcome.cached ? 'cached' : 'invoked' };
+      return {
+        context: outcome.authorizer,
+        use: outcome.cached ? 'cached' : 'invoked',
+        usageKey: outcome.usageIdentifierKey,
+      };
   }
 }
 
@@ -360,6 +376,14 @@ export function createRequestHandler(
       return;
     }
     x.authorizerUse = auth.use;
+    // Usage plans apply after the authorizer, to methods that require a key: those a Lambda authorizer guards.
+    if (settings.usagePlans !== undefined && 'usageKey' in auth) {
+      const decision = settings.usagePlans.admit(auth.usageKey);
+      if (decision !== 'admitted') {
+        x.sendGateway(USAGE_REFUSALS[decision]);
+        return;
+      }
+    }
     await integrate(x, routed, built, auth.context);
   };
 }

@@ -13,6 +13,9 @@ export type GatewayResponseType =
   | 'INTEGRATION_TIMEOUT'
   | 'REQUEST_TOO_LARGE'
   | 'BAD_REQUEST_PARAMETERS'
+  | 'THROTTLED'
+  | 'QUOTA_EXCEEDED'
+  | 'INVALID_API_KEY'
   | 'DEFAULT_4XX'
   | 'DEFAULT_5XX';
 
@@ -29,7 +32,10 @@ export type GatewayErrorCase =
   | 'requestTooLarge'
   | 'uriTooLong'
   | 'headersTooLarge'
-  | 'badRequest';
+  | 'badRequest'
+  | 'throttled'
+  | 'quotaExceeded'
+  | 'invalidApiKey';
 
 export interface GatewayResponseDef {
   readonly type: GatewayResponseType;
@@ -111,6 +117,29 @@ export const DEFAULT_GATEWAY_RESPONSES: Readonly<Record<GatewayErrorCase, Gatewa
     type: 'DEFAULT_4XX',
     statusCode: 400,
     body: '{"message":"Bad Request"}',
+  },
+  // Usage plans (local/gateway/usage-plans.ts). THROTTLED and QUOTA_EXCEEDED are 429 ("Gateway response types
+  // for API Gateway"); the texts are the ones AWS's "How do I troubleshoot 429 Too Many Requests or Limit
+  // Exceeded errors" (repost.aws/knowledge-center/api-gateway-429-limit) names. A throttled answer as received
+  // from a REST API (31-byte body, x-amzn-ErrorType TooManyRequestsException): amberelectric/public-api#280.
+  throttled: {
+    type: 'THROTTLED',
+    statusCode: 429,
+    body: '{"message":"Too Many Requests"}',
+    errorType: 'TooManyRequestsException',
+  },
+  quotaExceeded: {
+    type: 'QUOTA_EXCEEDED',
+    statusCode: 429,
+    body: '{"message":"Limit Exceeded"}',
+    errorType: 'LimitExceededException',
+  },
+  // A method requiring a key whose request carries none in a plan of the stage: INVALID_API_KEY, 403.
+  invalidApiKey: {
+    type: 'INVALID_API_KEY',
+    statusCode: 403,
+    body: '{"message":"Forbidden"}',
+    errorType: 'ForbiddenException',
   },
 };
 

@@ -35,7 +35,13 @@ export interface TokenAuthorizerOptions {
 }
 
 export type AuthorizerOutcome =
-  | { readonly kind: 'allow'; readonly authorizer: Record<string, string | number>; readonly cached: boolean }
+  | {
+      readonly kind: 'allow';
+      readonly authorizer: Record<string, string | number>;
+      readonly cached: boolean;
+      /** The answer's usageIdentifierKey: the usage plan key (apiKeySource AUTHORIZER). */
+      readonly usageIdentifierKey?: string;
+    }
   | { readonly kind: 'unauthorized' }
   | { readonly kind: 'explicit_deny' }
   | { readonly kind: 'implicit_deny' }
@@ -46,6 +52,7 @@ export interface ValidResult {
   readonly policyDocument: unknown;
   /** Already stringified: API Gateway hands every context value to the backend as a string. */
   readonly context: Readonly<Record<string, string>>;
+  readonly usageIdentifierKey?: string;
 }
 
 export interface TokenAuthorizerStep {
@@ -106,7 +113,14 @@ export function validateAuthorizerOutput(out: unknown): ValidResult | string {
       context[k] = String(v);
     }
   }
-  return { principalId: o.principalId, policyDocument: pd, context };
+  if (o.usageIdentifierKey !== undefined && typeof o.usageIdentifierKey !== 'string')
+    return 'usageIdentifierKey is not a string';
+  return {
+    principalId: o.principalId,
+    policyDocument: pd,
+    context,
+    ...(o.usageIdentifierKey !== undefined ? { usageIdentifierKey: o.usageIdentifierKey } : {}),
+  };
 }
 
 function compileRegex(r: RegExp | string | null | undefined): RegExp | null {
@@ -144,6 +158,7 @@ export function policyOutcome(
     kind: 'allow',
     cached,
     authorizer: { principalId: r.principalId, integrationLatency: latency, ...r.context },
+    ...(r.usageIdentifierKey !== undefined ? { usageIdentifierKey: r.usageIdentifierKey } : {}),
   };
 }
 

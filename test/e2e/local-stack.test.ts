@@ -190,7 +190,7 @@ describe('JWKS and discovery (RFC 7517, RFC 7638, RFC 8414)', () => {
       token_endpoint: stack.tokenUrl,
       jwks_uri: stack.jwksUrl,
       grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       scopes_supported: ['products/read', 'products/write'],
     });
     // Nothing keygate does not do: no authorization endpoint, no response types, no ID tokens.

@@ -29,6 +29,15 @@ afterEach(async () => {
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:Orders-Billing-AbCdEf';
 const KNOWN = ['orders/read', 'orders/write', 'orders/admin'];
+const ORDERS = 'https://orders.example.com';
+const BILLING = 'https://billing.example.com';
+const PUBLIC_JWK = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+  y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+  kid: 'orders-2026',
+};
 
 async function setup(secrets: Record<string, string> = { [SECRET_ARN]: generateClientSecret() }) {
   const tableName = `cr-${Math.random().toString(36).slice(2)}`;
@@ -169,6 +178,68 @@ describe('KeygateClient custom resource', () => {
     const second = s.answers[1]!.PhysicalResourceId as string;
     expect(second).not.toBe(first);
     expect((await s.registry.list()).map((c) => c.clientId).sort()).toEqual([first, second].sort());
+  });
+
+  it('Create with Jwks makes a private_key_jwt client: no secret read, its public keys stored', async () => {
+    const s = await setup();
+    const jwks = { keys: [PUBLIC_JWK] };
+    await s.handler(s.event('Create', s.props({ SecretArn: undefined, Jwks: JSON.stringify(jwks) })));
+    const clientId = s.answers[0]!.PhysicalResourceId as string;
+    expect(s.answers[0]!.Status).toBe('SUCCESS');
+    expect(s.secretReads).toEqual([]);
+    const record = await s.registry.get(clientId, { consistent: true });
+    expect(record?.secretHash).toBeUndefined();
+    expect(record?.jwks).toEqual([PUBLIC_JWK]);
+  });
+
+  it('Create and Update carry resources and claims; removed ones go back to the defaults', async () => {
+    const s = await setup();
+    const tenant = {
+      Resources: [ORDERS, BILLING],
+      DefaultResource: BILLING,
+      DefaultAudience: ORDERS,
+      Claims: { tenant: 'acme' },
+    };
+    await s.handler(s.event('Create', s.props(tenant)));
+    const clientId = s.answers[0]!.PhysicalResourceId as string;
+    expect(await s.registry.get(clientId, { consistent: true })).toMatchObject({
+      resources: [ORDERS, BILLING],
+      defaultResource: BILLING,
+      claims: { tenant: 'acme' },
+    });
+    await s.handler(
+      s.event('Update', s.props({ DefaultAudience: ORDERS }), {
+        PhysicalResourceId: clientId,
+        OldResourceProperties: s.props(tenant),
+      }),
+    );
+    expect(s.answers[1]!.Status).toBe('SUCCESS');
+    const updated = await s.registry.get(clientId, { consistent: true });
+    expect(updated).toMatchObject({ resources: [ORDERS], defaultResource: ORDERS });
+    expect(updated?.claims).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'both a secret and keys',
+      { Jwks: '{"keys":[]}' },
+      'config_invalid: invalid configuration: give exactly one of the properties SecretArn and Jwks',
+    ],
+    [
+      'keys that are not JSON',
+      { SecretArn: undefined, Jwks: '{' },
+      'config_invalid: invalid configuration: property Jwks is not JSON',
+    ],
+    [
+      'claims that are not strings',
+      { Claims: { tenant: 1 } },
+      'config_invalid: invalid configuration: property Claims must map claim names to strings',
+    ],
+  ])('answers FAILED for %s, writing nothing', async (_, over, reason) => {
+    const s = await setup();
+    await s.handler(s.event('Create', s.props(over)));
+    expect(s.answers[0]).toMatchObject({ Status: 'FAILED', Reason: reason, PhysicalResourceId: NOT_CREATED });
+    expect(await s.registry.list()).toEqual([]);
   });
 
   it('Delete disables the client and revokes every token issued so far', async () => {

@@ -5,6 +5,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientRegistry } from '../../core/issuer/client-registry.js';
 import { createJwksPublisher } from '../../core/issuer/jwks-publisher.js';
+import { createIssuanceTable } from '../../core/issuer/shared-issuance-limiter.js';
 import { createJwksKeyStore, createVerifier } from '../../core/jwt/index.js';
 import {
   createTestRegistry,
@@ -446,5 +447,57 @@ describe('token endpoint', () => {
       (await createJwksPublisher({ kms: testKms.kms, keyIds: [ALIAS] }).document()).body,
     );
     expect(decodeProtectedHeader(JSON.parse(res.body).access_token).kid).toBe(jwks.keys[0].kid);
+  });
+
+  it('answers POST /oauth2/introspect (RFC 7662) and logs the outcome and caller, never the token or secret', async () => {
+    const jwks = await createJwksPublisher({ kms: testKms.kms, keyIds: [ALIAS] }).document();
+    const server = await startJwksServer({ keys: [...jwks.keys] });
+    try {
+      const h = handlerWith({ env: { JWKS_URI: server.url } });
+      const rs = await registry.create({ name: 'rs', scopes: ['products/read'], introspect: true });
+      const token = JSON.parse((await h(event())).body).access_token as string;
+      logLines.length = 0;
+      const res = await h(
+        proxyEvent('/oauth2/introspect', {
+          httpMethod: 'POST',
+          headers: { 'Content-Type': FORM, Authorization: basic(rs.record.clientId, rs.clientSecret) },
+          body: new URLSearchParams({ token }).toString(),
+        }),
+      );
+      expect(res.statusCode).toBe(200);
+      expect(res.headers).toEqual(JSON_HEADERS);
+      expect(JSON.parse(res.body)).toMatchObject({ active: true, client_id: full.id, token_type: 'Bearer' });
+      const text = JSON.stringify(logLines);
+      expect(text).not.toContain(token.split('.')[1]);
+      expect(text).not.toContain(rs.clientSecret);
+      expect(logLines).toEqual([
+        [
+          'info',
+          'introspection request',
+          expect.objectContaining({ outcome: 'active', clientId: rs.record.clientId }),
+        ],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('ISSUANCE_TABLE: the issuance limit across token-handler instances', () => {
+  it('two handler instances (two Lambda environments) admit exactly the client rate per second between them', async () => {
+    await createIssuanceTable(localDynamo(db.endpoint), 'keygate-issuance');
+    const { record, clientSecret } = await registry.create({
+      name: 'limited',
+      scopes: ['products/read'],
+      issuanceRatePerSecond: 3,
+    });
+    const withTable = { env: { ISSUANCE_TABLE: 'keygate-issuance' } };
+    const [a, b] = [handlerWith(withTable), handlerWith(withTable)];
+    const ask = (h: typeof a) =>
+      h(event({ headers: { 'Content-Type': FORM, Authorization: basic(record.clientId, clientSecret) } }));
+    clock = Math.floor(clock / 1000) * 1000 + 100;
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => ask(i % 2 === 0 ? a : b)));
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
+    expect(answers.find((r) => r.statusCode === 429)!.headers?.['Retry-After']).toBe('1');
   });
 });

@@ -22,6 +22,7 @@ describe('scenarios', () => {
       'invalid',
       'mixed',
       'noisy-client',
+      'noisy-tenant',
       'rotation',
       'token-endpoint',
     ]);
@@ -87,6 +88,21 @@ describe('scenarios', () => {
     expect(s.aws.distinctTokens).toBeGreaterThanOrEqual(s.aws.rate! * seconds);
     expect(s.local.distinctTokens).toBeGreaterThan(s.local.tokenCacheSize!);
     expect(s.local.resultsCacheTtlSeconds).toBe(0);
+  });
+
+  it('noisy-tenant: the noisy client asks 10x its tier; the quiet ones together stay within theirs', () => {
+    const n = SCENARIOS['noisy-tenant'].noisy!;
+    expect(n.tiers!.noisy.rate).toBe(n.limitPerSecond);
+    expect(n.multiple).toBe(10);
+    expect(n.quietClients).toBe(10);
+    // One key per tier: the quiet clients share the default tier's bucket (docs/tenants.md#usage-tiers).
+    expect(n.quietClients * n.quietRatePerSecond).toBeLessThanOrEqual(n.tiers!.quiet.rate / 2);
+    expect(REQUEST_KINDS['read-noisy'].expect).toEqual([200, 429]);
+    expect(Object.keys(SCENARIOS['noisy-tenant'].localThresholds!)).toEqual([
+      'well_behaved_success',
+      'noisy_rate_limited',
+      'noisy_server_errors',
+    ]);
   });
 
   it('noisy-client: the noisy client alone would exceed the KMS quota; limits keep everyone within it', () => {

@@ -70,6 +70,28 @@ describe('npm start as a process', () => {
   }, 60_000);
 });
 
+describe('npm start --tier', () => {
+  it.each([
+    [
+      ['gold=rate:5'],
+      "error: option '--tier <name=rate:N,burst:N[,quota:N/DAY|WEEK|MONTH]>' argument 'gold=rate:5' is invalid. tier gold: rate and burst are required",
+    ],
+    [
+      ['gold=rate:5,burst:5', '--tier', 'gold=rate:1,burst:1'],
+      "error: option '--tier <name=rate:N,burst:N[,quota:N/DAY|WEEK|MONTH]>' argument 'gold=rate:1,burst:1' is invalid. tier gold is given twice",
+    ],
+  ])(
+    '%j is a usage error, exit 2, one line first',
+    async (args, line) => {
+      const npm = spawnNpm('start', ['--in-memory', '--tier', ...args]);
+      const exit = await npm.exited();
+      expect(exit.code).toBe(2);
+      expect(npm.stderr().split('\n')[0]).toBe(line);
+    },
+    60_000,
+  );
+});
+
 describe('state directory lock', () => {
   it('a second stack in the same state directory is refused, and the lock is free again after close', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'keygate-lock-test-'));

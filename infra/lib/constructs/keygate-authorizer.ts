@@ -24,6 +24,7 @@ import {
   revocationsUriEnv,
 } from '../../../core/contract.js';
 import type { AuthorizerCache } from '../../../core/stack-outputs.js';
+import type { UsageTiers } from '../../../core/usage-tiers.js';
 import { AttachableTokenAuthorizer } from './attachable-token-authorizer.js';
 import { undeclaredScopeMessage } from './closest-name.js';
 import type { KeyRotation } from './key-rotation.js';
@@ -33,6 +34,7 @@ import { prebuiltLambdaDir } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';
 import { RouteTableCode } from './route-table-code.js';
 import { addAuthorizerCacheOutput } from './stack-outputs.js';
+import { UsagePlans } from './usage-plans.js';
 
 /** Where tokens come from: a KeygateIssuer in this app, or a keygate deployed elsewhere. */
 export interface KeygateIssuerRef {
@@ -90,6 +92,13 @@ export interface KeygateAuthorizerProps extends AuthorizerTuning {
    * `keygate clients revoke|disable|delete --stack <name>` flushes. @default true
    */
   readonly outputs?: boolean;
+  /**
+   * Usage tiers (core/usage-tiers.ts): one usage plan and API key per tier plus the `default` tier's plan for
+   * clients without one (throttled only if `default` is declared). Sets the API's apiKeySource to AUTHORIZER
+   * and `apiKeyRequired` on every require()d method; a client names its tier with `clients --tier`.
+   * @default none: no usage plans
+   */
+  readonly usageTiers?: UsageTiers;
 }
 
 /**
@@ -139,6 +148,8 @@ export class KeygateAuthorizer extends Construct implements FlushableAuthorizer 
   /** The API stage whose cache require()d methods use: known once synth collected the methods. */
   private cache?: AuthorizerCache;
   private readonly flushGrantees: iam.IGrantable[] = [];
+  /** The usage plans and keys of `usageTiers`; undefined without it. */
+  readonly usagePlans: UsagePlans | undefined;
 
   constructor(scope: Construct, id: string, props: KeygateAuthorizerProps) {
     super(scope, id);
@@ -183,6 +194,8 @@ export class KeygateAuthorizer extends Construct implements FlushableAuthorizer 
     this.gatewayResponses = props.gatewayResponses ?? true;
     this.outputs = props.outputs ?? true;
     if (props.issuer.scopes) this.issuerScopes = [...props.issuer.scopes];
+    this.usagePlans =
+      props.usageTiers !== undefined ? new UsagePlans(this, 'UsagePlans', props.usageTiers) : undefined;
     this.code = new RouteTableCode(prebuiltLambdaDir('authorizer'));
     this.functionConstruct = new KeygateFunction(this, 'Function', {
       ...props.functionOptions,
@@ -201,6 +214,7 @@ export class KeygateAuthorizer extends Construct implements FlushableAuthorizer 
         [AUTHORIZER_ENV.jwksUri]: props.issuer.jwksUri,
         ...revocationsUriEnv(props.issuer.revocationsUri),
         ...authorizerTuningEnv(props),
+        ...this.usagePlans?.environment,
       },
     });
     // No AWS permission beyond writing its own logs: it reads the public JWKS over HTTPS.
@@ -249,7 +263,12 @@ export class KeygateAuthorizer extends Construct implements FlushableAuthorizer 
       authorizationType: apigateway.AuthorizationType.CUSTOM,
     };
     this.declared.set(authorizer.authorizerId, [...scopes]);
-    return { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer };
+    return {
+      authorizationType: apigateway.AuthorizationType.CUSTOM,
+      authorizer,
+      // Usage plans apply only to methods that require a key; the authorizer supplies it.
+      ...(this.usagePlans !== undefined ? { apiKeyRequired: true } : {}),
+    };
   }
 
   /**
@@ -285,6 +304,8 @@ export class KeygateAuthorizer extends Construct implements FlushableAuthorizer 
         continue;
       }
       api ??= node.api;
+      const planProblem = this.usagePlans?.attach(node.api);
+      if (planProblem) this.fail(node, planProblem);
       const route = { method: node.httpMethod as ProtectedRoute['method'], path: node.resource.path, scopes };
       const problem = routeProblem(route) ?? this.scopeProblem(route);
       if (problem) this.fail(node, problem);

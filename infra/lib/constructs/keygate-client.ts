@@ -6,12 +6,15 @@ import { CustomResource, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-l
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { normalizeClaims } from '../../../core/issuer/client-claims.js';
+import { parseClientJwks } from '../../../core/issuer/client-jwks.js';
 import {
   MAX_ISSUANCE_RATE_PER_SECOND,
   MAX_TOKEN_LIFETIME_SECONDS,
   MIN_TOKEN_LIFETIME_SECONDS,
 } from '../../../core/issuer/client-rules.js';
 import { MIN_PROVIDED_SECRET_LENGTH } from '../../../core/issuer/client-secret.js';
+import { normalizeResources } from '../../../core/issuer/resource-indicator.js';
 import { undeclaredScopeMessage } from './closest-name.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import type { KeygateIssuer } from './keygate-issuer.js';
@@ -28,6 +31,24 @@ export interface KeygateClientProps {
   readonly tokenLifetime?: Duration;
   /** Tokens it may get per second (burst twice that). @default 5 (core/issuer/client-rules.ts) */
   readonly issuanceLimit?: number;
+  /**
+   * RFC 8707 resources (token audiences) the client may ask for with `resource=`, each one its issuer serves
+   * (`audience` or `audiences`). @default the issuer's `audience` only
+   */
+  readonly resources?: readonly string[];
+  /** The `aud` of a token request without `resource=`: one of `resources`. @default the first */
+  readonly defaultResource?: string;
+  /**
+   * Static claims minted into every token of the client, e.g. `{ tenant: 'acme' }` (docs/tenants.md): lower-case
+   * names, registered JWT/OAuth names refused. @default none
+   */
+  readonly claims?: Readonly<Record<string, string>>;
+  /**
+   * `private_key_jwt` (RFC 7523 §2.2): the client's public keys, a JWK Set. The client then has no secret:
+   * it signs client assertions with its private key, which never leaves it. @default a client secret in
+   * Secrets Manager
+   */
+  readonly publicKeys?: { readonly keys: readonly Readonly<Record<string, unknown>>[] };
   /** The client's name in `keygate clients list`. @default the construct path */
   readonly name?: string;
   /** Settings of the custom resource function (one per stack and issuer). */
@@ -67,8 +88,8 @@ if ((CLIENT_SECRET_GENERATOR.passwordLength ?? 32) < MIN_PROVIDED_SECRET_LENGTH)
 export class KeygateClient extends Construct {
   /** The client id (`kg_...`), known at deploy: the custom resource's physical id. */
   readonly clientId: string;
-  /** The client secret in Secrets Manager (the plain value only, no JSON). */
-  readonly secret: secretsmanager.Secret;
+  /** The client secret in Secrets Manager (the plain value only, no JSON); none for a `publicKeys` client. */
+  readonly secret: secretsmanager.Secret | undefined;
   /** The issuer the client belongs to. */
   readonly issuer: KeygateIssuer;
 
@@ -79,31 +100,44 @@ export class KeygateClient extends Construct {
       validate: () => this.problems(props).map((p) => `KeygateClient ${this.node.path}: ${p}`),
     });
 
-    this.secret = new secretsmanager.Secret(this, 'Secret', {
-      description: `keygate client_secret of ${this.node.path} (its client_id: the construct's clientId)`,
-      generateSecretString: CLIENT_SECRET_GENERATOR,
-      // The client is disabled when this construct goes; its secret then authenticates nothing.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    acknowledge(
-      this.secret,
-      'AwsSolutions-SMG4',
-      'keygate stores only the hash of this secret, taken at deploy: a Secrets Manager rotation would leave the ' +
-        'client unable to authenticate. Replace the construct (new id) to issue a new secret.',
-    );
+    this.secret =
+      props.publicKeys === undefined
+        ? new secretsmanager.Secret(this, 'Secret', {
+            description: `keygate client_secret of ${this.node.path} (its client_id: the construct's clientId)`,
+            generateSecretString: CLIENT_SECRET_GENERATOR,
+            // The client is disabled when this construct goes; its secret then authenticates nothing.
+            removalPolicy: RemovalPolicy.DESTROY,
+          })
+        : undefined;
+    if (this.secret) {
+      acknowledge(
+        this.secret,
+        'AwsSolutions-SMG4',
+        'keygate stores only the hash of this secret, taken at deploy: a Secrets Manager rotation would leave the ' +
+          'client unable to authenticate. Replace the construct (new id) to issue a new secret.',
+      );
+    }
 
     const provider = providerFor(this, props);
-    provider.allow(
-      `ReadSecret${Names.uniqueId(this)}`,
-      ['secretsmanager:GetSecretValue'],
-      [this.secret.secretArn],
-    );
+    if (this.secret) {
+      provider.allow(
+        `ReadSecret${Names.uniqueId(this)}`,
+        ['secretsmanager:GetSecretValue'],
+        [this.secret.secretArn],
+      );
+    }
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.function.functionArn,
       resourceType: 'Custom::KeygateClient',
       properties: {
         TableName: props.issuer.table.tableName,
-        SecretArn: this.secret.secretArn,
+        ...(this.secret
+          ? { SecretArn: this.secret.secretArn }
+          : { Jwks: JSON.stringify({ keys: props.publicKeys?.keys ?? [] }) }),
+        ...(props.resources ? { Resources: [...props.resources] } : {}),
+        ...(props.defaultResource ? { DefaultResource: props.defaultResource } : {}),
+        DefaultAudience: props.issuer.audience,
+        ...(props.claims ? { Claims: { ...props.claims } } : {}),
         Name: props.name ?? this.node.path,
         Scopes: [...props.scopes],
         KnownScopes: [...(props.issuer.scopes ?? [])],
@@ -116,8 +150,15 @@ export class KeygateClient extends Construct {
     this.clientId = resource.getAttString('ClientId');
   }
 
-  /** Lets `grantee` read the client secret (secretsmanager:GetSecretValue and DescribeSecret on it only). */
+  /**
+   * Lets `grantee` read the client secret (secretsmanager:GetSecretValue and DescribeSecret on it only).
+   * @throws Error for a `publicKeys` client, which has no secret (its private key stays with the client).
+   */
   grantReadSecret(grantee: iam.IGrantable): iam.Grant {
+    if (!this.secret)
+      throw new Error(
+        `KeygateClient ${this.node.path} authenticates with publicKeys (private_key_jwt) and has no secret to read`,
+      );
     return this.secret.grantRead(grantee);
   }
 
@@ -148,6 +189,36 @@ export class KeygateClient extends Construct {
           `tokenLifetime must be whole seconds from ${MIN_TOKEN_LIFETIME_SECONDS} to ${MAX_TOKEN_LIFETIME_SECONDS} ` +
             `(got ${seconds} s): use e.g. Duration.hours(1)`,
         );
+      }
+    }
+    const served = props.issuer.audiences;
+    if (props.resources !== undefined) {
+      try {
+        normalizeResources(props.resources, props.defaultResource);
+      } catch (err) {
+        problems.push(`resources: ${(err as Error).message}`);
+      }
+      for (const r of props.resources) {
+        if (!served.includes(r))
+          problems.push(
+            `resource ${r} is not served by issuer ${props.issuer.node.path}: add it to its audiences`,
+          );
+      }
+    } else if (props.defaultResource !== undefined) {
+      problems.push('defaultResource needs resources: list the resources it is one of');
+    }
+    if (props.claims !== undefined) {
+      try {
+        normalizeClaims(props.claims);
+      } catch (err) {
+        problems.push(`claims: ${(err as Error).message}`);
+      }
+    }
+    if (props.publicKeys !== undefined) {
+      try {
+        parseClientJwks(props.publicKeys);
+      } catch (err) {
+        problems.push(`publicKeys: ${(err as Error).message} (give the client's public JWK Set)`);
       }
     }
     const limit = props.issuanceLimit;

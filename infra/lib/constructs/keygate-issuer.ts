@@ -14,8 +14,13 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
 import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/client-item.js';
-import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import {
+  ASSERTION_JTI_PREFIX,
+  KEY_STATE_ITEM_ID,
+  REVOKED_JTI_PREFIX,
+} from '../../../core/issuer/key-state-item.js';
 import { resourceProblem } from '../../../core/issuer/resource-indicator.js';
+import { ISSUANCE_TABLE_KEY, ISSUANCE_TABLE_TTL } from '../../../core/issuer/shared-issuance-limiter.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
@@ -138,6 +143,12 @@ export class KeygateIssuer extends Construct {
   readonly keyAlias: kms.Alias;
   /** The clients table (partition key `client_id`). */
   readonly table: dynamodb.Table;
+  /**
+   * The issuance counters (core/issuer/shared-issuance-limiter.ts): the per-client token limit holds across
+   * the token function's environments. Apart from the clients table, whose stream would otherwise fire on
+   * every token request.
+   */
+  readonly issuanceTable: dynamodb.Table;
   /** The issuer's REST API (the auth API). */
   readonly api: apigateway.RestApi;
   /** The token endpoint's function (POST /oauth2/token). */
@@ -205,6 +216,16 @@ export class KeygateIssuer extends Construct {
       removalPolicy,
     });
 
+    this.issuanceTable = new dynamodb.Table(this, 'IssuanceTable', {
+      partitionKey: { name: ISSUANCE_TABLE_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Counters of one second each, read by nothing but the next UpdateItem: nothing to keep or restore.
+      timeToLiveAttribute: ISSUANCE_TABLE_TTL,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledge(this.issuanceTable, 'AwsSolutions-DDB3', REASONS.issuanceCounters);
+
     this.api = keygateRestApi(this, {
       restApiName: 'keygate-auth',
       description: 'keygate authorization server: token endpoint, JWKS, discovery',
@@ -249,14 +270,29 @@ export class KeygateIssuer extends Construct {
         AUDIENCE: props.audience,
         ...(this.audiences.length > 1 ? { AUDIENCES: this.audiences.slice(1).join(' ') } : {}),
         CLIENTS_TABLE: this.table.tableName,
+        ISSUANCE_TABLE: this.issuanceTable.tableName,
         SIGNING_KEY_ID: this.key.keyArn,
         TOKEN_MAX_LIFETIME_SECONDS: tokenMaxLifetime,
         CLIENT_CACHE_TTL_SECONDS: clientCacheTtl,
       },
     });
-    // Exactly the two calls the token endpoint makes; grant* helpers would add more actions.
+    // Exactly the three calls the token endpoint makes; grant* helpers would add more actions.
     this.token.allow('SignTokens', ['kms:Sign'], [this.key.keyArn]);
     this.token.allow('ReadClients', ['dynamodb:GetItem'], [this.table.tableArn]);
+    // private_key_jwt's used jtis and RFC 7009 revocations: puts of keygate's reserved items, nothing else.
+    this.token.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordTokenIds',
+        actions: ['dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${ASSERTION_JTI_PREFIX}*`, `${REVOKED_JTI_PREFIX}*`],
+          },
+        },
+      }),
+    );
+    this.token.allow('CountIssuance', ['dynamodb:UpdateItem'], [this.issuanceTable.tableArn]);
 
     this.tokenClientAuth = new KeygateFunction(this, 'TokenClientAuthFunction', {
       ...fnOptions,

@@ -8,6 +8,13 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
 }
 
 export const REASONS = {
+  issuanceCounters:
+    'The issuance table holds per-client counters of one second each (expired by TTL): point-in-time ' +
+    'recovery would restore nothing worth having.',
+  usageKeyIdentifier:
+    'The secret holds a usage plan API key value, an identifier and not a credential: with apiKeySource ' +
+    "AUTHORIZER API Gateway ignores a caller's X-API-Key (docs/tenants.md#usage-tiers). Rotating it would " +
+    "only move the plan's usage counters.",
   publicAuthEndpoint:
     'The authorization server endpoints are public by design: the token endpoint authenticates the client in ' +
     'the request itself (RFC 6749 §2.3.1, client_secret_basic/post), and JWKS and discovery metadata are ' +

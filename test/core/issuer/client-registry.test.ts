@@ -124,7 +124,7 @@ describe('client registry over DynamoDB (dynalite)', () => {
             token_lifetime_seconds: { N: '3600' },
             created_at: { S: record.createdAt },
             updated_at: { S: record.updatedAt },
-            secret_hash: { S: record.secretHash },
+            secret_hash: { S: record.secretHash! },
             padding: { S: 'p'.repeat(350_000) },
           },
         }),
@@ -478,5 +478,56 @@ describe('revocations in the registry', () => {
     expect(
       await codeOf(registry.create({ name: 'n', scopes: ['products/read'], claims: { aud: 'x' } })),
     ).toBe('invalid_claims');
+  });
+
+  it('stores the introspection permission only when granted, and update grants and withdraws it', async () => {
+    const registry = await freshRegistry();
+    const { record: plain } = await registry.create({ name: 'n', scopes: ['products/read'] });
+    expect(plain).not.toHaveProperty('introspect');
+    const { record } = await registry.create({ name: 'rs', scopes: ['products/read'], introspect: true });
+    expect((await registry.get(record.clientId, { consistent: true }))?.introspect).toBe(true);
+    expect(await registry.update(record.clientId, { introspect: false })).not.toHaveProperty('introspect');
+    expect((await registry.get(record.clientId, { consistent: true }))?.introspect).toBeUndefined();
+    expect((await registry.update(plain.clientId, { introspect: true })).introspect).toBe(true);
+  });
+
+  it('stores a usage tier, moves it on update, and stores the default tier as no tier', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'n', scopes: ['products/read'], tier: 'gold' });
+    expect(record.tier).toBe('gold');
+    expect((await registry.get(record.clientId, { consistent: true }))?.tier).toBe('gold');
+    expect((await registry.update(record.clientId, { tier: 'silver' })).tier).toBe('silver');
+    // Moving back to the default tier removes the attribute, together with another change.
+    const back = await registry.update(record.clientId, { tier: 'default', name: 'm' });
+    expect(back).not.toHaveProperty('tier');
+    expect(back.name).toBe('m');
+    const plain = await registry.create({ name: 'p', scopes: ['products/read'], tier: 'default' });
+    expect(plain.record).not.toHaveProperty('tier');
+  });
+
+  it.each(['Gold', 'go ld', '', '1st', 'x'.repeat(33)])(
+    'refuses the tier name %j with invalid_tier',
+    async (tier) => {
+      const registry = await freshRegistry();
+      expect(await codeOf(registry.create({ name: 'n', scopes: ['products/read'], tier }))).toBe(
+        'invalid_tier',
+      );
+      const { record } = await registry.create({ name: 'n', scopes: ['products/read'] });
+      expect(await codeOf(registry.update(record.clientId, { tier }))).toBe('invalid_tier');
+    },
+  );
+
+  it('reads a hand-edited malformed tier as corrupt_record', async () => {
+    const registry = await freshRegistry();
+    const { record } = await registry.create({ name: 'n', scopes: ['products/read'] });
+    await localDynamo(db.endpoint).send(
+      new UpdateItemCommand({
+        TableName: registry.tableName,
+        Key: { client_id: { S: record.clientId } },
+        UpdateExpression: 'SET tier = :t',
+        ExpressionAttributeValues: { ':t': { S: 'Gold Plus' } },
+      }),
+    );
+    expect(await codeOf(registry.get(record.clientId))).toBe('corrupt_record');
   });
 });

@@ -55,6 +55,8 @@ describe('validateIssuer', () => {
     expect(issuerEndpoints('https://a.test/prod/')).toEqual({
       tokenEndpoint: 'https://a.test/prod/oauth2/token',
       jwksUri: 'https://a.test/prod/.well-known/jwks.json',
+      revocationEndpoint: 'https://a.test/prod/oauth2/revoke',
+      introspectionEndpoint: 'https://a.test/prod/oauth2/introspect',
     });
   });
 });

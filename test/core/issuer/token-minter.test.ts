@@ -112,6 +112,20 @@ describe('createTokenMinter', () => {
     });
   });
 
+  it("mints the client's tier as the tier claim, over a claim of that name in a hand-edited record", async () => {
+    const { minter: m } = minter();
+    const minted = await m.mint({
+      clientId: 'c',
+      scopes: ['a'],
+      lifetimeSeconds: 60,
+      claims: { tier: 'platinum' },
+      tier: 'gold',
+    });
+    expect(decode(minted.accessToken.split('.')[1]!).tier).toBe('gold');
+    const plain = await m.mint({ clientId: 'c', scopes: ['a'], lifetimeSeconds: 60 });
+    expect(decode(plain.accessToken.split('.')[1]!)).not.toHaveProperty('tier');
+  });
+
   it('keeps an audience list as an array', async () => {
     const { minter: m } = minter({ audience: ['https://a.test', 'https://b.test'] });
     const { accessToken } = await m.mint({ clientId: 'c', scopes: ['products/read'], lifetimeSeconds: 60 });

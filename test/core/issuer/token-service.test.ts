@@ -76,7 +76,14 @@ function setup(
   };
 }
 
-const request = (over: Partial<TokenRequest> = {}): TokenRequest => ({
+const request = (
+  over: {
+    clientId?: string;
+    clientSecret?: string;
+    scopes?: readonly string[] | undefined;
+    resource?: string;
+  } = {},
+): TokenRequest => ({
   clientId: 'kg_a',
   clientSecret: 's3cret',
   authMethod: 'client_secret_basic',

@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRevocationList,
+  MAX_REVOKED_TOKENS_PER_CLIENT,
   parseRevocationDocument,
+  parseRevokedJtis,
   RevocationError,
   revocationPropagationSeconds,
   toRevocationDocument,
@@ -51,6 +53,49 @@ describe('document', () => {
     expect(() => parseRevocationDocument(doc)).toThrow(TypeError);
   });
 
+  it('carries single revoked tokens (RFC 7009) as revoked_jti, only when there are some', () => {
+    const doc = toRevocationDocument([
+      { clientId: 'a', jti: 'j2', exp: 2000 },
+      { clientId: 'b', all: true, revokedAt: 5 },
+      { clientId: 'a', jti: 'j1', exp: 3000 },
+    ]);
+    expect(doc).toEqual({ disabled: ['b'], revoked_at: {}, revoked_jti: ['j1', 'j2'] });
+    expect([...parseRevokedJtis(doc)]).toEqual(['j1', 'j2']);
+    expect(toRevocationDocument([])).toEqual({ disabled: [], revoked_at: {} });
+    expect(parseRevokedJtis({ disabled: [], revoked_at: {} }).size).toBe(0);
+  });
+
+  it('turns a client past the per-client cap into a revoked_at cutoff at its newest revoked iat, other clients untouched', () => {
+    const many = Array.from({ length: MAX_REVOKED_TOKENS_PER_CLIENT + 1 }, (_, i) => ({
+      clientId: 'flood',
+      jti: `f${i}`,
+      exp: 9000,
+      iat: 1000 + i,
+    }));
+    const doc = toRevocationDocument([
+      ...many,
+      { clientId: 'flood', all: false, revokedAt: 50 },
+      { clientId: 'calm', jti: 'c1', exp: 9000, iat: 10 },
+    ]);
+    expect(doc).toEqual({
+      disabled: [],
+      revoked_at: { flood: 1000 + MAX_REVOKED_TOKENS_PER_CLIENT },
+      revoked_jti: ['c1'],
+    });
+    // At the cap exactly, the jtis are listed one by one.
+    const atCap = toRevocationDocument(many.slice(1));
+    expect([atCap.revoked_jti?.length, atCap.revoked_at]).toEqual([MAX_REVOKED_TOKENS_PER_CLIENT, {}]);
+  });
+
+  it.each([
+    ['an object', { j1: 2000 }],
+    ['null', null],
+    ['a string', 'j1'],
+    ['a list with a number', ['j1', 2]],
+  ])('refuses revoked_jti given as %s', (_name, member) => {
+    expect(() => parseRevokedJtis({ disabled: [], revoked_at: {}, revoked_jti: member })).toThrow(TypeError);
+  });
+
   it('states the propagation time from its parts', () => {
     expect(revocationPropagationSeconds()).toBe(21);
     expect(revocationPropagationSeconds(0, 3)).toBe(4);
@@ -81,6 +126,16 @@ describe('createRevocationList', () => {
     expect(l.isRevoked('gone', 9_999_999_999)).toBe(true);
     expect(l.isRevoked('other', 1)).toBe(false);
     expect(l.stats()).toEqual({ loads: 1, loadFailures: 0, entries: 2 });
+  });
+
+  it('revokes a listed jti whatever its client and iat, and no other token of that client', async () => {
+    server.body = { disabled: [], revoked_at: {}, revoked_jti: ['j1'] };
+    const l = list({ t: 0 });
+    await l.refresh();
+    expect(l.isRevoked('a', 4000, 'j1')).toBe(true);
+    expect(l.isRevoked('a', 4000, 'j2')).toBe(false);
+    expect(l.isRevoked('a', 4000, undefined)).toBe(false);
+    expect(l.stats().entries).toBe(1);
   });
 
   it('shares one download between concurrent refreshes', async () => {

@@ -93,7 +93,8 @@ describe('signing key and clients table', () => {
   });
 
   it('keys the clients table by client_id (S), on demand, with PITR, deletion protection and KMS encryption', () => {
-    s.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    // The clients table and the issuance counters (core/issuer/shared-issuance-limiter.ts).
+    s.template.resourceCountIs('AWS::DynamoDB::Table', 2);
     s.template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
         KeySchema: [{ AttributeName: 'client_id', KeyType: 'HASH' }],
@@ -227,7 +228,7 @@ describe('IAM: least privilege', () => {
     Resource: { 'Fn::GetAtt': [ids().logGroup[name], 'Arn'] },
   });
 
-  it('lets the token function kms:Sign its key (rotated keys: their key policies) and dynamodb:GetItem the one table', () => {
+  it('lets the token function kms:Sign its key (rotated keys: their key policies), dynamodb:GetItem the clients table, put only its reserved jti items and UpdateItem the issuance counters', () => {
     expect(policyOf(ids().role.token)).toEqual([
       logs('token'),
       {
@@ -241,6 +242,21 @@ describe('IAM: least privilege', () => {
         Effect: 'Allow',
         Action: 'dynamodb:GetItem',
         Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+      },
+      {
+        Sid: 'RecordTokenIds',
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#assertion-jti/*', '#revoked-jti/*'] },
+        },
+      },
+      {
+        Sid: 'CountIssuance',
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/IssuanceTable/), 'Arn'] },
       },
     ]);
   });
@@ -402,13 +418,17 @@ describe('REST APIs', () => {
     expect(byId?.props.RequestParameters).toEqual({ 'method.request.path.id': true });
   });
 
-  it('serves every AUTH_ROUTES route on its handler, only POST /oauth2/token behind the client authenticator', () => {
+  it('serves every AUTH_ROUTES route on its handler, only POST /oauth2/token, /oauth2/revoke and /oauth2/introspect behind the client authenticator', () => {
     const methods = methodsOf(ids().authApi);
     expect(methods.map((m) => `${m.method} ${m.path}`).sort()).toEqual(
       AUTH_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
     );
     const guarded = methods.filter((m) => m.props.AuthorizationType === 'CUSTOM');
-    expect(guarded.map((m) => `${m.method} ${m.path}`)).toEqual(['POST /oauth2/token']);
+    expect(guarded.map((m) => `${m.method} ${m.path}`).sort()).toEqual([
+      'POST /oauth2/introspect',
+      'POST /oauth2/revoke',
+      'POST /oauth2/token',
+    ]);
     for (const route of AUTH_ROUTES) {
       const m = methods.find((x) => x.method === route.method && x.path === route.path)!;
       if (route.authorizer) {
@@ -710,6 +730,7 @@ describe('cdk-nag AWS Solutions checks', () => {
         'AwsSolutions-APIG3',
         'AwsSolutions-APIG4',
         'AwsSolutions-COG4',
+        'AwsSolutions-DDB3',
         'AwsSolutions-IAM4',
         'AwsSolutions-IAM5',
         'AwsSolutions-SF2',

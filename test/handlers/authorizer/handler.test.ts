@@ -194,6 +194,54 @@ describe('authorizer handler', () => {
     expect(globex.context).toMatchObject({ claim_tenant: 'globex', claim_region: '' });
   });
 
+  const GOLD_KEY = 'GoldKey0123456789abcdefXYZ';
+  const DEFAULT_KEY = 'DefaultKey0123456789abcdef';
+  const usageEnv = { USAGE_TIERS: 'default gold', USAGE_KEY_DEFAULT: DEFAULT_KEY, USAGE_KEY_GOLD: GOLD_KEY };
+
+  it("returns the usage plan key of the token's tier as usageIdentifierKey, the default tier's otherwise", async () => {
+    const { handler } = handlerWith(usageEnv, { logger: null });
+    const gold = await handler(event(`Bearer ${token({ tier: 'gold' })}`));
+    expect(gold.usageIdentifierKey).toBe(GOLD_KEY);
+    // Same scopes: the memoized policy is shared, the key is each token's own.
+    const plain = await handler(event(`Bearer ${token({})}`));
+    expect(plain.policyDocument).toBe(gold.policyDocument);
+    expect(plain.usageIdentifierKey).toBe(DEFAULT_KEY);
+    // A tier this API has no plan for (or a non-string claim) is served under the default plan.
+    expect((await handler(event(`Bearer ${token({ tier: 'platinum' })}`))).usageIdentifierKey).toBe(
+      DEFAULT_KEY,
+    );
+    expect((await handler(event(`Bearer ${token({ tier: ['gold'] })}`))).usageIdentifierKey).toBe(
+      DEFAULT_KEY,
+    );
+    // The key is no context entry: it never reaches the integration.
+    expect(Object.values(gold.context ?? {})).not.toContain(GOLD_KEY);
+  });
+
+  it('returns no usageIdentifierKey without USAGE_TIERS', async () => {
+    const { handler } = handlerWith({}, { logger: null });
+    expect(await handler(event(`Bearer ${token({ tier: 'gold' })}`))).not.toHaveProperty(
+      'usageIdentifierKey',
+    );
+  });
+
+  it.each([
+    [{ USAGE_TIERS: 'gold', USAGE_KEY_GOLD: GOLD_KEY }, 'USAGE_TIERS must include default'],
+    [{ USAGE_TIERS: 'default gold', USAGE_KEY_DEFAULT: DEFAULT_KEY }, 'USAGE_KEY_GOLD must be set'],
+    [{ ...usageEnv, USAGE_KEY_GOLD: 'short' }, 'USAGE_KEY_GOLD must be set'],
+    [{ ...usageEnv, USAGE_TIERS: 'default Gold' }, '"Gold" is not a tier name'],
+  ])('refuses usage settings %j at init, naming the variable and never a key value', (env, problem) => {
+    try {
+      config(env);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toContain(problem);
+      expect(problems).not.toContain(DEFAULT_KEY);
+      expect(problems).not.toContain(GOLD_KEY);
+    }
+  });
+
   it('refuses a CONTEXT_CLAIMS name no client claim can have, at init', () => {
     expect(() => handlerWith({ CONTEXT_CLAIMS: 'sub' }, { logger: null })).toThrow(
       'CONTEXT_CLAIMS: "sub" is not a client claim name',

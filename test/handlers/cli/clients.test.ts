@@ -1,3 +1,7 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientRegistry } from '../../../core/issuer/client-registry.js';
 import { checkClientSecret } from '../../../core/issuer/client-secret.js';
@@ -170,6 +174,31 @@ describe('clients CLI against dynalite', () => {
     expect(help.stdout).toContain('rotate-secret');
   });
 
+  it('create|update --tier puts a client in a usage tier, default moves it back; a bad name is exit 2', async () => {
+    const created = await cli([
+      '--json',
+      'create',
+      '--name',
+      'gold',
+      '--scopes',
+      'products/read',
+      '--tier',
+      'gold',
+    ]);
+    expect(created.code).toBe(0);
+    const { client } = JSON.parse(created.stdout);
+    expect(client.tier).toBe('gold');
+    const shown = await cli(['show', client.client_id]);
+    expect(shown.stdout).toMatch(/^tier: {11}gold$/m);
+    const moved = await cli(['--json', 'update', client.client_id, '--tier', 'default']);
+    expect(JSON.parse(moved.stdout).tier).toBe('default');
+    const bad = await cli(['update', client.client_id, '--tier', 'Gold']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'error: tier "Gold" must be lower-case letters, digits or _ (a letter first, at most 32)\n',
+    );
+  });
+
   it('honours --table over CLIENTS_TABLE', async () => {
     const r = await cli(['--table', 'other-table', 'list']);
     expect(r.code).toBe(1);
@@ -188,6 +217,107 @@ describe('clients CLI against dynalite', () => {
     } finally {
       env = saved;
     }
+  });
+});
+
+describe('clients CLI private_key_jwt keys (--jwks)', () => {
+  async function jwksFile(name: string, keys: unknown[]) {
+    const dir = await mkdtemp(join(tmpdir(), 'kg-jwks-'));
+    const path = join(dir, name);
+    await writeFile(path, JSON.stringify({ keys }));
+    return path;
+  }
+  const pair = () => generateKeyPair('ES256', { extractable: true });
+
+  it('create --jwks registers public keys and no secret; set-jwks replaces them', async () => {
+    expect((await cli(['create-table'])).code).toBe(0);
+    const keys = await pair();
+    const file = await jwksFile('pub.json', [{ ...(await exportJWK(keys.publicKey)), kid: 'k1' }]);
+    const created = await cli([
+      '--json',
+      'create',
+      '--name',
+      'signer',
+      '--scopes',
+      'products/read',
+      '--jwks',
+      file,
+    ]);
+    expect(created.code).toBe(0);
+    const view = JSON.parse(created.stdout);
+    expect(view).toMatchObject({ name: 'signer', auth_method: 'private_key_jwt', key_ids: ['k1'] });
+    expect(created.stdout).not.toContain('client_secret"');
+    const registry = createClientRegistry({ dynamodb: localDynamo(db.endpoint), tableName: 'cli-clients' });
+    const stored = await registry.get(view.client_id);
+    expect(stored?.secretHash).toBeUndefined();
+    expect(stored?.jwks?.map((k) => k.kid)).toEqual(['k1']);
+
+    const next = await jwksFile('next.json', [{ ...(await exportJWK((await pair()).publicKey)), kid: 'k2' }]);
+    const replaced = await cli(['set-jwks', view.client_id, '--jwks', next]);
+    expect(replaced.code).toBe(0);
+    expect((await registry.get(view.client_id))?.jwks?.map((k) => k.kid)).toEqual(['k2']);
+    const rotate = await cli(['rotate-secret', view.client_id]);
+    expect(rotate.code).toBe(2);
+    expect(rotate.stderr).toContain('has no secret');
+  });
+
+  it('create --introspect grants the introspection permission, show prints it, update --[no-]introspect changes it', async () => {
+    expect((await cli(['create-table'])).code).toBe(0);
+    const created = await cli([
+      '--json',
+      'create',
+      '--name',
+      'resource server',
+      '--scopes',
+      'products/read',
+      '--introspect',
+    ]);
+    expect(created.code).toBe(0);
+    const id: string = JSON.parse(created.stdout).client.client_id;
+    expect(JSON.parse(created.stdout).client.introspect).toBe(true);
+    expect((await cli(['show', id])).stdout).toContain('introspection:  allowed\n');
+    expect((await cli(['update', id, '--no-introspect'])).code).toBe(0);
+    expect((await cli(['show', id])).stdout).toContain('introspection:  not allowed\n');
+    expect(JSON.parse((await cli(['--json', 'update', id, '--introspect'])).stdout).introspect).toBe(true);
+  });
+
+  it.each([
+    [
+      'a private key',
+      async () => [await exportJWK((await pair()).privateKey)],
+      'contains private key material',
+    ],
+    ['an oct key', async () => [{ kty: 'oct', k: 'c2VjcmV0' }], 'symmetric (oct) key'],
+    ['an RSA key too small', async () => [{ kty: 'RSA', n: 'AQAB', e: 'AQAB' }], 'RSA modulus'],
+    [
+      'an HMAC alg',
+      async () => [{ ...(await exportJWK((await pair()).publicKey)), alg: 'HS256' }],
+      'alg must be',
+    ],
+    ['no keys', async () => [], 'has no keys'],
+  ])('create --jwks refuses %s with one line and exit 2', async (_name, keys, message) => {
+    const file = await jwksFile('bad.json', await keys());
+    const r = await cli(['create', '--name', 'bad', '--scopes', 'products/read', '--jwks', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+
+  it.each([
+    ['a missing file', async () => '/nonexistent/k.json', 'cannot read --jwks file'],
+    [
+      'a file that is not JSON',
+      async () => {
+        const path = join(await mkdtemp(join(tmpdir(), 'kg-jwks-')), 'x.json');
+        await writeFile(path, '{not json');
+        return path;
+      },
+      'is not JSON',
+    ],
+  ])('create --jwks with %s is a usage error (exit 2)', async (_name, file, message) => {
+    const r = await cli(['create', '--name', 'x', '--scopes', 'products/read', '--jwks', await file()]);
+    expect([r.code, r.stderr]).toEqual([2, expect.stringContaining(message)]);
   });
 });
 
@@ -236,7 +366,7 @@ describe('clients CLI notices', () => {
       {
         code: 'usage',
         message:
-          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim or --clear-claims',
+          'update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims, --[no-]introspect or --tier',
       },
     ],
     [

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -20,6 +20,16 @@ import { describe, expect, it } from 'vitest';
 import { synthError } from '../../support/synth-error.js';
 
 const SCOPES = ['orders/read', 'orders/write'];
+const AUDIENCE = 'https://orders.example.com';
+/** An EC P-256 key with its private part `d`: never acceptable as a client's public key. */
+const PRIVATE_JWK = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+  y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+  d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI',
+};
+const PUBLIC_JWK = { kty: 'EC', crv: 'P-256', x: PRIVATE_JWK.x, y: PRIVATE_JWK.y, kid: 'orders-2026' };
 
 /** The Orders app: issuer, an API behind the authorizer, and the two clients. */
 function ordersApp() {
@@ -44,6 +54,45 @@ function ordersApp() {
   return { app, stack, issuer, api, authorizer, billing, shipping };
 }
 
+describe('KeygateClient with publicKeys, resources and claims', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Tenants');
+  const issuer = new KeygateIssuer(stack, 'Issuer', {
+    audience: AUDIENCE,
+    audiences: ['https://billing.example.com'],
+    scopes: SCOPES,
+  });
+  const acme = new KeygateClient(stack, 'Acme', {
+    issuer,
+    scopes: ['orders/read'],
+    publicKeys: { keys: [PUBLIC_JWK] },
+    resources: [AUDIENCE, 'https://billing.example.com'],
+    defaultResource: 'https://billing.example.com',
+    claims: { tenant: 'acme' },
+  });
+  const template = Template.fromStack(stack);
+
+  it('makes no secret for a private_key_jwt client and passes its public keys, resources and claims', () => {
+    expect(acme.secret).toBeUndefined();
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    template.hasResourceProperties('Custom::KeygateClient', {
+      Jwks: JSON.stringify({ keys: [PUBLIC_JWK] }),
+      Resources: [AUDIENCE, 'https://billing.example.com'],
+      DefaultResource: 'https://billing.example.com',
+      DefaultAudience: AUDIENCE,
+      Claims: { tenant: 'acme' },
+      SecretArn: Match.absent(),
+    });
+  });
+
+  it('refuses grantReadSecret on a client that has no secret, naming it', () => {
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => acme.grantReadSecret(role)).toThrow(
+      'KeygateClient Tenants/Acme authenticates with publicKeys (private_key_jwt) and has no secret to read',
+    );
+  });
+});
+
 type Json = Record<string, unknown>;
 type Resources = Record<string, { Type: string; Properties?: Json; DependsOn?: string[] }>;
 
@@ -64,7 +113,7 @@ describe('KeygateClient in an app with an issuer and an authorizer', () => {
   it('keeps each secret in an AWS::SecretsManager::Secret that Secrets Manager generates: 64 letters and digits', () => {
     const secrets = ofType('AWS::SecretsManager::Secret');
     expect(secrets.map(([logicalId]) => logicalId).sort()).toEqual(
-      [id(s.billing.secret), id(s.shipping.secret)].sort(),
+      [id(s.billing.secret!), id(s.shipping.secret!)].sort(),
     );
     for (const [, secret] of secrets) {
       expect(secret.Properties!.GenerateSecretString).toEqual({
@@ -82,7 +131,7 @@ describe('KeygateClient in an app with an issuer and an authorizer', () => {
     expect(text).not.toMatch(/resolve:secretsmanager/);
     expect(text).not.toContain('GenerateStringKey');
     // Where the secrets are referenced at all: by Ref (their ARN) in the custom resources and IAM policies.
-    const secretIds = new Set([id(s.billing.secret), id(s.shipping.secret)]);
+    const secretIds = new Set([id(s.billing.secret!), id(s.shipping.secret!)]);
     const uses: string[] = [];
     const walk = (value: unknown, where: string): void => {
       if (Array.isArray(value)) {
@@ -108,16 +157,17 @@ describe('KeygateClient in an app with an issuer and an authorizer', () => {
     ).toEqual([
       [
         { Ref: id(s.issuer.table) },
-        { Ref: id(s.billing.secret) },
-        { Name: 'Orders/Billing', Scopes: ['orders/read'], KnownScopes: SCOPES },
+        { Ref: id(s.billing.secret!) },
+        { Name: 'Orders/Billing', Scopes: ['orders/read'], KnownScopes: SCOPES, DefaultAudience: AUDIENCE },
       ],
       [
         { Ref: id(s.issuer.table) },
-        { Ref: id(s.shipping.secret) },
+        { Ref: id(s.shipping.secret!) },
         {
           Name: 'Orders/Shipping',
           Scopes: ['orders/read', 'orders/write'],
           KnownScopes: SCOPES,
+          DefaultAudience: AUDIENCE,
           TokenLifetimeSeconds: '900',
           IssuanceRatePerSecond: '20',
         },
@@ -147,7 +197,7 @@ describe('KeygateClient in an app with an issuer and an authorizer', () => {
         Sid: expect.stringMatching(/^ReadSecret/),
         Effect: 'Allow',
         Action: 'secretsmanager:GetSecretValue',
-        Resource: { Ref: id(c.secret) },
+        Resource: { Ref: id(c.secret!) },
       })),
     ]);
     // The policies exist before the first Create runs.
@@ -163,7 +213,7 @@ describe('KeygateClient in an app with an issuer and an authorizer', () => {
           {
             Effect: 'Allow',
             Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            Resource: { Ref: id(s.billing.secret) },
+            Resource: { Ref: id(s.billing.secret!) },
           },
         ],
       },
@@ -279,6 +329,26 @@ describe('KeygateClient props and mistakes', () => {
       'a fractional issuance limit',
       { issuanceLimit: 2.5 },
       'issuanceLimit must be a whole number of tokens per second from 1 to 1000 (got 2.5)',
+    ],
+    [
+      'a resource the issuer does not serve',
+      { resources: ['https://billing.example.com'] },
+      'resource https://billing.example.com is not served by issuer Err/Issuer: add it to its audiences',
+    ],
+    [
+      'a default resource without resources',
+      { defaultResource: 'https://orders.example.com' },
+      'defaultResource needs resources: list the resources it is one of',
+    ],
+    [
+      'a registered claim name',
+      { claims: { sub: 'x' } },
+      'claims: claim name "sub" is registered (JWT, OAuth or keygate); pick another',
+    ],
+    [
+      'a private key as a public key',
+      { publicKeys: { keys: [PRIVATE_JWK] } },
+      "publicKeys: key 0 contains private key material: register the public key only (give the client's public JWK Set)",
     ],
   ])('fails synth with one line for %s', (_name, over, line) => {
     expect(client(over)).toBe(failure(line));

@@ -60,6 +60,28 @@ describe('KeygateIssuer', () => {
     });
   });
 
+  it('counts issuance in a table of its own (no stream, TTL), which only the token function may update', () => {
+    t.resourceCountIs('AWS::DynamoDB::Table', 2);
+    t.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      StreamSpecification: Match.absent(),
+    });
+    const [issuance] = Object.keys(
+      t.findResources('AWS::DynamoDB::Table', {
+        Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] },
+      }),
+    );
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ISSUANCE_TABLE: { Ref: issuance } }) },
+    });
+    const updaters = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('dynamodb:UpdateItem'),
+    );
+    expect(updaters).toHaveLength(1);
+    expect(JSON.stringify(updaters[0]!.Properties.PolicyDocument)).toContain(issuance);
+  });
+
   it('rotates the signing key every 90 days by default', () => {
     expect(issuer.keyRotation).toBeDefined();
     t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(90 days)' });
