@@ -15,8 +15,10 @@ export const TIER_CLAIM = 'tier';
 
 /** Quota periods of a usage plan (API Gateway QuotaSettings.period). */
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
+/** One of QUOTA_PERIODS. */
 export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
 
+/** One usage tier: the throttle and quota of its usage plan, shared by the tier's clients. */
 export interface UsageTier {
   /** Steady requests per second of the tier's key (usage plan throttle rateLimit). */
   readonly rate: number;

@@ -432,6 +432,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         ? { claims: normalizeClaims(input.claims) }
         : {}),
       ...(input.introspect === true ? { introspect: true as const } : {}),
+      ...(input.tier !== undefined && checkTier(input.tier) !== undefined ? { tier: input.tier } : {}),
       createdAt: at,
       updatedAt: at,
       ...credential,

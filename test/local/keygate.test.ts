@@ -51,7 +51,10 @@ describe('keygate', () => {
       "error: too many arguments for 'list'. Expected 0 arguments but got 1.; see keygate clients --help",
     ],
     [['clients', 'show'], "error: missing required argument 'clientId'; see keygate clients --help"],
-    [['clients', 'update', 'kg_x'], 'error: update needs --name, --scopes, --lifetime or --rate'],
+    [
+      ['clients', 'update', 'kg_x'],
+      'error: update needs --name, --scopes, --lifetime, --rate, --resources, --default-resource, --claim, --clear-claims, --[no-]introspect or --tier',
+    ],
     [['clients', 'disable'], "error: missing required argument 'clientId'; see keygate clients --help"],
     [['clients', 'enable'], "error: missing required argument 'clientId'; see keygate clients --help"],
     [['clients', 'revoke'], "error: missing required argument 'clientId'; see keygate clients --help"],

@@ -74,11 +74,11 @@ describe('npm start --tier', () => {
   it.each([
     [
       ['gold=rate:5'],
-      "error: option '--tier <name=rate:N,burst:N[,quota:N/DAY|WEEK|MONTH]>' argument 'gold=rate:5' is invalid. tier gold: rate and burst are required",
+      "error: option '--tier <name=rate:N,burst:N[,quota:N/DAY|WEEK|MONTH]>' argument 'gold=rate:5' is invalid. tier gold: rate and burst are required; see npm start --help",
     ],
     [
       ['gold=rate:5,burst:5', '--tier', 'gold=rate:1,burst:1'],
-      "error: option '--tier <name=rate:N,burst:N[,quota:N/DAY|WEEK|MONTH]>' argument 'gold=rate:1,burst:1' is invalid. tier gold is given twice",
+      "error: option '--tier <name=rate:N,burst:N[,quota:N/DAY|WEEK|MONTH]>' argument 'gold=rate:1,burst:1' is invalid. tier gold is given twice; see npm start --help",
     ],
   ])(
     '%j is a usage error, exit 2, one line first',

@@ -21,10 +21,14 @@ import { acknowledge, REASONS } from './nag.js';
 // 40 letters and digits: within API Gateway's 20-128 characters, and what the authorizer's USAGE_KEY_* check takes.
 const KEY_LENGTH = 40;
 
+/**
+ * The usage plans and API keys of a KeygateAuthorizer's `usageTiers`: one plan and key per tier (the default
+ * tier's included); made by KeygateAuthorizer, exposed so a team can attach stages or read the plans.
+ */
 export class UsagePlans extends Construct {
-  /** Tier -> its usage plan (the default tier's included). */
+  /** Each tier's usage plan (the default tier's included), by tier name. */
   readonly plans: ReadonlyMap<string, apigateway.UsagePlan>;
-  /** Tier -> its API key. */
+  /** Each tier's API key, by tier name. */
   readonly keys: ReadonlyMap<string, apigateway.IApiKey>;
   /** USAGE_TIERS and USAGE_KEY_<TIER> for the authorizer (values as dynamic references). */
   readonly environment: Readonly<Record<string, string>>;

@@ -181,31 +181,27 @@ describe('functions', () => {
     expect(env(f.products).CLOCK_LEEWAY_SECONDS).toBe('5');
   });
 
-  it('outputs the resource API id and stage, and a policy allowing exactly the cache flush and the registry write', () => {
+  it("outputs the resource API's cache for the CLI, and a revocation-admin role with issuer.grantRevoke's statements only", () => {
     const outputs = s.json.Outputs as Record<string, { Value: unknown }>;
-    expect(render(outputs.RestApiId!.Value)).toBe(`\${${ids().resourceApi}}`);
-    expect(outputs.ApiStage!.Value).toBe('prod');
-    const policies = resourcesOfType(s.json, 'AWS::IAM::ManagedPolicy');
-    expect(policies).toHaveLength(1);
-    const statements = (policies[0]![1].Properties!.PolicyDocument as { Statement: unknown[] }).Statement;
-    expect(statements).toEqual([
-      {
-        Sid: 'RevokeInRegistry',
-        Effect: 'Allow',
-        Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
-        Resource: { 'Fn::GetAtt': [ids().table, 'Arn'] },
-      },
-      {
-        Sid: 'FlushAuthorizerCache',
-        Effect: 'Allow',
-        Action: 'apigateway:DELETE',
-        Resource: expect.anything(),
-      },
-    ]);
-    const flush = (statements[1] as { Resource: unknown }).Resource;
-    expect(render(flush)).toBe(
-      `arn:\${AWS::Partition}:apigateway:\${AWS::Region}::/restapis/\${${ids().resourceApi}}/stages/prod/cache/authorizers`,
+    expect(render(outputs.KeygateAuthorizerCaches!.Value)).toMatch(
+      new RegExp(`^\\$\\{${ids().resourceApi}\\}/\\$\\{ResourceApiDeploymentStageprod[0-9A-F]{8}\\}$`),
     );
+    expect(resourcesOfType(s.json, 'AWS::IAM::ManagedPolicy')).toEqual([]);
+    const [role] = resourcesOfType(s.json, 'AWS::IAM::Role').filter(([id]) =>
+      id.startsWith('RevocationAdmin'),
+    );
+    const policies = resourcesOfType(s.json, 'AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties?.Roles).includes(`"${role![0]}"`),
+    );
+    const statements = policies.flatMap(
+      ([, p]) => (p.Properties!.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+    );
+    expect(statements.flatMap((st) => st.Action).sort()).toEqual([
+      'apigateway:DELETE',
+      'cloudformation:DescribeStacks',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    ]);
   });
 
   it('has no dependency cycle between the functions, the APIs and their deployments', () => {
@@ -697,16 +693,16 @@ describe('REST APIs', () => {
 describe('outputs', () => {
   it('exports issuer, token, JWKS and API URLs, table name, key id, rotation state machine and dashboard', () => {
     const out = s.json.Outputs!;
-    expect(render(out.IssuerUrl!.Value)).toBe(issuerText());
-    expect(render(out.TokenUrl!.Value)).toBe(`${issuerText()}/oauth2/token`);
+    expect(render(out.KeygateIssuerUrl!.Value)).toBe(issuerText());
+    expect(render(out.KeygateTokenUrl!.Value)).toBe(`${issuerText()}/oauth2/token`);
     expect(render(out.JwksUrl!.Value)).toBe(`${issuerText()}/.well-known/jwks.json`);
     expect(render(out.ApiUrl!.Value)).toBe(apiText());
     expect(render(out.Audience!.Value)).toBe(apiText());
-    expect(render(out.ClientsTableName!.Value)).toBe(`\${${ids().table}}`);
+    expect(render(out.KeygateClientsTable!.Value)).toBe(`\${${ids().table}}`);
     expect(render(out.SigningKeyId!.Value)).toBe(`\${${ids().key}}`);
-    expect(render(out.SigningKeyArn!.Value)).toBe(`\${${ids().key}.Arn}`);
-    expect(render(out.Region!.Value)).toBe(`\${AWS::Region}`);
-    expect(render(out.KeyRotationStateMachineArn!.Value)).toBe(
+    expect(render(out.KeygateSigningKeyArn!.Value)).toBe(`\${${ids().key}.Arn}`);
+    expect(render(out.KeygateRegion!.Value)).toBe(`\${AWS::Region}`);
+    expect(render(out.KeygateKeyRotationStateMachineArn!.Value)).toBe(
       `\${${s.id(s.stack.authServer.keyRotation!.stateMachine)}}`,
     );
     expect(render(out.DashboardName!.Value)).toBe(`\${${s.id(s.stack.monitoring.dashboard)}}`);
