@@ -41,6 +41,31 @@ export function optionalStr(): Field<string | undefined> {
   return { parse: (raw) => (present(raw) ? raw.trim() : undefined) };
 }
 
+/** An integer range with its default: one definition per setting, read by its env field and its typed check. */
+export interface IntBounds {
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The one message for a value that is not an integer within `bounds`. */
+function intRangeMessage(name: string, bounds: Pick<IntBounds, 'min' | 'max'>, raw: string): string {
+  return `${name} must be an integer from ${bounds.min} to ${bounds.max} (got "${raw}")`;
+}
+
+/** The problem with `value` as an integer within `bounds`, or undefined when it fits. */
+export function intProblem(
+  name: string,
+  value: number,
+  bounds: Pick<IntBounds, 'min' | 'max'>,
+  raw: string = String(value),
+): string | undefined {
+  if (Number.isSafeInteger(value) && value >= bounds.min && value <= bounds.max) return undefined;
+  return intRangeMessage(name, bounds, raw);
+}
+
+const INTEGER = /^-?\d+$/;
+
 /** An integer within [min, max]. */
 export function int(opts: { default?: number; min: number; max: number }): Field<number> {
   return {
@@ -49,31 +74,25 @@ export function int(opts: { default?: number; min: number; max: number }): Field
         if (opts.default !== undefined) return opts.default;
         throw new ConfigFieldError(`${name} is required`);
       }
-      const value = Number(raw.trim());
-      if (
-        !/^-?\d+$/.test(raw.trim()) ||
-        !Number.isSafeInteger(value) ||
-        value < opts.min ||
-        value > opts.max
-      ) {
-        throw new ConfigFieldError(
-          `${name} must be an integer from ${opts.min} to ${opts.max} (got "${raw.trim()}")`,
-        );
-      }
-      return value;
+      const text = raw.trim();
+      const problem = intProblem(name, INTEGER.test(text) ? Number(text) : Number.NaN, opts, text);
+      if (problem !== undefined) throw new ConfigFieldError(problem);
+      return Number(text);
     },
   };
 }
 
-/** true/false, 1/0, yes/no. */
-export function bool(opts: { default: boolean }): Field<boolean> {
+/**
+ * An integer, or undefined when unset: only the syntax is checked here (with the range in the message), the
+ * range and the default by the typed settings the value is handed to.
+ */
+export function optionalInt(bounds: Pick<IntBounds, 'min' | 'max'>): Field<number | undefined> {
   return {
     parse(raw, name) {
-      if (!present(raw)) return opts.default;
-      const v = raw.trim().toLowerCase();
-      if (v === 'true' || v === '1' || v === 'yes') return true;
-      if (v === 'false' || v === '0' || v === 'no') return false;
-      throw new ConfigFieldError(`${name} must be true or false`);
+      if (!present(raw)) return undefined;
+      const text = raw.trim();
+      if (!INTEGER.test(text)) throw new ConfigFieldError(intRangeMessage(name, bounds, text));
+      return Number(text);
     },
   };
 }
@@ -87,9 +106,9 @@ export function oneOf<const T extends string>(values: readonly T[], opts: { defa
         throw new ConfigFieldError(`${name} is required`);
       }
       const v = raw.trim();
-      if (!(values as readonly string[]).includes(v))
-        throw new ConfigFieldError(`${name} must be one of ${values.join(', ')}`);
-      return v as T;
+      const found = values.find((value) => value === v);
+      if (found === undefined) throw new ConfigFieldError(`${name} must be one of ${values.join(', ')}`);
+      return found;
     },
   };
 }

@@ -79,7 +79,7 @@ export interface AuthorizerTuning {
   readonly contextClaims?: readonly string[];
 }
 
-export const AUTHORIZER_TUNING_ENV: { readonly [K in keyof Required<AuthorizerTuning>]: string } = {
+export const AUTHORIZER_TUNING_ENV = {
   clockLeewaySeconds: 'CLOCK_LEEWAY_SECONDS',
   tokenCacheSize: 'TOKEN_CACHE_SIZE',
   tokenCacheMaxTtlSeconds: 'TOKEN_CACHE_MAX_TTL_SECONDS',
@@ -91,14 +91,19 @@ export const AUTHORIZER_TUNING_ENV: { readonly [K in keyof Required<AuthorizerTu
   revocationsRefreshSeconds: 'REVOCATIONS_REFRESH_SECONDS',
   revocationsMaxStaleSeconds: 'REVOCATIONS_MAX_STALE_SECONDS',
   contextClaims: 'CONTEXT_CLAIMS',
-};
+} as const satisfies { readonly [K in keyof Required<AuthorizerTuning>]: string };
+
+const TUNING_KEYS = Object.keys(AUTHORIZER_TUNING_ENV).filter((k): k is keyof AuthorizerTuning =>
+  Object.hasOwn(AUTHORIZER_TUNING_ENV, k),
+);
 
 /** The env entries for the knobs that are set (unset ones keep the handler's defaults). */
 export function authorizerTuningEnv(tuning: AuthorizerTuning): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, name] of Object.entries(AUTHORIZER_TUNING_ENV)) {
-    const value = tuning[key as keyof AuthorizerTuning];
-    if (value !== undefined) env[name] = Array.isArray(value) ? value.join(' ') : String(value);
+  for (const key of TUNING_KEYS) {
+    const value = tuning[key];
+    if (value !== undefined)
+      env[AUTHORIZER_TUNING_ENV[key]] = Array.isArray(value) ? value.join(' ') : String(value);
   }
   return env;
 }

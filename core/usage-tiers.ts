@@ -1,7 +1,8 @@
 // Usage tiers: named throttles and quotas enforced by API Gateway usage plans (one plan and one API key per
 // tier, so a tier's limits are shared by its clients; docs/tenants.md#usage-tiers). The naming contract and the rules shared by the issuer (a
 // client's `tier`), the authorizer (`usageIdentifierKey`), the CDK (plans and keys) and the local gateway.
-// No imports.
+// Imports only core/errors.ts (the one error shape).
+import { KeygateError } from './errors.js';
 
 /** A tier's name: lower-case letters, digits and `_`, a letter first, at most 32 characters (like a claim). */
 export const TIER_NAME = /^[a-z][a-z0-9_]{0,31}$/;
@@ -35,9 +36,10 @@ export const USAGE_TIERS_ENV = 'USAGE_TIERS';
 export const usageKeyEnv = (tier: string): string => `USAGE_KEY_${tier.toUpperCase()}`;
 
 /** Thrown for a malformed tier; the message is one line for a CLI or a synth error. */
-export class UsageTierError extends Error {
-  override readonly name = 'UsageTierError';
-  readonly code = 'invalid_tier';
+export class UsageTierError extends KeygateError<'invalid_tier'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('invalid_tier', message, options);
+  }
 }
 
 // API Gateway's limits: rateLimit is a double, burstLimit and quota limit integers (UsagePlan ThrottleSettings,

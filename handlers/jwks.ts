@@ -18,14 +18,12 @@ import {
   kmsIssuerError,
 } from '../core/issuer/index.js';
 import {
-  causeName,
   DEFAULT_RETRY_AFTER,
+  documentFailure,
   documentResponse,
-  errorResponse,
   methodNotAllowed,
   type RetryAfterSeconds,
   readOnlyMethod,
-  retryAfter,
   safeLog,
 } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
@@ -140,19 +138,12 @@ export function createHandler(deps: JwksDeps) {
       return documentResponse(event, method, await deps.publisher.document(), deps.maxAgeSeconds);
     } catch (err) {
       // kmsIssuerError passes IssuerErrors through and maps raw SDK failures.
-      const error = kmsIssuerError(err);
-      const cause = causeName(error, err);
-      safeLog(deps.logger, 'error', 'jwks unavailable', {
-        errorCode: error.code,
-        ...(cause ? { cause } : {}),
+      return documentFailure(kmsIssuerError(err), err, {
+        names: { logMessage: 'jwks unavailable', document: 'the key set' },
+        logger: deps.logger,
         requestId: event.requestContext?.requestId,
+        retryAfterSeconds: retrySeconds,
       });
-      if (error.status === 503) {
-        return errorResponse(503, 'temporarily_unavailable', 'the key set is temporarily unavailable', {
-          'Retry-After': retryAfter(error.code, retrySeconds),
-        });
-      }
-      return errorResponse(500, 'server_error', 'the key set cannot be served');
     }
   };
 }

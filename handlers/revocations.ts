@@ -24,13 +24,11 @@ import { DEFAULT_REVOCATIONS_MAX_AGE_SECONDS, type RevocationDocument } from '..
 import { createJwksDocuments, deployedKeyIds, jwksKeysSpec } from './jwks.js';
 import {
   type CacheableDocument,
-  causeName,
   DEFAULT_RETRY_AFTER,
+  documentFailure,
   documentResponse,
-  errorResponse,
   methodNotAllowed,
   readOnlyMethod,
-  retryAfter,
   safeLog,
 } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
@@ -154,24 +152,12 @@ export function createHandler(deps: RevocationsDeps) {
         deps.maxAgeSeconds,
       );
     } catch (err) {
-      const error = toIssuerError(err);
-      const cause = causeName(error, err);
-      safeLog(deps.logger, 'error', 'revocations unavailable', {
-        errorCode: error.code,
-        ...(cause ? { cause } : {}),
+      return documentFailure(toIssuerError(err), err, {
+        names: { logMessage: 'revocations unavailable', document: 'the revocation list' },
+        logger: deps.logger,
         requestId: event.requestContext?.requestId,
+        retryAfterSeconds: DEFAULT_RETRY_AFTER,
       });
-      if (error.status === 503) {
-        return errorResponse(
-          503,
-          'temporarily_unavailable',
-          'the revocation list is temporarily unavailable',
-          {
-            'Retry-After': retryAfter(error.code, DEFAULT_RETRY_AFTER),
-          },
-        );
-      }
-      return errorResponse(500, 'server_error', 'the revocation list cannot be served');
     }
   };
 }

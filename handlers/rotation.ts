@@ -5,6 +5,7 @@
 // environment where they share one (the local stack, `npm run keys`).
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ConfigError, int, list, oneOf, optionalStr, readConfig, str } from '../core/config.js';
+import { AUTHORIZER_TUNING_ENV } from '../core/contract.js';
 import {
   createDynamoClient,
   createKeyRotator,
@@ -21,7 +22,7 @@ import {
   type SigningKeyPrincipals,
   signingKeyPolicy,
 } from '../core/issuer/index.js';
-import { authorizerConfigSpec } from './authorizer.js';
+import { TUNING_BOUNDS } from './authorizer/settings.js';
 import { jwksKeySettingsSpec } from './jwks.js';
 import { safeLog } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
@@ -119,9 +120,9 @@ export interface VerifierEnvs {
 }
 
 const authorizerKeySettingsSpec = {
-  JWKS_MAX_AGE_SECONDS: authorizerConfigSpec.JWKS_MAX_AGE_SECONDS,
-  JWKS_REFETCH_COOLDOWN_SECONDS: authorizerConfigSpec.JWKS_REFETCH_COOLDOWN_SECONDS,
-  CLOCK_LEEWAY_SECONDS: authorizerConfigSpec.CLOCK_LEEWAY_SECONDS,
+  [AUTHORIZER_TUNING_ENV.jwksMaxAgeSeconds]: int(TUNING_BOUNDS.jwksMaxAgeSeconds),
+  [AUTHORIZER_TUNING_ENV.jwksRefetchCooldownSeconds]: int(TUNING_BOUNDS.jwksRefetchCooldownSeconds),
+  [AUTHORIZER_TUNING_ENV.clockLeewaySeconds]: int(TUNING_BOUNDS.clockLeewaySeconds),
 } as const;
 
 /** The rotation settings as those Lambdas read them (their own defaults where a variable is unset). */

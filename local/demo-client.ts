@@ -10,6 +10,7 @@ import {
   checkClientSecret,
   MAX_ISSUANCE_RATE_PER_SECOND,
 } from '../core/issuer/index.js';
+import { DemoFileError } from './errors.js';
 
 const DEMO_FILE = 'demo-client.json';
 /** The demo client mints token pools for load:local and the tests: the highest issuance rate. */
@@ -35,9 +36,6 @@ export interface DemoClient {
   /** The deleted client a `replaced` demo client stands in for. */
   readonly replacedClientId?: string;
 }
-
-/** Thrown when the saved credentials file cannot be read (the message says how to start over). */
-export class DemoFileError extends Error {}
 
 async function writePrivate(path: string, content: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;

@@ -4,7 +4,7 @@
 // touching the gateway.
 import type { PolicyRoute } from '../core/authz/index.js';
 import type { DynamoApi, KmsApi } from '../core/issuer/index.js';
-import * as authorizerHandler from '../handlers/authorizer.js';
+import * as authorizerHandler from '../handlers/authorizer/handler.js';
 import * as discoveryHandler from '../handlers/discovery.js';
 import * as jwksHandler from '../handlers/jwks.js';
 import * as revocationsHandler from '../handlers/revocations.js';
@@ -33,8 +33,8 @@ export interface LocalLambdasOptions {
   readonly logs?: boolean;
   /** The demo resource API's handlers, when the stack serves one (local/demo.ts; checked in stack-options). */
   readonly demo?: LocalDemo;
-  /** The authorizer's route table. */
-  readonly routes?: readonly PolicyRoute[];
+  /** The authorizer's route table (the resource API's routes). */
+  readonly routes: readonly PolicyRoute[];
   /** Epoch-ms clocks for the handlers that read time (tests move them forward). Default Date.now. */
   readonly clocks?: {
     readonly authorizer?: () => number;
@@ -115,13 +115,12 @@ export function createLocalLambdas(options: LocalLambdasOptions): LocalLambdas {
     ...demoBuild,
     authorizer: (env) => {
       authorizerDeps = authorizerHandler.createDeps(
-        authorizerHandler.loadConfig(env),
+        authorizerHandler.settingsFromEnv(env, () => options.routes),
         {
           metrics: null,
           ...(logs ? {} : { logger: null }),
           ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
         },
-        options.routes,
       );
       return authorizerHandler.createHandler(authorizerDeps) as LambdaFunction;
     },

@@ -3,20 +3,9 @@
 // a lock whose PID is gone (a killed process) is taken over, so a crash never needs a manual clean-up.
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StateDirInUseError } from './errors.js';
 
 export const LOCK_FILE = 'lock';
-
-/** Thrown when another live process holds the state directory. */
-export class StateDirInUseError extends Error {
-  readonly code = 'state_in_use';
-  constructor(
-    readonly stateDir: string,
-    readonly pid: number,
-  ) {
-    super(`state directory ${stateDir} is in use by PID ${pid}`);
-    this.name = 'StateDirInUseError';
-  }
-}
 
 function isAlive(pid: number): boolean {
   try {

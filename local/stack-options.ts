@@ -2,21 +2,18 @@
 // checks made before anything starts, so a bad flag costs no start and teardown.
 
 import { resolve } from 'node:path';
-import {
-  DEFAULT_CLIENTS_TABLE,
-  DEFAULT_RESULTS_CACHE_TTL_SECONDS,
-  MAX_RESULTS_CACHE_TTL_SECONDS,
-} from '../core/contract.js';
+import { resultsCacheTtlProblem } from '../core/authz/results-cache-ttl.js';
+import { DEFAULT_CLIENTS_TABLE, DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
 import { resourceProblem } from '../core/issuer/resource-indicator.js';
 import { checkTiers, type UsageTiers } from '../core/usage-tiers.js';
 import type { LocalDemo } from './demo.js';
 import { StackStartError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import { LAMBDA_NAMES, type LocalLambdasOptions } from './lambdas.js';
+import { DEFAULT_PORTS, type StackPortName } from './ports.js';
 import type { UpstreamOptions } from './upstream.js';
 
-/** Documented default ports (README "Run it locally"). */
-export const DEFAULT_PORTS = { auth: 4000, api: 4001, kms: 4002, dynamodb: 4003 } as const;
+export { DEFAULT_PORTS, type StackPortName };
 export const DEFAULT_STATE_DIR = '.keygate';
 export const DEFAULT_TABLE = DEFAULT_CLIENTS_TABLE;
 export const DEFAULT_STAGE = 'local';
@@ -24,8 +21,6 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '123456789012';
 /** Dummy SigV4 credentials: dynalite and the KMS emulator check the signature's shape, not the key. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-
-export type StackPortName = keyof typeof DEFAULT_PORTS;
 
 /** Who guards the resource API: keygate's Lambda TOKEN authorizer, or API Gateway's native JWT authorizer. */
 export const AUTHORIZER_MODES = ['lambda', 'native'] as const;
@@ -147,13 +142,8 @@ export function resolveStackOptions(options: LocalStackOptions): StackSettings {
   const exposeInternals = options.exposeInternals ?? false;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const ttl = options.resultsCacheTtlSeconds ?? DEFAULT_RESULTS_CACHE_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
-    throw new StackStartError(
-      'config',
-      `resultsCacheTtlSeconds must be an integer from 0 to ${MAX_RESULTS_CACHE_TTL_SECONDS} (got ${ttl})`,
-      'api',
-    );
-  }
+  const ttlProblem = resultsCacheTtlProblem(ttl, 'resultsCacheTtlSeconds');
+  if (ttlProblem !== undefined) throw new StackStartError('config', ttlProblem, 'api');
   for (const [name, p] of Object.entries(ports)) {
     if (!Number.isInteger(p) || p < 0 || p > 65_535) {
       throw new StackStartError(

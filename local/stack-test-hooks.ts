@@ -1,6 +1,6 @@
 // What the local stack lets tests and loads do beyond serving: redeploy a handler with other env, read the
 // authorizer's live deps, stop and restart DynamoDB (the reliability suites' outage).
-import type { AuthorizerDeps } from '../handlers/authorizer.js';
+import type { AuthorizerDeps } from '../handlers/authorizer/handler.js';
 import type { DynaliteServer } from './dynalite.js';
 import type { HandlerEnv, LambdaName } from './lambdas.js';
 

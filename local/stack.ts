@@ -9,7 +9,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { GATEWAY_RESPONSE_HEADERS, NATIVE_JWT_REQUIRED_CLAIMS } from '../core/contract.js';
+import { clockLeewaySecondsField } from '../core/authz/token-expiry.js';
+import {
+  AUTHORIZER_TUNING_ENV,
+  GATEWAY_RESPONSE_HEADERS,
+  NATIVE_JWT_REQUIRED_CLAIMS,
+} from '../core/contract.js';
 import {
   type ClientRegistry,
   createClientRegistry,
@@ -20,10 +25,9 @@ import {
 import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
 import { AUTH_ROUTES } from '../core/routes.js';
 import { tierNames, USAGE_TIERS_ENV, type UsageTiers, usageKeyEnv } from '../core/usage-tiers.js';
-import { authorizerConfigSpec } from '../handlers/authorizer.js';
-import { type DemoClient, DemoFileError, ensureDemoClient } from './demo-client.js';
+import { type DemoClient, ensureDemoClient } from './demo-client.js';
 import { startDynalite } from './dynalite.js';
-import { StackStartError } from './errors.js';
+import { DemoFileError, StackStartError, StateDirInUseError } from './errors.js';
 import {
   type AccessLogEntry,
   createJwtAuthorizer,
@@ -35,7 +39,7 @@ import {
 } from './gateway/index.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import { createLocalLambdas, type HandlerEnv } from './lambdas.js';
-import { lockStateDir, StateDirInUseError } from './lock.js';
+import { lockStateDir } from './lock.js';
 import { createSigningKeys, ensureSigningKey, type SigningKeyRotation } from './signing-keys.js';
 import {
   type AuthorizerMode,
@@ -249,9 +253,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const usage = options.usageTiers !== undefined ? localUsagePlans(options.usageTiers) : undefined;
     const resource = options.upstream
       ? upstreamIntegration(options.upstream, {
-          clockLeewaySeconds: authorizerConfigSpec.CLOCK_LEEWAY_SECONDS.parse(
-            options.env?.CLOCK_LEEWAY_SECONDS,
-            'CLOCK_LEEWAY_SECONDS',
+          clockLeewaySeconds: clockLeewaySecondsField.parse(
+            options.env?.[AUTHORIZER_TUNING_ENV.clockLeewaySeconds],
+            AUTHORIZER_TUNING_ENV.clockLeewaySeconds,
           ),
           ...(options.clocks?.authorizer ? { now: options.clocks.authorizer } : {}),
         })

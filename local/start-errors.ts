@@ -2,8 +2,8 @@
 // code (1 failure, 2 bad flags). Kept apart from start.ts so every message is in one place and testable.
 import { ConfigError } from '../core/config.js';
 import { EXIT } from '../handlers/cli/exit.js';
-import { StateDirInUseError } from './lock.js';
-import { type StackPortName, StackStartError } from './stack.js';
+import { StackStartError, StateDirInUseError } from './errors.js';
+import type { StackPortName } from './ports.js';
 
 export const FLAG_OF: Record<StackPortName, string> = {
   auth: '--auth-port',

@@ -7,12 +7,14 @@ import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_RESULTS_CACHE_TTL_SECONDS, MAX_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
+import { RESULTS_CACHE_TTL_BOUNDS } from '../core/authz/results-cache-ttl.js';
+import { DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
 import { parseTierArg, type UsageTier, UsageTierError } from '../core/usage-tiers.js';
 import { EXIT } from '../handlers/cli/exit.js';
 import { integerArg } from '../handlers/cli/integer-arg.js';
 import type { LocalDemo } from './demo.js';
 import { type EchoDemo, startEchoDemo } from './echo-demo.js';
+import { UpstreamFlagError } from './errors.js';
 import type { AccessLogEntry } from './gateway/index.js';
 import { checkHostFlags } from './host-safety.js';
 import {
@@ -28,7 +30,6 @@ import {
   checkUpstreamUrl,
   exportLine,
   readRouteFile,
-  UpstreamFlagError,
   type UpstreamOptions,
   upstreamBanner,
 } from './upstream.js';
@@ -95,7 +96,7 @@ export function buildProgram(name = 'npm start'): Command {
     .addOption(
       new Option('--cache-ttl <seconds>', 'authorizer result cache TTL (0 disables, max 3600)')
         .default(DEFAULT_RESULTS_CACHE_TTL_SECONDS)
-        .argParser(integerArg(0, MAX_RESULTS_CACHE_TTL_SECONDS)),
+        .argParser(integerArg(RESULTS_CACHE_TTL_BOUNDS.min, RESULTS_CACHE_TTL_BOUNDS.max)),
     )
     .addOption(
       new Option(

@@ -3,8 +3,9 @@
 // start` exits 2 on them), wires the HTTP proxy integration, and prints the mode's banner.
 import { readFileSync } from 'node:fs';
 import { type ProtectedRoute, parseRouteTable } from '../core/authz/index.js';
+import type { DemoClient } from './demo-client.js';
+import { UpstreamFlagError } from './errors.js';
 import { createHttpIntegration, type HttpIntegrationOptions } from './gateway/index.js';
-import type { LocalStack } from './stack.js';
 
 export interface UpstreamOptions {
   /** Origin (and optional base path) of the dev server, e.g. `http://127.0.0.1:3000`. */
@@ -12,14 +13,6 @@ export interface UpstreamOptions {
   readonly routes: readonly ProtectedRoute[];
   /** Integration timeout (API Gateway allows 50 ms to 29 s). Default 29000. */
   readonly timeoutMs?: number;
-}
-
-export class UpstreamFlagError extends Error {
-  readonly code = 'upstream_flags';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'UpstreamFlagError';
-  }
 }
 
 /** The route table in `file` (a JSON array of `{ method, path, scopes }`). */
@@ -88,8 +81,17 @@ export function exportLine(env: Readonly<Record<string, string>>): string {
     .join(' ')}`;
 }
 
+/** What the banner shows of the started stack (LocalStack fits). */
+export interface UpstreamBannerStack {
+  readonly authUrl: string;
+  readonly apiUrl: string;
+  readonly tokenUrl: string;
+  readonly demoClient: Pick<DemoClient, 'clientId' | 'clientSecret' | 'scopes'>;
+  readonly clientEnv: Readonly<Record<string, string>>;
+}
+
 export function upstreamBanner(
-  stack: LocalStack,
+  stack: UpstreamBannerStack,
   info: { readyMs: number; cacheTtl: number },
   upstream: UpstreamOptions,
   basic: string,

@@ -1,11 +1,11 @@
-// Prebuilds every Lambda entry (handlers/entry/*.ts) into dist/lambda/<name>/index.mjs, the code the CDK
+// Prebuilds every Lambda entry (handlers/entry/*.ts, handlers/authorizer/entry.ts) into dist/lambda/<name>/index.mjs, the code the CDK
 // constructs deploy with Code.fromAsset: a consumer's `cdk synth` then needs neither esbuild nor Docker, and
 // what deploys is exactly what was tested. `npm run build` runs it after tsc.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { LAMBDA_CODE_DIR } from '../infra/lib/constructs/lambda-code.js';
-import { ENTRY_DIR, entryFile, lambdaBuildOptions } from './lambda-build-options.js';
+import { ENTRY_NAMES, entryFile, lambdaBuildOptions } from './lambda-build-options.js';
 
 /** Bundles one entry; returns the output directory. */
 export async function buildLambda(name: string, outRoot = LAMBDA_CODE_DIR): Promise<string> {
@@ -20,10 +20,7 @@ export async function buildLambda(name: string, outRoot = LAMBDA_CODE_DIR): Prom
   return outdir;
 }
 
-export const ENTRY_NAMES = readdirSync(ENTRY_DIR)
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => f.slice(0, -3))
-  .sort();
+export { ENTRY_NAMES };
 
 export async function buildLambdas(outRoot = LAMBDA_CODE_DIR): Promise<void> {
   // A bundle whose entry is gone must not ship: the package carries every folder under dist/lambda.

@@ -1,14 +1,28 @@
 // The esbuild options of every keygate function, shared by the prebuild (build-lambdas.ts) and the cold-start
 // bench's byte table, so both describe the bundle that deploys. No infra import: the bench may use this file.
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 import { LAMBDA_NODE_MAJOR } from '../core/contract.js';
 import { nodeBuiltins } from './node-builtins.js';
 
-export const ENTRY_DIR = fileURLToPath(new URL('../handlers/entry/', import.meta.url));
+const ENTRY_DIR = fileURLToPath(new URL('../handlers/entry/', import.meta.url));
 
-/** The entry file of one function (`authorizer` -> handlers/entry/authorizer.ts). */
-export const entryFile = (name: string): string => `${ENTRY_DIR}${name}.ts`;
+/** Functions whose code has a folder of its own, with the entry beside it. */
+const FOLDER_ENTRIES: Readonly<Record<string, string>> = {
+  authorizer: fileURLToPath(new URL('../handlers/authorizer/entry.ts', import.meta.url)),
+};
+
+/** Every function: the handlers/entry/*.ts files and the folder entries. */
+export const ENTRY_NAMES: readonly string[] = [
+  ...readdirSync(ENTRY_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3)),
+  ...Object.keys(FOLDER_ENTRIES),
+].sort();
+
+/** The entry file of one function (`token` -> handlers/entry/token.ts, `authorizer` -> handlers/authorizer/entry.ts). */
+export const entryFile = (name: string): string => FOLDER_ENTRIES[name] ?? `${ENTRY_DIR}${name}.ts`;
 
 export const lambdaBuildOptions: BuildOptions = {
   bundle: true,

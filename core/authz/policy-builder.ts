@@ -6,11 +6,10 @@
 // routes to the same resource (docs/security.md#paths). Policies depend only on the API/stage prefix and
 // the token's route scopes, so they are memoized and shared.
 
-import { RESOURCE_ROUTES } from '../../examples/products/routes.js';
 import { BoundedCache } from '../bounded-cache.js';
 import { AuthzError } from './errors.js';
 import { parseMethodArn } from './method-arn.js';
-import type { PolicyDocument } from './policy-document.js';
+import type { AuthorizerPolicyDocument } from './policy-document.js';
 import { patternOverlapsRoute } from './route-overlap.js';
 
 /** What the builder reads of a route (ProtectedRoute and the sample's RouteDef both fit). */
@@ -25,14 +24,14 @@ export const MAX_RESOURCE_ARN_LENGTH = 512;
 
 export interface BuiltPolicy {
   readonly effect: 'Allow' | 'Deny';
-  readonly policyDocument: PolicyDocument;
+  readonly policyDocument: AuthorizerPolicyDocument;
   /** Routes the policy allows (empty for the whole-API Deny). */
   readonly allowedRoutes: readonly PolicyRoute[];
 }
 
 export interface PolicyBuilderOptions {
-  /** Route table; defaults to RESOURCE_ROUTES. */
-  readonly routes?: readonly PolicyRoute[];
+  /** The API's route table (required: there is no default API). */
+  readonly routes: readonly PolicyRoute[];
   /** Memoized policies kept (per distinct method ARN + scope string, and per prefix + scope set). */
   readonly cacheSize?: number;
 }
@@ -131,8 +130,8 @@ function createReach(routes: readonly PolicyRoute[]): (i: number) => readonly nu
   };
 }
 
-export function createPolicyBuilder(options: PolicyBuilderOptions = {}): PolicyBuilder {
-  const routes = options.routes ?? RESOURCE_ROUTES;
+export function createPolicyBuilder(options: PolicyBuilderOptions): PolicyBuilder {
+  const { routes } = options;
   const max = Math.max(1, options.cacheSize ?? 1000);
   const routeScopes = new Set(routes.flatMap((r) => r.scopes));
   const reach = createReach(routes);

@@ -16,3 +16,18 @@ export interface PolicyDocument {
   readonly Version?: string;
   readonly Statement: PolicyStatement | readonly PolicyStatement[];
 }
+
+/** The policy keygate's authorizer returns: one Allow or Deny of execute-api:Invoke, plus Denies (policy-builder.ts). */
+export interface AuthorizerPolicyDocument {
+  /** The IAM policy language version, `2012-10-17`. */
+  readonly Version: string;
+  /** `execute-api:Invoke` statements: the Allow (or the whole-API Deny), then any explicit Deny. */
+  readonly Statement: readonly {
+    /** Always `execute-api:Invoke`. */
+    readonly Action: string;
+    /** Allow or Deny. */
+    readonly Effect: 'Allow' | 'Deny';
+    /** Route ARNs under the method ARN's API and stage. */
+    readonly Resource: readonly string[];
+  }[];
+}

@@ -2,10 +2,13 @@
 // whole result-cache TTL whatever the token's `exp` (docs/token-lifetime.md), so a backend that must not
 // serve an expired token re-checks the `exp` the authorizer put in its context (stringified by API
 // Gateway). RFC 7519 §4.1.4: not accepted on or after `exp`; RFC 8725 §3.10 allows a small leeway.
-import { int } from '../config.js';
+import { type IntBounds, int } from '../config.js';
 
-/** CLOCK_LEEWAY_SECONDS for the authorizer and every integration: one definition, one default. */
-export const clockLeewaySecondsField = int({ default: 0, min: 0, max: 300 });
+/** The clock leeway (seconds) of the authorizer and every integration: one definition, one default. */
+export const CLOCK_LEEWAY_SECONDS_BOUNDS: IntBounds = { default: 0, min: 0, max: 300 };
+
+/** CLOCK_LEEWAY_SECONDS as the integrations read it. */
+export const clockLeewaySecondsField = int(CLOCK_LEEWAY_SECONDS_BOUNDS);
 
 export type ContextTokenState = 'active' | 'expired' | 'missing';
 

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionOptions, KeygateAuthorizer, type KeygateIssuerRef } from 'keygate/cdk';
+import { accessLogFormat, type FunctionOptions, KeygateAuthorizer, type KeygateIssuerRef } from 'keygate/cdk';
 import { PRODUCTS_LAMBDA_DIR } from './build-lambda.js';
 
 /** The products Lambda, prebuilt by `npm run build` like keygate's own functions. */
@@ -169,26 +169,4 @@ export class ProductsApi extends Construct {
       );
     }
   }
-}
-
-/** One JSON object per request, with the authorizer's figures (status, latency, error). */
-function accessLogFormat(): apigateway.AccessLogFormat {
-  const F = apigateway.AccessLogField;
-  return apigateway.AccessLogFormat.custom(
-    JSON.stringify({
-      requestId: F.contextRequestId(),
-      requestTimeEpoch: F.contextRequestTimeEpoch(),
-      ip: F.contextIdentitySourceIp(),
-      httpMethod: F.contextHttpMethod(),
-      resourcePath: F.contextResourcePath(),
-      status: F.contextStatus(),
-      responseLatency: F.contextResponseLatency(),
-      integrationLatency: F.contextIntegrationLatency(),
-      errorType: F.contextErrorResponseType(),
-      principalId: F.contextAuthorizerPrincipalId(),
-      authorizerStatus: F.contextAuthorizerStatus(),
-      authorizerLatency: F.contextAuthorizerLatency(),
-      authorizerError: F.contextAuthorizerError(),
-    }),
-  );
 }

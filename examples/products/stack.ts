@@ -13,7 +13,6 @@ import {
   Monitoring,
   type MonitoringProps,
   NativeJwtAuthorizer,
-  STACK_OUTPUTS,
 } from 'keygate/cdk';
 import { ProductsApi, type ProductsApiProps } from './products-api.js';
 import { ALL_SCOPES } from './routes.js';

@@ -3,6 +3,7 @@
 // each output named in core/stack-outputs.ts becomes the environment variable the CLIs already read, so a
 // stack of any name works without a file from this repository.
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { KeygateError } from '../../core/errors.js';
 import { STACK_OUTPUT_ENV, STACK_OUTPUTS } from '../../core/stack-outputs.js';
 import { UsageError } from '../errors.js';
 import { type AwsEnv, awsClientConfig } from './aws-env.js';
@@ -10,12 +11,11 @@ import { type AwsEnv, awsClientConfig } from './aws-env.js';
 export type CloudFormationApi = Pick<CloudFormationClient, 'send'>;
 
 /** The stack could not be read, or names one output twice (two issuers in one stack). */
-export class StackOutputsError extends Error {
-  readonly code: 'stack_not_found' | 'stack_unreadable' | 'ambiguous_output';
-  constructor(code: StackOutputsError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StackOutputsError';
-    this.code = code;
+export class StackOutputsError extends KeygateError<
+  'stack_not_found' | 'stack_unreadable' | 'ambiguous_output'
+> {
+  constructor(code: StackOutputsError['code'], message: string, options?: ErrorOptions) {
+    super(code, message, options);
   }
 }
 

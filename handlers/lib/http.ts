@@ -57,6 +57,48 @@ export function causeName(error: Error, thrown: unknown): string | undefined {
   return cause && cause !== error ? (cause.code ?? cause.name) : undefined;
 }
 
+/** How a document endpoint names what it serves, in its log line and its error bodies. */
+export interface DocumentFailureNames {
+  /** The log message, e.g. `jwks unavailable`. */
+  readonly logMessage: string;
+  /** The document in error descriptions, e.g. `the key set`. */
+  readonly document: string;
+}
+
+/**
+ * The answer of a document endpoint (JWKS, revocation list) whose source failed, and its log line (the
+ * error's code and the cause's name only): 503 `temporarily_unavailable` with Retry-After when the
+ * dependency is throttled or unavailable (`error.status` 503), else 500 `server_error`.
+ */
+export function documentFailure(
+  error: Error & { readonly code: string; readonly status: number },
+  thrown: unknown,
+  context: {
+    readonly names: DocumentFailureNames;
+    readonly logger: { error: (message: string, fields: Record<string, unknown>) => void };
+    readonly requestId: string | undefined;
+    readonly retryAfterSeconds: RetryAfterSeconds;
+  },
+): APIGatewayProxyResult {
+  const cause = causeName(error, thrown);
+  safeLog(context.logger, 'error', context.names.logMessage, {
+    errorCode: error.code,
+    ...(cause ? { cause } : {}),
+    requestId: context.requestId,
+  });
+  if (error.status === 503) {
+    return errorResponse(
+      503,
+      'temporarily_unavailable',
+      `${context.names.document} is temporarily unavailable`,
+      {
+        'Retry-After': retryAfter(error.code, context.retryAfterSeconds),
+      },
+    );
+  }
+  return errorResponse(500, 'server_error', `${context.names.document} cannot be served`);
+}
+
 /** Logs without letting a logging failure turn an answer into a crash. */
 export function safeLog<L extends string>(
   logger: { [K in L]: (message: string, fields: Record<string, unknown>) => void },

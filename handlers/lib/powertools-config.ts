@@ -5,7 +5,7 @@ import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import { str } from '../../core/config.js';
 
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
-type LogLevelName = (typeof LOG_LEVELS)[number];
+export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 /** Powertools Logger's numeric thresholds (its `LogLevelThreshold`): `logger.level` reads these. */
 export const LOG_LEVEL_THRESHOLDS: Readonly<Record<LogLevelName, number>> = {
@@ -35,7 +35,7 @@ export interface LoggerConfig {
   readonly POWERTOOLS_SERVICE_NAME: string;
 }
 
-export function logLevelName(config: LoggerConfig): LogLevelName {
+function logLevelName(config: LoggerConfig): LogLevelName {
   return config.POWERTOOLS_LOG_LEVEL.toUpperCase() as LogLevelName;
 }
 

@@ -42,4 +42,5 @@ export {
   type NativeJwtAuthorizerProps,
 } from './constructs/native-jwt-authorizer.js';
 export type { PublishedDocuments } from './constructs/published-documents.js';
+export { accessLogFormat } from './constructs/rest-api-defaults.js';
 export { UsagePlans } from './constructs/usage-plans.js';

@@ -3,6 +3,7 @@
 // context stringification, and the result cache keyed by the header value whose policy is re-evaluated
 // against every new method ARN: exactly what makes a first-route-only policy fail on other routes.
 import { LRUCache } from 'lru-cache';
+import { resultsCacheTtlProblem } from '../../core/authz/results-cache-ttl.js';
 import {
   AUTHORIZER_UNAUTHORIZED,
   BEARER_VALIDATION_REGEX,
@@ -166,12 +167,8 @@ export function createTokenAuthorizerStep(
   env: { region: string; accountId: string; now: () => number },
 ): TokenAuthorizerStep {
   const ttl = opts.resultsCacheTtlSeconds ?? DEFAULT_RESULTS_CACHE_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RESULTS_CACHE_TTL_SECONDS) {
-    throw new GatewayError(
-      'gateway_config',
-      `resultsCacheTtlSeconds must be an integer from 0 to ${MAX_RESULTS_CACHE_TTL_SECONDS} (got ${ttl})`,
-    );
-  }
+  const ttlProblem = resultsCacheTtlProblem(ttl, 'resultsCacheTtlSeconds');
+  if (ttlProblem !== undefined) throw new GatewayError('gateway_config', ttlProblem);
   const max = opts.cacheMaxEntries ?? 10_000;
   if (!Number.isInteger(max) || max < 1) {
     throw new GatewayError('gateway_config', 'cacheMaxEntries must be a positive integer');

@@ -61,7 +61,7 @@ describe("the entry points are the users' surface", () => {
     })
       .split('\n')
       .filter((f) => f !== '' && !f.startsWith('test/') && !f.startsWith('examples/'));
-    expect(files).toContain('handlers/authorizer-deps.ts');
+    expect(files).toContain('handlers/authorizer/deps.ts');
     const texts = Object.fromEntries(files.map((f) => [f, readFileSync(path.join(ROOT, f), 'utf8')]));
     expect(entryImports(texts, sources)).toEqual([]);
   });

@@ -9,10 +9,17 @@ import {
   RegistryError,
 } from '../../core/issuer/errors.js';
 import { JwksFetchError, VerifyError } from '../../core/jwt/errors.js';
+import { RevocationError } from '../../core/revocation/errors.js';
 import { ProductsError } from '../../examples/products/errors.js';
 import { AuthorizerFailure, UsageError } from '../../handlers/errors.js';
 import { ThresholdSyntaxError } from '../../load/errors.js';
-import { StackStartError } from '../../local/errors.js';
+import {
+  BodyTooLargeError,
+  DemoFileError,
+  StackStartError,
+  StateDirInUseError,
+  UpstreamFlagError,
+} from '../../local/errors.js';
 import { GatewayError, InvocationTimeout } from '../../local/gateway/errors.js';
 import { KmsError } from '../../local/kms/errors.js';
 
@@ -38,6 +45,15 @@ describe('error shape', () => {
       new StackStartError('port_in_use', 'port 1 is in use', 'auth', 1, { cause }),
       'port_in_use',
     ],
+    [
+      'RevocationError',
+      new RevocationError('revocations_unavailable', 'list too stale', { cause }),
+      'revocations_unavailable',
+    ],
+    ['BodyTooLargeError', new BodyTooLargeError(10, { cause }), 'body_too_large'],
+    ['DemoFileError', new DemoFileError('cannot read demo.json', { cause }), 'demo_file'],
+    ['StateDirInUseError', new StateDirInUseError('/s', 42, { cause }), 'state_in_use'],
+    ['UpstreamFlagError', new UpstreamFlagError('--upstream needs a URL', { cause }), 'upstream_flags'],
     ['GatewayError', new GatewayError('gateway_config', 'bad stage', undefined, { cause }), 'gateway_config'],
     ['InvocationTimeout', new InvocationTimeout(29_000, { cause }), 'invocation_timeout'],
     ['KmsError', new KmsError('NotFoundException', 'no such key', { cause }), 'NotFoundException'],

@@ -3,10 +3,10 @@
 // resource API's usage plans throttle each client by it (the gateway's clock injected: no sleeps).
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { startFailure } from '../../local/start-errors.js';
 import { mintToken } from '../support/client-token.js';
 import { createClientWithCli } from '../support/clients-cli.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let clock = Date.UTC(2026, 11, 9, 12);

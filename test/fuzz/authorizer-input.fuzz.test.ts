@@ -1,4 +1,4 @@
-// Property-based fuzzing of the TOKEN authorizer's input (handlers/authorizer.ts with a real JWKS server):
+// Property-based fuzzing of the TOKEN authorizer's input (handlers/authorizer/handler.ts with a real JWKS server):
 // arbitrary authorizationToken values, near-valid JWS shapes, mutated genuine tokens and odd events. The
 // only outcomes allowed are the exact `Unauthorized` error (401) or a policy result; any other error would
 // be a 500 at API Gateway, allowed only when keys are unavailable (not the case here).
@@ -6,9 +6,10 @@
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RESOURCE_ROUTES } from '../../examples/products/routes.js';
 import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
 import { b64url, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
-import { createDeps, createHandler, loadConfig } from '../../handlers/authorizer.js';
+import { authorizerSettings, createDeps, createHandler } from '../../handlers/authorizer/handler.js';
 
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/products';
 let jwks: JwksServer;
@@ -19,7 +20,13 @@ let good: string;
 beforeAll(async () => {
   jwks = await startJwksServer({ keys: [testKey('fuzz-authz').jwk] });
   deps = createDeps(
-    loadConfig({ ISSUER: TEST_ISSUER, AUDIENCE: TEST_AUDIENCE, JWKS_URI: jwks.url, REVOCATIONS_URI: 'none' }),
+    authorizerSettings({
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      jwksUri: jwks.url,
+      revocationsUri: false,
+      routes: RESOURCE_ROUTES,
+    }),
     {
       logger: null,
       metrics: null,

@@ -497,7 +497,9 @@ describe('ISSUANCE_TABLE: the issuance limit across token-handler instances', ()
       h(event({ headers: { 'Content-Type': FORM, Authorization: basic(record.clientId, clientSecret) } }));
     clock = Math.floor(clock / 1000) * 1000 + 100;
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => ask(i % 2 === 0 ? a : b)));
-    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 429, 429, 429, 429]);
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([
+      200, 200, 200, 200, 200, 200, 429, 429, 429, 429,
+    ]);
     expect(answers.find((r) => r.statusCode === 429)!.headers?.['Retry-After']).toBe('1');
   });
 });

@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { UpstreamFlagError } from '../../local/errors.js';
 import { main } from '../../local/start.js';
-import { checkUpstreamUrl, readRouteFile, UpstreamFlagError } from '../../local/upstream.js';
+import { checkUpstreamUrl, readRouteFile } from '../../local/upstream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keygate-routes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

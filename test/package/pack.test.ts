@@ -107,14 +107,9 @@ describe('npm pack installed into an empty project', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }), 120_000);
 
   it('ships no code that names the sample (/products, products/read), prebuilt Lambda bundles included', () => {
-    // Pending h-shape's merge: the policy builder's fallback to the sample's routes, and the two bundles that
-    // import core/authz (authorizer, rotation) with it. That merge removes this exemption.
-    const pending =
-      /^dist\/(examples\/products\/routes\.|core\/authz\/policy-builder\.|lambda\/(authorizer|rotation)\/)/;
     const naming = packed.filter(
       (f) =>
         f.startsWith('dist/') &&
-        !pending.test(f) &&
         /\/products|products\/read/.test(readFileSync(join(project, 'node_modules/keygate', f), 'utf8')),
     );
     expect(naming).toEqual([]);
@@ -141,13 +136,8 @@ describe('npm pack installed into an empty project', () => {
         'dist/infra/lib/index.d.ts',
       ]),
     );
-    // Nothing of the products sample, and nothing of the tests. The sample's route table stays only while the
-    // authorizer's policy builder falls back to it (core/authz/policy-builder.ts; h-shape removes that fallback).
-    expect(packed.filter((f) => /products|(^|\/)test\/|\.test\./.test(f))).toEqual([
-      'dist/examples/products/routes.d.ts',
-      'dist/examples/products/routes.js',
-      'dist/examples/products/routes.js.map',
-    ]);
+    // Nothing of the products sample, and nothing of the tests.
+    expect(packed.filter((f) => /products|(^|\/)test\/|\.test\./.test(f))).toEqual([]);
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(
       /^\s+Apache License\n\s+Version 2\.0, January 2004\n/,
     );

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCache, createTokenMinter, createTokenService } from '../../core/issuer/index.js';
+import { RESOURCE_ROUTES } from '../../examples/products/routes.js';
 import {
   createTestRegistry,
   type DynaliteServer,
@@ -15,7 +16,7 @@ import {
 import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
 import { createLocalSigner } from '../../fixtures/local-signer.js';
 import { b64url, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
-import * as authorizer from '../../handlers/authorizer.js';
+import * as authorizer from '../../handlers/authorizer/handler.js';
 import { createHandler as createTokenHandler } from '../../handlers/token.js';
 import { record } from './support/load.js';
 
@@ -45,12 +46,13 @@ const heapMb = () => {
 describe('resource exhaustion', () => {
   it('a flood of distinct invalid tokens leaves caches empty, heap bounded and the JWKS unfetched', async () => {
     const deps = authorizer.createDeps(
-      authorizer.loadConfig({
-        ISSUER: TEST_ISSUER,
-        AUDIENCE: TEST_AUDIENCE,
-        JWKS_URI: jwks.url,
-        REVOCATIONS_URI: 'none',
-        TOKEN_CACHE_SIZE: '500',
+      authorizer.authorizerSettings({
+        issuer: TEST_ISSUER,
+        audience: TEST_AUDIENCE,
+        jwksUri: jwks.url,
+        revocationsUri: false,
+        tokenCacheSize: 500,
+        routes: RESOURCE_ROUTES,
       }),
       { logger: null, metrics: null },
     );

@@ -3,9 +3,9 @@
 // spelt with escapes, look-alike names. RFC 6749 §3.2 (no parameter twice), §2.3 (one authentication method).
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { mintToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let caller: { id: string; secret: string };

@@ -10,7 +10,7 @@ import { createPolicyBuilder, type PolicyRoute } from '../../core/authz/policy-b
 import type { ProtectedRoute } from '../../core/authz/route-table.js';
 import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
-import { createAuthorizerHandler } from '../../handlers/create-authorizer-handler.js';
+import { createAuthorizerHandler } from '../../handlers/authorizer/create.js';
 import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
 import { createHttpIntegration, startGateway } from '../../local/gateway/index.js';
 import { closeNow, listen } from '../../local/listen.js';

@@ -14,10 +14,10 @@ import {
   KEY_STATE_ITEM_ID,
   REVOKED_JTI_PREFIX,
 } from '../../core/issuer/key-state-item.js';
-import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { mintToken } from '../support/client-token.js';
 import { clientsCli } from '../support/clients-cli.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

@@ -3,9 +3,9 @@
 // cannot carry header syntax; introspection tells an inactive token's caller nothing about why.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { clientsCli, createClientWithCli } from '../support/clients-cli.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 const BILLING = 'https://billing.example.test/v1';
 let stack: LocalStack;

@@ -5,8 +5,8 @@
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyRs256 } from '../../core/jwt/rs256-verify.js';
-import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 import { clientToken } from '../support/client-token.js';
+import { type LocalStack, startLocalStack } from '../support/products-stack.js';
 
 let stack: LocalStack;
 let genuine: string;

@@ -7,6 +7,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
+import { resultsCacheTtlProblem } from '../../../core/authz/results-cache-ttl.js';
 import { type ProtectedRoute, parseRouteTable, ROUTE_METHODS } from '../../../core/authz/route-table.js';
 import { claimContextKey, claimHeaderName, isClientClaim } from '../../../core/client-claims.js';
 import {
@@ -180,12 +181,14 @@ export class KeygateAuthorizer extends Construct implements FlushableAuthorizer 
       ),
     };
     const ttl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS);
-    const ttlSeconds = ttl.toSeconds();
-    if (ttlSeconds > MAX_RESULTS_CACHE_TTL_SECONDS) {
+    const ttlProblem = resultsCacheTtlProblem(
+      ttl.toSeconds({ integral: false }),
+      'resultsCacheTtl (seconds)',
+    );
+    if (ttlProblem !== undefined) {
       this.fail(
         this,
-        `resultsCacheTtl must be at most ${MAX_RESULTS_CACHE_TTL_SECONDS} s (got ${ttlSeconds} s): ` +
-          `use Duration.seconds(${MAX_RESULTS_CACHE_TTL_SECONDS}) or less (0 turns the cache off)`,
+        `${ttlProblem}: use Duration.seconds(${MAX_RESULTS_CACHE_TTL_SECONDS}) or less (0 turns the cache off)`,
       );
     }
     this.gatewayResponses = props.gatewayResponses ?? true;
@@ -232,8 +235,7 @@ export class KeygateAuthorizer extends Construct implements FlushableAuthorizer 
       identitySource: apigateway.IdentitySource.header('Authorization'),
       validationRegex: BEARER_VALIDATION_REGEX,
       // Out of range fails synth above with the fix; aws-cdk-lib would throw here first, without the path.
-      resultsCacheTtl:
-        ttlSeconds > MAX_RESULTS_CACHE_TTL_SECONDS ? Duration.seconds(MAX_RESULTS_CACHE_TTL_SECONDS) : ttl,
+      resultsCacheTtl: ttlProblem === undefined ? ttl : Duration.seconds(DEFAULT_RESULTS_CACHE_TTL_SECONDS),
     });
     this.tokenAuthorizer = this.attachable;
     // Methods are added after this constructor runs: the route table is collected when synth visits this.

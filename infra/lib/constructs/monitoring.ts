@@ -1,6 +1,6 @@
 // Alarms and one dashboard over a KeygateIssuer and a KeygateAuthorizer (docs/operations-monitoring.md): the
 // handlers' EMF metrics (namespace and `service` dimension from each KeygateFunction; names from
-// handlers/token.ts and handlers/authorizer.ts), Lambda throttles and p99 duration, API Gateway 4XX/5XX per
+// handlers/token.ts and handlers/authorizer/handler.ts), Lambda throttles and p99 duration, API Gateway 4XX/5XX per
 // stage, and the rotation state machine's failures. Every alarm notifies the optional SNS topic, on ALARM and OK.
 import { Duration } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';

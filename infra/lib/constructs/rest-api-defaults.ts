@@ -87,7 +87,11 @@ export function addRoutes(
   });
 }
 
-/** One JSON object per request; field names are stable so Logs Insights queries keep working. */
+/**
+ * The access-log format of keygate's REST APIs: one JSON object per request, with the authorizer's figures
+ * (status, latency, error). Field names are stable so Logs Insights queries keep working; a team's own API
+ * behind KeygateAuthorizer can log the same way (`deployOptions.accessLogFormat`).
+ */
 export function accessLogFormat(): apigateway.AccessLogFormat {
   const F = apigateway.AccessLogField;
   return apigateway.AccessLogFormat.custom(

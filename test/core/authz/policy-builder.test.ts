@@ -3,14 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { AuthzError } from '../../../core/authz/errors.js';
 import { createPolicyBuilder, routeResourcePath } from '../../../core/authz/policy-builder.js';
 import type { RouteDef } from '../../../core/routes.js';
+import { RESOURCE_ROUTES } from '../../../examples/products/routes.js';
 import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
+// The products sample's API: the route table these cases are written against.
+const PRODUCTS = { routes: RESOURCE_ROUTES };
 const method = (verb: string, path: string, prefix = PREFIX) => `${prefix}/${verb}${path}`;
 
 describe('policy builder', () => {
   it('allows every route a products/read token may call, whatever route triggered it', () => {
-    const builder = createPolicyBuilder();
+    const builder = createPolicyBuilder(PRODUCTS);
     const { policyDocument, effect } = builder.policyFor(method('GET', '/products'), 'products/read');
     expect(effect).toBe('Allow');
     expect(policyDocument).toEqual({
@@ -31,14 +34,17 @@ describe('policy builder', () => {
   });
 
   it('gives a write-only token the reverse', () => {
-    const { policyDocument } = createPolicyBuilder().policyFor(method('POST', '/products'), 'products/write');
+    const { policyDocument } = createPolicyBuilder(PRODUCTS).policyFor(
+      method('POST', '/products'),
+      'products/write',
+    );
     expect(evaluatePolicy(policyDocument, method('POST', '/products'))).toBe('allow');
     expect(evaluatePolicy(policyDocument, method('GET', '/products'))).toBe('implicit_deny');
     expect(evaluatePolicy(policyDocument, method('GET', '/products/1'))).toBe('implicit_deny');
   });
 
   it('gives a token without a usable scope an explicit Deny for the whole API', () => {
-    const builder = createPolicyBuilder();
+    const builder = createPolicyBuilder(PRODUCTS);
     for (const scope of ['', 'openid', 'products/admin PRODUCTS/READ', 'products/readx']) {
       const { policyDocument, effect, allowedRoutes } = builder.policyFor(method('GET', '/products'), scope);
       expect(effect).toBe('Deny');
@@ -59,7 +65,7 @@ describe('policy builder', () => {
 
   it('takes partition, region, account, api and stage from the method ARN', () => {
     const other = 'arn:aws-cn:execute-api:cn-north-1:210987654321:zz9/staging';
-    const { policyDocument } = createPolicyBuilder().policyFor(
+    const { policyDocument } = createPolicyBuilder(PRODUCTS).policyFor(
       method('GET', '/products/7', other),
       'products/read products/write',
     );
@@ -74,7 +80,7 @@ describe('policy builder', () => {
   });
 
   it('returns the same frozen object for the same prefix and scope set, in any order or repetition', () => {
-    const builder = createPolicyBuilder();
+    const builder = createPolicyBuilder(PRODUCTS);
     const a = builder.policyFor(method('GET', '/products'), 'products/read products/write');
     const b = builder.policyFor(method('POST', '/products'), 'products/write products/read products/write');
     const c = builder.policyFor(method('GET', '/products/9'), 'openid products/write products/read');
@@ -88,7 +94,7 @@ describe('policy builder', () => {
   });
 
   it('keeps its caches bounded', () => {
-    const builder = createPolicyBuilder({ cacheSize: 4 });
+    const builder = createPolicyBuilder({ ...PRODUCTS, cacheSize: 4 });
     for (let i = 0; i < 50; i++) {
       builder.policyFor(method('GET', `/products/${i}`), i % 2 ? 'products/read' : 'products/write');
     }
@@ -96,7 +102,7 @@ describe('policy builder', () => {
   });
 
   it('throws AuthzError method_arn for a malformed method ARN (a 500, not a 401)', () => {
-    const builder = createPolicyBuilder();
+    const builder = createPolicyBuilder(PRODUCTS);
     for (const arn of ['', 'arn:aws:execute-api:us-east-1:123456789012:abc/*/GET/products', 'nonsense']) {
       expect(() => builder.policyFor(arn, 'products/read')).toThrow(AuthzError);
       try {
@@ -125,7 +131,7 @@ describe('policy builder', () => {
 
 describe('policy builder with odd request paths', () => {
   it('builds the same policy whatever characters the triggering path holds', () => {
-    const builder = createPolicyBuilder();
+    const builder = createPolicyBuilder(PRODUCTS);
     const plain = builder.policyFor(method('GET', '/products/1'), 'products/read');
     for (const path of ['/products/*', '/products/a?b', '/products/%2A']) {
       expect(builder.policyFor(method('GET', path), 'products/read')).toBe(plain);
@@ -244,7 +250,7 @@ describe('no over-grant through wildcards', () => {
   });
 
   it('adds no Deny to the default route table policies', () => {
-    const b = createPolicyBuilder();
+    const b = createPolicyBuilder(PRODUCTS);
     for (const scope of ['products/read', 'products/write', 'products/read products/write']) {
       expect(b.policyFor(method('GET', '/products'), scope).policyDocument.Statement).toHaveLength(1);
     }

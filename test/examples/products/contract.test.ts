@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRouteTable } from '../../../core/authz/index.js';
 import * as products from '../../../examples/products/handler.js';
-import * as authorizer from '../../../handlers/authorizer.js';
+import { RESOURCE_ROUTES } from '../../../examples/products/routes.js';
+import * as authorizer from '../../../handlers/authorizer/handler.js';
 import * as discovery from '../../../handlers/discovery.js';
 import * as publisher from '../../../handlers/publisher.js';
 import * as rotation from '../../../handlers/rotation.js';
@@ -55,6 +55,10 @@ function deployedEnv(fn: { function: unknown }) {
   return { env, recording, unread: () => Object.keys(env).filter((k) => !read.has(k) && !runtimeEnv(k)) };
 }
 
+/** The authorizer's environment read as its entry reads it (the route table is checked on its own below). */
+const authorizerSettings = (env: Readonly<Record<string, string | undefined>>) =>
+  authorizer.settingsFromEnv(env, () => RESOURCE_ROUTES);
+
 describe('each function’s environment against its handler’s config loader', () => {
   const fns = () => {
     const { authServer: a, resourceApi: r } = s.stack;
@@ -63,7 +67,7 @@ describe('each function’s environment against its handler’s config loader', 
       'token-client-auth': [a.tokenClientAuth, tokenClientAuth.loadConfig],
       publisher: [a.documents.publisher, publisher.loadConfig],
       discovery: [a.discovery, discovery.loadConfig],
-      authorizer: [r.authorizer.functionConstruct, authorizer.loadConfig],
+      authorizer: [r.authorizer.functionConstruct, authorizerSettings],
       products: [r.products, products.loadConfig],
       rotation: [a.keyRotation!.function, rotation.loadConfig],
     } as const;
@@ -112,18 +116,20 @@ describe('each function’s environment against its handler’s config loader', 
   it('gives the authorizer the issuer, audience, JWKS and revocation URIs of the token function’s issuer', () => {
     const { authServer: a, resourceApi: r } = s.stack;
     const issued = token.loadConfig(deployedEnv(a.token).env);
-    const checked = authorizer.loadConfig(deployedEnv(r.authorizer.functionConstruct).env);
-    expect(checked.ISSUER).toBe(issued.ISSUER);
-    expect(checked.AUDIENCE).toEqual([issued.AUDIENCE]);
-    expect(checked.JWKS_URI).toBe(`${issued.ISSUER}/.well-known/jwks.json`);
-    expect(checked.REVOCATIONS_URI).toBe(`${issued.ISSUER}/revocations`);
-    expect(checked.ISSUER).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.eu-west-1\.amazonaws\.com\/prod$/);
+    const checked = authorizerSettings(deployedEnv(r.authorizer.functionConstruct).env);
+    expect(checked.issuer).toBe(issued.ISSUER);
+    expect(checked.audience).toEqual([issued.AUDIENCE]);
+    expect(checked.jwksUri).toBe(`${issued.ISSUER}/.well-known/jwks.json`);
+    expect(checked.revocationsUri).toBe(`${issued.ISSUER}/revocations`);
+    expect(checked.issuer).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.eu-west-1\.amazonaws\.com\/prod$/);
   });
 
   it('ships the route file the authorizer’s ROUTES_FILE names, and it parses', () => {
     const fn = s.stack.resourceApi.authorizer.functionConstruct;
-    const config = authorizer.loadConfig(deployedEnv(fn).env);
-    const file = join(s.assetDir(s.id(fn.function)), config.ROUTES_FILE);
-    expect(parseRouteTable(JSON.parse(readFileSync(file, 'utf8')))).toHaveLength(3);
+    const dir = s.assetDir(s.id(fn.function));
+    const settings = authorizer.settingsFromEnv(deployedEnv(fn).env, (file) =>
+      JSON.parse(readFileSync(join(dir, file), 'utf8')),
+    );
+    expect(settings.routes).toHaveLength(3);
   });
 });

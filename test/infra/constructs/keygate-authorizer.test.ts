@@ -547,8 +547,8 @@ describe('KeygateAuthorizer props and misuse', () => {
     });
     new apigateway.RestApi(stack, 'Api').root.addMethod('GET', backend, a.require('x/read'));
     expect(synthError(app)).toBe(
-      'Validation failed with the following errors:\n  [V/A] KeygateAuthorizer V/A: resultsCacheTtl must be at ' +
-        'most 3600 s (got 3601 s): use Duration.seconds(3600) or less (0 turns the cache off)',
+      'Validation failed with the following errors:\n  [V/A] KeygateAuthorizer V/A: resultsCacheTtl (seconds) must be ' +
+        'an integer from 0 to 3600 (got "3601"): use Duration.seconds(3600) or less (0 turns the cache off)',
     );
   });
 

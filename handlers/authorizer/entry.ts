@@ -1,29 +1,31 @@
-// Lambda entry of the TOKEN authorizer: config parsed, the JWKS and revocation-list downloads started, the
-// route table read (ROUTES_FILE, shipped next to this bundle by the KeygateAuthorizer construct) and the rest
-// built while they run; init then waits for both documents, so the first request finds them loaded.
+// Lambda entry of the TOKEN authorizer: the environment read once into its settings (with the route table,
+// ROUTES_FILE, shipped next to this bundle by the KeygateAuthorizer construct), the JWKS and revocation-list
+// downloads started and the rest built while they run; init then waits for both documents, so the first
+// request finds them loaded.
 import { readFileSync } from 'node:fs';
-import { parseRouteTable } from '../../core/authz/route-table.js';
 import { ConfigError } from '../../core/config.js';
-import { createDeps, createHandler, createIssuerClients, loadConfig } from '../authorizer.js';
+import { createDeps, createIssuerClients } from './deps.js';
+import { settingsFromEnv } from './from-env.js';
+import { createHandler } from './handler.js';
 
-const config = loadConfig(process.env);
-
-function readRoutes(file: string) {
+/** The route table's JSON; settingsFromEnv checks its shape. */
+function readRoutes(file: string): unknown {
   const url = new URL(file, import.meta.url);
   let text: string;
   try {
     text = readFileSync(url, 'utf8');
   } catch (err) {
-    throw new ConfigError([
-      `ROUTES_FILE ${url.pathname} cannot be read (${(err as NodeJS.ErrnoException).code})`,
-    ]);
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown';
+    throw new ConfigError([`ROUTES_FILE ${url.pathname} cannot be read (${code})`], { cause: err });
   }
   try {
-    return parseRouteTable(JSON.parse(text), url.pathname);
+    return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError([`ROUTES_FILE: ${(err as Error).message}`]);
+    throw new ConfigError([`ROUTES_FILE ${url.pathname} is not JSON`], { cause: err });
   }
 }
+
+const settings = settingsFromEnv(process.env, readRoutes);
 
 /**
  * Lambda's Init phase is limited to 10 s ("Understanding the Lambda execution environment lifecycle", AWS
@@ -34,14 +36,14 @@ const INIT_WAIT_MS = 5000;
 
 // The issuer's documents first: their downloads start before anything else is built. A failed download never
 // fails init; a request after it retries.
-const issuer = createIssuerClients(config);
+const issuer = createIssuerClients(settings);
 const prefetched = issuer.prefetch();
 // The module is evaluated in a poll-phase callback: the first setImmediate would resume before the event loop
 // polls, the second lets it poll once. With the issuer on loopback (the bench) the TCP connect and the TLS
 // ClientHello go out now; in AWS the DNS lookup of the issuer's name usually runs longer, and it overlaps the
 // rest of init instead. Either way the rest of init runs while the network works.
 await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
-const deps = createDeps(config, {}, readRoutes(config.ROUTES_FILE), issuer);
+const deps = createDeps(settings, {}, issuer);
 // Lambda waits for a top-level await before the first invocation ("Using Node.js ES modules and top-level
 // await in AWS Lambda", AWS Compute Blog): init ends with both documents loaded (or failed), so an environment
 // initialized ahead of traffic (provisioned concurrency) is frozen with its keys, not mid-download.

@@ -2,10 +2,16 @@
 // list in one GET when the issuer publishes them there, and a list on another origin never supplies keys.
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { withSigningKeys } from '../../core/revocation/index.js';
-import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
-import { createDeps, createHandler, createIssuerClients, loadConfig } from '../../handlers/authorizer.js';
-import { closeNow, listen } from '../../local/listen.js';
+import { withSigningKeys } from '../../../core/revocation/index.js';
+import { RESOURCE_ROUTES } from '../../../examples/products/routes.js';
+import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
+import {
+  authorizerSettings,
+  createDeps,
+  createHandler,
+  createIssuerClients,
+} from '../../../handlers/authorizer/handler.js';
+import { closeNow, listen } from '../../../local/listen.js';
 
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/products';
 const LIST = { disabled: [], revoked_at: {} };
@@ -32,17 +38,17 @@ async function issuer(routes: Record<string, unknown>) {
 
 /** A handler built as the bundled entry builds it: downloads started first, init waits for them. */
 async function authorizer(jwksUri: string, revocationsUri: string) {
-  const config = loadConfig({
-    ISSUER: TEST_ISSUER,
-    AUDIENCE: TEST_AUDIENCE,
-    JWKS_URI: jwksUri,
-    REVOCATIONS_URI: revocationsUri,
-    POWERTOOLS_METRICS_DISABLED: 'true',
+  const config = authorizerSettings({
+    issuer: TEST_ISSUER,
+    audience: TEST_AUDIENCE,
+    jwksUri,
+    revocationsUri,
+    routes: RESOURCE_ROUTES,
   });
   const clients = { logger: null, metrics: null };
   const issuerClients = createIssuerClients(config, clients);
   await issuerClients.prefetch();
-  return createHandler(createDeps(config, clients, undefined, issuerClients));
+  return createHandler(createDeps(config, clients, issuerClients));
 }
 
 const call = (handler: Awaited<ReturnType<typeof authorizer>>, key = issuerKey) =>

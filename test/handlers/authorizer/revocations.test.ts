@@ -1,11 +1,12 @@
-// The authorizer with REVOCATIONS_URI set (handlers/lib/revocations.ts wires the list in): a revoked token
+// The authorizer with a revocation list (handlers/authorizer/revocations.ts wires the list in): a revoked token
 // is Unauthorized even when the verified-token cache holds it, a list older than the refresh interval is
 // reloaded before deciding (injected clock), and a list that cannot be loaded is a 500, never an allow.
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RESOURCE_ROUTES } from '../../../examples/products/routes.js';
 import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
 import { signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
-import { createDeps, createHandler, loadConfig } from '../../../handlers/authorizer.js';
+import { authorizerSettings, createDeps, createHandler } from '../../../handlers/authorizer/handler.js';
 
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/products';
 const event = (t: string) =>
@@ -27,13 +28,14 @@ function authorizer(clock: { t: number }) {
 
 function authorizerDeps(clock: { t: number }) {
   return createDeps(
-    loadConfig({
-      ISSUER: TEST_ISSUER,
-      AUDIENCE: TEST_AUDIENCE,
-      JWKS_URI: jwks.url,
-      REVOCATIONS_URI: revocations.url,
-      REVOCATIONS_REFRESH_SECONDS: '10',
-      REVOCATIONS_MAX_STALE_SECONDS: '60',
+    authorizerSettings({
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      jwksUri: jwks.url,
+      revocationsUri: revocations.url,
+      revocationsRefreshSeconds: 10,
+      revocationsMaxStaleSeconds: 60,
+      routes: RESOURCE_ROUTES,
     }),
     { logger: null, metrics: null, now: () => clock.t },
   );

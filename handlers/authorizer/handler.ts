@@ -2,37 +2,34 @@
 // scopes permit out. Invalid tokens throw exactly `Unauthorized` (401); our own failures (no keys, bad
 // method ARN) throw something else so API Gateway answers 500. Built for the warm path: a repeated token
 // costs a cache lookup, a memoized policy and one small object.
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
-import { AuthzError, type PolicyBuilder } from '../core/authz/index.js';
-import { AUTHORIZER_UNAUTHORIZED } from '../core/contract.js';
-import { VerifyError } from '../core/jwt/errors.js';
-import type { AccessTokenClaims, VerificationResult } from '../core/jwt/types.js';
-import type { AuthorizerDeps } from './authorizer-deps.js';
-import { AuthorizerFailure } from './errors.js';
-import { bearerToken } from './lib/bearer-token.js';
-import { createClaimContext } from './lib/claim-context.js';
-import type { Decision, DecisionReason } from './lib/decision-telemetry.js';
-import { DeferredLogger } from './lib/deferred-powertools.js';
-import { createUsageKeyOf } from './lib/usage-key.js';
+import { AuthzError, type PolicyBuilder } from '../../core/authz/index.js';
+import { AUTHORIZER_UNAUTHORIZED } from '../../core/contract.js';
+import { VerifyError } from '../../core/jwt/errors.js';
+import type { AccessTokenClaims, VerificationResult } from '../../core/jwt/types.js';
+import { AuthorizerFailure } from '../errors.js';
+import { bearerToken } from '../lib/bearer-token.js';
+import { createClaimContext } from '../lib/claim-context.js';
+import type { Decision, DecisionReason } from '../lib/decision-telemetry.js';
+import { DeferredLogger } from '../lib/deferred-powertools.js';
+import { createUsageKeyOf } from '../lib/usage-key.js';
+import type { AuthorizerDeps } from './deps.js';
+import type { TokenAuthorizerHandler } from './types.js';
 
-// What the entries, the local stack and the benches build a handler from, in one import.
-export { type AuthorizerConfig, authorizerConfigSpec, loadConfig } from './authorizer-config.js';
+// What the entry, the local stack and the benches build a handler from, in one import.
 export {
   type AuthorizerClients,
   type AuthorizerDeps,
   createDeps,
   createIssuerClients,
   type IssuerClients,
-} from './authorizer-deps.js';
-
-type AuthorizerHandler = (
-  event: APIGatewayTokenAuthorizerEvent,
-  context?: Pick<Context, 'awsRequestId'>,
-) => Promise<APIGatewayAuthorizerResult>;
+} from './deps.js';
+export { settingsFromEnv } from './from-env.js';
+export { type AuthorizerSettings, type AuthorizerSettingsInput, authorizerSettings } from './settings.js';
+export type { TokenAuthorizerEvent, TokenAuthorizerHandler, TokenAuthorizerResult } from './types.js';
 
 const DEBUG = 8;
 
-export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
+export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
   const { verifier, policies, revocations, logger, telemetry, sampleRate, logAllowsAtInfo } = deps;
   const claimContext = createClaimContext(deps.contextClaims ?? []);
   const usageKeyOf = deps.usageKeys !== undefined ? createUsageKeyOf(deps.usageKeys) : undefined;
@@ -120,7 +117,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     throw new AuthorizerFailure('internal', 'InternalError');
   }
 
-  const authorizer: AuthorizerHandler = async (event, context) => {
+  const authorizer: TokenAuthorizerHandler = async (event, context) => {
     if (sampleRate > 0 && logger) {
       logger.refreshSampleRateCalculation();
       debugEnabled = logger.level <= DEBUG;
@@ -214,7 +211,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
     };
     if (typeof claims.jti === 'string') context_.jti = claims.jti;
     // Frozen and shared between calls: the runtime only serializes it.
-    const policyDocument = policy.policyDocument as unknown as APIGatewayAuthorizerResult['policyDocument'];
+    const { policyDocument } = policy;
     if (usageKeyOf === undefined) return { principalId: claims.sub, policyDocument, context: context_ };
     // Per answer, from this token's own claim: the memoized policy (keyed by scopes) never carries it. One
     // literal with the key (not a property added later): the answer keeps one object shape.

@@ -4,12 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../core/config.js';
-import { type JwksServer, startJwksServer } from '../../fixtures/jwks-server.js';
-import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../fixtures/tokens.js';
-import { type AuthorizerConfig, createDeps, createHandler, loadConfig } from '../../handlers/authorizer.js';
-import { revocationsUriOf } from '../../handlers/authorizer-config.js';
-import { evaluatePolicy } from '../../local/gateway/evaluate-policy.js';
+import { ConfigError } from '../../../core/config.js';
+import { RESOURCE_ROUTES } from '../../../examples/products/routes.js';
+import { type JwksServer, startJwksServer } from '../../../fixtures/jwks-server.js';
+import { b64url, signRaw, signToken, TEST_AUDIENCE, TEST_ISSUER, testKey } from '../../../fixtures/tokens.js';
+import {
+  type AuthorizerSettings,
+  createDeps,
+  createHandler,
+  settingsFromEnv,
+} from '../../../handlers/authorizer/handler.js';
+import { evaluatePolicy } from '../../../local/gateway/evaluate-policy.js';
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
 const arn = (verb: string, path: string, prefix = PREFIX) => `${prefix}/${verb}${path}`;
@@ -48,12 +53,15 @@ function captureStdout() {
 }
 afterEach(() => vi.restoreAllMocks());
 
-function config(env: Record<string, string> = {}): AuthorizerConfig {
-  return loadConfig({
+/** The environment read as the entry reads it, with the products sample's route table. */
+const loadSettings = (env: Record<string, string | undefined>) => settingsFromEnv(env, () => RESOURCE_ROUTES);
+
+function config(env: Record<string, string> = {}): AuthorizerSettings {
+  return loadSettings({
     ISSUER: TEST_ISSUER,
     AUDIENCE: TEST_AUDIENCE,
     JWKS_URI: jwks.url,
-    // Revocation has its own tests (test/handlers/lib/revocations.test.ts); these need no issuer.
+    // Revocation has its own tests (test/handlers/authorizer/revocations.test.ts); these need no issuer.
     REVOCATIONS_URI: 'none',
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...env,
@@ -68,18 +76,19 @@ function handlerWith(env: Record<string, string> = {}, clients: Parameters<typeo
 const token = (claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) =>
   signToken({ claims, header });
 
-describe('loadConfig', () => {
+describe('settingsFromEnv', () => {
   it('reads the documented variables with defaults', () => {
     const c = config({ AUDIENCE: 'a, b' });
-    expect(c.AUDIENCE).toEqual(['a', 'b']);
-    expect(c.CLOCK_LEEWAY_SECONDS).toBe(0);
-    expect(c.TOKEN_CACHE_SIZE).toBe(10_000);
-    expect(c.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+    expect(c.audience).toEqual(['a', 'b']);
+    expect(c.clockLeewaySeconds).toBe(0);
+    expect(c.tokenCacheSize).toBe(10_000);
+    expect(c.logLevel).toBe('INFO');
+    expect(c.routes).toEqual(RESOURCE_ROUTES.map(({ method, path, scopes }) => ({ method, path, scopes })));
   });
 
   it('lists every problem at once', () => {
     try {
-      loadConfig({
+      loadSettings({
         JWKS_URI: 'http://example.com/jwks',
         CLOCK_LEEWAY_SECONDS: '301',
         POWERTOOLS_LOG_LEVEL: 'loud',
@@ -105,11 +114,11 @@ describe('REVOCATIONS_URI', () => {
     ['a given list', { REVOCATIONS_URI: 'https://lists.example/r' }, 'https://lists.example/r'],
     ['none: the explicit opt-out', { REVOCATIONS_URI: 'none' }, undefined],
   ])('%s', (_, env, expected) => {
-    expect(revocationsUriOf(loadConfig({ ...base, ...env }))).toBe(expected);
+    expect(loadSettings({ ...base, ...env }).revocationsUri).toBe(expected);
   });
 
   it('refuses a derived list URL that is not https (or loopback http), naming the opt-out', () => {
-    expect(() => loadConfig({ ...base, ISSUER: 'http://auth.example.com' })).toThrow(
+    expect(() => loadSettings({ ...base, ISSUER: 'http://auth.example.com' })).toThrow(
       'REVOCATIONS_URI is unset and the one derived from ISSUER (http://auth.example.com/revocations) must use https (http is allowed only for loopback hosts); set REVOCATIONS_URI, or none to turn revocation checks off',
     );
   });
@@ -117,14 +126,15 @@ describe('REVOCATIONS_URI', () => {
 
 describe('JWKS_REFETCH_COOLDOWN_SECONDS', () => {
   it('defaults to 30 s and accepts 1 to 3600', () => {
-    expect(config().JWKS_REFETCH_COOLDOWN_SECONDS).toBe(30);
-    expect(config({ JWKS_REFETCH_COOLDOWN_SECONDS: '1' }).JWKS_REFETCH_COOLDOWN_SECONDS).toBe(1);
-    expect(config({ JWKS_REFETCH_COOLDOWN_SECONDS: '3600' }).JWKS_REFETCH_COOLDOWN_SECONDS).toBe(3600);
-    for (const bad of ['0', '3601', '1.5', 'soon']) {
-      expect(() => config({ JWKS_REFETCH_COOLDOWN_SECONDS: bad })).toThrow(
-        'JWKS_REFETCH_COOLDOWN_SECONDS must be an integer from 1 to 3600',
-      );
-    }
+    expect(config().jwksRefetchCooldownSeconds).toBe(30);
+    expect(config({ JWKS_REFETCH_COOLDOWN_SECONDS: '1' }).jwksRefetchCooldownSeconds).toBe(1);
+    expect(config({ JWKS_REFETCH_COOLDOWN_SECONDS: '3600' }).jwksRefetchCooldownSeconds).toBe(3600);
+  });
+
+  it.each(['0', '3601', '1.5', 'soon'])('refuses %s, naming the variable and its range', (bad) => {
+    expect(() => config({ JWKS_REFETCH_COOLDOWN_SECONDS: bad })).toThrow(
+      `JWKS_REFETCH_COOLDOWN_SECONDS must be an integer from 1 to 3600 (got "${bad}")`,
+    );
   });
 
   it('spaces the JWKS refetches that unknown kids cause by the configured cooldown', async () => {
@@ -558,7 +568,7 @@ describe('authorizer Lambda entry', () => {
 
   const initError = async (file: string) => {
     const { execFile } = await import('node:child_process');
-    const entry = new URL('../../handlers/entry/authorizer.ts', import.meta.url).href;
+    const entry = new URL('../../../handlers/authorizer/entry.ts', import.meta.url).href;
     return new Promise<string>((resolve) => {
       execFile(
         process.execPath,
@@ -586,9 +596,9 @@ describe('authorizer Lambda entry', () => {
         writeFileSync(bad, JSON.stringify([{ method: 'GET', path: 'orders', scopes: ['o/r'] }]));
         return bad;
       },
-      /ROUTES_FILE: .*bad\.json\[0\]\.path must start with "\/"/,
+      /ROUTES_FILE .*bad\.json\[0\]\.path must start with "\/"/,
     ],
-  ])('fails init with a ConfigError when the route file %s', async (_name, file, message) => {
+  ])('fails init naming the route file when it %s', async (_name, file, message) => {
     expect(await initError(file())).toMatch(message);
   });
 
@@ -597,7 +607,7 @@ describe('authorizer Lambda entry', () => {
     down.mode = 'error500';
     const t = token();
     const script = `
-      const m = await import(${JSON.stringify(new URL('../../handlers/entry/authorizer.ts', import.meta.url).href)});
+      const m = await import(${JSON.stringify(new URL('../../../handlers/authorizer/entry.ts', import.meta.url).href)});
       await new Promise((r) => setTimeout(r, 300));
       const first = await m.handler(${JSON.stringify(event(`Bearer ${t}`))}).then(() => 'allowed', (e) => e.message);
       process.stdout.write('\\n__FIRST__' + first + '\\n');
