@@ -4,7 +4,7 @@
 // Run: node --import tsx bench/sdk-retry-bound.ts (about 40 s; one process, one connection at a time).
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { kmsRetryPolicy } from '../core/issuer/kms.js';
+import { kmsRetryPolicy } from '../core/issuer/keys/kms.js';
 import { fullJitterDelay, withRetry } from '../core/issuer/retry.js';
 import { type KmsMisbehaviour, signCommand, startMisbehavingKms } from '../fixtures/misbehaving-kms.js';
 

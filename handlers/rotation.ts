@@ -36,7 +36,7 @@ const TAG = /^[\w.:/=+\-@]{1,128}=[\w.:/=+\-@ ]{0,256}$/;
 /** Which policy a created key gets, and the roles it names. */
 const keyPolicySpec = {
   /**
-   * `keygate`: each created key's policy names the keygate roles (core/issuer/signing-key-policy.ts), the
+   * `keygate`: each created key's policy names the keygate roles (core/issuer/keys/signing-key-policy.ts), the
    * ones below or, when none are set, the ones the signing key it replaces names. `default`: KMS's default
    * key policy, where IAM policies decide (the local emulator, which evaluates no policy).
    */

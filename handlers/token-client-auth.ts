@@ -57,7 +57,7 @@ export function createDeps(config: ClientAuthConfig, clients: ClientAuthClients 
   const now = clients.now ?? Date.now;
   const metrics = clients.metrics ?? metricsFromConfig(config);
   return {
-    // The token Lambda's own check, cache bound and all (core/issuer/client-authenticator.ts).
+    // The token Lambda's own check, cache bound and all (core/issuer/clients/client-authenticator.ts).
     authenticate: createClientAuthenticator({
       clients: configuredClientCache(config, clients.dynamodb ?? createDynamoClient(), now),
       now,
@@ -103,7 +103,7 @@ function authorizationValues(event: Pick<APIGatewayRequestAuthorizerEvent, 'head
 
 /**
  * The decision from the Authorization header alone (a REQUEST authorizer gets no body), parsed as the token
- * Lambda parses it (core/issuer/token-request.ts): only a header the token Lambda would also answer with
+ * Lambda parses it (core/issuer/tokens/token-request.ts): only a header the token Lambda would also answer with
  * 401 invalid_client is refused here.
  */
 export async function decide(

@@ -83,7 +83,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       AUDIENCE: str(),
       /**
        * Further audiences this issuer serves (RFC 8707 resources; space- or comma-separated). A token's `aud`
-       * is one of AUDIENCE and these, and one the client is allowed (core/issuer/resource-indicator.ts).
+       * is one of AUDIENCE and these, and one the client is allowed (core/issuer/clients/resource-indicator.ts).
        */
       AUDIENCES: list({ default: [] }),
       /** Where the revocation and introspection endpoints read the issuer's keys (default: the issuer's). */
@@ -104,7 +104,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         max: MAX_INTROSPECTION_RATE_PER_SECOND,
       }),
       /**
-       * The issuance counter table (core/issuer/shared-issuance-limiter.ts): set, the per-client limit holds
+       * The issuance counter table (core/issuer/tokens/shared-issuance-limiter.ts): set, the per-client limit holds
        * across Lambda environments; unset, per environment.
        */
       ISSUANCE_TABLE: optionalStr(),
@@ -147,7 +147,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
   const now = clients.now ?? Date.now;
   const dynamodb = clients.dynamodb ?? createDynamoClient();
   const metrics = clients.metrics ?? metricsFromConfig(config);
-  // The key in force comes from the key state (core/issuer/key-state.ts), SIGNING_KEY_ID until the first
+  // The key in force comes from the key state (core/issuer/keys/key-state.ts), SIGNING_KEY_ID until the first
   // rotation writes one; a rotation step reaches this container within KEY_STATE_CACHE_SECONDS.
   const signer =
     clients.signer ??
@@ -159,7 +159,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
         ttlSeconds: config.KEY_STATE_CACHE_SECONDS,
         now,
       }),
-      // Every throttled KMS attempt, retried or not: the early sign of the shared RSA quota (core/issuer/kms-quotas.ts).
+      // Every throttled KMS attempt, retried or not: the early sign of the shared RSA quota (core/issuer/keys/kms-quotas.ts).
       onRetry: ({ kind }) => {
         if (kind === 'throttled') recordCount(metrics, 'KmsThrottles');
       },
@@ -243,7 +243,7 @@ export function createDeps(config: TokenConfig, clients: TokenClients = {}): Tok
 /**
  * Counts one event as a metric published at once: `KmsThrottles` (a KMS ThrottlingException seen by this
  * Lambda; alarm: infra/lib/constructs/monitoring.ts) or `IssuanceLimiterFallbacks` (the issuance counter
- * table failed and the per-environment bucket decided: core/issuer/shared-issuance-limiter.ts).
+ * table failed and the per-environment bucket decided: core/issuer/tokens/shared-issuance-limiter.ts).
  */
 function recordCount(
   metrics: TokenMetrics | undefined,

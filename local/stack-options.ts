@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { resultsCacheTtlProblem } from '../core/authz/results-cache-ttl.js';
 import { DEFAULT_CLIENTS_TABLE, DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
-import { resourceProblem } from '../core/issuer/resource-indicator.js';
+import { resourceProblem } from '../core/issuer/clients/resource-indicator.js';
 import { checkTiers, type UsageTiers } from '../core/usage-tiers.js';
 import type { LocalDemo } from './demo.js';
 import { StackStartError } from './errors.js';
@@ -81,7 +81,7 @@ export interface LocalStackOptions {
    * token Lambda's client on AWS: one retry policy, so an outage costs 3 attempts, not 9.
    */
   readonly dynamodbMaxAttempts?: number;
-  /** The KMS emulator's RSA request quota per second. Default: AWS's (core/issuer/kms-quotas.ts). */
+  /** The KMS emulator's RSA request quota per second. Default: AWS's (core/issuer/keys/kms-quotas.ts). */
   readonly kmsRsaQuotaPerSecond?: number;
   /**
    * Put the resource API in front of the team's own dev server: `routes` (the authorizer's route table) are

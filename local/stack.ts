@@ -22,7 +22,7 @@ import {
   createIssuanceTable,
   createKmsClient,
 } from '../core/issuer/index.js';
-import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/token-endpoint-answers.js';
+import { TOKEN_GATEWAY_RESPONSES } from '../core/issuer/tokens/token-endpoint-answers.js';
 import { AUTH_ROUTES } from '../core/routes.js';
 import { tierNames, USAGE_TIERS_ENV, type UsageTiers, usageKeyEnv } from '../core/usage-tiers.js';
 import { type DemoClient, ensureDemoClient } from './demo-client.js';
@@ -193,7 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const scopes = routeScopes(resourceRoutes);
     const registry = createClientRegistry({ dynamodb: dynamoClient, tableName, scopes });
     // The issuance counters have a table of their own, as KeygateIssuer deploys them: the token limit holds
-    // across handler instances (core/issuer/shared-issuance-limiter.ts).
+    // across handler instances (core/issuer/tokens/shared-issuance-limiter.ts).
     const issuanceTable = `${tableName}-issuance`;
     const [signingKeyId] = await Promise.all([
       ensureSigningKey(kms, kmsClient),

@@ -29,7 +29,7 @@ export const suite: BenchSuite = {
   floor: FLOOR,
   async run({ timeMs, warmupMs }): Promise<BenchRow[]> {
     const exp = Math.floor(Date.now() / 1000) + 3600;
-    // jtis as the minter makes them (core/issuer/token-minter.ts: 128 random bits, base64url).
+    // jtis as the minter makes them (core/issuer/tokens/token-minter.ts: 128 random bits, base64url).
     const doc = toRevocationDocument(
       Array.from({ length: REVOKED_TOKENS }, (_, i) => ({
         clientId: `kg_client_${i % 50}`,

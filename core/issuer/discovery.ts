@@ -5,7 +5,7 @@
 // members are left out.
 import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH } from '../contract.js';
 import { isHttpsOrLoopback } from '../net.js';
-import { CLIENT_ASSERTION_ALGS } from './client-jwks.js';
+import { CLIENT_ASSERTION_ALGS } from './clients/client-jwks.js';
 
 export interface AuthorizationServerMetadata {
   readonly issuer: string;

@@ -1,7 +1,7 @@
 // Errors of the authorization-server area. Each has a stable `code`; one table maps codes to the HTTP
 // status and the RFC 6749 §5.2 error string. Descriptions never carry secrets or token text.
 import { KeygateError } from '../errors.js';
-import { SERVER_ERROR_DESCRIPTION } from './token-endpoint-answers.js';
+import { SERVER_ERROR_DESCRIPTION } from './tokens/token-endpoint-answers.js';
 
 /** RFC 6749 §5.2 error strings, plus `temporarily_unavailable` (used by many servers for 503). */
 export type OAuthErrorString =

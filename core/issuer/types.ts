@@ -1,5 +1,5 @@
 // Public types of the authorization-server area: signing, minting and the client registry contracts.
-import type { ClientPublicJwk } from './client-jwks.js';
+import type { ClientPublicJwk } from './clients/client-jwks.js';
 
 /** Signs JWS input with RSASSA-PKCS1-v1_5 SHA-256 (RS256). The KMS implementation never sees a private key. */
 export interface Signer {
@@ -26,7 +26,7 @@ export interface MintRequest {
   readonly lifetimeSeconds: number;
   /** The token's `aud` (RFC 8707 resource); absent: the minter's configured audience. */
   readonly audience?: string;
-  /** The client's static claims (core/issuer/client-claims.ts), already checked. */
+  /** The client's static claims (core/issuer/clients/client-claims.ts), already checked. */
   readonly claims?: Readonly<Record<string, string>>;
   /** The client's usage tier (core/usage-tiers.ts), minted as the `tier` claim; absent: the default tier. */
   readonly tier?: string;

@@ -2,14 +2,14 @@
 // for every path that serves them: the Lambda handlers (handlers/jwks.ts, handlers/revocations.ts), the
 // publisher that writes them to S3 for the auth API to serve without a Lambda (handlers/publisher.ts), and
 // the local stack. Their names and headers are in served-documents.ts.
-import { MAX_CLIENT_RECORD_AGE_SECONDS } from '../issuer/client-cache.js';
-import type { ClientRegistry } from '../issuer/client-registry.js';
+import { MAX_CLIENT_RECORD_AGE_SECONDS } from '../issuer/clients/client-cache.js';
+import type { ClientRegistry } from '../issuer/clients/client-registry.js';
 import {
   createJwksPublisher,
   type JwksDocument,
   type JwksPublisherOptions,
-} from '../issuer/jwks-publisher.js';
-import type { KeyStateStore, SigningKeys } from '../issuer/key-state.js';
+} from '../issuer/keys/jwks-publisher.js';
+import type { KeyStateStore, SigningKeys } from '../issuer/keys/key-state.js';
 import { type RevocationDocument, toRevocationDocument } from '../revocation/document.js';
 import { type SigningKeys as JwkSet, withSigningKeys } from '../revocation/keyed-document.js';
 import { strongEtag } from './served-documents.js';

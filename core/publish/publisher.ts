@@ -1,7 +1,7 @@
 // Publishes the documents the authorizer fetches (served-documents.ts) to an object store: built from the
 // current state, stored with their headers. Which documents a change of the clients table touches is decided
 // here too: the key-state item changes the published keys, any other item the revocation list.
-import { isReservedItemId, KEY_STATE_ITEM_ID } from '../issuer/key-state-item.js';
+import { isReservedItemId, KEY_STATE_ITEM_ID } from '../issuer/keys/key-state-item.js';
 import { PublishError } from './errors.js';
 import type { ObjectStore } from './object-store.js';
 import {

@@ -3,7 +3,7 @@
 // issuer, so the resource side needs this list; it stays small because an entry only matters for the
 // longest token lifetime after the revocation (disabled clients stay listed while disabled).
 // Types only: the authorizer package must not load the registry (and the AWS SDK) at run time.
-import type { Revocation } from '../issuer/client-registry.js';
+import type { Revocation } from '../issuer/clients/client-registry.js';
 import { PUBLISH_LATENCY_BUDGET_SECONDS } from '../publish/served-documents.js';
 
 /** How long HTTP caches may keep the list (and the local stack's handler reuses one Scan). */

@@ -2,7 +2,7 @@
 // rotation steps as the scheduled Step Functions rotation (handlers/rotation.ts), against AWS (--stack <name>
 // reads the table and key from the stack's outputs) or the local stack (AWS_REGION, AWS_ENDPOINT_URL_KMS /
 // _DYNAMODB, CLIENTS_TABLE), and adopts keys rotated before keys named their roles
-// (core/issuer/signing-key-adoption.ts). Exit codes: handlers/cli/exit.ts.
+// (core/issuer/keys/signing-key-adoption.ts). Exit codes: handlers/cli/exit.ts.
 import { setTimeout as delay } from 'node:timers/promises';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { Option } from 'commander';

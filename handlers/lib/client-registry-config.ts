@@ -5,10 +5,10 @@ import {
   type ClientCache,
   createClientCache,
   MAX_CLIENT_CACHE_TTL_SECONDS,
-} from '../../core/issuer/client-cache.js';
-import { createClientRegistry } from '../../core/issuer/client-registry.js';
+} from '../../core/issuer/clients/client-cache.js';
+import { createClientRegistry } from '../../core/issuer/clients/client-registry.js';
 import type { DynamoApi } from '../../core/issuer/dynamo.js';
-import { CLIENT_CACHE_TTL_DEFAULT_SECONDS } from '../../core/issuer/token-defaults.js';
+import { CLIENT_CACHE_TTL_DEFAULT_SECONDS } from '../../core/issuer/tokens/token-defaults.js';
 
 export const clientRegistryConfigSpec = {
   CLIENTS_TABLE: str(),

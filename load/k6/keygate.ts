@@ -102,7 +102,7 @@ function accessToken(res: RefinedResponse<ResponseType | undefined>): string {
 
 function mint(count: number): string[] {
   const out: string[] = [];
-  // 20 in flight at a time: quick setup, far below KMS's RSA quota (1,000/s, core/issuer/kms-quotas.ts).
+  // 20 in flight at a time: quick setup, far below KMS's RSA quota (1,000/s, core/issuer/keys/kms-quotas.ts).
   while (out.length < count) {
     const n = Math.min(20, count - out.length);
     const batch = http.batch(

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../core/issuer/kms-quotas.js';
+import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../core/issuer/keys/kms-quotas.js';
 import type { AuthorizerMode } from '../../local/stack.js';
 
 export const STACK_MARK = '__KEYGATE_STACK__';
@@ -13,7 +13,7 @@ export interface StackProcessOptions {
   readonly resultsCacheTtlSeconds?: number;
   /** Default 'lambda'. */
   readonly authorizer?: AuthorizerMode;
-  /** The KMS emulator's RSA quota per second (default: AWS's, core/issuer/kms-quotas.ts). */
+  /** The KMS emulator's RSA quota per second (default: AWS's, core/issuer/keys/kms-quotas.ts). */
   readonly kmsRsaQuotaPerSecond?: number;
   /** Extra handler environment (e.g. TOKEN_CACHE_SIZE). */
   readonly env?: Readonly<Record<string, string>>;

@@ -23,7 +23,7 @@ export interface KmsEmulatorOptions {
   readonly accountId?: string;
   /** Requests with larger bodies get 413 (the largest real request, Verify, is well under 16 KiB). */
   readonly maxBodyBytes?: number;
-  /** RSA Sign requests admitted per second (local/kms/quota.ts). Default: AWS's (core/issuer/kms-quotas.ts). */
+  /** RSA Sign requests admitted per second (local/kms/quota.ts). Default: AWS's (core/issuer/keys/kms-quotas.ts). */
   readonly rsaQuotaPerSecond?: number;
 }
 

@@ -1,8 +1,8 @@
 // The KMS request quota the emulator enforces: RSA cryptographic operations (Sign here) share one
-// requests/s quota per account and region (core/issuer/kms-quotas.ts: the figure and its source); beyond
+// requests/s quota per account and region (core/issuer/keys/kms-quotas.ts: the figure and its source); beyond
 // it KMS answers ThrottlingException. Counted per one-second window; the busiest window is kept so a load
 // run can show it stayed within the quota.
-import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../core/issuer/kms-quotas.js';
+import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../core/issuer/keys/kms-quotas.js';
 
 export interface KmsQuotaStats {
   readonly perSecond: number;

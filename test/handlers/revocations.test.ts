@@ -2,7 +2,7 @@
 // keys, following the key state as /.well-known/jwks.json does), its reuse window on an injected clock,
 // conditional GET, method refusal, a list without keys when KMS is down and a 503 when DynamoDB is.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_CLIENT_RECORD_AGE_SECONDS } from '../../core/issuer/client-cache.js';
+import { MAX_CLIENT_RECORD_AGE_SECONDS } from '../../core/issuer/clients/client-cache.js';
 import { createKeyStateStore } from '../../core/issuer/index.js';
 import {
   createTestRegistry,

@@ -3,7 +3,7 @@
 // against real clients in dynalite through the real DynamoDB client.
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ClientRegistry } from '../../core/issuer/client-registry.js';
+import type { ClientRegistry } from '../../core/issuer/clients/client-registry.js';
 import {
   createTestRegistry,
   type DynaliteServer,

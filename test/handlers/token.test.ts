@@ -3,9 +3,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ClientRegistry } from '../../core/issuer/client-registry.js';
-import { createJwksPublisher } from '../../core/issuer/jwks-publisher.js';
-import { createIssuanceTable } from '../../core/issuer/shared-issuance-limiter.js';
+import type { ClientRegistry } from '../../core/issuer/clients/client-registry.js';
+import { createJwksPublisher } from '../../core/issuer/keys/jwks-publisher.js';
+import { createIssuanceTable } from '../../core/issuer/tokens/shared-issuance-limiter.js';
 import { createJwksKeyStore, createVerifier } from '../../core/jwt/index.js';
 import {
   createTestRegistry,

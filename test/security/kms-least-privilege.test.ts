@@ -7,7 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { KeygateIssuer } from 'keygate/cdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signingKeyPolicy } from '../../core/issuer/signing-key-policy.js';
+import { signingKeyPolicy } from '../../core/issuer/keys/signing-key-policy.js';
 import { CREATE_KEY_CONDITIONS } from '../../infra/lib/constructs/key-rotation.js';
 import { arnMatches } from '../../local/gateway/arn-match.js';
 import { type CfnTemplate, type Synthesized, synthKeygate } from '../examples/products/synth.js';
@@ -255,7 +255,7 @@ describe('the policy of a key the rotation creates', () => {
       );
     expect(by(role('token'))).toEqual(['kms:Sign']);
     expect(by(role('jwks'))).toEqual(['kms:GetPublicKey']);
-    // The rotation role's exact grant on the key: test/core/issuer/key-rotation.test.ts (read back from KMS).
+    // The rotation role's exact grant on the key: test/core/issuer/keys/key-rotation.test.ts (read back from KMS).
     expect(by(role('rotation'))).toContain('kms:TagResource');
     // The account keeps the key manageable through IAM (the default key policy's first statement).
     expect(by(`arn:aws:iam::${ACCOUNT}:root`)).toEqual(['kms:*']);

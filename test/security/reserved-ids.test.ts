@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyStateStore } from '../../core/issuer/key-state.js';
+import { createKeyStateStore } from '../../core/issuer/keys/key-state.js';
 import {
   ASSERTION_JTI_PREFIX,
   KEY_STATE_ITEM_ID,
   REVOKED_JTI_PREFIX,
-} from '../../core/issuer/key-state-item.js';
+} from '../../core/issuer/keys/key-state-item.js';
 import { basicAuth } from '../support/basic-auth.js';
 import { mintToken } from '../support/client-token.js';
 import { clientsCli } from '../support/clients-cli.js';

@@ -1,7 +1,7 @@
 // The KMS emulator for tests: started on 127.0.0.1 (port 0) with one RSA signing key, plus the real
 // @aws-sdk/client-kms the request path uses (createKmsClient: SDK retries off) pointed at it with dummy credentials.
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { createKmsClient } from '../../core/issuer/kms.js';
+import { createKmsClient } from '../../core/issuer/keys/kms.js';
 import { type KmsEmulator, type KmsFaults, startKmsEmulator } from '../../local/kms/index.js';
 
 /** The emulator's faults when nothing is injected (what every test starts from). */

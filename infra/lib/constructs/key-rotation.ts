@@ -2,7 +2,7 @@
 // by default; the state machine invokes the rotation task (handlers/rotation.ts) and waits the seconds each
 // step returns, until the old key is retired (docs/operations-rotation.md). Keys do not exist at deploy time,
 // so the roles get them through key policies: each key the rotation creates names the rotation, token and
-// JWKS roles in its own policy (core/issuer/signing-key-policy.ts); the deployed key is granted by IAM on its
+// JWKS roles in its own policy (core/issuer/keys/signing-key-policy.ts); the deployed key is granted by IAM on its
 // ARN. No IAM policy grants a KMS action on `*` but kms:CreateKey. The key state lives in the
 // clients table (one reserved item). KeygateIssuer creates it (prop `keyRotation`); a KeygateAuthorizer in
 // the same stack registers itself.
@@ -16,8 +16,8 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
-import { KEY_ROTATOR_ACTIONS } from '../../../core/issuer/signing-key-policy.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/keys/key-state-item.js';
+import { KEY_ROTATOR_ACTIONS } from '../../../core/issuer/keys/signing-key-policy.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import { prebuiltCode } from './lambda-code.js';
 import { acknowledge, REASONS } from './nag.js';

@@ -6,15 +6,15 @@ import { CustomResource, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-l
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { normalizeClaims } from '../../../core/issuer/client-claims.js';
-import { parseClientJwks } from '../../../core/issuer/client-jwks.js';
+import { normalizeClaims } from '../../../core/issuer/clients/client-claims.js';
+import { parseClientJwks } from '../../../core/issuer/clients/client-jwks.js';
 import {
   MAX_ISSUANCE_RATE_PER_SECOND,
   MAX_TOKEN_LIFETIME_SECONDS,
   MIN_TOKEN_LIFETIME_SECONDS,
-} from '../../../core/issuer/client-rules.js';
-import { MIN_PROVIDED_SECRET_LENGTH } from '../../../core/issuer/client-secret.js';
-import { normalizeResources } from '../../../core/issuer/resource-indicator.js';
+} from '../../../core/issuer/clients/client-rules.js';
+import { MIN_PROVIDED_SECRET_LENGTH } from '../../../core/issuer/clients/client-secret.js';
+import { normalizeResources } from '../../../core/issuer/clients/resource-indicator.js';
 import { undeclaredScopeMessage } from './closest-name.js';
 import { type FunctionOptions, KeygateFunction } from './keygate-function.js';
 import type { KeygateIssuer } from './keygate-issuer.js';
@@ -29,7 +29,7 @@ export interface KeygateClientProps {
   readonly scopes: readonly string[];
   /** Lifetime of its tokens (1 minute to 1 day, whole seconds). @default Duration.hours(1) */
   readonly tokenLifetime?: Duration;
-  /** Tokens it may get per second (burst twice that). @default 5 (core/issuer/client-rules.ts) */
+  /** Tokens it may get per second (burst twice that). @default 5 (core/issuer/clients/client-rules.ts) */
   readonly issuanceLimit?: number;
   /**
    * RFC 8707 resources (token audiences) the client may ask for with `resource=`, each one its issuer serves
@@ -58,7 +58,7 @@ export interface KeygateClientProps {
 /**
  * The secret Secrets Manager generates: 64 letters and digits, 381 bits when drawn at random (64 * log2(62)),
  * above the 256 bits keygate's own secrets carry, in the alphabet the registry accepts from a deployment
- * (core/issuer/client-secret.ts: at least 43 of A-Z a-z 0-9 - _). Secrets Manager's default is 32 characters
+ * (core/issuer/clients/client-secret.ts: at least 43 of A-Z a-z 0-9 - _). Secrets Manager's default is 32 characters
  * with ASCII punctuation: too short, and characters that need form-encoding in
  * client_secret_post; ExcludePunctuation drops them all ("GetRandomPassword", AWS Secrets Manager API
  * Reference, https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html, and

@@ -13,19 +13,19 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
-import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/client-item.js';
+import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/clients/client-item.js';
 import {
   ASSERTION_JTI_PREFIX,
   KEY_STATE_ITEM_ID,
   REVOKED_JTI_PREFIX,
-} from '../../../core/issuer/key-state-item.js';
-import { resourceProblem } from '../../../core/issuer/resource-indicator.js';
-import { ISSUANCE_TABLE_KEY, ISSUANCE_TABLE_TTL } from '../../../core/issuer/shared-issuance-limiter.js';
+} from '../../../core/issuer/keys/key-state-item.js';
+import { resourceProblem } from '../../../core/issuer/clients/resource-indicator.js';
+import { ISSUANCE_TABLE_KEY, ISSUANCE_TABLE_TTL } from '../../../core/issuer/tokens/shared-issuance-limiter.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,
-} from '../../../core/issuer/token-defaults.js';
-import { TOKEN_GATEWAY_RESPONSES } from '../../../core/issuer/token-endpoint-answers.js';
+} from '../../../core/issuer/tokens/token-defaults.js';
+import { TOKEN_GATEWAY_RESPONSES } from '../../../core/issuer/tokens/token-endpoint-answers.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../../../core/publish/served-documents.js';
 import { AUTH_ROUTES, type RequestAuthorizerName, type RouteDef } from '../../../core/routes.js';
 import { STACK_OUTPUTS } from '../../../core/stack-outputs.js';
@@ -79,7 +79,7 @@ export interface KeygateIssuerProps {
   readonly additionalPublishedKeys?: readonly kms.IKey[];
   /**
    * Stage-wide steady-state rate limit (requests/s). The default stays under KMS's RSA request quota
-   * (1,000/s by default, core/issuer/kms-quotas.ts; docs/design.md#kms-quotas), so an overload is a 429 from API Gateway before it is a KMS ThrottlingException.
+   * (1,000/s by default, core/issuer/keys/kms-quotas.ts; docs/design.md#kms-quotas), so an overload is a 429 from API Gateway before it is a KMS ThrottlingException.
    * @default 400
    */
   readonly throttlingRateLimit?: number;
@@ -144,7 +144,7 @@ export class KeygateIssuer extends Construct {
   /** The clients table (partition key `client_id`). */
   readonly table: dynamodb.Table;
   /**
-   * The issuance counters (core/issuer/shared-issuance-limiter.ts): the per-client token limit holds across
+   * The issuance counters (core/issuer/tokens/shared-issuance-limiter.ts): the per-client token limit holds across
    * the token function's environments. Apart from the clients table, whose stream would otherwise fire on
    * every token request.
    */
@@ -211,7 +211,7 @@ export class KeygateIssuer extends Construct {
       // AWS-managed key (aws/dynamodb): encryption at rest with key use visible in CloudTrail, no monthly key
       // fee, and callers need no kms:Decrypt, so the token function's policy stays one GetItem statement.
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // Deleted clients' tombstones expire (core/issuer/client-item.ts); no other item has the attribute.
+      // Deleted clients' tombstones expire (core/issuer/clients/client-item.ts); no other item has the attribute.
       timeToLiveAttribute: EXPIRES_AT_ATTRIBUTE,
       removalPolicy,
     });

@@ -14,7 +14,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/keys/key-state-item.js';
 import {
   type DocumentName,
   PUBLISH_LATENCY_BUDGET_SECONDS,

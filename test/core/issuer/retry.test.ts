@@ -3,7 +3,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptTimeoutError } from '../../../core/issuer/errors.js';
-import { createKmsClient } from '../../../core/issuer/kms.js';
+import { createKmsClient } from '../../../core/issuer/keys/kms.js';
 import {
   classifyAwsError,
   fullJitterDelay,

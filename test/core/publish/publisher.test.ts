@@ -1,7 +1,7 @@
 // The document publisher: what it stores (key, body, headers) for each document, which documents a change
 // of the clients table republishes, and how a failed build or store surfaces.
 import { describe, expect, it } from 'vitest';
-import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/keys/key-state-item.js';
 import {
   createDocumentPublisher,
   documentsForChangedItems,

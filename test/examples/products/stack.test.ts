@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEARER_VALIDATION_REGEX } from '../../../core/contract.js';
-import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/keys/key-state-item.js';
 import {
   DOCUMENT_NAMES,
   type DocumentName,
@@ -93,7 +93,7 @@ describe('signing key and clients table', () => {
   });
 
   it('keys the clients table by client_id (S), on demand, with PITR, deletion protection and KMS encryption', () => {
-    // The clients table and the issuance counters (core/issuer/shared-issuance-limiter.ts).
+    // The clients table and the issuance counters (core/issuer/tokens/shared-issuance-limiter.ts).
     s.template.resourceCountIs('AWS::DynamoDB::Table', 2);
     s.template.hasResource('AWS::DynamoDB::Table', {
       Properties: {

@@ -3,7 +3,7 @@
 // least-privilege IAM of the task, the state machine and the schedule; off when told to.
 import { Duration } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_STATE_ITEM_ID } from '../../../core/issuer/key-state-item.js';
+import { KEY_STATE_ITEM_ID } from '../../../core/issuer/keys/key-state-item.js';
 import { SIGNING_KEY_TAG_KEY } from '../../../infra/lib/constructs/key-rotation.js';
 import { render, resourcesOfType, type Synthesized, synthKeygate } from '../../examples/products/synth.js';
 
