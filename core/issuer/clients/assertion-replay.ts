@@ -2,9 +2,9 @@
 // conditional put per assertion in the clients table, under a reserved `#` id the registry and the document
 // publisher skip, deleted by the table's TTL once the assertion has expired.
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { EXPIRES_AT_ATTRIBUTE, isConditionFailure, registryErrorFrom } from './client-item.js';
 import type { DynamoApi } from '../dynamo.js';
 import { ASSERTION_JTI_PREFIX } from '../keys/key-state-item.js';
+import { EXPIRES_AT_ATTRIBUTE, isConditionFailure, registryErrorFrom } from './client-item.js';
 
 export interface AssertionReplayOptions {
   readonly dynamodb: DynamoApi;

@@ -2,12 +2,12 @@
 // short-lived JWT with a key whose public half is registered in its record; the token endpoint verifies it
 // with jose, checks its claims, and records its jti so it is used once.
 import { decodeProtectedHeader, importJWK, type JWTPayload, jwtVerify } from 'jose';
+import { toIssuerError } from '../errors.js';
+import type { ClientRecord } from '../types.js';
 import type { AssertionReplayGuard } from './assertion-replay.js';
 import { clientAuthFailed } from './client-authenticator.js';
 import type { ClientCache } from './client-cache.js';
 import { algFitsKey, CLIENT_ASSERTION_ALGS, type ClientPublicJwk } from './client-jwks.js';
-import { toIssuerError } from '../errors.js';
-import type { ClientRecord } from '../types.js';
 
 /** RFC 7521 §4.2: the client_assertion_type of a JWT client assertion. */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

@@ -1,10 +1,11 @@
 // Client authentication against the registry (RFC 6749 §2.3.1): the one check both the token Lambda and the
 // token endpoint's client authenticator (handlers/token-client-auth.ts) run, through the client cache.
-import type { ClientCache } from './client-cache.js';
-import { checkClientSecret, type SecretHasher, sha256Hasher } from './client-secret.js';
+
 import { IssuerError, toIssuerError } from '../errors.js';
 import { INVALID_CLIENT_DESCRIPTION } from '../tokens/token-endpoint-answers.js';
 import type { ClientRecord } from '../types.js';
+import type { ClientCache } from './client-cache.js';
+import { checkClientSecret, type SecretHasher, sha256Hasher } from './client-secret.js';
 
 export interface ClientAuthenticatorOptions {
   readonly clients: ClientCache;

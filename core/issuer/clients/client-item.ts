@@ -2,11 +2,11 @@
 // failures map to registry errors. Parsing is defensive: a foreign or hand-edited item is corrupt_record.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TIER, TIER_NAME } from '../../usage-tiers.js';
-import { parseClientJwks } from './client-jwks.js';
-import { MAX_TOKEN_LIFETIME_SECONDS } from './client-rules.js';
 import { RegistryError } from '../errors.js';
 import { classifyAwsError } from '../retry.js';
 import type { ClientRecord } from '../types.js';
+import { parseClientJwks } from './client-jwks.js';
+import { MAX_TOKEN_LIFETIME_SECONDS } from './client-rules.js';
 
 export type Item = Record<string, AttributeValue>;
 

@@ -10,6 +10,18 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TIER, TIER_NAME } from '../../usage-tiers.js';
+import { DYNAMO_ATTEMPT_TIMEOUT_MS, type DynamoApi } from '../dynamo.js';
+import { RegistryError } from '../errors.js';
+import {
+  isReservedItemId,
+  REVOKED_CLIENT_ATTRIBUTE,
+  REVOKED_EXP_ATTRIBUTE,
+  REVOKED_IAT_ATTRIBUTE,
+  REVOKED_JTI_PREFIX,
+} from '../keys/key-state-item.js';
+import { type RetryPolicy, withRetry } from '../retry.js';
+import { captureServerDate } from '../server-clock.js';
+import type { ClientRecord, ClientStatus } from '../types.js';
 import { normalizeClaims } from './client-claims.js';
 import {
   DELETED_STATUS,
@@ -44,19 +56,7 @@ import {
   MIN_PROVIDED_SECRET_LENGTH,
 } from './client-secret.js';
 import { createClientsTable } from './client-table.js';
-import { DYNAMO_ATTEMPT_TIMEOUT_MS, type DynamoApi } from '../dynamo.js';
-import { RegistryError } from '../errors.js';
-import {
-  isReservedItemId,
-  REVOKED_CLIENT_ATTRIBUTE,
-  REVOKED_EXP_ATTRIBUTE,
-  REVOKED_IAT_ATTRIBUTE,
-  REVOKED_JTI_PREFIX,
-} from '../keys/key-state-item.js';
 import { normalizeResources } from './resource-indicator.js';
-import { type RetryPolicy, withRetry } from '../retry.js';
-import { captureServerDate } from '../server-clock.js';
-import type { ClientRecord, ClientStatus } from '../types.js';
 
 export interface NewClient {
   readonly name: string;

@@ -1,9 +1,9 @@
 // The clients table: its key schema and on-demand creation, for the local stack, tests, benches and the
 // CLI's `create-table` against a local DynamoDB. On AWS the CDK stack creates the table; the Lambdas never do.
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { registryErrorFrom } from './client-item.js';
 import type { DynamoApi } from '../dynamo.js';
 import { RegistryError } from '../errors.js';
+import { registryErrorFrom } from './client-item.js';
 
 /** Creates the table (PAY_PER_REQUEST, key `client_id`) if it is missing and waits until it is ACTIVE. */
 export async function createClientsTable(

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { SignCommand, type SignCommandOutput } from '@aws-sdk/client-kms';
 import type { RsaPublicJwk } from '../../jwk.js';
 import { IssuerError } from '../errors.js';
+import { withRetry } from '../retry.js';
+import type { Signer } from '../types.js';
 import {
   getRsaSigningKey,
   KMS_RS256,
@@ -13,8 +15,6 @@ import {
   kmsIssuerError,
   kmsRetryPolicy,
 } from './kms.js';
-import { withRetry } from '../retry.js';
-import type { Signer } from '../types.js';
 
 export interface KmsSignerOptions extends KmsRetryOptions {
   readonly kms: KmsApi;

@@ -1,9 +1,9 @@
 // A Signer that follows the key state: each token is signed by the key in force when it is minted, with
 // the `kid` of that same key (one KmsSigner per key ARN, so each key's public key is fetched once).
 
+import type { ActiveKey, Signer } from '../types.js';
 import type { KeyStateSource } from './key-state-source.js';
 import { createKmsSigner, type KmsSigner, type KmsSignerOptions } from './kms-signer.js';
-import type { ActiveKey, Signer } from '../types.js';
 
 export interface RotatingSignerOptions extends Omit<KmsSignerOptions, 'keyId'> {
   readonly keys: KeyStateSource;

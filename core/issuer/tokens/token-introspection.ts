@@ -9,9 +9,9 @@ import { registryErrorFrom } from '../clients/client-item.js';
 import { type ClientRegistry, DEFAULT_READ_RETRY } from '../clients/client-registry.js';
 import type { DynamoApi } from '../dynamo.js';
 import { IssuerError, RateLimitedError, toIssuerError } from '../errors.js';
-import type { IssuanceLimiter } from './issuance-limiter.js';
 import { REVOKED_JTI_PREFIX } from '../keys/key-state-item.js';
 import { withRetry } from '../retry.js';
+import type { IssuanceLimiter } from './issuance-limiter.js';
 import {
   type ClientCredentials,
   parseClientCredentials,

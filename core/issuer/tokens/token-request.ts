@@ -3,8 +3,8 @@
 import { decodeJwt } from 'jose';
 import { JWT_BEARER_ASSERTION_TYPE } from '../clients/client-assertion.js';
 import { clientAuthFailed } from '../clients/client-authenticator.js';
-import { IssuerError } from '../errors.js';
 import { resourceProblem } from '../clients/resource-indicator.js';
+import { IssuerError } from '../errors.js';
 
 /** The parts of an HTTP request the token endpoint reads (no API Gateway types in core). */
 export interface TokenHttpRequest {

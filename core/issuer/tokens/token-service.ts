@@ -7,11 +7,11 @@ import {
   createClientAuthenticator,
 } from '../clients/client-authenticator.js';
 import { DEFAULT_ISSUANCE_RATE_PER_SECOND } from '../clients/client-rules.js';
-import { IssuerError, RateLimitedError, toIssuerError } from '../errors.js';
-import type { IssuanceLimiter } from './issuance-limiter.js';
 import { audienceFor, type IssuerAudiences } from '../clients/resource-indicator.js';
-import type { ClientCredentials, TokenRequest } from './token-request.js';
+import { IssuerError, RateLimitedError, toIssuerError } from '../errors.js';
 import type { ClientRecord, TokenMinter } from '../types.js';
+import type { IssuanceLimiter } from './issuance-limiter.js';
+import type { ClientCredentials, TokenRequest } from './token-request.js';
 
 /** The client check's options (clients, clock, hasher, refresh after failure) plus the grant's own. */
 export interface TokenServiceOptions extends ClientAuthenticatorOptions {

@@ -14,13 +14,16 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SIGNING_KEY_ALIAS, defaultRevocationsUri } from '../../../core/contract.js';
 import { EXPIRES_AT_ATTRIBUTE } from '../../../core/issuer/clients/client-item.js';
+import { resourceProblem } from '../../../core/issuer/clients/resource-indicator.js';
 import {
   ASSERTION_JTI_PREFIX,
   KEY_STATE_ITEM_ID,
   REVOKED_JTI_PREFIX,
 } from '../../../core/issuer/keys/key-state-item.js';
-import { resourceProblem } from '../../../core/issuer/clients/resource-indicator.js';
-import { ISSUANCE_TABLE_KEY, ISSUANCE_TABLE_TTL } from '../../../core/issuer/tokens/shared-issuance-limiter.js';
+import {
+  ISSUANCE_TABLE_KEY,
+  ISSUANCE_TABLE_TTL,
+} from '../../../core/issuer/tokens/shared-issuance-limiter.js';
 import {
   CLIENT_CACHE_TTL_DEFAULT_SECONDS,
   TOKEN_MAX_LIFETIME_DEFAULT_SECONDS,

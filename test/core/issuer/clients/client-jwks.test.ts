@@ -2,7 +2,11 @@
 // algorithm each key may verify (no alg confusion).
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { algFitsKey, type ClientPublicJwk, parseClientJwks } from '../../../../core/issuer/clients/client-jwks.js';
+import {
+  algFitsKey,
+  type ClientPublicJwk,
+  parseClientJwks,
+} from '../../../../core/issuer/clients/client-jwks.js';
 
 const publicJwk = async (alg: string, options: { crv?: string } = {}) =>
   exportJWK((await generateKeyPair(alg, { extractable: true, ...options })).publicKey);

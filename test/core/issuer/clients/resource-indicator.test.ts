@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { IssuerError, RegistryError } from '../../../../core/issuer/errors.js';
 import {
   audienceFor,
   issuerAudiences,
@@ -8,6 +7,7 @@ import {
   normalizeResources,
   resourceProblem,
 } from '../../../../core/issuer/clients/resource-indicator.js';
+import { IssuerError, RegistryError } from '../../../../core/issuer/errors.js';
 
 const ORDERS = 'https://orders.example.com';
 const BILLING = 'https://billing.example.com/v1';
