@@ -46,9 +46,9 @@ export interface PolicyBuilder {
 }
 
 /**
- * `/products/{id}` -> `/products/*`. A `*` also spans `/`, so `GET/products/*` would also allow a route
- * `GET/products/{id}/audit`: the builder adds a Deny for such a route when the token may not call it. The
- * exact `GET/products` is listed separately because `GET/products*` would also allow `GET/productsX`.
+ * `/orders/{id}` -> `/orders/*`. A `*` also spans `/`, so `GET/orders/*` would also allow a route
+ * `GET/orders/{id}/audit`: the builder adds a Deny for such a route when the token may not call it. The
+ * exact `GET/orders` is listed separately because `GET/orders*` would also allow `GET/ordersX`.
  */
 export function routeResourcePath(path: string): string {
   return path.replace(/\{[^}/]+\}/g, '*');

@@ -6,7 +6,7 @@ import { MAX_ISSUANCE_RATE_PER_SECOND } from '../../../../core/issuer/clients/cl
 import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../../../../core/issuer/keys/kms-quotas.js';
 import { startKmsEmulator } from '../../../../local/kms/index.js';
 
-const doc = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
+const doc = (path: string) => readFileSync(new URL(`../../../../${path}`, import.meta.url), 'utf8');
 const figure = KMS_RSA_REQUEST_QUOTA_PER_SECOND.toLocaleString('en-US');
 
 describe('KMS RSA request quota', () => {
