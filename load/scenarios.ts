@@ -268,21 +268,21 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioDef>> = {
     local: { durationSeconds: 20, connections: 14 },
     blend: [{ kind: 'token-noisy', weight: 1 }],
     hotTokens: 0,
-    // Limit 5/s: the noisy client asks 50/s, as on AWS, more than the lowered KMS quota alone. A higher limit
-    // made the 429 share depend on how fast a busy machine could send (the burst of 2x the limit dominated).
+    // Limit 5/s: the noisy client asks 50/s, as on AWS. With 12/s, a busy machine that could not send at 10x
+    // saw the burst (2x the limit) dominate and the 429 share drop below its threshold.
     noisy: {
       limitPerSecond: 5,
       multiple: 10,
       quietClients: 10,
       quietRatePerSecond: 2,
-      kmsQuotaPerSecond: 40,
+      kmsQuotaPerSecond: 100,
     },
     thresholds: { ...common, http_req_duration: ['p(95)<500', 'p(99)<1000'] },
     localThresholds: {
       well_behaved_success: ['rate>=0.999'],
       noisy_rate_limited: ['rate>0.5'],
       noisy_server_errors: ['rate==0'],
-      kms_requests_per_second: ['max<=40'],
+      kms_requests_per_second: ['max<=100'],
       kms_throttled: ['count==0'],
     },
   },
