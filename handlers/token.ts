@@ -297,27 +297,35 @@ export function createHandler(deps: TokenDeps) {
     }
   }
 
-  /** RFC 7009 §2.2: 200 with no body whether or not anything was revoked; errors as RFC 6749 §5.2. */
-  async function revoke(event: APIGatewayProxyEvent, service: TokenRevocationService) {
+  /**
+   * A client-authenticated endpoint beside the token one (RFC 7009 revocation, RFC 7662 introspection): parse,
+   * run, log the outcome (never the token), answer; errors as RFC 6749 §5.2.
+   */
+  async function clientEndpoint<R extends { clientId: string; authMethod: string }>(
+    event: APIGatewayProxyEvent,
+    logLine: string,
+    parse: (req: TokenHttpRequest) => R,
+    run: (request: R) => Promise<{ outcome: string; answer: APIGatewayProxyResult }>,
+  ): Promise<APIGatewayProxyResult> {
     const started = performance.now();
     let clientId: string | undefined;
     let authMethod: string | undefined;
     try {
-      const request = parseRevocationRequest(httpRequest(event));
+      const request = parse(httpRequest(event));
       clientId = request.clientId;
       authMethod = request.authMethod;
-      const { outcome } = await service.revoke(request);
-      safeLog(deps.logger, 'info', 'revocation request', {
+      const { outcome, answer } = await run(request);
+      safeLog(deps.logger, 'info', logLine, {
         outcome,
         clientId: loggableClientId(clientId),
         authMethod,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
         requestId: event.requestContext?.requestId,
       });
-      return { statusCode: 200, headers: { ...TOKEN_RESPONSE_HEADERS }, body: '' };
+      return answer;
     } catch (err) {
       const error = toIssuerError(err);
-      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', 'revocation request', {
+      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', logLine, {
         outcome: 'rejected',
         status: error.status,
         errorCode: error.code,
@@ -329,38 +337,20 @@ export function createHandler(deps: TokenDeps) {
     }
   }
 
-  /** RFC 7662 §2.2: 200 with the introspection response; errors as RFC 6749 §5.2 (403: not permitted). */
-  async function introspect(event: APIGatewayProxyEvent, service: TokenIntrospectionService) {
-    const started = performance.now();
-    let clientId: string | undefined;
-    let authMethod: string | undefined;
-    try {
-      const request = parseIntrospectionRequest(httpRequest(event));
-      clientId = request.clientId;
-      authMethod = request.authMethod;
+  /** RFC 7009 §2.2: 200 with no body whether or not anything was revoked. */
+  const revoke = (event: APIGatewayProxyEvent, service: TokenRevocationService) =>
+    clientEndpoint(event, 'revocation request', parseRevocationRequest, async (request) => ({
+      outcome: (await service.revoke(request)).outcome,
+      answer: { statusCode: 200, headers: { ...TOKEN_RESPONSE_HEADERS }, body: '' },
+    }));
+
+  /** RFC 7662 §2.2: 200 with the introspection response (403: the caller may not introspect). */
+  const introspect = (event: APIGatewayProxyEvent, service: TokenIntrospectionService) =>
+    clientEndpoint(event, 'introspection request', parseIntrospectionRequest, async (request) => {
+      // The outcome says why a token is inactive; the answer never does.
       const { outcome, response } = await service.introspect(request);
-      // The outcome says why a token is inactive; the answer never does, and the token is never logged.
-      safeLog(deps.logger, 'info', 'introspection request', {
-        outcome,
-        clientId: loggableClientId(clientId),
-        authMethod,
-        latencyMs: Math.round((performance.now() - started) * 10) / 10,
-        requestId: event.requestContext?.requestId,
-      });
-      return jsonResponse(200, response, TOKEN_RESPONSE_HEADERS);
-    } catch (err) {
-      const error = toIssuerError(err);
-      safeLog(deps.logger, error.status >= 500 ? 'error' : 'info', 'introspection request', {
-        outcome: 'rejected',
-        status: error.status,
-        errorCode: error.code,
-        clientId: loggableClientId(clientId),
-        authMethod,
-        requestId: event.requestContext?.requestId,
-      });
-      return errorResponse(error);
-    }
-  }
+      return { outcome, answer: jsonResponse(200, response, TOKEN_RESPONSE_HEADERS) };
+    });
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     if (event?.resource === INTROSPECTION_ENDPOINT_PATH) {
