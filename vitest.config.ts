@@ -45,6 +45,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/support/temp-root.ts'],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 30_000,
