@@ -1,7 +1,7 @@
 // The Lambda TOKEN authorizer (docs/design.md#token-authorizer, #access-tokens): `Bearer` token in, IAM policy for every route the token's
 // scopes permit out. Invalid tokens throw exactly `Unauthorized` (401); our own failures (no keys, bad
 // method ARN) throw something else so API Gateway answers 500. Built for the warm path: a repeated token
-// costs a cache lookup, a memoized policy and one small object.
+// costs a cache lookup, a memoized policy, a memoized context and one small answer object.
 import { AuthzError, type PolicyBuilder } from '../../core/authz/index.js';
 import { AUTHORIZER_UNAUTHORIZED } from '../../core/contract.js';
 import { VerifyError } from '../../core/jwt/errors.js';
@@ -11,6 +11,7 @@ import { bearerToken } from '../lib/bearer-token.js';
 import { createClaimContext } from '../lib/claim-context.js';
 import type { Decision, DecisionReason } from '../lib/decision-telemetry.js';
 import { DeferredLogger } from '../lib/deferred-powertools.js';
+import { LOG_LEVEL_THRESHOLDS } from '../lib/powertools-config.js';
 import { createUsageKeyOf } from '../lib/usage-key.js';
 import type { AuthorizerDeps } from './deps.js';
 import type { TokenAuthorizerHandler } from './types.js';
@@ -27,7 +28,11 @@ export { settingsFromEnv } from './from-env.js';
 export { type AuthorizerSettings, type AuthorizerSettingsInput, authorizerSettings } from './settings.js';
 export type { TokenAuthorizerEvent, TokenAuthorizerHandler, TokenAuthorizerResult } from './types.js';
 
-const DEBUG = 8;
+type AnswerContext = Readonly<{ clientId: string; scope: string; exp: number; jti?: string }>;
+interface AnswerParts {
+  readonly context: AnswerContext;
+  readonly usageIdentifierKey: string | undefined;
+}
 
 export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
   const { verifier, policies, revocations, logger, telemetry, sampleRate, logAllowsAtInfo } = deps;
@@ -35,12 +40,32 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
   const usageKeyOf = deps.usageKeys !== undefined ? createUsageKeyOf(deps.usageKeys) : undefined;
   // logger.level reads process.env on every access: read once, and again only when sampling may change it
   // per invocation (the repeated-token rows of bench/suites/authorizer.ts measure this path).
-  let debugEnabled = logger !== undefined && logger.level <= DEBUG;
+  let debugEnabled = logger !== undefined && logger.level <= LOG_LEVEL_THRESHOLDS.DEBUG;
+  let infoEnabled = logger !== undefined && logger.level <= LOG_LEVEL_THRESHOLDS.INFO;
   // Last header -> token. In-process callers (local stack, bench) pass the very same header string for a
   // repeated token, and a fresh slice would make the token cache compare the whole token character by
   // character instead of by identity; in Lambda each event is parsed afresh and this is one string compare.
   const none = {};
   let lastHeader: unknown = none;
+  // The answer's context (and usage key) depend on the claims alone, and the token cache hands a repeated token
+  // back as the same frozen claims object: built once per token, a repeat costs one WeakMap lookup.
+  const answers = new WeakMap<AccessTokenClaims, AnswerParts>();
+  function answerParts(claims: AccessTokenClaims): AnswerParts {
+    let parts = answers.get(claims);
+    if (parts === undefined) {
+      // The client's own claims (claim_<name>) first: keygate's keys after them always win.
+      const context: AnswerContext = Object.freeze({
+        ...claimContext(claims),
+        clientId: claims.client_id,
+        scope: claims.scope,
+        exp: claims.exp,
+        ...(typeof claims.jti === 'string' ? { jti: claims.jti } : {}),
+      });
+      parts = { context, usageIdentifierKey: usageKeyOf?.(claims) };
+      answers.set(claims, parts);
+    }
+    return parts;
+  }
   let lastToken = '';
 
   function log(
@@ -57,6 +82,9 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
     },
   ): void {
     if (!logger) return;
+    const atDebug = decision === 'allow' && (fields.cacheHit || !logAllowsAtInfo);
+    // A flood of garbage tokens takes this path with no RSA work to hide it: no line built that won't print.
+    if (decision !== 'error' && !(atDebug ? debugEnabled : infoEnabled)) return;
     const line = {
       decision,
       reason,
@@ -70,8 +98,7 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
       error: fields.error,
     };
     if (decision === 'error') logger.error('authorizer decision', line);
-    else if (decision === 'allow' && (fields.cacheHit || !logAllowsAtInfo))
-      logger.debug('authorizer decision', line);
+    else if (atDebug) logger.debug('authorizer decision', line);
     else logger.info('authorizer decision', line);
   }
 
@@ -84,6 +111,7 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
     requestId: string | undefined,
     methodArn: unknown,
   ): void {
+    if (!logger) return;
     const verifyMicros = Math.round((performance.now() - started) * 1000);
     log(decision, reason, { claims, kid, cacheHit, verifyMicros, requestId, methodArn });
   }
@@ -120,7 +148,8 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
   const authorizer: TokenAuthorizerHandler = async (event, context) => {
     if (sampleRate > 0 && logger) {
       logger.refreshSampleRateCalculation();
-      debugEnabled = logger.level <= DEBUG;
+      debugEnabled = logger.level <= LOG_LEVEL_THRESHOLDS.DEBUG;
+      infoEnabled = logger.level <= LOG_LEVEL_THRESHOLDS.INFO;
     }
     const requestId = context?.awsRequestId;
     if (typeof event !== 'object' || event === null || event.type !== 'TOKEN') {
@@ -202,27 +231,19 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
     // The clock read at the start of this call is recent enough for a flush interval in seconds.
     telemetry.maybeFlush(started);
 
-    // The client's own claims (claim_<name>) first: keygate's keys after them always win.
-    const context_: { clientId: string; scope: string; exp: number; jti?: string } = {
-      ...claimContext(claims),
-      clientId: claims.client_id,
-      scope: claims.scope,
-      exp: claims.exp,
-    };
-    if (typeof claims.jti === 'string') context_.jti = claims.jti;
-    // Frozen and shared between calls: the runtime only serializes it.
     const { policyDocument } = policy;
-    if (usageKeyOf === undefined) return { principalId: claims.sub, policyDocument, context: context_ };
-    // Per answer, from this token's own claim: the memoized policy (keyed by scopes) never carries it. One
-    // literal with the key (not a property added later): the answer keeps one object shape.
+    const parts = answerParts(claims);
+    if (parts.usageIdentifierKey === undefined)
+      return { principalId: claims.sub, policyDocument, context: parts.context };
+    // Per token, from its own claim: the memoized policy (keyed by scopes) never carries it. One literal with
+    // the key (not a property added later): the answer keeps one object shape.
     return {
       principalId: claims.sub,
       policyDocument,
-      context: context_,
-      usageIdentifierKey: usageKeyOf(claims),
+      context: parts.context,
+      usageIdentifierKey: parts.usageIdentifierKey,
     };
   };
-
   // A deferred Logger holds its lines until the first answer is out, so loading Powertools never delays a
   // first request (the init-time JWKS line would otherwise start it mid-request: docs/performance.md).
   if (!(logger instanceof DeferredLogger)) return authorizer;

@@ -13,9 +13,8 @@ import { REVOKED_JTI_PREFIX } from '../keys/key-state-item.js';
 import { withRetry } from '../retry.js';
 import type { IssuanceLimiter } from './issuance-limiter.js';
 import {
-  type ClientCredentials,
-  parseClientCredentials,
-  parseClientForm,
+  type PresentedTokenRequest,
+  parsePresentedTokenRequest,
   type TokenHttpRequest,
 } from './token-request.js';
 import type { CredentialsAuthenticator } from './token-service.js';
@@ -27,21 +26,11 @@ import type { CredentialsAuthenticator } from './token-service.js';
 export const DEFAULT_INTROSPECTION_RATE_PER_SECOND = 50;
 export const MAX_INTROSPECTION_RATE_PER_SECOND = 10_000;
 
-export type IntrospectionRequest = ClientCredentials & {
-  readonly token: string;
-  /** RFC 7662 §2.1: advisory; keygate issues access tokens alone and checks the token either way. */
-  readonly tokenTypeHint?: string;
-};
+export type IntrospectionRequest = PresentedTokenRequest;
 
-/** POST form of RFC 7662 §2.1: `token` (required), `token_type_hint`, and the caller's credentials. */
-export function parseIntrospectionRequest(req: TokenHttpRequest): IntrospectionRequest {
-  const param = parseClientForm(req, 'introspection');
-  const token = param('token');
-  if (token === undefined) throw new IssuerError('invalid_request', 'token is required');
-  const credentials = parseClientCredentials(req, param);
-  const hint = param('token_type_hint');
-  return { ...credentials, token, ...(hint !== undefined ? { tokenTypeHint: hint } : {}) };
-}
+/** POST form of RFC 7662 §2.1. */
+export const parseIntrospectionRequest = (req: TokenHttpRequest): IntrospectionRequest =>
+  parsePresentedTokenRequest(req, 'introspection');
 
 /** RFC 7662 §2.2. An inactive token gets `{ active: false }` and nothing else (no hint at why). */
 export type IntrospectionResponse =

@@ -302,3 +302,23 @@ export function parseTokenRequest(req: TokenHttpRequest): TokenRequest {
     ...(resource !== undefined ? { resource } : {}),
   };
 }
+
+/** A request presenting one token with the client's credentials: RFC 7009 §2.1 revocation, RFC 7662 §2.1 introspection. */
+export type PresentedTokenRequest = ClientCredentials & {
+  readonly token: string;
+  /** Advisory (RFC 7009 §2.1, RFC 7662 §2.1): keygate issues access tokens alone and checks the token either way. */
+  readonly tokenTypeHint?: string;
+};
+
+/** The POST form of either endpoint: `token` (required), `token_type_hint`, and the client's credentials. */
+export function parsePresentedTokenRequest(
+  req: TokenHttpRequest,
+  endpoint: 'revocation' | 'introspection',
+): PresentedTokenRequest {
+  const param = parseClientForm(req, endpoint);
+  const token = param('token');
+  if (token === undefined) throw invalidRequest('token is required');
+  const credentials = parseClientCredentials(req, param);
+  const hint = param('token_type_hint');
+  return { ...credentials, token, ...(hint !== undefined ? { tokenTypeHint: hint } : {}) };
+}

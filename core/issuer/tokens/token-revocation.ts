@@ -12,28 +12,17 @@ import {
   REVOKED_JTI_PREFIX,
 } from '../keys/key-state-item.js';
 import {
-  type ClientCredentials,
-  parseClientCredentials,
-  parseClientForm,
+  type PresentedTokenRequest,
+  parsePresentedTokenRequest,
   type TokenHttpRequest,
 } from './token-request.js';
 import type { CredentialsAuthenticator } from './token-service.js';
 
-export type RevocationRequest = ClientCredentials & {
-  readonly token: string;
-  /** RFC 7009 §2.1: advisory only; keygate issues access tokens alone and looks the token up either way. */
-  readonly tokenTypeHint?: string;
-};
+export type RevocationRequest = PresentedTokenRequest;
 
-/** POST form of RFC 7009 §2.1: `token` (required), `token_type_hint`, and the client's credentials. */
-export function parseRevocationRequest(req: TokenHttpRequest): RevocationRequest {
-  const param = parseClientForm(req, 'revocation');
-  const token = param('token');
-  if (token === undefined) throw new IssuerError('invalid_request', 'token is required');
-  const credentials = parseClientCredentials(req, param);
-  const hint = param('token_type_hint');
-  return { ...credentials, token, ...(hint !== undefined ? { tokenTypeHint: hint } : {}) };
-}
+/** POST form of RFC 7009 §2.1. */
+export const parseRevocationRequest = (req: TokenHttpRequest): RevocationRequest =>
+  parsePresentedTokenRequest(req, 'revocation');
 
 /** The claims of a token this issuer signed (signature, iss, aud checked), as the authorizer checks them. */
 export interface VerifiedAccessToken {
