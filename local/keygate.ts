@@ -6,12 +6,9 @@
 // `npm run clients|keys` in a clone run this same file. Exit codes: handlers/cli/exit.ts.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { askOnTty, runCli } from '../handlers/cli/clients.js';
 import { usageHint } from '../handlers/cli/error-line.js';
 import { type CliStreams, EXIT } from '../handlers/cli/exit.js';
-import { runKeysCli } from '../handlers/cli/keys.js';
 import { isMainModule } from '../handlers/cli/main.js';
-import { main as start } from './start.js';
 
 const NAME = 'keygate';
 
@@ -91,13 +88,23 @@ export async function runKeygate(argv: readonly string[], io: KeygateIo = {}): P
   passThrough(
     'clients',
     'create, list, show, update, disable, enable, revoke, rotate-secret, delete clients',
-    (args) => runCli(args, { ...streams, ...(process.stdin.isTTY ? { confirm: askOnTty } : {}) }),
+    // Each command's modules (AWS SDK clients, the local stack) load when it runs: `--help` stays quick.
+    async (args) => {
+      const { askOnTty, runCli } = await import('../handlers/cli/clients.js');
+      return runCli(args, { ...streams, ...(process.stdin.isTTY ? { confirm: askOnTty } : {}) });
+    },
   );
-  passThrough('keys', 'signing-key status, rotate and adopt', (args) => runKeysCli(args, streams));
+  passThrough('keys', 'signing-key status, rotate and adopt', async (args) =>
+    (await import('../handlers/cli/keys.js')).runKeysCli(args, streams),
+  );
   passThrough(
     'start',
     'the local stack: your service behind keygate (--routes, --upstream) or the demo',
-    (args) => (io.start ?? ((a) => start(['node', `${NAME} start`, ...a], { name: `${NAME} start` })))(args),
+    async (args) => {
+      if (io.start) return io.start(args);
+      const { main } = await import('./start.js');
+      return main(['node', `${NAME} start`, ...args], { name: `${NAME} start` });
+    },
   );
   try {
     await program.parseAsync([...argv], { from: 'user' });

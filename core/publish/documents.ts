@@ -2,6 +2,7 @@
 // for every path that serves them: the Lambda handlers (handlers/jwks.ts, handlers/revocations.ts), the
 // publisher that writes them to S3 for the auth API to serve without a Lambda (handlers/publisher.ts), and
 // the local stack. Their names and headers are in served-documents.ts.
+import { CLOCK_LEEWAY_SECONDS_BOUNDS } from '../authz/token-expiry.js';
 import { MAX_CLIENT_RECORD_AGE_SECONDS } from '../issuer/clients/client-cache.js';
 import type { ClientRegistry } from '../issuer/clients/client-registry.js';
 import {
@@ -15,7 +16,7 @@ import { type SigningKeys as JwkSet, withSigningKeys } from '../revocation/keyed
 import { strongEtag } from './served-documents.js';
 
 /** The authorizer's largest clock leeway: a revoked token may be accepted that long past exp. */
-export const MAX_CLOCK_LEEWAY_SECONDS = 300;
+export const MAX_CLOCK_LEEWAY_SECONDS = CLOCK_LEEWAY_SECONDS_BOUNDS.max;
 
 export interface RevocationsBodyOptions {
   readonly registry: Pick<ClientRegistry, 'listRevocations'>;

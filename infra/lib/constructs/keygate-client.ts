@@ -8,11 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { normalizeClaims } from '../../../core/issuer/clients/client-claims.js';
 import { parseClientJwks } from '../../../core/issuer/clients/client-jwks.js';
-import {
-  MAX_ISSUANCE_RATE_PER_SECOND,
-  MAX_TOKEN_LIFETIME_SECONDS,
-  MIN_TOKEN_LIFETIME_SECONDS,
-} from '../../../core/issuer/clients/client-rules.js';
+import { checkIssuanceRate, checkLifetime, checkName } from '../../../core/issuer/clients/client-rules.js';
 import { MIN_PROVIDED_SECRET_LENGTH } from '../../../core/issuer/clients/client-secret.js';
 import { normalizeResources } from '../../../core/issuer/clients/resource-indicator.js';
 import { undeclaredScopeMessage } from './closest-name.js';
@@ -178,27 +174,28 @@ export class KeygateClient extends Construct {
           problems.push(undeclaredScopeMessage(scope, declared, `issuer ${props.issuer.node.path}`));
       }
     }
+    // The registry's own rules (core/issuer/clients), run at synth: a mistake fails here, not at deploy.
+    const check = (label: string, rule: () => unknown, hint = '') => {
+      try {
+        rule();
+      } catch (err) {
+        problems.push(`${label}: ${(err as Error).message}${hint}`);
+      }
+    };
     if (props.tokenLifetime) {
       const seconds = props.tokenLifetime.toSeconds({ integral: false });
-      if (
-        !Number.isInteger(seconds) ||
-        seconds < MIN_TOKEN_LIFETIME_SECONDS ||
-        seconds > MAX_TOKEN_LIFETIME_SECONDS
-      ) {
-        problems.push(
-          `tokenLifetime must be whole seconds from ${MIN_TOKEN_LIFETIME_SECONDS} to ${MAX_TOKEN_LIFETIME_SECONDS} ` +
-            `(got ${seconds} s): use e.g. Duration.hours(1)`,
-        );
-      }
+      check('tokenLifetime', () => checkLifetime(seconds), ` (got ${seconds} s): use e.g. Duration.hours(1)`);
     }
+    if (props.issuanceLimit !== undefined) {
+      const limit = props.issuanceLimit;
+      check('issuanceLimit', () => checkIssuanceRate(limit), ` (got ${limit})`);
+    }
+    check('name', () => checkName(props.name ?? this.node.path));
     const served = props.issuer.audiences;
     if (props.resources !== undefined) {
-      try {
-        normalizeResources(props.resources, props.defaultResource);
-      } catch (err) {
-        problems.push(`resources: ${(err as Error).message}`);
-      }
-      for (const r of props.resources) {
+      const resources = props.resources;
+      check('resources', () => normalizeResources(resources, props.defaultResource));
+      for (const r of resources) {
         if (!served.includes(r))
           problems.push(
             `resource ${r} is not served by issuer ${props.issuer.node.path}: add it to its audiences`,
@@ -207,29 +204,10 @@ export class KeygateClient extends Construct {
     } else if (props.defaultResource !== undefined) {
       problems.push('defaultResource needs resources: list the resources it is one of');
     }
-    if (props.claims !== undefined) {
-      try {
-        normalizeClaims(props.claims);
-      } catch (err) {
-        problems.push(`claims: ${(err as Error).message}`);
-      }
-    }
-    if (props.publicKeys !== undefined) {
-      try {
-        parseClientJwks(props.publicKeys);
-      } catch (err) {
-        problems.push(`publicKeys: ${(err as Error).message} (give the client's public JWK Set)`);
-      }
-    }
-    const limit = props.issuanceLimit;
-    if (
-      limit !== undefined &&
-      (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_ISSUANCE_RATE_PER_SECOND)
-    ) {
-      problems.push(
-        `issuanceLimit must be a whole number of tokens per second from 1 to ${MAX_ISSUANCE_RATE_PER_SECOND} (got ${limit})`,
-      );
-    }
+    const { claims, publicKeys } = props;
+    if (claims !== undefined) check('claims', () => normalizeClaims(claims));
+    if (publicKeys !== undefined)
+      check('publicKeys', () => parseClientJwks(publicKeys), " (give the client's public JWK Set)");
     return problems;
   }
 }

@@ -313,22 +313,22 @@ describe('KeygateClient props and mistakes', () => {
     [
       'a token lifetime under a minute',
       { tokenLifetime: Duration.seconds(30) },
-      'tokenLifetime must be whole seconds from 60 to 86400 (got 30 s): use e.g. Duration.hours(1)',
+      'tokenLifetime: token lifetime must be an integer from 60 to 86400 seconds (got 30 s): use e.g. Duration.hours(1)',
     ],
     [
       'a token lifetime over a day',
       { tokenLifetime: Duration.days(2) },
-      'tokenLifetime must be whole seconds from 60 to 86400 (got 172800 s): use e.g. Duration.hours(1)',
+      'tokenLifetime: token lifetime must be an integer from 60 to 86400 seconds (got 172800 s): use e.g. Duration.hours(1)',
     ],
     [
       'an issuance limit of 0',
       { issuanceLimit: 0 },
-      'issuanceLimit must be a whole number of tokens per second from 1 to 1000 (got 0)',
+      'issuanceLimit: issuance rate must be an integer from 1 to 1000 tokens per second (got 0)',
     ],
     [
       'a fractional issuance limit',
       { issuanceLimit: 2.5 },
-      'issuanceLimit must be a whole number of tokens per second from 1 to 1000 (got 2.5)',
+      'issuanceLimit: issuance rate must be an integer from 1 to 1000 tokens per second (got 2.5)',
     ],
     [
       'a resource the issuer does not serve',
@@ -339,6 +339,11 @@ describe('KeygateClient props and mistakes', () => {
       'a default resource without resources',
       { defaultResource: 'https://orders.example.com' },
       'defaultResource needs resources: list the resources it is one of',
+    ],
+    [
+      'a name with a control character',
+      { name: 'billing\n' + 'x' },
+      'name: name must be 1-200 printable characters',
     ],
     [
       'a registered claim name',
