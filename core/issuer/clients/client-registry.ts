@@ -9,7 +9,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_TIER, TIER_NAME } from '../../usage-tiers.js';
+import { checkTierName, DEFAULT_TIER } from '../../usage-tiers.js';
 import { DYNAMO_ATTEMPT_TIMEOUT_MS, type DynamoApi } from '../dynamo.js';
 import { RegistryError } from '../errors.js';
 import {
@@ -75,36 +75,24 @@ export interface NewClient {
   readonly tier?: string;
 }
 
-/** A usage tier name, checked; undefined for the default tier (stored as no attribute). */
-function checkTier(tier: string): string | undefined {
-  if (!TIER_NAME.test(tier))
-    throw new RegistryError(
-      'invalid_tier',
-      `tier ${JSON.stringify(tier.slice(0, 40))} must be lower-case letters, digits or _ (a letter first, at most 32)`,
-    );
+/** A client's stored tier: the name checked (core/usage-tiers.ts), undefined for the default tier (no attribute). */
+function storedTier(tier: string): string | undefined {
+  try {
+    checkTierName(tier);
+  } catch (err) {
+    throw new RegistryError('invalid_tier', (err as Error).message);
+  }
   return tier === DEFAULT_TIER ? undefined : tier;
 }
 
-export interface ClientUpdate {
-  readonly name?: string;
-  readonly scopes?: readonly string[];
-  readonly tokenLifetimeSeconds?: number;
-  readonly issuanceRatePerSecond?: number;
-  /** Replaces the resources (and the default, which is the first unless `defaultResource` names one). */
-  readonly resources?: readonly string[];
-  readonly defaultResource?: string;
-  /** Replaces the client's claims; `{}` removes them all. */
-  readonly claims?: Readonly<Record<string, string>>;
-  /** Grants (true) or withdraws (false) the introspection permission. */
-  readonly introspect?: boolean;
-  /** Moves the client to this usage tier; `default` moves it to the default tier. */
-  readonly tier?: string;
-  /**
-   * A status change stamps tokensRevokedAt with the registry's time of the write: enabling therefore
-   * refuses every token issued before the enable, tokens minted from a stale client cache included.
-   */
-  readonly status?: ClientStatus;
-}
+/**
+ * Changes to a client: each given field replaces the stored one (`resources` with its default, the first
+ * unless `defaultResource` names one; `claims: {}` removes them all; `introspect: false` withdraws the
+ * permission; tier `default` moves the client to the default tier). A status change stamps tokensRevokedAt
+ * with the registry's time of the write: enabling therefore refuses every token issued before the enable,
+ * tokens minted from a stale client cache included.
+ */
+export type ClientUpdate = Partial<NewClient> & { readonly status?: ClientStatus };
 
 /** A client whose tokens the authorizer must refuse (see core/revocation/document.ts). */
 export interface ClientRevocation {
@@ -360,7 +348,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     if (changes.introspect !== undefined) set(INTROSPECT_ATTRIBUTE, { BOOL: changes.introspect });
     let removes = '';
     if (changes.tier !== undefined) {
-      const tier = checkTier(changes.tier);
+      const tier = storedTier(changes.tier);
       if (tier === undefined) {
         removes = ' REMOVE #tier';
         names['#tier'] = 'tier';
@@ -420,8 +408,14 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
   async function put(
     input: NewClient,
     credential: { secretHash: string } | { jwks: ClientPublicJwk[] },
-    clientId: string = generateClientId(),
+    givenId?: string,
   ): Promise<ClientRecord> {
+    if (givenId !== undefined && !CLIENT_ID.test(givenId))
+      throw new RegistryError(
+        'invalid_client_id',
+        'a supplied client id must have the form kg_ + 22 base64url characters',
+      );
+    const clientId = givenId ?? generateClientId();
     const at = iso();
     const record: ClientRecord = {
       clientId,
@@ -439,7 +433,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         ? { claims: normalizeClaims(input.claims) }
         : {}),
       ...(input.introspect === true ? { introspect: true as const } : {}),
-      ...(input.tier !== undefined && checkTier(input.tier) !== undefined ? { tier: input.tier } : {}),
+      ...(input.tier !== undefined && storedTier(input.tier) !== undefined ? { tier: input.tier } : {}),
       createdAt: at,
       updatedAt: at,
       ...credential,
@@ -548,22 +542,12 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           'invalid_secret',
           `a supplied client secret must be ${MIN_PROVIDED_SECRET_LENGTH}-${MAX_PRESENTED_SECRET_LENGTH} characters of A-Z a-z 0-9 - _`,
         );
-      if (given.clientId !== undefined && !CLIENT_ID.test(given.clientId))
-        throw new RegistryError(
-          'invalid_client_id',
-          'a supplied client id must have the form kg_ + 22 base64url characters',
-        );
       const clientSecret = given.clientSecret ?? generateClientSecret();
       const record = await put(input, { secretHash: hashClientSecret(clientSecret) }, given.clientId);
       return { record, clientSecret };
     },
 
     createWithKeys(input, jwks, given = {}) {
-      if (given.clientId !== undefined && !CLIENT_ID.test(given.clientId))
-        throw new RegistryError(
-          'invalid_client_id',
-          'a supplied client id must have the form kg_ + 22 base64url characters',
-        );
       return put(input, { jwks: checkKeys(jwks) }, given.clientId);
     },
 

@@ -195,7 +195,7 @@ describe('clients CLI against dynalite', () => {
     const bad = await cli(['update', client.client_id, '--tier', 'Gold']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(
-      'error: tier "Gold" must be lower-case letters, digits or _ (a letter first, at most 32)\n',
+      'error: tier name "Gold" must be lower-case letters, digits or _ (a letter first, at most 32)\n',
     );
   });
 
