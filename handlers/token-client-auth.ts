@@ -1,4 +1,4 @@
-// REQUEST Lambda authorizer on POST /oauth2/token and /oauth2/revoke (docs/token-endpoint-401.md): refuses wrong
+// REQUEST Lambda authorizer on POST /oauth2/token, /oauth2/revoke and /oauth2/introspect (docs/token-endpoint-401.md): refuses wrong
 // client_secret_basic credentials with `Unauthorized`, so API Gateway's UNAUTHORIZED gateway response answers
 // the RFC 6749 §5.2 401 with the `WWW-Authenticate` a proxy integration cannot send. Everything else is let
 // through to the token Lambda, which authenticates every request again and answers as it always has.

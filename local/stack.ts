@@ -121,12 +121,13 @@ async function listenAs<T>(server: StackPortName, port: number, start: () => Pro
   }
 }
 
-/** Starts every local server and wires them; `close()` stops them all (also on a failed start). */
 /** An API Gateway-shaped id (10 lower-case letters and digits) derived from the state directory. */
 function stableApiId(stateDir: string): string {
   const digest = createHash('sha256').update(stateDir).digest();
   return Array.from(digest.subarray(0, 10), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
 }
+
+/** Starts every local server and wires them; `close()` stops them all (also on a failed start). */
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings = resolveStackOptions(options);

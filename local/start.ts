@@ -4,8 +4,6 @@
 // start` in a clone serves the products sample (its start.ts in examples/ passes it in as a demo) and
 // `keygate start` the built-in echo demo (local/echo-demo.ts), which ships in the package. Exit codes (handlers/cli/exit.ts): 0 clean stop, 1 failure, 2 bad flags.
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RESULTS_CACHE_TTL_BOUNDS } from '../core/authz/results-cache-ttl.js';
 import { DEFAULT_RESULTS_CACHE_TTL_SECONDS } from '../core/contract.js';
@@ -328,11 +326,6 @@ export async function main(
   const info = { readyMs: now - started, sinceProcessMs: now, cacheTtl: flags.cacheTtl };
   console.log(upstream ? banner(stack, { ...info, upstream }) : options.demo!.banner(stack, info));
   return stopped;
-}
-
-// Runs when executed (`tsx local/start.ts`: the echo demo), not when imported by tests.
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  main().then((code) => process.exit(code));
 }
 
 /** `--tier name=rate:N,burst:N[,quota:N/PERIOD]`, repeatable; a malformed one is a usage error (exit 2). */

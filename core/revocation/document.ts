@@ -1,5 +1,5 @@
 // The revocation document the auth API serves (GET /revocations) and the authorizer loads: which clients'
-// tokens to refuse although their signature and exp are fine. RFC 9068 tokens cannot be revoked at the
+// tokens, and which single tokens (`revoked_jti`, RFC 7009), to refuse although their signature and exp are fine. RFC 9068 tokens cannot be revoked at the
 // issuer, so the resource side needs this list; it stays small because an entry only matters for the
 // longest token lifetime after the revocation (disabled clients stay listed while disabled).
 // Types only: the authorizer package must not load the registry (and the AWS SDK) at run time.

@@ -9,8 +9,6 @@ import { Construct } from 'constructs';
 import { accessLogFormat, type FunctionOptions, KeygateAuthorizer, type KeygateIssuerRef } from 'keygate/cdk';
 import { PRODUCTS_LAMBDA_DIR } from './build-lambda.js';
 
-/** The products Lambda, prebuilt by `npm run build` like keygate's own functions. */
-
 export interface ProductsApiProps {
   readonly issuer: KeygateIssuerRef;
   readonly audience: string;

@@ -1,7 +1,6 @@
 // The products sample's scopes and route table: the local stack serves them when `npm start` runs in a clone
 // without --routes, and the sample's CDK stack declares the same methods with KeygateAuthorizer.require() (a
-// test checks they agree). Nothing of the package imports it but the authorizer policy builder's fallback,
-// which is going (issue 25 item 5).
+// test checks they agree). Nothing of the package imports it.
 import type { RouteDef } from '../../core/routes.js';
 
 export const SCOPES = {

@@ -188,8 +188,8 @@ export function createHandler(deps: AuthorizerDeps): TokenAuthorizerHandler {
     }
     const { claims, kid, cacheHit } = result;
 
-    // The verified-token cache holds valid tokens; revocation is re-checked on every call (one Map size
-    // compare while nothing is revoked). A stale list is refreshed first, so the bound holds.
+    // The verified-token cache holds valid tokens; revocation is re-checked on every call (a clock read and
+    // two size checks while nothing is revoked). A stale list is refreshed first, so the bound holds.
     if (revocations !== undefined) {
       if (revocations.due()) {
         try {

@@ -1,5 +1,5 @@
 // The authorizer's revocation list built from its settings, logging loads and failures.
-// Kept beside the authorizer handler so the handler only wires it in.
+// Kept beside the authorizer; deps.ts wires it in.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { JwksDownloader } from '../../core/jwt/jwks-download.js';
 import { createRevocationList, type RevocationList } from '../../core/revocation/index.js';

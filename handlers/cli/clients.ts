@@ -79,6 +79,16 @@ function publicView(record: ClientRecord) {
   };
 }
 
+/** `--claim n=v` repeated: a name given twice is a mistake, not a silent overwrite. */
+function claimsOf(args: readonly string[]): Record<string, string> {
+  const claims: Record<string, string> = {};
+  for (const [name, value] of args.map(parseClaimArg)) {
+    if (Object.hasOwn(claims, name)) throw new UsageError(`--claim ${name} is given twice`);
+    claims[name] = value;
+  }
+  return claims;
+}
+
 /** `--resources a,b`, `--default-resource a` and `--claim n=v` (repeated) as registry input (create and update). */
 function resourceInput(opts: {
   resources?: string;
@@ -88,9 +98,7 @@ function resourceInput(opts: {
 }) {
   return {
     ...(opts.tier !== undefined ? { tier: opts.tier } : {}),
-    ...(opts.claim !== undefined && opts.claim.length > 0
-      ? { claims: Object.fromEntries(opts.claim.map(parseClaimArg)) }
-      : {}),
+    ...(opts.claim !== undefined && opts.claim.length > 0 ? { claims: claimsOf(opts.claim) } : {}),
     ...(opts.resources !== undefined ? { resources: opts.resources.split(/[\s,]+/).filter(Boolean) } : {}),
     ...(opts.defaultResource !== undefined ? { defaultResource: opts.defaultResource } : {}),
   };

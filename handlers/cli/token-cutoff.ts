@@ -5,14 +5,11 @@
 // on AWS and against the local stack (whose gateway implements it).
 import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
 import { revocationPropagationSeconds } from '../../core/revocation/index.js';
-import { parseAuthorizerCaches } from '../../core/stack-outputs.js';
+import { type AuthorizerCache, parseAuthorizerCaches } from '../../core/stack-outputs.js';
 import { awsClientConfig } from './aws-env.js';
 
-/** Where the authorizer cache lives: the resource API and stage (stack outputs, or the local stack). */
-export interface FlushTarget {
-  readonly restApiId: string;
-  readonly stage: string;
-}
+/** Where an authorizer cache lives: the resource API and stage (stack outputs, or the local stack). */
+export type FlushTarget = AuthorizerCache;
 
 export interface CutoffIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -49,7 +46,7 @@ function apiGatewayClient(env: CutoffIo['env']): APIGatewayClient {
 }
 
 /**
- * After tokens were revoked at `revokedAt` (epoch s): waits for the authorizers, flushes the gateway
+ * After a revoke, disable or delete: waits for the authorizers, flushes the gateway
  * cache and says what holds. With `wait: false` it only explains what remains cached.
  */
 export async function cutOffTokens(io: CutoffIo, opts: { readonly wait: boolean }): Promise<void> {

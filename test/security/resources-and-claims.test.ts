@@ -119,6 +119,21 @@ describe('claim values and names that would smuggle headers are refused by the C
     expect([run.code, run.out]).toEqual([2, '']);
     expect(run.err.split('\n').filter(Boolean)).toHaveLength(1);
   });
+
+  it('one claim name given twice (the later value would silently win)', async () => {
+    const args = [
+      '--name',
+      'twice',
+      '--scopes',
+      'products/read',
+      '--claim',
+      'tenant=acme',
+      '--claim',
+      'tenant=globex',
+    ];
+    const run = await clientsCli(stack.clientEnv, ['create', ...args]);
+    expect([run.code, run.out, run.err]).toEqual([2, '', 'error: --claim tenant is given twice\n']);
+  });
 });
 
 describe('introspection answers tell the caller nothing about why a token is inactive', () => {

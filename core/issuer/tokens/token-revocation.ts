@@ -4,7 +4,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EXPIRES_AT_ATTRIBUTE, registryErrorFrom } from '../clients/client-item.js';
 import type { DynamoApi } from '../dynamo.js';
-import { IssuerError, toIssuerError } from '../errors.js';
+import { toIssuerError } from '../errors.js';
 import {
   REVOKED_CLIENT_ATTRIBUTE,
   REVOKED_EXP_ATTRIBUTE,
