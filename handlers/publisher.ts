@@ -12,11 +12,11 @@ import {
   createDynamoClient,
   createKeyStateStore,
   createKmsClient,
+  createRotatingJwksPublisher,
   type DynamoApi,
   type KmsApi,
 } from '../core/issuer/index.js';
 import {
-  buildJwksDocument,
   buildRevocationsDocument,
   coldStartBodies,
   createDocumentPublisher,
@@ -30,7 +30,7 @@ import {
   type S3Api,
 } from '../core/publish/index.js';
 import { DEFAULT_REVOCATIONS_MAX_AGE_SECONDS } from '../core/revocation/index.js';
-import { jwksKeySettingsSpec } from './jwks.js';
+import { deployedKeyIds, jwksKeySettingsSpec } from './jwks.js';
 import { type CfnResponder, checkedResponseUrl, putCfnResponse } from './lib/cfn-response.js';
 import { safeLog } from './lib/http.js';
 import { createLogger, loggerConfigSpec } from './lib/powertools.js';
@@ -88,15 +88,17 @@ export function createDeps(config: PublisherConfig, clients: PublisherClients = 
     clients.store ??
     createS3ObjectStore({ s3: clients.s3 ?? createS3Client(), bucket: config.DOCUMENTS_BUCKET });
   const logger = clients.logger ?? createLogger(config);
-  // One JWKS build per publish, shared by jwks.json and the keys inside the revocation list.
+  // The JWKS of the keys the key state publishes now, read consistently on every publish: KMS is asked again
+  // only when that set changes (a rotation step), not on every client change. One build per publish, shared by
+  // jwks.json and the keys inside the revocation list.
+  const initial = { signingKeyId, publishedKeyIds: deployedKeyIds(config) };
+  const jwks = createRotatingJwksPublisher({
+    kms,
+    keys: { current: async () => (await keyState.read()) ?? initial },
+    onKeySkipped: (keyId, reason) => safeLog(logger, 'info', 'published key skipped', { keyId, reason }),
+  });
   const bodies = coldStartBodies({
-    jwks: () =>
-      buildJwksDocument({
-        kms,
-        keyState,
-        initial: { signingKeyId, publishedKeyIds: [...new Set([signingKeyId, ...config.PUBLISHED_KEY_IDS])] },
-        onKeySkipped: (keyId, reason) => safeLog(logger, 'info', 'published key skipped', { keyId, reason }),
-      }),
+    jwks: () => jwks.document(),
     revocations: () =>
       buildRevocationsDocument({
         registry,

@@ -5,12 +5,7 @@
 import { CLOCK_LEEWAY_SECONDS_BOUNDS } from '../authz/token-expiry.js';
 import { MAX_CLIENT_RECORD_AGE_SECONDS } from '../issuer/clients/client-cache.js';
 import type { ClientRegistry } from '../issuer/clients/client-registry.js';
-import {
-  createJwksPublisher,
-  type JwksDocument,
-  type JwksPublisherOptions,
-} from '../issuer/keys/jwks-publisher.js';
-import type { KeyStateStore, SigningKeys } from '../issuer/keys/key-state.js';
+import type { JwksDocument } from '../issuer/keys/jwks-publisher.js';
 import { type RevocationDocument, toRevocationDocument } from '../revocation/document.js';
 import { type SigningKeys as JwkSet, withSigningKeys } from '../revocation/keyed-document.js';
 import { strongEtag } from './served-documents.js';
@@ -96,19 +91,4 @@ export function coldStartBodies(builders: ColdStartBuilders): {
       return revocationsBody(revocations, jwksDocument).body;
     },
   };
-}
-
-export interface JwksBodyOptions extends Omit<JwksPublisherOptions, 'keyIds'> {
-  /** The key state, read consistently: the published set follows every rotation step. */
-  readonly keyState: Pick<KeyStateStore, 'read'>;
-  /** The deployed keys, in force until a rotation writes the key state. */
-  readonly initial: SigningKeys;
-}
-
-/** The JWKS for the keys the key state publishes now (the deployed keys before the first rotation). */
-export async function buildJwksDocument(options: JwksBodyOptions): Promise<JwksDocument> {
-  const { keyState, initial, ...publisher } = options;
-  const state = await keyState.read();
-  const keyIds = state?.publishedKeyIds ?? initial.publishedKeyIds;
-  return createJwksPublisher({ ...publisher, keyIds }).document();
 }

@@ -115,6 +115,17 @@ describe('publisher on a DynamoDB stream batch', () => {
     expect(put.headers['content-type']).toBe('application/json');
   });
 
+  it('asks KMS for the keys once while the published set stays the same, however many clients change', async () => {
+    const { registry, handler } = await setup();
+    const a = (await registry.create({ name: 'a', scopes: ['products/read'] })).record.clientId;
+    const b = (await registry.create({ name: 'b', scopes: ['products/read'] })).record.clientId;
+    kms.emu.resetCalls();
+    await handler(streamEvent(a));
+    await registry.revokeTokens(b);
+    await handler(streamEvent(b));
+    expect(kms.emu.calls.GetPublicKey).toBe(1);
+  });
+
   it('republishes the JWKS (and the list) with the keys the key state publishes when the key state changes', async () => {
     const { tableName, dynamodb, s3, handler } = await setup();
     const next = await kms.emu.createKey({});
