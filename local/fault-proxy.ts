@@ -297,13 +297,7 @@ export async function startLatencyProxy(options: {
     });
   });
   const host = options.host ?? '127.0.0.1';
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
+  const port = await listen(server, 0, host);
   let closed: Promise<void> | undefined;
   return {
     host,

@@ -32,9 +32,6 @@ import {
   upstreamBanner,
 } from './upstream.js';
 
-// The SDK's Node-version notice is noise for a local run (docs/design.md#local-stand-ins).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const port = integerArg(0, 65_535);
 
 export interface StartFlags {
@@ -203,6 +200,8 @@ export async function main(
   argv: readonly string[] = process.argv,
   options: StartOptions = {},
 ): Promise<number> {
+  // The SDK's Node-version notice is noise on a developer's terminal (set here, not at import).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = performance.now();
   const program = buildProgram(options.name);
   program.exitOverride();

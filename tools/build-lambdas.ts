@@ -7,17 +7,21 @@ import { build } from 'esbuild';
 import { LAMBDA_CODE_DIR } from '../infra/lib/constructs/lambda-code.js';
 import { ENTRY_NAMES, entryFile, lambdaBuildOptions } from './lambda-build-options.js';
 
-/** Bundles one entry; returns the output directory. */
-export async function buildLambda(name: string, outRoot = LAMBDA_CODE_DIR): Promise<string> {
-  const outdir = `${outRoot}/${name}`;
+/** Bundles `entry` into `outdir`/index.mjs with keygate's Lambda options (the products sample uses it too). */
+export async function buildBundle(label: string, entry: string, outdir: string): Promise<string> {
   rmSync(outdir, { recursive: true, force: true });
-  await build({ ...lambdaBuildOptions, entryPoints: [entryFile(name)], outfile: `${outdir}/index.mjs` });
+  await build({ ...lambdaBuildOptions, entryPoints: [entry], outfile: `${outdir}/index.mjs` });
   // esbuild adds this shim when some code calls require() with something it could not bundle; without a
   // createRequire banner it would throw on first use in Lambda.
   if (readFileSync(`${outdir}/index.mjs`, 'utf8').includes('Dynamic require of')) {
-    throw new Error(`${name}: a bundled dependency calls require() for a module esbuild could not bundle`);
+    throw new Error(`${label}: a bundled dependency calls require() for a module esbuild could not bundle`);
   }
   return outdir;
+}
+
+/** Bundles one entry; returns the output directory. */
+export function buildLambda(name: string, outRoot = LAMBDA_CODE_DIR): Promise<string> {
+  return buildBundle(name, entryFile(name), `${outRoot}/${name}`);
 }
 
 export { ENTRY_NAMES };
