@@ -1,6 +1,8 @@
 // What createTokenSource takes, checked once when the source is made (nothing touches the network then), and
 // the defaults: a token is used until `exp` minus the skew, and refreshed in the background ahead of that.
 import type { webcrypto } from 'node:crypto';
+import { resourceProblem } from '../core/issuer/clients/resource-indicator.js';
+import { SCOPE_TOKEN } from '../core/scope-token.js';
 import { TokenSourceError } from './errors.js';
 
 /** A private key for `private_key_jwt` (RFC 7523 §2.2): a WebCrypto key, with the `kid` the issuer knows it by. */
@@ -105,7 +107,7 @@ function scopeString(scope: string | readonly string[] | undefined): string | un
   if (scope === undefined) return undefined;
   const joined = typeof scope === 'string' ? scope.trim() : scope.join(' ');
   // RFC 6749 §3.3: scope-tokens are %x21 / %x23-5B / %x5D-7E, separated by single spaces.
-  if (!/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(joined)) {
+  if (joined === '' || joined.split(' ').some((t) => !SCOPE_TOKEN.test(t))) {
     throw invalid(`scope must be space-separated RFC 6749 §3.3 scope tokens, got ${JSON.stringify(joined)}`);
   }
   return joined;
@@ -114,9 +116,10 @@ function scopeString(scope: string | readonly string[] | undefined): string | un
 /** RFC 8707 §2: an absolute URI without a fragment, sent as given (the issuer compares it verbatim). */
 function resourceIndicator(resource: string | undefined): string | undefined {
   if (resource === undefined) return undefined;
-  if (url('resource', resource)?.hash !== '' || resource.includes('#')) {
-    throw invalid(`resource must be an absolute URI without a fragment (RFC 8707 §2), got ${resource}`);
-  }
+  // The issuer's own rule: a value it would refuse as invalid_target is refused here, before any request.
+  const problem = resourceProblem(resource);
+  if (problem !== undefined)
+    throw invalid(`resource must be an absolute URI without a fragment (RFC 8707 §2): ${problem}`);
   return resource;
 }
 

@@ -1,6 +1,8 @@
 // The route table as data: `{ method, path, scopes }[]`, the one shape the authorizer's policy builder, the
 // CDK KeygateAuthorizer (which collects it at synth) and the local gateway (`--routes routes.json`) share.
 // parseRouteTable checks untrusted input (a JSON file) and names the first bad field.
+
+import { SCOPE_TOKEN } from '../scope-token.js';
 import { AuthzError } from './errors.js';
 
 /** HTTP verbs a REST API method can have (ANY excluded: a policy names concrete verbs). */
@@ -27,8 +29,6 @@ export interface ProtectedRoute {
 const LITERAL = /^[A-Za-z0-9._:-]+$/;
 const PARAM = /^\{[A-Za-z0-9._-]+\}$/;
 const GREEDY = /^\{[A-Za-z0-9._-]+\+\}$/;
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 function fail(field: string, message: string): never {
   throw new AuthzError('route_table', `${field} ${message}`);

@@ -5,6 +5,7 @@
 // members are left out.
 import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH } from '../contract.js';
 import { isHttpsOrLoopback } from '../net.js';
+import { SCOPE_TOKEN } from '../scope-token.js';
 import { CLIENT_ASSERTION_ALGS } from './clients/client-jwks.js';
 
 export interface AuthorizationServerMetadata {
@@ -67,8 +68,6 @@ export function issuerEndpoints(issuer: string): {
     introspectionEndpoint: `${base}${INTROSPECTION_ENDPOINT_PATH}`,
   };
 }
-
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 export function discoveryDocument(options: DiscoveryOptions): AuthorizationServerMetadata {
   const issuer = validateIssuer(options.issuer);

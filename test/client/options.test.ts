@@ -23,7 +23,8 @@ describe('createTokenSource options', () => {
     ['a scope with a quote', { scope: 'orders/"read' }, 'scope must be space-separated'],
     ['an empty scope list', { scope: [] }, 'scope must be space-separated'],
     ['a resource with a fragment', { resource: 'https://api.example.com/#x' }, 'without a fragment'],
-    ['a relative resource', { resource: '/orders' }, 'resource is not a URL'],
+    ['a relative resource', { resource: '/orders' }, 'not an absolute URI'],
+    ['a resource with raw non-ASCII', { resource: 'https://ex\u00e4mple.com/' }, 'not a URI'],
     ['a negative skew', { expirySkewSeconds: -1 }, 'expirySkewSeconds must be a number >= 0'],
     ['zero attempts', { maxAttempts: 0 }, 'maxAttempts must be an integer >= 1'],
   ])('refuses %s', (_, options, message) => {

@@ -1,5 +1,7 @@
 // The rules a client record obeys, whatever stores it: known scopes only, a printable name, a bounded token
 // lifetime, rotation grace and issuance rate, and a status of active or disabled. Each failure is a RegistryError.
+
+import { SCOPE_TOKEN } from '../../scope-token.js';
 import { RegistryError } from '../errors.js';
 import { KMS_RSA_REQUEST_QUOTA_PER_SECOND } from '../keys/kms-quotas.js';
 import type { ClientStatus } from '../types.js';
@@ -19,9 +21,6 @@ export const DEFAULT_ISSUANCE_RATE_PER_SECOND = 5;
 /** No one client may be allowed more than the whole account's KMS RSA quota. */
 export const MAX_ISSUANCE_RATE_PER_SECOND = KMS_RSA_REQUEST_QUOTA_PER_SECOND;
 const MAX_NAME_LENGTH = 200;
-
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /**
  * Scope list accepted for a client, deduplicated, at least one. With `known` (the protected API's scope set):

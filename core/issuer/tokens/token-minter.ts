@@ -1,6 +1,7 @@
 // RFC 9068 access tokens: compact JWS with header {alg RS256, typ at+jwt, kid} and claims
 // iss, sub (= client id for client credentials, §2.2), client_id, aud, scope, iat, exp, jti.
 import { randomBytes } from 'node:crypto';
+import { SCOPE_TOKEN } from '../../scope-token.js';
 import { TIER_CLAIM } from '../../usage-tiers.js';
 import { validateIssuer } from '../discovery.js';
 import { IssuerError } from '../errors.js';
@@ -16,7 +17,6 @@ export interface TokenMinterOptions {
   readonly maxLifetimeSeconds?: number;
 }
 
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const b64json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 export function createTokenMinter(options: TokenMinterOptions): TokenMinter {

@@ -1,6 +1,7 @@
 // HTTP -> client-credentials grant request (RFC 6749 §4.4.2, §2.3.1, §3.2, §3.3). Every malformed input ends
 // in an IssuerError with the RFC error code, never an exception of another kind.
 import { decodeJwt } from 'jose';
+import { SCOPE_TOKEN } from '../../scope-token.js';
 import { JWT_BEARER_ASSERTION_TYPE } from '../clients/client-assertion.js';
 import { clientAuthFailed } from '../clients/client-authenticator.js';
 import { resourceProblem } from '../clients/resource-indicator.js';
@@ -44,8 +45,6 @@ export type TokenRequest = ClientCredentials & {
 /** Form bodies of a client-credentials request are a few hundred bytes; 8 KiB leaves room and caps work. */
 export const MAX_BODY_BYTES = 8192;
 
-/** RFC 6749 §3.3 / Appendix A.4: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
