@@ -341,19 +341,25 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       set('resources', { L: r.resources.map((v) => ({ S: v })) });
       set('default_resource', { S: r.defaultResource });
     }
+    // An absent value is no attribute, as toItem writes a new client (no claims, no permission, default tier).
+    const removed: string[] = [];
+    const remove = (attr: string) => {
+      removed.push(`#${attr}`);
+      names[`#${attr}`] = attr;
+    };
     if (changes.claims !== undefined) {
       const claims = normalizeClaims(changes.claims);
-      set('claims', { M: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, { S: v }])) });
+      if (Object.keys(claims).length === 0) remove('claims');
+      else set('claims', { M: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, { S: v }])) });
     }
-    if (changes.introspect !== undefined) set(INTROSPECT_ATTRIBUTE, { BOOL: changes.introspect });
-    let removes = '';
+    if (changes.introspect === true) set(INTROSPECT_ATTRIBUTE, { BOOL: true });
+    else if (changes.introspect === false) remove(INTROSPECT_ATTRIBUTE);
     if (changes.tier !== undefined) {
       const tier = storedTier(changes.tier);
-      if (tier === undefined) {
-        removes = ' REMOVE #tier';
-        names['#tier'] = 'tier';
-      } else set('tier', { S: tier });
+      if (tier === undefined) remove('tier');
+      else set('tier', { S: tier });
     }
+    const removes = removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : '';
     names['#status'] = 'status';
     values[':deleted'] = { S: DELETED_STATUS };
     const live = 'attribute_exists(client_id) AND #status <> :deleted';
