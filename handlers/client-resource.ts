@@ -75,7 +75,7 @@ function parseProperties(raw: Props | undefined): ClientResourceProperties {
   const list = (name: string): string[] => {
     const v = p[name];
     if (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))
-      throw new ConfigError([`property ${name} must be a list of scopes`]);
+      throw new ConfigError([`property ${name} must be a list of strings`]);
     return v as string[];
   };
   const optional = (name: string) => (typeof p[name] === 'string' ? (p[name] as string) : undefined);
@@ -93,14 +93,13 @@ function parseProperties(raw: Props | undefined): ClientResourceProperties {
       Object.values(claims).some((v) => typeof v !== 'string'))
   )
     throw new ConfigError(['property Claims must map claim names to strings']);
-  const resource = (name: string) => optional(name);
   return {
     TableName: text('TableName'),
     ...(secretArn !== undefined ? { SecretArn: secretArn } : {}),
     ...(jwks !== undefined ? { Jwks: jwks } : {}),
     ...(p.Resources !== undefined ? { Resources: list('Resources') } : {}),
-    ...(resource('DefaultResource') !== undefined ? { DefaultResource: resource('DefaultResource') } : {}),
-    ...(resource('DefaultAudience') !== undefined ? { DefaultAudience: resource('DefaultAudience') } : {}),
+    ...(optional('DefaultResource') !== undefined ? { DefaultResource: optional('DefaultResource') } : {}),
+    ...(optional('DefaultAudience') !== undefined ? { DefaultAudience: optional('DefaultAudience') } : {}),
     ...(claims !== undefined ? { Claims: claims as Record<string, string> } : {}),
     Name: text('Name'),
     Scopes: list('Scopes'),
@@ -206,10 +205,9 @@ export function createHandler(deps: ClientResourceDeps) {
     if (!clientId.startsWith('kg_')) return;
     const registry = registryFor(p);
     try {
-      // Disabled: no new tokens, and the revocation list refuses every token whatever its iat; the
-      // revocation stamp keeps them refused should someone enable the client again by hand.
+      // Disabled: no new tokens, and the revocation list refuses every token whatever its iat. The status
+      // change stamps tokens_revoked_at, and so would enabling it again by hand: its old tokens stay refused.
       await registry.setStatus(clientId, 'disabled');
-      await registry.revokeTokens(clientId);
     } catch (err) {
       // Gone already (deleted by hand, or its table removed): nothing left to disable.
       if (err instanceof RegistryError && (err.code === 'unknown_client' || err.code === 'table_missing'))
