@@ -56,13 +56,18 @@ export function firstDownloadShared(options: FirstDownloadOptions): JwksDownload
   }
 
   return (url, limits) => {
+    // Once both have had the first body, let it go (up to a revocation document's cap, kept for nothing).
+    const release = <T>(served: T): T => {
+      if (jwksServed && listServed) list = undefined;
+      return served;
+    };
     if (url === jwksUri.href && !jwksServed) {
       jwksServed = true;
-      return jwksFromList(limits);
+      return release(jwksFromList(limits));
     }
     if (url === revocationsUri.href && !listServed) {
       listServed = true;
-      return firstList();
+      return release(firstList());
     }
     return download(url, limits);
   };
